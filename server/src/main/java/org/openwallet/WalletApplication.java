@@ -1,0 +1,33 @@
+package org.openwallet;
+
+import org.openwallet.ledger.LedgerVerifier;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The wallet server. {@code verify-ledger} as the first argument runs the ledger verification
+ * against the configured database instead of serving, and exits non-zero on any difference.
+ */
+@SpringBootApplication
+public class WalletApplication {
+    public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("verify-ledger")) {
+            System.exit(verifyLedger(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
+        SpringApplication.run(WalletApplication.class, args);
+    }
+
+    private static int verifyLedger(String[] args) {
+        SpringApplication application = new SpringApplication(WalletApplication.class);
+        application.setWebApplicationType(WebApplicationType.NONE);
+        application.setAdditionalProfiles("verify");
+        try (ConfigurableApplicationContext context = application.run(args)) {
+            LedgerVerifier.Report report = context.getBean(LedgerVerifier.class).verify();
+            System.out.println("verify-ledger: " + report.summary());
+            report.problems().forEach(problem -> System.out.println("  " + problem));
+            return report.ok() ? 0 : 1;
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package org.openwallet.idempotency;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import java.util.UUID;
+import org.openwallet.platform.ProblemCode;
+import org.openwallet.platform.ProblemException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * Claims and records Idempotency-Keys inside the caller's ledger transaction.
+ *
+ * <p>A request in flight is marked by a transaction-scoped advisory lock on a 64-bit hash of
+ * (user, operation, key), not by a row: the lock disappears with the transaction whether it
+ * commits, rolls back or the process dies, so a crash can never leave a key stuck "in progress".
+ * Two different keys hashing alike would only make one of them answer 409 briefly; with 64 bits
+ * that is practically never.
+ */
+@Service
+public class IdempotencyKeys {
+    static final int MAX_KEY_LENGTH = 255;
+
+    private final JdbcClient jdbc;
+
+    public IdempotencyKeys(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** A response as it was first sent. */
+    public record StoredResponse(int status, byte[] body) {
+    }
+
+    /** What to do with a request carrying an Idempotency-Key. */
+    public sealed interface Claim {
+        /** The key is new: do the work, then {@link #complete} in the same transaction. */
+        record Proceed() implements Claim {
+        }
+
+        /** The first request with this key is still running. */
+        record InProgress() implements Claim {
+        }
+
+        /** The key was used with a different request body. */
+        record Reused() implements Claim {
+        }
+
+        /** The same request finished before: send its response again. */
+        record Replay(StoredResponse response) implements Claim {
+        }
+    }
+
+    /**
+     * Validates the header value: 1–255 printable ASCII characters.
+     *
+     * @throws ProblemException 400 {@code idempotency_key_missing} or {@code idempotency_key_invalid}
+     */
+    public static String requireValid(String header) {
+        if (header == null || header.isEmpty()) {
+            throw new ProblemException(ProblemCode.IDEMPOTENCY_KEY_MISSING, "Send a unique Idempotency-Key header with every payment request.");
+        }
+        if (header.length() > MAX_KEY_LENGTH || !header.chars().allMatch(c -> c >= 0x20 && c <= 0x7E)) {
+            throw new ProblemException(ProblemCode.IDEMPOTENCY_KEY_INVALID, "Idempotency-Key must be 1 to 255 printable ASCII characters.");
+        }
+        return header;
+    }
+
+    /** SHA-256 of the request's canonical form: equal requests, however formatted, have equal fingerprints. */
+    public static byte[] fingerprint(String canonicalRequest) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(canonicalRequest.getBytes(StandardCharsets.UTF_8));
+        } catch (NoSuchAlgorithmException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+    }
+
+    /** Claims {@code key} for this transaction, or says why the request must not run. */
+    public Claim claim(UUID userId, String operation, String key, byte[] fingerprint) {
+        if (!TransactionSynchronizationManager.isActualTransactionActive()) {
+            throw new IllegalStateException("claim must run inside Transactions.run");
+        }
+        boolean locked = jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtextextended(?, 0))")
+                .param(userId + "\n" + operation + "\n" + key)
+                .query(Boolean.class).single();
+        if (!locked) {
+            return new Claim.InProgress();
+        }
+        // A separate statement, after the lock: at READ COMMITTED it takes a fresh snapshot, so it
+        // sees the record of a request that committed just before we got the lock. Reading in
+        // the same statement as the lock could miss it and move the money a second time.
+        return jdbc.sql("""
+                        SELECT fingerprint, response_status, response_body FROM idempotency_records
+                         WHERE user_id = ? AND operation = ? AND idempotency_key = ?
+                        """)
+                .params(userId, operation, key)
+                .query((rs, n) -> Arrays.equals(rs.getBytes(1), fingerprint)
+                        ? (Claim) new Claim.Replay(new StoredResponse(rs.getInt(2), rs.getBytes(3)))
+                        : new Claim.Reused())
+                .optional()
+                .orElseGet(Claim.Proceed::new);
+    }
+
+    /** Records the response of a request that ran after {@link Claim.Proceed}, in the same transaction. */
+    public void complete(UUID userId, String operation, String key, byte[] fingerprint, StoredResponse response) {
+        jdbc.sql("""
+                INSERT INTO idempotency_records (user_id, operation, idempotency_key, fingerprint, response_status, response_body)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """)
+                .params(userId, operation, key, fingerprint, response.status(), response.body())
+                .update();
+    }
+}

@@ -1,0 +1,98 @@
+package org.openwallet.identity;
+
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.regex.Pattern;
+import org.openwallet.ledger.Ledger;
+import org.openwallet.platform.Currencies;
+import org.openwallet.platform.Ids;
+import org.openwallet.platform.ProblemCode;
+import org.openwallet.platform.ProblemException;
+import org.openwallet.platform.Transactions;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+
+/** Sign-up and login. A new user gets a wallet in the default currency in the same transaction. */
+@Service
+public class Identity {
+    static final Pattern HANDLE = Pattern.compile("[a-z0-9_]{3,30}");
+    static final int MIN_PASSWORD_LENGTH = 10;
+    static final int MAX_PASSWORD_LENGTH = 128;
+    static final int MAX_EMAIL_LENGTH = 254;
+    private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
+
+    private final JdbcClient jdbc;
+    private final Transactions transactions;
+    private final Ledger ledger;
+    private final Currencies currencies;
+    private final PasswordHasher passwords;
+    private final TokenService tokens;
+
+    Identity(JdbcClient jdbc, Transactions transactions, Ledger ledger, Currencies currencies, PasswordHasher passwords, TokenService tokens) {
+        this.jdbc = jdbc;
+        this.transactions = transactions;
+        this.ledger = ledger;
+        this.currencies = currencies;
+        this.passwords = passwords;
+        this.tokens = tokens;
+    }
+
+    /**
+     * Creates a user with a wallet.
+     *
+     * @throws ProblemException {@code validation_failed} for a bad handle, password or email; {@code handle_taken}
+     */
+    public UserSummary signUp(String handle, String password, String email) {
+        if (handle == null || !HANDLE.matcher(handle.toLowerCase(Locale.ROOT)).matches()) {
+            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "handle must be 3 to 30 of a-z, 0-9 and _.");
+        }
+        if (password == null || password.length() < MIN_PASSWORD_LENGTH || password.length() > MAX_PASSWORD_LENGTH) {
+            throw new ProblemException(ProblemCode.VALIDATION_FAILED,
+                    "password must be " + MIN_PASSWORD_LENGTH + " to " + MAX_PASSWORD_LENGTH + " characters.");
+        }
+        if (email != null && (email.length() > MAX_EMAIL_LENGTH || !EMAIL.matcher(email).matches())) {
+            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "email is not a valid address.");
+        }
+        String normalized = UserDirectory.normalizeHandle(handle);
+        String hash = passwords.hash(password);
+        UUID id = Ids.next();
+        return transactions.run(() -> {
+            int inserted = jdbc.sql("INSERT INTO users (id, handle, email, password_hash) VALUES (?, ?, ?, ?) ON CONFLICT (handle) DO NOTHING")
+                    .params(id, normalized, email, hash)
+                    .update();
+            if (inserted == 0) {
+                throw new ProblemException(ProblemCode.HANDLE_TAKEN, "The handle " + normalized + " is taken.");
+            }
+            ledger.openWallet(id, currencies.defaultCurrency().code());
+            return new UserSummary(id, normalized, "friends");
+        });
+    }
+
+    /** A fresh access token for the right handle and password; the same answer for a wrong password and an unknown handle. */
+    public Optional<AccessToken> logIn(String handle, String password) {
+        if (handle == null || password == null || password.length() > MAX_PASSWORD_LENGTH) {
+            return Optional.empty();
+        }
+        Optional<Credentials> credentials = jdbc.sql("SELECT id, handle, password_hash FROM users WHERE handle = ?")
+                .param(UserDirectory.normalizeHandle(handle))
+                .query((rs, n) -> new Credentials((UUID) rs.getObject(1), rs.getString(2), rs.getString(3)))
+                .optional();
+        if (credentials.isEmpty()) {
+            passwords.spendTimeOfOneCheck(password);
+            return Optional.empty();
+        }
+        if (!passwords.matches(password, credentials.get().passwordHash())) {
+            return Optional.empty();
+        }
+        TokenService.IssuedToken token = tokens.issue(credentials.get().id(), credentials.get().handle());
+        return Optional.of(new AccessToken(token.value(), token.expiresInSeconds()));
+    }
+
+    /** A bearer token and its lifetime in seconds. */
+    public record AccessToken(String value, long expiresInSeconds) {
+    }
+
+    private record Credentials(UUID id, String handle, String passwordHash) {
+    }
+}

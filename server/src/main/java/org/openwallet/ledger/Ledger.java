@@ -1,0 +1,189 @@
+package org.openwallet.ledger;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.openwallet.platform.Ids;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+
+/**
+ * The ledger's public API. Methods that write must run inside
+ * {@link org.openwallet.platform.Transactions#run}, so that a caller can commit its own records
+ * (idempotency, outbox) atomically with the money.
+ */
+@Service
+public class Ledger {
+    static final String WALLET = "user_wallet";
+    static final String SYSTEM = "system";
+
+    private static final String TRANSFER_COLUMNS = """
+            t.id, t.kind, t.currency, t.amount_minor, t.from_account_id, t.to_account_id,
+            fa.owner_user_id AS from_user_id, ta.owner_user_id AS to_user_id, t.note, t.visibility, t.created_at
+            """;
+    private static final String TRANSFER_JOINS = """
+            JOIN ledger_accounts fa ON fa.id = t.from_account_id
+            JOIN ledger_accounts ta ON ta.id = t.to_account_id
+            """;
+
+    private final JdbcClient jdbc;
+    private final Clock clock;
+
+    public Ledger(JdbcClient jdbc, Clock clock) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    /** Opens the user's wallet in {@code currency}, or returns the one already open. */
+    public UUID openWallet(UUID userId, String currency) {
+        requireTransaction();
+        jdbc.sql("""
+                INSERT INTO ledger_accounts (id, kind, owner_user_id, currency) VALUES (?, 'user_wallet', ?, ?)
+                ON CONFLICT (owner_user_id, currency) WHERE kind = 'user_wallet' DO NOTHING
+                """).params(Ids.next(), userId, currency).update();
+        return walletOf(userId, currency).orElseThrow();
+    }
+
+    /** The named system account in {@code currency} (created on first use). System accounts may go negative. */
+    public UUID systemAccount(String name, String currency) {
+        requireTransaction();
+        jdbc.sql("""
+                INSERT INTO ledger_accounts (id, kind, name, currency) VALUES (?, 'system', ?, ?)
+                ON CONFLICT (name, currency) WHERE kind = 'system' DO NOTHING
+                """).params(Ids.next(), name, currency).update();
+        return jdbc.sql("SELECT id FROM ledger_accounts WHERE kind = 'system' AND name = ? AND currency = ?")
+                .params(name, currency).query(UUID.class).single();
+    }
+
+    public Optional<UUID> walletOf(UUID userId, String currency) {
+        return jdbc.sql("SELECT id FROM ledger_accounts WHERE kind = 'user_wallet' AND owner_user_id = ? AND currency = ?")
+                .params(userId, currency).query(UUID.class).optional();
+    }
+
+    public Optional<Balance> balanceOf(UUID userId, String currency) {
+        return jdbc.sql("""
+                SELECT currency, posted_minor, pending_credit_minor, pending_debit_minor FROM ledger_accounts
+                 WHERE kind = 'user_wallet' AND owner_user_id = ? AND currency = ?
+                """)
+                .params(userId, currency)
+                .query((rs, n) -> new Balance(rs.getString(1), rs.getLong(2), rs.getLong(3), rs.getLong(4)))
+                .optional();
+    }
+
+    /**
+     * Posts one transfer: locks both accounts, checks the paying wallet can afford it, writes the
+     * transfer and its two postings. The balances follow from the postings (a database trigger).
+     */
+    public TransferResult post(TransferCommand command) {
+        requireTransaction();
+        if (command.reference() != null) {
+            Optional<LedgerTransfer> earlier = findByReference(command.reference());
+            if (earlier.isPresent()) {
+                return new TransferResult.AlreadyPosted(earlier.get());
+            }
+        }
+        // Rows are locked in ascending id order, whatever the direction of the payment, so two
+        // opposite transfers between the same wallets cannot deadlock.
+        List<LockedAccount> locked = jdbc.sql("""
+                SELECT id, kind, owner_user_id, currency, posted_minor, pending_debit_minor FROM ledger_accounts
+                 WHERE id IN (?, ?) ORDER BY id FOR UPDATE
+                """)
+                .params(command.fromAccountId(), command.toAccountId())
+                .query((rs, n) -> new LockedAccount((UUID) rs.getObject(1), rs.getString(2), (UUID) rs.getObject(3), rs.getString(4), rs.getLong(5), rs.getLong(6)))
+                .list();
+        if (locked.size() != 2) {
+            throw new IllegalArgumentException("unknown account in " + command);
+        }
+        boolean fromIsFirst = locked.get(0).id().equals(command.fromAccountId());
+        LockedAccount from = fromIsFirst ? locked.get(0) : locked.get(1);
+        LockedAccount to = fromIsFirst ? locked.get(1) : locked.get(0);
+        for (LockedAccount account : locked) {
+            if (!account.currency().equals(command.currency())) {
+                throw new IllegalArgumentException("account " + account.id() + " holds " + account.currency() + ", not " + command.currency());
+            }
+        }
+        if (from.kind().equals(WALLET) && from.availableMinor() < command.amountMinor()) {
+            return new TransferResult.InsufficientFunds(from.availableMinor());
+        }
+
+        UUID id = Ids.next();
+        Instant createdAt = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        jdbc.sql("""
+                INSERT INTO ledger_transfers (id, kind, currency, amount_minor, from_account_id, to_account_id, reference, note, visibility, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+                .params(id, command.kind(), command.currency(), command.amountMinor(), command.fromAccountId(), command.toAccountId(),
+                        command.reference(), command.note(), command.visibility(), Timestamp.from(createdAt))
+                .update();
+        jdbc.sql("INSERT INTO ledger_postings (account_id, transfer_id, amount_minor) VALUES (?, ?, ?), (?, ?, ?)")
+                .params(command.fromAccountId(), id, -command.amountMinor(), command.toAccountId(), id, command.amountMinor())
+                .update();
+        return new TransferResult.Posted(new LedgerTransfer(id, command.kind(), command.currency(), command.amountMinor(),
+                command.fromAccountId(), command.toAccountId(), from.ownerUserId(), to.ownerUserId(), command.note(), command.visibility(), createdAt));
+    }
+
+    public Optional<LedgerTransfer> findTransfer(UUID id) {
+        return jdbc.sql("SELECT " + TRANSFER_COLUMNS + " FROM ledger_transfers t " + TRANSFER_JOINS + " WHERE t.id = ?")
+                .param(id).query(Ledger::transfer).optional();
+    }
+
+    /**
+     * The user's transfers in any of their wallets, newest first, strictly older than
+     * {@code beforeTransferId} when it is given. Ids are time-ordered, so id order is time order.
+     */
+    public List<LedgerTransfer> history(UUID userId, UUID beforeTransferId, int limit) {
+        String sql = "SELECT " + TRANSFER_COLUMNS + """
+                  FROM ledger_postings p
+                  JOIN ledger_transfers t ON t.id = p.transfer_id
+                """ + TRANSFER_JOINS + """
+                 WHERE p.account_id IN (SELECT id FROM ledger_accounts WHERE kind = 'user_wallet' AND owner_user_id = :user)
+                """ + (beforeTransferId == null ? "" : " AND p.transfer_id < :before") + """
+                 ORDER BY p.transfer_id DESC
+                 LIMIT :limit
+                """;
+        var statement = jdbc.sql(sql).param("user", userId).param("limit", limit);
+        if (beforeTransferId != null) {
+            statement = statement.param("before", beforeTransferId);
+        }
+        return statement.query(Ledger::transfer).list();
+    }
+
+    private Optional<LedgerTransfer> findByReference(String reference) {
+        return jdbc.sql("SELECT " + TRANSFER_COLUMNS + " FROM ledger_transfers t " + TRANSFER_JOINS + " WHERE t.reference = ?")
+                .param(reference).query(Ledger::transfer).optional();
+    }
+
+    private static LedgerTransfer transfer(ResultSet rs, int row) throws SQLException {
+        return new LedgerTransfer(
+                (UUID) rs.getObject("id"),
+                rs.getString("kind"),
+                rs.getString("currency"),
+                rs.getLong("amount_minor"),
+                (UUID) rs.getObject("from_account_id"),
+                (UUID) rs.getObject("to_account_id"),
+                (UUID) rs.getObject("from_user_id"),
+                (UUID) rs.getObject("to_user_id"),
+                rs.getString("note"),
+                rs.getString("visibility"),
+                rs.getTimestamp("created_at").toInstant());
+    }
+
+    private static void requireTransaction() {
+        if (!TransactionSynchronizationManager.isActualTransactionActive()) {
+            throw new IllegalStateException("ledger writes must run inside Transactions.run");
+        }
+    }
+
+    private record LockedAccount(UUID id, String kind, UUID ownerUserId, String currency, long postedMinor, long pendingDebitMinor) {
+        long availableMinor() {
+            return postedMinor - pendingDebitMinor;
+        }
+    }
+}

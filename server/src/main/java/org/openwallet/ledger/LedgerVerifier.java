@@ -1,0 +1,77 @@
+package org.openwallet.ledger;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * Recomputes the ledger from its postings and compares: every account balance equals the sum of
+ * its postings, every transfer has two postings summing to zero, the whole ledger sums to zero,
+ * and no wallet is below zero. Run by {@code ./wallet verify-ledger} and by the tests.
+ */
+@Component
+public class LedgerVerifier {
+    /** At most this many offending rows are listed per check, so a badly broken ledger still gives a readable report. */
+    static final int MAX_EXAMPLES = 20;
+
+    private final JdbcClient jdbc;
+
+    public LedgerVerifier(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    public record Report(long accounts, long transfers, long postings, long totalMinor, List<String> problems) {
+        public boolean ok() {
+            return problems.isEmpty();
+        }
+
+        public String summary() {
+            return "checked " + accounts + " accounts, " + transfers + " transfers, " + postings + " postings; ledger total "
+                    + totalMinor + " minor units; " + (ok() ? "no differences" : problems.size() + " problem(s)");
+        }
+    }
+
+    public Report verify() {
+        List<String> problems = new ArrayList<>();
+        long accounts = count("SELECT count(*) FROM ledger_accounts");
+        long transfers = count("SELECT count(*) FROM ledger_transfers");
+        long postings = count("SELECT count(*) FROM ledger_postings");
+
+        collect(problems, "balance differs from its postings", """
+                SELECT a.id || ': balance ' || a.posted_minor || ', postings ' || coalesce(p.total, 0)
+                  FROM ledger_accounts a
+                  LEFT JOIN (SELECT account_id, sum(amount_minor) AS total FROM ledger_postings GROUP BY account_id) p ON p.account_id = a.id
+                 WHERE a.posted_minor <> coalesce(p.total, 0)
+                """);
+        collect(problems, "transfer not balanced", """
+                SELECT t.id || ': ' || count(p.*) || ' postings summing to ' || coalesce(sum(p.amount_minor), 0)
+                  FROM ledger_transfers t LEFT JOIN ledger_postings p ON p.transfer_id = t.id
+                 GROUP BY t.id
+                HAVING count(p.*) <> 2 OR coalesce(sum(p.amount_minor), 0) <> 0
+                    OR bool_or(p.account_id NOT IN (t.from_account_id, t.to_account_id))
+                    OR sum(p.amount_minor) FILTER (WHERE p.account_id = t.to_account_id) <> t.amount_minor
+                """);
+        collect(problems, "wallet below zero", """
+                SELECT id || ': available ' || (posted_minor - pending_debit_minor)
+                  FROM ledger_accounts WHERE kind = 'user_wallet' AND posted_minor - pending_debit_minor < 0
+                """);
+        List<String> currencyTotals = jdbc.sql("""
+                SELECT a.currency || ' sums to ' || sum(p.amount_minor)
+                  FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
+                 GROUP BY a.currency HAVING sum(p.amount_minor) <> 0
+                """).query(String.class).list();
+        currencyTotals.forEach(total -> problems.add("ledger does not sum to zero: " + total));
+        long totalMinor = count("SELECT coalesce(sum(amount_minor), 0) FROM ledger_postings");
+        return new Report(accounts, transfers, postings, totalMinor, List.copyOf(problems));
+    }
+
+    private long count(String sql) {
+        return jdbc.sql(sql).query(Long.class).single();
+    }
+
+    private void collect(List<String> problems, String what, String sql) {
+        jdbc.sql(sql + " LIMIT " + MAX_EXAMPLES).query(String.class).list()
+                .forEach(example -> problems.add(what + ": " + example));
+    }
+}

@@ -1,0 +1,16 @@
+package org.openwallet.ledger;
+
+/** The outcome of {@link Ledger#post}: expected business outcomes are values, not exceptions. */
+public sealed interface TransferResult {
+    /** The transfer was posted now. */
+    record Posted(LedgerTransfer transfer) implements TransferResult {
+    }
+
+    /** A transfer with the same reference was posted before; nothing moved this time. */
+    record AlreadyPosted(LedgerTransfer transfer) implements TransferResult {
+    }
+
+    /** The paying wallet's available balance is below the amount; nothing moved. */
+    record InsufficientFunds(long availableMinor) implements TransferResult {
+    }
+}

@@ -1,0 +1,49 @@
+package org.openwallet.platform;
+
+/**
+ * Every error code the API can answer with, each with its HTTP status. The string values are a
+ * public contract: never rename one.
+ */
+public enum ProblemCode {
+    VALIDATION_FAILED(400, "Request is not valid"),
+    IDEMPOTENCY_KEY_MISSING(400, "Idempotency-Key header is required"),
+    IDEMPOTENCY_KEY_INVALID(400, "Idempotency-Key header is not valid"),
+    INVALID_CURSOR(400, "Cursor is not valid"),
+    UNAUTHORIZED(401, "Authentication required"),
+    INVALID_CREDENTIALS(401, "Handle or password is wrong"),
+    FORBIDDEN(403, "Not allowed"),
+    NOT_FOUND(404, "Not found"),
+    RECIPIENT_NOT_FOUND(404, "Recipient not found"),
+    METHOD_NOT_ALLOWED(405, "Method not allowed"),
+    NOT_ACCEPTABLE(406, "Not acceptable"),
+    HANDLE_TAKEN(409, "Handle is taken"),
+    IDEMPOTENCY_REQUEST_IN_PROGRESS(409, "A request with this Idempotency-Key is still being processed"),
+    UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
+    IDEMPOTENCY_KEY_REUSED(422, "Idempotency-Key was used with a different request"),
+    INSUFFICIENT_FUNDS(422, "Insufficient funds"),
+    SELF_TRANSFER(422, "Cannot pay yourself"),
+    INVALID_AMOUNT(422, "Amount is not valid"),
+    CURRENCY_MISMATCH(422, "Currency does not match the wallets"),
+    INTERNAL_ERROR(500, "Internal error"),
+    SERVICE_UNAVAILABLE(503, "Service unavailable");
+
+    private final int status;
+    private final String title;
+
+    ProblemCode(int status, String title) {
+        this.status = status;
+        this.title = title;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public String title() {
+        return title;
+    }
+
+    public String value() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}

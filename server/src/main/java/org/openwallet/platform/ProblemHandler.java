@@ -1,0 +1,126 @@
+package org.openwallet.platform;
+
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.HttpMediaTypeNotAcceptableException;
+import org.springframework.web.HttpMediaTypeNotSupportedException;
+import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.MissingRequestHeaderException;
+import org.springframework.web.bind.MissingServletRequestParameterException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
+import org.springframework.web.servlet.resource.NoResourceFoundException;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The one place where failures become HTTP: every error leaves the server as
+ * {@code application/problem+json} with a stable {@code code}.
+ */
+@RestControllerAdvice
+public class ProblemHandler {
+    private static final Logger log = LoggerFactory.getLogger(ProblemHandler.class);
+    public static final MediaType PROBLEM_JSON = MediaType.parseMediaType(Problem.MEDIA_TYPE);
+
+    private final JsonMapper json;
+
+    public ProblemHandler(JsonMapper json) {
+        this.json = json;
+    }
+
+    @ExceptionHandler(ProblemException.class)
+    ResponseEntity<Problem> problem(ProblemException exception) {
+        return respond(exception.problem());
+    }
+
+    @ExceptionHandler(HttpMessageNotReadableException.class)
+    ResponseEntity<Problem> unreadable(HttpMessageNotReadableException exception) {
+        Throwable cause = exception.getMostSpecificCause();
+        if (cause instanceof ProblemException problem) {
+            return respond(problem.problem());
+        }
+        return respond(Problem.of(ProblemCode.VALIDATION_FAILED, describeUnreadable(exception)));
+    }
+
+    @ExceptionHandler(MissingRequestHeaderException.class)
+    ResponseEntity<Problem> missingHeader(MissingRequestHeaderException exception) {
+        return respond(Problem.of(ProblemCode.VALIDATION_FAILED, "Header " + exception.getHeaderName() + " is required."));
+    }
+
+    @ExceptionHandler({MethodArgumentTypeMismatchException.class, MissingServletRequestParameterException.class})
+    ResponseEntity<Problem> badParameter(Exception exception) {
+        return respond(Problem.of(ProblemCode.VALIDATION_FAILED, exception.getMessage()));
+    }
+
+    @ExceptionHandler(NoResourceFoundException.class)
+    ResponseEntity<Problem> noResource(NoResourceFoundException exception) {
+        return respond(Problem.of(ProblemCode.NOT_FOUND, "No resource at " + exception.getResourcePath() + "."));
+    }
+
+    @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
+    ResponseEntity<Problem> methodNotAllowed(HttpRequestMethodNotSupportedException exception) {
+        return respond(Problem.of(ProblemCode.METHOD_NOT_ALLOWED, exception.getMessage()));
+    }
+
+    @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
+    ResponseEntity<Problem> unsupportedMediaType(HttpMediaTypeNotSupportedException exception) {
+        return respond(Problem.of(ProblemCode.UNSUPPORTED_MEDIA_TYPE, "Send the body as application/json."));
+    }
+
+    @ExceptionHandler(HttpMediaTypeNotAcceptableException.class)
+    ResponseEntity<Problem> notAcceptable(HttpMediaTypeNotAcceptableException exception) {
+        return respond(Problem.of(ProblemCode.NOT_ACCEPTABLE, "This resource is served as application/json."));
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<Problem> unexpected(Exception exception) {
+        log.error("Unhandled exception", exception);
+        return respond(Problem.of(ProblemCode.INTERNAL_ERROR, "The server failed; nothing was changed twice. Retry with the same Idempotency-Key."));
+    }
+
+    /** Writes a problem from code that runs outside Spring MVC (servlet filters). */
+    public void write(HttpServletResponse response, Problem problem) throws IOException {
+        response.setStatus(problem.status());
+        response.setContentType(Problem.MEDIA_TYPE);
+        response.getOutputStream().write(json.writeValueAsBytes(problem));
+    }
+
+    /** Serialises a problem to the exact bytes that are sent, so they can be stored and replayed. */
+    public byte[] toBytes(Problem problem) {
+        return json.writeValueAsBytes(problem);
+    }
+
+    static ResponseEntity<Problem> respond(Problem problem) {
+        HttpHeaders headers = new HttpHeaders();
+        if (problem.status() == 401) {
+            headers.set(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
+        }
+        return ResponseEntity.status(problem.status()).headers(headers).contentType(PROBLEM_JSON).body(problem);
+    }
+
+    private static String describeUnreadable(HttpMessageNotReadableException exception) {
+        Throwable cause = exception.getMostSpecificCause();
+        if (cause instanceof RequestBodyTooLargeException tooLarge) {
+            return tooLarge.getMessage();
+        }
+        if (cause instanceof tools.jackson.databind.exc.UnrecognizedPropertyException unknown) {
+            return "Unknown field '" + unknown.getPropertyName() + "'.";
+        }
+        if (cause instanceof tools.jackson.databind.exc.MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
+            String field = mismatch.getPath().stream()
+                    .map(reference -> reference.getPropertyName() != null ? reference.getPropertyName() : "[" + reference.getIndex() + "]")
+                    .collect(java.util.stream.Collectors.joining("."));
+            return "Field '" + field + "' has the wrong type.";
+        }
+        if (exception.getMessage() != null && exception.getMessage().startsWith("Required request body is missing")) {
+            return "A JSON body is required.";
+        }
+        return "The body is not valid JSON for this request.";
+    }
+}

@@ -1,0 +1,10 @@
+package org.openwallet.platform;
+
+import java.io.IOException;
+
+/** The request body crossed {@link WalletProperties.Http#maxBodyBytes()}. */
+public class RequestBodyTooLargeException extends IOException {
+    public RequestBodyTooLargeException(long limitBytes) {
+        super("The request body is larger than " + limitBytes + " bytes.");
+    }
+}

@@ -1,0 +1,90 @@
+package org.openwallet.transfer;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.ParameterIn;
+import io.swagger.v3.oas.annotations.headers.Header;
+import io.swagger.v3.oas.annotations.media.Content;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.UUID;
+import org.openwallet.identity.AuthenticatedUser;
+import org.openwallet.platform.Problem;
+import org.openwallet.platform.ProblemCode;
+import org.openwallet.platform.ProblemException;
+import org.openwallet.platform.ProblemHandler;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+@Tag(name = "Transfers", description = "Pay another user instantly")
+@SecurityRequirement(name = "bearer")
+class TransferController {
+    private final Transfers transfers;
+
+    TransferController(Transfers transfers) {
+        this.transfers = transfers;
+    }
+
+    @PostMapping(path = "/v1/transfers", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Pay another user", description = """
+            Moves money from the caller's wallet to another user's, at once. Retrying with the same \
+            Idempotency-Key and body returns the first response again (header Idempotent-Replayed: true) \
+            and never moves money twice.""",
+            parameters = @Parameter(name = "Idempotency-Key", in = ParameterIn.HEADER, required = true,
+                    description = "1-255 printable ASCII characters, unique per payment", schema = @Schema(type = "string")),
+            responses = {
+                    @ApiResponse(responseCode = "201", description = "Posted", content = @Content(schema = @Schema(implementation = TransferView.class)),
+                            headers = @Header(name = "Idempotent-Replayed", description = "true when this is the stored response of an earlier request")),
+                    @ApiResponse(responseCode = "400", description = "validation_failed, idempotency_key_missing, idempotency_key_invalid",
+                            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
+                    @ApiResponse(responseCode = "401", description = "unauthorized", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
+                    @ApiResponse(responseCode = "404", description = "recipient_not_found", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
+                    @ApiResponse(responseCode = "409", description = "idempotency_request_in_progress", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
+                    @ApiResponse(responseCode = "422", description = "insufficient_funds, self_transfer, invalid_amount, currency_mismatch, idempotency_key_reused",
+                            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))})
+    ResponseEntity<byte[]> create(@Parameter(hidden = true) AuthenticatedUser user,
+                                  @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
+                                  @RequestBody TransferRequest request) {
+        Transfers.Response response = transfers.create(user, idempotencyKey, request);
+        ResponseEntity.BodyBuilder builder = ResponseEntity.status(response.status())
+                .contentType(response.status() < 400 ? MediaType.APPLICATION_JSON : ProblemHandler.PROBLEM_JSON);
+        if (response.replayed()) {
+            builder.header("Idempotent-Replayed", "true");
+        }
+        return builder.body(response.body());
+    }
+
+    @GetMapping("/v1/transfers/{id}")
+    @Operation(summary = "One transfer the caller took part in", responses = {
+            @ApiResponse(responseCode = "200", description = "The transfer"),
+            @ApiResponse(responseCode = "404", description = "not_found: no such transfer, or the caller is not a party")})
+    TransferView get(@Parameter(hidden = true) AuthenticatedUser user, @PathVariable String id) {
+        UUID transferId;
+        try {
+            transferId = UUID.fromString(id);
+        } catch (IllegalArgumentException notUuid) {
+            throw new ProblemException(ProblemCode.NOT_FOUND, "No transfer " + id + ".");
+        }
+        // Not a party and not existing look the same, so ids reveal nothing about other users.
+        return transfers.find(user, transferId)
+                .orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No transfer " + id + "."));
+    }
+
+    @GetMapping("/v1/transfers")
+    @Operation(summary = "The caller's transfers, newest first", description = "Pass next_cursor back as cursor for the next page; it is absent on the last page.")
+    Transfers.Page list(@Parameter(hidden = true) AuthenticatedUser user,
+                        @RequestParam(defaultValue = "20") int limit,
+                        @RequestParam(required = false) String cursor) {
+        return transfers.history(user, limit, cursor);
+    }
+}

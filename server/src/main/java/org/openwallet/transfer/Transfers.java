@@ -1,0 +1,239 @@
+package org.openwallet.transfer;
+
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.openwallet.identity.AuthenticatedUser;
+import org.openwallet.identity.UserDirectory;
+import org.openwallet.identity.UserSummary;
+import org.openwallet.idempotency.IdempotencyKeys;
+import org.openwallet.idempotency.IdempotencyKeys.Claim;
+import org.openwallet.idempotency.IdempotencyKeys.StoredResponse;
+import org.openwallet.ledger.Ledger;
+import org.openwallet.ledger.LedgerTransfer;
+import org.openwallet.ledger.TransferCommand;
+import org.openwallet.ledger.TransferResult;
+import org.openwallet.platform.Currencies;
+import org.openwallet.platform.Problem;
+import org.openwallet.platform.ProblemCode;
+import org.openwallet.platform.ProblemException;
+import org.openwallet.platform.ProblemHandler;
+import org.openwallet.platform.Transactions;
+import org.springframework.stereotype.Service;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The P2P transfer path: validate, then one ledger transaction that claims the Idempotency-Key,
+ * moves the money and records the response, so a retry can never move money twice.
+ *
+ * <p>Malformed requests are refused before the transaction and are not remembered; every outcome
+ * decided inside it (posted, insufficient funds, unknown recipient, ...) is remembered and replayed.
+ */
+@Service
+class Transfers {
+    static final String OPERATION = "transfer.create";
+    static final String KIND = "p2p";
+    static final int MAX_NOTE_LENGTH = 280;
+    static final int MAX_PAGE_SIZE = 100;
+    static final Set<String> VISIBILITIES = Set.of("public", "friends", "private");
+
+    private final Transactions transactions;
+    private final IdempotencyKeys idempotency;
+    private final Ledger ledger;
+    private final UserDirectory users;
+    private final Currencies currencies;
+    private final ProblemHandler problems;
+    private final JsonMapper json;
+
+    Transfers(Transactions transactions, IdempotencyKeys idempotency, Ledger ledger, UserDirectory users,
+              Currencies currencies, ProblemHandler problems, JsonMapper json) {
+        this.transactions = transactions;
+        this.idempotency = idempotency;
+        this.ledger = ledger;
+        this.users = users;
+        this.currencies = currencies;
+        this.problems = problems;
+        this.json = json;
+    }
+
+    /** A response ready to send: its status and exact body, and whether it is a replay. */
+    record Response(int status, byte[] body, boolean replayed) {
+    }
+
+    Response create(AuthenticatedUser sender, String idempotencyKey, TransferRequest request) {
+        String key = IdempotencyKeys.requireValid(idempotencyKey);
+        ValidRequest valid = validate(request);
+        byte[] fingerprint = IdempotencyKeys.fingerprint(json.writeValueAsString(valid));
+        return transactions.run(() -> switch (idempotency.claim(sender.userId(), OPERATION, key, fingerprint)) {
+            case Claim.InProgress inProgress -> throw new ProblemException(ProblemCode.IDEMPOTENCY_REQUEST_IN_PROGRESS,
+                    "The first request with this Idempotency-Key has not finished; retry shortly.");
+            case Claim.Reused reused -> throw new ProblemException(ProblemCode.IDEMPOTENCY_KEY_REUSED,
+                    "This Idempotency-Key was used for a different request; use a new key for a new payment.");
+            case Claim.Replay replay -> new Response(replay.response().status(), replay.response().body(), true);
+            case Claim.Proceed proceed -> {
+                Response response = execute(sender, valid);
+                idempotency.complete(sender.userId(), OPERATION, key, fingerprint, new StoredResponse(response.status(), response.body()));
+                yield response;
+            }
+        });
+    }
+
+    Optional<TransferView> find(AuthenticatedUser reader, UUID id) {
+        return ledger.findTransfer(id).filter(transfer -> transfer.involves(reader.userId())).map(this::view);
+    }
+
+    /** One page of the reader's transfers, newest first, and the cursor of the next page if there is one. */
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    record Page(List<TransferView> items, String nextCursor) {
+    }
+
+    Page history(AuthenticatedUser reader, int limit, String cursor) {
+        if (limit < 1 || limit > MAX_PAGE_SIZE) {
+            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "limit must be between 1 and " + MAX_PAGE_SIZE + ".");
+        }
+        UUID before = cursor == null ? null : decodeCursor(cursor);
+        // One more than asked tells whether another page exists, so the last page has no cursor.
+        List<LedgerTransfer> rows = ledger.history(reader.userId(), before, limit + 1);
+        boolean more = rows.size() > limit;
+        List<LedgerTransfer> page = more ? rows.subList(0, limit) : rows;
+        Map<UUID, String> handles = users.handlesOf(page.stream()
+                .flatMap(t -> java.util.stream.Stream.of(t.fromUserId(), t.toUserId()))
+                .filter(java.util.Objects::nonNull).distinct().toList());
+        List<TransferView> items = page.stream().map(t -> view(t, handles)).toList();
+        return new Page(items, more ? encodeCursor(page.get(page.size() - 1).id()) : null);
+    }
+
+    /** The request after validation, in canonical form: its JSON is what the fingerprint hashes. */
+    record ValidRequest(UUID toUserId, String toHandle, long amountMinor, String currency, String note, String visibility) {
+    }
+
+    private ValidRequest validate(TransferRequest request) {
+        if ((request.toUserId() == null) == (request.toHandle() == null)) {
+            throw invalid("Give exactly one of to_user_id and to_handle.");
+        }
+        UUID toUserId = null;
+        if (request.toUserId() != null) {
+            try {
+                toUserId = UUID.fromString(request.toUserId());
+            } catch (IllegalArgumentException notUuid) {
+                throw invalid("to_user_id must be a user id (a UUID).");
+            }
+        }
+        String toHandle = request.toHandle() == null ? null : request.toHandle().toLowerCase(java.util.Locale.ROOT);
+        if (toHandle != null && !toHandle.matches("[a-z0-9_]{3,30}")) {
+            throw invalid("to_handle must be 3 to 30 of a-z, 0-9 and _.");
+        }
+        if (request.currency() == null || !request.currency().matches("[A-Z]{3}")) {
+            throw invalid("currency must be an ISO 4217 code such as \"USD\".");
+        }
+        Currencies.Currency currency = currencies.find(request.currency()).orElseThrow(() ->
+                new ProblemException(ProblemCode.CURRENCY_MISMATCH, "This wallet does not hold " + request.currency() + "."));
+        if (request.amount() == null) {
+            throw invalid("amount is required, as a decimal string such as \"12.50\".");
+        }
+        long amountMinor;
+        try {
+            amountMinor = currency.parse(request.amount());
+        } catch (IllegalArgumentException badAmount) {
+            throw new ProblemException(ProblemCode.INVALID_AMOUNT, badAmount.getMessage() + ".");
+        }
+        if (amountMinor == 0) {
+            throw new ProblemException(ProblemCode.INVALID_AMOUNT, "amount must be greater than zero.");
+        }
+        if (amountMinor > currency.maxTransferMinor()) {
+            throw new ProblemException(ProblemCode.INVALID_AMOUNT,
+                    "amount is above the maximum of " + currency.format(currency.maxTransferMinor()) + " " + currency.code() + " per transfer.");
+        }
+        String note = request.note();
+        if (note != null) {
+            if (note.codePointCount(0, note.length()) > MAX_NOTE_LENGTH) {
+                throw invalid("note must be at most " + MAX_NOTE_LENGTH + " characters.");
+            }
+            if (note.chars().anyMatch(c -> Character.isISOControl(c) && c != '\n' && c != '\t')) {
+                throw invalid("note must not contain control characters.");
+            }
+        }
+        if (request.visibility() != null && !VISIBILITIES.contains(request.visibility())) {
+            throw invalid("visibility must be one of public, friends, private.");
+        }
+        return new ValidRequest(toUserId, toHandle, amountMinor, currency.code(), note, request.visibility());
+    }
+
+    /** Runs inside the transaction; every outcome here is remembered under the Idempotency-Key. */
+    private Response execute(AuthenticatedUser sender, ValidRequest request) {
+        Optional<UserSummary> recipient = request.toUserId() != null ? users.findById(request.toUserId()) : users.findByHandle(request.toHandle());
+        if (recipient.isEmpty()) {
+            return problem(ProblemCode.RECIPIENT_NOT_FOUND, "No user " + (request.toHandle() != null ? "@" + request.toHandle() : request.toUserId()) + ".");
+        }
+        if (recipient.get().id().equals(sender.userId())) {
+            return problem(ProblemCode.SELF_TRANSFER, "You cannot pay yourself.");
+        }
+        Optional<UUID> from = ledger.walletOf(sender.userId(), request.currency());
+        Optional<UUID> to = ledger.walletOf(recipient.get().id(), request.currency());
+        if (from.isEmpty() || to.isEmpty()) {
+            return problem(ProblemCode.CURRENCY_MISMATCH,
+                    (from.isEmpty() ? "You have" : "@" + recipient.get().handle() + " has") + " no wallet in " + request.currency() + ".");
+        }
+        String visibility = request.visibility() != null ? request.visibility()
+                : users.findById(sender.userId()).map(UserSummary::defaultVisibility).orElse("friends");
+        TransferResult result = ledger.post(new TransferCommand(from.get(), to.get(), request.amountMinor(), request.currency(),
+                KIND, null, request.note(), visibility));
+        return switch (result) {
+            case TransferResult.Posted posted -> new Response(201,
+                    json.writeValueAsBytes(view(posted.transfer(), Map.of(sender.userId(), sender.handle(), recipient.get().id(), recipient.get().handle()))),
+                    false);
+            case TransferResult.InsufficientFunds insufficient -> {
+                Currencies.Currency currency = currencies.require(request.currency());
+                yield problem(ProblemCode.INSUFFICIENT_FUNDS, "Available balance is " + currency.format(insufficient.availableMinor()) + " "
+                        + currency.code() + "; this payment needs " + currency.format(request.amountMinor()) + " " + currency.code() + ".");
+            }
+            case TransferResult.AlreadyPosted alreadyPosted ->
+                    throw new IllegalStateException("a P2P transfer has no reference, yet one was found: " + alreadyPosted);
+        };
+    }
+
+    private Response problem(ProblemCode code, String detail) {
+        return new Response(code.status(), problems.toBytes(Problem.of(code, detail)), false);
+    }
+
+    private TransferView view(LedgerTransfer transfer) {
+        return view(transfer, users.handlesOf(Arrays.stream(new UUID[] {transfer.fromUserId(), transfer.toUserId()})
+                .filter(java.util.Objects::nonNull).toList()));
+    }
+
+    private TransferView view(LedgerTransfer transfer, Map<UUID, String> handles) {
+        Currencies.Currency currency = currencies.require(transfer.currency());
+        return new TransferView(transfer.id(), transfer.kind(), "posted",
+                transfer.fromUserId(), handles.get(transfer.fromUserId()),
+                transfer.toUserId(), handles.get(transfer.toUserId()),
+                currency.format(transfer.amountMinor()), currency.code(), transfer.note(), transfer.visibility(),
+                transfer.createdAt().toString());
+    }
+
+    private static ProblemException invalid(String detail) {
+        return new ProblemException(ProblemCode.VALIDATION_FAILED, detail);
+    }
+
+    static String encodeCursor(UUID lastId) {
+        ByteBuffer bytes = ByteBuffer.allocate(16).putLong(lastId.getMostSignificantBits()).putLong(lastId.getLeastSignificantBits());
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
+    }
+
+    static UUID decodeCursor(String cursor) {
+        try {
+            byte[] bytes = Base64.getUrlDecoder().decode(cursor);
+            if (bytes.length != 16) {
+                throw new IllegalArgumentException("cursor length");
+            }
+            ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            return new UUID(buffer.getLong(), buffer.getLong());
+        } catch (IllegalArgumentException malformed) {
+            throw new ProblemException(ProblemCode.INVALID_CURSOR, "cursor is not one this API returned.");
+        }
+    }
+}
