@@ -1,11 +1,16 @@
 package org.openwallet.platform;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,6 +27,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgres.class);
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
     private static final Duration STALE_SERVER_STOP_WAIT = Duration.ofSeconds(30);
+    /** The file io.zonky's EmbeddedPostgres keeps locked while it runs a data directory. */
+    private static final String LOCK_FILE = "epg-lock";
 
     private final io.zonky.test.db.postgres.embedded.EmbeddedPostgres server;
 
@@ -73,29 +80,47 @@ public final class EmbeddedPostgres implements AutoCloseable {
      * A previous wallet process that was killed (SIGKILL, OOM) cannot stop its PostgreSQL, which then
      * keeps the data directory. Stop that server, found by the PID in its own postmaster.pid, so this
      * start can take over; SIGTERM asks it for a smart shutdown, which flushes everything.
+     *
+     * <p>A living wallet holds a lock on the directory's lock file; while someone holds it, the server
+     * is not stale but in use (say, {@code verify-ledger} started while the wallet runs), and this
+     * start is refused instead.
      */
     private static void stopStaleServer(Path dataDirectory) throws IOException {
         Path pidFile = dataDirectory.resolve("postmaster.pid");
         if (!Files.exists(pidFile)) {
             return;
         }
-        List<String> lines = Files.readAllLines(pidFile);
-        if (lines.isEmpty() || !lines.get(0).strip().matches("\\d+")) {
-            return;
+        try (FileChannel channel = FileChannel.open(dataDirectory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock lock = tryLock(channel)) {
+            if (lock == null) {
+                throw new IOException("The database in " + dataDirectory + " is in use by a running wallet; stop it first");
+            }
+            List<String> lines = Files.readAllLines(pidFile);
+            if (lines.isEmpty() || !lines.get(0).strip().matches("\\d+")) {
+                return;
+            }
+            long pid = Long.parseLong(lines.get(0).strip());
+            Optional<ProcessHandle> stale = ProcessHandle.of(pid)
+                    .filter(ProcessHandle::isAlive)
+                    .filter(process -> process.info().command().map(command -> command.endsWith("postgres")).orElse(false));
+            if (stale.isEmpty()) {
+                return;
+            }
+            log.warn("Stopping a PostgreSQL (pid {}) left running on {} by an earlier wallet process", pid, dataDirectory);
+            stale.get().destroy();
+            try {
+                stale.get().onExit().get(STALE_SERVER_STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
+            } catch (Exception exception) {
+                throw new IOException("PostgreSQL pid " + pid + " on " + dataDirectory + " did not stop; stop it and retry", exception);
+            }
         }
-        long pid = Long.parseLong(lines.get(0).strip());
-        Optional<ProcessHandle> stale = ProcessHandle.of(pid)
-                .filter(ProcessHandle::isAlive)
-                .filter(process -> process.info().command().map(command -> command.endsWith("postgres")).orElse(false));
-        if (stale.isEmpty()) {
-            return;
-        }
-        log.warn("Stopping a PostgreSQL (pid {}) left running on {} by an earlier wallet process", pid, dataDirectory);
-        stale.get().destroy();
+    }
+
+    private static FileLock tryLock(FileChannel channel) throws IOException {
         try {
-            stale.get().onExit().get(STALE_SERVER_STOP_WAIT.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
-        } catch (Exception exception) {
-            throw new IOException("PostgreSQL pid " + pid + " on " + dataDirectory + " did not stop; stop it and retry", exception);
+            return channel.tryLock();
+        } catch (OverlappingFileLockException heldByThisProcess) {
+            return null;
         }
     }
 }

@@ -30,16 +30,12 @@ public final class Money {
         if (fraction.length() > scale) {
             throw new IllegalArgumentException("amount has more than " + scale + " decimals");
         }
-        long units = Long.parseLong(match.group(1));
-        long factor = pow10(scale);
-        if (units > Long.MAX_VALUE / factor) {
+        long fractionMinor = fraction.isEmpty() ? 0 : Long.parseLong(fraction) * pow10(scale - fraction.length());
+        try {
+            return Math.addExact(Math.multiplyExact(Long.parseLong(match.group(1)), pow10(scale)), fractionMinor);
+        } catch (ArithmeticException overflow) {
             throw new IllegalArgumentException("amount is too large");
         }
-        long minor = units * factor;
-        if (!fraction.isEmpty()) {
-            minor += Long.parseLong(fraction) * pow10(scale - fraction.length());
-        }
-        return minor;
     }
 
     /** Formats minor units as a decimal string with exactly {@code scale} decimals. */
