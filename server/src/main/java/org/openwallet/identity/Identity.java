@@ -24,7 +24,8 @@ public class Identity {
     static final int MIN_PASSWORD_LENGTH = 10;
     static final int MAX_PASSWORD_LENGTH = 128;
     static final int MAX_EMAIL_LENGTH = 254;
-    private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
+    /** No control characters (PostgreSQL refuses NUL in text) and no unpaired surrogates (stored as '?'). */
+    private static final Pattern EMAIL = Pattern.compile("[^@\\s\\p{Cc}\\p{Cs}]+@[^@\\s\\p{Cc}\\p{Cs}]+\\.[^@\\s\\p{Cc}\\p{Cs}]+");
 
     private final JdbcClient jdbc;
     private final Transactions transactions;
@@ -81,6 +82,12 @@ public class Identity {
     /** A fresh access token for the right handle and password; the same answer for a wrong password and an unknown handle. */
     public Optional<AccessToken> logIn(String handle, String password, String ip) {
         if (handle == null || password == null || password.length() > MAX_PASSWORD_LENGTH) {
+            return Optional.empty();
+        }
+        // A string no handle can be (a NUL would even fail the query) belongs to nobody: answer
+        // as for an unknown handle, taking as long.
+        if (!HANDLE.matcher(UserDirectory.normalizeHandle(handle)).matches()) {
+            passwords.spendTimeOfOneCheck(password);
             return Optional.empty();
         }
         Optional<Credentials> credentials = jdbc.sql("SELECT id, handle, password_hash FROM users WHERE handle = ?")

@@ -83,12 +83,6 @@ public class Ledger {
      */
     public TransferResult post(TransferCommand command) {
         requireTransaction();
-        if (command.reference() != null) {
-            Optional<LedgerTransfer> earlier = findByReference(command.reference());
-            if (earlier.isPresent()) {
-                return new TransferResult.AlreadyPosted(earlier.get());
-            }
-        }
         // Rows are locked in ascending id order, whatever the direction of the payment, so two
         // opposite transfers between the same wallets cannot deadlock.
         List<LockedAccount> locked = jdbc.sql("""
@@ -100,6 +94,15 @@ public class Ledger {
                 .list();
         if (locked.size() != 2) {
             throw new IllegalArgumentException("unknown account in " + command);
+        }
+        // Only after the locks: a concurrent post of the same reference holds them until it commits,
+        // and this later statement (READ COMMITTED) then sees its transfer. Checked before the locks,
+        // both would miss each other and the second would fail on the unique reference instead.
+        if (command.reference() != null) {
+            Optional<LedgerTransfer> earlier = findByReference(command.reference());
+            if (earlier.isPresent()) {
+                return new TransferResult.AlreadyPosted(earlier.get());
+            }
         }
         boolean fromIsFirst = locked.get(0).id().equals(command.fromAccountId());
         LockedAccount from = fromIsFirst ? locked.get(0) : locked.get(1);

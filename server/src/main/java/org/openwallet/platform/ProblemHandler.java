@@ -65,7 +65,9 @@ public class ProblemHandler {
 
     @ExceptionHandler(HttpRequestMethodNotSupportedException.class)
     ResponseEntity<Problem> methodNotAllowed(HttpRequestMethodNotSupportedException exception) {
-        return respond(Problem.of(ProblemCode.METHOD_NOT_ALLOWED, exception.getMessage()));
+        Problem problem = Problem.of(ProblemCode.METHOD_NOT_ALLOWED, exception.getMessage());
+        // RFC 9110 15.5.6: a 405 must list the methods the resource does support (the exception's Allow header).
+        return ResponseEntity.status(problem.status()).headers(exception.getHeaders()).contentType(PROBLEM_JSON).body(problem);
     }
 
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)

@@ -157,6 +157,11 @@ class Transfers {
             if (note.chars().anyMatch(c -> Character.isISOControl(c) && c != '\n' && c != '\t')) {
                 throw invalid("note must not contain control characters.");
             }
+            // An unpaired surrogate (a JSON string may escape one alone) is no character: PostgreSQL
+            // would store it as '?', so the note read back would differ from the one the 201 showed.
+            if (note.codePoints().anyMatch(c -> Character.getType(c) == Character.SURROGATE)) {
+                throw invalid("note must be valid Unicode text.");
+            }
         }
         if (request.visibility() != null && !VISIBILITIES.contains(request.visibility())) {
             throw invalid("visibility must be one of public, friends, private.");
