@@ -127,14 +127,14 @@ public final class EmbeddedRedis implements AutoCloseable {
         Path extracted = directory.resolve("bin").resolve("redis-server");
         if (!Files.isExecutable(extracted)) {
             Files.createDirectories(extracted.getParent());
-            Path temporary = Files.createTempFile(extracted.getParent(), "redis-server", ".tmp",
-                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path temporary = Files.createTempFile(extracted.getParent(), "redis-server", ".tmp");
             try (InputStream bundled = EmbeddedRedis.class.getResourceAsStream(BUNDLED_BINARY)) {
                 if (bundled == null) {
                     throw new IOException("No redis-server on the PATH and none bundled; install Redis or set WALLET_REDIS_URL");
                 }
                 Files.copy(bundled, temporary, StandardCopyOption.REPLACE_EXISTING);
             }
+            Files.setPosixFilePermissions(temporary, PosixFilePermissions.fromString("rwx------"));
             Files.move(temporary, extracted, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         }
         return extracted;
