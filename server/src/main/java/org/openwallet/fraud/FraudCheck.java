@@ -3,6 +3,7 @@ package org.openwallet.fraud;
 import io.lettuce.core.ScriptOutputType;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import jakarta.annotation.PreDestroy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -115,8 +116,6 @@ public class FraudCheck {
             throw new IllegalStateException("interrupted during the fraud check", interrupted);
         }
         latency.record(decision.latencyMicros(), TimeUnit.MICROSECONDS);
-        meters.counter("wallet.fraud.decisions", "decision", decision.allowed() ? "allow" : "decline",
-                "reason", decision.allowed() ? (decision.timedOut() ? TIMEOUT : "none") : decision.reason()).increment();
         return decision;
     }
 
@@ -140,6 +139,8 @@ public class FraudCheck {
     public void record(FraudDecision decision, FraudRequest request, String ledgerDeclineReason) {
         boolean allowed = decision.allowed() && ledgerDeclineReason == null;
         List<String> reasons = ledgerDeclineReason == null ? decision.reasons() : List.of(ledgerDeclineReason);
+        meters.counter("wallet.fraud.decisions", "decision", allowed ? "allow" : "decline",
+                "reason", allowed ? (decision.timedOut() ? TIMEOUT : "none") : reasons.get(0)).increment();
         jdbc.sql("""
                 INSERT INTO fraud_decisions (id, sender_id, recipient_id, amount_minor, currency, ip, decision, reasons, notes,
                                              timed_out, latency_micros, weekly_limit_minor)
@@ -209,6 +210,11 @@ public class FraudCheck {
     private long weeklyLimitMinor(UUID senderId) {
         String tier = jdbc.sql("SELECT tier FROM fraud_profiles WHERE user_id = ?").param(senderId).query(String.class).optional().orElse("unverified");
         return tier.equals("verified") ? weeklyLimitVerifiedMinor : weeklyLimitUnverifiedMinor;
+    }
+
+    @PreDestroy
+    void stop() {
+        executor.close();
     }
 
     /** The weekly window the ledger enforces the limit over. */

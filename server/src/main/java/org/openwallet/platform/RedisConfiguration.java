@@ -68,7 +68,8 @@ class RedisConfiguration {
                 return connection;
             }, connection -> ((StatefulRedisClusterConnection<String, String>) connection).sync(), breaker, meters);
         }
-        String uri = settings.external() ? settings.url() : embedded.getIfAvailable() == null ? null : embedded.getObject().uri();
+        EmbeddedRedis server = embedded.getIfAvailable();
+        String uri = settings.external() ? settings.url() : server == null ? null : server.uri();
         if (uri == null) {
             return new Redis(null, null, null, breaker, meters);
         }
