@@ -7,6 +7,7 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.openwallet.ledger.Ledger;
+import org.openwallet.outbox.Outbox;
 import org.openwallet.platform.Currencies;
 import org.openwallet.platform.Ids;
 import org.openwallet.platform.ProblemCode;
@@ -34,10 +35,12 @@ public class Identity {
     private final PasswordHasher passwords;
     private final TokenService tokens;
     private final ApplicationEventPublisher events;
+    private final Outbox outbox;
     private final Set<String> adminHandles;
 
     Identity(JdbcClient jdbc, Transactions transactions, Ledger ledger, Currencies currencies, PasswordHasher passwords, TokenService tokens,
-             ApplicationEventPublisher events, WalletProperties properties) {
+             ApplicationEventPublisher events, Outbox outbox, WalletProperties properties) {
+        this.outbox = outbox;
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.ledger = ledger;
@@ -75,6 +78,8 @@ public class Identity {
                 throw new ProblemException(ProblemCode.HANDLE_TAKEN, "The handle " + normalized + " is taken.");
             }
             ledger.openWallet(id, currencies.defaultCurrency().code());
+            outbox.append(new Outbox.Event("user", id.toString(), id.toString(), UserSignedUp.TYPE, UserSignedUp.VERSION,
+                    new UserSignedUp(id, normalized)));
             return new UserSummary(id, normalized, "friends");
         });
     }

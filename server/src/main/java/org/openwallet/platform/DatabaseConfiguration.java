@@ -23,6 +23,16 @@ class DatabaseConfiguration {
         return EmbeddedPostgres.start(properties.dataDir().toAbsolutePath().resolve("postgres"));
     }
 
+    @Bean
+    DatabaseEndpoint databaseEndpoint(WalletProperties properties, org.springframework.beans.factory.ObjectProvider<EmbeddedPostgres> embedded) {
+        WalletProperties.Database database = properties.database();
+        if (database.external()) {
+            return DatabaseEndpoint.fromJdbcUrl(database.url(), database.username(), database.password());
+        }
+        EmbeddedPostgres server = embedded.getObject();
+        return new DatabaseEndpoint("127.0.0.1", server.port(), "postgres", server.username(), "");
+    }
+
     /** Depends on the embedded server so the pool is closed before the server stops. */
     @Bean(destroyMethod = "close")
     @org.springframework.context.annotation.DependsOn("embeddedPostgres")

@@ -22,7 +22,9 @@ public record WalletProperties(
         @DefaultValue Idempotency idempotency,
         @DefaultValue Demo demo,
         @DefaultValue RedisSettings redis,
-        @DefaultValue Admin admin) {
+        @DefaultValue Admin admin,
+        @DefaultValue KafkaSettings kafka,
+        @DefaultValue("api,relay,consumers") List<String> roles) {
 
     public WalletProperties {
         if (currencies == null || currencies.isEmpty()) {
@@ -74,6 +76,23 @@ public record WalletProperties(
         public boolean external() {
             return (url != null && !url.isBlank()) || (clusterNodes != null && !clusterNodes.isBlank());
         }
+    }
+
+    /**
+     * Kafka: external brokers ({@code bootstrapServers}) or, with none, an embedded broker under
+     * {@code dataDir/kafka}. Topics are created with {@code partitions}, {@code replicationFactor}
+     * and {@code minInsyncReplicas} (1/1 locally; 3/2 in production).
+     */
+    public record KafkaSettings(String bootstrapServers, @DefaultValue("12") int partitions,
+                                @DefaultValue("1") short replicationFactor, @DefaultValue("1") int minInsyncReplicas) {
+        public boolean external() {
+            return bootstrapServers != null && !bootstrapServers.isBlank();
+        }
+    }
+
+    /** Whether this process runs {@code role}: {@code api}, {@code relay} or {@code consumers}. */
+    public boolean runs(String role) {
+        return roles.contains(role);
     }
 
     /** Handles whose tokens carry the admin role (verification tiers, fraud decisions, blocked recipients). */

@@ -23,6 +23,7 @@ import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.LedgerTransfer;
 import org.openwallet.ledger.TransferCommand;
 import org.openwallet.ledger.TransferResult;
+import org.openwallet.outbox.Outbox;
 import org.openwallet.platform.Currencies;
 import org.openwallet.platform.Problem;
 import org.openwallet.platform.ProblemCode;
@@ -51,14 +52,16 @@ class Transfers {
     private final IdempotencyKeys idempotency;
     private final IdempotencyFastPath fastPath;
     private final FraudCheck fraud;
+    private final Outbox outbox;
     private final Ledger ledger;
     private final UserDirectory users;
     private final Currencies currencies;
     private final ProblemHandler problems;
     private final JsonMapper json;
 
-    Transfers(Transactions transactions, IdempotencyKeys idempotency, IdempotencyFastPath fastPath, FraudCheck fraud, Ledger ledger,
-              UserDirectory users, Currencies currencies, ProblemHandler problems, JsonMapper json) {
+    Transfers(Transactions transactions, IdempotencyKeys idempotency, IdempotencyFastPath fastPath, FraudCheck fraud, Outbox outbox,
+              Ledger ledger, UserDirectory users, Currencies currencies, ProblemHandler problems, JsonMapper json) {
+        this.outbox = outbox;
         this.transactions = transactions;
         this.idempotency = idempotency;
         this.fastPath = fastPath;
@@ -248,9 +251,13 @@ class Transfers {
                 KIND, null, request.note(), visibility), new Ledger.SendingLimit(fraud.weeklyWindow(), decision.weeklyLimitMinor()));
         fraud.record(decision, fraudRequest, result instanceof TransferResult.LimitExceeded ? FraudCheck.WEEKLY_LIMIT_EXCEEDED : null);
         return switch (result) {
-            case TransferResult.Posted posted -> new Response(201,
-                    json.writeValueAsBytes(view(posted.transfer(), Map.of(sender.userId(), sender.handle(), recipient.get().id(), recipient.get().handle()))),
-                    false);
+            case TransferResult.Posted posted -> {
+                TransferView view = view(posted.transfer(), Map.of(sender.userId(), sender.handle(), recipient.get().id(), recipient.get().handle()));
+                outbox.append(new Outbox.Event("transfer", view.id().toString(), sender.userId().toString(), TransferPosted.TYPE,
+                        TransferPosted.VERSION, new TransferPosted(view.id(), view.fromUserId(), view.fromHandle(), view.toUserId(),
+                        view.toHandle(), view.amount(), view.currency(), view.note(), view.visibility(), view.createdAt())));
+                yield new Response(201, json.writeValueAsBytes(view), false);
+            }
             case TransferResult.InsufficientFunds insufficient -> {
                 Currencies.Currency currency = currencies.require(request.currency());
                 yield problem(ProblemCode.INSUFFICIENT_FUNDS, "Available balance is " + currency.format(insufficient.availableMinor()) + " "

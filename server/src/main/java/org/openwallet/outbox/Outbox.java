@@ -1,0 +1,69 @@
+package org.openwallet.outbox;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.openwallet.platform.Ids;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.support.TransactionSynchronizationManager;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Appends events to the outbox in the caller's transaction: the event exists exactly when the
+ * change it describes committed.
+ */
+@Service
+public class Outbox {
+    /** The {@code producer} field of every envelope this service writes. */
+    public static final String PRODUCER = "wallet";
+
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+    private final Clock clock;
+
+    Outbox(JdbcClient jdbc, JsonMapper json, Clock clock) {
+        this.jdbc = jdbc;
+        this.json = json;
+        this.clock = clock;
+    }
+
+    /**
+     * One event to publish.
+     *
+     * @param aggregateType names the topic: {@code wallet.<aggregateType>}
+     * @param ownerId       the Kafka key: one owner's events stay in order in one partition
+     * @param type          e.g. {@code transfer.posted}
+     * @param payload       the event's data, serialised as the envelope's {@code payload}
+     */
+    public record Event(String aggregateType, String aggregateId, String ownerId, String type, int version, Object payload) {
+    }
+
+    /** Appends {@code event}; returns its id. Must run inside the transaction of the change it reports. */
+    public UUID append(Event event) {
+        if (!TransactionSynchronizationManager.isActualTransactionActive()) {
+            throw new IllegalStateException("outbox events must be appended inside the transaction of their change");
+        }
+        UUID id = Ids.next();
+        Instant occurredAt = clock.instant().truncatedTo(ChronoUnit.MICROS);
+        Map<String, Object> envelope = new LinkedHashMap<>();
+        envelope.put("id", id.toString());
+        envelope.put("type", event.type());
+        envelope.put("version", event.version());
+        envelope.put("occurred_at", occurredAt.toString());
+        envelope.put("producer", PRODUCER);
+        envelope.put("payload", event.payload());
+        jdbc.sql("""
+                INSERT INTO outbox_events (id, aggregate_type, aggregate_id, owner_id, event_type, schema_version, occurred_at, payload)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb)
+                """)
+                .params(id, event.aggregateType(), event.aggregateId(), event.ownerId(), event.type(), event.version(),
+                        Timestamp.from(occurredAt), json.writeValueAsString(envelope))
+                .update();
+        return id;
+    }
+}

@@ -1,0 +1,21 @@
+package org.openwallet.outbox;
+
+import org.openwallet.platform.DatabaseEndpoint;
+import org.openwallet.platform.KafkaCluster;
+import org.openwallet.platform.WalletProperties;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+@Configuration(proxyBeanMethods = false)
+class OutboxConfiguration {
+
+    /** Only in processes with the relay role: the others have no Kafka cluster to stream to. */
+    @Bean
+    OutboxRelay outboxRelay(RelaySettings settings, DatabaseEndpoint database, ObjectProvider<KafkaCluster> kafka, JdbcClient jdbc,
+                            WalletProperties properties) {
+        KafkaCluster cluster = kafka.getIfAvailable();
+        return cluster == null || !properties.runs("relay") ? null : new OutboxRelay(settings, database, cluster, jdbc, properties);
+    }
+}

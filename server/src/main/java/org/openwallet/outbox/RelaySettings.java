@@ -1,0 +1,35 @@
+package org.openwallet.outbox;
+
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The relay's settings ({@code wallet.outbox.*}).
+ *
+ * @param pollInterval   how often Debezium hands over what it read from the WAL: the floor of the
+ *                       commit-to-Kafka latency (Debezium's default of 500 ms gives ~0.7 s)
+ * @param aggregateTypes the aggregate types whose topics are created up front
+ * @param retention      how long relayed outbox rows are kept before the pruner removes them
+ */
+@ConfigurationProperties("wallet.outbox")
+record RelaySettings(
+        @DefaultValue("wallet_outbox") String slotName,
+        @DefaultValue("wallet_outbox") String publicationName,
+        @DefaultValue("10ms") Duration pollInterval,
+        @DefaultValue("2048") int maxBatchSize,
+        @DefaultValue("8192") int maxQueueSize,
+        @DefaultValue("1s") Duration offsetFlushInterval,
+        @DefaultValue("10s") Duration heartbeatInterval,
+        @DefaultValue("1s") Duration leadershipRetry,
+        @DefaultValue({"transfer", "user", "funding"}) List<String> aggregateTypes,
+        @DefaultValue("1h") Duration retention) {
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableConfigurationProperties(RelaySettings.class)
+    static class Enable {
+    }
+}

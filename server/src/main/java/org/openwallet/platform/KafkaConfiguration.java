@@ -1,0 +1,36 @@
+package org.openwallet.platform;
+
+import java.io.IOException;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.DependsOn;
+
+/** Kafka: external brokers when {@code wallet.kafka.bootstrap-servers} is set, otherwise an embedded broker. */
+@Configuration(proxyBeanMethods = false)
+class KafkaConfiguration {
+
+    @Bean(destroyMethod = "close")
+    EmbeddedKafka embeddedKafka(WalletProperties properties) throws IOException {
+        if (properties.kafka().external() || !needsKafka(properties)) {
+            return null;
+        }
+        return EmbeddedKafka.start(properties.dataDir().toAbsolutePath().resolve("kafka"), properties.kafka().partitions());
+    }
+
+    @Bean
+    @DependsOn("embeddedKafka")
+    KafkaCluster kafkaCluster(WalletProperties properties, ObjectProvider<EmbeddedKafka> embedded) {
+        if (!needsKafka(properties)) {
+            return null;
+        }
+        WalletProperties.KafkaSettings kafka = properties.kafka();
+        String bootstrap = kafka.external() ? kafka.bootstrapServers() : embedded.getObject().bootstrapServers();
+        return new KafkaCluster(bootstrap, kafka.partitions(), kafka.replicationFactor(), kafka.minInsyncReplicas());
+    }
+
+    /** The API writes events to the outbox table only; the relay and the consumers talk to Kafka. */
+    private static boolean needsKafka(WalletProperties properties) {
+        return properties.runs("relay") || properties.runs("consumers");
+    }
+}
