@@ -1,0 +1,221 @@
+package org.openwallet.events;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.openwallet.platform.KafkaCluster;
+import org.openwallet.platform.RedisUnavailableException;
+import org.openwallet.platform.Transactions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.QueryTimeoutException;
+import org.springframework.dao.RecoverableDataAccessException;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.CannotCreateTransactionException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/** One handler's consumer: poll, apply each record exactly once in effect, commit, repeat. */
+final class ConsumerLoop implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger(ConsumerLoop.class);
+    static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
+    static final int MAX_POLL_RECORDS = 500;
+    static final Duration FIRST_RETRY = Duration.ofMillis(100);
+    static final Duration MAX_RETRY = Duration.ofSeconds(5);
+    static final Duration LAG_REFRESH = Duration.ofSeconds(5);
+
+    private final EventHandler handler;
+    private final KafkaCluster kafka;
+    private final Transactions transactions;
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+    private final KafkaProducer<String, String> deadLetters;
+    private final AtomicLong lag = new AtomicLong();
+    private volatile boolean running = true;
+    private volatile KafkaConsumer<String, String> consumer;
+
+    ConsumerLoop(EventHandler handler, KafkaCluster kafka, Transactions transactions, JdbcClient jdbc, JsonMapper json,
+                 KafkaProducer<String, String> deadLetters) {
+        this.handler = handler;
+        this.kafka = kafka;
+        this.transactions = transactions;
+        this.jdbc = jdbc;
+        this.json = json;
+        this.deadLetters = deadLetters;
+    }
+
+    long lag() {
+        return lag.get();
+    }
+
+    void stop() {
+        running = false;
+        KafkaConsumer<String, String> current = consumer;
+        if (current != null) {
+            current.wakeup();
+        }
+    }
+
+    @Override
+    public void run() {
+        Map<String, Object> config = new HashMap<>();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "wallet." + handler.name());
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, MAX_POLL_RECORDS);
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        try (KafkaConsumer<String, String> kafkaConsumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
+            consumer = kafkaConsumer;
+            kafkaConsumer.subscribe(handler.topics());
+            Instant nextLagRefresh = Instant.now();
+            while (running) {
+                ConsumerRecords<String, String> records = kafkaConsumer.poll(POLL_TIMEOUT);
+                Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+                for (ConsumerRecord<String, String> record : records) {
+                    if (!process(record)) {
+                        break;
+                    }
+                    done.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
+                }
+                if (!done.isEmpty()) {
+                    // Only after every effect of the batch committed: a crash before this re-delivers, never skips.
+                    kafkaConsumer.commitSync(done);
+                }
+                if (Instant.now().isAfter(nextLagRefresh)) {
+                    refreshLag(kafkaConsumer);
+                    nextLagRefresh = Instant.now().plus(LAG_REFRESH);
+                }
+            }
+        } catch (WakeupException stopping) {
+            // stop() was called.
+        } catch (RuntimeException failure) {
+            log.error("Consumer {} stopped", handler.name(), failure);
+        } finally {
+            consumer = null;
+        }
+    }
+
+    /** Applies or dead-letters the record; false only when stopping interrupted its retries (it stays uncommitted). */
+    private boolean process(ConsumerRecord<String, String> record) {
+        Event event;
+        try {
+            event = parse(record);
+        } catch (RuntimeException malformed) {
+            deadLetter(record, malformed);
+            return true;
+        }
+        Duration backoff = FIRST_RETRY;
+        while (running) {
+            try {
+                boolean applied = transactions.run(() -> {
+                    int fresh = jdbc.sql("INSERT INTO processed_events (consumer, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                            .params(handler.name(), event.id()).update();
+                    if (fresh == 1) {
+                        handler.apply(event);
+                    }
+                    return fresh == 1;
+                });
+                if (applied) {
+                    handler.afterCommit(event);
+                }
+                return true;
+            } catch (RuntimeException failure) {
+                if (!isTransient(failure)) {
+                    deadLetter(record, failure);
+                    return true;
+                }
+                log.warn("Consumer {} retries event {} in {}: {}", handler.name(), event.id(), backoff, failure.toString());
+                sleep(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : backoff.multipliedBy(2);
+            }
+        }
+        return false;
+    }
+
+    private Event parse(ConsumerRecord<String, String> record) {
+        JsonNode envelope = json.readTree(record.value());
+        for (String field : List.of("id", "type", "version", "occurred_at", "producer", "payload")) {
+            if (envelope == null || !envelope.has(field)) {
+                throw new PoisonEventException("the envelope has no '" + field + "'");
+            }
+        }
+        return new Event(UUID.fromString(envelope.get("id").asString()), envelope.get("type").asString(), envelope.get("version").asInt(),
+                Instant.parse(envelope.get("occurred_at").asString()), envelope.get("producer").asString(), envelope.get("payload"),
+                record.topic(), record.key());
+    }
+
+    /** The record goes to {@code <topic>.dlq} with what went wrong; the partition moves on. */
+    private void deadLetter(ConsumerRecord<String, String> record, Throwable error) {
+        log.error("Consumer {} sends {}-{}@{} to the dead-letter topic: {}", handler.name(), record.topic(), record.partition(),
+                record.offset(), error.toString());
+        ProducerRecord<String, String> dead = new ProducerRecord<>(record.topic() + ".dlq", null, record.key(), record.value());
+        record.headers().forEach(header -> dead.headers().add(header));
+        dead.headers().add("dlq-consumer", bytes(handler.name()));
+        dead.headers().add("dlq-error", bytes(String.valueOf(error)));
+        dead.headers().add("dlq-original", bytes(record.topic() + "-" + record.partition() + "@" + record.offset()));
+        try {
+            deadLetters.send(dead).get();
+        } catch (Exception notStored) {
+            // Without a dead letter the record must not be skipped: stop here and let a restart retry it.
+            throw new IllegalStateException("cannot write to " + record.topic() + ".dlq", notStored);
+        }
+    }
+
+    private void refreshLag(KafkaConsumer<String, String> kafkaConsumer) {
+        Set<TopicPartition> assigned = kafkaConsumer.assignment();
+        if (assigned.isEmpty()) {
+            lag.set(0);
+            return;
+        }
+        long total = 0;
+        for (Map.Entry<TopicPartition, Long> end : kafkaConsumer.endOffsets(assigned).entrySet()) {
+            total += Math.max(0, end.getValue() - kafkaConsumer.position(end.getKey()));
+        }
+        lag.set(total);
+    }
+
+    /** Failures that go away by themselves: the database or Redis is briefly unreachable. */
+    static boolean isTransient(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof TransientDataAccessException || cause instanceof RecoverableDataAccessException
+                    || cause instanceof DataAccessResourceFailureException || cause instanceof QueryTimeoutException
+                    || cause instanceof CannotCreateTransactionException || cause instanceof RedisUnavailableException) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

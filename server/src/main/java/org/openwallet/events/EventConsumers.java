@@ -1,0 +1,96 @@
+package org.openwallet.events;
+
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.openwallet.platform.KafkaCluster;
+import org.openwallet.platform.Transactions;
+import org.openwallet.platform.WalletProperties;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.SmartLifecycle;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Runs every {@link EventHandler} bean as its own consumer, in processes with the {@code consumers} role. */
+@Component
+class EventConsumers implements SmartLifecycle {
+    private final List<EventHandler> handlers;
+    private final ObjectProvider<KafkaCluster> kafka;
+    private final Transactions transactions;
+    private final JdbcClient jdbc;
+    private final JsonMapper json;
+    private final MeterRegistry meters;
+    private final boolean enabled;
+    private final List<ConsumerLoop> loops = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private KafkaProducer<String, String> deadLetters;
+    private volatile boolean running;
+
+    EventConsumers(List<EventHandler> handlers, ObjectProvider<KafkaCluster> kafka, Transactions transactions, JdbcClient jdbc,
+                   JsonMapper json, MeterRegistry meters, WalletProperties properties) {
+        this.handlers = handlers;
+        this.kafka = kafka;
+        this.transactions = transactions;
+        this.jdbc = jdbc;
+        this.json = json;
+        this.meters = meters;
+        this.enabled = properties.runs("consumers");
+    }
+
+    @Override
+    public boolean isAutoStartup() {
+        return enabled && !handlers.isEmpty();
+    }
+
+    @Override
+    public synchronized void start() {
+        KafkaCluster cluster = kafka.getObject();
+        List<String> topics = new ArrayList<>();
+        handlers.forEach(handler -> handler.topics().forEach(topic -> {
+            topics.add(topic);
+            topics.add(topic + ".dlq");
+        }));
+        cluster.ensureTopics(topics.stream().distinct().toList());
+        deadLetters = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
+                ProducerConfig.CLIENT_ID_CONFIG, "wallet-dead-letters"), new StringSerializer(), new StringSerializer());
+        for (EventHandler handler : handlers) {
+            ConsumerLoop loop = new ConsumerLoop(handler, cluster, transactions, jdbc, json, deadLetters);
+            Gauge.builder("wallet.consumer.lag", loop, ConsumerLoop::lag).tag("consumer", handler.name())
+                    .description("Records the consumer has yet to process").register(meters);
+            loops.add(loop);
+            threads.add(Thread.ofPlatform().name("consumer-" + handler.name()).start(loop));
+        }
+        running = true;
+    }
+
+    @Override
+    public synchronized void stop() {
+        loops.forEach(ConsumerLoop::stop);
+        for (Thread thread : threads) {
+            try {
+                thread.join(TimeUnit.SECONDS.toMillis(30));
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (deadLetters != null) {
+            deadLetters.close();
+        }
+        loops.clear();
+        threads.clear();
+        running = false;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+}
