@@ -137,7 +137,7 @@ final class ConsumerLoop implements Runnable {
                     return fresh == 1;
                 });
                 if (applied) {
-                    handler.afterCommit(event);
+                    afterCommit(event);
                 }
                 return true;
             } catch (RuntimeException failure) {
@@ -151,6 +151,18 @@ final class ConsumerLoop implements Runnable {
             }
         }
         return false;
+    }
+
+    /**
+     * Runs the handler's side effects. The effect is committed by now, so a failure here must neither
+     * dead-letter the event nor retry it: a retry would find it applied and skip it anyway.
+     */
+    private void afterCommit(Event event) {
+        try {
+            handler.afterCommit(event);
+        } catch (RuntimeException failure) {
+            log.error("Consumer {} applied event {} but its after-commit step failed", handler.name(), event.id(), failure);
+        }
     }
 
     private Event parse(ConsumerRecord<String, String> record) {

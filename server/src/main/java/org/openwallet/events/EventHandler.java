@@ -17,7 +17,11 @@ public interface EventHandler {
      */
     void apply(Event event);
 
-    /** Runs after the transaction of {@link #apply} committed, for side effects outside the database. */
+    /**
+     * Runs after the transaction of {@link #apply} committed, for side effects outside the database.
+     * Best effort: it runs once, only in the process that applied the event (a crash right after the
+     * commit skips it), and a failure is logged, neither retried nor dead-lettered.
+     */
     default void afterCommit(Event event) {
     }
 }
