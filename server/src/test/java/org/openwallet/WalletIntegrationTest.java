@@ -34,6 +34,22 @@ public abstract class WalletIntegrationTest {
         registry.add("wallet.data-dir", DATA_DIR::toString);
         registry.add("wallet.database.url", () -> "");
         registry.add("wallet.demo.enabled", () -> "false");
+        // The shared context's tests send thousands of payments from one IP with few users: the
+        // rate limits and fraud rules stay in the path, with bounds these tests never reach.
+        // Their real defaults are tested in contexts of their own.
+        for (String limit : new String[] {"transfer-per-user", "transfer-per-ip", "login-per-ip", "login-failures-per-handle"}) {
+            registry.add("wallet.rate-limits.limits." + limit + ".capacity", () -> "100000000");
+        }
+        registry.add("wallet.fraud.velocity-max-count", () -> "100000000");
+        registry.add("wallet.fraud.velocity-max-amount", () -> "100000000000.00");
+        registry.add("wallet.fraud.weekly-limit-unverified", () -> "100000000000.00");
+        registry.add("wallet.fraud.weekly-limit-verified", () -> "100000000000.00");
+        registry.add("wallet.fraud.new-recipient-large-amount", () -> "100000000000.00");
+        registry.add("wallet.fraud.new-ip-large-amount", () -> "100000000000.00");
+        registry.add("wallet.fraud.budget", () -> "5s");
+        // The suite runs on two loaded cores: a Redis call over the 50 ms production timeout would make
+        // login fail closed (503) in tests that are not about Redis. The Redis tests set their own.
+        registry.add("wallet.redis.timeout", () -> "500ms");
     }
 
     @BeforeEach

@@ -59,6 +59,8 @@ class DemoSeeder implements ApplicationRunner {
                 case TransferResult.AlreadyPosted already -> log.info("Demo: @{} was funded before; nothing moved", handle);
                 case TransferResult.InsufficientFunds impossible ->
                         throw new IllegalStateException("a system account cannot lack funds: " + impossible);
+                case TransferResult.LimitExceeded impossible ->
+                        throw new IllegalStateException("demo funding has no sending limit: " + impossible);
             }
         }
         log.info("Demo users ready: alice and bob, password '{}'", PASSWORD);

@@ -2,14 +2,18 @@ package org.openwallet.identity;
 
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.Currencies;
 import org.openwallet.platform.Ids;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.openwallet.platform.Transactions;
+import org.openwallet.platform.WalletProperties;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 
@@ -29,14 +33,19 @@ public class Identity {
     private final Currencies currencies;
     private final PasswordHasher passwords;
     private final TokenService tokens;
+    private final ApplicationEventPublisher events;
+    private final Set<String> adminHandles;
 
-    Identity(JdbcClient jdbc, Transactions transactions, Ledger ledger, Currencies currencies, PasswordHasher passwords, TokenService tokens) {
+    Identity(JdbcClient jdbc, Transactions transactions, Ledger ledger, Currencies currencies, PasswordHasher passwords, TokenService tokens,
+             ApplicationEventPublisher events, WalletProperties properties) {
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.ledger = ledger;
         this.currencies = currencies;
         this.passwords = passwords;
         this.tokens = tokens;
+        this.events = events;
+        this.adminHandles = properties.admin().handles().stream().map(UserDirectory::normalizeHandle).collect(Collectors.toSet());
     }
 
     /**
@@ -71,7 +80,7 @@ public class Identity {
     }
 
     /** A fresh access token for the right handle and password; the same answer for a wrong password and an unknown handle. */
-    public Optional<AccessToken> logIn(String handle, String password) {
+    public Optional<AccessToken> logIn(String handle, String password, String ip) {
         if (handle == null || password == null || password.length() > MAX_PASSWORD_LENGTH) {
             return Optional.empty();
         }
@@ -92,7 +101,9 @@ public class Identity {
         if (!passwords.matches(password, credentials.get().passwordHash())) {
             return Optional.empty();
         }
-        TokenService.IssuedToken token = tokens.issue(credentials.get().id(), credentials.get().handle());
+        TokenService.IssuedToken token = tokens.issue(credentials.get().id(), credentials.get().handle(),
+                adminHandles.contains(credentials.get().handle()));
+        events.publishEvent(new UserLoggedIn(credentials.get().id(), ip));
         return Optional.of(new AccessToken(token.value(), token.expiresInSeconds()));
     }
 

@@ -3,9 +3,12 @@ package org.openwallet.identity;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.util.UUID;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
+import org.openwallet.ratelimit.RateLimits;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -16,9 +19,11 @@ import org.springframework.web.bind.annotation.RestController;
 @Tag(name = "Identity", description = "Sign-up and login")
 class IdentityController {
     private final Identity identity;
+    private final RateLimits rateLimits;
 
-    IdentityController(Identity identity) {
+    IdentityController(Identity identity, RateLimits rateLimits) {
         this.identity = identity;
+        this.rateLimits = rateLimits;
     }
 
     record SignUpRequest(String handle, String password, String email) {
@@ -47,10 +52,17 @@ class IdentityController {
     @PostMapping("/v1/auth/login")
     @Operation(summary = "Exchange handle and password for a bearer token", responses = {
             @ApiResponse(responseCode = "200", description = "A bearer token"),
-            @ApiResponse(responseCode = "401", description = "invalid_credentials (same for an unknown handle)")})
-    LoginResponse logIn(@RequestBody LoginRequest request) {
-        return identity.logIn(request.handle(), request.password())
+            @ApiResponse(responseCode = "401", description = "invalid_credentials (same for an unknown handle)"),
+            @ApiResponse(responseCode = "429", description = "rate_limited: too many attempts from this IP or failures for this handle"),
+            @ApiResponse(responseCode = "503", description = "service_unavailable: the login rate limiter cannot be reached")})
+    LoginResponse logIn(@RequestBody LoginRequest request, HttpServletRequest http, HttpServletResponse response) {
+        String handle = request.handle() == null ? "" : UserDirectory.normalizeHandle(request.handle());
+        rateLimits.checkLogin(handle, http.getRemoteAddr(), response);
+        return identity.logIn(request.handle(), request.password(), http.getRemoteAddr())
                 .map(token -> new LoginResponse(token.value(), "Bearer", token.expiresInSeconds()))
-                .orElseThrow(() -> new ProblemException(ProblemCode.INVALID_CREDENTIALS, "Handle or password is wrong."));
+                .orElseThrow(() -> {
+                    rateLimits.loginFailed(handle);
+                    return new ProblemException(ProblemCode.INVALID_CREDENTIALS, "Handle or password is wrong.");
+                });
     }
 }

@@ -62,12 +62,13 @@ class TokenService {
     record IssuedToken(String value, long expiresInSeconds) {
     }
 
-    IssuedToken issue(UUID userId, String handle) {
+    IssuedToken issue(UUID userId, String handle, boolean admin) {
         Instant now = clock.instant();
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
                 .issuer(issuer)
                 .subject(userId.toString())
                 .claim("handle", handle)
+                .claim("admin", admin)
                 .issueTime(Date.from(now))
                 .expirationTime(Date.from(now.plus(ttl)))
                 .jwtID(UUID.randomUUID().toString())
@@ -97,7 +98,8 @@ class TokenService {
             if (expires == null || !expires.toInstant().isAfter(clock.instant()) || !issuer.equals(claims.getIssuer())) {
                 return Optional.empty();
             }
-            return Optional.of(new AuthenticatedUser(UUID.fromString(claims.getSubject()), claims.getStringClaim("handle")));
+            return Optional.of(new AuthenticatedUser(UUID.fromString(claims.getSubject()), claims.getStringClaim("handle"),
+                    Boolean.TRUE.equals(claims.getBooleanClaim("admin"))));
         } catch (ParseException | JOSEException | IllegalArgumentException | NullPointerException exception) {
             return Optional.empty();
         }

@@ -4,6 +4,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -82,6 +83,19 @@ public class Ledger {
      * transfer and its two postings. The balances follow from the postings (a database trigger).
      */
     public TransferResult post(TransferCommand command) {
+        return post(command, null);
+    }
+
+    /**
+     * A cap on what one wallet may send in transfers of the command's kind within a rolling window.
+     * It is checked while the paying account is locked, so parallel payments queue on that lock and
+     * cannot race past the cap together.
+     */
+    public record SendingLimit(Duration window, long maxMinor) {
+    }
+
+    /** Posts one transfer, refusing it if the payer's sending would cross {@code limit} (when given). */
+    public TransferResult post(TransferCommand command, SendingLimit limit) {
         requireTransaction();
         // Rows are locked in ascending id order, whatever the direction of the payment, so two
         // opposite transfers between the same wallets cannot deadlock.
@@ -114,6 +128,12 @@ public class Ledger {
         }
         if (from.kind().equals(WALLET) && from.availableMinor() < command.amountMinor()) {
             return new TransferResult.InsufficientFunds(from.availableMinor());
+        }
+        if (limit != null) {
+            long sentMinor = sentSince(from.id(), command.kind(), clock.instant().minus(limit.window()));
+            if (sentMinor + command.amountMinor() > limit.maxMinor()) {
+                return new TransferResult.LimitExceeded(sentMinor, limit.maxMinor());
+            }
         }
 
         UUID id = Ids.next();
@@ -156,6 +176,31 @@ public class Ledger {
             statement = statement.param("before", beforeTransferId);
         }
         return statement.query(Ledger::transfer).list();
+    }
+
+    /** Whether the user's wallet in {@code currency} has ever paid the other user's, person to person. */
+    public boolean hasPaid(UUID fromUserId, UUID toUserId, String currency) {
+        return jdbc.sql("""
+                SELECT EXISTS (
+                    SELECT 1 FROM ledger_transfers t
+                      JOIN ledger_accounts fa ON fa.id = t.from_account_id
+                      JOIN ledger_accounts ta ON ta.id = t.to_account_id
+                     WHERE fa.kind = 'user_wallet' AND fa.owner_user_id = ? AND fa.currency = ?
+                       AND ta.kind = 'user_wallet' AND ta.owner_user_id = ?
+                       AND t.kind = 'p2p')
+                """).params(fromUserId, currency, toUserId).query(Boolean.class).single();
+    }
+
+    /**
+     * What the account sent in transfers of {@code kind} since {@code since}. Ids are UUIDv7, so the
+     * window is a range of the posting key (account, transfer id): no scan of older history.
+     */
+    private long sentSince(UUID accountId, String kind, Instant since) {
+        UUID lowestIdSince = new UUID((since.toEpochMilli() << 16) | 0x7000L, 0x8000000000000000L);
+        return jdbc.sql("""
+                SELECT coalesce(sum(-p.amount_minor), 0) FROM ledger_postings p JOIN ledger_transfers t ON t.id = p.transfer_id
+                 WHERE p.account_id = ? AND p.transfer_id >= ? AND p.amount_minor < 0 AND t.kind = ?
+                """).params(accountId, lowestIdSince, kind).query(Long.class).single();
     }
 
     private Optional<LedgerTransfer> findByReference(String reference) {

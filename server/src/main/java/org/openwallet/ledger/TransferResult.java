@@ -13,4 +13,8 @@ public sealed interface TransferResult {
     /** The paying wallet's available balance is below the amount; nothing moved. */
     record InsufficientFunds(long availableMinor) implements TransferResult {
     }
+
+    /** The payer already sent {@code sentMinor} within the limit's window; this one would cross {@code limitMinor}. */
+    record LimitExceeded(long sentMinor, long limitMinor) implements TransferResult {
+    }
 }

@@ -2,6 +2,7 @@ package org.openwallet.platform;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -19,7 +20,9 @@ public record WalletProperties(
         @DefaultValue("USD") String defaultCurrency,
         Map<String, CurrencySettings> currencies,
         @DefaultValue Idempotency idempotency,
-        @DefaultValue Demo demo) {
+        @DefaultValue Demo demo,
+        @DefaultValue RedisSettings redis,
+        @DefaultValue Admin admin) {
 
     public WalletProperties {
         if (currencies == null || currencies.isEmpty()) {
@@ -57,6 +60,24 @@ public record WalletProperties(
      * every {@code wallet.idempotency.prune-interval}, 10 minutes by default).
      */
     public record Idempotency(@DefaultValue("24h") Duration retention, @DefaultValue("5000") int pruneBatchSize) {
+    }
+
+    /**
+     * Redis. With neither {@code url} nor {@code clusterNodes} an embedded server is started, unless
+     * {@code embedded} is false. Calls time out after {@code timeout}; after
+     * {@code breakerFailureThreshold} failures in a row the wallet stops calling Redis for
+     * {@code breakerOpenDuration}.
+     */
+    public record RedisSettings(String url, String clusterNodes, @DefaultValue("true") boolean embedded,
+                                @DefaultValue("50ms") Duration timeout, @DefaultValue("200ms") Duration connectTimeout,
+                                @DefaultValue("5") int breakerFailureThreshold, @DefaultValue("2s") Duration breakerOpenDuration) {
+        public boolean external() {
+            return (url != null && !url.isBlank()) || (clusterNodes != null && !clusterNodes.isBlank());
+        }
+    }
+
+    /** Handles whose tokens carry the admin role (verification tiers, fraud decisions, blocked recipients). */
+    public record Admin(@DefaultValue List<String> handles) {
     }
 
     /** Demo users, created only when asked ({@code ./wallet run --demo}). */

@@ -9,12 +9,15 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.util.UUID;
 import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.platform.Problem;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.openwallet.platform.ProblemHandler;
+import org.openwallet.ratelimit.RateLimits;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -30,9 +33,11 @@ import org.springframework.web.bind.annotation.RestController;
 @SecurityRequirement(name = "bearer")
 class TransferController {
     private final Transfers transfers;
+    private final RateLimits rateLimits;
 
-    TransferController(Transfers transfers) {
+    TransferController(Transfers transfers, RateLimits rateLimits) {
         this.transfers = transfers;
+        this.rateLimits = rateLimits;
     }
 
     @PostMapping(path = "/v1/transfers", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -48,14 +53,19 @@ class TransferController {
                     @ApiResponse(responseCode = "400", description = "validation_failed, idempotency_key_missing, idempotency_key_invalid",
                             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
                     @ApiResponse(responseCode = "401", description = "unauthorized", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
+                    @ApiResponse(responseCode = "403", description = "transfer_declined, with a reason: velocity_exceeded, weekly_limit_exceeded, ip_blocked, new_ip_large_amount, new_recipient_large_amount, recipient_blocked",
+                            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
+                    @ApiResponse(responseCode = "429", description = "rate_limited (see Retry-After and RateLimit-* headers)",
+                            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
                     @ApiResponse(responseCode = "404", description = "recipient_not_found", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
                     @ApiResponse(responseCode = "409", description = "idempotency_request_in_progress", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
                     @ApiResponse(responseCode = "422", description = "insufficient_funds, self_transfer, invalid_amount, currency_mismatch, idempotency_key_reused",
                             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))})
     ResponseEntity<byte[]> create(@Parameter(hidden = true) AuthenticatedUser user,
                                   @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
-                                  @RequestBody TransferRequest request) {
-        Transfers.Response response = transfers.create(user, idempotencyKey, request);
+                                  @RequestBody TransferRequest request, HttpServletRequest http, HttpServletResponse servletResponse) {
+        rateLimits.checkTransfer(user.userId(), http.getRemoteAddr(), servletResponse);
+        Transfers.Response response = transfers.create(user, idempotencyKey, request, http.getRemoteAddr());
         ResponseEntity.BodyBuilder builder = ResponseEntity.status(response.status())
                 .contentType(response.status() < 400 ? MediaType.APPLICATION_JSON : ProblemHandler.PROBLEM_JSON);
         if (response.replayed()) {

@@ -8,9 +8,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.openwallet.fraud.FraudCheck;
+import org.openwallet.fraud.FraudDecision;
+import org.openwallet.fraud.FraudRequest;
 import org.openwallet.identity.AuthenticatedUser;
+import org.openwallet.identity.UserRef;
 import org.openwallet.identity.UserDirectory;
 import org.openwallet.identity.UserSummary;
+import org.openwallet.idempotency.IdempotencyFastPath;
 import org.openwallet.idempotency.IdempotencyKeys;
 import org.openwallet.idempotency.IdempotencyKeys.Claim;
 import org.openwallet.idempotency.IdempotencyKeys.StoredResponse;
@@ -44,16 +49,20 @@ class Transfers {
 
     private final Transactions transactions;
     private final IdempotencyKeys idempotency;
+    private final IdempotencyFastPath fastPath;
+    private final FraudCheck fraud;
     private final Ledger ledger;
     private final UserDirectory users;
     private final Currencies currencies;
     private final ProblemHandler problems;
     private final JsonMapper json;
 
-    Transfers(Transactions transactions, IdempotencyKeys idempotency, Ledger ledger, UserDirectory users,
-              Currencies currencies, ProblemHandler problems, JsonMapper json) {
+    Transfers(Transactions transactions, IdempotencyKeys idempotency, IdempotencyFastPath fastPath, FraudCheck fraud, Ledger ledger,
+              UserDirectory users, Currencies currencies, ProblemHandler problems, JsonMapper json) {
         this.transactions = transactions;
         this.idempotency = idempotency;
+        this.fastPath = fastPath;
+        this.fraud = fraud;
         this.ledger = ledger;
         this.users = users;
         this.currencies = currencies;
@@ -65,22 +74,67 @@ class Transfers {
     record Response(int status, byte[] body, boolean replayed) {
     }
 
-    Response create(AuthenticatedUser sender, String idempotencyKey, TransferRequest request) {
+    /**
+     * The payment path, cheapest refusal first: validation; Redis, which answers most duplicates in
+     * one round trip; the fraud check; then one ledger transaction that claims the key for real,
+     * moves the money and records the response. Whatever Redis or the fraud check reserved for a
+     * request that ends without a new payment is given back.
+     */
+    Response create(AuthenticatedUser sender, String idempotencyKey, TransferRequest request, String ip) {
         String key = IdempotencyKeys.requireValid(idempotencyKey);
         ValidRequest valid = validate(request);
         byte[] fingerprint = IdempotencyKeys.fingerprint(json.writeValueAsString(valid));
-        return transactions.run(() -> switch (idempotency.claim(sender.userId(), OPERATION, key, fingerprint)) {
-            case Claim.InProgress inProgress -> throw new ProblemException(ProblemCode.IDEMPOTENCY_REQUEST_IN_PROGRESS,
-                    "The first request with this Idempotency-Key has not finished; retry shortly.");
-            case Claim.Reused reused -> throw new ProblemException(ProblemCode.IDEMPOTENCY_KEY_REUSED,
-                    "This Idempotency-Key was used for a different request; use a new key for a new payment.");
-            case Claim.Replay replay -> new Response(replay.response().status(), replay.response().body(), true);
-            case Claim.Proceed proceed -> {
-                Response response = execute(sender, valid);
-                idempotency.complete(sender.userId(), OPERATION, key, fingerprint, new StoredResponse(response.status(), response.body()));
-                yield response;
+        IdempotencyFastPath.Claim fast = fastPath.claim(sender.userId(), OPERATION, key, fingerprint);
+        switch (fast) {
+            case IdempotencyFastPath.Claim.InProgress inProgress -> throw inProgress();
+            case IdempotencyFastPath.Claim.Reused reused -> throw reused();
+            case IdempotencyFastPath.Claim.Replay replay -> {
+                return new Response(replay.response().status(), replay.response().body(), true);
             }
-        });
+            case IdempotencyFastPath.Claim.Claimed claimed -> { }
+            case IdempotencyFastPath.Claim.Unavailable unavailable -> { }
+        }
+        FraudDecision decision = null;
+        Response response = null;
+        try {
+            // Looked up before the transaction: the lookup may ask Redis, and no network call may
+            // wait while a database connection is held.
+            Optional<UserRef> recipient = valid.toUserId() != null ? users.refById(valid.toUserId()) : users.refByHandle(valid.toHandle());
+            FraudRequest fraudRequest = recipient.filter(found -> !found.id().equals(sender.userId()))
+                    .map(found -> new FraudRequest(sender.userId(), found.id(), valid.amountMinor(), valid.currency(), ip))
+                    .orElse(null);
+            FraudDecision assessed = fraudRequest == null ? null : fraud.assess(fraudRequest);
+            decision = assessed;
+            response = transactions.run(() -> switch (idempotency.claim(sender.userId(), OPERATION, key, fingerprint)) {
+                case Claim.InProgress inProgress -> throw inProgress();
+                case Claim.Reused reused -> throw reused();
+                case Claim.Replay replay -> new Response(replay.response().status(), replay.response().body(), true);
+                case Claim.Proceed proceed -> {
+                    Response fresh = execute(sender, valid, recipient, fraudRequest, assessed);
+                    idempotency.complete(sender.userId(), OPERATION, key, fingerprint, new StoredResponse(fresh.status(), fresh.body()));
+                    yield fresh;
+                }
+            });
+            fastPath.complete(sender.userId(), OPERATION, key, fingerprint, new StoredResponse(response.status(), response.body()));
+            return response;
+        } finally {
+            if (response == null) {
+                fastPath.release(fast);
+            }
+            if (decision != null && (response == null || response.replayed() || response.status() != 201)) {
+                fraud.release(decision);
+            }
+        }
+    }
+
+    private static ProblemException inProgress() {
+        return new ProblemException(ProblemCode.IDEMPOTENCY_REQUEST_IN_PROGRESS,
+                "The first request with this Idempotency-Key has not finished; retry shortly.");
+    }
+
+    private static ProblemException reused() {
+        return new ProblemException(ProblemCode.IDEMPOTENCY_KEY_REUSED,
+                "This Idempotency-Key was used for a different request; use a new key for a new payment.");
     }
 
     Optional<TransferView> find(AuthenticatedUser reader, UUID id) {
@@ -170,8 +224,8 @@ class Transfers {
     }
 
     /** Runs inside the transaction; every outcome here is remembered under the Idempotency-Key. */
-    private Response execute(AuthenticatedUser sender, ValidRequest request) {
-        Optional<UserSummary> recipient = request.toUserId() != null ? users.findById(request.toUserId()) : users.findByHandle(request.toHandle());
+    private Response execute(AuthenticatedUser sender, ValidRequest request, Optional<UserRef> recipient,
+                             FraudRequest fraudRequest, FraudDecision decision) {
         if (recipient.isEmpty()) {
             return problem(ProblemCode.RECIPIENT_NOT_FOUND, "No user " + (request.toHandle() != null ? "@" + request.toHandle() : request.toUserId()) + ".");
         }
@@ -184,10 +238,15 @@ class Transfers {
             return problem(ProblemCode.CURRENCY_MISMATCH,
                     (from.isEmpty() ? "You have" : "@" + recipient.get().handle() + " has") + " no wallet in " + request.currency() + ".");
         }
+        if (!decision.allowed()) {
+            fraud.record(decision, fraudRequest, null);
+            return declined(decision.reason());
+        }
         String visibility = request.visibility() != null ? request.visibility()
                 : users.findById(sender.userId()).map(UserSummary::defaultVisibility).orElse("friends");
         TransferResult result = ledger.post(new TransferCommand(from.get(), to.get(), request.amountMinor(), request.currency(),
-                KIND, null, request.note(), visibility));
+                KIND, null, request.note(), visibility), new Ledger.SendingLimit(fraud.weeklyWindow(), decision.weeklyLimitMinor()));
+        fraud.record(decision, fraudRequest, result instanceof TransferResult.LimitExceeded ? FraudCheck.WEEKLY_LIMIT_EXCEEDED : null);
         return switch (result) {
             case TransferResult.Posted posted -> new Response(201,
                     json.writeValueAsBytes(view(posted.transfer(), Map.of(sender.userId(), sender.handle(), recipient.get().id(), recipient.get().handle()))),
@@ -197,9 +256,16 @@ class Transfers {
                 yield problem(ProblemCode.INSUFFICIENT_FUNDS, "Available balance is " + currency.format(insufficient.availableMinor()) + " "
                         + currency.code() + "; this payment needs " + currency.format(request.amountMinor()) + " " + currency.code() + ".");
             }
+            case TransferResult.LimitExceeded exceeded -> declined(FraudCheck.WEEKLY_LIMIT_EXCEEDED);
             case TransferResult.AlreadyPosted alreadyPosted ->
                     throw new IllegalStateException("a P2P transfer has no reference, yet one was found: " + alreadyPosted);
         };
+    }
+
+    /** 403 {@code transfer_declined} with the reason code; the detail does not say how to get under a limit. */
+    private Response declined(String reason) {
+        Problem problem = Problem.of(ProblemCode.TRANSFER_DECLINED, "This payment was declined (" + reason + ").").withReason(reason);
+        return new Response(problem.status(), problems.toBytes(problem), false);
     }
 
     private Response problem(ProblemCode code, String detail) {

@@ -1,0 +1,42 @@
+package org.openwallet.fraud;
+
+import java.time.Duration;
+import java.util.List;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.context.annotation.Configuration;
+
+/**
+ * The fraud rules' settings ({@code wallet.fraud.*}). Amounts are decimal strings in the wallet's
+ * default currency.
+ *
+ * @param budget          how long a decision may take before {@code onTimeout} applies
+ * @param onTimeout       {@code allow} or {@code decline}
+ * @param velocityWindow  the rolling window of the velocity rule
+ */
+@ConfigurationProperties("wallet.fraud")
+record FraudProperties(
+        @DefaultValue("20ms") Duration budget,
+        @DefaultValue("allow") String onTimeout,
+        @DefaultValue("10m") Duration velocityWindow,
+        @DefaultValue("20") int velocityMaxCount,
+        @DefaultValue("2000.00") String velocityMaxAmount,
+        @DefaultValue("7d") Duration weeklyWindow,
+        @DefaultValue("299.99") String weeklyLimitUnverified,
+        @DefaultValue("4999.99") String weeklyLimitVerified,
+        @DefaultValue("500.00") String newRecipientLargeAmount,
+        @DefaultValue("200.00") String newIpLargeAmount,
+        @DefaultValue List<String> blockedIps) {
+
+    FraudProperties {
+        if (!onTimeout.equals("allow") && !onTimeout.equals("decline")) {
+            throw new IllegalArgumentException("wallet.fraud.on-timeout must be allow or decline, not " + onTimeout);
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableConfigurationProperties(FraudProperties.class)
+    static class Enable {
+    }
+}

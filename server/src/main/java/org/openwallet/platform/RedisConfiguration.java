@@ -1,0 +1,88 @@
+package org.openwallet.platform;
+
+import io.lettuce.core.ClientOptions;
+import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisURI;
+import io.lettuce.core.SocketOptions;
+import io.lettuce.core.TimeoutOptions;
+import io.lettuce.core.api.StatefulRedisConnection;
+import io.lettuce.core.cluster.ClusterClientOptions;
+import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
+import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.context.annotation.DependsOn;
+
+/**
+ * Redis: an external server ({@code wallet.redis.url}), an external cluster
+ * ({@code wallet.redis.cluster-nodes}), or, with neither, an embedded server under
+ * {@code wallet.data-dir/redis}. {@code wallet.redis.embedded=false} with neither configured
+ * means no Redis at all: every caller takes its fallback (used by {@code verify-ledger}).
+ */
+@Configuration(proxyBeanMethods = false)
+class RedisConfiguration {
+
+    @Bean(destroyMethod = "close")
+    EmbeddedRedis embeddedRedis(WalletProperties properties) throws IOException {
+        WalletProperties.RedisSettings redis = properties.redis();
+        if (redis.external() || !redis.embedded()) {
+            return null;
+        }
+        return EmbeddedRedis.start(properties.dataDir().toAbsolutePath().resolve("redis"));
+    }
+
+    @Bean(destroyMethod = "close")
+    @DependsOn("embeddedRedis")
+    Redis redis(WalletProperties properties, ObjectProvider<EmbeddedRedis> embedded, MeterRegistry meters, Clock clock) {
+        WalletProperties.RedisSettings settings = properties.redis();
+        Duration timeout = settings.timeout();
+        CircuitBreaker breaker = new CircuitBreaker(settings.breakerFailureThreshold(), settings.breakerOpenDuration(), clock);
+        SocketOptions socket = SocketOptions.builder().connectTimeout(settings.connectTimeout()).build();
+        TimeoutOptions timeouts = TimeoutOptions.enabled(timeout);
+        if (settings.clusterNodes() != null && !settings.clusterNodes().isBlank()) {
+            List<RedisURI> nodes = Arrays.stream(settings.clusterNodes().split(","))
+                    .map(String::strip).filter(node -> !node.isEmpty())
+                    .map(node -> RedisURI.create(node.contains("://") ? node : "redis://" + node))
+                    .toList();
+            RedisClusterClient client = RedisClusterClient.create(nodes);
+            client.setOptions(ClusterClientOptions.builder()
+                    .socketOptions(socket)
+                    .timeoutOptions(timeouts)
+                    .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
+                            .enableAllAdaptiveRefreshTriggers()
+                            .enablePeriodicRefresh(Duration.ofSeconds(30))
+                            .build())
+                    .build());
+            return new Redis(client, () -> {
+                StatefulRedisClusterConnection<String, String> connection = client.connect();
+                connection.setTimeout(timeout);
+                return connection;
+            }, connection -> ((StatefulRedisClusterConnection<String, String>) connection).sync(), breaker, meters);
+        }
+        EmbeddedRedis server = embedded.getIfAvailable();
+        String uri = settings.external() ? settings.url() : server == null ? null : server.uri();
+        if (uri == null) {
+            return new Redis(null, null, null, breaker, meters);
+        }
+        RedisClient client = RedisClient.create(uri);
+        client.setOptions(ClientOptions.builder()
+                .socketOptions(socket)
+                .timeoutOptions(timeouts)
+                .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                .build());
+        return new Redis(client, () -> {
+            StatefulRedisConnection<String, String> connection = client.connect();
+            connection.setTimeout(timeout);
+            return connection;
+        }, connection -> ((StatefulRedisConnection<String, String>) connection).sync(), breaker, meters);
+    }
+}

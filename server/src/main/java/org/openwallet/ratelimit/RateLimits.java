@@ -1,0 +1,112 @@
+package org.openwallet.ratelimit;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.http.HttpServletResponse;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.openwallet.platform.ProblemCode;
+import org.openwallet.platform.ProblemException;
+import org.openwallet.platform.RedisUnavailableException;
+import org.openwallet.ratelimit.RateLimiter.Limit;
+import org.openwallet.ratelimit.RateLimiter.Outcome;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.stereotype.Service;
+
+/** The wallet's rate-limit policies, applied by the endpoints they protect. */
+@Service
+public class RateLimits {
+    private static final Logger log = LoggerFactory.getLogger(RateLimits.class);
+    /** Retry-After for a login refused because its limiter is unavailable. */
+    static final long UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
+
+    private final RateLimiter limiter;
+    private final MeterRegistry meters;
+    private final Limit transferPerUser;
+    private final Limit transferPerIp;
+    private final Limit loginPerIp;
+    private final Limit loginFailuresPerHandle;
+
+    RateLimits(RateLimiter limiter, MeterRegistry meters, RateLimitProperties properties) {
+        this.limiter = limiter;
+        this.meters = meters;
+        Map<String, RateLimitProperties.Setting> limits = properties.limits();
+        this.transferPerUser = limit(limits, "transfer-per-user");
+        this.transferPerIp = limit(limits, "transfer-per-ip");
+        this.loginPerIp = limit(limits, "login-per-ip");
+        this.loginFailuresPerHandle = limit(limits, "login-failures-per-handle");
+    }
+
+    /**
+     * Counts a payment request against the sender's and the IP's limits.
+     *
+     * @throws ProblemException 429 {@code rate_limited} over either limit
+     */
+    public void checkTransfer(UUID userId, String ip, HttpServletResponse response) {
+        try {
+            enforce(response, limiter.consume(transferPerUser, userId.toString()), limiter.consume(transferPerIp, ip));
+        } catch (RedisUnavailableException unavailable) {
+            // Fail open: the ledger still refuses overdrafts and duplicates, so only the limit is lost.
+            unavailable("transfer", unavailable);
+        }
+    }
+
+    /**
+     * Checks a login attempt before the password is looked at: the IP's attempts, and the handle's
+     * recent failures (a handle under attack is locked whatever IPs the guesses come from).
+     *
+     * @throws ProblemException 429 {@code rate_limited}; 503 {@code service_unavailable} when the limiter cannot be asked
+     */
+    public void checkLogin(String handle, String ip, HttpServletResponse response) {
+        try {
+            enforce(response, limiter.consume(loginPerIp, ip), limiter.peek(loginFailuresPerHandle, handle));
+        } catch (RedisUnavailableException unavailable) {
+            // Fail closed: without a limiter, login would allow unlimited password guessing.
+            unavailable("login", unavailable);
+            response.setHeader("Retry-After", Long.toString(UNAVAILABLE_RETRY_AFTER_SECONDS));
+            throw new ProblemException(ProblemCode.SERVICE_UNAVAILABLE, "Login is paused for a moment; retry shortly.");
+        }
+    }
+
+    /** Records a failed login against the handle. */
+    public void loginFailed(String handle) {
+        try {
+            limiter.penalize(loginFailuresPerHandle, handle);
+        } catch (RedisUnavailableException unavailable) {
+            unavailable("login", unavailable);
+        }
+    }
+
+    private void enforce(HttpServletResponse response, Outcome... outcomes) {
+        // Report the tightest limit: the one with the fewest requests left, as the RateLimit draft suggests.
+        Outcome tightest = Stream.of(outcomes).min(Comparator.comparingLong(Outcome::remaining)).orElseThrow();
+        response.setHeader("RateLimit-Limit", Integer.toString(tightest.limit().capacity()));
+        response.setHeader("RateLimit-Remaining", Long.toString(tightest.remaining()));
+        response.setHeader("RateLimit-Reset", Long.toString(tightest.resetSeconds()));
+        Optional<Outcome> refused = Stream.of(outcomes).filter(outcome -> !outcome.allowed())
+                .max(Comparator.comparingLong(Outcome::retryAfterSeconds));
+        if (refused.isPresent()) {
+            meters.counter("wallet.ratelimit.rejections", "limit", refused.get().limit().name()).increment();
+            response.setHeader("Retry-After", Long.toString(Math.max(1, refused.get().retryAfterSeconds())));
+            throw new ProblemException(ProblemCode.RATE_LIMITED,
+                    "Too many requests (" + refused.get().limit().name() + "); retry after " + Math.max(1, refused.get().retryAfterSeconds()) + " s.");
+        }
+    }
+
+    private void unavailable(String endpoint, RedisUnavailableException cause) {
+        meters.counter("wallet.ratelimit.unavailable", "endpoint", endpoint).increment();
+        log.debug("Rate limiter unavailable for {}: {}", endpoint, cause.getMessage());
+    }
+
+    private static Limit limit(Map<String, RateLimitProperties.Setting> limits, String name) {
+        RateLimitProperties.Setting setting = limits.get(name);
+        if (setting == null) {
+            throw new IllegalStateException("wallet.rate-limits.limits." + name + " is not configured (have " + List.copyOf(limits.keySet()) + ")");
+        }
+        return new Limit(name, setting.capacity(), setting.period());
+    }
+}
