@@ -25,6 +25,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
+import org.openwallet.WalletIntegrationTest;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.Transactions;
@@ -75,10 +76,7 @@ class FraudRulesApiTest {
 
         @DynamicPropertySource
         static void productionRules(DynamicPropertyRegistry registry) {
-            Path dataDir = freshDataDir();
-            registry.add("wallet.data-dir", dataDir::toString);
-            registry.add("wallet.database.url", () -> "");
-            registry.add("wallet.demo.enabled", () -> "false");
+            WalletIntegrationTest.ownWallet(registry, WalletIntegrationTest.newDataDir());
             registry.add("wallet.admin.handles", () -> ADMIN_HANDLE);
             // The rate limits are not under test here, and these tests sign up, log in and pay
             // far more from one IP than one person would. (Failed logins per handle stay at 10.)
@@ -203,15 +201,6 @@ class FraudRulesApiTest {
             return BigDecimal.valueOf(minor, 2).toPlainString();
         }
 
-        private static Path freshDataDir() {
-            try {
-                Path target = Path.of("target", "test-data");
-                Files.createDirectories(target);
-                return Files.createTempDirectory(target.toAbsolutePath(), "fraud-");
-            } catch (IOException exception) {
-                throw new IllegalStateException(exception);
-            }
-        }
     }
 
     @Nested

@@ -42,6 +42,7 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
+import org.openwallet.WalletIntegrationTest;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.ledger.Ledger;
@@ -83,7 +84,7 @@ class RedisFailureTest {
     private static final int ATTEMPTS_PER_KEY = 3;
     private static final Duration MAX_RESPONSE_TIME = Duration.ofSeconds(5);
     private static final Duration MAX_SLOW_REDIS_RESPONSE_TIME = Duration.ofSeconds(2);
-    private static final Path DATA_DIR = createDataDir();
+    private static final Path DATA_DIR = WalletIntegrationTest.newDataDir();
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** The Redis this class started in place of the wallet's own, if it did. */
@@ -91,20 +92,10 @@ class RedisFailureTest {
 
     @DynamicPropertySource
     static void walletProperties(DynamicPropertyRegistry registry) {
-        registry.add("wallet.data-dir", DATA_DIR::toString);
-        registry.add("wallet.database.url", () -> "");
-        registry.add("wallet.demo.enabled", () -> "false");
-        // As in WalletIntegrationTest: rate limits and fraud rules stay in the path, out of reach.
-        for (String limit : new String[] {"transfer-per-user", "transfer-per-ip", "login-per-ip", "login-failures-per-handle"}) {
-            registry.add("wallet.rate-limits.limits." + limit + ".capacity", () -> "100000000");
-        }
-        registry.add("wallet.fraud.velocity-max-count", () -> "100000000");
-        registry.add("wallet.fraud.velocity-max-amount", () -> "100000000000.00");
-        registry.add("wallet.fraud.weekly-limit-unverified", () -> "100000000000.00");
-        registry.add("wallet.fraud.weekly-limit-verified", () -> "100000000000.00");
-        registry.add("wallet.fraud.new-recipient-large-amount", () -> "100000000000.00");
-        registry.add("wallet.fraud.new-ip-large-amount", () -> "100000000000.00");
-        registry.add("wallet.fraud.budget", () -> "5s");
+        WalletIntegrationTest.ownWallet(registry, DATA_DIR);
+        WalletIntegrationTest.limitsOutOfReach(registry);
+        // Redis failures are what this class tests: the production timeout, not the suite's lenient one.
+        registry.add("wallet.redis.timeout", () -> "50ms");
     }
 
     @LocalServerPort
@@ -725,15 +716,5 @@ class RedisFailureTest {
 
     private static String redisKey(Api.User payer, String key) {
         return "idem:{" + payer.id() + "}:transfer.create:" + key;
-    }
-
-    private static Path createDataDir() {
-        try {
-            Path target = Path.of("target", "test-data");
-            Files.createDirectories(target);
-            return Files.createTempDirectory(target.toAbsolutePath(), "wallet-redis-failure-");
-        } catch (IOException exception) {
-            throw new IllegalStateException(exception);
-        }
     }
 }

@@ -31,6 +31,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.openwallet.WalletIntegrationTest;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.ledger.Ledger;
@@ -82,24 +83,12 @@ class RedisClusterTest {
     @DynamicPropertySource
     static void walletProperties(DynamicPropertyRegistry registry) {
         registry.add("wallet.redis.cluster-nodes", () -> cluster().seeds());
-        registry.add("wallet.data-dir", DATA_DIR::toString);
-        registry.add("wallet.database.url", () -> "");
-        registry.add("wallet.demo.enabled", () -> "false");
-        // As in WalletIntegrationTest: rate limits and fraud rules stay in the path, out of reach.
-        for (String limit : new String[] {"transfer-per-user", "transfer-per-ip", "login-per-ip", "login-failures-per-handle"}) {
-            registry.add("wallet.rate-limits.limits." + limit + ".capacity", () -> "100000000");
-        }
+        WalletIntegrationTest.ownWallet(registry, DATA_DIR);
+        WalletIntegrationTest.limitsOutOfReach(registry);
         // Except the per-user payment limit: a bucket that refills within a millisecond (as with a
         // capacity of 10^8) has expired before the test can look at it; this one stays for minutes.
         registry.add("wallet.rate-limits.limits.transfer-per-user.capacity", () -> "1000");
         registry.add("wallet.rate-limits.limits.transfer-per-user.period", () -> "24h");
-        registry.add("wallet.fraud.velocity-max-count", () -> "100000000");
-        registry.add("wallet.fraud.velocity-max-amount", () -> "100000000000.00");
-        registry.add("wallet.fraud.weekly-limit-unverified", () -> "100000000000.00");
-        registry.add("wallet.fraud.weekly-limit-verified", () -> "100000000000.00");
-        registry.add("wallet.fraud.new-recipient-large-amount", () -> "100000000000.00");
-        registry.add("wallet.fraud.new-ip-large-amount", () -> "100000000000.00");
-        registry.add("wallet.fraud.budget", () -> "5s");
     }
 
     @LocalServerPort

@@ -27,6 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openwallet.Api;
+import org.openwallet.WalletIntegrationTest;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.EmbeddedRedis;
@@ -79,10 +80,7 @@ class RateLimitApiTest {
 
         @DynamicPropertySource
         static void productionLimits(DynamicPropertyRegistry registry) {
-            Path dataDir = freshDataDir();
-            registry.add("wallet.data-dir", dataDir::toString);
-            registry.add("wallet.database.url", () -> "");
-            registry.add("wallet.demo.enabled", () -> "false");
+            WalletIntegrationTest.ownWallet(registry, WalletIntegrationTest.newDataDir());
             // The fraud rules are not under test here, and their velocity rule (20 payments per 10
             // minutes) would decline payments 21-30 before the per-user rate limit (30 per minute)
             // is reached. Everything else, and every rate limit, stays as shipped.
@@ -141,15 +139,6 @@ class RateLimitApiTest {
             assertThat(Long.parseLong(response.header("Retry-After"))).isGreaterThanOrEqualTo(1);
         }
 
-        private static Path freshDataDir() {
-            try {
-                Path target = Path.of("target", "test-data");
-                Files.createDirectories(target);
-                return Files.createTempDirectory(target.toAbsolutePath(), "ratelimit-");
-            } catch (IOException exception) {
-                throw new IllegalStateException(exception);
-            }
-        }
     }
 
     @Nested
