@@ -19,7 +19,7 @@ import org.springframework.test.context.DynamicPropertySource;
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 public abstract class WalletIntegrationTest {
-    private static final Path DATA_DIR = createDataDir();
+    private static final Path DATA_DIR = newDataDir();
 
     @LocalServerPort
     int port;
@@ -31,12 +31,27 @@ public abstract class WalletIntegrationTest {
 
     @DynamicPropertySource
     static void walletProperties(DynamicPropertyRegistry registry) {
-        registry.add("wallet.data-dir", DATA_DIR::toString);
+        ownWallet(registry, DATA_DIR);
+        limitsOutOfReach(registry);
+    }
+
+    /**
+     * A wallet of its own: embedded PostgreSQL, Redis and Kafka in {@code dataDir}, no demo users. For
+     * test classes that need a context of their own (they cannot extend this class and override its
+     * data directory: Spring applies a subclass's property sources before its superclass's).
+     */
+    public static void ownWallet(DynamicPropertyRegistry registry, Path dataDir) {
+        registry.add("wallet.data-dir", dataDir::toString);
         registry.add("wallet.database.url", () -> "");
         registry.add("wallet.demo.enabled", () -> "false");
-        // The shared context's tests send thousands of payments from one IP with few users: the
-        // rate limits and fraud rules stay in the path, with bounds these tests never reach.
-        // Their real defaults are tested in contexts of their own.
+    }
+
+    /**
+     * Rate limits and fraud rules stay in the path, with bounds tests never reach: the suite sends
+     * thousands of payments from one IP with few users. Their real defaults are tested in contexts
+     * of their own. A later registration of the same property wins.
+     */
+    public static void limitsOutOfReach(DynamicPropertyRegistry registry) {
         for (String limit : new String[] {"transfer-per-user", "transfer-per-ip", "login-per-ip", "login-failures-per-handle"}) {
             registry.add("wallet.rate-limits.limits." + limit + ".capacity", () -> "100000000");
         }
@@ -47,14 +62,13 @@ public abstract class WalletIntegrationTest {
         registry.add("wallet.fraud.new-recipient-large-amount", () -> "100000000000.00");
         registry.add("wallet.fraud.new-ip-large-amount", () -> "100000000000.00");
         registry.add("wallet.fraud.budget", () -> "5s");
+        // The suite runs on two loaded cores: a Redis call over the 50 ms production timeout would make
+        // login fail closed (503) in tests that are not about Redis. The Redis tests set their own.
+        registry.add("wallet.redis.timeout", () -> "500ms");
     }
 
-    @BeforeEach
-    void connectApi() {
-        api = new Api("http://127.0.0.1:" + port);
-    }
-
-    private static Path createDataDir() {
+    /** A fresh data directory under {@code target/test-data}. */
+    public static Path newDataDir() {
         try {
             Path target = Path.of("target", "test-data");
             Files.createDirectories(target);
@@ -62,5 +76,10 @@ public abstract class WalletIntegrationTest {
         } catch (IOException exception) {
             throw new IllegalStateException(exception);
         }
+    }
+
+    @BeforeEach
+    void connectApi() {
+        api = new Api("http://127.0.0.1:" + port);
     }
 }

@@ -84,6 +84,11 @@ public final class Redis implements AutoCloseable {
                 log.warn("Redis keeps failing ({}); circuit breaker open, requests fall back to PostgreSQL", failure.toString());
             }
             throw new RedisUnavailableException("Redis call failed: " + failure.getMessage(), failure);
+        } catch (RuntimeException bug) {
+            // Redis answered; the failure is ours. Count it as an answer, or a failed trial call
+            // would leave the breaker waiting for a trial outcome forever.
+            breaker.recordSuccess();
+            throw bug;
         }
     }
 

@@ -1,0 +1,226 @@
+package org.openwallet.fraud;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import javax.sql.DataSource;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.openwallet.Api;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The IP blocklist, the latency budget with each default decision, and the metrics endpoint.
+ *
+ * <p>The budget is missed the way it would be in production: the rules' database read is stalled
+ * (the test holds an exclusive lock on a table the rules read), so the decision cannot be ready in
+ * time. The lock is held until the response is in, so without the budget the request would never
+ * answer (the client gives up after 30 s); the upper bounds on the time taken only allow for a
+ * busy machine. Both contexts run the shipped rules with a 1 s budget (see
+ * {@link FraudRulesApiTest.ProductionRules}); {@link AllowOnTimeout} shares the context of
+ * {@link FraudRulesApiTest}.
+ */
+class FraudBlocklistAndTimeoutApiTest {
+    private static final long BUDGET_MICROS = 1_000_000;
+
+    /** Stalls every fraud evaluation until {@link #close}: the rules read fraud_blocked_recipients. */
+    static final class StalledRules implements AutoCloseable {
+        private final Connection connection;
+
+        StalledRules(DataSource dataSource) throws SQLException {
+            connection = dataSource.getConnection();
+            connection.setAutoCommit(false);
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("LOCK TABLE fraud_blocked_recipients IN ACCESS EXCLUSIVE MODE");
+            }
+        }
+
+        @Override
+        public void close() throws SQLException {
+            try {
+                connection.rollback();
+            } finally {
+                connection.close();
+            }
+        }
+    }
+
+    /** {@code wallet.fraud.blocked-ips=127.0.0.1} (every test request's IP) and {@code on-timeout=decline}. */
+    @Nested
+    class BlockedIpAndDeclineOnTimeout extends FraudRulesApiTest.ProductionRules {
+        @Autowired
+        DataSource dataSource;
+
+        @DynamicPropertySource
+        static void blockedIpAndDeclineOnTimeout(DynamicPropertyRegistry registry) {
+            registry.add("wallet.fraud.blocked-ips", () -> "127.0.0.1");
+            registry.add("wallet.fraud.on-timeout", () -> "decline");
+        }
+
+        @Test
+        void everyPaymentFromABlockedIpIsDeclined_movesNothing_andIsRecorded() {
+            Api.User sender = fundedUser(1_000_00);
+            verify(sender);
+            Api.User recipient = api.newUser();
+            Api.User stranger = api.newUser();
+
+            assertDeclined(api.pay(sender, recipient, "0.01"), "ip_blocked");
+            assertDeclined(api.pay(sender, recipient, "150.00"), "ip_blocked");
+            // Other rules that also apply are recorded too; the blocklist is the reason given.
+            assertDeclined(api.pay(sender, stranger, "600.00"), "ip_blocked");
+            // Verified or not, any sender.
+            Api.User other = fundedUser(10_00);
+            assertDeclined(api.pay(other, recipient, "1.00"), "ip_blocked");
+
+            assertThat(api.available(sender)).isEqualTo("1000.00");
+            assertThat(api.available(recipient)).isEqualTo("0.00");
+            assertThat(p2pTransfersFrom(sender.id())).isZero();
+            assertThat(p2pTransfersFrom(other.id())).isZero();
+
+            List<FraudRulesApiTest.ProductionRules.Decision> decisions = decisions(sender.id());
+            assertThat(decisions).hasSize(3);
+            assertThat(decisions).allSatisfy(decision -> {
+                assertThat(decision.decision()).isEqualTo("decline");
+                assertThat(decision.reasonList().getFirst()).isEqualTo("ip_blocked");
+                assertThat(decision.ip()).isEqualTo("127.0.0.1");
+                assertThat(decision.timedOut()).isFalse();
+            });
+            assertThat(decisions.get(0).reasonList()).containsExactly("ip_blocked");
+            assertThat(decisions.get(2).reasonList()).containsExactly("ip_blocked", "new_recipient_large_amount");
+            assertThat(decisions(other.id())).singleElement().satisfies(decision -> assertThat(decision.reasonList()).containsExactly("ip_blocked"));
+        }
+
+        @Test
+        void whenTheRulesMissTheBudget_theConfiguredDeclineApplies_andIsRecordedAsTimedOut() throws Exception {
+            Api.User sender = fundedUser(10_00);
+            Api.User recipient = api.newUser();
+
+            Api.Response declined;
+            long elapsedMicros;
+            try (StalledRules stalled = new StalledRules(dataSource)) {
+                long started = System.nanoTime();
+                declined = api.pay(sender, recipient, "1.00");
+                elapsedMicros = (System.nanoTime() - started) / 1_000;
+            }
+            assertDeclined(declined, "timeout");
+            assertThat(elapsedMicros).as("answered after the budget, not after the stall").isBetween(BUDGET_MICROS, BUDGET_MICROS + 9_000_000);
+            assertThat(api.available(sender)).isEqualTo("10.00");
+            assertThat(p2pTransfersFrom(sender.id())).isZero();
+
+            FraudRulesApiTest.ProductionRules.Decision decision = decisions(sender.id()).getLast();
+            assertThat(decision.decision()).isEqualTo("decline");
+            assertThat(decision.timedOut()).isTrue();
+            assertThat(decision.reasonList()).containsExactly("timeout");
+            assertThat(decision.noteList()).contains("timeout");
+            assertThat(decision.latencyMicros()).isGreaterThanOrEqualTo(BUDGET_MICROS);
+            assertThat(decision.recipientId()).isEqualTo(recipient.id());
+
+            // With the database answering again, the rules decide in time, and the blocklist applies.
+            assertDeclined(api.pay(sender, recipient, "1.00"), "ip_blocked");
+            FraudRulesApiTest.ProductionRules.Decision inTime = decisions(sender.id()).getLast();
+            assertThat(inTime.timedOut()).isFalse();
+            assertThat(inTime.reasonList()).containsExactly("ip_blocked");
+            assertThat(decisions(sender.id())).hasSize(2);
+        }
+
+        @Test
+        void prometheusExposesTheWalletsMetrics_withoutAuthentication() {
+            String before = scrape();
+            Api.User sender = fundedUser(10_00);
+            Api.User recipient = api.newUser();
+            assertDeclined(api.pay(sender, recipient, "1.00"), "ip_blocked");
+            // Failed logins per handle are at their shipped 10 per 15 minutes in this context.
+            for (int i = 0; i < 10; i++) {
+                assertThat(login(sender.handle(), "wrong password " + i).status()).isEqualTo(401);
+            }
+            assertThat(login(sender.handle(), Api.PASSWORD).status()).isEqualTo(429);
+            String after = scrape();
+
+            assertThat(sample(after, "wallet_fraud_decisions_total", "decision=\"decline\"", "reason=\"ip_blocked\""))
+                    .isEqualTo(sample(before, "wallet_fraud_decisions_total", "decision=\"decline\"", "reason=\"ip_blocked\"") + 1);
+            assertThat(sample(after, "wallet_fraud_latency_seconds_count")).isEqualTo(sample(before, "wallet_fraud_latency_seconds_count") + 1);
+            assertThat(sample(after, "wallet_fraud_latency_seconds_sum")).isGreaterThan(sample(before, "wallet_fraud_latency_seconds_sum"));
+            assertThat(sample(after, "wallet_idempotency_fast_path_total", "outcome=\"miss\""))
+                    .isEqualTo(sample(before, "wallet_idempotency_fast_path_total", "outcome=\"miss\"") + 1);
+            assertThat(sample(after, "wallet_ratelimit_rejections_total", "limit=\"login-failures-per-handle\""))
+                    .isEqualTo(sample(before, "wallet_ratelimit_rejections_total", "limit=\"login-failures-per-handle\"") + 1);
+        }
+
+        private Api.Response login(String handle, String password) {
+            return api.post("/v1/auth/login", null, null, Map.of("handle", handle, "password", password));
+        }
+
+        private String scrape() {
+            Api.Response response = api.get("/actuator/prometheus", null);
+            assertThat(response.status()).as(response.body()).isEqualTo(200);
+            assertThat(response.header("Content-Type")).startsWith("text/plain");
+            return response.body();
+        }
+
+        /** The sum of the samples of {@code name} whose labels include all of {@code labels}; 0 when there is none. */
+        private static double sample(String exposition, String name, String... labels) {
+            return exposition.lines()
+                    .filter(line -> !line.startsWith("#"))
+                    .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
+                    .filter(line -> Arrays.stream(labels).allMatch(line::contains))
+                    .mapToDouble(line -> Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)))
+                    .sum();
+        }
+    }
+
+    /** The shipped {@code on-timeout=allow}, in the context of {@link FraudRulesApiTest}. */
+    @Nested
+    class AllowOnTimeout extends FraudRulesApiTest.ProductionRules {
+        @Autowired
+        DataSource dataSource;
+
+        @Test
+        void whenTheRulesMissTheBudget_thePaymentIsAllowed_recordedAsTimedOut_andTheWeeklyLimitStillHolds() throws Exception {
+            Api.User sender = fundedUser(500_00);
+            Api.User recipient = api.newUser();
+
+            Api.Response allowed;
+            Api.Response overWeeklyLimit;
+            long elapsedMicros;
+            try (StalledRules stalled = new StalledRules(dataSource)) {
+                long started = System.nanoTime();
+                allowed = api.pay(sender, recipient, "50.00");
+                elapsedMicros = (System.nanoTime() - started) / 1_000;
+                // The weekly limit is the ledger's, under the sender's lock: it holds without the rules.
+                overWeeklyLimit = api.pay(sender, recipient, "260.00");
+            }
+            assertPosted(allowed);
+            assertThat(elapsedMicros).as("answered after the budget, not after the stall").isBetween(BUDGET_MICROS, BUDGET_MICROS + 9_000_000);
+            assertDeclined(overWeeklyLimit, "weekly_limit_exceeded");
+            assertThat(api.available(sender)).isEqualTo("450.00");
+            assertThat(api.available(recipient)).isEqualTo("50.00");
+
+            List<FraudRulesApiTest.ProductionRules.Decision> decisions = decisions(sender.id());
+            assertThat(decisions).hasSize(2);
+            FraudRulesApiTest.ProductionRules.Decision allow = decisions.get(0);
+            assertThat(allow.decision()).isEqualTo("allow");
+            assertThat(allow.timedOut()).isTrue();
+            assertThat(allow.reasonList()).isEmpty();
+            assertThat(allow.noteList()).contains("timeout");
+            assertThat(allow.latencyMicros()).isGreaterThanOrEqualTo(BUDGET_MICROS);
+            assertThat(allow.weeklyLimitMinor()).isEqualTo(299_99);
+            FraudRulesApiTest.ProductionRules.Decision weekly = decisions.get(1);
+            assertThat(weekly.decision()).isEqualTo("decline");
+            assertThat(weekly.timedOut()).isTrue();
+            assertThat(weekly.reasonList()).containsExactly("weekly_limit_exceeded");
+
+            // Back in time, the rules decide again (and record no timeout).
+            assertPosted(api.pay(sender, recipient, "1.00"));
+            assertThat(decisions(sender.id()).getLast().timedOut()).isFalse();
+            assertThat(decisions(sender.id())).hasSize(3);
+            assertThat(decisions(sender.id()).getLast().recipientId()).isEqualTo(recipient.id());
+        }
+    }
+}

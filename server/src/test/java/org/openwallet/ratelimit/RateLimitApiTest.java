@@ -1,0 +1,473 @@
+package org.openwallet.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.ClassOrderer;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestClassOrder;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.openwallet.Api;
+import org.openwallet.WalletIntegrationTest;
+import org.openwallet.LedgerTestSupport;
+import org.openwallet.ledger.Ledger;
+import org.openwallet.platform.EmbeddedRedis;
+import org.openwallet.platform.Redis;
+import org.openwallet.platform.Transactions;
+import org.openwallet.platform.WalletProperties;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The rate limits at their production defaults, through the API: 30 payments per user per minute,
+ * 60 login attempts per IP per minute, 10 failed logins per handle per 15 minutes; 429
+ * {@code rate_limited} with Retry-After past a limit, RateLimit-* headers on every limited
+ * endpoint; and with Redis down, payments fail open while login fails closed.
+ *
+ * <p>Why these tests do not extend {@code WalletIntegrationTest}: that base registers huge limits
+ * with {@code @DynamicPropertySource}, and Spring calls a subclass's {@code @DynamicPropertySource}
+ * methods before its superclass's, so the base's values would win over any a subclass sets. These
+ * contexts therefore run with {@code application.properties} exactly as shipped (the limits are not
+ * set here at all), which also checks that the shipped defaults are the documented ones.
+ */
+@TestClassOrder(ClassOrderer.OrderAnnotation.class)
+class RateLimitApiTest {
+
+    /**
+     * The whole wallet on a random port, with its own embedded PostgreSQL and Redis in a fresh data
+     * directory and the shipped rate limits. Shared by the tests here and {@link RateLimiterTest}
+     * (one Spring context).
+     */
+    @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
+    public abstract static class ProductionLimits {
+        @LocalServerPort
+        protected int port;
+        @Autowired
+        protected JdbcClient jdbc;
+        @Autowired
+        protected Transactions transactions;
+        @Autowired
+        protected Ledger ledger;
+        @Autowired
+        protected MeterRegistry meters;
+        @Autowired
+        protected Redis redis;
+        protected Api api;
+
+        @DynamicPropertySource
+        static void productionLimits(DynamicPropertyRegistry registry) {
+            WalletIntegrationTest.ownWallet(registry, WalletIntegrationTest.newDataDir());
+            // The fraud rules are not under test here, and their velocity rule (20 payments per 10
+            // minutes) would decline payments 21-30 before the per-user rate limit (30 per minute)
+            // is reached. Everything else, and every rate limit, stays as shipped.
+            registry.add("wallet.fraud.velocity-max-count", () -> "1000");
+            // In the full suite one JVM holds many contexts on two cores, and a Redis call now and
+            // then takes longer than the shipped 50 ms: login then fails closed (503), exactly as
+            // designed, and a test that merely signs a user up fails by accident. Slow Redis is
+            // tested elsewhere (idempotency.RedisFailureTest); a dead one is tested below.
+            registry.add("wallet.redis.timeout", () -> "1s");
+        }
+
+        @BeforeEach
+        void connectApi() {
+            api = new Api("http://127.0.0.1:" + port);
+        }
+
+        protected Api.User fundedUser(long minor) {
+            Api.User user = api.newUser();
+            LedgerTestSupport.fund(transactions, ledger, user.id(), minor);
+            return user;
+        }
+
+        protected Api.Response login(String handle, String password) {
+            return api.post("/v1/auth/login", null, null, Map.of("handle", handle, "password", password));
+        }
+
+        protected double counter(String name, String tag, String value) {
+            Counter counter = meters.find(name).tag(tag, value).counter();
+            return counter == null ? 0 : counter.count();
+        }
+
+        protected long p2pTransfersFrom(UUID userId) {
+            return jdbc.sql("""
+                    SELECT count(*) FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.from_account_id
+                     WHERE a.owner_user_id = ? AND t.kind = 'p2p'
+                    """).param(userId).query(Long.class).single();
+        }
+
+        static String decimal(long minor) {
+            return java.math.BigDecimal.valueOf(minor, 2).toPlainString();
+        }
+
+        static void assertRateLimitHeaders(Api.Response response, int limit) {
+            assertThat(response.header("RateLimit-Limit")).as(response.body()).isEqualTo(Integer.toString(limit));
+            assertThat(response.header("RateLimit-Remaining")).as(response.body()).isNotNull();
+            assertThat(Long.parseLong(response.header("RateLimit-Remaining"))).isBetween(0L, (long) limit);
+            assertThat(response.header("RateLimit-Reset")).as(response.body()).isNotNull();
+            assertThat(Long.parseLong(response.header("RateLimit-Reset"))).isGreaterThanOrEqualTo(0);
+        }
+
+        static void assertRateLimited(Api.Response response) {
+            assertThat(response.status()).as(response.body()).isEqualTo(429);
+            assertThat(response.code()).isEqualTo("rate_limited");
+            assertThat(response.header("Content-Type")).startsWith("application/problem+json");
+            assertThat(response.header("Retry-After")).as("Retry-After").isNotNull();
+            assertThat(Long.parseLong(response.header("Retry-After"))).isGreaterThanOrEqualTo(1);
+        }
+
+    }
+
+    @Nested
+    @Order(1)
+    class Transfers extends ProductionLimits {
+
+        @Test
+        void thirtyPaymentsPerMinutePass_theNextIs429_andMovesNoMoney() {
+            Api.User sender = fundedUser(100_00);
+            Api.User recipient = api.newUser();
+            double rejectionsBefore = counter("wallet.ratelimit.rejections", "limit", "transfer-per-user");
+
+            // The bucket refills continuously (30 per minute: one token every 2 s), so a slow run
+            // may earn a token or two back while it sends; the bound allows exactly those.
+            List<Long> remaining = new ArrayList<>();
+            List<Long> sentAt = new ArrayList<>();
+            List<Long> answeredAt = new ArrayList<>();
+            long started = System.nanoTime();
+            Api.Response refused = null;
+            int posted = 0;
+            for (int attempt = 0; attempt < 40 && refused == null; attempt++) {
+                long sent = System.nanoTime();
+                Api.Response response = api.pay(sender, recipient, "0.01");
+                if (response.status() == 429) {
+                    refused = response;
+                } else {
+                    assertThat(response.status()).as(response.body()).isEqualTo(201);
+                    assertRateLimitHeaders(response, 30);
+                    remaining.add(Long.parseLong(response.header("RateLimit-Remaining")));
+                    sentAt.add(sent);
+                    answeredAt.add(System.nanoTime());
+                    posted++;
+                }
+            }
+            double elapsedSeconds = (System.nanoTime() - started) / 1e9;
+
+            assertThat(refused).as("no 429 within 40 payments").isNotNull();
+            assertRateLimited(refused);
+            assertRateLimitHeaders(refused, 30);
+            assertThat(refused.header("RateLimit-Remaining")).isEqualTo("0");
+            assertThat(Long.parseLong(refused.header("Retry-After"))).isLessThanOrEqualTo(2);
+            assertThat(posted).isGreaterThanOrEqualTo(30).isLessThanOrEqualTo(30 + (int) (elapsedSeconds / 2));
+            assertThat(remaining.get(0)).isEqualTo(29);
+            // Each payment takes a token: Remaining goes down by one, except for what refilled
+            // (one token per 2 s) between one request being sent and the next being answered.
+            for (int k = 1; k < remaining.size(); k++) {
+                long refillable = (long) Math.ceil((answeredAt.get(k) - sentAt.get(k - 1)) / 2e9);
+                assertThat(remaining.get(k)).as("Remaining after payment %d", k + 1)
+                        .isLessThanOrEqualTo(Math.max(0, remaining.get(k - 1) - 1 + refillable));
+            }
+            assertThat(remaining.get(remaining.size() - 1)).isZero();
+
+            // Only the payments that got through moved money; the refused one moved nothing.
+            assertThat(p2pTransfersFrom(sender.id())).isEqualTo(posted);
+            assertThat(api.available(sender)).isEqualTo(decimal(100_00 - posted));
+            assertThat(api.available(recipient)).isEqualTo(decimal(posted));
+            assertThat(counter("wallet.ratelimit.rejections", "limit", "transfer-per-user")).isEqualTo(rejectionsBefore + 1);
+
+            // Another user's bucket is their own.
+            Api.User other = fundedUser(10_00);
+            Api.Response otherPays = api.pay(other, recipient, "0.01");
+            assertThat(otherPays.status()).as(otherPays.body()).isEqualTo(201);
+            assertThat(otherPays.header("RateLimit-Remaining")).isEqualTo("29");
+        }
+
+        @Test
+        void aRefusedPaymentIsNotRemembered_itsKeyWorksOnceTheBucketRefills() throws InterruptedException {
+            Api.User sender = fundedUser(10_00);
+            Api.User recipient = api.newUser();
+            Map<String, String> body = Map.of("to_handle", recipient.handle(), "amount", "1.00", "currency", "USD");
+            String key = null;
+            Api.Response refused = null;
+            for (int round = 0; round < 5 && refused == null; round++) {
+                drainTransferBucket(sender, recipient);
+                key = UUID.randomUUID().toString();
+                Api.Response response = api.post("/v1/transfers", sender.token(), key, body);
+                if (response.status() == 429) {
+                    refused = response;
+                } else {
+                    // A token came back between the draining and this request (a slow run): again.
+                    assertThat(response.status()).as(response.body()).isEqualTo(201);
+                }
+            }
+            assertThat(refused).isNotNull();
+            assertRateLimited(refused);
+
+            Thread.sleep(Duration.ofSeconds(Long.parseLong(refused.header("Retry-After"))).plusMillis(100));
+            Api.Response retried = api.post("/v1/transfers", sender.token(), key, body);
+            assertThat(retried.status()).as(retried.body()).isEqualTo(201);
+            assertThat(retried.header("Idempotent-Replayed")).isNull();
+            assertThat(retried.json().get("amount").asString()).isEqualTo("1.00");
+        }
+
+        private void drainTransferBucket(Api.User sender, Api.User recipient) {
+            for (int i = 0; i < 40; i++) {
+                Api.Response response = api.pay(sender, recipient, "0.01");
+                if (response.status() == 429) {
+                    return;
+                }
+                assertThat(response.status()).as(response.body()).isEqualTo(201);
+            }
+            throw new AssertionError("no 429 within 40 payments");
+        }
+    }
+
+    @Nested
+    @Order(2)
+    @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+    class Login extends ProductionLimits {
+
+        @Test
+        @Order(1)
+        void loginResponsesCarryTheRateLimitHeaders() {
+            Api.User user = api.newUser();
+            Api.Response ok = login(user.handle(), Api.PASSWORD);
+            assertThat(ok.status()).as(ok.body()).isEqualTo(200);
+            assertRateLimitHeaders(ok, 10);
+
+            Api.Response wrong = login(user.handle(), "not the password at all");
+            assertThat(wrong.status()).isEqualTo(401);
+            assertThat(wrong.code()).isEqualTo("invalid_credentials");
+            assertRateLimitHeaders(wrong, 10);
+        }
+
+        @Test
+        @Order(2)
+        void tenWrongPasswordsLockTheHandle_evenTheRightPasswordThenGets429_otherHandlesStillLogIn() {
+            Api.User victim = api.newUser();
+            Api.User bystander = api.newUser();
+            double rejectionsBefore = counter("wallet.ratelimit.rejections", "limit", "login-failures-per-handle");
+
+            for (int attempt = 1; attempt <= 10; attempt++) {
+                Api.Response wrong = login(victim.handle(), "wrong password " + attempt);
+                assertThat(wrong.status()).as("attempt %d: %s", attempt, wrong.body()).isEqualTo(401);
+                assertThat(wrong.code()).isEqualTo("invalid_credentials");
+                // The handle's bucket (10 per 15 minutes) is the tightest: before this attempt it had 11 - attempt.
+                assertRateLimitHeaders(wrong, 10);
+                assertThat(wrong.header("RateLimit-Remaining")).isEqualTo(Integer.toString(11 - attempt));
+            }
+
+            Api.Response right = login(victim.handle(), Api.PASSWORD);
+            assertRateLimited(right);
+            assertThat(right.json().get("access_token")).isNull();
+            // One token back takes 90 s (10 per 15 minutes).
+            assertThat(Long.parseLong(right.header("Retry-After"))).isBetween(60L, 90L);
+            assertThat(right.header("RateLimit-Remaining")).isEqualTo("0");
+
+            // Handles are case-insensitive: another spelling is the same locked handle.
+            assertRateLimited(login(victim.handle().toUpperCase(java.util.Locale.ROOT), Api.PASSWORD));
+            assertThat(counter("wallet.ratelimit.rejections", "limit", "login-failures-per-handle")).isEqualTo(rejectionsBefore + 2);
+
+            Api.Response other = login(bystander.handle(), Api.PASSWORD);
+            assertThat(other.status()).as(other.body()).isEqualTo(200);
+            assertThat(other.json().get("access_token").asString()).isNotEmpty();
+
+            // The victim's earlier token still works: the lock is on logging in, not on the account.
+            assertThat(api.get("/v1/accounts/me/balance", victim.token()).status()).isEqualTo(200);
+        }
+
+        @Test
+        @Order(3)
+        void sixtyLoginAttemptsPerIpPerMinute_thenEveryHandleGets429() throws Exception {
+            Api.User user = api.newUser();
+            double rejectionsBefore = counter("wallet.ratelimit.rejections", "limit", "login-per-ip");
+            // Start from an empty Redis (it holds only what can be rebuilt), so the IP's bucket is
+            // full whatever the tests before used; emptied again at the end so the IP can log in.
+            redis.call(commands -> commands.flushall());
+            try {
+                // All at once, so that the bucket (refilled at one token per second) earns back as
+                // little as possible while the attempts are checked. Fresh handles: only the IP
+                // is shared, and the per-handle limit never comes into play.
+                int attempts = 75;
+                CountDownLatch start = new CountDownLatch(1);
+                List<Future<Api.Response>> futures = new ArrayList<>();
+                long started;
+                try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+                    for (int i = 0; i < attempts; i++) {
+                        String handle = "nobody_" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
+                        futures.add(clients.submit(() -> {
+                            start.await();
+                            return login(handle, "some password " + handle);
+                        }));
+                    }
+                    started = System.nanoTime();
+                    start.countDown();
+                    for (Future<Api.Response> future : futures) {
+                        future.get(60, TimeUnit.SECONDS);
+                    }
+                }
+                double elapsedSeconds = (System.nanoTime() - started) / 1e9;
+                int allowed = 0;
+                int refused = 0;
+                for (Future<Api.Response> future : futures) {
+                    Api.Response response = future.get();
+                    // The tightest bucket is reported: the fresh handle's (10) while the IP has more left, then the IP's (60).
+                    assertThat(response.header("RateLimit-Limit")).as(response.body()).isIn("10", "60");
+                    assertRateLimitHeaders(response, Integer.parseInt(response.header("RateLimit-Limit")));
+                    if (response.status() == 429) {
+                        assertRateLimited(response);
+                        refused++;
+                    } else {
+                        assertThat(response.status()).as(response.body()).isEqualTo(401);
+                        allowed++;
+                    }
+                }
+                assertThat(allowed).as("attempts let through in %.1f s", elapsedSeconds)
+                        .isGreaterThanOrEqualTo(60).isLessThanOrEqualTo(60 + (int) elapsedSeconds);
+                assertThat(refused).isEqualTo(attempts - allowed);
+
+                // The IP is out of attempts: a known handle with the right password is refused too.
+                // The bucket earns a token back every second, so on a slow run some of these get in;
+                // never more than it earned since the start.
+                int rightAttempts = 60;
+                List<Future<Api.Response>> rightFutures = new ArrayList<>();
+                try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
+                    for (int i = 0; i < rightAttempts; i++) {
+                        rightFutures.add(clients.submit(() -> login(user.handle(), Api.PASSWORD)));
+                    }
+                }
+                int rightAllowed = 0;
+                Api.Response right = null;
+                for (Future<Api.Response> future : rightFutures) {
+                    Api.Response response = future.get();
+                    if (response.status() == 200) {
+                        rightAllowed++;
+                    } else {
+                        assertRateLimited(response);
+                        assertRateLimitHeaders(response, 60);
+                        assertThat(response.header("RateLimit-Remaining")).isEqualTo("0");
+                        right = response;
+                    }
+                }
+                double sinceStart = (System.nanoTime() - started) / 1e9;
+                assertThat(right).as("no right-password login refused").isNotNull();
+                assertThat(allowed + rightAllowed).isLessThanOrEqualTo(60 + (int) sinceStart);
+                assertThat(counter("wallet.ratelimit.rejections", "limit", "login-per-ip")).isEqualTo(rejectionsBefore + refused + rightAttempts - rightAllowed);
+            } finally {
+                redis.call(commands -> commands.flushall());
+            }
+            assertThat(login(user.handle(), Api.PASSWORD).status()).isEqualTo(200);
+        }
+    }
+
+    /**
+     * Redis stopped under a running wallet, then a new one started on the same port. A context of
+     * its own (closed afterwards), since its Redis is gone at the end.
+     */
+    @Nested
+    @Order(3)
+    @DirtiesContext
+    class WhenRedisIsDown extends ProductionLimits {
+        private static EmbeddedRedis replacement;
+
+        @Autowired
+        EmbeddedRedis embeddedRedis;
+        @Autowired
+        WalletProperties properties;
+
+        /** Makes this context distinct from the shared one; the setting is the shipped default the test relies on. */
+        @DynamicPropertySource
+        static void ownContext(DynamicPropertyRegistry registry) {
+            registry.add("wallet.redis.breaker-open-duration", () -> "2s");
+        }
+
+        @AfterAll
+        static void stopReplacement() throws IOException {
+            if (replacement != null) {
+                replacement.close();
+            }
+        }
+
+        @Test
+        void paymentsFailOpen_loginFailsClosedWith503_andBothRecoverWhenRedisIsBack() throws Exception {
+            Api.User sender = fundedUser(100_00);
+            Api.User recipient = api.newUser();
+            Api.Response before = api.pay(sender, recipient, "1.00");
+            assertThat(before.status()).as(before.body()).isEqualTo(201);
+            assertRateLimitHeaders(before, 30);
+            double transferUnavailable = counter("wallet.ratelimit.unavailable", "endpoint", "transfer");
+            double loginUnavailable = counter("wallet.ratelimit.unavailable", "endpoint", "login");
+
+            int redisPort = embeddedRedis.port();
+            embeddedRedis.close();
+            assertThat(embeddedRedis.isAlive()).isFalse();
+
+            // Payments go on (the ledger still refuses overdrafts and duplicates) ...
+            for (int i = 0; i < 8; i++) {
+                Api.Response paid = api.pay(sender, recipient, "1.00");
+                assertThat(paid.status()).as("payment %d with Redis down: %s", i, paid.body()).isEqualTo(201);
+            }
+            assertThat(api.available(sender)).isEqualTo("91.00");
+            assertThat(api.available(recipient)).isEqualTo("9.00");
+            assertThat(counter("wallet.ratelimit.unavailable", "endpoint", "transfer")).isGreaterThanOrEqualTo(transferUnavailable + 8);
+
+            // ... logins do not: without the limiter, password guessing would be unlimited.
+            for (String password : new String[] {Api.PASSWORD, "a wrong password"}) {
+                Api.Response login = login(sender.handle(), password);
+                assertThat(login.status()).as(login.body()).isEqualTo(503);
+                assertThat(login.code()).isEqualTo("service_unavailable");
+                assertThat(login.header("Retry-After")).isNotNull();
+                assertThat(Long.parseLong(login.header("Retry-After"))).isGreaterThanOrEqualTo(1);
+                assertThat(login.json().get("access_token")).isNull();
+            }
+            assertThat(counter("wallet.ratelimit.unavailable", "endpoint", "login")).isGreaterThanOrEqualTo(loginUnavailable + 2);
+
+            replacement = EmbeddedRedis.start(properties.dataDir().toAbsolutePath().resolve("redis"), redisPort);
+
+            // The circuit breaker (open 2 s) and the client's reconnect back-off decide when Redis is used again.
+            long deadline = System.nanoTime() + Duration.ofSeconds(45).toNanos();
+            Api.Response login = login(sender.handle(), Api.PASSWORD);
+            while (login.status() == 503 && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+                login = login(sender.handle(), Api.PASSWORD);
+            }
+            assertThat(login.status()).as(login.body()).isEqualTo(200);
+            assertRateLimitHeaders(login, 10);
+
+            // The transfer limits are enforced again (the headers come from the limiter).
+            Api.Response after = api.pay(sender, recipient, "1.00");
+            for (int i = 0; i < 100 && after.header("RateLimit-Limit") == null; i++) {
+                assertThat(after.status()).as(after.body()).isEqualTo(201);
+                Thread.sleep(100);
+                after = api.pay(sender, recipient, "1.00");
+            }
+            assertThat(after.status()).as(after.body()).isEqualTo(201);
+            assertRateLimitHeaders(after, 30);
+            // Every payment that answered 201 moved money exactly once.
+            long paid = p2pTransfersFrom(sender.id());
+            assertThat(api.available(sender)).isEqualTo(decimal(100_00 - paid * 100));
+        }
+    }
+}
