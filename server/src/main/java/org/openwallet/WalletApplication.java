@@ -1,6 +1,7 @@
 package org.openwallet;
 
 import org.openwallet.ledger.LedgerVerifier;
+import org.openwallet.outbox.RelayLatencyBenchmark;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -8,13 +9,18 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The wallet server. {@code verify-ledger} as the first argument runs the ledger verification
- * against the configured database instead of serving, and exits non-zero on any difference.
+ * against the configured database instead of serving, and exits non-zero on any difference;
+ * {@code bench-events} measures the outbox relay's commit-to-Kafka latency on a throwaway wallet
+ * ({@link RelayLatencyBenchmark}).
  */
 @SpringBootApplication
 public class WalletApplication {
     public static void main(String[] args) {
         if (args.length > 0 && args[0].equals("verify-ledger")) {
             System.exit(verifyLedger(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (args.length > 0 && args[0].equals("bench-events")) {
+            System.exit(RelayLatencyBenchmark.run(WalletApplication.class, java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
         SpringApplication.run(WalletApplication.class, args);
     }

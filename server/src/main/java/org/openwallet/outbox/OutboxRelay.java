@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -51,6 +52,11 @@ class OutboxRelay implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(OutboxRelay.class);
     static final String HEARTBEAT_TOPIC_PREFIX = "__debezium-heartbeat";
     private static final Duration MAX_RESTART_BACKOFF = Duration.ofSeconds(10);
+    /** How long {@link #stop()} waits for the engine to end before interrupting the worker. */
+    private static final Duration STOP_WAIT = Duration.ofSeconds(30);
+    /** How long a close waits for the engine's tasks to start (see {@link #closeEngine()}). */
+    private static final Duration CLOSE_RETRY_WAIT = Duration.ofSeconds(30);
+    private static final Duration CLOSE_RETRY_INTERVAL = Duration.ofMillis(100);
 
     private final RelaySettings settings;
     private final DatabaseEndpoint database;
@@ -60,7 +66,7 @@ class OutboxRelay implements SmartLifecycle {
     private volatile boolean running;
     private volatile boolean leader;
     private volatile Thread worker;
-    private volatile DebeziumEngine<RecordChangeEvent<SourceRecord>> engine;
+    private volatile Engine engine;
     private volatile Connection leadership;
 
     OutboxRelay(RelaySettings settings, DatabaseEndpoint database, KafkaCluster kafka, JdbcClient jdbc, WalletProperties properties) {
@@ -90,15 +96,21 @@ class OutboxRelay implements SmartLifecycle {
     @Override
     public void stop() {
         running = false;
-        closeEngine();
         Thread current = worker;
         if (current != null) {
             try {
-                // Closing the engine ends the worker's stream; interrupt only a worker that is stuck.
-                current.join(TimeUnit.SECONDS.toMillis(10));
+                // Closing the engine ends the worker's stream. The close is repeated until the worker
+                // ends: the worker may build a new engine just after the first close found none.
+                long deadline = System.nanoTime() + STOP_WAIT.toNanos();
+                while (current.isAlive() && System.nanoTime() < deadline) {
+                    closeEngine();
+                    current.join(CLOSE_RETRY_INTERVAL.toMillis());
+                }
+                // Interrupt only a worker that is stuck.
                 if (current.isAlive()) {
+                    log.warn("Outbox relay did not stop within {}; interrupting it", STOP_WAIT);
                     current.interrupt();
-                    current.join(TimeUnit.SECONDS.toMillis(20));
+                    current.join(TimeUnit.SECONDS.toMillis(10));
                 }
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
@@ -140,10 +152,21 @@ class OutboxRelay implements SmartLifecycle {
         }
     }
 
+    /** A Debezium engine, and whether its tasks have started (only then may it be closed safely). */
+    private record Engine(DebeziumEngine<RecordChangeEvent<SourceRecord>> debezium, CountDownLatch tasksStarted) {
+    }
+
     /** Runs the engine in this thread until it stops, closing it if the leadership session dies. */
     private void stream(KafkaProducer<String, String> producer) {
-        DebeziumEngine<RecordChangeEvent<SourceRecord>> current = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+        CountDownLatch tasksStarted = new CountDownLatch(1);
+        DebeziumEngine<RecordChangeEvent<SourceRecord>> debezium = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
                 .using(engineProperties())
+                .using(new DebeziumEngine.ConnectorCallback() {
+                    @Override
+                    public void taskStarted() {
+                        tasksStarted.countDown();
+                    }
+                })
                 .notifying((records, committer) -> {
                     List<Future<RecordMetadata>> acknowledgements = new ArrayList<>(records.size());
                     String lastEventId = null;
@@ -184,7 +207,14 @@ class OutboxRelay implements SmartLifecycle {
                     }
                 })
                 .build();
+        Engine current = new Engine(debezium, tasksStarted);
         engine = current;
+        if (!running) {
+            // stop() came while this engine was being built and may have found no engine to close.
+            engine = null;
+            closeQuietly(debezium);
+            return;
+        }
         Thread watchdog = Thread.ofVirtual().name("outbox-relay-watchdog").start(() -> {
             while (engine == current && !Thread.currentThread().isInterrupted()) {
                 sleep(Duration.ofSeconds(1));
@@ -197,12 +227,12 @@ class OutboxRelay implements SmartLifecycle {
         });
         try {
             leader = true;
-            current.run();
+            debezium.run();
         } finally {
             leader = false;
             engine = null;
             watchdog.interrupt();
-            closeQuietly(current);
+            closeQuietly(debezium);
         }
     }
 
@@ -211,7 +241,7 @@ class OutboxRelay implements SmartLifecycle {
         properties.putAll(Map.ofEntries(
                 Map.entry("name", "wallet-outbox-relay"),
                 Map.entry("connector.class", "io.debezium.connector.postgresql.PostgresConnector"),
-                Map.entry("offset.storage", "org.apache.kafka.connect.storage.KafkaOffsetBackingStore"),
+                Map.entry("offset.storage", RelayOffsetStore.class.getName()),
                 Map.entry("offset.storage.topic", "wallet.relay.offsets"),
                 Map.entry("offset.storage.partitions", "1"),
                 Map.entry("offset.storage.replication.factor", Short.toString(kafka.replicationFactor())),
@@ -293,10 +323,41 @@ class OutboxRelay implements SmartLifecycle {
         leadership = null;
     }
 
+    /**
+     * Asks the running engine to stop, once its tasks have started. Debezium 3.6 mishandles a close
+     * that comes earlier: while the tasks start it refuses the close (IllegalStateException), and the
+     * engine goes on streaming after the relay stopped; while the connector initialises it accepts
+     * the close but still starts the Kafka offset store, which then nothing stops (a producer, a
+     * consumer and an admin client left running per restart). So the close waits until the tasks
+     * have started or the engine has ended by itself, asks again while it is refused, and gives up
+     * only after a bound (an engine that cannot start, e.g. with Kafka down, is closed anyway).
+     */
     private void closeEngine() {
-        DebeziumEngine<RecordChangeEvent<SourceRecord>> current = engine;
-        if (current != null) {
-            closeQuietly(current);
+        Engine current = engine;
+        long deadline = System.nanoTime() + CLOSE_RETRY_WAIT.toNanos();
+        try {
+            while (current != null && engine == current && System.nanoTime() < deadline
+                    && !current.tasksStarted().await(CLOSE_RETRY_INTERVAL.toMillis(), TimeUnit.MILLISECONDS)) {
+                // Still starting: wait on.
+            }
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        while (current != null && engine == current) {
+            try {
+                current.debezium().close();
+                return;
+            } catch (IllegalStateException refused) {
+                // Tasks still starting, or already stopping: either way, look again shortly.
+                if (System.nanoTime() > deadline) {
+                    log.warn("Debezium engine refused to close within {}: {}", CLOSE_RETRY_WAIT, refused.getMessage());
+                    return;
+                }
+                sleep(CLOSE_RETRY_INTERVAL);
+            } catch (Exception failure) {
+                log.debug("Ignoring a failure while closing the Debezium engine", failure);
+                return;
+            }
         }
     }
 

@@ -1,0 +1,110 @@
+package org.openwallet.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.openwallet.Api;
+import org.openwallet.WalletIntegrationTest;
+import org.openwallet.ledger.Ledger;
+import org.openwallet.platform.KafkaCluster;
+import org.openwallet.platform.Transactions;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.test.annotation.DirtiesContext;
+import org.springframework.test.context.ContextConfiguration;
+import org.springframework.test.context.TestPropertySource;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * A relay outage shows as lag (WAL bytes the slot holds, age of the oldest unpublished event), in
+ * the gauges and in {@code /actuator/health}; once the relay is back the lag goes away. In a context
+ * of its own: it stops the relay.
+ */
+@TestPropertySource(properties = "wallet.test.context=outbox-relay-lag")
+@ContextConfiguration(initializers = OwnDataDirectory.class)
+@DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+class OutboxRelayLagTest extends WalletIntegrationTest {
+    static final Duration WAIT = Duration.ofSeconds(60);
+    static final Duration OUTAGE = Duration.ofMillis(1_500);
+
+    @Autowired
+    Transactions transactions;
+    @Autowired
+    Ledger ledger;
+    @Autowired
+    KafkaCluster kafka;
+    @Autowired
+    OutboxRelay relay;
+    @Autowired
+    RelayLag lag;
+
+    @Test
+    void relayOutage_showsGrowingLag_inGaugesAndHealth_andCatchingUpClearsIt() {
+        Payments payments = Payments.among(api, transactions, ledger, 4, 2);
+        // Once the relay has published the sign-ups and fundings, the slot is caught up.
+        List<Payments.Posted> before = payments.make(5);
+        awaitCaughtUp(WAIT);
+
+        relay.stop();
+        List<Payments.Posted> during = payments.make(30);
+        TopicReader.sleep(OUTAGE);
+
+        RelayLag.Lag behind = lag.read();
+        assertThat(behind.slotExists()).isTrue();
+        assertThat(behind.slotActive()).as("nobody streams the slot during the outage").isFalse();
+        assertThat(behind.bytes()).as("WAL held for the relay").isGreaterThan(10_000);
+        assertThat(behind.seconds()).as("age of the oldest unpublished event").isGreaterThanOrEqualTo(OUTAGE.toMillis() / 1000.0);
+        JsonNode details = health().get("components").get("outboxRelayLag").get("details");
+        assertThat(details.get("lagBytes").asLong()).isGreaterThanOrEqualTo(behind.bytes());
+        assertThat(details.get("lagSeconds").asDouble()).isGreaterThanOrEqualTo(behind.seconds());
+        assertThat(details.get("slotActive").asBoolean()).isFalse();
+        assertThat(prometheus()).containsPattern("wallet_outbox_slot_lag_bytes [1-9]").containsPattern("wallet_outbox_lag_seconds [1-9]");
+
+        relay.start();
+        RelayLag.Lag caughtUp = awaitCaughtUp(WAIT);
+        assertThat(caughtUp.bytes()).isLessThan(behind.bytes());
+        try (TopicReader reader = new TopicReader(kafka.bootstrapServers(), TransferEvents.TOPIC, WAIT)) {
+            TransferEvents.awaitEvery(reader, concat(before, during), WAIT);
+        }
+        JsonNode after = health().get("components").get("outboxRelayLag").get("details");
+        assertThat(after.get("lagSeconds").asDouble()).isZero();
+        assertThat(after.get("slotActive").asBoolean()).isTrue();
+    }
+
+    /**
+     * Caught up: no unpublished event, and the slot holds little WAL. What remains after the last
+     * event is the WAL written since (the relay's own position update, the consumers' writes), which
+     * the slot confirms at the next event or heartbeat.
+     */
+    private RelayLag.Lag awaitCaughtUp(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        RelayLag.Lag current = lag.read();
+        while (!(current.seconds() == 0 && current.slotActive() && current.bytes() < CAUGHT_UP_BYTES)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("relay did not catch up within " + timeout.toSeconds() + " s: " + current);
+            }
+            TopicReader.sleep(Duration.ofMillis(100));
+            current = lag.read();
+        }
+        return current;
+    }
+
+    static final long CAUGHT_UP_BYTES = 64 * 1024;
+
+    private JsonNode health() {
+        Api.Response response = api.get("/actuator/health", null);
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+        return response.json();
+    }
+
+    private String prometheus() {
+        Api.Response response = api.get("/actuator/prometheus", null);
+        assertThat(response.status()).isEqualTo(200);
+        return response.body();
+    }
+
+    private static <T> List<T> concat(List<T> first, List<T> second) {
+        return java.util.stream.Stream.concat(first.stream(), second.stream()).toList();
+    }
+}
