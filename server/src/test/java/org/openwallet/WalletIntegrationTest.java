@@ -69,10 +69,15 @@ public abstract class WalletIntegrationTest {
 
     /** A fresh data directory under {@code target/test-data}. */
     public static Path newDataDir() {
+        return newDataDir("wallet-");
+    }
+
+    /** A fresh data directory under {@code target/test-data} whose name starts with {@code prefix}. */
+    public static Path newDataDir(String prefix) {
         try {
             Path target = Path.of("target", "test-data");
             Files.createDirectories(target);
-            return Files.createTempDirectory(target.toAbsolutePath(), "wallet-");
+            return Files.createTempDirectory(target.toAbsolutePath(), prefix);
         } catch (IOException exception) {
             throw new IllegalStateException(exception);
         }

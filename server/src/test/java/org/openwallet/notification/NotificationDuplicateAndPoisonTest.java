@@ -1,5 +1,6 @@
 package org.openwallet.notification;
 
+import org.openwallet.OwnDataDirectory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package org.openwallet.outbox;
 
+import org.openwallet.OwnDataDirectory;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;

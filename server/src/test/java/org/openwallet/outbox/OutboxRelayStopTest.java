@@ -1,5 +1,6 @@
 package org.openwallet.outbox;
 
+import org.openwallet.OwnDataDirectory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

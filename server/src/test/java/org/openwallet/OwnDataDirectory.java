@@ -1,7 +1,6 @@
-package org.openwallet.outbox;
+package org.openwallet;
 
 import java.util.Map;
-import org.openwallet.WalletIntegrationTest;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.core.Ordered;
@@ -13,8 +12,8 @@ import org.springframework.core.env.MapPropertySource;
  * PostgreSQL, Redis and Kafka of its own, while keeping everything else the base class sets up (the
  * {@code api} client, limits out of reach).
  *
- * <p>The relay tests that stop the relay or restart the broker must not disturb the context other
- * test classes share, and two running wallets cannot share a data directory. The base class sets
+ * <p>Tests that stop the relay, restart the broker or publish forged records must not disturb the
+ * context other test classes share, and two running wallets cannot share a data directory. The base class sets
  * {@code wallet.data-dir} with {@code @DynamicPropertySource}, which a subclass cannot override;
  * this initializer runs after the dynamic properties were added and puts its value in front.
  * Use it together with a {@code @TestPropertySource} property unique to the class, so each class
@@ -22,10 +21,13 @@ import org.springframework.core.env.MapPropertySource;
  * closed when the class is done instead of idling in the context cache.
  */
 @Order(Ordered.LOWEST_PRECEDENCE)
-class OwnDataDirectory implements ApplicationContextInitializer<ConfigurableApplicationContext> {
+public class OwnDataDirectory implements ApplicationContextInitializer<ConfigurableApplicationContext> {
+    /** The start of the name of every directory this initializer hands out. */
+    public static final String PREFIX = "wallet-own-";
+
     @Override
     public void initialize(ConfigurableApplicationContext context) {
-        context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("relay-test-data-dir",
-                Map.of("wallet.data-dir", WalletIntegrationTest.newDataDir().toString())));
+        context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("own-test-data-dir",
+                Map.of("wallet.data-dir", WalletIntegrationTest.newDataDir(PREFIX).toString())));
     }
 }
