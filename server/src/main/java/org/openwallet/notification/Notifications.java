@@ -1,16 +1,15 @@
 package org.openwallet.notification;
 
-import java.nio.ByteBuffer;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.temporal.ChronoUnit;
-import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.openwallet.platform.Currencies;
+import org.openwallet.platform.Cursors;
 import org.openwallet.platform.Ids;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
@@ -73,7 +72,7 @@ class Notifications {
         if (limit < 1 || limit > MAX_PAGE_SIZE) {
             throw new ProblemException(ProblemCode.VALIDATION_FAILED, "limit must be between 1 and " + MAX_PAGE_SIZE + ".");
         }
-        UUID before = cursor == null ? null : decodeCursor(cursor);
+        UUID before = cursor == null ? null : Cursors.decode(cursor);
         // One more than asked tells whether another page exists, so the last page has no cursor.
         String sql = "SELECT " + COLUMNS + " FROM notifications WHERE user_id = :user"
                 + (before == null ? "" : " AND id < :before")
@@ -86,7 +85,7 @@ class Notifications {
         List<Notification> rows = query.query(this::map).list();
         boolean more = rows.size() > limit;
         List<Notification> page = more ? rows.subList(0, limit) : rows;
-        return new Page(page, more ? encodeCursor(page.getLast().id()) : null);
+        return new Page(page, more ? Cursors.encode(page.getLast().id()) : null);
     }
 
     /** Marks the reader's notification as read; false when the reader has no such notification. Marking twice keeps the first time. */
@@ -103,24 +102,5 @@ class Notifications {
         return new Notification(row.getObject("id", UUID.class), row.getObject("user_id", UUID.class), row.getString("kind"),
                 row.getObject("transfer_id", UUID.class), row.getObject("actor_user_id", UUID.class), row.getString("actor_handle"),
                 amount, currency, row.getString("text"), row.getTimestamp("created_at").toInstant(), row.getTimestamp("read_at") != null);
-    }
-
-    // The same opaque cursor as the transfer history: the last id of the page, base64url.
-    static String encodeCursor(UUID lastId) {
-        ByteBuffer bytes = ByteBuffer.allocate(16).putLong(lastId.getMostSignificantBits()).putLong(lastId.getLeastSignificantBits());
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
-    }
-
-    static UUID decodeCursor(String cursor) {
-        try {
-            byte[] bytes = Base64.getUrlDecoder().decode(cursor);
-            if (bytes.length != 16) {
-                throw new IllegalArgumentException("cursor length");
-            }
-            ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            return new UUID(buffer.getLong(), buffer.getLong());
-        } catch (IllegalArgumentException malformed) {
-            throw new ProblemException(ProblemCode.INVALID_CURSOR, "cursor is not one this API returned.");
-        }
     }
 }

@@ -1,8 +1,6 @@
 package org.openwallet.transfer;
 
-import java.nio.ByteBuffer;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,6 +23,7 @@ import org.openwallet.ledger.TransferCommand;
 import org.openwallet.ledger.TransferResult;
 import org.openwallet.outbox.Outbox;
 import org.openwallet.platform.Currencies;
+import org.openwallet.platform.Cursors;
 import org.openwallet.platform.Problem;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
@@ -153,7 +152,7 @@ class Transfers {
         if (limit < 1 || limit > MAX_PAGE_SIZE) {
             throw new ProblemException(ProblemCode.VALIDATION_FAILED, "limit must be between 1 and " + MAX_PAGE_SIZE + ".");
         }
-        UUID before = cursor == null ? null : decodeCursor(cursor);
+        UUID before = cursor == null ? null : Cursors.decode(cursor);
         // One more than asked tells whether another page exists, so the last page has no cursor.
         List<LedgerTransfer> rows = ledger.history(reader.userId(), before, limit + 1);
         boolean more = rows.size() > limit;
@@ -162,7 +161,7 @@ class Transfers {
                 .flatMap(t -> java.util.stream.Stream.of(t.fromUserId(), t.toUserId()))
                 .filter(java.util.Objects::nonNull).distinct().toList());
         List<TransferView> items = page.stream().map(t -> view(t, handles)).toList();
-        return new Page(items, more ? encodeCursor(page.get(page.size() - 1).id()) : null);
+        return new Page(items, more ? Cursors.encode(page.get(page.size() - 1).id()) : null);
     }
 
     /** The request after validation, in canonical form: its JSON is what the fingerprint hashes. */
@@ -295,23 +294,5 @@ class Transfers {
 
     private static ProblemException invalid(String detail) {
         return new ProblemException(ProblemCode.VALIDATION_FAILED, detail);
-    }
-
-    static String encodeCursor(UUID lastId) {
-        ByteBuffer bytes = ByteBuffer.allocate(16).putLong(lastId.getMostSignificantBits()).putLong(lastId.getLeastSignificantBits());
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
-    }
-
-    static UUID decodeCursor(String cursor) {
-        try {
-            byte[] bytes = Base64.getUrlDecoder().decode(cursor);
-            if (bytes.length != 16) {
-                throw new IllegalArgumentException("cursor length");
-            }
-            ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            return new UUID(buffer.getLong(), buffer.getLong());
-        } catch (IllegalArgumentException malformed) {
-            throw new ProblemException(ProblemCode.INVALID_CURSOR, "cursor is not one this API returned.");
-        }
     }
 }
