@@ -25,7 +25,7 @@ record RelaySettings(
         @DefaultValue("1s") Duration offsetFlushInterval,
         @DefaultValue("10s") Duration heartbeatInterval,
         @DefaultValue("1s") Duration leadershipRetry,
-        @DefaultValue({"transfer", "user", "funding"}) List<String> aggregateTypes,
+        @DefaultValue({"transfer", "user", "friendship", "funding"}) List<String> aggregateTypes,
         @DefaultValue("1h") Duration retention) {
 
     @Configuration(proxyBeanMethods = false)

@@ -15,19 +15,26 @@ public enum ProblemCode {
     TRANSFER_DECLINED(403, "Transfer declined"),
     NOT_FOUND(404, "Not found"),
     RECIPIENT_NOT_FOUND(404, "Recipient not found"),
+    USER_NOT_FOUND(404, "User not found"),
     METHOD_NOT_ALLOWED(405, "Method not allowed"),
     NOT_ACCEPTABLE(406, "Not acceptable"),
     HANDLE_TAKEN(409, "Handle is taken"),
     IDEMPOTENCY_REQUEST_IN_PROGRESS(409, "A request with this Idempotency-Key is still being processed"),
+    ALREADY_FRIENDS(409, "Already friends"),
+    FRIEND_REQUEST_CLOSED(409, "Friend request was already declined"),
+    FRIEND_LIMIT_REACHED(409, "Too many friends"),
+    VISIBILITY_NOT_NARROWER(409, "Visibility can only be made more private"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     RATE_LIMITED(429, "Too many requests"),
     IDEMPOTENCY_KEY_REUSED(422, "Idempotency-Key was used with a different request"),
     INSUFFICIENT_FUNDS(422, "Insufficient funds"),
     SELF_TRANSFER(422, "Cannot pay yourself"),
+    SELF_FRIEND_REQUEST(422, "Cannot befriend yourself"),
     INVALID_AMOUNT(422, "Amount is not valid"),
     CURRENCY_MISMATCH(422, "Currency does not match the wallets"),
     INTERNAL_ERROR(500, "Internal error"),
-    SERVICE_UNAVAILABLE(503, "Service unavailable");
+    SERVICE_UNAVAILABLE(503, "Service unavailable"),
+    FEED_UNAVAILABLE(503, "Feed is unavailable");
 
     private final int status;
     private final String title;

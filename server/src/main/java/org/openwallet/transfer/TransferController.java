@@ -21,6 +21,7 @@ import org.openwallet.ratelimit.RateLimits;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -79,15 +80,32 @@ class TransferController {
             @ApiResponse(responseCode = "200", description = "The transfer"),
             @ApiResponse(responseCode = "404", description = "not_found: no such transfer, or the caller is not a party")})
     TransferView get(@Parameter(hidden = true) AuthenticatedUser user, @PathVariable String id) {
-        UUID transferId;
+        // Not a party and not existing look the same, so ids reveal nothing about other users.
+        return transfers.find(user, transferId(id))
+                .orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No transfer " + id + "."));
+    }
+
+    record VisibilityChange(String visibility) {
+    }
+
+    @PatchMapping(path = "/v1/transfers/{id}", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Make a transfer more private", description = """
+            Either party may narrow who sees a transfer in feeds (public > friends > private); nobody can             widen it again, so the more private choice of the two wins. Setting the current visibility             changes nothing. Feeds follow within moments.""", responses = {
+            @ApiResponse(responseCode = "200", description = "The transfer with its visibility now"),
+            @ApiResponse(responseCode = "400", description = "validation_failed"),
+            @ApiResponse(responseCode = "404", description = "not_found: no such transfer, or the caller is not a party"),
+            @ApiResponse(responseCode = "409", description = "visibility_not_narrower: it is already more private")})
+    TransferView narrowVisibility(@Parameter(hidden = true) AuthenticatedUser user, @PathVariable String id, @RequestBody VisibilityChange change) {
+        return transfers.narrowVisibility(user, transferId(id), change.visibility())
+                .orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No transfer " + id + "."));
+    }
+
+    private static UUID transferId(String id) {
         try {
-            transferId = UUID.fromString(id);
+            return UUID.fromString(id);
         } catch (IllegalArgumentException notUuid) {
             throw new ProblemException(ProblemCode.NOT_FOUND, "No transfer " + id + ".");
         }
-        // Not a party and not existing look the same, so ids reveal nothing about other users.
-        return transfers.find(user, transferId)
-                .orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No transfer " + id + "."));
     }
 
     @GetMapping("/v1/transfers")

@@ -1,6 +1,12 @@
 package org.openwallet.transfer;
 
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -29,6 +35,7 @@ import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.openwallet.platform.ProblemHandler;
 import org.openwallet.platform.Transactions;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -57,9 +64,14 @@ class Transfers {
     private final Currencies currencies;
     private final ProblemHandler problems;
     private final JsonMapper json;
+    private final JdbcClient jdbc;
+    private final Clock clock;
 
     Transfers(Transactions transactions, IdempotencyKeys idempotency, IdempotencyFastPath fastPath, FraudCheck fraud, Outbox outbox,
-              Ledger ledger, UserDirectory users, Currencies currencies, ProblemHandler problems, JsonMapper json) {
+              Ledger ledger, UserDirectory users, Currencies currencies, ProblemHandler problems, JsonMapper json, JdbcClient jdbc,
+              Clock clock) {
+        this.jdbc = jdbc;
+        this.clock = clock;
         this.outbox = outbox;
         this.transactions = transactions;
         this.idempotency = idempotency;
@@ -143,6 +155,70 @@ class Transfers {
         return ledger.findTransfer(id).filter(transfer -> transfer.involves(reader.userId())).map(this::view);
     }
 
+    /**
+     * Makes a transfer more private, for everyone: either party may narrow it, nobody may widen it,
+     * so the most private choice of the two wins. Setting the visibility it already has changes
+     * nothing; a narrowing is a {@code transfer.visibility_changed} event in the same transaction.
+     */
+    Optional<TransferView> narrowVisibility(AuthenticatedUser reader, UUID id, String visibility) {
+        if (visibility == null || !VISIBILITIES.contains(visibility)) {
+            throw invalid("visibility must be one of public, friends, private.");
+        }
+        return transactions.run(() -> {
+            Optional<LedgerTransfer> found = ledger.findTransfer(id).filter(transfer -> transfer.involves(reader.userId()));
+            if (found.isEmpty()) {
+                return Optional.<TransferView>empty();
+            }
+            LedgerTransfer transfer = found.get();
+            // Locks the narrowing row (if any) so two parties narrowing at once apply one after the other.
+            String current = jdbc.sql("SELECT visibility FROM transfer_visibility WHERE transfer_id = ? FOR UPDATE")
+                    .param(id).query(String.class).optional()
+                    .map(narrowed -> mostPrivate(narrowed, transfer.visibility())).orElse(transfer.visibility());
+            int order = Integer.compare(PRIVACY.indexOf(visibility), PRIVACY.indexOf(current));
+            if (order < 0) {
+                throw new ProblemException(ProblemCode.VISIBILITY_NOT_NARROWER,
+                        "This transfer is " + current + "; it can only be made more private, not " + visibility + ".");
+            }
+            if (order > 0) {
+                Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
+                jdbc.sql("""
+                                INSERT INTO transfer_visibility (transfer_id, visibility, changed_by, changed_at) VALUES (?, ?, ?, ?)
+                                ON CONFLICT (transfer_id) DO UPDATE SET visibility = EXCLUDED.visibility,
+                                    changed_by = EXCLUDED.changed_by, changed_at = EXCLUDED.changed_at""")
+                        .params(id, visibility, reader.userId(), Timestamp.from(now)).update();
+                outbox.append(new Outbox.Event("transfer", id.toString(), transfer.fromUserId().toString(), TransferVisibilityChanged.TYPE,
+                        TransferVisibilityChanged.VERSION, new TransferVisibilityChanged(id, transfer.fromUserId(), transfer.toUserId(),
+                        visibility, reader.userId(), now.toString())));
+            }
+            return Optional.of(view(transfer));
+        });
+    }
+
+    /** Visibilities from the most public to the most private. */
+    private static final List<String> PRIVACY = List.of("public", "friends", "private");
+
+    private static String mostPrivate(String one, String other) {
+        if (one == null) {
+            return other;
+        }
+        if (other == null) {
+            return one;
+        }
+        return PRIVACY.indexOf(one) >= PRIVACY.indexOf(other) ? one : other;
+    }
+
+    /** The narrowed visibility of those of {@code ids} a party made more private. */
+    private Map<UUID, String> narrowed(Collection<UUID> ids) {
+        Map<UUID, String> narrowed = new HashMap<>();
+        if (!ids.isEmpty()) {
+            jdbc.sql("SELECT transfer_id, visibility FROM transfer_visibility WHERE transfer_id IN (:ids)").param("ids", ids)
+                    .query(rs -> {
+                        narrowed.put((UUID) rs.getObject(1), rs.getString(2));
+                    });
+        }
+        return narrowed;
+    }
+
     /** One page of the reader's transfers, newest first, and the cursor of the next page if there is one. */
     @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
     record Page(List<TransferView> items, String nextCursor) {
@@ -160,7 +236,8 @@ class Transfers {
         Map<UUID, String> handles = users.handlesOf(page.stream()
                 .flatMap(t -> java.util.stream.Stream.of(t.fromUserId(), t.toUserId()))
                 .filter(java.util.Objects::nonNull).distinct().toList());
-        List<TransferView> items = page.stream().map(t -> view(t, handles)).toList();
+        Map<UUID, String> narrowed = narrowed(page.stream().map(LedgerTransfer::id).toList());
+        List<TransferView> items = page.stream().map(t -> view(t, handles, narrowed.get(t.id()))).toList();
         return new Page(items, more ? Cursors.encode(page.get(page.size() - 1).id()) : null);
     }
 
@@ -280,15 +357,20 @@ class Transfers {
 
     private TransferView view(LedgerTransfer transfer) {
         return view(transfer, users.handlesOf(Arrays.stream(new UUID[] {transfer.fromUserId(), transfer.toUserId()})
-                .filter(java.util.Objects::nonNull).toList()));
+                .filter(java.util.Objects::nonNull).toList()), narrowed(List.of(transfer.id())).get(transfer.id()));
     }
 
     private TransferView view(LedgerTransfer transfer, Map<UUID, String> handles) {
+        return view(transfer, handles, null);
+    }
+
+    /** The transfer as a party sees it; {@code narrowed} is the visibility a party narrowed it to, if any. */
+    private TransferView view(LedgerTransfer transfer, Map<UUID, String> handles, String narrowed) {
         Currencies.Currency currency = currencies.require(transfer.currency());
         return new TransferView(transfer.id(), transfer.kind(), "posted",
                 transfer.fromUserId(), handles.get(transfer.fromUserId()),
                 transfer.toUserId(), handles.get(transfer.toUserId()),
-                currency.format(transfer.amountMinor()), currency.code(), transfer.note(), transfer.visibility(),
+                currency.format(transfer.amountMinor()), currency.code(), transfer.note(), mostPrivate(narrowed, transfer.visibility()),
                 transfer.createdAt().toString());
     }
 

@@ -1,0 +1,62 @@
+package org.openwallet.identity;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.Set;
+import org.openwallet.platform.ProblemCode;
+import org.openwallet.platform.ProblemException;
+import org.springframework.http.MediaType;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+@Tag(name = "Settings", description = "The caller's preferences")
+@SecurityRequirement(name = "bearer")
+class SettingsController {
+    static final Set<String> VISIBILITIES = Set.of("public", "friends", "private");
+
+    private final JdbcClient jdbc;
+    private final UserDirectory users;
+
+    SettingsController(JdbcClient jdbc, UserDirectory users) {
+        this.jdbc = jdbc;
+        this.users = users;
+    }
+
+    /** The settings; in a PATCH, a field left out keeps its value. */
+    record Settings(String defaultVisibility) {
+    }
+
+    @GetMapping("/v1/users/me/settings")
+    @Operation(summary = "The caller's settings")
+    Settings get(@Parameter(hidden = true) AuthenticatedUser user) {
+        return current(user);
+    }
+
+    @PatchMapping(path = "/v1/users/me/settings", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Change the caller's settings", description = """
+            default_visibility (public, friends or private; friends unless changed) is the visibility of \
+            new payments that do not name one. Payments already made keep theirs.""", responses = {
+            @ApiResponse(responseCode = "200", description = "The settings now"),
+            @ApiResponse(responseCode = "400", description = "validation_failed")})
+    Settings update(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody Settings change) {
+        if (change.defaultVisibility() != null) {
+            if (!VISIBILITIES.contains(change.defaultVisibility())) {
+                throw new ProblemException(ProblemCode.VALIDATION_FAILED, "default_visibility must be one of public, friends, private.");
+            }
+            jdbc.sql("UPDATE users SET default_visibility = ? WHERE id = ?").params(change.defaultVisibility(), user.userId()).update();
+        }
+        return current(user);
+    }
+
+    private Settings current(AuthenticatedUser user) {
+        return users.findById(user.userId()).map(summary -> new Settings(summary.defaultVisibility()))
+                .orElseThrow(() -> new ProblemException(ProblemCode.UNAUTHORIZED, "This user no longer exists."));
+    }
+}
