@@ -128,20 +128,20 @@ final class ConsumerLoop implements Runnable {
         Duration backoff = FIRST_RETRY;
         while (running) {
             try {
-                boolean applied = transactions.run(() -> {
+                boolean applied = handler.transactional() ? transactions.run(() -> {
                     int fresh = jdbc.sql("INSERT INTO processed_events (consumer, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
                             .params(handler.name(), event.id()).update();
                     if (fresh == 1) {
                         handler.apply(event);
                     }
                     return fresh == 1;
-                });
+                }) : applyIdempotent(event);
                 if (applied) {
                     afterCommit(event);
                 }
                 return true;
             } catch (RuntimeException failure) {
-                if (!isTransient(failure)) {
+                if (!isTransient(failure) && !handler.isTransient(failure)) {
                     deadLetter(record, failure);
                     return true;
                 }
@@ -151,6 +151,11 @@ final class ConsumerLoop implements Runnable {
             }
         }
         return false;
+    }
+
+    private boolean applyIdempotent(Event event) {
+        handler.apply(event);
+        return true;
     }
 
     /**

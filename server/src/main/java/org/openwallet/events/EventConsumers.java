@@ -18,7 +18,7 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Runs every {@link EventHandler} bean as its own consumer, in processes with the {@code consumers} role. */
+/** Runs every {@link EventHandler} bean as its own consumer, in the processes that have the handler's role. */
 @Component
 class EventConsumers implements SmartLifecycle {
     private final List<EventHandler> handlers;
@@ -27,7 +27,6 @@ class EventConsumers implements SmartLifecycle {
     private final JdbcClient jdbc;
     private final JsonMapper json;
     private final MeterRegistry meters;
-    private final boolean enabled;
     private final List<ConsumerLoop> loops = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private KafkaProducer<String, String> deadLetters;
@@ -35,18 +34,17 @@ class EventConsumers implements SmartLifecycle {
 
     EventConsumers(List<EventHandler> handlers, ObjectProvider<KafkaCluster> kafka, Transactions transactions, JdbcClient jdbc,
                    JsonMapper json, MeterRegistry meters, WalletProperties properties) {
-        this.handlers = handlers;
+        this.handlers = handlers.stream().filter(handler -> properties.runs(handler.role())).toList();
         this.kafka = kafka;
         this.transactions = transactions;
         this.jdbc = jdbc;
         this.json = json;
         this.meters = meters;
-        this.enabled = properties.runs("consumers");
     }
 
     @Override
     public boolean isAutoStartup() {
-        return enabled && !handlers.isEmpty();
+        return !handlers.isEmpty();
     }
 
     @Override

@@ -9,9 +9,29 @@ public interface EventHandler {
 
     Set<String> topics();
 
+    /** The role ({@code wallet.roles}) of the processes that run this consumer. */
+    default String role() {
+        return "consumers";
+    }
+
+    /**
+     * Whether {@link #apply} runs in a database transaction that remembers the event as applied
+     * (the default). A handler whose effects live elsewhere and are idempotent by construction
+     * (applying an event twice leaves the same state) returns false: it is called without a
+     * transaction, possibly more than once for one event.
+     */
+    default boolean transactional() {
+        return true;
+    }
+
+    /** Whether a failure of this handler's own store is transient, so the event is retried rather than dead-lettered. */
+    default boolean isTransient(RuntimeException failure) {
+        return false;
+    }
+
     /**
      * Applies one event, inside the database transaction that also records it as applied; the
-     * event is never applied twice for this handler. Throw {@link PoisonEventException} for an
+     * event is never applied twice for this handler (unless it is not {@link #transactional}). Throw {@link PoisonEventException} for an
      * event that can never be applied (it goes to the dead-letter topic); any transient failure
      * (database unavailable) is retried.
      */

@@ -29,8 +29,8 @@ class KafkaConfiguration {
         return new KafkaCluster(bootstrap, kafka.partitions(), kafka.replicationFactor(), kafka.minInsyncReplicas());
     }
 
-    /** The API writes events to the outbox table only; the relay and the consumers talk to Kafka. */
+    /** The API writes events to the outbox table only; the relay, the consumers and the feed talk to Kafka. */
     private static boolean needsKafka(WalletProperties properties) {
-        return properties.runs("relay") || properties.runs("consumers");
+        return properties.runs("relay") || properties.runs("consumers") || properties.runs("feed");
     }
 }

@@ -1,0 +1,284 @@
+package org.openwallet.feed;
+
+import com.datastax.oss.driver.api.core.AllNodesFailedException;
+import com.datastax.oss.driver.api.core.DriverTimeoutException;
+import com.datastax.oss.driver.api.core.NoNodeAvailableException;
+import com.datastax.oss.driver.api.core.connection.BusyConnectionException;
+import com.datastax.oss.driver.api.core.connection.ClosedConnectionException;
+import com.datastax.oss.driver.api.core.servererrors.QueryExecutionException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.openwallet.events.Event;
+import org.openwallet.events.EventHandler;
+import org.openwallet.events.PoisonEventException;
+import org.springframework.stereotype.Component;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The {@code feed} consumer: projects payment and friendship events into the timelines.
+ *
+ * <ul>
+ *   <li>{@code transfer.posted}: each party's activity and social feed (with the amount); when not
+ *       private, the social feed of every friend of either party (without it); when public, the
+ *       public timeline.</li>
+ *   <li>{@code transfer.visibility_changed}: every copy takes the new visibility; copies the new
+ *       visibility no longer allows are deleted.</li>
+ *   <li>{@code friendship.created}: both keep the other in their friend list, and each gets the
+ *       other's recent non-private payments.</li>
+ *   <li>{@code friendship.removed}: the friend lists lose each other, and each feed loses the rows
+ *       that only the former friend explained.</li>
+ * </ul>
+ *
+ * <p>Rows are keyed by the transfer (its id and time, never the time of consumption) and written
+ * with the event's time as the write timestamp; deletes too. So a replayed event rewrites the same
+ * rows, and an event applied late cannot undo a later one (a delete at a later time shadows an
+ * older insert).
+ */
+@Component
+class FeedWriter implements EventHandler {
+    static final String NAME = "feed";
+    static final String TRANSFER_TOPIC = "wallet.transfer";
+    static final String FRIENDSHIP_TOPIC = "wallet.friendship";
+
+    private final FeedStore store;
+    private final FeedProperties properties;
+    private final Clock clock;
+    private final Timer lag;
+
+    FeedWriter(FeedStore store, FeedProperties properties, Clock clock, MeterRegistry meters) {
+        this.store = store;
+        this.properties = properties;
+        this.clock = clock;
+        this.lag = Timer.builder("wallet.feed.lag").description("From a payment's ledger commit to its rows being readable in the feed")
+                .publishPercentiles(0.5, 0.99).register(meters);
+    }
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public Set<String> topics() {
+        return Set.of(TRANSFER_TOPIC, FRIENDSHIP_TOPIC);
+    }
+
+    @Override
+    public String role() {
+        return "feed";
+    }
+
+    /** Its effects are Cassandra writes, idempotent by construction: no PostgreSQL transaction. */
+    @Override
+    public boolean transactional() {
+        return false;
+    }
+
+    /** Cassandra unreachable, overloaded or timing out: retried, never dead-lettered. */
+    @Override
+    public boolean isTransient(RuntimeException failure) {
+        return failure instanceof AllNodesFailedException || failure instanceof DriverTimeoutException
+                || failure instanceof NoNodeAvailableException || failure instanceof BusyConnectionException
+                || failure instanceof ClosedConnectionException || failure instanceof QueryExecutionException;
+    }
+
+    @Override
+    public void apply(Event event) {
+        switch (event.type()) {
+            case "transfer.posted" -> posted(event);
+            case "transfer.visibility_changed" -> visibilityChanged(event);
+            case "friendship.created" -> friendshipCreated(event);
+            case "friendship.removed" -> friendshipRemoved(event);
+            default -> {
+                // Another consumer's event type: not for the feed.
+            }
+        }
+    }
+
+    private void posted(Event event) {
+        JsonNode payload = payload(event, 1);
+        UUID from = uuid(event, payload, "from_user_id");
+        UUID to = uuid(event, payload, "to_user_id");
+        FeedItem item = new FeedItem(uuid(event, payload, "transfer_id"), instant(event, payload, "created_at"), from,
+                text(event, payload, "from_handle"), to, text(event, payload, "to_handle"), optionalText(payload, "note"),
+                visibility(event, payload), text(event, payload, "amount"), text(event, payload, "currency"));
+        // A narrowing already applied (this event replayed after it) still holds for the copies written now.
+        item = item.withVisibility(Visibility.mostPrivate(store.narrowedVisibility(item.transferId()), item.visibility()));
+        long writeTime = micros(event.occurredAt());
+        FeedStore.Writes writes = store.writes();
+        for (UUID party : List.of(from, to)) {
+            store.putItem(writes, Timeline.activity(party), item, writeTime);
+            store.putItem(writes, Timeline.feed(party), item, writeTime);
+        }
+        if (!item.visibility().equals(Visibility.PRIVATE)) {
+            FeedItem copy = item.withoutAmount();
+            Set<UUID> fromFriends = store.friendsOf(from);
+            Set<UUID> toFriends = store.friendsOf(to);
+            Set<UUID> audience = new HashSet<>(fromFriends);
+            audience.addAll(toFriends);
+            audience.remove(from);
+            audience.remove(to);
+            for (UUID friend : audience) {
+                Timeline feed = Timeline.feed(friend);
+                store.putItem(writes, feed, copy, writeTime);
+                if (fromFriends.contains(friend)) {
+                    store.putByFriend(writes, feed, from, copy, writeTime);
+                }
+                if (toFriends.contains(friend)) {
+                    store.putByFriend(writes, feed, to, copy, writeTime);
+                }
+            }
+            if (item.visibility().equals(Visibility.PUBLIC)) {
+                store.putItem(writes, Timeline.PUBLIC, copy, writeTime);
+            }
+        }
+        writes.await();
+        lag.record(Duration.between(item.createdAt(), clock.instant()));
+    }
+
+    private void visibilityChanged(Event event) {
+        JsonNode payload = payload(event, 1);
+        UUID transferId = uuid(event, payload, "transfer_id");
+        UUID from = uuid(event, payload, "from_user_id");
+        UUID to = uuid(event, payload, "to_user_id");
+        String visibility = visibility(event, payload);
+        long writeTime = micros(instant(event, payload, "changed_at"));
+        FeedStore.Writes writes = store.writes();
+        store.putNarrowedVisibility(writes, transferId, visibility, writeTime);
+        Set<String> partyTimelines = Set.of(Timeline.activity(from).key(), Timeline.activity(to).key(),
+                Timeline.feed(from).key(), Timeline.feed(to).key());
+        for (FeedStore.Copy copy : store.copiesOf(transferId)) {
+            boolean allowed = partyTimelines.contains(copy.timeline())
+                    || (copy.timeline().equals(Timeline.PUBLIC.key()) ? visibility.equals(Visibility.PUBLIC) : !visibility.equals(Visibility.PRIVATE));
+            if (allowed) {
+                store.updateVisibility(writes, copy, transferId, visibility, writeTime);
+            } else {
+                store.deleteItem(writes, copy, transferId, writeTime);
+            }
+        }
+        writes.await();
+    }
+
+    private void friendshipCreated(Event event) {
+        JsonNode payload = payload(event, 1);
+        UUID a = uuid(event, payload, "user_a");
+        UUID b = uuid(event, payload, "user_b");
+        long writeTime = micros(instant(event, payload, "since"));
+        FeedStore.Writes writes = store.writes();
+        store.putFriend(writes, a, b, text(event, payload, "handle_b"), writeTime);
+        store.putFriend(writes, b, a, text(event, payload, "handle_a"), writeTime);
+        backfill(writes, a, b, writeTime);
+        backfill(writes, b, a, writeTime);
+        writes.await();
+    }
+
+    /** Copies {@code friend}'s most recent non-private payments into {@code user}'s feed. */
+    private void backfill(FeedStore.Writes writes, UUID user, UUID friend, long writeTime) {
+        Timeline activity = Timeline.activity(friend);
+        Timeline feed = Timeline.feed(user);
+        int wanted = properties.backfillItems();
+        Integer bucket = wanted == 0 ? null : store.newestBucket(activity);
+        // The newest page of the newest few buckets at most: a backfill is a courtesy, not a history import.
+        for (int buckets = 0; bucket != null && wanted > 0 && buckets < 3; buckets++) {
+            for (FeedStore.Stored stored : store.page(activity, bucket, null, properties.backfillItems())) {
+                FeedItem item = stored.item();
+                if (wanted > 0 && !item.visibility().equals(Visibility.PRIVATE) && !item.involves(user)) {
+                    FeedItem copy = item.withoutAmount();
+                    store.putItem(writes, feed, copy, writeTime);
+                    store.putByFriend(writes, feed, friend, copy, writeTime);
+                    wanted--;
+                }
+            }
+            bucket = store.bucketBefore(activity, bucket);
+        }
+    }
+
+    private void friendshipRemoved(Event event) {
+        JsonNode payload = payload(event, 1);
+        UUID a = uuid(event, payload, "user_a");
+        UUID b = uuid(event, payload, "user_b");
+        long writeTime = micros(instant(event, payload, "removed_at"));
+        FeedStore.Writes writes = store.writes();
+        store.deleteFriend(writes, a, b, writeTime);
+        store.deleteFriend(writes, b, a, writeTime);
+        writes.await();
+        writes = store.writes();
+        removeExplainedBy(writes, a, b, writeTime);
+        removeExplainedBy(writes, b, a, writeTime);
+        writes.await();
+    }
+
+    /** Deletes from {@code user}'s feed the rows there because of {@code formerFriend} that no remaining friend explains. */
+    private void removeExplainedBy(FeedStore.Writes writes, UUID user, UUID formerFriend, long writeTime) {
+        Timeline feed = Timeline.feed(user);
+        Set<UUID> friends = store.friendsOf(user);
+        for (FeedStore.ByFriend row : store.byFriend(feed, formerFriend)) {
+            if (!friends.contains(row.counterparty())) {
+                store.deleteItem(writes, new FeedStore.Copy(feed.key(), row.bucket(), row.createdAt()), row.transferId(), writeTime);
+            }
+            store.deleteByFriend(writes, feed, formerFriend, row, writeTime);
+        }
+    }
+
+    private static JsonNode payload(Event event, int version) {
+        if (event.version() != version) {
+            throw new PoisonEventException(event.type() + " version " + event.version() + " is unknown to the feed (it reads version " + version + ")");
+        }
+        if (event.payload() == null || !event.payload().isObject()) {
+            throw new PoisonEventException(event.type() + " has no payload object");
+        }
+        return event.payload();
+    }
+
+    private static String text(Event event, JsonNode payload, String field) {
+        JsonNode value = payload.get(field);
+        if (value == null || !value.isString() || value.asString().isBlank()) {
+            throw new PoisonEventException(event.type() + " has no '" + field + "'");
+        }
+        return value.asString();
+    }
+
+    private static String optionalText(JsonNode payload, String field) {
+        JsonNode value = payload.get(field);
+        return value == null || !value.isString() ? null : value.asString();
+    }
+
+    private static UUID uuid(Event event, JsonNode payload, String field) {
+        String value = text(event, payload, field);
+        try {
+            return UUID.fromString(value);
+        } catch (IllegalArgumentException notUuid) {
+            throw new PoisonEventException(event.type() + " has a '" + field + "' that is no UUID: " + value);
+        }
+    }
+
+    private static Instant instant(Event event, JsonNode payload, String field) {
+        String value = text(event, payload, field);
+        try {
+            return Instant.parse(value).truncatedTo(ChronoUnit.MICROS);
+        } catch (DateTimeParseException notTime) {
+            throw new PoisonEventException(event.type() + " has a '" + field + "' that is no time: " + value);
+        }
+    }
+
+    private static String visibility(Event event, JsonNode payload) {
+        String visibility = text(event, payload, "visibility");
+        if (!Visibility.isValid(visibility)) {
+            throw new PoisonEventException(event.type() + " has an unknown visibility: " + visibility);
+        }
+        return visibility;
+    }
+
+    private static long micros(Instant instant) {
+        return ChronoUnit.MICROS.between(Instant.EPOCH, instant);
+    }
+}
