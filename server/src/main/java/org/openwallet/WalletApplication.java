@@ -1,5 +1,6 @@
 package org.openwallet;
 
+import org.openwallet.bench.FeedBenchmark;
 import org.openwallet.ledger.LedgerVerifier;
 import org.openwallet.outbox.RelayLatencyBenchmark;
 import org.springframework.boot.SpringApplication;
@@ -11,7 +12,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * The wallet server. {@code verify-ledger} as the first argument runs the ledger verification
  * against the configured database instead of serving, and exits non-zero on any difference;
  * {@code bench-events} measures the outbox relay's commit-to-Kafka latency on a throwaway wallet
- * ({@link RelayLatencyBenchmark}).
+ * ({@link RelayLatencyBenchmark}); {@code bench-feed} the feed's lag and page latency ({@link FeedBenchmark}).
  */
 @SpringBootApplication
 public class WalletApplication {
@@ -21,6 +22,9 @@ public class WalletApplication {
         }
         if (args.length > 0 && args[0].equals("bench-events")) {
             System.exit(RelayLatencyBenchmark.run(WalletApplication.class, java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (args.length > 0 && args[0].equals("bench-feed")) {
+            System.exit(FeedBenchmark.run(WalletApplication.class, java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
         SpringApplication.run(WalletApplication.class, args);
     }

@@ -6,8 +6,6 @@ import com.datastax.oss.driver.api.core.NoNodeAvailableException;
 import com.datastax.oss.driver.api.core.connection.BusyConnectionException;
 import com.datastax.oss.driver.api.core.connection.ClosedConnectionException;
 import com.datastax.oss.driver.api.core.servererrors.QueryExecutionException;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -52,14 +50,13 @@ class FeedWriter implements EventHandler {
     private final FeedStore store;
     private final FeedProperties properties;
     private final Clock clock;
-    private final Timer lag;
+    private final FeedLag lag;
 
-    FeedWriter(FeedStore store, FeedProperties properties, Clock clock, MeterRegistry meters) {
+    FeedWriter(FeedStore store, FeedProperties properties, Clock clock, FeedLag lag) {
         this.store = store;
         this.properties = properties;
         this.clock = clock;
-        this.lag = Timer.builder("wallet.feed.lag").description("From a payment's ledger commit to its rows being readable in the feed")
-                .publishPercentiles(0.5, 0.99).register(meters);
+        this.lag = lag;
     }
 
     @Override

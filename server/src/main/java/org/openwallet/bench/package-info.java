@@ -1,0 +1,5 @@
+/**
+ * Benchmarks that start a throwaway wallet with every real component and drive it over HTTP as
+ * clients would. Their figures go into the README.
+ */
+package org.openwallet.bench;
