@@ -89,6 +89,21 @@ public final class Api {
         return send(request(path, token).GET().build());
     }
 
+    public Response patch(String path, String token, Object body) {
+        return patchRaw(path, token, body instanceof String text ? text : JSON.writeValueAsString(body));
+    }
+
+    public Response patchRaw(String path, String token, String body) {
+        return send(request(path, token)
+                .header("Content-Type", "application/json")
+                .method("PATCH", HttpRequest.BodyPublishers.ofString(body))
+                .build());
+    }
+
+    public Response delete(String path, String token) {
+        return send(request(path, token).DELETE().build());
+    }
+
     /** Pays {@code amount} from one user to another's handle with a fresh Idempotency-Key. */
     public Response pay(User from, User to, String amount) {
         return post("/v1/transfers", from.token(), UUID.randomUUID().toString(),

@@ -206,8 +206,9 @@ class Friends {
     }
 
     private Optional<FriendRequest> pendingBetween(UUID one, UUID other) {
-        return jdbc.sql(SELECT_REQUEST + """
-                         WHERE r.status = 'pending' AND ((r.from_user_id = ? AND r.to_user_id = ?) OR (r.from_user_id = ? AND r.to_user_id = ?))""")
+        // A plain string: a one-line text block would strip the space before WHERE as indentation.
+        return jdbc.sql(SELECT_REQUEST
+                        + " WHERE r.status = 'pending' AND ((r.from_user_id = ? AND r.to_user_id = ?) OR (r.from_user_id = ? AND r.to_user_id = ?))")
                 .params(one, other, other, one).query((rs, n) -> request(rs)).optional();
     }
 

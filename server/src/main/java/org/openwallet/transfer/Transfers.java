@@ -170,7 +170,9 @@ class Transfers {
                 return Optional.<TransferView>empty();
             }
             LedgerTransfer transfer = found.get();
-            // Locks the narrowing row (if any) so two parties narrowing at once apply one after the other.
+            // Two parties narrowing at once apply one after the other. A row lock alone cannot do it: there
+            // is no narrowing row to lock before the first narrowing, and both would then write one.
+            jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))").param("transfer-visibility:" + id).query((rs, n) -> 1).list();
             String current = jdbc.sql("SELECT visibility FROM transfer_visibility WHERE transfer_id = ? FOR UPDATE")
                     .param(id).query(String.class).optional()
                     .map(narrowed -> mostPrivate(narrowed, transfer.visibility())).orElse(transfer.visibility());

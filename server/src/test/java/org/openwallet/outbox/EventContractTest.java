@@ -26,8 +26,10 @@ import tools.jackson.databind.node.ObjectNode;
  */
 class EventContractTest extends WalletIntegrationTest {
     static final Duration WAIT = Duration.ofSeconds(30);
+    private static final Duration QUIET = Duration.ofSeconds(1);
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final List<String> SCHEMA_FILES = List.of("envelope.v1.json", "transfer.posted.v1.json", "user.signed_up.v1.json");
+    private static final List<String> SCHEMA_FILES = List.of("envelope.v1.json", "transfer.posted.v1.json", "user.signed_up.v1.json",
+            "transfer.visibility_changed.v1.json", "friendship.created.v1.json", "friendship.removed.v1.json");
 
     private final EventSchemas schemas = new EventSchemas();
 
@@ -94,6 +96,121 @@ class EventContractTest extends WalletIntegrationTest {
         }
     }
 
+    @Test
+    void transferVisibilityChanged_asPublished_matchesItsSchema_keyedBySender() {
+        Api.User alice = TestUsers.create(api);
+        Api.User bob = TestUsers.create(api);
+        LedgerTestSupport.fund(transactions, ledger, alice.id(), 100_000);
+        String id = pay(alice, bob, Map.of("to_handle", bob.handle(), "amount", "3.00", "currency", "USD", "visibility", "public"));
+        narrow(bob, id, "friends");
+        narrow(alice, id, "private");
+
+        List<ConsumerRecord<String, String>> records = readAll("wallet.transfer", 3, record ->
+                id.equals(TopicReader.payloadField(record, "transfer_id")));
+
+        assertThat(records).extracting(record -> TopicReader.json(record).get("type").asString())
+                .as("the transfer's own event first, then each narrowing once, in order")
+                .containsExactly("transfer.posted", "transfer.visibility_changed", "transfer.visibility_changed");
+        List<ConsumerRecord<String, String>> changes = records.subList(1, 3);
+        List<String> changedBy = List.of(bob.id().toString(), alice.id().toString());
+        List<String> visibilities = List.of("friends", "private");
+        for (int i = 0; i < 2; i++) {
+            ConsumerRecord<String, String> record = changes.get(i);
+            JsonNode event = TopicReader.json(record);
+            assertThat(schemas.producerViolations(event)).as(record.value()).isEmpty();
+            assertEnvelope(record, event, "transfer.visibility_changed", alice.id().toString());
+            JsonNode payload = event.get("payload");
+            assertThat(payload.get("transfer_id").asString()).isEqualTo(id);
+            assertThat(payload.get("from_user_id").asString()).isEqualTo(alice.id().toString());
+            assertThat(payload.get("to_user_id").asString()).isEqualTo(bob.id().toString());
+            assertThat(payload.get("visibility").asString()).isEqualTo(visibilities.get(i));
+            assertThat(payload.get("changed_by").asString()).isEqualTo(changedBy.get(i));
+        }
+        assertThat(records).extracting(ConsumerRecord::partition).as("one key, one partition").containsOnly(records.getFirst().partition());
+    }
+
+    @Test
+    void friendshipCreatedAndRemoved_asPublished_matchTheirSchemas_keyedByThePair() {
+        Api.User alice = TestUsers.create(api);
+        Api.User bob = TestUsers.create(api);
+        // bob asks, alice accepts, then alice ends it: user_a/user_b follow the ids, not who acted.
+        Api.Response asked = api.post("/v1/friends/requests", bob.token(), null, Map.of("to_handle", alice.handle()));
+        assertThat(asked.status()).as(asked.body()).isEqualTo(201);
+        Api.Response accepted = api.postRaw("/v1/friends/requests/" + asked.json().get("id").asString() + "/accept", alice.token(), null, "");
+        assertThat(accepted.status()).as(accepted.body()).isEqualTo(200);
+        Api.Response removed = api.delete("/v1/friends/" + bob.id(), alice.token());
+        assertThat(removed.status()).as(removed.body()).isEqualTo(204);
+
+        boolean aliceFirst = alice.id().toString().compareTo(bob.id().toString()) < 0;
+        Api.User a = aliceFirst ? alice : bob;
+        Api.User b = aliceFirst ? bob : alice;
+        String key = a.id() + ":" + b.id();
+        List<ConsumerRecord<String, String>> records = readAll("wallet.friendship", 2, record -> key.equals(record.key()));
+
+        assertThat(records).extracting(record -> TopicReader.json(record).get("type").asString())
+                .containsExactly("friendship.created", "friendship.removed");
+        for (ConsumerRecord<String, String> record : records) {
+            assertThat(schemas.producerViolations(TopicReader.json(record))).as(record.value()).isEmpty();
+        }
+        JsonNode createdEvent = TopicReader.json(records.get(0));
+        assertEnvelope(records.get(0), createdEvent, "friendship.created", key);
+        JsonNode created = createdEvent.get("payload");
+        assertThat(created.get("user_a").asString()).isEqualTo(a.id().toString());
+        assertThat(created.get("handle_a").asString()).isEqualTo(a.handle());
+        assertThat(created.get("user_b").asString()).isEqualTo(b.id().toString());
+        assertThat(created.get("handle_b").asString()).isEqualTo(b.handle());
+        assertThat(created.get("since").asString()).isEqualTo(accepted.json().get("decided_at").asString());
+
+        JsonNode removedEvent = TopicReader.json(records.get(1));
+        assertEnvelope(records.get(1), removedEvent, "friendship.removed", key);
+        JsonNode gone = removedEvent.get("payload");
+        assertThat(gone.get("user_a").asString()).isEqualTo(a.id().toString());
+        assertThat(gone.get("user_b").asString()).isEqualTo(b.id().toString());
+        assertThat(gone.get("removed_by").asString()).isEqualTo(alice.id().toString());
+        assertThat(gone.get("since").asString()).isEqualTo(created.get("since").asString());
+        assertThat(java.time.Instant.parse(gone.get("removed_at").asString())).isAfterOrEqualTo(java.time.Instant.parse(created.get("since").asString()));
+        assertThat(records.get(1).partition()).as("one pair, one partition").isEqualTo(records.get(0).partition());
+    }
+
+    @Test
+    void producerCheck_refusesWhatTheNewSchemasDoNotAllow() {
+        ObjectNode changed = (ObjectNode) JSON.readTree("""
+                {"id": "01970000-0000-7000-8000-000000000001", "type": "transfer.visibility_changed", "version": 1,
+                 "occurred_at": "2026-01-02T03:04:05.123456Z", "producer": "wallet",
+                 "payload": {"transfer_id": "01970000-0000-7000-8000-000000000002",
+                             "from_user_id": "01970000-0000-7000-8000-000000000003",
+                             "to_user_id": "01970000-0000-7000-8000-000000000004", "visibility": "private",
+                             "changed_by": "01970000-0000-7000-8000-000000000004", "changed_at": "2026-01-02T03:04:05.123Z"}}
+                """);
+        assertThat(schemas.producerViolations(changed)).isEmpty();
+        assertThat(schemas.producerViolations(with(changed, event -> payload(event).put("visibility", "public")))).as("never widened").isNotEmpty();
+        assertThat(schemas.producerViolations(with(changed, event -> payload(event).remove("changed_by")))).isNotEmpty();
+        assertThat(schemas.producerViolations(with(changed, event -> payload(event).put("previous", "friends")))).isNotEmpty();
+
+        ObjectNode created = (ObjectNode) JSON.readTree("""
+                {"id": "01970000-0000-7000-8000-000000000005", "type": "friendship.created", "version": 1,
+                 "occurred_at": "2026-01-02T03:04:05.123456Z", "producer": "wallet",
+                 "payload": {"user_a": "01970000-0000-7000-8000-000000000003", "handle_a": "alice",
+                             "user_b": "01970000-0000-7000-8000-000000000004", "handle_b": "bob",
+                             "since": "2026-01-02T03:04:05.123Z"}}
+                """);
+        assertThat(schemas.producerViolations(created)).isEmpty();
+        assertThat(schemas.producerViolations(with(created, event -> payload(event).put("handle_a", "Not A Handle")))).isNotEmpty();
+        assertThat(schemas.producerViolations(with(created, event -> payload(event).remove("since")))).isNotEmpty();
+        assertThat(schemas.producerViolations(with(created, event -> payload(event).put("user_b", "bob")))).isNotEmpty();
+
+        ObjectNode removed = (ObjectNode) JSON.readTree("""
+                {"id": "01970000-0000-7000-8000-000000000006", "type": "friendship.removed", "version": 1,
+                 "occurred_at": "2026-01-02T03:04:05.123456Z", "producer": "wallet",
+                 "payload": {"user_a": "01970000-0000-7000-8000-000000000003", "user_b": "01970000-0000-7000-8000-000000000004",
+                             "removed_by": "01970000-0000-7000-8000-000000000003", "since": "2026-01-02T03:04:05.123Z",
+                             "removed_at": "2026-01-03T03:04:05.123Z"}}
+                """);
+        assertThat(schemas.producerViolations(removed)).isEmpty();
+        assertThat(schemas.producerViolations(with(removed, event -> payload(event).put("handle_a", "alice")))).isNotEmpty();
+        assertThat(schemas.producerViolations(with(removed, event -> payload(event).remove("removed_by")))).isNotEmpty();
+    }
+
     /** The check must be able to fail: what the producer must not write, the closed schemas refuse. */
     @Test
     void producerCheck_refusesUndeclaredFields_wrongTypes_missingFields_andUnknownVersions() {
@@ -138,6 +255,25 @@ class EventContractTest extends WalletIntegrationTest {
         Api.Response response = api.post("/v1/transfers", from.token(), java.util.UUID.randomUUID().toString(), body);
         assertThat(response.status()).as(response.body()).isEqualTo(201);
         return response.json().get("id").asString();
+    }
+
+    private void narrow(Api.User user, String transferId, String visibility) {
+        Api.Response response = api.patch("/v1/transfers/" + transferId, user.token(), Map.of("visibility", visibility));
+        assertThat(response.status()).as(response.body()).isEqualTo(200);
+    }
+
+    /**
+     * The records of {@code topic} that {@code wanted} picks, in the order read (one key keeps its
+     * order in its partition): reads until {@code count} arrived, then a moment longer to catch a
+     * record too many.
+     */
+    private List<ConsumerRecord<String, String>> readAll(String topic, int count, java.util.function.Predicate<ConsumerRecord<String, String>> wanted) {
+        try (TopicReader reader = new TopicReader(kafka.bootstrapServers(), topic, WAIT)) {
+            reader.readUntil(records -> records.stream().filter(wanted).count() >= count, WAIT);
+            List<ConsumerRecord<String, String>> matching = reader.readFor(QUIET).stream().filter(wanted).toList();
+            assertThat(matching).as(count + " events on " + topic).hasSize(count);
+            return matching;
+        }
     }
 
     /** The one record for each of {@code ids} (matched on {@code payload.<field>}); fails on a missing or repeated one. */
