@@ -31,7 +31,7 @@ public final class TestCassandra {
         if (node == null) {
             Path directory = WalletIntegrationTest.newDataDir("cassandra-").resolve("cassandra");
             try {
-                node = EmbeddedCassandra.start(directory, null, HEAP_SIZE);
+                node = EmbeddedCassandra.start(directory, javaHome(), HEAP_SIZE);
             } catch (IOException failure) {
                 throw new IllegalStateException("Cannot start the tests' Cassandra node in " + directory, failure);
             }
@@ -45,6 +45,12 @@ public final class TestCassandra {
             }, "test-cassandra-stop"));
         }
         return node;
+    }
+
+    /** The JDK 17 that {@code ./wallet test} found or was given, else null: the node looks under /usr/lib/jvm. */
+    public static Path javaHome() {
+        String configured = System.getenv("WALLET_CASSANDRA_JAVA_HOME");
+        return configured == null || configured.isBlank() ? null : Path.of(configured);
     }
 
     public static String contactPoints() {

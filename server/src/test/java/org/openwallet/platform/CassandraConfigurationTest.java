@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openwallet.TestCassandra;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
@@ -31,7 +32,8 @@ class CassandraConfigurationTest {
         return new ApplicationContextRunner()
                 .withUserConfiguration(Properties.class, CassandraConfiguration.class)
                 .withPropertyValues("wallet.data-dir=" + dataDir, "wallet.cassandra.heap-size=512m",
-                        "wallet.cassandra.schema-location=classpath:cassandra-schema/ordered");
+                        "wallet.cassandra.schema-location=classpath:cassandra-schema/ordered",
+                        "wallet.cassandra.java-home=" + (TestCassandra.javaHome() == null ? "" : TestCassandra.javaHome()));
     }
 
     /** The embedded mode of {@code ./wallet run}; the rest of the suite uses one shared node as a cluster instead. */
