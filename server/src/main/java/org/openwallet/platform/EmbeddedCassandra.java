@@ -272,6 +272,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
                 process.destroyForcibly().waitFor(STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
             }
             Files.deleteIfExists(directory.resolve(PID_FILE));
+            log.info("Cassandra (pid {}) stopped", process.pid());
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();

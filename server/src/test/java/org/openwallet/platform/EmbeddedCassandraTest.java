@@ -10,8 +10,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.NetworkInterface;
 import java.net.Socket;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -75,6 +77,17 @@ class EmbeddedCassandraTest {
                 assertThat(lines.filter(line -> line.contains("Cassandra shutdown complete")).count())
                         .as("both stops ran Cassandra's shutdown hook, which drains the node").isEqualTo(2);
             }
+        }
+    }
+
+    @Test
+    void start_whenTheNodeExitsWhileStarting_reportsItsOutput_andReleasesTheDirectory() throws Exception {
+        assertThatThrownBy(() -> EmbeddedCassandra.start(directory, TestCassandra.javaHome(), "1m"))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("Cassandra exited with")
+                .hasMessageContaining("heap");
+        try (FileChannel channel = FileChannel.open(directory.resolve("cassandra.lock"), StandardOpenOption.WRITE)) {
+            assertThat(channel.tryLock()).as("the directory's lock").isNotNull();
         }
     }
 
