@@ -14,7 +14,7 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * Base of every test that needs the running wallet: the whole application on a random port, on a
  * real PostgreSQL that the application itself starts (embedded mode) in a fresh directory under
- * {@code target/}. Every subclass shares one application context and so one database; tests
+ * {@code target/}, and the test JVM's one Cassandra node ({@link TestCassandra}). Every subclass shares one application context and so one database; tests
  * therefore create their own users (see {@link Api#newUser}) and never assume an empty ledger.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
@@ -36,14 +36,16 @@ public abstract class WalletIntegrationTest {
     }
 
     /**
-     * A wallet of its own: embedded PostgreSQL, Redis and Kafka in {@code dataDir}, no demo users. For
-     * test classes that need a context of their own (they cannot extend this class and override its
-     * data directory: Spring applies a subclass's property sources before its superclass's).
+     * A wallet of its own: embedded PostgreSQL, Redis and Kafka in {@code dataDir}, no demo users, and
+     * the test JVM's one Cassandra node ({@link TestCassandra}). For test classes that need a context
+     * of their own (they cannot extend this class and override its data directory: Spring applies a
+     * subclass's property sources before its superclass's).
      */
     public static void ownWallet(DynamicPropertyRegistry registry, Path dataDir) {
         registry.add("wallet.data-dir", dataDir::toString);
         registry.add("wallet.database.url", () -> "");
         registry.add("wallet.demo.enabled", () -> "false");
+        TestCassandra.register(registry);
     }
 
     /**

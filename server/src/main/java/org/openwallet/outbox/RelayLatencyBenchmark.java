@@ -39,7 +39,7 @@ import org.springframework.context.ConfigurableApplicationContext;
  * relay's commit-to-Kafka latency and throughput, measured end to end on a throwaway wallet.
  *
  * <p>Starts the whole application (roles {@code api,relay}; no consumers) on a fresh temporary data
- * directory, so embedded PostgreSQL, Redis and Kafka whatever the environment points at, and runs:
+ * directory, so embedded PostgreSQL, Redis, Kafka and Cassandra whatever the environment points at, and runs:
  * <ol>
  *   <li><b>Latency.</b> Writers append events through {@link Outbox}, each in its own committed
  *       transaction, at a steady pace ({@code --rate} events per second over all writers). Each
@@ -108,11 +108,12 @@ public final class RelayLatencyBenchmark {
                 "--wallet.redis.url=",
                 "--wallet.redis.cluster-nodes=",
                 "--wallet.kafka.bootstrap-servers=",
+                "--wallet.cassandra.contact-points=",
                 "--wallet.roles=api,relay",
                 "--wallet.demo.enabled=false",
                 "--server.port=0",
                 "--server.address=127.0.0.1"));
-        System.out.println("bench-events: starting a throwaway wallet (api, relay; embedded PostgreSQL, Redis, Kafka) in " + dataDir);
+        System.out.println("bench-events: starting a throwaway wallet (api, relay; embedded PostgreSQL, Redis, Kafka, Cassandra) in " + dataDir);
         try (ConfigurableApplicationContext context = application.run(springArgs.toArray(String[]::new))) {
             Run run = new Run(context.getBean(Outbox.class), context.getBean(Transactions.class), context.getBean(KafkaCluster.class),
                     context.getBean(OutboxRelay.class), options);

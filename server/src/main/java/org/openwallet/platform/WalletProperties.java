@@ -24,7 +24,8 @@ public record WalletProperties(
         @DefaultValue RedisSettings redis,
         @DefaultValue Admin admin,
         @DefaultValue KafkaSettings kafka,
-        @DefaultValue("api,relay,consumers") List<String> roles) {
+        @DefaultValue CassandraSettings cassandra,
+        @DefaultValue({"api", "relay", "consumers", "feed"}) List<String> roles) {
 
     public WalletProperties {
         if (currencies == null || currencies.isEmpty()) {
@@ -90,7 +91,45 @@ public record WalletProperties(
         }
     }
 
-    /** Whether this process runs {@code role}: {@code api}, {@code relay} or {@code consumers}. */
+    /**
+     * Cassandra, the feed store: an external cluster ({@code contactPoints}, {@code host:port,...}) or,
+     * with none, an embedded node under {@code dataDir/cassandra}, run on the JDK 17 in
+     * {@code javaHome} (or the first one under {@code /usr/lib/jvm}) with {@code heapSize} of heap.
+     *
+     * <p>The wallet creates {@code keyspace} if it is missing, with {@code replication} (a CQL
+     * replication map); without one, {@code {'class': 'SimpleStrategy', 'replication_factor': 1}} for
+     * the embedded node and {@code {'class': 'NetworkTopologyStrategy', '<localDatacenter>': 3}} for a
+     * cluster. An existing keyspace's replication is never changed (that needs a repair, run by hand).
+     * Then it applies the scripts {@code V<n>__<description>.cql} in {@code schemaLocation}
+     * ({@link CassandraSchema}). Requests run at {@code consistency} and time out after
+     * {@code requestTimeout}.
+     */
+    public record CassandraSettings(String contactPoints, @DefaultValue("datacenter1") String localDatacenter,
+                                    @DefaultValue("wallet") String keyspace, String replication,
+                                    @DefaultValue("LOCAL_QUORUM") String consistency, @DefaultValue("2s") Duration requestTimeout,
+                                    @DefaultValue(CassandraSchema.DEFAULT_LOCATION) String schemaLocation,
+                                    String javaHome, @DefaultValue("768m") String heapSize) {
+        public boolean external() {
+            return contactPoints != null && !contactPoints.isBlank();
+        }
+
+        /** The JDK 17 to run the embedded node on, or null to look for one. */
+        public Path javaHomePath() {
+            return javaHome == null || javaHome.isBlank() ? null : Path.of(javaHome.strip());
+        }
+
+        /** The replication map for {@code CREATE KEYSPACE}: the configured one, or the default of this mode. */
+        public String replicationOrDefault() {
+            if (replication != null && !replication.isBlank()) {
+                return replication.strip();
+            }
+            return external()
+                    ? "{'class': 'NetworkTopologyStrategy', '" + localDatacenter + "': 3}"
+                    : "{'class': 'SimpleStrategy', 'replication_factor': 1}";
+        }
+    }
+
+    /** Whether this process runs {@code role}: {@code api}, {@code relay}, {@code consumers} or {@code feed}. */
     public boolean runs(String role) {
         return roles.contains(role);
     }

@@ -60,9 +60,10 @@ class RelayLatencyBenchmarkTest {
     }
 
     /**
-     * The command in a JVM of its own (it ends with System.exit), with WALLET_DB_URL and
-     * WALLET_KAFKA_BOOTSTRAP_SERVERS pointing at nothing: it must run on its own throwaway embedded
-     * wallet whatever they say, report both phases, exit 0, and delete its data directory.
+     * The command in a JVM of its own (it ends with System.exit), with WALLET_DB_URL,
+     * WALLET_KAFKA_BOOTSTRAP_SERVERS and WALLET_CASSANDRA_CONTACT_POINTS pointing at nothing: it
+     * must run on its own throwaway embedded wallet whatever they say, report both phases, exit 0,
+     * and delete its data directory.
      */
     @Test
     void benchEvents_smallRun_reportsLatencyAndThroughput_onAThrowawayWallet_andCleansUp() throws Exception {
@@ -79,6 +80,7 @@ class RelayLatencyBenchmarkTest {
         environment.keySet().removeIf(name -> name.startsWith("WALLET_"));
         environment.put("WALLET_DB_URL", "jdbc:postgresql://127.0.0.1:1/not_a_database");
         environment.put("WALLET_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1");
+        environment.put("WALLET_CASSANDRA_CONTACT_POINTS", "127.0.0.1:1");
         Process process = builder.start();
         try {
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
