@@ -5,10 +5,16 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -91,13 +97,7 @@ final class ConsumerLoop implements Runnable {
             Instant nextLagRefresh = Instant.now();
             while (running) {
                 ConsumerRecords<String, String> records = kafkaConsumer.poll(POLL_TIMEOUT);
-                Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
-                for (ConsumerRecord<String, String> record : records) {
-                    if (!process(record)) {
-                        break;
-                    }
-                    done.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
-                }
+                Map<TopicPartition, OffsetAndMetadata> done = handler.parallelism() > 1 ? processByKey(records) : processInOrder(records);
                 if (!done.isEmpty()) {
                     // Only after every effect of the batch committed: a crash before this re-delivers, never skips.
                     kafkaConsumer.commitSync(done);
@@ -114,6 +114,63 @@ final class ConsumerLoop implements Runnable {
         } finally {
             consumer = null;
         }
+    }
+
+    /** Applies the records one by one; returns the offsets to commit: up to the first record stopping interrupted. */
+    private Map<TopicPartition, OffsetAndMetadata> processInOrder(ConsumerRecords<String, String> records) {
+        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        for (ConsumerRecord<String, String> record : records) {
+            if (!process(record)) {
+                break;
+            }
+            done.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
+        }
+        return done;
+    }
+
+    /**
+     * Applies the records of different keys concurrently (at most {@link EventHandler#parallelism}
+     * keys at once), each key's records in order. Returns the offsets to commit: all of the poll's,
+     * or none if stopping interrupted any key (its records come again, and so may those of other keys
+     * that were applied: such handlers are idempotent).
+     */
+    private Map<TopicPartition, OffsetAndMetadata> processByKey(ConsumerRecords<String, String> records) {
+        Map<String, List<ConsumerRecord<String, String>>> byKey = new LinkedHashMap<>();
+        Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
+        for (ConsumerRecord<String, String> record : records) {
+            byKey.computeIfAbsent(record.topic() + "/" + record.key(), key -> new ArrayList<>()).add(record);
+            done.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
+        }
+        Semaphore slots = new Semaphore(handler.parallelism());
+        List<Future<Boolean>> keys = new ArrayList<>();
+        try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (List<ConsumerRecord<String, String>> sameKey : byKey.values()) {
+                keys.add(executor.submit(() -> {
+                    slots.acquire();
+                    try {
+                        for (ConsumerRecord<String, String> record : sameKey) {
+                            if (!process(record)) {
+                                return false;
+                            }
+                        }
+                        return true;
+                    } finally {
+                        slots.release();
+                    }
+                }));
+            }
+        }
+        for (Future<Boolean> key : keys) {
+            try {
+                if (!key.get()) {
+                    return Map.of();
+                }
+            } catch (InterruptedException | ExecutionException failed) {
+                // A failure escaping process() (the dead-letter topic unreachable) stops the consumer, as in order.
+                throw new IllegalStateException("consumer " + handler.name() + " failed", failed instanceof ExecutionException e ? e.getCause() : failed);
+            }
+        }
+        return done;
     }
 
     /** Applies or dead-letters the record; false only when stopping interrupted its retries (it stays uncommitted). */

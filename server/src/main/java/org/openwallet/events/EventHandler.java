@@ -24,6 +24,14 @@ public interface EventHandler {
         return true;
     }
 
+    /**
+     * How many Kafka keys' events are applied at once. Events of one key (one partition's owner)
+     * are always applied one after the other, in order; 1 (the default) applies a whole poll in order.
+     */
+    default int parallelism() {
+        return 1;
+    }
+
     /** Whether a failure of this handler's own store is transient, so the event is retried rather than dead-lettered. */
     default boolean isTransient(RuntimeException failure) {
         return false;

@@ -13,13 +13,16 @@ import org.springframework.context.annotation.Configuration;
  *                        it, {@code <data dir>/keys/feed-cursor.key} is created on first start
  * @param backfillItems   how many recent payments of each new friend are copied into the other's
  *                        feed when a friendship starts
- * @param maxWritesInFlight how many Cassandra writes one consumer keeps in flight while fanning out
+ * @param maxWritesInFlight how many Cassandra writes the consumer keeps in flight while fanning out
+ * @param parallelism     how many Kafka keys (senders, friend pairs) one consumer applies at once
  */
 @ConfigurationProperties("wallet.feed")
-record FeedProperties(Path cursorKeyFile, @DefaultValue("20") int backfillItems, @DefaultValue("256") int maxWritesInFlight) {
+record FeedProperties(Path cursorKeyFile, @DefaultValue("20") int backfillItems, @DefaultValue("512") int maxWritesInFlight,
+                      @DefaultValue("32") int parallelism) {
     FeedProperties {
-        if (backfillItems < 0 || maxWritesInFlight < 1) {
-            throw new IllegalArgumentException("wallet.feed.backfill-items must be >= 0 and wallet.feed.max-writes-in-flight >= 1");
+        if (backfillItems < 0 || maxWritesInFlight < 1 || parallelism < 1) {
+            throw new IllegalArgumentException("wallet.feed.backfill-items must be >= 0, wallet.feed.max-writes-in-flight and "
+                    + "wallet.feed.parallelism >= 1");
         }
     }
 

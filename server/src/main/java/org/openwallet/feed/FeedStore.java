@@ -30,13 +30,14 @@ class FeedStore {
     private static final int KNOWN_BUCKETS_MAX = 100_000;
 
     private final ObjectProvider<CqlSession> sessions;
-    private final FeedProperties properties;
     private final Set<String> knownBuckets = ConcurrentHashMap.newKeySet();
+    /** Writes in flight from this process, all events together: within what one driver connection takes (1,024 requests). */
+    private final Semaphore permits;
     private volatile Statements statements;
 
     FeedStore(ObjectProvider<CqlSession> sessions, FeedProperties properties) {
         this.sessions = sessions;
-        this.properties = properties;
+        this.permits = new Semaphore(properties.maxWritesInFlight());
     }
 
     /** Where a row sits in its timeline. */
@@ -114,11 +115,11 @@ class FeedStore {
     }
 
     /**
-     * Writes sent together and awaited together, with at most {@code maxWritesInFlight} outstanding:
-     * a fan-out to thousands of timelines neither floods the driver nor waits for each row in turn.
+     * Writes sent together and awaited together, with at most {@code maxWritesInFlight} outstanding
+     * in the process: a fan-out to thousands of timelines neither floods the driver nor waits for
+     * each row in turn.
      */
     final class Writes {
-        private final Semaphore permits = new Semaphore(properties.maxWritesInFlight());
         private final List<CompletableFuture<?>> sent = new ArrayList<>();
 
         private CompletableFuture<?> send(BoundStatement statement) {

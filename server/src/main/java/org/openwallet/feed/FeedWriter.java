@@ -80,6 +80,15 @@ class FeedWriter implements EventHandler {
         return false;
     }
 
+    /**
+     * Payments of different senders (and friendships of different pairs) are independent; each
+     * one's own events, a payment and its narrowings, stay in order under one key.
+     */
+    @Override
+    public int parallelism() {
+        return properties.parallelism();
+    }
+
     /** Cassandra unreachable, overloaded or timing out: retried, never dead-lettered. */
     @Override
     public boolean isTransient(RuntimeException failure) {
