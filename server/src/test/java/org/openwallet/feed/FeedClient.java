@@ -73,16 +73,28 @@ final class FeedClient {
 
     /** Waits until the feed's item ids satisfy {@code condition}; returns them. */
     List<String> awaitIds(String path, Api.User reader, Predicate<List<String>> condition) {
-        Instant deadline = Instant.now().plus(WAIT);
-        List<String> ids = ids(path, reader);
-        while (!condition.test(ids)) {
+        return awaitIds(path, reader, condition, WAIT);
+    }
+
+    /** Waits until the feed can be read and its item ids satisfy {@code condition}; returns them. */
+    List<String> awaitIds(String path, Api.User reader, Predicate<List<String>> condition, Duration wait) {
+        Instant deadline = Instant.now().plus(wait);
+        while (true) {
+            List<String> ids = null;
+            AssertionError unreadable = null;
+            try {
+                ids = ids(path, reader);
+            } catch (AssertionError notYet) {
+                unreadable = notYet;
+            }
+            if (ids != null && condition.test(ids)) {
+                return ids;
+            }
             if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError(path + " of @" + reader.handle() + " never got there; last seen: " + ids);
+                throw new AssertionError(path + " of @" + reader.handle() + " never got there; last seen: " + ids, unreadable);
             }
             sleep(100);
-            ids = ids(path, reader);
         }
-        return ids;
     }
 
     /** The item of {@code transferId} in the reader's feed, once it is there. */

@@ -83,12 +83,20 @@ class FeedPaginationTest extends WalletIntegrationTest {
     }
 
     @Test
-    void pagingIsStable_whileNewerItemsArrive() {
+    void pagingIsStable_whileNewerItemsArrive() throws InterruptedException {
         List<Published> existing = transfers(30, Instant.now().minus(10, ChronoUnit.DAYS));
         existing.forEach(this::publish);
         List<String> expected = newestFirst(existing);
         feeds.awaitIds("/v1/feed/me", alice, ids -> ids.size() == expected.size());
 
+        // Newer payments keep arriving from another thread the whole time, besides those applied between pages.
+        java.util.concurrent.atomic.AtomicBoolean paging = new java.util.concurrent.atomic.AtomicBoolean(true);
+        Thread arriving = Thread.ofVirtual().start(() -> {
+            for (int i = 0; paging.get(); i++) {
+                transfers(1, Instant.now().plusSeconds(100 + i)).forEach(this::publish);
+                FeedClient.sleep(20);
+            }
+        });
         List<String> seen = new ArrayList<>();
         String cursor = null;
         int page = 0;
@@ -105,6 +113,8 @@ class FeedPaginationTest extends WalletIntegrationTest {
             feeds.awaitIds("/v1/feed", alice, ids -> ids.contains(newest));
             page++;
         } while (cursor != null);
+        paging.set(false);
+        arriving.join();
 
         assertThat(seen).as("every item that existed, once, in order; none of the newer ones").containsExactlyElementsOf(expected);
     }
