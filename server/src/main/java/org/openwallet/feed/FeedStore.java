@@ -1,10 +1,14 @@
 package org.openwallet.feed;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.BoundStatement;
+import com.datastax.oss.driver.api.core.cql.DefaultBatchType;
 import com.datastax.oss.driver.api.core.cql.PreparedStatement;
 import com.datastax.oss.driver.api.core.cql.ResultSet;
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -122,7 +126,7 @@ class FeedStore {
     final class Writes {
         private final List<CompletableFuture<?>> sent = new ArrayList<>();
 
-        private CompletableFuture<?> send(BoundStatement statement) {
+        private CompletableFuture<?> send(Statement<?> statement) {
             permits.acquireUninterruptibly();
             CompletableFuture<?> done = session().executeAsync(statement).toCompletableFuture()
                     .whenComplete((result, failure) -> permits.release());
@@ -147,14 +151,13 @@ class FeedStore {
         return new Writes();
     }
 
-    /** Puts {@code item} into {@code timeline} and records the copy. */
+    /** Puts {@code item} into {@code timeline}; record the copy with {@link #putCopies}. */
     void putItem(Writes writes, Timeline timeline, FeedItem item, long writeTimeMicros) {
         Statements s = statements();
         String key = timeline.key();
         int bucket = timeline.bucket(item.createdAt());
         writes.send(s.insertItem().bind(key, bucket, item.createdAt(), item.transferId(), item.fromUserId(), item.fromHandle(),
                 item.toUserId(), item.toHandle(), item.note(), item.visibility(), item.amount(), item.currency(), writeTimeMicros));
-        writes.send(s.insertCopy().bind(item.transferId(), key, bucket, item.createdAt(), writeTimeMicros));
         String known = key + "#" + bucket;
         if (!knownBuckets.contains(known)) {
             writes.send(s.insertBucket().bind(key, bucket)).thenRun(() -> {
@@ -165,6 +168,24 @@ class FeedStore {
             });
         }
     }
+
+    /**
+     * Records that {@code item} was copied into {@code timelines}. The rows share one partition, so
+     * an unlogged batch of them is one write; batches stay under {@value #COPIES_PER_BATCH} rows, well
+     * inside Cassandra's batch size warning (5 KiB).
+     */
+    void putCopies(Writes writes, FeedItem item, List<Timeline> timelines, long writeTimeMicros) {
+        for (int start = 0; start < timelines.size(); start += COPIES_PER_BATCH) {
+            BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.UNLOGGED);
+            for (Timeline timeline : timelines.subList(start, Math.min(timelines.size(), start + COPIES_PER_BATCH))) {
+                batch.addStatement(statements().insertCopy().bind(item.transferId(), timeline.key(), timeline.bucket(item.createdAt()),
+                        item.createdAt(), writeTimeMicros));
+            }
+            writes.send(batch.build());
+        }
+    }
+
+    private static final int COPIES_PER_BATCH = 50;
 
     /** Notes that {@code item} is in {@code feed} (a social feed) because {@code friend} is one of its parties. */
     void putByFriend(Writes writes, Timeline feed, UUID friend, FeedItem item, long writeTimeMicros) {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -121,7 +122,10 @@ class FeedWriter implements EventHandler {
         item = item.withVisibility(Visibility.mostPrivate(store.narrowedVisibility(item.transferId()), item.visibility()));
         long writeTime = micros(event.occurredAt());
         FeedStore.Writes writes = store.writes();
+        List<Timeline> copies = new ArrayList<>();
         for (UUID party : List.of(from, to)) {
+            copies.add(Timeline.activity(party));
+            copies.add(Timeline.feed(party));
             store.putItem(writes, Timeline.activity(party), item, writeTime);
             store.putItem(writes, Timeline.feed(party), item, writeTime);
         }
@@ -135,6 +139,7 @@ class FeedWriter implements EventHandler {
             audience.remove(to);
             for (UUID friend : audience) {
                 Timeline feed = Timeline.feed(friend);
+                copies.add(feed);
                 store.putItem(writes, feed, copy, writeTime);
                 if (fromFriends.contains(friend)) {
                     store.putByFriend(writes, feed, from, copy, writeTime);
@@ -144,9 +149,11 @@ class FeedWriter implements EventHandler {
                 }
             }
             if (item.visibility().equals(Visibility.PUBLIC)) {
+                copies.add(Timeline.PUBLIC);
                 store.putItem(writes, Timeline.PUBLIC, copy, writeTime);
             }
         }
+        store.putCopies(writes, item, copies, writeTime);
         writes.await();
         lag.record(Duration.between(item.createdAt(), clock.instant()));
     }
@@ -200,6 +207,7 @@ class FeedWriter implements EventHandler {
                 if (wanted > 0 && !item.visibility().equals(Visibility.PRIVATE) && !item.involves(user)) {
                     FeedItem copy = item.withoutAmount();
                     store.putItem(writes, feed, copy, writeTime);
+                    store.putCopies(writes, copy, List.of(feed), writeTime);
                     store.putByFriend(writes, feed, friend, copy, writeTime);
                     wanted--;
                 }

@@ -13,6 +13,8 @@ import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
 import org.springframework.web.bind.MissingRequestHeaderException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
@@ -78,6 +80,18 @@ public class ProblemHandler {
     @ExceptionHandler(HttpMediaTypeNotAcceptableException.class)
     ResponseEntity<Problem> notAcceptable(HttpMediaTypeNotAcceptableException exception) {
         return respond(Problem.of(ProblemCode.NOT_ACCEPTABLE, "This resource is served as application/json."));
+    }
+
+    /**
+     * Overload, not failure: every database connection stayed busy for the pool's whole wait. The
+     * request did nothing, so a retry is safe; 503 with Retry-After says so and sheds load.
+     */
+    @ExceptionHandler({CannotGetJdbcConnectionException.class, CannotCreateTransactionException.class})
+    ResponseEntity<Problem> overloaded(Exception exception) {
+        log.warn("No database connection in time: {}", exception.toString());
+        ResponseEntity<Problem> response = respond(Problem.of(ProblemCode.SERVICE_UNAVAILABLE,
+                "The wallet is overloaded; nothing was changed. Retry shortly with the same Idempotency-Key."));
+        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders()).header("Retry-After", "1").body(response.getBody());
     }
 
     @ExceptionHandler(Exception.class)
