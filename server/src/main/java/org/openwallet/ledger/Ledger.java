@@ -99,16 +99,7 @@ public class Ledger {
         requireTransaction();
         // Rows are locked in ascending id order, whatever the direction of the payment, so two
         // opposite transfers between the same wallets cannot deadlock.
-        List<LockedAccount> locked = jdbc.sql("""
-                SELECT id, kind, owner_user_id, currency, posted_minor, pending_debit_minor FROM ledger_accounts
-                 WHERE id IN (?, ?) ORDER BY id FOR UPDATE
-                """)
-                .params(command.fromAccountId(), command.toAccountId())
-                .query((rs, n) -> new LockedAccount((UUID) rs.getObject(1), rs.getString(2), (UUID) rs.getObject(3), rs.getString(4), rs.getLong(5), rs.getLong(6)))
-                .list();
-        if (locked.size() != 2) {
-            throw new IllegalArgumentException("unknown account in " + command);
-        }
+        List<LockedAccount> locked = lock(command.fromAccountId(), command.toAccountId());
         // Only after the locks: a concurrent post of the same reference holds them until it commits,
         // and this later statement (READ COMMITTED) then sees its transfer. Checked before the locks,
         // both would miss each other and the second would fail on the unique reference instead.
@@ -136,6 +127,13 @@ public class Ledger {
             }
         }
 
+        LedgerTransfer moved = insertTransfer(command);
+        return new TransferResult.Posted(new LedgerTransfer(moved.id(), moved.kind(), moved.currency(), moved.amountMinor(),
+                moved.fromAccountId(), moved.toAccountId(), from.ownerUserId(), to.ownerUserId(), moved.note(), moved.visibility(), moved.createdAt()));
+    }
+
+    /** Writes a transfer and its two postings; the accounts are locked and the checks done by the caller. Owners are left null. */
+    private LedgerTransfer insertTransfer(TransferCommand command) {
         UUID id = Ids.next();
         Instant createdAt = clock.instant().truncatedTo(ChronoUnit.MICROS);
         jdbc.sql("""
@@ -148,8 +146,115 @@ public class Ledger {
         jdbc.sql("INSERT INTO ledger_postings (account_id, transfer_id, amount_minor) VALUES (?, ?, ?), (?, ?, ?)")
                 .params(command.fromAccountId(), id, -command.amountMinor(), command.toAccountId(), id, command.amountMinor())
                 .update();
-        return new TransferResult.Posted(new LedgerTransfer(id, command.kind(), command.currency(), command.amountMinor(),
-                command.fromAccountId(), command.toAccountId(), from.ownerUserId(), to.ownerUserId(), command.note(), command.visibility(), createdAt));
+        return new LedgerTransfer(id, command.kind(), command.currency(), command.amountMinor(), command.fromAccountId(), command.toAccountId(),
+                null, null, command.note(), command.visibility(), createdAt);
+    }
+
+    /**
+     * Records a pending transfer: the payer's available balance falls now (for a wallet, only if it
+     * can afford it), the payee sees the amount as pending; no money moves until
+     * {@link #postPending}. A second call with the same reference changes nothing.
+     */
+    public PendingResult pend(TransferCommand command) {
+        requireTransaction();
+        if (command.reference() == null) {
+            throw new IllegalArgumentException("a pending transfer needs a reference");
+        }
+        List<LockedAccount> locked = lock(command.fromAccountId(), command.toAccountId());
+        Optional<PendingTransfer> earlier = findPendingByReference(command.reference());
+        if (earlier.isPresent()) {
+            return new PendingResult.AlreadyPending(earlier.get());
+        }
+        LockedAccount from = locked.get(0).id().equals(command.fromAccountId()) ? locked.get(0) : locked.get(1);
+        for (LockedAccount account : locked) {
+            if (!account.currency().equals(command.currency())) {
+                throw new IllegalArgumentException("account " + account.id() + " holds " + account.currency() + ", not " + command.currency());
+            }
+        }
+        if (from.kind().equals(WALLET) && from.availableMinor() < command.amountMinor()) {
+            return new PendingResult.InsufficientFunds(from.availableMinor());
+        }
+        PendingTransfer pending = new PendingTransfer(Ids.next(), command.kind(), command.currency(), command.amountMinor(),
+                command.fromAccountId(), command.toAccountId(), command.reference(), command.note(),
+                clock.instant().truncatedTo(ChronoUnit.MICROS));
+        jdbc.sql("""
+                INSERT INTO ledger_pending_transfers (id, kind, currency, amount_minor, from_account_id, to_account_id, reference, note, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+                .params(pending.id(), pending.kind(), pending.currency(), pending.amountMinor(), pending.fromAccountId(),
+                        pending.toAccountId(), pending.reference(), pending.note(), Timestamp.from(pending.createdAt()))
+                .update();
+        return new PendingResult.Pending(pending);
+    }
+
+    /**
+     * Moves the money of a pending transfer: one real transfer (reference {@code pending:<id>}) and
+     * the release of the pending amounts, in this transaction. Exactly once: a pending transfer
+     * already posted or voided is returned as it ended, with nothing changed.
+     */
+    public Resolution postPending(UUID pendingId) {
+        return resolve(pendingId, Resolution.POSTED);
+    }
+
+    /** Cancels a pending transfer: the held or promised amounts are released, no money moves. Exactly once, like {@link #postPending}. */
+    public Resolution voidPending(UUID pendingId) {
+        return resolve(pendingId, Resolution.VOIDED);
+    }
+
+    private Resolution resolve(UUID pendingId, String outcome) {
+        requireTransaction();
+        PendingTransfer pending = findPending(pendingId).orElseThrow(() -> new IllegalArgumentException("no pending transfer " + pendingId));
+        lock(pending.fromAccountId(), pending.toAccountId());
+        Optional<Resolution> earlier = jdbc.sql("SELECT outcome, transfer_id FROM ledger_pending_resolutions WHERE pending_id = ?")
+                .param(pendingId)
+                .query((rs, n) -> new Resolution(rs.getString(1), rs.getObject(2) == null ? null : findTransfer((UUID) rs.getObject(2)).orElseThrow(), false))
+                .optional();
+        if (earlier.isPresent()) {
+            return earlier.get();
+        }
+        LedgerTransfer moved = null;
+        if (outcome.equals(Resolution.POSTED)) {
+            // The hold is released by the resolution below; until then it still counts against the
+            // payer's available balance, so the transfer is written without a second funds check.
+            moved = insertTransfer(new TransferCommand(pending.fromAccountId(), pending.toAccountId(), pending.amountMinor(), pending.currency(),
+                    pending.kind(), "pending:" + pending.id(), pending.note(), null));
+        }
+        jdbc.sql("INSERT INTO ledger_pending_resolutions (pending_id, outcome, transfer_id, resolved_at) VALUES (?, ?, ?, ?)")
+                .params(pendingId, outcome, moved == null ? null : moved.id(), Timestamp.from(clock.instant()))
+                .update();
+        return new Resolution(outcome, moved, true);
+    }
+
+    public Optional<PendingTransfer> findPending(UUID id) {
+        return jdbc.sql(SELECT_PENDING + " WHERE id = ?").param(id).query(Ledger::pending).optional();
+    }
+
+    private Optional<PendingTransfer> findPendingByReference(String reference) {
+        return jdbc.sql(SELECT_PENDING + " WHERE reference = ?").param(reference).query(Ledger::pending).optional();
+    }
+
+    private static final String SELECT_PENDING =
+            "SELECT id, kind, currency, amount_minor, from_account_id, to_account_id, reference, note, created_at FROM ledger_pending_transfers";
+
+    private static PendingTransfer pending(ResultSet rs, int row) throws SQLException {
+        return new PendingTransfer((UUID) rs.getObject("id"), rs.getString("kind"), rs.getString("currency"), rs.getLong("amount_minor"),
+                (UUID) rs.getObject("from_account_id"), (UUID) rs.getObject("to_account_id"), rs.getString("reference"), rs.getString("note"),
+                rs.getTimestamp("created_at").toInstant());
+    }
+
+    /** Locks both accounts in ascending id order (so opposite movements cannot deadlock); fails on an unknown one. */
+    private List<LockedAccount> lock(UUID one, UUID other) {
+        List<LockedAccount> locked = jdbc.sql("""
+                SELECT id, kind, owner_user_id, currency, posted_minor, pending_debit_minor FROM ledger_accounts
+                 WHERE id IN (?, ?) ORDER BY id FOR UPDATE
+                """)
+                .params(one, other)
+                .query((rs, n) -> new LockedAccount((UUID) rs.getObject(1), rs.getString(2), (UUID) rs.getObject(3), rs.getString(4), rs.getLong(5), rs.getLong(6)))
+                .list();
+        if (locked.size() != 2) {
+            throw new IllegalArgumentException("unknown account among " + one + ", " + other);
+        }
+        return locked;
     }
 
     public Optional<LedgerTransfer> findTransfer(UUID id) {

@@ -56,6 +56,18 @@ public class LedgerVerifier {
                 SELECT id || ': available ' || (posted_minor - pending_debit_minor)
                   FROM ledger_accounts WHERE kind = 'user_wallet' AND posted_minor - pending_debit_minor < 0
                 """);
+        collect(problems, "pending balance differs from its unresolved pending transfers", """
+                SELECT a.id || ': pending debit ' || a.pending_debit_minor || ' vs ' || coalesce(d.total, 0)
+                       || ', pending credit ' || a.pending_credit_minor || ' vs ' || coalesce(c.total, 0)
+                  FROM ledger_accounts a
+                  LEFT JOIN (SELECT t.from_account_id AS account_id, sum(t.amount_minor) AS total FROM ledger_pending_transfers t
+                              WHERE NOT EXISTS (SELECT 1 FROM ledger_pending_resolutions r WHERE r.pending_id = t.id)
+                              GROUP BY t.from_account_id) d ON d.account_id = a.id
+                  LEFT JOIN (SELECT t.to_account_id AS account_id, sum(t.amount_minor) AS total FROM ledger_pending_transfers t
+                              WHERE NOT EXISTS (SELECT 1 FROM ledger_pending_resolutions r WHERE r.pending_id = t.id)
+                              GROUP BY t.to_account_id) c ON c.account_id = a.id
+                 WHERE a.pending_debit_minor <> coalesce(d.total, 0) OR a.pending_credit_minor <> coalesce(c.total, 0)
+                """);
         List<String> currencyTotals = jdbc.sql("""
                 SELECT a.currency || ' sums to ' || sum(p.amount_minor)
                   FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id

@@ -29,8 +29,8 @@ class KafkaConfiguration {
         return new KafkaCluster(bootstrap, kafka.partitions(), kafka.replicationFactor(), kafka.minInsyncReplicas());
     }
 
-    /** The API writes events to the outbox table only; the relay, the consumers and the feed talk to Kafka. */
+    /** Every role talks to Kafka: the API publishes the bank's webhooks to it (its own events go through the outbox). */
     private static boolean needsKafka(WalletProperties properties) {
-        return properties.runs("relay") || properties.runs("consumers") || properties.runs("feed");
+        return properties.runs("api") || properties.runs("relay") || properties.runs("consumers") || properties.runs("feed");
     }
 }

@@ -11,6 +11,7 @@ public enum ProblemCode {
     INVALID_CURSOR(400, "Cursor is not valid"),
     UNAUTHORIZED(401, "Authentication required"),
     INVALID_CREDENTIALS(401, "Handle or password is wrong"),
+    INVALID_SIGNATURE(401, "Signature is not valid"),
     FORBIDDEN(403, "Not allowed"),
     TRANSFER_DECLINED(403, "Transfer declined"),
     NOT_FOUND(404, "Not found"),

@@ -1,0 +1,170 @@
+package org.openwallet.funding;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.enums.ParameterIn;
+import io.swagger.v3.oas.annotations.media.Schema;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.util.List;
+import java.util.UUID;
+import org.openwallet.identity.AuthenticatedUser;
+import org.openwallet.platform.ProblemCode;
+import org.openwallet.platform.ProblemException;
+import org.openwallet.platform.ProblemHandler;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestHeader;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+@Tag(name = "Funding", description = "Linked bank accounts; loading money from them and cashing out to them")
+@SecurityRequirement(name = "bearer")
+class FundingController {
+    private final BankAccounts accounts;
+    private final Funding funding;
+    private final BankSubmitter submitter;
+
+    FundingController(BankAccounts accounts, Funding funding, BankSubmitter submitter) {
+        this.accounts = accounts;
+        this.funding = funding;
+        this.submitter = submitter;
+    }
+
+    record LinkRequest(String routingNumber, String accountNumber, String holderName) {
+    }
+
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record BankAccountView(UUID id, String bankName, String last4, String holderName, String status, String createdAt) {
+        static BankAccountView of(BankAccounts.BankAccount account) {
+            return new BankAccountView(account.id(), account.bankName(), account.last4(), account.holderName(), account.status(),
+                    account.createdAt().toString());
+        }
+    }
+
+    record BankAccountList(List<BankAccountView> items) {
+    }
+
+    @PostMapping(path = "/v1/bank-accounts", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Link a bank account", description = """
+            The routing number must pass the ABA checksum; the account number (4-17 digits) is stored \
+            encrypted and never shown again, only its last four digits. Linking the same account again \
+            returns it (200).""", responses = {
+            @ApiResponse(responseCode = "201", description = "Linked"),
+            @ApiResponse(responseCode = "200", description = "Already linked"),
+            @ApiResponse(responseCode = "400", description = "validation_failed")})
+    ResponseEntity<BankAccountView> link(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody LinkRequest request) {
+        BankAccounts.Linked linked = accounts.link(user.userId(), request.routingNumber(), request.accountNumber(), request.holderName());
+        return ResponseEntity.status(linked.created() ? HttpStatus.CREATED : HttpStatus.OK).body(BankAccountView.of(linked.account()));
+    }
+
+    @GetMapping("/v1/bank-accounts")
+    @Operation(summary = "Your linked bank accounts")
+    BankAccountList list(@Parameter(hidden = true) AuthenticatedUser user) {
+        return new BankAccountList(accounts.list(user.userId()).stream().map(BankAccountView::of).toList());
+    }
+
+    @DeleteMapping("/v1/bank-accounts/{id}")
+    @Operation(summary = "Unlink a bank account", description = "Deposits and withdrawals already made with it go on.", responses = {
+            @ApiResponse(responseCode = "204", description = "Unlinked (or unlinked before)"),
+            @ApiResponse(responseCode = "404", description = "not_found: not one of yours")})
+    ResponseEntity<Void> unlink(@Parameter(hidden = true) AuthenticatedUser user, @PathVariable String id) {
+        UUID accountId = id(id, "bank account");
+        if (accounts.find(user.userId(), accountId).isEmpty()) {
+            throw new ProblemException(ProblemCode.NOT_FOUND, "No bank account " + id + ".");
+        }
+        accounts.remove(user.userId(), accountId);
+        return ResponseEntity.noContent().build();
+    }
+
+    @PostMapping(path = "/v1/funding/deposit", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Load money from a linked bank account", description = """
+            202: the deposit is pending. The amount shows as pending at once and becomes available when \
+            the bank settles it (or disappears if the bank fails it). Idempotent by Idempotency-Key.""",
+            parameters = @Parameter(name = "Idempotency-Key", in = ParameterIn.HEADER, required = true, schema = @Schema(type = "string")),
+            responses = {
+                    @ApiResponse(responseCode = "202", description = "Pending"),
+                    @ApiResponse(responseCode = "400", description = "validation_failed, idempotency_key_missing"),
+                    @ApiResponse(responseCode = "404", description = "not_found: no such linked bank account"),
+                    @ApiResponse(responseCode = "422", description = "invalid_amount, currency_mismatch, idempotency_key_reused")})
+    ResponseEntity<byte[]> deposit(@Parameter(hidden = true) AuthenticatedUser user,
+                                   @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String key,
+                                   @RequestBody Funding.Order order) {
+        return respond(funding.deposit(user, key, order));
+    }
+
+    @PostMapping(path = "/v1/funding/withdrawals", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Cash out to a linked bank account", description = """
+            202: the withdrawal is pending and its amount is held at once (available falls), so it cannot \
+            be spent twice. speed: standard (free) or instant (a fee of 1.75 %, at least 0.25 and at most \
+            25.00, refunded if the withdrawal fails). A failed or returned withdrawal gives the money back.""",
+            parameters = @Parameter(name = "Idempotency-Key", in = ParameterIn.HEADER, required = true, schema = @Schema(type = "string")),
+            responses = {
+                    @ApiResponse(responseCode = "202", description = "Pending, funds held"),
+                    @ApiResponse(responseCode = "400", description = "validation_failed, idempotency_key_missing"),
+                    @ApiResponse(responseCode = "404", description = "not_found: no such linked bank account"),
+                    @ApiResponse(responseCode = "422", description = "insufficient_funds, invalid_amount, currency_mismatch, idempotency_key_reused")})
+    ResponseEntity<byte[]> withdraw(@Parameter(hidden = true) AuthenticatedUser user,
+                                    @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String key,
+                                    @RequestBody Funding.Order order) {
+        return respond(funding.withdraw(user, key, order));
+    }
+
+    @GetMapping("/v1/funding/deposits/{id}")
+    @Operation(summary = "One of your deposits")
+    FundingView deposit(@Parameter(hidden = true) AuthenticatedUser user, @PathVariable String id) {
+        return funding.find(user.userId(), FundingRequest.DEPOSIT, id(id, "deposit"))
+                .orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No deposit " + id + "."));
+    }
+
+    @GetMapping("/v1/funding/deposits")
+    @Operation(summary = "Your deposits, newest first")
+    Funding.Page deposits(@Parameter(hidden = true) AuthenticatedUser user, @RequestParam(defaultValue = "20") int limit,
+                          @RequestParam(required = false) String cursor) {
+        return funding.list(user.userId(), FundingRequest.DEPOSIT, limit, cursor);
+    }
+
+    @GetMapping("/v1/funding/withdrawals/{id}")
+    @Operation(summary = "One of your withdrawals")
+    FundingView withdrawal(@Parameter(hidden = true) AuthenticatedUser user, @PathVariable String id) {
+        return funding.find(user.userId(), FundingRequest.WITHDRAWAL, id(id, "withdrawal"))
+                .orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No withdrawal " + id + "."));
+    }
+
+    @GetMapping("/v1/funding/withdrawals")
+    @Operation(summary = "Your withdrawals, newest first")
+    Funding.Page withdrawals(@Parameter(hidden = true) AuthenticatedUser user, @RequestParam(defaultValue = "20") int limit,
+                             @RequestParam(required = false) String cursor) {
+        return funding.list(user.userId(), FundingRequest.WITHDRAWAL, limit, cursor);
+    }
+
+    /** Sends a new request to the bank once it is committed; a replay was sent the first time. */
+    private ResponseEntity<byte[]> respond(Funding.Response response) {
+        if (response.createdRequestId() != null) {
+            submitter.submitSoon(response.createdRequestId());
+        }
+        ResponseEntity.BodyBuilder builder = ResponseEntity.status(response.status())
+                .contentType(response.status() < 400 ? MediaType.APPLICATION_JSON : ProblemHandler.PROBLEM_JSON);
+        if (response.replayed()) {
+            builder.header("Idempotent-Replayed", "true");
+        }
+        return builder.body(response.body());
+    }
+
+    private static UUID id(String id, String what) {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException notUuid) {
+            throw new ProblemException(ProblemCode.NOT_FOUND, "No " + what + " " + id + ".");
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package org.openwallet.funding;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Supplier;
+import org.openwallet.platform.CircuitBreaker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * The bank over HTTP: each order is the network's JSON message, sent with our request id as the
+ * bank-side {@code Idempotency-Key}, so a retry (ours, or the sweep's after a crash) is never a
+ * second order. Each call has a timeout; a failed call is retried a few times with backoff; after
+ * repeated failures a circuit breaker stops calling the bank for a while.
+ */
+final class HttpBankNetwork implements BankNetwork {
+    private static final Logger log = LoggerFactory.getLogger(HttpBankNetwork.class);
+    private static final Duration FIRST_RETRY = Duration.ofMillis(200);
+
+    private final Supplier<String> baseUrl;
+    private final HttpClient http;
+    private final JsonMapper json;
+    private final Duration timeout;
+    private final int attempts;
+    private final CircuitBreaker breaker;
+
+    HttpBankNetwork(Supplier<String> baseUrl, JsonMapper json, Duration timeout, int attempts, Clock clock) {
+        this.baseUrl = baseUrl;
+        this.json = json;
+        this.timeout = timeout;
+        this.attempts = Math.max(1, attempts);
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+        this.breaker = new CircuitBreaker(5, Duration.ofSeconds(10), clock);
+    }
+
+    @Override
+    public Submission submit(Order order) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("request_id", order.requestId().toString());
+        body.put("direction", order.direction().name().toLowerCase(Locale.ROOT));
+        body.put("routing_number", order.routingNumber());
+        body.put("account_number", order.accountNumber());
+        body.put("holder_name", order.holderName());
+        body.put("amount", order.amount());
+        body.put("currency", order.currency());
+        String payload = json.writeValueAsString(body);
+        Duration backoff = FIRST_RETRY;
+        String lastProblem = "not tried";
+        for (int attempt = 1; attempt <= attempts; attempt++) {
+            if (!breaker.allowRequest()) {
+                return new Submission.Unavailable("the bank's circuit breaker is open");
+            }
+            try {
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl.get() + "/v1/transfers"))
+                        .timeout(timeout).header("Content-Type", "application/json").header("Idempotency-Key", order.requestId().toString())
+                        .POST(HttpRequest.BodyPublishers.ofString(payload)).build(), HttpResponse.BodyHandlers.ofString());
+                int status = response.statusCode();
+                if (status / 100 == 2) {
+                    breaker.recordSuccess();
+                    return new Submission.Accepted(json.readTree(response.body()).get("bank_transfer_id").asString());
+                }
+                if (status / 100 == 4 && status != 408 && status != 429) {
+                    breaker.recordSuccess();
+                    return new Submission.Rejected("the bank refused the order (" + status + "): " + response.body());
+                }
+                breaker.recordFailure();
+                lastProblem = "the bank answered " + status;
+            } catch (IOException failed) {
+                breaker.recordFailure();
+                lastProblem = failed.toString();
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                return new Submission.Unavailable("interrupted");
+            }
+            log.warn("Bank order {} attempt {} of {} failed: {}", order.requestId(), attempt, attempts, lastProblem);
+            if (attempt < attempts) {
+                sleep(backoff);
+                backoff = backoff.multipliedBy(2);
+            }
+        }
+        return new Submission.Unavailable(lastProblem);
+    }
+
+    @Override
+    public List<Settled> settlementReport(LocalDate date) {
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl.get() + "/v1/reports/settlement?date=" + date))
+                    .timeout(timeout.multipliedBy(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() != 200) {
+                throw new IllegalStateException("the bank's settlement report for " + date + " answered " + response.statusCode());
+            }
+            List<Settled> items = new ArrayList<>();
+            for (JsonNode item : json.readTree(response.body()).get("items")) {
+                items.add(new Settled(item.get("bank_transfer_id").asString(), UUID.fromString(item.get("request_id").asString()),
+                        Direction.valueOf(item.get("direction").asString().toUpperCase(Locale.ROOT)), item.get("amount").asString(),
+                        item.get("currency").asString(), Instant.parse(item.get("settled_at").asString())));
+            }
+            return items;
+        } catch (IOException failed) {
+            throw new IllegalStateException("cannot fetch the bank's settlement report for " + date, failed);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", interrupted);
+        }
+    }
+
+    private static void sleep(Duration duration) {
+        try {
+            Thread.sleep(duration);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

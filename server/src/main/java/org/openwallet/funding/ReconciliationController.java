@@ -1,0 +1,83 @@
+package org.openwallet.funding;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.time.Clock;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.UUID;
+import org.openwallet.identity.AuthenticatedUser;
+import org.openwallet.platform.ProblemCode;
+import org.openwallet.platform.ProblemException;
+import org.springframework.http.HttpStatus;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.ResponseStatus;
+import org.springframework.web.bind.annotation.RestController;
+
+@RestController
+@Tag(name = "Reconciliation (admin)", description = "The bank's settlement report against the ledger")
+@SecurityRequirement(name = "bearer")
+class ReconciliationController {
+    private final Reconciliation reconciliation;
+    private final Clock clock;
+
+    ReconciliationController(Reconciliation reconciliation, Clock clock) {
+        this.reconciliation = reconciliation;
+        this.clock = clock;
+    }
+
+    /** {@code date}: the business day (UTC, YYYY-MM-DD); yesterday when absent. */
+    record RunRequest(String date) {
+    }
+
+    record Runs(List<Reconciliation.Run> items) {
+    }
+
+    @PostMapping("/v1/admin/reconciliations")
+    @ResponseStatus(HttpStatus.CREATED)
+    @Operation(summary = "Reconcile one business day now", responses = {
+            @ApiResponse(responseCode = "201", description = "The run and every difference found"),
+            @ApiResponse(responseCode = "403", description = "forbidden: admins only")})
+    Reconciliation.Run run(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody(required = false) RunRequest request) {
+        requireAdmin(user);
+        LocalDate date;
+        try {
+            date = request == null || request.date() == null ? LocalDate.now(clock.withZone(ZoneOffset.UTC)).minusDays(1) : LocalDate.parse(request.date());
+        } catch (DateTimeParseException invalid) {
+            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "date must be YYYY-MM-DD.");
+        }
+        return reconciliation.run(date, "admin:" + user.handle());
+    }
+
+    @GetMapping("/v1/admin/reconciliations")
+    @Operation(summary = "The latest reconciliation runs, newest first")
+    Runs recent(@Parameter(hidden = true) AuthenticatedUser user) {
+        requireAdmin(user);
+        return new Runs(reconciliation.recent(30));
+    }
+
+    @GetMapping("/v1/admin/reconciliations/{id}")
+    @Operation(summary = "One reconciliation run with its differences")
+    Reconciliation.Run one(@Parameter(hidden = true) AuthenticatedUser user, @PathVariable String id) {
+        requireAdmin(user);
+        try {
+            return reconciliation.find(UUID.fromString(id)).orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No run " + id + "."));
+        } catch (IllegalArgumentException notUuid) {
+            throw new ProblemException(ProblemCode.NOT_FOUND, "No run " + id + ".");
+        }
+    }
+
+    private static void requireAdmin(AuthenticatedUser user) {
+        if (!user.admin()) {
+            throw new ProblemException(ProblemCode.FORBIDDEN, "Only admins may do this.");
+        }
+    }
+}

@@ -1,0 +1,8 @@
+/**
+ * Money in and out: linked bank accounts ({@code /v1/bank-accounts}), deposits and withdrawals
+ * ({@code /v1/funding/...}) as state machines over pending ledger transfers, the bank network behind
+ * one adapter ({@link org.openwallet.funding.BankNetwork}), the signed bank webhook that feeds
+ * {@code bank.events}, the consumer that settles or voids each request exactly once, and the daily
+ * reconciliation against the bank's settlement report.
+ */
+package org.openwallet.funding;

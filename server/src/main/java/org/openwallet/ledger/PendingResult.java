@@ -1,0 +1,16 @@
+package org.openwallet.ledger;
+
+/** The outcome of {@link Ledger#pend}. */
+public sealed interface PendingResult {
+    /** The pending transfer was recorded now. */
+    record Pending(PendingTransfer transfer) implements PendingResult {
+    }
+
+    /** A pending transfer with the same reference exists; nothing changed this time. */
+    record AlreadyPending(PendingTransfer transfer) implements PendingResult {
+    }
+
+    /** The paying wallet's available balance is below the amount; nothing changed. */
+    record InsufficientFunds(long availableMinor) implements PendingResult {
+    }
+}
