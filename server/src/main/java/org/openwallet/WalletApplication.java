@@ -1,6 +1,7 @@
 package org.openwallet;
 
 import org.openwallet.bench.FeedBenchmark;
+import org.openwallet.funding.ReconcileCommand;
 import org.openwallet.ledger.LedgerVerifier;
 import org.openwallet.outbox.RelayLatencyBenchmark;
 import org.springframework.boot.SpringApplication;
@@ -22,6 +23,9 @@ public class WalletApplication {
         }
         if (args.length > 0 && args[0].equals("bench-events")) {
             System.exit(RelayLatencyBenchmark.run(WalletApplication.class, java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (args.length > 0 && args[0].equals("reconcile")) {
+            System.exit(ReconcileCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
         if (args.length > 0 && args[0].equals("bench-feed")) {
             System.exit(FeedBenchmark.run(WalletApplication.class, java.util.Arrays.copyOfRange(args, 1, args.length)));
