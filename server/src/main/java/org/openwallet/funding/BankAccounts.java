@@ -19,7 +19,8 @@ import org.springframework.stereotype.Service;
  */
 @Service
 class BankAccounts {
-    static final int MAX_HOLDER_NAME = 140;
+    /** What ACH entries carry (and the bank simulator accepts). */
+    static final int MAX_HOLDER_NAME = 100;
 
     private final JdbcClient jdbc;
     private final Transactions transactions;

@@ -33,7 +33,7 @@ interface BankNetwork {
         }
     }
 
-    /** A settled item of the bank's daily settlement report. */
+    /** A settled item of the bank's daily settlement report; {@code requestId} is null for an item the wallet did not ask for. */
     record Settled(String bankTransferId, UUID requestId, Direction direction, String amount, String currency, Instant settledAt) {
     }
 

@@ -106,7 +106,8 @@ final class HttpBankNetwork implements BankNetwork {
             }
             List<Settled> items = new ArrayList<>();
             for (JsonNode item : json.readTree(response.body()).get("items")) {
-                items.add(new Settled(item.get("bank_transfer_id").asString(), UUID.fromString(item.get("request_id").asString()),
+                JsonNode requestId = item.get("request_id");
+                items.add(new Settled(item.get("bank_transfer_id").asString(), uuidOrNull(requestId),
                         Direction.valueOf(item.get("direction").asString().toUpperCase(Locale.ROOT)), item.get("amount").asString(),
                         item.get("currency").asString(), Instant.parse(item.get("settled_at").asString())));
             }
@@ -116,6 +117,18 @@ final class HttpBankNetwork implements BankNetwork {
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", interrupted);
+        }
+    }
+
+    /** Our request id, or null for a bank-side item (an adjustment) or an id this wallet would never have made. */
+    private static UUID uuidOrNull(JsonNode value) {
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        try {
+            return UUID.fromString(value.asString());
+        } catch (IllegalArgumentException notOurs) {
+            return null;
         }
     }
 

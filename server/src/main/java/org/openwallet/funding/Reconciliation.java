@@ -94,10 +94,10 @@ class Reconciliation {
             List<Difference> differences = new ArrayList<>();
             for (BankNetwork.Settled item : bankItems) {
                 long bankMinor = currencies.require(item.currency()).parse(item.amount());
-                FundingRequest here = settledHere.remove(item.requestId());
+                FundingRequest here = item.requestId() == null ? null : settledHere.remove(item.requestId());
                 if (here == null) {
-                    Optional<FundingRequest> known = jdbc.sql(Funding.SELECT + " WHERE id = ?").param(item.requestId())
-                            .query((rs, n) -> Funding.request(rs)).optional();
+                    Optional<FundingRequest> known = item.requestId() == null ? Optional.empty()
+                            : jdbc.sql(Funding.SELECT + " WHERE id = ?").param(item.requestId()).query((rs, n) -> Funding.request(rs)).optional();
                     differences.add(new Difference(Difference.MISSING_IN_LEDGER, item.requestId(), item.bankTransferId(), bankMinor,
                             known.map(FundingRequest::amountMinor).orElse(null), known
                                     .map(request -> "the bank settled it; the ledger has it " + request.status()
