@@ -169,6 +169,12 @@ public final class BankSimulator implements AutoCloseable {
     }
 
     public static void main(String[] args) {
+        // A thread that dies of a bug (the one completing transfers, the one sending webhooks) would leave a
+        // bank that answers 202 and never settles anything. Better to exit: the wallet sees its bank gone.
+        Thread.setDefaultUncaughtExceptionHandler((thread, failure) -> {
+            Log.error("Thread " + thread.getName() + " failed; the bank simulator exits", failure);
+            System.exit(70);
+        });
         Options options;
         try {
             options = Options.parse(args);
