@@ -152,7 +152,8 @@ public final class BankSimulator implements AutoCloseable {
         HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), options.port()), HTTP_BACKLOG);
         // A full queue makes the accepting thread serve the request itself: back-pressure, not an unbounded queue.
         ThreadPoolExecutor httpThreads = new ThreadPoolExecutor(HTTP_THREADS, HTTP_THREADS, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(HTTP_QUEUE), new ThreadPoolExecutor.CallerRunsPolicy());
+                new ArrayBlockingQueue<>(HTTP_QUEUE), Thread.ofPlatform().name("bank-http-", 1).factory(),
+                new ThreadPoolExecutor.CallerRunsPolicy());
         server.setExecutor(httpThreads);
         server.createContext("/", new HttpApi(bank, dispatcher, config, clock));
 
