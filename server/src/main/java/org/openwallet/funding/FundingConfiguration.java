@@ -1,14 +1,30 @@
 package org.openwallet.funding;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.function.Supplier;
+import org.openwallet.platform.EmbeddedBankSimulator;
 import org.openwallet.platform.SecretKeys;
 import org.openwallet.platform.WalletProperties;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.context.event.EventListener;
 import tools.jackson.databind.json.JsonMapper;
 
-/** The bank: an external network at {@code wallet.funding.bank-url}, or the bank simulator started as a child process. */
+/**
+ * The bank: an external network at {@code wallet.funding.bank-url}, or else the bank simulator,
+ * started by the wallet as a child process (processes with the {@code api} role, which send the
+ * orders and receive the webhooks) under {@code <data dir>/bank-simulator}. Both sides share the
+ * webhook secret file.
+ */
 @Configuration(proxyBeanMethods = false)
 class FundingConfiguration {
 
@@ -17,9 +33,37 @@ class FundingConfiguration {
         return new BankWebhooks(SecretKeys.loadOrCreate(webhookSecretFile(funding, wallet), 32), funding.webhookTolerance(), clock);
     }
 
+    @Bean(destroyMethod = "close")
+    EmbeddedBankSimulator embeddedBankSimulator(FundingProperties funding, WalletProperties wallet) throws IOException {
+        if (funding.externalBank() || !wallet.runs("api")) {
+            return null;
+        }
+        Path secret = webhookSecretFile(funding, wallet);
+        SecretKeys.loadOrCreate(secret, 32);
+        // The webhook URL needs the HTTP port, known only once the server listens: set below.
+        return EmbeddedBankSimulator.start(wallet.dataDir().toAbsolutePath().resolve("bank-simulator"), 0, null, secret, funding.simulatorDelay());
+    }
+
     @Bean
-    BankNetwork bankNetwork(FundingProperties funding, JsonMapper json, Clock clock) {
-        return new HttpBankNetwork(funding::bankUrl, json, funding.bankTimeout(), funding.bankAttempts(), clock);
+    BankNetwork bankNetwork(FundingProperties funding, ObjectProvider<EmbeddedBankSimulator> simulator, JsonMapper json, Clock clock) {
+        Supplier<String> url = funding.externalBank() ? funding::bankUrl : () -> simulator.getObject().baseUrl().toString();
+        return new HttpBankNetwork(url, json, funding.bankTimeout(), funding.bankAttempts(), clock);
+    }
+
+    /** Points the embedded simulator's webhooks at this server once it listens. */
+    @EventListener
+    void pointSimulatorHere(WebServerInitializedEvent event) throws IOException, InterruptedException {
+        EmbeddedBankSimulator simulator = event.getApplicationContext().getBeanProvider(EmbeddedBankSimulator.class).getIfAvailable();
+        if (simulator == null) {
+            return;
+        }
+        String webhook = "http://127.0.0.1:" + event.getWebServer().getPort() + "/v1/webhooks/bank";
+        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(simulator.baseUrl() + "/admin/config"))
+                .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"webhook_url\":\"" + webhook + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        if (answer.statusCode() != 200) {
+            throw new IllegalStateException("The bank simulator refused its webhook URL: " + answer.body());
+        }
     }
 
     static Path webhookSecretFile(FundingProperties funding, WalletProperties wallet) {
