@@ -45,6 +45,9 @@ public abstract class WalletIntegrationTest {
         registry.add("wallet.data-dir", dataDir::toString);
         registry.add("wallet.database.url", () -> "");
         registry.add("wallet.demo.enabled", () -> "false");
+        // The embedded bank simulator settles after this delay: long enough that tests decide every
+        // outcome themselves with signed webhooks. End-to-end tests of the simulator set their own.
+        registry.add("wallet.funding.simulator-delay", () -> "1h");
         TestCassandra.register(registry);
     }
 
