@@ -134,6 +134,13 @@ public class Ledger {
 
     /** Writes a transfer and its two postings; the accounts are locked and the checks done by the caller. Owners are left null. */
     private LedgerTransfer insertTransfer(TransferCommand command) {
+        LedgerTransfer transfer = insertTransferRow(command);
+        insertPostings(transfer);
+        return transfer;
+    }
+
+    /** The transfer's journal row alone; its postings must follow in the same transaction (checked at commit). */
+    private LedgerTransfer insertTransferRow(TransferCommand command) {
         UUID id = Ids.next();
         Instant createdAt = clock.instant().truncatedTo(ChronoUnit.MICROS);
         jdbc.sql("""
@@ -143,11 +150,14 @@ public class Ledger {
                 .params(id, command.kind(), command.currency(), command.amountMinor(), command.fromAccountId(), command.toAccountId(),
                         command.reference(), command.note(), command.visibility(), Timestamp.from(createdAt))
                 .update();
-        jdbc.sql("INSERT INTO ledger_postings (account_id, transfer_id, amount_minor) VALUES (?, ?, ?), (?, ?, ?)")
-                .params(command.fromAccountId(), id, -command.amountMinor(), command.toAccountId(), id, command.amountMinor())
-                .update();
         return new LedgerTransfer(id, command.kind(), command.currency(), command.amountMinor(), command.fromAccountId(), command.toAccountId(),
                 null, null, command.note(), command.visibility(), createdAt);
+    }
+
+    private void insertPostings(LedgerTransfer transfer) {
+        jdbc.sql("INSERT INTO ledger_postings (account_id, transfer_id, amount_minor) VALUES (?, ?, ?), (?, ?, ?)")
+                .params(transfer.fromAccountId(), transfer.id(), -transfer.amountMinor(), transfer.toAccountId(), transfer.id(), transfer.amountMinor())
+                .update();
     }
 
     /**
@@ -214,14 +224,17 @@ public class Ledger {
         }
         LedgerTransfer moved = null;
         if (outcome.equals(Resolution.POSTED)) {
-            // The hold is released by the resolution below; until then it still counts against the
-            // payer's available balance, so the transfer is written without a second funds check.
-            moved = insertTransfer(new TransferCommand(pending.fromAccountId(), pending.toAccountId(), pending.amountMinor(), pending.currency(),
+            moved = insertTransferRow(new TransferCommand(pending.fromAccountId(), pending.toAccountId(), pending.amountMinor(), pending.currency(),
                     pending.kind(), "pending:" + pending.id(), pending.note(), null));
         }
         jdbc.sql("INSERT INTO ledger_pending_resolutions (pending_id, outcome, transfer_id, resolved_at) VALUES (?, ?, ?, ?)")
                 .params(pendingId, outcome, moved == null ? null : moved.id(), Timestamp.from(clock.instant()))
                 .update();
+        if (moved != null) {
+            // Only now: the resolution released the hold, so the held money is posted, not taken twice
+            // (the wallet's available balance, posted less held, never dips below zero in between).
+            insertPostings(moved);
+        }
         return new Resolution(outcome, moved, true);
     }
 
