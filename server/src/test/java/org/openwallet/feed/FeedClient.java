@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.openwallet.Api;
+import org.openwallet.Eventually;
 import tools.jackson.databind.JsonNode;
 
 /** Reads feeds and sets up friendships over HTTP, as a client would; waits for the feed to catch up. */
@@ -93,7 +94,7 @@ final class FeedClient {
             if (Instant.now().isAfter(deadline)) {
                 throw new AssertionError(path + " of @" + reader.handle() + " never got there; last seen: " + ids, unreadable);
             }
-            sleep(100);
+            Eventually.pause(Duration.ofMillis(100));
         }
     }
 
@@ -103,12 +104,4 @@ final class FeedClient {
         return all(path, reader, 100).stream().filter(item -> item.get("transfer_id").asString().equals(transferId)).findFirst().orElseThrow();
     }
 
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(interrupted);
-        }
-    }
 }

@@ -2,6 +2,7 @@ package org.openwallet.feed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -20,6 +21,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
+import org.openwallet.Eventually;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.platform.Ids;
 import org.openwallet.platform.KafkaCluster;
@@ -94,7 +96,7 @@ class FeedPaginationTest extends WalletIntegrationTest {
         Thread arriving = Thread.ofVirtual().start(() -> {
             for (int i = 0; paging.get(); i++) {
                 transfers(1, Instant.now().plusSeconds(100 + i)).forEach(this::publish);
-                FeedClient.sleep(20);
+                Eventually.pause(Duration.ofMillis(20));
             }
         });
         List<String> seen = new ArrayList<>();

@@ -2,12 +2,14 @@ package org.openwallet.feed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
+import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.Ledger;
@@ -181,7 +183,7 @@ class FeedVisibilityTest extends WalletIntegrationTest {
             if (item.get("visibility").asString().equals(visibility)) {
                 return true;
             }
-            FeedClient.sleep(100);
+            Eventually.pause(Duration.ofMillis(100));
         }
         return false;
     }

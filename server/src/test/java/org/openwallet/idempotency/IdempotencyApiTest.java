@@ -4,18 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
+import org.openwallet.Race;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.Transactions;
@@ -201,52 +196,32 @@ class IdempotencyApiTest extends WalletIntegrationTest {
         String key = newKey();
         String body = body(bob, "25.00", "raced");
 
-        CountDownLatch ready = new CountDownLatch(clients);
-        CountDownLatch go = new CountDownLatch(1);
-        ExecutorService executor = Executors.newFixedThreadPool(clients);
-        List<Future<Api.Response>> futures = new ArrayList<>();
-        try {
-            for (int i = 0; i < clients; i++) {
-                futures.add(executor.submit(() -> {
-                    ready.countDown();
-                    go.await();
-                    return api.postRaw(TRANSFERS, alice.token(), key, body);
-                }));
-            }
-            assertThat(ready.await(30, TimeUnit.SECONDS)).isTrue();
-            go.countDown();
-            List<Api.Response> responses = new ArrayList<>();
-            for (Future<Api.Response> future : futures) {
-                responses.add(future.get(60, TimeUnit.SECONDS));
-            }
+        List<Api.Response> responses = Race.run(clients, racer -> () -> api.postRaw(TRANSFERS, alice.token(), key, body));
 
-            List<Api.Response> created = responses.stream()
-                    .filter(r -> r.status() == 201 && r.header(REPLAYED) == null).toList();
-            assertThat(created).as("non-replayed 201s").hasSize(1);
-            String original = created.get(0).body();
-            for (Api.Response response : responses) {
-                if (response == created.get(0)) {
-                    continue;
-                }
-                if (response.status() == 201) {
-                    assertThat(response.header(REPLAYED)).isEqualTo("true");
-                    assertThat(response.body()).isEqualTo(original);
-                } else {
-                    assertThat(response.status()).as(response.body()).isEqualTo(409);
-                    assertThat(response.code()).isEqualTo("idempotency_request_in_progress");
-                }
+        List<Api.Response> created = responses.stream()
+                .filter(r -> r.status() == 201 && r.header(REPLAYED) == null).toList();
+        assertThat(created).as("non-replayed 201s").hasSize(1);
+        String original = created.get(0).body();
+        for (Api.Response response : responses) {
+            if (response == created.get(0)) {
+                continue;
             }
-            System.out.printf("IdempotencyApiTest: %d concurrent retries: 1 created, %d replayed, %d answered 409%n", clients,
-                    responses.stream().filter(r -> "true".equals(r.header(REPLAYED))).count(),
-                    responses.stream().filter(r -> r.status() == 409).count());
-
-            Api.Response later = api.postRaw(TRANSFERS, alice.token(), key, body);
-            assertThat(later.status()).isEqualTo(201);
-            assertThat(later.header(REPLAYED)).isEqualTo("true");
-            assertThat(later.body()).isEqualTo(original);
-        } finally {
-            executor.shutdownNow();
+            if (response.status() == 201) {
+                assertThat(response.header(REPLAYED)).isEqualTo("true");
+                assertThat(response.body()).isEqualTo(original);
+            } else {
+                assertThat(response.status()).as(response.body()).isEqualTo(409);
+                assertThat(response.code()).isEqualTo("idempotency_request_in_progress");
+            }
         }
+        System.out.printf("IdempotencyApiTest: %d concurrent retries: 1 created, %d replayed, %d answered 409%n", clients,
+                responses.stream().filter(r -> "true".equals(r.header(REPLAYED))).count(),
+                responses.stream().filter(r -> r.status() == 409).count());
+
+        Api.Response later = api.postRaw(TRANSFERS, alice.token(), key, body);
+        assertThat(later.status()).isEqualTo(201);
+        assertThat(later.header(REPLAYED)).isEqualTo("true");
+        assertThat(later.body()).isEqualTo(original);
         assertThat(api.available(alice)).isEqualTo("75.00");
         assertThat(api.available(bob)).isEqualTo("25.00");
         assertThat(p2pTransfersFrom(alice)).isEqualTo(1);

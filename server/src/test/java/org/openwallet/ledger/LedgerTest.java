@@ -3,18 +3,12 @@ package org.openwallet.ledger;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import org.openwallet.Race;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -52,49 +46,31 @@ class LedgerTest extends WalletIntegrationTest {
         long funding = 100_00;
         UUID a = fundedWallet(funding);
         UUID b = fundedWallet(funding);
-        AtomicLong aToB = new AtomicLong();
-        AtomicLong bToA = new AtomicLong();
         AtomicLong posted = new AtomicLong();
-        ConcurrentLinkedQueue<Throwable> failures = new ConcurrentLinkedQueue<>();
-        CountDownLatch go = new CountDownLatch(1);
-        ExecutorService executor = Executors.newFixedThreadPool(2);
-        try {
-            List<Future<?>> threads = new ArrayList<>();
-            for (UUID[] direction : new UUID[][] {{a, b}, {b, a}}) {
-                AtomicLong moved = direction[0] == a ? aToB : bToA;
-                threads.add(executor.submit(() -> {
-                    go.await();
-                    for (int i = 0; i < perThread; i++) {
-                        long amount = ThreadLocalRandom.current().nextLong(1, 5_00);
-                        try {
-                            TransferResult result = transactions.run(() -> ledger.post(
-                                    new TransferCommand(direction[0], direction[1], amount, "USD", "test_opposite", null, null, "private")));
-                            if (result instanceof TransferResult.Posted) {
-                                moved.addAndGet(amount);
-                                posted.incrementAndGet();
-                            } else if (!(result instanceof TransferResult.InsufficientFunds)) {
-                                failures.add(new AssertionError("unexpected result " + result));
-                            }
-                        } catch (Throwable failure) {
-                            failures.add(failure);
-                        }
-                    }
-                    return null;
-                }));
+        List<Long> moved = Race.run(2, racer -> () -> {
+            UUID from = racer == 0 ? a : b;
+            UUID to = racer == 0 ? b : a;
+            long sent = 0;
+            for (int i = 0; i < perThread; i++) {
+                long amount = ThreadLocalRandom.current().nextLong(1, 5_00);
+                TransferResult result = transactions.run(() -> ledger.post(
+                        new TransferCommand(from, to, amount, "USD", "test_opposite", null, null, "private")));
+                if (result instanceof TransferResult.Posted) {
+                    sent += amount;
+                    posted.incrementAndGet();
+                } else {
+                    assertThat(result).isInstanceOf(TransferResult.InsufficientFunds.class);
+                }
             }
-            go.countDown();
-            for (Future<?> thread : threads) {
-                thread.get(5, TimeUnit.MINUTES);
-            }
-        } finally {
-            executor.shutdownNow();
-        }
+            return sent;
+        });
+        long aToB = moved.get(0);
+        long bToA = moved.get(1);
 
-        assertThat(failures).as("exceptions that reached the caller").isEmpty();
         assertThat(posted.get()).as("most transfers posted").isGreaterThan(perThread);
         assertThat(posted(a) + posted(b)).isEqualTo(2 * funding);
-        assertThat(posted(a)).isEqualTo(funding - aToB.get() + bToA.get());
-        assertThat(posted(b)).isEqualTo(funding - bToA.get() + aToB.get());
+        assertThat(posted(a)).isEqualTo(funding - aToB + bToA);
+        assertThat(posted(b)).isEqualTo(funding - bToA + aToB);
         assertThat(postingsSum(a)).isEqualTo(posted(a));
         assertThat(postingsSum(b)).isEqualTo(posted(b));
         assertThat(verifier.verify().problems()).isEmpty();
@@ -126,24 +102,7 @@ class LedgerTest extends WalletIntegrationTest {
         UUID to = wallet();
         String reference = "test-ref-" + UUID.randomUUID();
         TransferCommand command = new TransferCommand(from, to, 3_00, "USD", "test_reference", reference, null, "private");
-        CountDownLatch go = new CountDownLatch(1);
-        ExecutorService executor = Executors.newFixedThreadPool(callers);
-        List<TransferResult> results = new ArrayList<>();
-        try {
-            List<Future<TransferResult>> futures = new ArrayList<>();
-            for (int i = 0; i < callers; i++) {
-                futures.add(executor.submit(() -> {
-                    go.await();
-                    return transactions.run(() -> ledger.post(command));
-                }));
-            }
-            go.countDown();
-            for (Future<TransferResult> future : futures) {
-                results.add(future.get(1, TimeUnit.MINUTES));
-            }
-        } finally {
-            executor.shutdownNow();
-        }
+        List<TransferResult> results = Race.run(callers, racer -> () -> transactions.run(() -> ledger.post(command)));
 
         assertThat(results).filteredOn(TransferResult.Posted.class::isInstance).hasSize(1);
         assertThat(results).filteredOn(TransferResult.AlreadyPosted.class::isInstance).hasSize(callers - 1);

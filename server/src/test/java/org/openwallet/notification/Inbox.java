@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import org.openwallet.Api;
+import org.openwallet.Eventually;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -67,7 +68,7 @@ final class Inbox {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("after " + ARRIVAL_WAIT.toSeconds() + " s, @" + user.handle() + " still lacks " + what + "; has " + items);
             }
-            sleep(POLL_INTERVAL);
+            Eventually.pause(POLL_INTERVAL);
             items = all(user);
         }
         return items;
@@ -122,12 +123,4 @@ final class Inbox {
         }
     }
 
-    static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration);
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(interrupted);
-        }
-    }
 }

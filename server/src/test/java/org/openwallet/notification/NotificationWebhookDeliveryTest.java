@@ -1,6 +1,5 @@
 package org.openwallet.notification;
 
-import org.openwallet.OwnDataDirectory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.Counter;
@@ -14,7 +13,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
+import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
+import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.Transactions;
@@ -139,7 +140,7 @@ class NotificationWebhookDeliveryTest extends WalletIntegrationTest {
         pay(alice, bob, "1.00");
 
         List<WebhookReceiver.Request> requests = receiver.await(path, 2);
-        Inbox.sleep(QUIET_WAIT);
+        Eventually.pause(QUIET_WAIT);
         assertThat(receiver.requests(path)).as("no attempt after the one that succeeded").hasSize(2);
         assertThat(requests.get(1).header("Wallet-Notification-Id")).isEqualTo(requests.get(0).header("Wallet-Notification-Id"));
         assertThat(requests.get(1).body()).isEqualTo(requests.get(0).body());
@@ -161,7 +162,7 @@ class NotificationWebhookDeliveryTest extends WalletIntegrationTest {
         receiver.await(path, 3);
         // The notification is stored whatever the webhook does.
         inbox.awaitTransfer(bob, transferId);
-        Inbox.sleep(QUIET_WAIT);
+        Eventually.pause(QUIET_WAIT);
         assertThat(receiver.requests(path)).hasSize(3);
         assertThat(count("failed")).isEqualTo(failedBefore + 1);
     }

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.openwallet.Eventually;
 
 /** The webhook sender against a real HTTP receiver: signatures, retries, give-ups, the bounded queue and the SSRF check at send time. */
 class NotificationWebhookSenderTest {
@@ -66,7 +67,7 @@ class NotificationWebhookSenderTest {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError(outcome + " is " + count(outcome) + ", not " + expected + ", after " + COUNTER_WAIT.toSeconds() + " s");
             }
-            Inbox.sleep(Duration.ofMillis(10));
+            Eventually.pause(Duration.ofMillis(10));
         }
     }
 

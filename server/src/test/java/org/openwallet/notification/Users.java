@@ -2,6 +2,7 @@ package org.openwallet.notification;
 
 import java.time.Duration;
 import org.openwallet.Api;
+import org.openwallet.Eventually;
 
 /** Users for these tests. */
 final class Users {
@@ -25,7 +26,7 @@ final class Users {
                 if (attempt == MAX_ATTEMPTS || failed.getMessage() == null || !failed.getMessage().contains("service_unavailable")) {
                     throw failed;
                 }
-                Inbox.sleep(RETRY_AFTER);
+                Eventually.pause(RETRY_AFTER);
             }
         }
     }

@@ -19,6 +19,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import org.openwallet.Eventually;
 
 /**
  * A webhook receiver on 127.0.0.1 for tests: records every request it gets, per path, and answers
@@ -91,7 +92,7 @@ final class WebhookReceiver implements AutoCloseable {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError(path + " got " + requests(path).size() + " of " + count + " requests in " + WAIT.toSeconds() + " s");
             }
-            Inbox.sleep(Duration.ofMillis(20));
+            Eventually.pause(Duration.ofMillis(20));
         }
         return requests(path);
     }

@@ -1,12 +1,13 @@
 package org.openwallet.outbox;
 
-import org.openwallet.OwnDataDirectory;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
+import org.openwallet.Eventually;
+import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.EmbeddedKafka;
@@ -56,7 +57,7 @@ class OutboxRelayKafkaRestartTest extends WalletIntegrationTest {
             int atStop = payments.postedCount();
             // Payments go on while the broker is down: they do not wait for Kafka.
             payments.awaitPosted(atStop + 20, WAIT);
-            TopicReader.sleep(DOWNTIME);
+            Eventually.pause(DOWNTIME);
             EmbeddedKafka restarted = EmbeddedKafka.start(properties.dataDir().toAbsolutePath().resolve("kafka"), properties.kafka().partitions());
             // The context closes the restarted broker with the rest, after the relay and the
             // consumers stopped (lifecycle beans stop before any bean is destroyed).

@@ -1,12 +1,13 @@
 package org.openwallet.outbox;
 
-import org.openwallet.OwnDataDirectory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
+import org.openwallet.Eventually;
+import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.KafkaCluster;
@@ -49,7 +50,7 @@ class OutboxRelayLagTest extends WalletIntegrationTest {
 
         relay.stop();
         List<Payments.Posted> during = payments.make(30);
-        TopicReader.sleep(OUTAGE);
+        Eventually.pause(OUTAGE);
 
         RelayLag.Lag behind = lag.read();
         assertThat(behind.slotExists()).isTrue();
@@ -85,7 +86,7 @@ class OutboxRelayLagTest extends WalletIntegrationTest {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("relay did not catch up within " + timeout.toSeconds() + " s: " + current);
             }
-            TopicReader.sleep(Duration.ofMillis(100));
+            Eventually.pause(Duration.ofMillis(100));
             current = lag.read();
         }
         return current;

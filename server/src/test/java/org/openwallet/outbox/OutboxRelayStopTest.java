@@ -1,6 +1,5 @@
 package org.openwallet.outbox;
 
-import org.openwallet.OwnDataDirectory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -8,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
+import org.openwallet.Eventually;
+import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.KafkaCluster;
@@ -113,7 +114,7 @@ class OutboxRelayStopTest extends WalletIntegrationTest {
         // A closed client's thread ends on its own schedule: wait for it, bounded.
         long deadline = System.nanoTime() + THREAD_END_WAIT.toNanos();
         while (!kafkaClientThreads().equals(before) && System.nanoTime() < deadline) {
-            TopicReader.sleep(Duration.ofMillis(100));
+            Eventually.pause(Duration.ofMillis(100));
         }
         assertThat(kafkaClientThreads()).isEqualTo(before);
     }
@@ -135,7 +136,7 @@ class OutboxRelayStopTest extends WalletIntegrationTest {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("nobody streams the slot after " + WAIT.toSeconds() + " s");
             }
-            TopicReader.sleep(Duration.ofMillis(50));
+            Eventually.pause(Duration.ofMillis(50));
         }
     }
 
@@ -145,7 +146,7 @@ class OutboxRelayStopTest extends WalletIntegrationTest {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("relay did not lead within " + WAIT.toSeconds() + " s");
             }
-            TopicReader.sleep(Duration.ofMillis(50));
+            Eventually.pause(Duration.ofMillis(50));
         }
     }
 }

@@ -1,6 +1,5 @@
 package org.openwallet.outbox;
 
-import org.openwallet.OwnDataDirectory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
@@ -8,6 +7,8 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
+import org.openwallet.Eventually;
+import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.DatabaseEndpoint;
@@ -63,7 +64,7 @@ class OutboxRelayTakeoverTest extends WalletIntegrationTest {
             while (System.nanoTime() < until) {
                 assertThat(second.isLeader()).as("the second relay streams while the first leads").isFalse();
                 assertThat(first.isLeader()).isTrue();
-                TopicReader.sleep(Duration.ofMillis(100));
+                Eventually.pause(Duration.ofMillis(100));
             }
             assertThat(walSenders()).as("replication connections on the slot").isEqualTo(1);
 
@@ -94,7 +95,7 @@ class OutboxRelayTakeoverTest extends WalletIntegrationTest {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("relay did not lead within " + timeout.toSeconds() + " s");
             }
-            TopicReader.sleep(Duration.ofMillis(50));
+            Eventually.pause(Duration.ofMillis(50));
         }
     }
 

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.openwallet.Api;
+import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.Transactions;
@@ -111,7 +112,7 @@ final class Payments {
             if (System.nanoTime() > deadline) {
                 throw new AssertionError("only " + posted.size() + " of " + count + " payments posted within " + timeout.toSeconds() + " s");
             }
-            TopicReader.sleep(Duration.ofMillis(20));
+            Eventually.pause(Duration.ofMillis(20));
         }
     }
 

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import org.openwallet.Api;
+import org.openwallet.Eventually;
 
 /** Users for the outbox tests. */
 final class TestUsers {
@@ -35,7 +36,7 @@ final class TestUsers {
                 throw new IllegalStateException("login failed: " + login.status() + " " + login.body());
             }
             String retryAfter = login.header("Retry-After");
-            TopicReader.sleep(retryAfter == null ? DEFAULT_RETRY_AFTER : Duration.ofSeconds(Long.parseLong(retryAfter)));
+            Eventually.pause(retryAfter == null ? DEFAULT_RETRY_AFTER : Duration.ofSeconds(Long.parseLong(retryAfter)));
         }
     }
 }

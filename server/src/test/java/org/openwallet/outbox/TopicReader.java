@@ -12,6 +12,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.openwallet.Eventually;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -43,7 +44,7 @@ final class TopicReader implements AutoCloseable {
             }
             partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5));
             if (partitions.isEmpty()) {
-                sleep(POLL);
+                Eventually.pause(POLL);
             }
         }
         List<TopicPartition> assigned = partitions.stream().map(info -> new TopicPartition(topic, info.partition())).toList();
@@ -90,12 +91,4 @@ final class TopicReader implements AutoCloseable {
         return value == null || value.isNull() ? null : value.asString();
     }
 
-    static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration);
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(interrupted);
-        }
-    }
 }

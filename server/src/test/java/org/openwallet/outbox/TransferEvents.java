@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.openwallet.Api;
+import org.openwallet.Eventually;
 import tools.jackson.databind.JsonNode;
 
 /** What the relay tests check on {@code wallet.transfer}: which transfers' events arrived, and how often. */
@@ -90,7 +91,7 @@ final class TransferEvents {
             if (counts.size() == expected.size()) {
                 break;
             }
-            TopicReader.sleep(Duration.ofMillis(200));
+            Eventually.pause(Duration.ofMillis(200));
         }
         Set<String> missing = new java.util.HashSet<>(expected);
         missing.removeAll(counts.keySet());
