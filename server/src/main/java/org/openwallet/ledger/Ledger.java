@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -132,8 +133,25 @@ public class Ledger {
                 moved.fromAccountId(), moved.toAccountId(), from.ownerUserId(), to.ownerUserId(), moved.note(), moved.visibility(), moved.createdAt()));
     }
 
+    /**
+     * Locks the wallets in {@code currency} of {@code userIds} for the rest of the transaction, each
+     * row once and all in one statement in ascending id order (the order every other transfer
+     * locks in, so no deadlock), for a batch of transfers between them: see {@link LockedWallets}.
+     */
+    public LockedWallets lockWallets(Collection<UUID> userIds, String currency) {
+        requireTransaction();
+        List<LockedAccount> locked = jdbc.sql("""
+                SELECT id, kind, owner_user_id, currency, posted_minor, pending_debit_minor FROM ledger_accounts
+                 WHERE kind = 'user_wallet' AND currency = ? AND owner_user_id = ANY(?) ORDER BY id FOR UPDATE
+                """)
+                .params(currency, userIds.toArray(UUID[]::new))
+                .query(Ledger::lockedAccount)
+                .list();
+        return new LockedWallets(this, clock, currency, locked);
+    }
+
     /** Writes a transfer and its two postings; the accounts are locked and the checks done by the caller. Owners are left null. */
-    private LedgerTransfer insertTransfer(TransferCommand command) {
+    LedgerTransfer insertTransfer(TransferCommand command) {
         LedgerTransfer transfer = insertTransferRow(command);
         insertPostings(transfer);
         return transfer;
@@ -262,7 +280,7 @@ public class Ledger {
                  WHERE id IN (?, ?) ORDER BY id FOR UPDATE
                 """)
                 .params(one, other)
-                .query((rs, n) -> new LockedAccount((UUID) rs.getObject(1), rs.getString(2), (UUID) rs.getObject(3), rs.getString(4), rs.getLong(5), rs.getLong(6)))
+                .query(Ledger::lockedAccount)
                 .list();
         if (locked.size() != 2) {
             throw new IllegalArgumentException("unknown account among " + one + ", " + other);
@@ -313,7 +331,7 @@ public class Ledger {
      * What the account sent in transfers of {@code kind} since {@code since}. Ids are UUIDv7, so the
      * window is a range of the posting key (account, transfer id): no scan of older history.
      */
-    private long sentSince(UUID accountId, String kind, Instant since) {
+    long sentSince(UUID accountId, String kind, Instant since) {
         UUID lowestIdSince = new UUID((since.toEpochMilli() << 16) | 0x7000L, 0x8000000000000000L);
         return jdbc.sql("""
                 SELECT coalesce(sum(-p.amount_minor), 0) FROM ledger_postings p JOIN ledger_transfers t ON t.id = p.transfer_id
@@ -347,7 +365,11 @@ public class Ledger {
         }
     }
 
-    private record LockedAccount(UUID id, String kind, UUID ownerUserId, String currency, long postedMinor, long pendingDebitMinor) {
+    private static LockedAccount lockedAccount(ResultSet rs, int row) throws SQLException {
+        return new LockedAccount((UUID) rs.getObject(1), rs.getString(2), (UUID) rs.getObject(3), rs.getString(4), rs.getLong(5), rs.getLong(6));
+    }
+
+    record LockedAccount(UUID id, String kind, UUID ownerUserId, String currency, long postedMinor, long pendingDebitMinor) {
         long availableMinor() {
             return postedMinor - pendingDebitMinor;
         }

@@ -25,6 +25,7 @@ import org.openwallet.idempotency.IdempotencyKeys.Claim;
 import org.openwallet.idempotency.IdempotencyKeys.StoredResponse;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.LedgerTransfer;
+import org.openwallet.ledger.LockedWallets;
 import org.openwallet.ledger.TransferCommand;
 import org.openwallet.ledger.TransferResult;
 import org.openwallet.outbox.Outbox;
@@ -41,7 +42,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The P2P transfer path: validate, then one ledger transaction that claims the Idempotency-Key,
- * moves the money and records the response, so a retry can never move money twice.
+ * moves the money and records the response, so a retry can never move money twice. Payments that
+ * arrive together share that transaction and its commit ({@link TransferBatches}).
  *
  * <p>Malformed requests are refused before the transaction and are not remembered; every outcome
  * decided inside it (posted, insufficient funds, unknown recipient, ...) is remembered and replayed.
@@ -55,6 +57,7 @@ class Transfers {
     static final Set<String> VISIBILITIES = Set.of("public", "friends", "private");
 
     private final Transactions transactions;
+    private final TransferBatches batches;
     private final IdempotencyKeys idempotency;
     private final IdempotencyFastPath fastPath;
     private final FraudCheck fraud;
@@ -67,13 +70,14 @@ class Transfers {
     private final JdbcClient jdbc;
     private final Clock clock;
 
-    Transfers(Transactions transactions, IdempotencyKeys idempotency, IdempotencyFastPath fastPath, FraudCheck fraud, Outbox outbox,
+    Transfers(Transactions transactions, TransferBatches batches, IdempotencyKeys idempotency, IdempotencyFastPath fastPath, FraudCheck fraud, Outbox outbox,
               Ledger ledger, UserDirectory users, Currencies currencies, ProblemHandler problems, JsonMapper json, JdbcClient jdbc,
               Clock clock) {
         this.jdbc = jdbc;
         this.clock = clock;
         this.outbox = outbox;
         this.transactions = transactions;
+        this.batches = batches;
         this.idempotency = idempotency;
         this.fastPath = fastPath;
         this.fraud = fraud;
@@ -119,16 +123,18 @@ class Transfers {
                     .orElse(null);
             FraudDecision assessed = fraudRequest == null ? null : fraud.assess(fraudRequest);
             decision = assessed;
-            response = transactions.run(() -> switch (idempotency.claim(sender.userId(), OPERATION, key, fingerprint)) {
-                case Claim.InProgress inProgress -> throw inProgress();
-                case Claim.Reused reused -> throw reused();
-                case Claim.Replay replay -> new Response(replay.response().status(), replay.response().body(), true);
-                case Claim.Proceed proceed -> {
-                    Response fresh = execute(sender, valid, recipient, fraudRequest, assessed);
-                    idempotency.complete(sender.userId(), OPERATION, key, fingerprint, new StoredResponse(fresh.status(), fresh.body()));
-                    yield fresh;
-                }
-            });
+            UUID recipientId = recipient.map(UserRef::id).orElse(null);
+            response = batches.run(new TransferBatches.Payment(sender.userId(), recipientId, valid.currency(), wallets ->
+                    switch (idempotency.claim(sender.userId(), OPERATION, key, fingerprint)) {
+                        case Claim.InProgress inProgress -> throw inProgress();
+                        case Claim.Reused reused -> throw reused();
+                        case Claim.Replay replay -> new Response(replay.response().status(), replay.response().body(), true);
+                        case Claim.Proceed proceed -> {
+                            Response fresh = execute(sender, valid, recipient, fraudRequest, assessed, wallets);
+                            idempotency.complete(sender.userId(), OPERATION, key, fingerprint, new StoredResponse(fresh.status(), fresh.body()));
+                            yield fresh;
+                        }
+                    }));
             fastPath.complete(sender.userId(), OPERATION, key, fingerprint, new StoredResponse(response.status(), response.body()));
             return response;
         } finally {
@@ -304,17 +310,17 @@ class Transfers {
         return new ValidRequest(toUserId, toHandle, amountMinor, currency.code(), note, request.visibility());
     }
 
-    /** Runs inside the transaction; every outcome here is remembered under the Idempotency-Key. */
+    /** Runs inside the batch's transaction; every outcome here is remembered under the Idempotency-Key. */
     private Response execute(AuthenticatedUser sender, ValidRequest request, Optional<UserRef> recipient,
-                             FraudRequest fraudRequest, FraudDecision decision) {
+                             FraudRequest fraudRequest, FraudDecision decision, LockedWallets wallets) {
         if (recipient.isEmpty()) {
             return problem(ProblemCode.RECIPIENT_NOT_FOUND, "No user " + (request.toHandle() != null ? "@" + request.toHandle() : request.toUserId()) + ".");
         }
         if (recipient.get().id().equals(sender.userId())) {
             return problem(ProblemCode.SELF_TRANSFER, "You cannot pay yourself.");
         }
-        Optional<UUID> from = ledger.walletOf(sender.userId(), request.currency());
-        Optional<UUID> to = ledger.walletOf(recipient.get().id(), request.currency());
+        Optional<UUID> from = wallets.walletOf(sender.userId());
+        Optional<UUID> to = wallets.walletOf(recipient.get().id());
         if (from.isEmpty() || to.isEmpty()) {
             return problem(ProblemCode.CURRENCY_MISMATCH,
                     (from.isEmpty() ? "You have" : "@" + recipient.get().handle() + " has") + " no wallet in " + request.currency() + ".");
@@ -325,8 +331,9 @@ class Transfers {
         }
         String visibility = request.visibility() != null ? request.visibility()
                 : users.findById(sender.userId()).map(UserSummary::defaultVisibility).orElse("friends");
-        TransferResult result = ledger.post(new TransferCommand(from.get(), to.get(), request.amountMinor(), request.currency(),
-                KIND, null, request.note(), visibility), new Ledger.SendingLimit(fraud.weeklyWindow(), decision.weeklyLimitMinor()));
+        TransferResult result = wallets.post(sender.userId(), recipient.get().id(), new TransferCommand(from.get(), to.get(),
+                request.amountMinor(), request.currency(), KIND, null, request.note(), visibility),
+                new Ledger.SendingLimit(fraud.weeklyWindow(), decision.weeklyLimitMinor()));
         fraud.record(decision, fraudRequest, result instanceof TransferResult.LimitExceeded ? FraudCheck.WEEKLY_LIMIT_EXCEEDED : null);
         return switch (result) {
             case TransferResult.Posted posted -> {

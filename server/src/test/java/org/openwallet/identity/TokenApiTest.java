@@ -229,6 +229,20 @@ class TokenApiTest extends WalletIntegrationTest {
         assertUnauthorized(api.get(BALANCE, signEs256(serverKey(), expired)));
     }
 
+
+    @Test
+    void tokenAcceptedWhileValid_isRefusedOnceItExpires_thoughTheServerRemembersVerifiedTokens() throws Exception {
+        Api.User user = api.newUser();
+        // JWT expiry has whole-second precision: at least two seconds ahead, whatever the current millisecond.
+        Instant expires = Instant.now().plusSeconds(3).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        String shortLived = signEs256(serverKey(), claimsFor(user).expirationTime(Date.from(expires)).build());
+
+        assertThat(api.get(BALANCE, shortLived).status()).isEqualTo(200);
+        assertThat(api.get(BALANCE, shortLived).status()).as("remembered").isEqualTo(200);
+        Thread.sleep(Math.max(0, Duration.between(Instant.now(), expires).toMillis()) + 100);
+
+        assertUnauthorized(api.get(BALANCE, shortLived));
+    }
     @Test
     void request_withTokenWithoutExpirySignedByTheServerKey_isUnauthorized() throws Exception {
         Api.User user = api.newUser();

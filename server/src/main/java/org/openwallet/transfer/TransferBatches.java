@@ -1,0 +1,210 @@
+package org.openwallet.transfer;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.openwallet.ledger.Ledger;
+import org.openwallet.ledger.LockedWallets;
+import org.openwallet.platform.ProblemCode;
+import org.openwallet.platform.ProblemException;
+import org.openwallet.platform.Transactions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.stereotype.Component;
+
+/**
+ * Group commit: payments arriving together share one database transaction, and so one commit
+ * (one WAL flush) and one lock of each wallet they touch.
+ *
+ * <p>A worker takes the payments waiting in the queue, up to {@code max-size}, waiting at most
+ * {@code max-wait} for more once it has the first. It locks every wallet of the batch in one
+ * statement, in id order, then runs the payments one after the other against those locked rows
+ * ({@link LockedWallets}) and commits. Each caller is answered only after that commit. What each
+ * payment writes (its Idempotency-Key record, its transfer, its outbox event) is in the same
+ * commit as its money.
+ *
+ * <p>One payment's refusal never touches its neighbours: insufficient funds and the other refusals
+ * are answers, not errors, and write nothing that could abort the transaction. Should a payment
+ * fail for real (an exception), the batch is rolled back and each of its payments runs again in
+ * a transaction of its own, so only the failing one fails. Serialization failures and deadlocks
+ * rerun the whole batch ({@link Transactions#run}).
+ */
+@Component
+class TransferBatches implements DisposableBean {
+    private static final Logger log = LoggerFactory.getLogger(TransferBatches.class);
+
+    /**
+     * One payment: whose wallets it needs locked ({@code recipientId} null when there is no
+     * recipient; the payment will be refused) and its work inside the batch's transaction. The work
+     * may throw {@link ProblemException} only before it has written anything (the Idempotency-Key
+     * is in use): that answers this payment and leaves the transaction usable for the others.
+     */
+    record Payment(UUID senderId, UUID recipientId, String currency, Function<LockedWallets, Transfers.Response> work) {
+    }
+
+    private record Queued(Payment payment, CompletableFuture<Transfers.Response> answer) {
+    }
+
+    private final Transactions transactions;
+    private final Ledger ledger;
+    private final TransferBatchProperties properties;
+    private final BlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
+    private final List<Thread> workers = new ArrayList<>();
+    private final DistributionSummary sizes;
+    private volatile boolean running = true;
+
+    TransferBatches(Transactions transactions, Ledger ledger, TransferBatchProperties properties, MeterRegistry meters) {
+        this.transactions = transactions;
+        this.ledger = ledger;
+        this.properties = properties;
+        this.sizes = DistributionSummary.builder("wallet.transfers.batch.size").description("Payments per database transaction")
+                .register(meters);
+        for (int i = 0; i < properties.workers(); i++) {
+            Thread worker = Thread.ofPlatform().name("transfer-batch-" + i).daemon().unstarted(this::work);
+            workers.add(worker);
+            worker.start();
+        }
+    }
+
+    /** Runs the payment in the next batch and returns its answer once that batch has committed. */
+    Transfers.Response run(Payment payment) {
+        CompletableFuture<Transfers.Response> answer = new CompletableFuture<>();
+        if (!running || !queue.offer(new Queued(payment, answer))) {
+            throw stopping();
+        }
+        if (!running) {
+            // Stopped between the check and the offer: no worker may be left to take it.
+            failWaiting();
+        }
+        try {
+            return answer.join();
+        } catch (CompletionException failed) {
+            if (failed.getCause() instanceof RuntimeException cause) {
+                throw cause;
+            }
+            throw failed;
+        }
+    }
+
+    private void work() {
+        List<Queued> batch = new ArrayList<>(properties.maxSize());
+        while (running) {
+            try {
+                Queued first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                fill(batch);
+                runByCurrency(batch);
+            } catch (InterruptedException interrupted) {
+                break;
+            } catch (RuntimeException unexpected) {
+                log.error("A transfer batch failed outside its transaction", unexpected);
+                batch.forEach(queued -> queued.answer().completeExceptionally(unexpected));
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    /** Adds what is waiting, and what arrives within max-wait, up to max-size. */
+    private void fill(List<Queued> batch) throws InterruptedException {
+        queue.drainTo(batch, properties.maxSize() - batch.size());
+        long deadline = System.nanoTime() + properties.maxWait().toNanos();
+        while (batch.size() < properties.maxSize()) {
+            long remaining = deadline - System.nanoTime();
+            Queued next = remaining > 0 ? queue.poll(remaining, TimeUnit.NANOSECONDS) : null;
+            if (next == null) {
+                return;
+            }
+            batch.add(next);
+            queue.drainTo(batch, properties.maxSize() - batch.size());
+        }
+    }
+
+    private void runByCurrency(List<Queued> batch) {
+        Map<String, List<Queued>> byCurrency = new LinkedHashMap<>();
+        for (Queued queued : batch) {
+            byCurrency.computeIfAbsent(queued.payment().currency(), currency -> new ArrayList<>()).add(queued);
+        }
+        byCurrency.forEach(this::runTogether);
+    }
+
+    /** One transaction for all; if it fails, one transaction each, so only the failing payment fails. */
+    private void runTogether(String currency, List<Queued> batch) {
+        List<Object> answers;
+        try {
+            answers = transactions.run(() -> runInOneTransaction(currency, batch));
+        } catch (RuntimeException failed) {
+            if (batch.size() == 1) {
+                batch.get(0).answer().completeExceptionally(failed);
+                return;
+            }
+            log.warn("A batch of {} transfers failed ({}); running each on its own", batch.size(), failed.toString());
+            batch.forEach(queued -> runTogether(currency, List.of(queued)));
+            return;
+        }
+        for (int i = 0; i < batch.size(); i++) {
+            if (answers.get(i) instanceof ProblemException refused) {
+                batch.get(i).answer().completeExceptionally(refused);
+            } else {
+                batch.get(i).answer().complete((Transfers.Response) answers.get(i));
+            }
+        }
+    }
+
+    /** Each payment's response, or the {@link ProblemException} it was refused with. */
+    private List<Object> runInOneTransaction(String currency, List<Queued> batch) {
+        Set<UUID> users = new LinkedHashSet<>();
+        for (Queued queued : batch) {
+            users.add(queued.payment().senderId());
+            if (queued.payment().recipientId() != null) {
+                users.add(queued.payment().recipientId());
+            }
+        }
+        sizes.record(batch.size());
+        LockedWallets wallets = ledger.lockWallets(users, currency);
+        List<Object> answers = new ArrayList<>(batch.size());
+        for (Queued queued : batch) {
+            try {
+                answers.add(queued.payment().work().apply(wallets));
+            } catch (ProblemException refused) {
+                answers.add(refused);
+            }
+        }
+        return answers;
+    }
+
+    private static ProblemException stopping() {
+        return new ProblemException(ProblemCode.SERVICE_UNAVAILABLE, "The wallet is shutting down; retry with the same Idempotency-Key.");
+    }
+
+    @Override
+    public void destroy() throws InterruptedException {
+        running = false;
+        for (Thread worker : workers) {
+            worker.join(10_000);
+        }
+        failWaiting();
+    }
+
+    private void failWaiting() {
+        for (Queued left; (left = queue.poll()) != null; ) {
+            left.answer().completeExceptionally(stopping());
+        }
+    }
+}
