@@ -141,18 +141,18 @@ public class FraudCheck {
         List<String> reasons = ledgerDeclineReason == null ? decision.reasons() : List.of(ledgerDeclineReason);
         meters.counter("wallet.fraud.decisions", "decision", allowed ? "allow" : "decline",
                 "reason", allowed ? (decision.timedOut() ? TIMEOUT : "none") : reasons.get(0)).increment();
+        // One statement, one round trip: the decision, and for an allowed payment its IP as known.
         jdbc.sql("""
-                INSERT INTO fraud_decisions (id, sender_id, recipient_id, amount_minor, currency, ip, decision, reasons, notes,
-                                             timed_out, latency_micros, weekly_limit_minor)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?)
+                WITH decision AS (
+                    INSERT INTO fraud_decisions (id, sender_id, recipient_id, amount_minor, currency, ip, decision, reasons, notes,
+                                                 timed_out, latency_micros, weekly_limit_minor)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?))
+                INSERT INTO fraud_known_ips (user_id, ip) SELECT ?, ? WHERE ? ON CONFLICT DO NOTHING
                 """)
                 .params(decision.id(), request.senderId(), request.recipientId(), request.amountMinor(), request.currency(), request.ip(),
                         allowed ? "allow" : "decline", json.writeValueAsString(reasons), json.writeValueAsString(decision.notes()),
-                        decision.timedOut(), decision.latencyMicros(), decision.weeklyLimitMinor())
+                        decision.timedOut(), decision.latencyMicros(), decision.weeklyLimitMinor(), request.senderId(), request.ip(), allowed)
                 .update();
-        if (allowed) {
-            rememberIp(request.senderId(), request.ip());
-        }
     }
 
     /** Marks {@code ip} as seen for the user (after a login or a payment). */
