@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -150,32 +151,53 @@ public class Ledger {
         return new LockedWallets(this, clock, currency, locked);
     }
 
-    /** Writes a transfer and its two postings; the accounts are locked and the checks done by the caller. Owners are left null. */
+    private static final String INSERT_TRANSFER = """
+            INSERT INTO ledger_transfers (id, kind, currency, amount_minor, from_account_id, to_account_id, reference, note, visibility, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+    private static final String INSERT_POSTINGS = "INSERT INTO ledger_postings (account_id, transfer_id, amount_minor) VALUES (?, ?, ?), (?, ?, ?)";
+
+    /**
+     * Writes a transfer and its two postings in one statement (one round trip); the accounts are
+     * locked and the checks done by the caller. Owners are left null.
+     */
     LedgerTransfer insertTransfer(TransferCommand command) {
-        LedgerTransfer transfer = insertTransferRow(command);
-        insertPostings(transfer);
+        LedgerTransfer transfer = newTransfer(command);
+        jdbc.sql("WITH transfer AS (" + INSERT_TRANSFER + ") " + INSERT_POSTINGS)
+                .params(concat(transferRow(transfer, command.reference()), postingRows(transfer)))
+                .update();
         return transfer;
     }
 
     /** The transfer's journal row alone; its postings must follow in the same transaction (checked at commit). */
     private LedgerTransfer insertTransferRow(TransferCommand command) {
-        UUID id = Ids.next();
-        Instant createdAt = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        jdbc.sql("""
-                INSERT INTO ledger_transfers (id, kind, currency, amount_minor, from_account_id, to_account_id, reference, note, visibility, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
-                .params(id, command.kind(), command.currency(), command.amountMinor(), command.fromAccountId(), command.toAccountId(),
-                        command.reference(), command.note(), command.visibility(), Timestamp.from(createdAt))
-                .update();
-        return new LedgerTransfer(id, command.kind(), command.currency(), command.amountMinor(), command.fromAccountId(), command.toAccountId(),
-                null, null, command.note(), command.visibility(), createdAt);
+        LedgerTransfer transfer = newTransfer(command);
+        jdbc.sql(INSERT_TRANSFER).params(transferRow(transfer, command.reference())).update();
+        return transfer;
     }
 
     private void insertPostings(LedgerTransfer transfer) {
-        jdbc.sql("INSERT INTO ledger_postings (account_id, transfer_id, amount_minor) VALUES (?, ?, ?), (?, ?, ?)")
-                .params(transfer.fromAccountId(), transfer.id(), -transfer.amountMinor(), transfer.toAccountId(), transfer.id(), transfer.amountMinor())
-                .update();
+        jdbc.sql(INSERT_POSTINGS).params(postingRows(transfer)).update();
+    }
+
+    private LedgerTransfer newTransfer(TransferCommand command) {
+        return new LedgerTransfer(Ids.next(), command.kind(), command.currency(), command.amountMinor(), command.fromAccountId(),
+                command.toAccountId(), null, null, command.note(), command.visibility(), clock.instant().truncatedTo(ChronoUnit.MICROS));
+    }
+
+    private static Object[] transferRow(LedgerTransfer transfer, String reference) {
+        return new Object[] {transfer.id(), transfer.kind(), transfer.currency(), transfer.amountMinor(), transfer.fromAccountId(),
+                transfer.toAccountId(), reference, transfer.note(), transfer.visibility(), Timestamp.from(transfer.createdAt())};
+    }
+
+    private static Object[] postingRows(LedgerTransfer transfer) {
+        return new Object[] {transfer.fromAccountId(), transfer.id(), -transfer.amountMinor(), transfer.toAccountId(), transfer.id(),
+                transfer.amountMinor()};
+    }
+
+    private static Object[] concat(Object[] first, Object[] second) {
+        Object[] both = Arrays.copyOf(first, first.length + second.length);
+        System.arraycopy(second, 0, both, first.length, second.length);
+        return both;
     }
 
     /**
