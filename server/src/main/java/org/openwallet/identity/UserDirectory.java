@@ -79,6 +79,16 @@ public class UserDirectory {
                 .optional();
     }
 
+    /** The default visibility of each of the users that exists, in one query. */
+    public Map<UUID, String> defaultVisibilities(Collection<UUID> ids) {
+        Map<UUID, String> visibilities = new HashMap<>();
+        jdbc.sql("SELECT id, default_visibility FROM users WHERE id = ANY(?)").param(ids.toArray(UUID[]::new))
+                .query(rs -> {
+                    visibilities.put((UUID) rs.getObject(1), rs.getString(2));
+                });
+        return visibilities;
+    }
+
     public Optional<UserSummary> findByHandle(String handle) {
         return jdbc.sql("SELECT id, handle, default_visibility FROM users WHERE handle = ?")
                 .param(normalizeHandle(handle))

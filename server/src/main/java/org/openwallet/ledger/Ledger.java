@@ -9,8 +9,11 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.openwallet.platform.Ids;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -135,20 +138,22 @@ public class Ledger {
     }
 
     /**
-     * Locks the wallets in {@code currency} of {@code userIds} for the rest of the transaction, each
-     * row once and all in one statement in ascending id order (the order every other transfer
-     * locks in, so no deadlock), for a batch of transfers between them: see {@link LockedWallets}.
+     * Locks the wallets in {@code currency} of {@code payers} and {@code payees} for the rest of the
+     * transaction, each row once and all in one statement in ascending id order (the order every
+     * other transfer locks in, so no deadlock), for a batch of transfers between them: see
+     * {@link LockedWallets}.
      */
-    public LockedWallets lockWallets(Collection<UUID> userIds, String currency) {
+    public LockedWallets lockWallets(Collection<UUID> payers, Collection<UUID> payees, String currency) {
         requireTransaction();
+        UUID[] users = java.util.stream.Stream.concat(payers.stream(), payees.stream()).distinct().toArray(UUID[]::new);
         List<LockedAccount> locked = jdbc.sql("""
                 SELECT id, kind, owner_user_id, currency, posted_minor, pending_debit_minor FROM ledger_accounts
                  WHERE kind = 'user_wallet' AND currency = ? AND owner_user_id = ANY(?) ORDER BY id FOR UPDATE
                 """)
-                .params(currency, userIds.toArray(UUID[]::new))
+                .params(currency, users)
                 .query(Ledger::lockedAccount)
                 .list();
-        return new LockedWallets(this, clock, currency, locked);
+        return new LockedWallets(this, clock, currency, locked, Set.copyOf(payers));
     }
 
     private static final String INSERT_TRANSFER = """
@@ -354,11 +359,24 @@ public class Ledger {
      * window is a range of the posting key (account, transfer id): no scan of older history.
      */
     long sentSince(UUID accountId, String kind, Instant since) {
+        return sentSince(List.of(accountId), kind, since).get(accountId);
+    }
+
+    /** What each of the accounts paid out in transfers of {@code kind} since {@code since}, in one query. */
+    Map<UUID, Long> sentSince(Collection<UUID> accountIds, String kind, Instant since) {
+        // Ids are time-ordered (UUIDv7): the lowest id of that millisecond bounds the window on the primary key.
         UUID lowestIdSince = new UUID((since.toEpochMilli() << 16) | 0x7000L, 0x8000000000000000L);
-        return jdbc.sql("""
-                SELECT coalesce(sum(-p.amount_minor), 0) FROM ledger_postings p JOIN ledger_transfers t ON t.id = p.transfer_id
-                 WHERE p.account_id = ? AND p.transfer_id >= ? AND p.amount_minor < 0 AND t.kind = ?
-                """).params(accountId, lowestIdSince, kind).query(Long.class).single();
+        Map<UUID, Long> sent = new HashMap<>();
+        accountIds.forEach(account -> sent.put(account, 0L));
+        jdbc.sql("""
+                SELECT p.account_id, sum(-p.amount_minor) FROM ledger_postings p JOIN ledger_transfers t ON t.id = p.transfer_id
+                 WHERE p.account_id = ANY(?) AND p.transfer_id >= ? AND p.amount_minor < 0 AND t.kind = ?
+                 GROUP BY p.account_id
+                """).params(accountIds.toArray(UUID[]::new), lowestIdSince, kind)
+                .query(rs -> {
+                    sent.put((UUID) rs.getObject(1), rs.getLong(2));
+                });
+        return sent;
     }
 
     private Optional<LedgerTransfer> findByReference(String reference) {

@@ -4,7 +4,9 @@ import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.openwallet.ledger.Ledger.LockedAccount;
 import org.openwallet.ledger.Ledger.SendingLimit;
@@ -20,8 +22,12 @@ public final class LockedWallets {
     private final Clock clock;
     private final String currency;
     private final Map<UUID, Wallet> byOwner = new HashMap<>();
-    /** Per paying wallet and transfer kind: what it sent within the limit's window, read once, then kept up to date. */
-    private final Map<String, Long> sentByWalletAndKind = new HashMap<>();
+    private final Set<UUID> payers;
+    /**
+     * Per transfer kind, per paying wallet: what it sent within the limit's window, read for all the
+     * batch's payers in one query when the kind is first needed, then kept up to date.
+     */
+    private final Map<String, Map<UUID, Long>> sentByKind = new HashMap<>();
 
     /** A locked wallet's balance as this batch has left it. */
     private static final class Wallet {
@@ -38,10 +44,11 @@ public final class LockedWallets {
         }
     }
 
-    LockedWallets(Ledger ledger, Clock clock, String currency, List<LockedAccount> locked) {
+    LockedWallets(Ledger ledger, Clock clock, String currency, List<LockedAccount> locked, Set<UUID> payers) {
         this.ledger = ledger;
         this.clock = clock;
         this.currency = currency;
+        this.payers = payers;
         for (LockedAccount account : locked) {
             byOwner.put(account.ownerUserId(), new Wallet(account));
         }
@@ -55,13 +62,15 @@ public final class LockedWallets {
     /**
      * Posts a transfer between two users' locked wallets, refusing it if the payer cannot afford it
      * or its sending would cross {@code limit}; the same checks as {@link Ledger#post}, against the
-     * balances this batch has left.
+     * balances this batch has left. The payer must have been locked as a payer; a batch reads each
+     * kind's sums once, for the window of the first limit it is given.
      */
     public TransferResult post(UUID fromUserId, UUID toUserId, TransferCommand command, SendingLimit limit) {
         Wallet from = byOwner.get(fromUserId);
         Wallet to = byOwner.get(toUserId);
-        if (from == null || to == null || !from.row.id().equals(command.fromAccountId()) || !to.row.id().equals(command.toAccountId())) {
-            throw new IllegalArgumentException("the transfer's wallets were not locked for this batch");
+        if (from == null || to == null || !payers.contains(fromUserId)
+                || !from.row.id().equals(command.fromAccountId()) || !to.row.id().equals(command.toAccountId())) {
+            throw new IllegalArgumentException("the transfer's wallets were not locked for this batch, its payer as a payer");
         }
         if (command.reference() != null || !command.currency().equals(currency)) {
             throw new IllegalArgumentException("a batch posts " + currency + " transfers without a reference");
@@ -69,10 +78,10 @@ public final class LockedWallets {
         if (from.availableMinor() < command.amountMinor()) {
             return new TransferResult.InsufficientFunds(from.availableMinor());
         }
-        String sentKey = from.row.id() + "/" + command.kind();
         if (limit != null) {
-            long sentMinor = sentByWalletAndKind.computeIfAbsent(sentKey,
-                    key -> ledger.sentSince(from.row.id(), command.kind(), clock.instant().minus(limit.window())));
+            long sentMinor = sentByKind.computeIfAbsent(command.kind(), kind -> ledger.sentSince(payers.stream().map(byOwner::get)
+                    .filter(Objects::nonNull).map(wallet -> wallet.row.id()).toList(), kind, clock.instant().minus(limit.window())))
+                    .get(from.row.id());
             if (sentMinor + command.amountMinor() > limit.maxMinor()) {
                 return new TransferResult.LimitExceeded(sentMinor, limit.maxMinor());
             }
@@ -80,7 +89,10 @@ public final class LockedWallets {
         LedgerTransfer moved = ledger.insertTransfer(command);
         from.postedMinor -= command.amountMinor();
         to.postedMinor += command.amountMinor();
-        sentByWalletAndKind.computeIfPresent(sentKey, (key, sent) -> sent + command.amountMinor());
+        Map<UUID, Long> sentOfKind = sentByKind.get(command.kind());
+        if (sentOfKind != null) {
+            sentOfKind.computeIfPresent(from.row.id(), (account, minor) -> minor + command.amountMinor());
+        }
         return new TransferResult.Posted(new LedgerTransfer(moved.id(), moved.kind(), moved.currency(), moved.amountMinor(),
                 moved.fromAccountId(), moved.toAccountId(), fromUserId, toUserId, moved.note(), moved.visibility(), moved.createdAt()));
     }

@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
@@ -15,6 +16,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import org.openwallet.identity.UserDirectory;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.LockedWallets;
 import org.openwallet.platform.ProblemCode;
@@ -52,7 +54,33 @@ class TransferBatches implements DisposableBean {
      * may throw {@link ProblemException} only before it has written anything (the Idempotency-Key
      * is in use): that answers this payment and leaves the transaction usable for the others.
      */
-    record Payment(UUID senderId, UUID recipientId, String currency, Function<LockedWallets, Transfers.Response> work) {
+    record Payment(UUID senderId, UUID recipientId, String currency, Function<Batch, Transfers.Response> work) {
+    }
+
+    /** What the payments of one batch share: their wallets, locked, and their senders' settings, read once. */
+    static final class Batch {
+        private final LockedWallets wallets;
+        private final Set<UUID> senders;
+        private final UserDirectory users;
+        private Map<UUID, String> defaultVisibilities;
+
+        private Batch(LockedWallets wallets, Set<UUID> senders, UserDirectory users) {
+            this.wallets = wallets;
+            this.senders = senders;
+            this.users = users;
+        }
+
+        LockedWallets wallets() {
+            return wallets;
+        }
+
+        /** The visibility a sender's payments get when they do not say; all the batch's senders' read in one query. */
+        Optional<String> defaultVisibility(UUID senderId) {
+            if (defaultVisibilities == null) {
+                defaultVisibilities = users.defaultVisibilities(senders);
+            }
+            return Optional.ofNullable(defaultVisibilities.get(senderId));
+        }
     }
 
     private record Queued(Payment payment, CompletableFuture<Transfers.Response> answer) {
@@ -60,15 +88,17 @@ class TransferBatches implements DisposableBean {
 
     private final Transactions transactions;
     private final Ledger ledger;
+    private final UserDirectory users;
     private final TransferBatchProperties properties;
     private final BlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
     private final List<Thread> workers = new ArrayList<>();
     private final DistributionSummary sizes;
     private volatile boolean running = true;
 
-    TransferBatches(Transactions transactions, Ledger ledger, TransferBatchProperties properties, MeterRegistry meters) {
+    TransferBatches(Transactions transactions, Ledger ledger, UserDirectory users, TransferBatchProperties properties, MeterRegistry meters) {
         this.transactions = transactions;
         this.ledger = ledger;
+        this.users = users;
         this.properties = properties;
         this.sizes = DistributionSummary.builder("wallet.transfers.batch.size").description("Payments per database transaction")
                 .register(meters);
@@ -169,19 +199,20 @@ class TransferBatches implements DisposableBean {
 
     /** Each payment's response, or the {@link ProblemException} it was refused with. */
     private List<Object> runInOneTransaction(String currency, List<Queued> batch) {
-        Set<UUID> users = new LinkedHashSet<>();
+        Set<UUID> senders = new LinkedHashSet<>();
+        Set<UUID> recipients = new LinkedHashSet<>();
         for (Queued queued : batch) {
-            users.add(queued.payment().senderId());
+            senders.add(queued.payment().senderId());
             if (queued.payment().recipientId() != null) {
-                users.add(queued.payment().recipientId());
+                recipients.add(queued.payment().recipientId());
             }
         }
         sizes.record(batch.size());
-        LockedWallets wallets = ledger.lockWallets(users, currency);
+        Batch shared = new Batch(ledger.lockWallets(senders, recipients, currency), senders, users);
         List<Object> answers = new ArrayList<>(batch.size());
         for (Queued queued : batch) {
             try {
-                answers.add(queued.payment().work().apply(wallets));
+                answers.add(queued.payment().work().apply(shared));
             } catch (ProblemException refused) {
                 answers.add(refused);
             }

@@ -18,7 +18,6 @@ import org.openwallet.fraud.FraudRequest;
 import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.identity.UserRef;
 import org.openwallet.identity.UserDirectory;
-import org.openwallet.identity.UserSummary;
 import org.openwallet.idempotency.IdempotencyFastPath;
 import org.openwallet.idempotency.IdempotencyKeys;
 import org.openwallet.idempotency.IdempotencyKeys.Claim;
@@ -124,13 +123,13 @@ class Transfers {
             FraudDecision assessed = fraudRequest == null ? null : fraud.assess(fraudRequest);
             decision = assessed;
             UUID recipientId = recipient.map(UserRef::id).orElse(null);
-            response = batches.run(new TransferBatches.Payment(sender.userId(), recipientId, valid.currency(), wallets ->
+            response = batches.run(new TransferBatches.Payment(sender.userId(), recipientId, valid.currency(), batch ->
                     switch (idempotency.claim(sender.userId(), OPERATION, key, fingerprint)) {
                         case Claim.InProgress inProgress -> throw inProgress();
                         case Claim.Reused reused -> throw reused();
                         case Claim.Replay replay -> new Response(replay.response().status(), replay.response().body(), true);
                         case Claim.Proceed proceed -> {
-                            Response fresh = execute(sender, valid, recipient, fraudRequest, assessed, wallets);
+                            Response fresh = execute(sender, valid, recipient, fraudRequest, assessed, batch);
                             idempotency.complete(sender.userId(), OPERATION, key, fingerprint, new StoredResponse(fresh.status(), fresh.body()));
                             yield fresh;
                         }
@@ -312,7 +311,8 @@ class Transfers {
 
     /** Runs inside the batch's transaction; every outcome here is remembered under the Idempotency-Key. */
     private Response execute(AuthenticatedUser sender, ValidRequest request, Optional<UserRef> recipient,
-                             FraudRequest fraudRequest, FraudDecision decision, LockedWallets wallets) {
+                             FraudRequest fraudRequest, FraudDecision decision, TransferBatches.Batch batch) {
+        LockedWallets wallets = batch.wallets();
         if (recipient.isEmpty()) {
             return problem(ProblemCode.RECIPIENT_NOT_FOUND, "No user " + (request.toHandle() != null ? "@" + request.toHandle() : request.toUserId()) + ".");
         }
@@ -329,8 +329,7 @@ class Transfers {
             fraud.record(decision, fraudRequest, null);
             return declined(decision.reason());
         }
-        String visibility = request.visibility() != null ? request.visibility()
-                : users.findById(sender.userId()).map(UserSummary::defaultVisibility).orElse("friends");
+        String visibility = request.visibility() != null ? request.visibility() : batch.defaultVisibility(sender.userId()).orElse("friends");
         TransferResult result = wallets.post(sender.userId(), recipient.get().id(), new TransferCommand(from.get(), to.get(),
                 request.amountMinor(), request.currency(), KIND, null, request.note(), visibility),
                 new Ledger.SendingLimit(fraud.weeklyWindow(), decision.weeklyLimitMinor()));
