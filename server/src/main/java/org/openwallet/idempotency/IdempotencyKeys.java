@@ -3,7 +3,11 @@ package org.openwallet.idempotency;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
@@ -79,28 +83,53 @@ public class IdempotencyKeys {
 
     /** Claims {@code key} for this transaction, or says why the request must not run. */
     public Claim claim(UUID userId, String operation, String key, byte[] fingerprint) {
+        return claimAll(operation, List.of(new KeyRequest(userId, key, fingerprint))).get(0);
+    }
+
+    /** One request's key, for {@link #claimAll}. */
+    public record KeyRequest(UUID userId, String key, byte[] fingerprint) {
+    }
+
+    /**
+     * Claims the keys of several requests of one operation for this transaction in two statements,
+     * however many there are; the answers are in the order of {@code requests}. A key must not
+     * appear twice: claim a repeat on its own after the first has been completed.
+     */
+    public List<Claim> claimAll(String operation, List<KeyRequest> requests) {
         if (!TransactionSynchronizationManager.isActualTransactionActive()) {
             throw new IllegalStateException("claim must run inside Transactions.run");
         }
-        boolean locked = jdbc.sql("SELECT pg_try_advisory_xact_lock(hashtextextended(?, 0))")
-                .param(userId + "\n" + operation + "\n" + key)
-                .query(Boolean.class).single();
-        if (!locked) {
-            return new Claim.InProgress();
-        }
-        // A separate statement, after the lock: at READ COMMITTED it takes a fresh snapshot, so it
+        List<Boolean> locked = jdbc.sql("""
+                        SELECT pg_try_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(?::text[]) WITH ORDINALITY AS u(k, n) ORDER BY n
+                        """)
+                .param(requests.stream().map(request -> request.userId() + "\n" + operation + "\n" + request.key()).toArray(String[]::new))
+                .query(Boolean.class).list();
+        // A separate statement, after the locks: at READ COMMITTED it takes a fresh snapshot, so it
         // sees the record of a request that committed just before we got the lock. Reading in
         // the same statement as the lock could miss it and move the money a second time.
-        return jdbc.sql("""
-                        SELECT fingerprint, response_status, response_body FROM idempotency_records
-                         WHERE user_id = ? AND operation = ? AND idempotency_key = ?
+        Map<String, Claim> done = new HashMap<>();
+        Map<String, byte[]> fingerprints = new HashMap<>();
+        requests.forEach(request -> fingerprints.put(request.userId() + "\n" + request.key(), request.fingerprint()));
+        jdbc.sql("""
+                        SELECT r.user_id, r.idempotency_key, r.fingerprint, r.response_status, r.response_body
+                          FROM idempotency_records r JOIN unnest(?::uuid[], ?::text[]) AS k(user_id, idempotency_key)
+                            ON r.user_id = k.user_id AND r.idempotency_key = k.idempotency_key
+                         WHERE r.operation = ?
                         """)
-                .params(userId, operation, key)
-                .query((rs, n) -> Arrays.equals(rs.getBytes(1), fingerprint)
-                        ? (Claim) new Claim.Replay(new StoredResponse(rs.getInt(2), rs.getBytes(3)))
-                        : new Claim.Reused())
-                .optional()
-                .orElseGet(Claim.Proceed::new);
+                .params(requests.stream().map(KeyRequest::userId).toArray(UUID[]::new), requests.stream().map(KeyRequest::key).toArray(String[]::new),
+                        operation)
+                .query(rs -> {
+                    String id = rs.getObject(1) + "\n" + rs.getString(2);
+                    done.put(id, Arrays.equals(rs.getBytes(3), fingerprints.get(id))
+                            ? new Claim.Replay(new StoredResponse(rs.getInt(4), rs.getBytes(5)))
+                            : new Claim.Reused());
+                });
+        List<Claim> claims = new ArrayList<>(requests.size());
+        for (int i = 0; i < requests.size(); i++) {
+            Claim earlier = done.get(requests.get(i).userId() + "\n" + requests.get(i).key());
+            claims.add(!locked.get(i) ? new Claim.InProgress() : earlier != null ? earlier : new Claim.Proceed());
+        }
+        return claims;
     }
 
     /** Records the response of a request that ran after {@link Claim.Proceed}, in the same transaction. */

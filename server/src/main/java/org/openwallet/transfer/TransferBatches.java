@@ -3,6 +3,7 @@ package org.openwallet.transfer;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -15,7 +16,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Function;
+import java.util.function.BiFunction;
+import org.openwallet.idempotency.IdempotencyKeys;
 import org.openwallet.identity.UserDirectory;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.LockedWallets;
@@ -50,11 +52,13 @@ class TransferBatches implements DisposableBean {
 
     /**
      * One payment: whose wallets it needs locked ({@code recipientId} null when there is no
-     * recipient; the payment will be refused) and its work inside the batch's transaction. The work
-     * may throw {@link ProblemException} only before it has written anything (the Idempotency-Key
-     * is in use): that answers this payment and leaves the transaction usable for the others.
+     * recipient; the payment will be refused), its Idempotency-Key, and its work inside the batch's
+     * transaction, given the key's claim. The work may throw {@link ProblemException} only before
+     * it has written anything (the key is in use): that answers this payment and leaves the
+     * transaction usable for the others.
      */
-    record Payment(UUID senderId, UUID recipientId, String currency, Function<Batch, Transfers.Response> work) {
+    record Payment(UUID senderId, UUID recipientId, String currency, IdempotencyKeys.KeyRequest key,
+                   BiFunction<Batch, IdempotencyKeys.Claim, Transfers.Response> work) {
     }
 
     /** What the payments of one batch share: their wallets, locked, and their senders' settings, read once. */
@@ -89,14 +93,17 @@ class TransferBatches implements DisposableBean {
     private final Transactions transactions;
     private final Ledger ledger;
     private final UserDirectory users;
+    private final IdempotencyKeys idempotency;
     private final TransferBatchProperties properties;
     private final BlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
     private final List<Thread> workers = new ArrayList<>();
     private final DistributionSummary sizes;
     private volatile boolean running = true;
 
-    TransferBatches(Transactions transactions, Ledger ledger, UserDirectory users, TransferBatchProperties properties, MeterRegistry meters) {
+    TransferBatches(Transactions transactions, Ledger ledger, UserDirectory users, IdempotencyKeys idempotency,
+                    TransferBatchProperties properties, MeterRegistry meters) {
         this.transactions = transactions;
+        this.idempotency = idempotency;
         this.ledger = ledger;
         this.users = users;
         this.properties = properties;
@@ -209,10 +216,29 @@ class TransferBatches implements DisposableBean {
         }
         sizes.record(batch.size());
         Batch shared = new Batch(ledger.lockWallets(senders, recipients, currency), senders, users);
+        // Every key's first use is claimed at once; a key repeated within the batch is claimed at its
+        // turn, when the first use has recorded its response (so the repeat is a replay).
+        Set<String> seen = new HashSet<>();
+        List<Integer> firstUses = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            IdempotencyKeys.KeyRequest key = batch.get(i).payment().key();
+            if (seen.add(key.userId() + "\n" + key.key())) {
+                firstUses.add(i);
+            }
+        }
+        List<IdempotencyKeys.Claim> firstClaims = idempotency.claimAll(Transfers.OPERATION,
+                firstUses.stream().map(i -> batch.get(i).payment().key()).toList());
+        IdempotencyKeys.Claim[] claims = new IdempotencyKeys.Claim[batch.size()];
+        for (int j = 0; j < firstUses.size(); j++) {
+            claims[firstUses.get(j)] = firstClaims.get(j);
+        }
         List<Object> answers = new ArrayList<>(batch.size());
-        for (Queued queued : batch) {
+        for (int i = 0; i < batch.size(); i++) {
+            Payment payment = batch.get(i).payment();
             try {
-                answers.add(queued.payment().work().apply(shared));
+                IdempotencyKeys.Claim claim = claims[i] != null ? claims[i]
+                        : idempotency.claim(payment.senderId(), Transfers.OPERATION, payment.key().key(), payment.key().fingerprint());
+                answers.add(payment.work().apply(shared, claim));
             } catch (ProblemException refused) {
                 answers.add(refused);
             }

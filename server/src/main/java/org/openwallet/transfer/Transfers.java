@@ -123,8 +123,8 @@ class Transfers {
             FraudDecision assessed = fraudRequest == null ? null : fraud.assess(fraudRequest);
             decision = assessed;
             UUID recipientId = recipient.map(UserRef::id).orElse(null);
-            response = batches.run(new TransferBatches.Payment(sender.userId(), recipientId, valid.currency(), batch ->
-                    switch (idempotency.claim(sender.userId(), OPERATION, key, fingerprint)) {
+            response = batches.run(new TransferBatches.Payment(sender.userId(), recipientId, valid.currency(),
+                    new IdempotencyKeys.KeyRequest(sender.userId(), key, fingerprint), (batch, claim) -> switch (claim) {
                         case Claim.InProgress inProgress -> throw inProgress();
                         case Claim.Reused reused -> throw reused();
                         case Claim.Replay replay -> new Response(replay.response().status(), replay.response().body(), true);
