@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.Currencies;
+import org.openwallet.platform.DeferredWrites;
 import org.openwallet.platform.Ids;
 import org.openwallet.platform.Redis;
 import org.openwallet.platform.RedisUnavailableException;
@@ -65,6 +66,7 @@ public class FraudCheck {
 
     private final FraudProperties properties;
     private final JdbcClient jdbc;
+    private final DeferredWrites deferred;
     private final Redis redis;
     private final Ledger ledger;
     private final JsonMapper json;
@@ -78,9 +80,10 @@ public class FraudCheck {
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Timer latency;
 
-    FraudCheck(FraudProperties properties, JdbcClient jdbc, Redis redis, Ledger ledger, Currencies currencies, JsonMapper json, MeterRegistry meters) {
+    FraudCheck(FraudProperties properties, JdbcClient jdbc, DeferredWrites deferred, Redis redis, Ledger ledger, Currencies currencies, JsonMapper json, MeterRegistry meters) {
         this.properties = properties;
         this.jdbc = jdbc;
+        this.deferred = deferred;
         this.redis = redis;
         this.ledger = ledger;
         this.json = json;
@@ -141,18 +144,16 @@ public class FraudCheck {
         List<String> reasons = ledgerDeclineReason == null ? decision.reasons() : List.of(ledgerDeclineReason);
         meters.counter("wallet.fraud.decisions", "decision", allowed ? "allow" : "decline",
                 "reason", allowed ? (decision.timedOut() ? TIMEOUT : "none") : reasons.get(0)).increment();
-        // One statement, one round trip: the decision, and for an allowed payment its IP as known.
-        jdbc.sql("""
+        // One statement (in a batch, queued with the others): the decision, and for an allowed payment its IP as known.
+        deferred.insert("""
                 WITH decision AS (
                     INSERT INTO fraud_decisions (id, sender_id, recipient_id, amount_minor, currency, ip, decision, reasons, notes,
                                                  timed_out, latency_micros, weekly_limit_minor)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?))
                 INSERT INTO fraud_known_ips (user_id, ip) SELECT ?, ? WHERE ? ON CONFLICT DO NOTHING
-                """)
-                .params(decision.id(), request.senderId(), request.recipientId(), request.amountMinor(), request.currency(), request.ip(),
-                        allowed ? "allow" : "decline", json.writeValueAsString(reasons), json.writeValueAsString(decision.notes()),
-                        decision.timedOut(), decision.latencyMicros(), decision.weeklyLimitMinor(), request.senderId(), request.ip(), allowed)
-                .update();
+                """, decision.id(), request.senderId(), request.recipientId(), request.amountMinor(), request.currency(), request.ip(),
+                allowed ? "allow" : "decline", json.writeValueAsString(reasons), json.writeValueAsString(decision.notes()),
+                decision.timedOut(), decision.latencyMicros(), decision.weeklyLimitMinor(), request.senderId(), request.ip(), allowed);
     }
 
     /** Marks {@code ip} as seen for the user (after a login or a payment). */

@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.openwallet.platform.DeferredWrites;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -29,9 +30,11 @@ public class IdempotencyKeys {
     static final int MAX_KEY_LENGTH = 255;
 
     private final JdbcClient jdbc;
+    private final DeferredWrites deferred;
 
-    public IdempotencyKeys(JdbcClient jdbc) {
+    public IdempotencyKeys(JdbcClient jdbc, DeferredWrites deferred) {
         this.jdbc = jdbc;
+        this.deferred = deferred;
     }
 
     /** A response as it was first sent. */
@@ -99,6 +102,8 @@ public class IdempotencyKeys {
         if (!TransactionSynchronizationManager.isActualTransactionActive()) {
             throw new IllegalStateException("claim must run inside Transactions.run");
         }
+        // A key's first use in this transaction may have its record queued: it must be seen.
+        deferred.flush();
         List<Boolean> locked = jdbc.sql("""
                         SELECT pg_try_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(?::text[]) WITH ORDINALITY AS u(k, n) ORDER BY n
                         """)
@@ -134,11 +139,9 @@ public class IdempotencyKeys {
 
     /** Records the response of a request that ran after {@link Claim.Proceed}, in the same transaction. */
     public void complete(UUID userId, String operation, String key, byte[] fingerprint, StoredResponse response) {
-        jdbc.sql("""
+        deferred.insert("""
                 INSERT INTO idempotency_records (user_id, operation, idempotency_key, fingerprint, response_status, response_body)
                 VALUES (?, ?, ?, ?, ?, ?)
-                """)
-                .params(userId, operation, key, fingerprint, response.status(), response.body())
-                .update();
+                """, userId, operation, key, fingerprint, response.status(), response.body());
     }
 }

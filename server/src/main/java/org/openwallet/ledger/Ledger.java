@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import org.openwallet.platform.DeferredWrites;
 import org.openwallet.platform.Ids;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -40,10 +41,12 @@ public class Ledger {
             """;
 
     private final JdbcClient jdbc;
+    private final DeferredWrites deferred;
     private final Clock clock;
 
-    public Ledger(JdbcClient jdbc, Clock clock) {
+    public Ledger(JdbcClient jdbc, DeferredWrites deferred, Clock clock) {
         this.jdbc = jdbc;
+        this.deferred = deferred;
         this.clock = clock;
     }
 
@@ -162,14 +165,14 @@ public class Ledger {
     private static final String INSERT_POSTINGS = "INSERT INTO ledger_postings (account_id, transfer_id, amount_minor) VALUES (?, ?, ?), (?, ?, ?)";
 
     /**
-     * Writes a transfer and its two postings in one statement (one round trip); the accounts are
-     * locked and the checks done by the caller. Owners are left null.
+     * Writes a transfer and its two postings in one statement (one round trip; in a batch, queued
+     * with the batch's others: {@link DeferredWrites}); the accounts are locked and the checks done
+     * by the caller. Owners are left null.
      */
     LedgerTransfer insertTransfer(TransferCommand command) {
         LedgerTransfer transfer = newTransfer(command);
-        jdbc.sql("WITH transfer AS (" + INSERT_TRANSFER + ") " + INSERT_POSTINGS)
-                .params(concat(transferRow(transfer, command.reference()), postingRows(transfer)))
-                .update();
+        deferred.insert("WITH transfer AS (" + INSERT_TRANSFER + ") " + INSERT_POSTINGS,
+                concat(transferRow(transfer, command.reference()), postingRows(transfer)));
         return transfer;
     }
 
@@ -364,6 +367,7 @@ public class Ledger {
 
     /** What each of the accounts paid out in transfers of {@code kind} since {@code since}, in one query. */
     Map<UUID, Long> sentSince(Collection<UUID> accountIds, String kind, Instant since) {
+        deferred.flush();
         // Ids are time-ordered (UUIDv7): the lowest id of that millisecond bounds the window on the primary key.
         UUID lowestIdSince = new UUID((since.toEpochMilli() << 16) | 0x7000L, 0x8000000000000000L);
         Map<UUID, Long> sent = new HashMap<>();

@@ -7,8 +7,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import org.openwallet.platform.DeferredWrites;
 import org.openwallet.platform.Ids;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import tools.jackson.databind.json.JsonMapper;
@@ -22,12 +22,12 @@ public class Outbox {
     /** The {@code producer} field of every envelope this service writes. */
     public static final String PRODUCER = "wallet";
 
-    private final JdbcClient jdbc;
+    private final DeferredWrites deferred;
     private final JsonMapper json;
     private final Clock clock;
 
-    Outbox(JdbcClient jdbc, JsonMapper json, Clock clock) {
-        this.jdbc = jdbc;
+    Outbox(DeferredWrites deferred, JsonMapper json, Clock clock) {
+        this.deferred = deferred;
         this.json = json;
         this.clock = clock;
     }
@@ -57,13 +57,11 @@ public class Outbox {
         envelope.put("occurred_at", occurredAt.toString());
         envelope.put("producer", PRODUCER);
         envelope.put("payload", event.payload());
-        jdbc.sql("""
+        deferred.insert("""
                 INSERT INTO outbox_events (id, aggregate_type, aggregate_id, owner_id, event_type, schema_version, occurred_at, payload)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb)
-                """)
-                .params(id, event.aggregateType(), event.aggregateId(), event.ownerId(), event.type(), event.version(),
-                        Timestamp.from(occurredAt), json.writeValueAsString(envelope))
-                .update();
+                """, id, event.aggregateType(), event.aggregateId(), event.ownerId(), event.type(), event.version(),
+                Timestamp.from(occurredAt), json.writeValueAsString(envelope));
         return id;
     }
 }

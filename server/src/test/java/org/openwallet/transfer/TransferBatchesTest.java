@@ -13,6 +13,8 @@ import org.openwallet.LedgerTestSupport;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.Race;
 import org.openwallet.WalletIntegrationTest;
+import org.openwallet.idempotency.IdempotencyKeys;
+import org.openwallet.idempotency.IdempotencyKeys.StoredResponse;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.LedgerVerifier;
 import org.openwallet.platform.Transactions;
@@ -40,6 +42,10 @@ class TransferBatchesTest extends WalletIntegrationTest {
     LedgerVerifier verifier;
     @Autowired
     MeterRegistry meters;
+    @Autowired
+    TransferBatches batches;
+    @Autowired
+    IdempotencyKeys idempotency;
 
     @AfterEach
     void removeFault() {
@@ -95,6 +101,29 @@ class TransferBatchesTest extends WalletIntegrationTest {
         assertThat(count("SELECT count(*) FROM idempotency_records WHERE user_id = ?", payer.id()))
                 .as("the failed payment is not remembered, so its retry can succeed").isEqualTo(11);
         assertThat(verifier.verify().problems()).isEmpty();
+    }
+
+    @Test
+    void aKeyRepeatedWithinOneBatch_isAReplayOfItsFirstUse_whoseRecordIsStillQueued() throws Exception {
+        UUID sender = api.newUser().id();
+        byte[] fingerprint = IdempotencyKeys.fingerprint("repeat");
+        IdempotencyKeys.KeyRequest key = new IdempotencyKeys.KeyRequest(sender, "repeated-key", fingerprint);
+        double batchesBefore = batchCount();
+
+        List<Transfers.Response> responses = Race.run(2, racer -> () -> batches.run(new TransferBatches.Payment(sender, null, "USD", key,
+                (batch, claim) -> switch (claim) {
+                    case IdempotencyKeys.Claim.Proceed proceed -> {
+                        idempotency.complete(sender, Transfers.OPERATION, key.key(), fingerprint, new StoredResponse(201, "first".getBytes()));
+                        yield new Transfers.Response(201, "first".getBytes(), false);
+                    }
+                    case IdempotencyKeys.Claim.Replay replay -> new Transfers.Response(replay.response().status(), replay.response().body(), true);
+                    default -> throw new AssertionError("unexpected claim " + claim);
+                })));
+
+        assertThat(batchCount() - batchesBefore).as("both in one batch").isEqualTo(1);
+        assertThat(responses).filteredOn(Transfers.Response::replayed).singleElement()
+                .satisfies(replay -> assertThat(new String(replay.body())).isEqualTo("first"));
+        assertThat(count("SELECT count(*) FROM idempotency_records WHERE user_id = ?", sender)).isEqualTo(1);
     }
 
     private double batchCount() {
