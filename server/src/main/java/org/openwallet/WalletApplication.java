@@ -1,6 +1,7 @@
 package org.openwallet;
 
 import org.openwallet.bench.FeedBenchmark;
+import org.openwallet.bench.TransferBenchmark;
 import org.openwallet.funding.ReconcileCommand;
 import org.openwallet.ledger.LedgerVerifier;
 import org.openwallet.outbox.RelayLatencyBenchmark;
@@ -13,7 +14,8 @@ import org.springframework.context.ConfigurableApplicationContext;
  * The wallet server. {@code verify-ledger} as the first argument runs the ledger verification
  * against the configured database instead of serving, and exits non-zero on any difference;
  * {@code bench-events} measures the outbox relay's commit-to-Kafka latency on a throwaway wallet
- * ({@link RelayLatencyBenchmark}); {@code bench-feed} the feed's lag and page latency ({@link FeedBenchmark}).
+ * ({@link RelayLatencyBenchmark}); {@code bench-feed} the feed's lag and page latency ({@link FeedBenchmark});
+ * {@code bench} payments per second end to end beside pgbench on the same server ({@link TransferBenchmark}).
  */
 @SpringBootApplication
 public class WalletApplication {
@@ -29,6 +31,9 @@ public class WalletApplication {
         }
         if (args.length > 0 && args[0].equals("bench-feed")) {
             System.exit(FeedBenchmark.run(WalletApplication.class, java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (args.length > 0 && args[0].equals("bench")) {
+            System.exit(TransferBenchmark.run(WalletApplication.class, java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
         SpringApplication.run(WalletApplication.class, args);
     }

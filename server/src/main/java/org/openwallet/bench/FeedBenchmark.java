@@ -1,19 +1,9 @@
 package org.openwallet.bench;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -21,15 +11,9 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.Histogram;
+import org.openwallet.bench.BenchWallet.User;
 import org.openwallet.feed.FeedLag;
-import org.openwallet.ledger.Ledger;
-import org.openwallet.ledger.TransferCommand;
-import org.openwallet.platform.Transactions;
-import org.springframework.boot.SpringApplication;
-import org.springframework.context.ConfigurableApplicationContext;
-import org.springframework.util.FileSystemUtils;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code ./wallet bench-feed [--users N] [--friends N] [--transfers N] [--rate N] [--reads N]}: the
@@ -47,8 +31,8 @@ import tools.jackson.databind.json.JsonMapper;
  * Rate limits and fraud rules stay in the path, with bounds this load never reaches.
  */
 public final class FeedBenchmark {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final String PASSWORD = "bench-password-1";
+    /** What each user is funded with: more than any run of this benchmark spends. */
+    private static final long FUNDING_MINOR = 100_000_000L;
     private static final int WARM_UP_TRANSFERS = 300;
     private static final int READERS = 4;
 
@@ -65,38 +49,18 @@ public final class FeedBenchmark {
             List<String> rest = new ArrayList<>();
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
-                    case "--users" -> users = number(args, ++i, 2, 100_000);
-                    case "--friends" -> friends = number(args, ++i, 0, 5_000);
-                    case "--transfers" -> transfers = number(args, ++i, 1, 10_000_000);
-                    case "--rate" -> rate = number(args, ++i, 1, 100_000);
-                    case "--reads" -> reads = number(args, ++i, 1, 10_000_000);
-                    default -> {
-                        if (!args[i].startsWith("--") || !args[i].contains("=")) {
-                            throw new IllegalArgumentException("unknown argument " + args[i]);
-                        }
-                        rest.add(args[i]);
-                    }
+                    case "--users" -> users = BenchWallet.number(args, ++i, 2, 100_000);
+                    case "--friends" -> friends = BenchWallet.number(args, ++i, 0, 5_000);
+                    case "--transfers" -> transfers = BenchWallet.number(args, ++i, 1, 10_000_000);
+                    case "--rate" -> rate = BenchWallet.number(args, ++i, 1, 100_000);
+                    case "--reads" -> reads = BenchWallet.number(args, ++i, 1, 10_000_000);
+                    default -> rest.add(BenchWallet.springArgument(args[i]));
                 }
             }
             if (friends >= users) {
                 throw new IllegalArgumentException("--friends must be below --users");
             }
             return new Options(users, friends, transfers, rate, reads, List.copyOf(rest));
-        }
-
-        private static int number(String[] args, int index, int min, int max) {
-            if (index >= args.length) {
-                throw new IllegalArgumentException(args[index - 1] + " needs a number");
-            }
-            try {
-                int value = Integer.parseInt(args[index]);
-                if (value < min || value > max) {
-                    throw new IllegalArgumentException(args[index - 1] + " must be between " + min + " and " + max);
-                }
-                return value;
-            } catch (NumberFormatException notNumber) {
-                throw new IllegalArgumentException(args[index - 1] + " must be a number, not " + args[index]);
-            }
         }
     }
 
@@ -110,73 +74,32 @@ public final class FeedBenchmark {
                     + " [--reads N (2000)] [--spring.property=value ...]");
             return 2;
         }
-        Path dataDir;
-        try {
-            dataDir = Files.createTempDirectory("wallet-bench-feed-");
-        } catch (IOException failure) {
-            System.err.println("bench-feed: cannot create a temporary data directory: " + failure.getMessage());
-            return 1;
-        }
-        SpringApplication application = new SpringApplication(applicationClass);
-        application.setDefaultProperties(Map.of("logging.level.root", "WARN",
-                "springdoc.api-docs.enabled", "false", "springdoc.swagger-ui.enabled", "false"));
-        List<String> springArgs = new ArrayList<>(List.of(
-                "--wallet.data-dir=" + dataDir,
-                "--wallet.database.url=",
-                "--wallet.redis.url=",
-                "--wallet.redis.cluster-nodes=",
-                "--wallet.kafka.bootstrap-servers=",
-                "--wallet.cassandra.contact-points=",
-                "--wallet.roles=api,relay,consumers,feed",
-                "--wallet.demo.enabled=false",
-                "--server.port=0",
-                "--server.address=127.0.0.1",
-                "--wallet.rate-limits.limits.transfer-per-user.capacity=100000000",
-                "--wallet.rate-limits.limits.transfer-per-ip.capacity=100000000",
-                "--wallet.rate-limits.limits.login-per-ip.capacity=100000000",
-                "--wallet.fraud.velocity-max-count=100000000",
-                "--wallet.fraud.velocity-max-amount=100000000000.00",
-                "--wallet.fraud.weekly-limit-unverified=100000000000.00",
-                "--wallet.fraud.new-recipient-large-amount=100000000000.00",
-                "--wallet.fraud.new-ip-large-amount=100000000000.00"));
-        springArgs.addAll(options.springArgs());
-        System.out.println("bench-feed: starting a throwaway wallet (all roles; embedded PostgreSQL, Redis, Kafka, Cassandra) in " + dataDir);
-        try (ConfigurableApplicationContext context = application.run(springArgs.toArray(String[]::new))) {
-            String base = "http://127.0.0.1:" + context.getEnvironment().getProperty("local.server.port");
-            return new Run(base, context, options).measure() ? 0 : 1;
+        try (BenchWallet wallet = BenchWallet.start("bench-feed", applicationClass, options.springArgs())) {
+            return new Run(wallet, options).measure() ? 0 : 1;
         } catch (Exception failure) {
             System.err.println("bench-feed: failed: " + failure);
             return 1;
-        } finally {
-            FileSystemUtils.deleteRecursively(dataDir.toFile());
         }
     }
 
-    private record User(UUID id, String handle, String token) {
-    }
-
     private static final class Run {
-        private final String base;
-        private final ConfigurableApplicationContext context;
+        private final BenchWallet wallet;
         private final Options options;
-        private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
-        private final Map<String, AtomicInteger> errors = new ConcurrentHashMap<>();
 
-        Run(String base, ConfigurableApplicationContext context, Options options) {
-            this.base = base;
-            this.context = context;
+        Run(BenchWallet wallet, Options options) {
+            this.wallet = wallet;
             this.options = options;
         }
 
         boolean measure() throws Exception {
             long setUpStart = System.nanoTime();
-            List<User> users = signUp();
-            fund(users);
+            List<User> users = wallet.signUp(options.users());
+            wallet.fund(users, FUNDING_MINOR);
             befriend(users);
             System.out.printf(Locale.ROOT, "bench-feed: %d users, %d friends each asked, set up in %.1f s%n",
                     users.size(), options.friends(), (System.nanoTime() - setUpStart) / 1e9);
 
-            FeedLag lag = context.getBean(FeedLag.class);
+            FeedLag lag = wallet.context().getBean(FeedLag.class);
             int warmUp = pay(users, WARM_UP_TRANSFERS, options.rate());
             // Every warm-up payment is in the feed before the measured ones start.
             long warmUpApplied = 0;
@@ -194,44 +117,14 @@ public final class FeedBenchmark {
                 lags.add(lag.takeInterval());
             }
             System.out.printf(Locale.ROOT, "bench-feed: %d payments in %.1f s (%.0f/s offered at %d/s); errors %s%n",
-                    sent, seconds, sent / seconds, options.rate(), errors);
+                    sent, seconds, sent / seconds, options.rate(), wallet.errors());
             System.out.printf(Locale.ROOT, "bench-feed: feed lag (ledger commit -> readable in every timeline), %d payments: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
                     lags.getTotalCount(), lags.getValueAtPercentile(50) / 1e3, lags.getValueAtPercentile(99) / 1e3, lags.getMaxValue() / 1e3);
 
             Histogram pages = readPages(users);
             System.out.printf(Locale.ROOT, "bench-feed: feed page of 20 over HTTP, %d reads (first and second pages, %d readers): p50 %.2f ms, p99 %.2f ms%n",
                     pages.getTotalCount(), READERS, pages.getValueAtPercentile(50) / 1e3, pages.getValueAtPercentile(99) / 1e3);
-            return lags.getTotalCount() >= sent && errors.isEmpty();
-        }
-
-        private List<User> signUp() throws Exception {
-            String prefix = "b" + Long.toString(System.nanoTime() % 100_000, 36) + "_";
-            try (ExecutorService pool = Executors.newFixedThreadPool(8)) {
-                List<Future<User>> futures = new ArrayList<>();
-                for (int i = 0; i < options.users(); i++) {
-                    String handle = prefix + i;
-                    futures.add(pool.submit(() -> {
-                        JsonNode signedUp = call("POST", "/v1/auth/signup", null, Map.of("handle", handle, "password", PASSWORD), 201);
-                        JsonNode login = call("POST", "/v1/auth/login", null, Map.of("handle", handle, "password", PASSWORD), 200);
-                        return new User(UUID.fromString(signedUp.get("user_id").asString()), handle, login.get("access_token").asString());
-                    }));
-                }
-                List<User> users = new ArrayList<>();
-                for (Future<User> future : futures) {
-                    users.add(future.get());
-                }
-                return users;
-            }
-        }
-
-        private void fund(List<User> users) {
-            Ledger ledger = context.getBean(Ledger.class);
-            Transactions transactions = context.getBean(Transactions.class);
-            for (User user : users) {
-                transactions.run(() -> ledger.post(new TransferCommand(ledger.systemAccount("bench_funding", "USD"),
-                        ledger.openWallet(user.id(), "USD"), 100_000_000L, "USD", "bench_funding", "bench-funding:" + user.id(),
-                        "Benchmark funding", "private")));
-            }
+            return lags.getTotalCount() >= sent && wallet.errors().isEmpty();
         }
 
         private void befriend(List<User> users) throws Exception {
@@ -242,9 +135,9 @@ public final class FeedBenchmark {
                     for (int k = 1; k <= options.friends() / 2 + options.friends() % 2; k++) {
                         User asked = users.get((i + k) % users.size());
                         futures.add(pool.submit(() -> {
-                            JsonNode request = call("POST", "/v1/friends/requests", asking.token(), Map.of("to_handle", asked.handle()), -1);
+                            JsonNode request = wallet.call("POST", "/v1/friends/requests", asking.token(), Map.of("to_handle", asked.handle()), -1);
                             if (request != null && request.get("status").asString().equals("pending")) {
-                                call("POST", "/v1/friends/requests/" + request.get("id").asString() + "/accept", asked.token(), Map.of(), 200);
+                                wallet.call("POST", "/v1/friends/requests/" + request.get("id").asString() + "/accept", asked.token(), Map.of(), 200);
                             }
                             return null;
                         }));
@@ -278,7 +171,7 @@ public final class FeedBenchmark {
                     User recipient = to;
                     String visibility = visibilities[random.nextInt(visibilities.length)];
                     senders.submit(() -> {
-                        if (call("POST", "/v1/transfers", from.token(), Map.of("to_handle", recipient.handle(), "amount", "1.00",
+                        if (wallet.call("POST", "/v1/transfers", from.token(), Map.of("to_handle", recipient.handle(), "amount", "1.00",
                                 "currency", "USD", "visibility", visibility, "note", "bench"), 201) != null) {
                             posted.incrementAndGet();
                         }
@@ -300,12 +193,12 @@ public final class FeedBenchmark {
                         while (remaining.getAndDecrement() > 0) {
                             User reader = users.get(ThreadLocalRandom.current().nextInt(users.size()));
                             long begin = System.nanoTime();
-                            JsonNode first = call("GET", "/v1/feed?limit=20", reader.token(), null, 200);
+                            JsonNode first = wallet.call("GET", "/v1/feed?limit=20", reader.token(), null, 200);
                             mine.recordValue((System.nanoTime() - begin) / 1_000);
                             JsonNode next = first == null ? null : first.get("next_cursor");
                             if (next != null) {
                                 begin = System.nanoTime();
-                                call("GET", "/v1/feed?limit=20&cursor=" + next.asString(), reader.token(), null, 200);
+                                wallet.call("GET", "/v1/feed?limit=20&cursor=" + next.asString(), reader.token(), null, 200);
                                 mine.recordValue((System.nanoTime() - begin) / 1_000);
                             }
                         }
@@ -317,34 +210,6 @@ public final class FeedBenchmark {
                 }
             }
             return latencies;
-        }
-
-        /** One HTTP call; the body as JSON, or null (counted as an error) if the status is not {@code expected} (-1: any 2xx). */
-        private JsonNode call(String method, String path, String token, Object body, int expected) {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
-            if (token != null) {
-                request.header("Authorization", "Bearer " + token);
-            }
-            if (body != null) {
-                request.header("Content-Type", "application/json").header("Idempotency-Key", UUID.randomUUID().toString());
-                request.method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
-            } else {
-                request.method(method, HttpRequest.BodyPublishers.noBody());
-            }
-            try {
-                HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-                boolean ok = expected == -1 ? response.statusCode() / 100 == 2 : response.statusCode() == expected;
-                if (!ok) {
-                    JsonNode problem = JSON.readTree(response.body());
-                    String code = problem != null && problem.has("code") ? problem.get("code").asString() : String.valueOf(response.statusCode());
-                    errors.computeIfAbsent(method + " " + path.replaceAll("\\?.*", "") + " " + code, key -> new AtomicInteger()).incrementAndGet();
-                    return null;
-                }
-                return JSON.readTree(response.body());
-            } catch (IOException | InterruptedException failure) {
-                errors.computeIfAbsent(method + " " + failure.getClass().getSimpleName(), key -> new AtomicInteger()).incrementAndGet();
-                return null;
-            }
         }
     }
 }
