@@ -17,6 +17,7 @@ public record WalletProperties(
         @DefaultValue Database database,
         @DefaultValue Http http,
         @DefaultValue Tokens tokens,
+        @DefaultValue Passwords passwords,
         @DefaultValue("USD") String defaultCurrency,
         Map<String, CurrencySettings> currencies,
         @DefaultValue Idempotency idempotency,
@@ -52,6 +53,20 @@ public record WalletProperties(
 
     /** Access tokens (signed JWTs, ES256). Without {@code keyFile} the key lives in {@code dataDir/keys}. */
     public record Tokens(Path keyFile, @DefaultValue("15m") Duration ttl, @DefaultValue("openwallet") String issuer) {
+    }
+
+    /**
+     * The Argon2id cost of new password hashes (memory in KiB and passes; one lane). A stored hash
+     * carries its own parameters, so changing these never locks anyone out. The defaults are Spring
+     * Security's (RFC 9106's second recommendation scaled down); lower ones weaken every password
+     * hashed under them, and exist for benchmarks that sign up thousands of users.
+     */
+    public record Passwords(@DefaultValue("16384") int memoryKib, @DefaultValue("2") int iterations) {
+        public Passwords {
+            if (memoryKib < 8 || iterations < 1) {
+                throw new IllegalArgumentException("wallet.passwords needs memory-kib >= 8 and iterations >= 1");
+            }
+        }
     }
 
     /** A currency's minor-unit scale and the largest amount one transfer may move, as a decimal string. */
