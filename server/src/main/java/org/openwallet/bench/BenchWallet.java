@@ -144,7 +144,7 @@ final class BenchWallet implements AutoCloseable {
         return errors;
     }
 
-    /** Signs up {@code count} users over HTTP and logs each in; fails if any of them cannot be. */
+    /** Signs up {@code count} users over HTTP, logs each in and reads its balance; fails if any of them cannot. */
     List<User> signUp(int count) throws Exception {
         String prefix = "b" + Long.toString(System.nanoTime() % 100_000, 36) + "_";
         try (ExecutorService pool = Executors.newFixedThreadPool(SIGN_UP_THREADS)) {
@@ -157,7 +157,13 @@ final class BenchWallet implements AutoCloseable {
                     if (signedUp == null || login == null) {
                         throw new IllegalStateException("could not sign up and log in " + handle + ": " + errors);
                     }
-                    return new User(UUID.fromString(signedUp.get("user_id").asString()), handle, login.get("access_token").asString());
+                    String token = login.get("access_token").asString();
+                    // As a user opens the app before paying: the server verifies the token's signature on
+                    // its first use and remembers it, so the payments measured later are not first uses.
+                    if (call("GET", "/v1/accounts/me/balance", token, null, 200) == null) {
+                        throw new IllegalStateException("a fresh token of " + handle + " was refused: " + errors);
+                    }
+                    return new User(UUID.fromString(signedUp.get("user_id").asString()), handle, token);
                 }));
             }
             List<User> users = new ArrayList<>(count);

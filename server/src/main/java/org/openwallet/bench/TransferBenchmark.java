@@ -54,7 +54,7 @@ public final class TransferBenchmark {
     static final int MAX_USERS = 200_000;
     static final int DEFAULT_CLIENTS = 64;
     static final int MAX_CLIENTS = 1_000;
-    static final int DEFAULT_WARM_UP_SECONDS = 15;
+    static final int DEFAULT_WARM_UP_SECONDS = 30;
     static final int DEFAULT_DURATION_SECONDS = 60;
     static final int MAX_SECONDS = 3_600;
     static final int MAX_RATE = 1_000_000;
@@ -294,7 +294,7 @@ public final class TransferBenchmark {
             double signUpSeconds = (System.nanoTime() - setUpStart) / 1e9;
             long fundStart = System.nanoTime();
             wallet.fund(users, FUNDING_MINOR);
-            System.out.printf(Locale.ROOT, "%s: %d users signed up and logged in over HTTP in %.1f s (%.0f/s; Argon2id at %d KiB),"
+            System.out.printf(Locale.ROOT, "%s: %d users signed up, logged in and shown their balance over HTTP in %.1f s (%.0f/s; Argon2id at %d KiB),"
                             + " funded through the ledger in %.1f s%n",
                     NAME, users.size(), signUpSeconds, users.size() / signUpSeconds,
                     wallet.context().getBean(WalletProperties.class).passwords().memoryKib(), (System.nanoTime() - fundStart) / 1e9);
