@@ -41,11 +41,17 @@ public final class CircuitBreaker {
         trialInFlight.set(false);
     }
 
-    public void recordFailure() {
-        if (consecutiveFailures.incrementAndGet() >= failureThreshold) {
+    /**
+     * Counts a failure. True for exactly one caller per opening: the one whose failure reached the
+     * threshold (many calls in flight may fail together; only one of them opened the breaker).
+     */
+    public boolean recordFailure() {
+        int failures = consecutiveFailures.incrementAndGet();
+        if (failures >= failureThreshold) {
             openUntilMillis.set(clock.millis() + openMillis);
         }
         trialInFlight.set(false);
+        return failures == failureThreshold;
     }
 
     public boolean isOpen() {

@@ -79,8 +79,7 @@ public final class Redis implements AutoCloseable {
             return result;
         } catch (RedisException failure) {
             errors.increment();
-            breaker.recordFailure();
-            if (!wasOpen && breaker.isOpen()) {
+            if (breaker.recordFailure()) {
                 log.warn("Redis keeps failing ({}); circuit breaker open, requests fall back to PostgreSQL", failure.toString());
             }
             throw new RedisUnavailableException("Redis call failed: " + failure.getMessage(), failure);

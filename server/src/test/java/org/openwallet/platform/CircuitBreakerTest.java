@@ -38,6 +38,20 @@ class CircuitBreakerTest {
     }
 
     @Test
+    void callsFailingTogether_openTheBreakerOnce_soItsOpeningIsReportedOnce() throws Exception {
+        int callers = 16;
+        List<Boolean> opened = Race.run(callers, racer -> breaker::recordFailure);
+
+        assertThat(opened).as("callers told they opened the breaker").containsOnlyOnce(true);
+        assertThat(breaker.isOpen()).isTrue();
+        // The failed trial call after the open period re-opens it; that is no new opening.
+        clock.advance(OPEN.toMillis());
+        assertThat(breaker.allowRequest()).isTrue();
+        assertThat(breaker.recordFailure()).isFalse();
+        assertThat(breaker.isOpen()).isTrue();
+    }
+
+    @Test
     void aSuccessBetweenFailures_resetsTheCount_soOnlyConsecutiveFailuresOpen() {
         breaker.recordFailure();
         breaker.recordFailure();
