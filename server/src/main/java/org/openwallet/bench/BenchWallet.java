@@ -43,6 +43,9 @@ final class BenchWallet implements AutoCloseable {
     /** Funding postings per database transaction: one commit (one fsync) funds this many users. */
     static final int FUNDING_BATCH = 200;
     /** Threads that sign up and log in users over HTTP. */
+    /** Tries of one set-up call that the server answers 503, pausing 0.5 s, 1 s, ... between them. */
+    private static final int SET_UP_ATTEMPTS = 5;
+    private static final Duration SET_UP_RETRY_PAUSE = Duration.ofMillis(500);
     static final int SIGN_UP_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors() * 2);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -152,15 +155,15 @@ final class BenchWallet implements AutoCloseable {
             for (int i = 0; i < count; i++) {
                 String handle = prefix + i;
                 futures.add(pool.submit(() -> {
-                    JsonNode signedUp = call("POST", "/v1/auth/signup", null, Map.of("handle", handle, "password", PASSWORD), 201);
-                    JsonNode login = call("POST", "/v1/auth/login", null, Map.of("handle", handle, "password", PASSWORD), 200);
+                    JsonNode signedUp = callRetrying503("POST", "/v1/auth/signup", null, Map.of("handle", handle, "password", PASSWORD), 201);
+                    JsonNode login = callRetrying503("POST", "/v1/auth/login", null, Map.of("handle", handle, "password", PASSWORD), 200);
                     if (signedUp == null || login == null) {
                         throw new IllegalStateException("could not sign up and log in " + handle + ": " + errors);
                     }
                     String token = login.get("access_token").asString();
                     // As a user opens the app before paying: the server verifies the token's signature on
                     // its first use and remembers it, so the payments measured later are not first uses.
-                    if (call("GET", "/v1/accounts/me/balance", token, null, 200) == null) {
+                    if (callRetrying503("GET", "/v1/accounts/me/balance", token, null, 200) == null) {
                         throw new IllegalStateException("a fresh token of " + handle + " was refused: " + errors);
                     }
                     return new User(UUID.fromString(signedUp.get("user_id").asString()), handle, token);
@@ -192,16 +195,41 @@ final class BenchWallet implements AutoCloseable {
     }
 
     /**
+     * {@link #call} as a client does it during set-up: a 503 (a saturated machine: the login's Redis
+     * call timed out, which fails closed) is retried after a pause, with the same Idempotency-Key.
+     */
+    private JsonNode callRetrying503(String method, String path, String token, Object body, int expected) throws InterruptedException {
+        String idempotencyKey = UUID.randomUUID().toString();
+        for (int attempt = 1; ; attempt++) {
+            int before = unavailable();
+            JsonNode answer = call(method, path, token, body, expected, idempotencyKey);
+            if (answer != null || attempt == SET_UP_ATTEMPTS || unavailable() == before) {
+                return answer;
+            }
+            Thread.sleep(SET_UP_RETRY_PAUSE.toMillis() * attempt);
+        }
+    }
+
+    private int unavailable() {
+        return errors.entrySet().stream().filter(error -> error.getKey().endsWith(" service_unavailable"))
+                .mapToInt(error -> error.getValue().get()).sum();
+    }
+
+    /**
      * One HTTP call with a fresh Idempotency-Key when it has a body; the response as JSON, or null
      * (counted in {@link #errors()}) if the status is not {@code expected} (-1: any 2xx).
      */
     JsonNode call(String method, String path, String token, Object body, int expected) {
+        return call(method, path, token, body, expected, UUID.randomUUID().toString());
+    }
+
+    private JsonNode call(String method, String path, String token, Object body, int expected, String idempotencyKey) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30));
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
         if (body != null) {
-            request.header("Content-Type", "application/json").header("Idempotency-Key", UUID.randomUUID().toString());
+            request.header("Content-Type", "application/json").header("Idempotency-Key", idempotencyKey);
             request.method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
         } else {
             request.method(method, HttpRequest.BodyPublishers.noBody());
