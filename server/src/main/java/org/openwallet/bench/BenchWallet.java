@@ -195,54 +195,47 @@ final class BenchWallet implements AutoCloseable {
     }
 
     /**
-     * {@link #call} as a client does it during set-up: a 503 (a saturated machine: the login's Redis
-     * call timed out, which fails closed) is retried after a pause, with the same Idempotency-Key.
-     */
-    private JsonNode callRetrying503(String method, String path, String token, Object body, int expected) throws InterruptedException {
-        String idempotencyKey = UUID.randomUUID().toString();
-        for (int attempt = 1; ; attempt++) {
-            int before = unavailable();
-            JsonNode answer = call(method, path, token, body, expected, idempotencyKey);
-            if (answer != null || attempt == SET_UP_ATTEMPTS || unavailable() == before) {
-                return answer;
-            }
-            Thread.sleep(SET_UP_RETRY_PAUSE.toMillis() * attempt);
-        }
-    }
-
-    private int unavailable() {
-        return errors.entrySet().stream().filter(error -> error.getKey().endsWith(" service_unavailable"))
-                .mapToInt(error -> error.getValue().get()).sum();
-    }
-
-    /**
      * One HTTP call with a fresh Idempotency-Key when it has a body; the response as JSON, or null
      * (counted in {@link #errors()}) if the status is not {@code expected} (-1: any 2xx).
      */
     JsonNode call(String method, String path, String token, Object body, int expected) {
-        return call(method, path, token, body, expected, UUID.randomUUID().toString());
+        return call(method, path, token, body, expected, 1);
     }
 
-    private JsonNode call(String method, String path, String token, Object body, int expected, String idempotencyKey) {
+    /**
+     * {@link #call} as a client does it during set-up: a 503 (on a saturated machine a login's Redis
+     * call can time out, and login fails closed) is sent again, same Idempotency-Key, after a pause.
+     */
+    private JsonNode callRetrying503(String method, String path, String token, Object body, int expected) {
+        return call(method, path, token, body, expected, SET_UP_ATTEMPTS);
+    }
+
+    private JsonNode call(String method, String path, String token, Object body, int expected, int attempts) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30));
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
         if (body != null) {
-            request.header("Content-Type", "application/json").header("Idempotency-Key", idempotencyKey);
+            request.header("Content-Type", "application/json").header("Idempotency-Key", UUID.randomUUID().toString());
             request.method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
         } else {
             request.method(method, HttpRequest.BodyPublishers.noBody());
         }
         try {
-            HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            boolean ok = expected == -1 ? response.statusCode() / 100 == 2 : response.statusCode() == expected;
-            if (!ok) {
-                errors.computeIfAbsent(method + " " + path.replaceAll("\\?.*", "") + " " + problemCode(response.statusCode(), response.body()),
-                        key -> new AtomicInteger()).incrementAndGet();
-                return null;
+            for (int attempt = 1; ; attempt++) {
+                HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                if (response.statusCode() == 503 && attempt < attempts) {
+                    Thread.sleep(SET_UP_RETRY_PAUSE.toMillis() * attempt);
+                    continue;
+                }
+                boolean ok = expected == -1 ? response.statusCode() / 100 == 2 : response.statusCode() == expected;
+                if (!ok) {
+                    errors.computeIfAbsent(method + " " + path.replaceAll("\\?.*", "") + " " + problemCode(response.statusCode(), response.body()),
+                            key -> new AtomicInteger()).incrementAndGet();
+                    return null;
+                }
+                return JSON.readTree(response.body());
             }
-            return JSON.readTree(response.body());
         } catch (IOException | InterruptedException failure) {
             errors.computeIfAbsent(method + " " + failure.getClass().getSimpleName(), key -> new AtomicInteger()).incrementAndGet();
             return null;
