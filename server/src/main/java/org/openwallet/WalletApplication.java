@@ -3,6 +3,7 @@ package org.openwallet;
 import org.openwallet.bench.FeedBenchmark;
 import org.openwallet.bench.TransferBenchmark;
 import org.openwallet.funding.ReconcileCommand;
+import org.openwallet.identity.RolesCommand;
 import org.openwallet.ledger.LedgerVerifier;
 import org.openwallet.outbox.RelayLatencyBenchmark;
 import org.springframework.boot.SpringApplication;
@@ -23,6 +24,9 @@ public class WalletApplication {
         if (args.length > 0 && args[0].equals("verify-ledger")) {
             System.exit(verifyLedger(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
+        if (args.length > 0 && args[0].equals("admin")) {
+            System.exit(admin(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
         if (args.length > 0 && args[0].equals("bench-events")) {
             System.exit(RelayLatencyBenchmark.run(WalletApplication.class, java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
@@ -39,14 +43,29 @@ public class WalletApplication {
     }
 
     private static int verifyLedger(String[] args) {
-        SpringApplication application = new SpringApplication(WalletApplication.class);
-        application.setWebApplicationType(WebApplicationType.NONE);
-        application.setAdditionalProfiles("verify");
-        try (ConfigurableApplicationContext context = application.run(args)) {
+        try (ConfigurableApplicationContext context = operatorContext(args)) {
             LedgerVerifier.Report report = context.getBean(LedgerVerifier.class).verify();
             System.out.println("verify-ledger: " + report.summary());
             report.problems().forEach(problem -> System.out.println("  " + problem));
             return report.ok() ? 0 : 1;
         }
+    }
+
+    private static int admin(String[] args) {
+        if (!RolesCommand.wellFormed(args)) {
+            System.err.println(RolesCommand.USAGE);
+            return 2;
+        }
+        try (ConfigurableApplicationContext context = operatorContext(new String[0])) {
+            return RolesCommand.run(context, args);
+        }
+    }
+
+    /** The wallet's database and services without serving or background work, for operator commands. */
+    private static ConfigurableApplicationContext operatorContext(String[] args) {
+        SpringApplication application = new SpringApplication(WalletApplication.class);
+        application.setWebApplicationType(WebApplicationType.NONE);
+        application.setAdditionalProfiles("verify");
+        return application.run(args);
     }
 }

@@ -9,6 +9,9 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
+import org.openwallet.audit.Actor;
+import org.openwallet.identity.Role;
+import org.openwallet.identity.Roles;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -63,6 +66,15 @@ public final class Api {
         return new User(UUID.fromString(signUp.json().get("user_id").asString()), handle, login(handle, PASSWORD));
     }
 
+    /** A new user holding {@code role}, granted as an operator would ({@code ./wallet admin grant}). */
+    public User newUserWithRole(Roles roles, Role role) {
+        User user = newUser();
+        if (roles.grant(user.handle(), role, Actor.operator("test")) != Roles.Change.GRANTED) {
+            throw new IllegalStateException("cannot grant " + role + " to " + user.handle());
+        }
+        return user;
+    }
+
     public String login(String handle, String password) {
         Response login = post("/v1/auth/login", null, null, Map.of("handle", handle, "password", password));
         if (login.status() != 200) {
@@ -87,6 +99,13 @@ public final class Api {
 
     public Response get(String path, String token) {
         return send(request(path, token).GET().build());
+    }
+
+    public Response put(String path, String token, Object body) {
+        return send(request(path, token)
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
+                .build());
     }
 
     public Response patch(String path, String token, Object body) {

@@ -5,10 +5,16 @@ import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
+import org.openwallet.audit.AuditLog;
 import org.openwallet.identity.AuthenticatedUser;
+import org.openwallet.identity.Role;
+import org.openwallet.identity.Roles;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
+import org.openwallet.platform.Transactions;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -30,10 +36,16 @@ class FraudAdminController {
 
     private final JdbcClient jdbc;
     private final JsonMapper json;
+    private final Roles roles;
+    private final AuditLog audit;
+    private final Transactions transactions;
 
-    FraudAdminController(JdbcClient jdbc, JsonMapper json) {
+    FraudAdminController(JdbcClient jdbc, JsonMapper json, Roles roles, AuditLog audit, Transactions transactions) {
         this.jdbc = jdbc;
         this.json = json;
+        this.roles = roles;
+        this.audit = audit;
+        this.transactions = transactions;
     }
 
     record VerificationRequest(Boolean verified) {
@@ -56,15 +68,21 @@ class FraudAdminController {
     @Operation(summary = "Set a user's verification tier (raises the weekly sending limit)")
     VerificationResponse setVerification(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId,
                                          @RequestBody VerificationRequest request) {
-        requireAdmin(admin);
+        roles.requireAdmin(admin);
         if (request.verified() == null) {
             throw new ProblemException(ProblemCode.VALIDATION_FAILED, "verified (true or false) is required.");
         }
         String tier = request.verified() ? "verified" : "unverified";
-        jdbc.sql("""
-                INSERT INTO fraud_profiles (user_id, tier) VALUES (?, ?)
-                ON CONFLICT (user_id) DO UPDATE SET tier = excluded.tier, updated_at = now()
-                """).params(userId, tier).update();
+        transactions.run(() -> {
+            String before = jdbc.sql("SELECT tier FROM fraud_profiles WHERE user_id = ? FOR UPDATE").param(userId).query(String.class)
+                    .optional().orElse("unverified");
+            jdbc.sql("""
+                    INSERT INTO fraud_profiles (user_id, tier) VALUES (?, ?)
+                    ON CONFLICT (user_id) DO UPDATE SET tier = excluded.tier, updated_at = now()
+                    """).params(userId, tier).update();
+            audit.append(admin.actor(), "verification.set", "user", userId, Map.of("tier", before), Map.of("tier", tier));
+            return null;
+        });
         return new VerificationResponse(userId, tier);
     }
 
@@ -72,17 +90,29 @@ class FraudAdminController {
     @Operation(summary = "Block payments to a user")
     ResponseEntity<Void> block(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId,
                                @RequestBody(required = false) BlockRequest request) {
-        requireAdmin(admin);
-        jdbc.sql("INSERT INTO fraud_blocked_recipients (user_id, reason) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET reason = excluded.reason")
-                .params(userId, request == null ? null : request.reason()).update();
+        roles.requireAdmin(admin);
+        String reason = request == null ? null : request.reason();
+        transactions.run(() -> {
+            Map<String, Object> before = blockState(userId);
+            jdbc.sql("INSERT INTO fraud_blocked_recipients (user_id, reason) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET reason = excluded.reason")
+                    .params(userId, reason).update();
+            audit.append(admin.actor(), "recipient.blocked", "user", userId, before, blockState(userId));
+            return null;
+        });
         return ResponseEntity.noContent().build();
     }
 
     @DeleteMapping("/v1/admin/fraud/blocked-recipients/{userId}")
     @Operation(summary = "Allow payments to a user again")
     ResponseEntity<Void> unblock(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId) {
-        requireAdmin(admin);
-        jdbc.sql("DELETE FROM fraud_blocked_recipients WHERE user_id = ?").param(userId).update();
+        roles.requireAdmin(admin);
+        transactions.run(() -> {
+            Map<String, Object> before = blockState(userId);
+            if (jdbc.sql("DELETE FROM fraud_blocked_recipients WHERE user_id = ?").param(userId).update() > 0) {
+                audit.append(admin.actor(), "recipient.unblocked", "user", userId, before, blockState(userId));
+            }
+            return null;
+        });
         return ResponseEntity.noContent().build();
     }
 
@@ -90,7 +120,7 @@ class FraudAdminController {
     @Operation(summary = "Fraud decisions for a sender, newest first")
     DecisionPage decisions(@Parameter(hidden = true) AuthenticatedUser admin, @RequestParam("sender_id") UUID senderId,
                            @RequestParam(defaultValue = "20") int limit) {
-        requireAdmin(admin);
+        roles.require(admin, Role.ADMIN, Role.SUPPORT);
         if (limit < 1 || limit > MAX_PAGE_SIZE) {
             throw new ProblemException(ProblemCode.VALIDATION_FAILED, "limit must be between 1 and " + MAX_PAGE_SIZE + ".");
         }
@@ -107,9 +137,10 @@ class FraudAdminController {
         return new DecisionPage(items);
     }
 
-    private static void requireAdmin(AuthenticatedUser user) {
-        if (!user.admin()) {
-            throw new ProblemException(ProblemCode.FORBIDDEN, "Only admins may do this.");
-        }
+    /** Whether payments to the user are blocked, and why: the audited state of a block. */
+    private Map<String, Object> blockState(UUID userId) {
+        Optional<String> reason = jdbc.sql("SELECT coalesce(reason, '') FROM fraud_blocked_recipients WHERE user_id = ?")
+                .param(userId).query(String.class).optional();
+        return reason.<Map<String, Object>>map(text -> Map.of("blocked", true, "reason", text)).orElse(Map.of("blocked", false));
     }
 }

@@ -10,8 +10,8 @@ import java.time.Duration;
 /**
  * {@code ./wallet reconcile [--date YYYY-MM-DD] [--url http://host:port]}: asks a running wallet to
  * reconcile a business day now (yesterday by default) and prints the run with its differences. It
- * calls the admin endpoint with the token in {@code WALLET_ADMIN_TOKEN} (the login of a handle in
- * {@code WALLET_ADMIN_HANDLES}), so it works the same against an embedded or a production wallet.
+ * calls the admin endpoint with the token in {@code WALLET_ADMIN_TOKEN} (the login of a user with the admin role, granted by
+ * {@code ./wallet admin grant <handle> admin}), so it works the same against an embedded or a production wallet.
  */
 public final class ReconcileCommand {
     private ReconcileCommand() {
@@ -32,7 +32,7 @@ public final class ReconcileCommand {
         }
         String token = System.getenv("WALLET_ADMIN_TOKEN");
         if (token == null || token.isBlank()) {
-            System.err.println("reconcile: set WALLET_ADMIN_TOKEN to an admin's access token (log in as a handle listed in WALLET_ADMIN_HANDLES)");
+            System.err.println("reconcile: set WALLET_ADMIN_TOKEN to an admin's access token (log in as a user granted the role with ./wallet admin grant <handle> admin)");
             return 2;
         }
         String body = date == null ? "{}" : "{\"date\":\"" + date.replaceAll("[^0-9-]", "") + "\"}";

@@ -1,11 +1,16 @@
 package org.openwallet.identity;
 
 import java.util.UUID;
+import org.openwallet.audit.Actor;
 
 /**
  * The user a request's bearer token was issued to. Declare it as a controller method parameter.
- *
- * @param admin whether the token carries the admin role ({@code wallet.admin.handles} at login)
+ * What the user may do beyond their own wallet is not in the token: admin endpoints ask
+ * {@link Roles} on every call.
  */
-public record AuthenticatedUser(UUID userId, String handle, boolean admin) {
+public record AuthenticatedUser(UUID userId, String handle) {
+    /** This user as the actor of an audited action. */
+    public Actor actor() {
+        return Actor.user(userId, handle);
+    }
 }

@@ -2,10 +2,8 @@ package org.openwallet.identity;
 
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.outbox.Outbox;
 import org.openwallet.platform.Currencies;
@@ -13,7 +11,6 @@ import org.openwallet.platform.Ids;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.openwallet.platform.Transactions;
-import org.openwallet.platform.WalletProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -36,10 +33,9 @@ public class Identity {
     private final TokenService tokens;
     private final ApplicationEventPublisher events;
     private final Outbox outbox;
-    private final Set<String> adminHandles;
 
     Identity(JdbcClient jdbc, Transactions transactions, Ledger ledger, Currencies currencies, PasswordHasher passwords, TokenService tokens,
-             ApplicationEventPublisher events, Outbox outbox, WalletProperties properties) {
+             ApplicationEventPublisher events, Outbox outbox) {
         this.outbox = outbox;
         this.jdbc = jdbc;
         this.transactions = transactions;
@@ -48,7 +44,6 @@ public class Identity {
         this.passwords = passwords;
         this.tokens = tokens;
         this.events = events;
-        this.adminHandles = properties.admin().handles().stream().map(UserDirectory::normalizeHandle).collect(Collectors.toSet());
     }
 
     /**
@@ -106,8 +101,7 @@ public class Identity {
         if (!passwords.matches(password, credentials.get().passwordHash())) {
             return Optional.empty();
         }
-        TokenService.IssuedToken token = tokens.issue(credentials.get().id(), credentials.get().handle(),
-                adminHandles.contains(credentials.get().handle()));
+        TokenService.IssuedToken token = tokens.issue(credentials.get().id(), credentials.get().handle());
         events.publishEvent(new UserLoggedIn(credentials.get().id(), ip));
         return Optional.of(new AccessToken(token.value(), token.expiresInSeconds()));
     }

@@ -75,13 +75,12 @@ class TokenService {
     record IssuedToken(String value, long expiresInSeconds) {
     }
 
-    IssuedToken issue(UUID userId, String handle, boolean admin) {
+    IssuedToken issue(UUID userId, String handle) {
         Instant now = clock.instant();
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
                 .issuer(issuer)
                 .subject(userId.toString())
                 .claim("handle", handle)
-                .claim("admin", admin)
                 .issueTime(Date.from(now))
                 .expirationTime(Date.from(now.plus(ttl)))
                 .jwtID(UUID.randomUUID().toString())
@@ -132,8 +131,7 @@ class TokenService {
             if (expires == null || !issuer.equals(claims.getIssuer())) {
                 return null;
             }
-            return new Verified(new AuthenticatedUser(UUID.fromString(claims.getSubject()), claims.getStringClaim("handle"),
-                    Boolean.TRUE.equals(claims.getBooleanClaim("admin"))), expires.toInstant());
+            return new Verified(new AuthenticatedUser(UUID.fromString(claims.getSubject()), claims.getStringClaim("handle")), expires.toInstant());
         } catch (ParseException | JOSEException | IllegalArgumentException | NullPointerException exception) {
             return null;
         }

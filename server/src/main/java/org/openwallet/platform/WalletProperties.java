@@ -23,7 +23,6 @@ public record WalletProperties(
         @DefaultValue Idempotency idempotency,
         @DefaultValue Demo demo,
         @DefaultValue RedisSettings redis,
-        @DefaultValue Admin admin,
         @DefaultValue KafkaSettings kafka,
         @DefaultValue CassandraSettings cassandra,
         @DefaultValue({"api", "relay", "consumers", "feed"}) List<String> roles) {
@@ -147,10 +146,6 @@ public record WalletProperties(
     /** Whether this process runs {@code role}: {@code api}, {@code relay}, {@code consumers} or {@code feed}. */
     public boolean runs(String role) {
         return roles.contains(role);
-    }
-
-    /** Handles whose tokens carry the admin role (verification tiers, fraud decisions, blocked recipients). */
-    public record Admin(@DefaultValue List<String> handles) {
     }
 
     /** Demo users, created only when asked ({@code ./wallet run --demo}). */

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.LedgerTestSupport;
+import org.openwallet.identity.Role;
+import org.openwallet.identity.Roles;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -60,7 +62,6 @@ class FraudRulesApiTest {
      */
     @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
     public abstract static class ProductionRules {
-        public static final String ADMIN_HANDLE = "fraud_admin";
         private static final JsonMapper JSON = JsonMapper.builder().build();
         private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
@@ -72,12 +73,13 @@ class FraudRulesApiTest {
         protected Transactions transactions;
         @Autowired
         protected Ledger ledger;
+        @Autowired
+        protected Roles roles;
         protected Api api;
 
         @DynamicPropertySource
         static void productionRules(DynamicPropertyRegistry registry) {
             WalletIntegrationTest.ownWallet(registry, WalletIntegrationTest.newDataDir());
-            registry.add("wallet.admin.handles", () -> ADMIN_HANDLE);
             // The rate limits are not under test here, and these tests sign up, log in and pay
             // far more from one IP than one person would. (Failed logins per handle stay at 10.)
             for (String limit : new String[] {"transfer-per-user", "transfer-per-ip", "login-per-ip"}) {
@@ -106,11 +108,9 @@ class FraudRulesApiTest {
             return user;
         }
 
-        /** The admin's token; the admin is signed up on first use in this context. */
+        /** A fresh admin's token (the role granted as an operator would). */
         protected String adminToken() {
-            Api.Response signUp = api.post("/v1/auth/signup", null, null, Map.of("handle", ADMIN_HANDLE, "password", Api.PASSWORD));
-            assertThat(signUp.status()).as(signUp.body()).isIn(201, 409);
-            return api.login(ADMIN_HANDLE, Api.PASSWORD);
+            return api.newUserWithRole(roles, Role.ADMIN).token();
         }
 
         protected Api.Response send(String method, String path, String token, Object body) {

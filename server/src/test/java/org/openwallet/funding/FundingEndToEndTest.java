@@ -19,6 +19,8 @@ import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
+import org.openwallet.identity.Role;
+import org.openwallet.identity.Roles;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.LedgerVerifier;
 import org.openwallet.platform.EmbeddedBankSimulator;
@@ -36,10 +38,9 @@ import tools.jackson.databind.json.JsonMapper;
  * in business-days mode and this test moves its clock, so each outcome comes when the test says.
  */
 @ContextConfiguration(initializers = OwnDataDirectory.class)
-@TestPropertySource(properties = {"test.context=funding-end-to-end", "wallet.admin.handles=" + FundingEndToEndTest.ADMIN})
+@TestPropertySource(properties = {"test.context=funding-end-to-end"})
 @DirtiesContext
 class FundingEndToEndTest extends WalletIntegrationTest {
-    static final String ADMIN = "recon_admin";
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @Autowired
@@ -50,6 +51,8 @@ class FundingEndToEndTest extends WalletIntegrationTest {
     Ledger ledger;
     @Autowired
     LedgerVerifier verifier;
+    @Autowired
+    Roles roles;
 
     private final HttpClient http = HttpClient.newHttpClient();
     private FundingClient funding;
@@ -174,10 +177,7 @@ class FundingEndToEndTest extends WalletIntegrationTest {
     }
 
     private Api.User adminUser() {
-        Api.Response signUp = api.post("/v1/auth/signup", null, null, Map.of("handle", ADMIN, "password", Api.PASSWORD));
-        assertThat(signUp.status()).isIn(201, 409);
-        String token = api.login(ADMIN, Api.PASSWORD);
-        return new Api.User(null, ADMIN, token);
+        return api.newUserWithRole(roles, Role.ADMIN);
     }
 
     private UUID link(Api.User user, String accountNumber) {
