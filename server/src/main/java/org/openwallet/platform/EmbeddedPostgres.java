@@ -31,11 +31,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every connection proves a password with SCRAM, over TCP and over the local socket, replication
  * included: the library's {@code initdb -A trust} would let any local user rewrite the ledger. The
- * password is generated into the data directory ({@value #PASSWORD_FILE}, owner-only, inside a
- * directory PostgreSQL itself keeps owner-only) once the server first runs, since {@code initdb}
- * needs an empty directory. A directory from before passwords is upgraded the same way on its
- * first start with this code: the superuser gets the password, {@code pg_hba.conf} is rewritten,
- * the server reloads it, and the start fails unless a connection without the password is refused.
+ * password is generated when the directory is made ({@value #PASSWORD_FILE}, owner-only, inside a
+ * directory PostgreSQL itself keeps owner-only) and given to {@code initdb}, so a new server never
+ * runs without it. A directory from before passwords is upgraded on its first start with this
+ * code: the superuser gets the password, {@code pg_hba.conf} is rewritten, the server reloads it,
+ * and the start fails unless a connection without the password is refused. Until that reload such
+ * an old server runs with trust for a moment, as it always had.
  */
 public final class EmbeddedPostgres implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedPostgres.class);
@@ -89,11 +90,29 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 .setServerConfig("password_encryption", "scram-sha-256")
                 // Only this user may even open the local socket; the password is checked on top of that.
                 .setServerConfig("unix_socket_permissions", "0700");
-        if (Files.exists(passwordFile)) {
+        Path staging = null;
+        if (!Files.exists(dataDirectory.resolve("postgresql.conf"))) {
+            // A new server: initdb needs an empty directory, so its password waits in an owner-only directory of its own and
+            // moves in once initdb ran. The library hands every "locale" option to initdb as --key=value, after its own
+            // "-A trust", which --auth overrides: the superuser has the password and every rule asks for it from the first
+            // moment the server runs.
+            staging = Files.createTempDirectory("wallet-postgres-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Path staged = staging.resolve(PASSWORD_FILE);
+            builder.setConnectConfig("password", SecretKeys.loadOrCreatePassword(staged, PASSWORD_BYTES))
+                    .setLocaleConfig("pwfile", staged.toString())
+                    .setLocaleConfig("auth", "scram-sha-256");
+        } else if (Files.exists(passwordFile)) {
             // The library's readiness check connects too; under trust (not upgraded yet) the password is simply not asked for.
             builder.setConnectConfig("password", SecretKeys.loadOrCreatePassword(passwordFile, PASSWORD_BYTES));
         }
-        var server = builder.start();
+        io.zonky.test.db.postgres.embedded.EmbeddedPostgres server;
+        try {
+            server = builder.start();
+        } finally {
+            if (staging != null) {
+                adoptStagedPassword(staging, dataDirectory);
+            }
+        }
         String password;
         try {
             password = SecretKeys.loadOrCreatePassword(passwordFile, PASSWORD_BYTES);
@@ -108,6 +127,18 @@ public final class EmbeddedPostgres implements AutoCloseable {
         }
         log.info("Embedded PostgreSQL is up on 127.0.0.1:{} with its data in {}, password in {}", server.getPort(), dataDirectory, passwordFile);
         return new EmbeddedPostgres(server, password);
+    }
+
+    /** Moves a new server's password into its data directory once initdb made it (the role has it from then on), and cleans up. */
+    private static void adoptStagedPassword(Path staging, Path dataDirectory) throws IOException {
+        Path staged = staging.resolve(PASSWORD_FILE);
+        Path passwordFile = dataDirectory.resolve(PASSWORD_FILE);
+        if (Files.exists(dataDirectory.resolve("postgresql.conf")) && !Files.exists(passwordFile)) {
+            // Not atomic across file systems, but nothing reads the target until this start returns; the attributes (owner-only) go along.
+            Files.move(staged, passwordFile);
+        }
+        Files.deleteIfExists(staged);
+        Files.deleteIfExists(staging);
     }
 
     /**
