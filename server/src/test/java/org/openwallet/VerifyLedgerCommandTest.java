@@ -78,7 +78,7 @@ class VerifyLedgerCommandTest extends WalletIntegrationTest {
         environment.keySet().removeIf(name -> name.startsWith("WALLET_"));
         environment.put("WALLET_DB_URL", ((HikariDataSource) dataSource).getJdbcUrl());
         environment.put("WALLET_DB_USER", "postgres");
-        environment.put("WALLET_DB_PASSWORD", "");
+        environment.put("WALLET_DB_PASSWORD", ((HikariDataSource) dataSource).getPassword());
         environment.put("WALLET_DATA_DIR", dataDir.toString());
         Process process = builder.start();
         try {

@@ -22,7 +22,7 @@ class WebhookChannel implements NotificationChannel, DisposableBean {
     /** Looks the webhook up now (one indexed read) and queues the request; the HTTP call happens on the sender's threads. */
     @Override
     public void deliver(Notification notification) {
-        webhooks.find(notification.userId()).ifPresent(webhook -> sender.submit(new WebhookSender.Delivery(webhook.url(), webhook.secret(),
+        webhooks.find(notification.userId()).ifPresent(webhook -> sender.submit(new WebhookSender.Delivery(notification.userId(), webhook.url(), webhook.secret(),
                 notification.id().toString(), json.writeValueAsBytes(NotificationView.of(notification)))));
     }
 

@@ -2,24 +2,28 @@ package org.openwallet.notification;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.HexFormat;
-import java.util.Optional;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
+import javax.net.ssl.SSLSocketFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,10 +38,19 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A 2xx is delivered. A 5xx, a 429, a timeout or a connection failure is tried again after
  * {@code firstRetryDelay}, doubling, up to {@code maxAttempts} in all; anything else (a 4xx, a
- * redirect, which is never followed) fails at once. When the queue is full a new delivery is
- * dropped, not waited for: the caller is the event consumer, and the notification itself is stored.
- * Every end is counted in {@code wallet.notifications.webhook{outcome}}: delivered, failed,
- * refused (the destination is not public any more) or dropped.
+ * redirect, which is never followed) fails at once. Every attempt resolves the host once, checks
+ * every address and connects to the checked one ({@link WebhookUrls#destination}, {@link PinnedHttp}).
+ *
+ * <p>Each user's deliveries form a lane: they are sent one at a time, in order, and a lane goes to
+ * the back of the shared queue after each delivery, so threads are shared round-robin between the
+ * users who have something to send. One user's endpoint that hangs holds one thread, not all of
+ * them, and at most {@code perUserLimit} of that user's deliveries wait or run; beyond it the
+ * user's new ones are dropped (logged once per episode, counted every time), while other users'
+ * keep flowing. When the shared queue ({@code queueCapacity} waiting deliveries) is full a new
+ * delivery is dropped, not waited for: the caller is the event consumer, and the notification
+ * itself is stored. Every end is counted in {@code wallet.notifications.webhook{outcome}}:
+ * delivered, failed, refused (the destination is not public any more), dropped (queue full) or
+ * dropped_user_limit.
  */
 final class WebhookSender implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WebhookSender.class);
@@ -49,19 +62,28 @@ final class WebhookSender implements AutoCloseable {
     private final NotificationProperties.Webhook settings;
     private final MeterRegistry meters;
     private final Clock clock;
-    private final HttpClient http;
+    private final WebhookUrls.Resolver resolver;
+    private final PinnedHttp http;
     private final ThreadPoolExecutor executor;
+    private final ReentrantLock lock = new ReentrantLock();
+    /** The lanes of users with deliveries waiting or in flight; guarded by {@link #lock}. */
+    private final Map<UUID, Lane> lanes = new HashMap<>();
+    /** Deliveries waiting in all lanes, in-flight ones not included; guarded by {@link #lock}. */
+    private int waiting;
 
     WebhookSender(NotificationProperties.Webhook settings, MeterRegistry meters, Clock clock) {
+        this(settings, meters, clock, WebhookUrls.Resolver.SYSTEM,
+                new PinnedHttp(PinnedHttp.Connector.DIRECT, (SSLSocketFactory) SSLSocketFactory.getDefault()));
+    }
+
+    WebhookSender(NotificationProperties.Webhook settings, MeterRegistry meters, Clock clock, WebhookUrls.Resolver resolver, PinnedHttp http) {
         this.settings = settings;
         this.meters = meters;
         this.clock = clock;
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(settings.connectTimeout())
-                .followRedirects(HttpClient.Redirect.NEVER)
-                .build();
+        this.resolver = resolver;
+        this.http = http;
         AtomicInteger threadNumber = new AtomicInteger();
+        // The executor's queue holds one task per lane with waiting deliveries, so never more than queueCapacity.
         this.executor = new ThreadPoolExecutor(settings.threads(), settings.threads(), 1, TimeUnit.MINUTES,
                 new ArrayBlockingQueue<>(settings.queueCapacity()),
                 task -> Thread.ofPlatform().daemon().name("webhook-" + threadNumber.incrementAndGet()).unstarted(task),
@@ -69,41 +91,149 @@ final class WebhookSender implements AutoCloseable {
         this.executor.allowCoreThreadTimeOut(true);
     }
 
-    /** One request to make: where, signed with what, and the exact body. */
-    record Delivery(URI url, String secret, String notificationId, byte[] body) {
+    /** One request to make: for whom (the lane it waits in), where, signed with what, and the exact body. */
+    record Delivery(UUID userId, URI url, String secret, String notificationId, byte[] body) {
     }
 
-    /** Queues {@code delivery} and returns at once; when the queue is full it is dropped and counted. */
+    /** One user's deliveries, sent one at a time; every field is guarded by {@link #lock}. */
+    private static final class Lane {
+        final UUID userId;
+        final ArrayDeque<Delivery> waiting = new ArrayDeque<>();
+        /** A task for this lane is queued in the executor or running. */
+        boolean scheduled;
+        boolean inFlight;
+        /** The lane reached its limit and that was logged; cleared once it is below the limit again. */
+        boolean overLimit;
+
+        Lane(UUID userId) {
+            this.userId = userId;
+        }
+
+        int held() {
+            return waiting.size() + (inFlight ? 1 : 0);
+        }
+    }
+
+    private enum Admission { QUEUED, SCHEDULE, QUEUE_FULL, OVER_USER_LIMIT, OVER_USER_LIMIT_FIRST }
+
+    /** Queues {@code delivery} in its user's lane and returns at once; over a bound it is dropped and counted. */
     void submit(Delivery delivery) {
+        Admission admission;
+        Lane lane = null;
+        lock.lock();
         try {
-            executor.execute(() -> {
-                try {
-                    deliver(delivery);
-                } catch (RuntimeException bug) {
-                    // Nothing else would see it: the pool's threads have no caller to throw to.
-                    count("failed");
-                    log.error("Webhook for notification {} failed unexpectedly", delivery.notificationId(), bug);
+            if (waiting >= settings.queueCapacity()) {
+                admission = Admission.QUEUE_FULL;
+            } else {
+                lane = lanes.computeIfAbsent(delivery.userId(), Lane::new);
+                if (lane.held() >= settings.perUserLimit()) {
+                    admission = lane.overLimit ? Admission.OVER_USER_LIMIT : Admission.OVER_USER_LIMIT_FIRST;
+                    lane.overLimit = true;
+                } else {
+                    lane.waiting.add(delivery);
+                    waiting++;
+                    admission = lane.scheduled ? Admission.QUEUED : Admission.SCHEDULE;
+                    lane.scheduled = true;
                 }
-            });
-        } catch (RejectedExecutionException full) {
-            count("dropped");
-            log.warn("Webhook queue is full ({} waiting): notification {} is not sent to its webhook", settings.queueCapacity(),
-                    delivery.notificationId());
+            }
+        } finally {
+            lock.unlock();
+        }
+        switch (admission) {
+            case QUEUED -> {
+            }
+            case SCHEDULE -> schedule(lane);
+            case QUEUE_FULL -> {
+                count("dropped");
+                log.warn("Webhook queue is full ({} waiting): notification {} is not sent to its webhook", settings.queueCapacity(),
+                        delivery.notificationId());
+            }
+            case OVER_USER_LIMIT_FIRST -> {
+                count("dropped_user_limit");
+                log.warn("Webhooks of user {} reached their limit of {} waiting or in flight (the endpoint is slow or down): "
+                                + "notification {} and the user's further ones are not sent to the webhook until it catches up",
+                        delivery.userId(), settings.perUserLimit(), delivery.notificationId());
+            }
+            case OVER_USER_LIMIT -> {
+                count("dropped_user_limit");
+                log.debug("Webhooks of user {} still over their limit: notification {} is not sent", delivery.userId(), delivery.notificationId());
+            }
+        }
+    }
+
+    /** Puts the lane's next delivery at the back of the shared queue: lanes take turns. */
+    private void schedule(Lane lane) {
+        try {
+            executor.execute(() -> sendNext(lane));
+        } catch (RejectedExecutionException shutDown) {
+            // Only after close(): the queue itself cannot overflow (one task per lane, lanes hold at most queueCapacity waiting).
+            int abandoned;
+            lock.lock();
+            try {
+                abandoned = lane.waiting.size();
+                waiting -= abandoned;
+                lane.waiting.clear();
+                lane.scheduled = false;
+                lanes.remove(lane.userId, lane);
+            } finally {
+                lock.unlock();
+            }
+            meters.counter(METRIC, "outcome", "dropped").increment(abandoned);
+            log.warn("Webhook sender is shut down: {} webhook(s) of user {} are not sent", abandoned, lane.userId);
+        }
+    }
+
+    private void sendNext(Lane lane) {
+        Delivery delivery;
+        lock.lock();
+        try {
+            delivery = lane.waiting.poll();
+            waiting--;
+            lane.inFlight = true;
+        } finally {
+            lock.unlock();
+        }
+        try {
+            deliver(delivery);
+        } catch (RuntimeException bug) {
+            // Nothing else would see it: the pool's threads have no caller to throw to.
+            count("failed");
+            log.error("Webhook for notification {} failed unexpectedly", delivery.notificationId(), bug);
+        } finally {
+            boolean more;
+            lock.lock();
+            try {
+                lane.inFlight = false;
+                if (lane.held() < settings.perUserLimit()) {
+                    lane.overLimit = false;
+                }
+                more = !lane.waiting.isEmpty();
+                if (!more) {
+                    lane.scheduled = false;
+                    lanes.remove(lane.userId, lane);
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (more) {
+                schedule(lane);
+            }
         }
     }
 
     private void deliver(Delivery delivery) {
         Duration delay = settings.firstRetryDelay();
         for (int attempt = 1; ; attempt++) {
-            if (!settings.allowPrivateAddresses()) {
-                Optional<String> refused = WebhookUrls.destinationRefusal(delivery.url());
-                if (refused.isPresent()) {
+            InetAddress address;
+            switch (WebhookUrls.destination(delivery.url(), settings.allowPrivateAddresses(), resolver)) {
+                case WebhookUrls.Destination.Refused refused -> {
                     count("refused");
-                    log.warn("Webhook for notification {} refused: {}", delivery.notificationId(), refused.get());
+                    log.warn("Webhook for notification {} refused: {}", delivery.notificationId(), refused.reason());
                     return;
                 }
+                case WebhookUrls.Destination.Checked checked -> address = checked.address();
             }
-            Attempt result = attempt(delivery);
+            Attempt result = attempt(delivery, address);
             if (result.verdict() == Verdict.DELIVERED) {
                 count("delivered");
                 return;
@@ -131,28 +261,22 @@ final class WebhookSender implements AutoCloseable {
     private record Attempt(Verdict verdict, String detail) {
     }
 
-    private Attempt attempt(Delivery delivery) {
+    private Attempt attempt(Delivery delivery, InetAddress address) {
         long timestamp = clock.instant().getEpochSecond();
-        HttpRequest request = HttpRequest.newBuilder(delivery.url())
-                .timeout(settings.requestTimeout())
-                .header("Content-Type", "application/json")
-                .header("User-Agent", "OpenWallet-Webhook/1")
-                .header(NOTIFICATION_ID_HEADER, delivery.notificationId())
-                .header(SIGNATURE_HEADER, signature(delivery.secret(), timestamp, delivery.body()))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(delivery.body()))
-                .build();
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("Content-Type", "application/json");
+        headers.put("User-Agent", "OpenWallet-Webhook/1");
+        headers.put(NOTIFICATION_ID_HEADER, delivery.notificationId());
+        headers.put(SIGNATURE_HEADER, signature(delivery.secret(), timestamp, delivery.body()));
         try {
-            int status = http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+            int status = http.post(delivery.url(), address, headers, delivery.body(), settings.connectTimeout(), settings.requestTimeout());
             if (status >= 200 && status < 300) {
                 return new Attempt(Verdict.DELIVERED, "HTTP " + status);
             }
             return new Attempt(status >= 500 || status == 429 ? Verdict.TRY_AGAIN : Verdict.GIVE_UP, "HTTP " + status);
         } catch (IOException unreachable) {
-            // Timeouts (HttpTimeoutException) and refused or reset connections: the receiver may be back shortly.
+            // Timeouts and refused or reset connections, failed TLS handshakes: the receiver may be back shortly.
             return new Attempt(Verdict.TRY_AGAIN, unreachable.toString());
-        } catch (InterruptedException shuttingDown) {
-            Thread.currentThread().interrupt();
-            return new Attempt(Verdict.GIVE_UP, "interrupted at shutdown");
         }
     }
 
@@ -185,6 +309,5 @@ final class WebhookSender implements AutoCloseable {
             executor.shutdownNow();
             Thread.currentThread().interrupt();
         }
-        http.close();
     }
 }

@@ -30,7 +30,7 @@ class DatabaseConfiguration {
             return DatabaseEndpoint.fromJdbcUrl(database.url(), database.username(), database.password());
         }
         EmbeddedPostgres server = embedded.getObject();
-        return new DatabaseEndpoint("127.0.0.1", server.port(), "postgres", server.username(), "");
+        return new DatabaseEndpoint("127.0.0.1", server.port(), "postgres", server.username(), server.password());
     }
 
     /** Depends on the embedded server so the pool is closed before the server stops. */
@@ -47,6 +47,7 @@ class DatabaseConfiguration {
             EmbeddedPostgres server = embedded.getObject();
             config.setJdbcUrl(server.jdbcUrl());
             config.setUsername(server.username());
+            config.setPassword(server.password());
         }
         config.setPoolName("ledger");
         config.setMaximumPoolSize(database.poolSize());

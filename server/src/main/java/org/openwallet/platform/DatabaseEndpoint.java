@@ -20,4 +20,10 @@ public record DatabaseEndpoint(String host, int port, String database, String us
         return new DatabaseEndpoint(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort(), uri.getPath().substring(1),
                 username, password == null ? "" : password);
     }
+
+    /** Without the password: a record prints every component, and an endpoint may end up in a log line or an exception message. */
+    @Override
+    public String toString() {
+        return "DatabaseEndpoint[host=" + host + ", port=" + port + ", database=" + database + ", username=" + username + ", password=****]";
+    }
 }

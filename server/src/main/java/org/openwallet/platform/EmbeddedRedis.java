@@ -27,21 +27,33 @@ import org.slf4j.LoggerFactory;
  * is on the PATH, else the Linux x86-64 binary that {@code com.github.codemonstur:embedded-redis}
  * ships. Redis holds only what can be rebuilt (idempotency fast path, rate-limit and velocity
  * counters, caches), so it runs without persistence; PostgreSQL stays the truth.
+ *
+ * <p>It still requires a password: anyone on the machine can reach 127.0.0.1, and a local user who
+ * could write the idempotency fast path could make a retried payment look new or a new one look
+ * like a replay. The password is generated into the directory on first start ({@value #PASSWORD_FILE},
+ * owner-only, as {@link SecretKeys} writes it; a directory from before passwords gets one on its
+ * next start) and reaches the server through an owner-only configuration file, never the command
+ * line, which every local user can read in {@code ps}. The directory itself is made owner-only too.
  */
 public final class EmbeddedRedis implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedRedis.class);
     private static final String BUNDLED_BINARY = "/redis-server-6.2.6-v5-linux-amd64";
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(20);
     private static final Duration STOP_WAIT = Duration.ofSeconds(10);
+    static final String PASSWORD_FILE = "redis.password";
+    private static final String CONFIG_FILE = "redis.conf";
+    private static final int PASSWORD_BYTES = 32;
 
     private final Process process;
     private final int port;
+    private final String password;
     private final FileChannel lockChannel;
     private final FileLock lock;
 
-    private EmbeddedRedis(Process process, int port, FileChannel lockChannel, FileLock lock) {
+    private EmbeddedRedis(Process process, int port, String password, FileChannel lockChannel, FileLock lock) {
         this.process = process;
         this.port = port;
+        this.password = password;
         this.lockChannel = lockChannel;
         this.lock = lock;
     }
@@ -53,6 +65,7 @@ public final class EmbeddedRedis implements AutoCloseable {
 
     public static EmbeddedRedis start(Path directory, int port, String... extraArguments) throws IOException {
         Files.createDirectories(directory);
+        Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
         FileChannel lockChannel = FileChannel.open(directory.resolve("redis.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = tryLock(lockChannel);
         if (lock == null) {
@@ -61,7 +74,10 @@ public final class EmbeddedRedis implements AutoCloseable {
         }
         try {
             stopStaleServer(directory.resolve("redis.pid"));
-            List<String> command = new ArrayList<>(List.of(binary(directory).toString(),
+            String password = SecretKeys.loadOrCreatePassword(passwordFile(directory), PASSWORD_BYTES);
+            Path config = writeConfig(directory, password);
+            // The configuration file must be the first argument; what follows overrides it.
+            List<String> command = new ArrayList<>(List.of(binary(directory).toString(), config.toAbsolutePath().toString(),
                     "--port", Integer.toString(port),
                     "--bind", "127.0.0.1",
                     "--dir", directory.toAbsolutePath().toString(),
@@ -73,9 +89,9 @@ public final class EmbeddedRedis implements AutoCloseable {
             command.addAll(List.of(extraArguments));
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            awaitPong(process, port);
-            log.info("Redis is up on 127.0.0.1:{} (pid {})", port, process.pid());
-            return new EmbeddedRedis(process, port, lockChannel, lock);
+            awaitPong(process, port, password);
+            log.info("Redis is up on 127.0.0.1:{} (pid {}), password in {}", port, process.pid(), passwordFile(directory));
+            return new EmbeddedRedis(process, port, password, lockChannel, lock);
         } catch (IOException | RuntimeException failure) {
             lock.release();
             lockChannel.close();
@@ -91,8 +107,18 @@ public final class EmbeddedRedis implements AutoCloseable {
         return process.pid();
     }
 
+    /** The URI to connect with, password included: treat it as the secret it contains (Lettuce masks it when printing a RedisURI). */
     public String uri() {
-        return "redis://127.0.0.1:" + port;
+        return "redis://:" + password + "@127.0.0.1:" + port;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    /** Where the server in {@code directory} keeps its password; nodes of one cluster share one by copying the file before they start. */
+    public static Path passwordFile(Path directory) {
+        return directory.resolve(PASSWORD_FILE);
     }
 
     public boolean isAlive() {
@@ -140,6 +166,20 @@ public final class EmbeddedRedis implements AutoCloseable {
         return extracted;
     }
 
+    /**
+     * Writes the configuration file that carries the password, owner-only from its first byte
+     * (created so, then moved into place), on every start, so a changed password file takes effect.
+     */
+    private static Path writeConfig(Path directory, String password) throws IOException {
+        Path config = directory.resolve(CONFIG_FILE);
+        Path temporary = Files.createTempFile(directory, ".redis-conf", ".tmp",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(temporary, "# Written by the wallet on every start: it holds the password, so it is owner-only.\n"
+                + "requirepass " + password + "\n", StandardCharsets.US_ASCII);
+        Files.move(temporary, config, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return config;
+    }
+
     /** A server left by a killed wallet (its PID file names it) is stopped before a new one starts. */
     private static void stopStaleServer(Path pidFile) throws IOException {
         if (!Files.exists(pidFile)) {
@@ -163,7 +203,10 @@ public final class EmbeddedRedis implements AutoCloseable {
         }
     }
 
-    private static void awaitPong(Process process, int port) throws IOException {
+    /** Waits until the server answers an authenticated PING: AUTH, then PING, on one connection. */
+    private static void awaitPong(Process process, int port, String password) throws IOException {
+        byte[] commands = ("*2\r\n$4\r\nAUTH\r\n$" + password.length() + "\r\n" + password + "\r\n*1\r\n$4\r\nPING\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
         long deadline = System.nanoTime() + STARTUP_WAIT.toNanos();
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -172,10 +215,8 @@ public final class EmbeddedRedis implements AutoCloseable {
             try (Socket socket = new Socket()) {
                 socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
                 socket.setSoTimeout(500);
-                socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-                byte[] reply = new byte[7];
-                int read = socket.getInputStream().read(reply);
-                if (read > 0 && new String(reply, 0, read, StandardCharsets.US_ASCII).startsWith("+PONG")) {
+                socket.getOutputStream().write(commands);
+                if (replies(socket.getInputStream(), "+OK\r\n+PONG\r\n".length()).equals("+OK\r\n+PONG\r\n")) {
                     return;
                 }
             } catch (IOException notYet) {
@@ -190,6 +231,23 @@ public final class EmbeddedRedis implements AutoCloseable {
         }
         process.destroyForcibly();
         throw new IOException("Redis did not answer PING within " + STARTUP_WAIT);
+    }
+
+    /** Reads up to {@code length} bytes, fewer if the server closes or answers an error (which starts with '-'). */
+    private static String replies(InputStream in, int length) throws IOException {
+        StringBuilder replies = new StringBuilder();
+        byte[] buffer = new byte[length];
+        while (replies.length() < length) {
+            int read = in.read(buffer, 0, length - replies.length());
+            if (read < 0) {
+                break;
+            }
+            replies.append(new String(buffer, 0, read, StandardCharsets.US_ASCII));
+            if (replies.charAt(0) == '-') {
+                break;
+            }
+        }
+        return replies.toString();
     }
 
     private static FileLock tryLock(FileChannel channel) throws IOException {

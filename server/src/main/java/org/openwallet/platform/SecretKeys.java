@@ -9,6 +9,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.HexFormat;
 
 /**
  * Symmetric secrets kept in files: base64 of random bytes, created with owner-only permissions on
@@ -36,14 +37,41 @@ public final class SecretKeys {
         }
     }
 
+    /**
+     * The password in {@code file}, first creating one of {@code length} random bytes in hex if it
+     * does not exist. Hex, not base64: a password goes into URLs ({@code redis://:password@host}),
+     * SQL literals, server configuration files and {@code .pgpass} lines, where {@code /}, {@code +}
+     * or {@code =} would need escaping.
+     */
+    public static String loadOrCreatePassword(Path file, int length) {
+        try {
+            if (!Files.exists(file)) {
+                byte[] secret = new byte[length];
+                new SecureRandom().nextBytes(secret);
+                create(file, HexFormat.of().formatHex(secret));
+            }
+            String password = Files.readString(file, StandardCharsets.US_ASCII).strip();
+            if (!password.matches("[0-9a-f]{" + 2 * length + ",}")) {
+                throw new IllegalStateException("Password " + file + " is not " + length + " or more bytes in lower-case hex");
+            }
+            return password;
+        } catch (IOException failure) {
+            throw new UncheckedIOException("Cannot read or create the password " + file, failure);
+        }
+    }
+
     private static void create(Path file, int length) throws IOException {
         byte[] secret = new byte[length];
         new SecureRandom().nextBytes(secret);
+        create(file, Base64.getEncoder().encodeToString(secret));
+    }
+
+    private static void create(Path file, String text) throws IOException {
         Path directory = file.toAbsolutePath().getParent();
         Files.createDirectories(directory);
         Path temporary = Files.createTempFile(directory, ".secret", ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(temporary, Base64.getEncoder().encodeToString(secret), StandardCharsets.US_ASCII);
+        Files.writeString(temporary, text, StandardCharsets.US_ASCII);
         try {
             // Atomic and never over an existing file: of two nodes creating it together, one wins and both read its secret.
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);

@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
@@ -11,8 +14,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLSocketFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,6 +30,7 @@ class NotificationWebhookSenderTest {
     private static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
     private static final String SECRET = "c2VjcmV0LXNpZ25pbmcta2V5";
     private static final Duration COUNTER_WAIT = Duration.ofSeconds(30);
+    private static final UUID USER = UUID.randomUUID();
 
     private final SimpleMeterRegistry meters = new SimpleMeterRegistry();
     private WebhookReceiver receiver;
@@ -41,9 +49,14 @@ class NotificationWebhookSenderTest {
         receiver.close();
     }
 
+    private static NotificationProperties.Webhook settings(boolean allowPrivate, int threads, int queueCapacity, int perUserLimit,
+                                                           Duration requestTimeout) {
+        return new NotificationProperties.Webhook(allowPrivate, threads, queueCapacity, perUserLimit, Duration.ofSeconds(2), requestTimeout, 3,
+                Duration.ofMillis(50));
+    }
+
     private WebhookSender sender(boolean allowPrivate, int threads, int queueCapacity, Duration requestTimeout) {
-        sender = new WebhookSender(new NotificationProperties.Webhook(allowPrivate, threads, queueCapacity, Duration.ofSeconds(2), requestTimeout,
-                3, Duration.ofMillis(50)), meters, Clock.fixed(NOW, ZoneOffset.UTC));
+        sender = new WebhookSender(settings(allowPrivate, threads, queueCapacity, 20, requestTimeout), meters, Clock.fixed(NOW, ZoneOffset.UTC));
         return sender;
     }
 
@@ -52,7 +65,7 @@ class NotificationWebhookSenderTest {
     }
 
     private WebhookSender.Delivery delivery(String path, String notificationId) {
-        return new WebhookSender.Delivery(URI.create(receiver.url(path)), SECRET, notificationId,
+        return new WebhookSender.Delivery(USER, URI.create(receiver.url(path)), SECRET, notificationId,
                 ("{\"id\":\"" + notificationId + "\"}").getBytes(StandardCharsets.UTF_8));
     }
 
@@ -162,6 +175,92 @@ class NotificationWebhookSenderTest {
         release.countDown();
         awaitCount("delivered", 2);
         assertThat(receiver.requests(path)).extracting(request -> request.header("Wallet-Notification-Id")).containsExactly("in-flight", "queued");
+    }
+
+    @Test
+    void delivery_connectsToTheAddressItChecked_withTheUrlsHostInTheHostHeader() throws Exception {
+        String path = receiver.path("pinned", n -> 204);
+        int receiverPort = URI.create(receiver.url(path)).getPort();
+        InetAddress checked = InetAddress.getByName("93.184.216.34");
+        AtomicInteger lookups = new AtomicInteger();
+        // After its first answer, this DNS rebinds the name to loopback: a second lookup would go there.
+        WebhookUrls.Resolver rebinding = host -> lookups.incrementAndGet() == 1
+                ? new InetAddress[] {checked} : new InetAddress[] {InetAddress.getLoopbackAddress()};
+        List<InetSocketAddress> dialled = new CopyOnWriteArrayList<>();
+        // The network of this test: whatever is dialled, the receiver on loopback answers.
+        PinnedHttp.Connector network = (target, timeoutMillis) -> {
+            dialled.add(target);
+            Socket socket = new Socket();
+            socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), receiverPort), timeoutMillis);
+            return socket;
+        };
+        sender = new WebhookSender(settings(false, 2, 10, 20, Duration.ofSeconds(5)), meters, Clock.fixed(NOW, ZoneOffset.UTC),
+                rebinding, new PinnedHttp(network, (SSLSocketFactory) SSLSocketFactory.getDefault()));
+
+        sender.submit(new WebhookSender.Delivery(USER, URI.create("http://hooks.example.com:" + receiverPort + path + "?a=1"), SECRET, "n7",
+                "{}".getBytes(StandardCharsets.UTF_8)));
+
+        awaitCount("delivered", 1);
+        assertThat(dialled).containsExactly(new InetSocketAddress(checked, receiverPort));
+        assertThat(lookups).hasValue(1);
+        WebhookReceiver.Request request = receiver.requests(path).getFirst();
+        assertThat(request.header("Host")).isEqualTo("hooks.example.com:" + receiverPort);
+        assertThat(WebhookReceiver.signatureValid(request.header("Wallet-Signature"), SECRET, request.body())).isTrue();
+    }
+
+    @Test
+    void destinationResolvingToLoopback_isRefused_withoutDialling() {
+        List<InetSocketAddress> dialled = new CopyOnWriteArrayList<>();
+        sender = new WebhookSender(settings(false, 1, 10, 20, Duration.ofSeconds(5)), meters, Clock.fixed(NOW, ZoneOffset.UTC),
+                host -> new InetAddress[] {InetAddress.getByName("93.184.216.34"), InetAddress.getByName("2002:7f00:1::1")},
+                new PinnedHttp((target, timeoutMillis) -> {
+                    dialled.add(target);
+                    throw new java.net.ConnectException("not in this test");
+                }, (SSLSocketFactory) SSLSocketFactory.getDefault()));
+
+        sender.submit(new WebhookSender.Delivery(USER, URI.create("https://hooks.example.com/hook"), SECRET, "n8", new byte[0]));
+
+        awaitCount("refused", 1);
+        assertThat(dialled).isEmpty();
+    }
+
+    @Test
+    void oneUsersHangingEndpoint_isBoundedToItsLimit_whileAnotherUsersWebhooksArriveAtOnce() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        String hanging = receiver.path("hanging", n -> {
+            release.await(60, TimeUnit.SECONDS);
+            return 204;
+        });
+        String healthy = receiver.path("healthy", n -> 204);
+        UUID slowUser = UUID.randomUUID();
+        UUID otherUser = UUID.randomUUID();
+        WebhookSender shared = sender = new WebhookSender(settings(true, 2, 100, 3, Duration.ofSeconds(60)), meters,
+                Clock.fixed(NOW, ZoneOffset.UTC));
+        try {
+            for (int i = 0; i < 10; i++) {
+                shared.submit(new WebhookSender.Delivery(slowUser, URI.create(receiver.url(hanging)), SECRET, "slow-" + i, new byte[0]));
+            }
+            receiver.await(hanging, 1);
+
+            long started = System.nanoTime();
+            for (int i = 0; i < 5; i++) {
+                shared.submit(new WebhookSender.Delivery(otherUser, URI.create(receiver.url(healthy)), SECRET, "other-" + i, new byte[0]));
+                receiver.await(healthy, i + 1);
+            }
+
+            // Far sooner than the hanging request's 60 s timeout: the other user does not wait behind the slow one.
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
+            assertThat(receiver.requests(healthy)).extracting(request -> request.header("Wallet-Notification-Id"))
+                    .containsExactly("other-0", "other-1", "other-2", "other-3", "other-4");
+            // One in flight and two waiting: the limit of three; the other seven were dropped, one thread stayed free.
+            assertThat(count("dropped_user_limit")).isEqualTo(7.0);
+            assertThat(receiver.requests(hanging)).hasSize(1);
+        } finally {
+            release.countDown();
+        }
+        awaitCount("delivered", 8);
+        assertThat(receiver.requests(hanging)).extracting(request -> request.header("Wallet-Notification-Id"))
+                .containsExactly("slow-0", "slow-1", "slow-2");
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -15,6 +16,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,6 +34,84 @@ class EmbeddedPostgresTest {
             assertThat(show(server, "wal_level")).isEqualTo("logical");
             assertThat(show(server, "listen_addresses")).isEqualTo("127.0.0.1");
         }
+    }
+
+    @Test
+    void tcpConnection_withoutOrWithAWrongPassword_isRefused_andWithThePasswordWorks() throws Exception {
+        try (EmbeddedPostgres server = EmbeddedPostgres.start(dataDir)) {
+            assertThatThrownBy(() -> DriverManager.getConnection(server.jdbcUrl(), server.username(), "").close())
+                    .isInstanceOf(SQLException.class);
+            assertThatThrownBy(() -> DriverManager.getConnection(server.jdbcUrl(), server.username(), "not-the-password").close())
+                    .isInstanceOfSatisfying(SQLException.class, refused -> assertThat(refused.getSQLState()).isEqualTo("28P01"));
+            assertThatThrownBy(() -> DriverManager.getConnection(server.jdbcUrl() + "?replication=database&preferQueryMode=simple",
+                    server.username(), "not-the-password").close())
+                    .isInstanceOfSatisfying(SQLException.class, refused -> assertThat(refused.getSQLState()).isEqualTo("28P01"));
+            assertThat(query(server, "SELECT 'let in'")).isEqualTo("let in");
+            assertThat(server.password()).isEqualTo(Files.readString(EmbeddedPostgres.passwordFile(dataDir)).strip()).hasSize(64);
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(EmbeddedPostgres.passwordFile(dataDir)))).isEqualTo("rw-------");
+            assertThat(query(server, "SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname = 'postgres'")).isEqualTo("t");
+        }
+    }
+
+    @Test
+    void localSocketConnection_withoutThePassword_isRefused() throws Exception {
+        Path psql = Path.of("/usr/bin/psql");
+        Assumptions.assumeTrue(Files.isExecutable(psql), "psql is not installed");
+        try (EmbeddedPostgres server = EmbeddedPostgres.start(dataDir)) {
+            String socketDirectory = show(server, "unix_socket_directories").split(",")[0].strip();
+            List<String> command = List.of(psql.toString(), "-h", socketDirectory, "-p", Integer.toString(server.port()), "-U", "postgres",
+                    "-d", "postgres", "-w", "-X", "-A", "-t", "-c", "SELECT 'over the socket'");
+
+            Psql withoutPassword = psql(command, null);
+            Psql withPassword = psql(command, server.password());
+
+            assertThat(withoutPassword.exitCode()).as(withoutPassword.output()).isNotZero();
+            assertThat(withoutPassword.output()).containsAnyOf("no password supplied", "password authentication failed");
+            assertThat(withPassword.exitCode()).as(withPassword.output()).isZero();
+            assertThat(withPassword.output().strip()).isEqualTo("over the socket");
+        }
+    }
+
+    @Test
+    void start_onADataDirectoryFromBeforePasswords_setsAPasswordAndRequiresIt_keepingTheData() throws Exception {
+        // The directory exactly as the wallet made it before passwords: the library's own start, initdb -A trust.
+        try (var old = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().setDataDirectory(dataDir).setCleanDataDirectory(false).start();
+             Connection connection = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + old.getPort() + "/postgres", "postgres", "");
+             Statement statement = connection.createStatement()) {
+            statement.execute("CREATE TABLE kept (value text)");
+            statement.execute("INSERT INTO kept VALUES ('written before the upgrade')");
+        }
+        assertThat(Files.readString(dataDir.resolve("pg_hba.conf"))).contains("trust");
+        assertThat(EmbeddedPostgres.passwordFile(dataDir)).doesNotExist();
+
+        try (EmbeddedPostgres upgraded = EmbeddedPostgres.start(dataDir)) {
+            assertThat(EmbeddedPostgres.passwordFile(dataDir)).exists();
+            assertThat(Files.readString(dataDir.resolve("pg_hba.conf"))).isEqualTo(EmbeddedPostgres.HBA).doesNotContain("trust");
+            assertThatThrownBy(() -> DriverManager.getConnection(upgraded.jdbcUrl(), upgraded.username(), "").close())
+                    .isInstanceOf(SQLException.class);
+            assertThat(query(upgraded, "SELECT value FROM kept")).isEqualTo("written before the upgrade");
+        }
+        try (EmbeddedPostgres restarted = EmbeddedPostgres.start(dataDir)) {
+            assertThat(query(restarted, "SELECT value FROM kept")).isEqualTo("written before the upgrade");
+            assertThatThrownBy(() -> DriverManager.getConnection(restarted.jdbcUrl(), restarted.username(), "").close())
+                    .isInstanceOf(SQLException.class);
+        }
+    }
+
+    private record Psql(int exitCode, String output) {
+    }
+
+    private static Psql psql(List<String> command, String password) throws IOException, InterruptedException {
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().remove("PGPASSWORD");
+        builder.environment().put("PGPASSFILE", "/dev/null");
+        if (password != null) {
+            builder.environment().put("PGPASSWORD", password);
+        }
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes());
+        assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        return new Psql(process.exitValue(), output);
     }
 
     @Test
@@ -62,7 +142,8 @@ class EmbeddedPostgresTest {
                 .start();
         try {
             awaitLine(owner, "ready");
-            try (Connection connection = DriverManager.getConnection(jdbcUrlOf(dataDir), "postgres", "");
+            try (Connection connection = DriverManager.getConnection(jdbcUrlOf(dataDir), "postgres",
+                    Files.readString(EmbeddedPostgres.passwordFile(dataDir)).strip());
                  Statement statement = connection.createStatement()) {
                 statement.execute("CREATE TABLE kept (value text)");
                 statement.execute("INSERT INTO kept VALUES ('committed before the crash')");
@@ -103,7 +184,7 @@ class EmbeddedPostgresTest {
     }
 
     private static String query(EmbeddedPostgres server, String sql) throws SQLException {
-        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(), server.username(), "");
+        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(), server.username(), server.password());
              Statement statement = connection.createStatement();
              ResultSet rows = statement.executeQuery(sql)) {
             rows.next();
@@ -112,7 +193,7 @@ class EmbeddedPostgresTest {
     }
 
     private static void execute(EmbeddedPostgres server, String... statements) throws SQLException {
-        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(), server.username(), "");
+        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(), server.username(), server.password());
              Statement statement = connection.createStatement()) {
             for (String sql : statements) {
                 statement.execute(sql);

@@ -18,6 +18,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -67,7 +68,8 @@ class RedisClusterTest {
     /** Three masters on 127.0.0.1, each owning a third of the slots. */
     record Cluster(List<EmbeddedRedis> nodes, List<int[]> slotRanges) {
         String seeds() {
-            return String.join(",", nodes.stream().map(node -> "127.0.0.1:" + node.port()).toList());
+            // The password travels in each seed (the nodes share one): the wallet's cluster client authenticates with it everywhere.
+            return String.join(",", nodes.stream().map(EmbeddedRedis::uri).toList());
         }
 
         EmbeddedRedis ownerOf(int slot) {
@@ -185,7 +187,7 @@ class RedisClusterTest {
         try {
             Map<Integer, RedisCommands<String, String>> nodes = new HashMap<>();
             for (EmbeddedRedis node : cluster().nodes()) {
-                RedisClient client = RedisClient.create(RedisURI.create("127.0.0.1", node.port()));
+                RedisClient client = RedisClient.create(node.uri());
                 clients.put(node.port(), client);
                 StatefulRedisConnection<String, String> connection = client.connect();
                 nodes.put(node.port(), connection.sync());
@@ -254,7 +256,7 @@ class RedisClusterTest {
     }
 
     private static RedisClusterClient clusterClient() {
-        return RedisClusterClient.create(cluster().nodes().stream().map(node -> RedisURI.create("127.0.0.1", node.port())).toList());
+        return RedisClusterClient.create(cluster().nodes().stream().map(node -> RedisURI.create(node.uri())).toList());
     }
 
     private static String idempotencyKey(Api.User user, String key) {
@@ -278,15 +280,24 @@ class RedisClusterTest {
         List<RedisClient> clients = new ArrayList<>();
         try {
             Set<Integer> taken = new HashSet<>();
+            Path firstNodeDirectory = null;
             for (int i = 0; i < 3; i++) {
                 int nodePort = freeClusterPort(taken);
                 taken.add(nodePort);
-                nodes.add(EmbeddedRedis.start(createDir("redis-cluster-node-"), nodePort,
+                Path nodeDirectory = createDir("redis-cluster-node-");
+                if (!nodes.isEmpty()) {
+                    // One password for the cluster, as an operator would configure it: the first node's, copied before the others start.
+                    Files.copy(EmbeddedRedis.passwordFile(firstNodeDirectory), EmbeddedRedis.passwordFile(nodeDirectory),
+                            StandardCopyOption.COPY_ATTRIBUTES);
+                } else {
+                    firstNodeDirectory = nodeDirectory;
+                }
+                nodes.add(EmbeddedRedis.start(nodeDirectory, nodePort,
                         "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"));
             }
             List<RedisCommands<String, String>> commands = new ArrayList<>();
             for (EmbeddedRedis node : nodes) {
-                RedisClient client = RedisClient.create(RedisURI.create("127.0.0.1", node.port()));
+                RedisClient client = RedisClient.create(node.uri());
                 clients.add(client);
                 commands.add(client.connect().sync());
             }
