@@ -14,7 +14,7 @@ import java.util.concurrent.TimeUnit;
 import org.openwallet.platform.WalletProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.beans.factory.DisposableBean;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -33,7 +33,7 @@ import org.springframework.stereotype.Component;
  * ones that may have been revoked since.
  */
 @Component
-class SessionRevocations implements DisposableBean {
+class SessionRevocations implements SmartLifecycle {
     private static final Logger log = LoggerFactory.getLogger(SessionRevocations.class);
     /**
      * How far back each poll looks beyond the previous one. {@code revoked_at} is the revoking
@@ -49,7 +49,8 @@ class SessionRevocations implements DisposableBean {
     private final JdbcClient jdbc;
     private final Duration remembered;
     private final long maxStalenessNanos;
-    private final ScheduledExecutorService poller;
+    private final long intervalMillis;
+    private ScheduledExecutorService poller;
     /** Ended session id to when it ended (database clock). */
     private final Map<UUID, Instant> revoked = new ConcurrentHashMap<>();
     private volatile Instant lastPollDatabaseTime;
@@ -64,12 +65,39 @@ class SessionRevocations implements DisposableBean {
         this.maxStalenessNanos = sessions.revocationMaxStaleness().toNanos();
         this.lastPollNanos = System.nanoTime() - maxStalenessNanos - 1;
         meters.gauge("wallet.sessions.revocations.remembered", revoked, Map::size);
+        this.intervalMillis = sessions.revocationPollInterval().toMillis();
         poll();
-        long intervalMillis = sessions.revocationPollInterval().toMillis();
+    }
+
+    @Override
+    public synchronized void start() {
         // A thread of its own: on the shared scheduler a long job (a reconciliation, a prune) would
         // delay the poll past the staleness bound and make this node refuse every request.
-        this.poller = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("session-revocations").factory());
-        poller.scheduleWithFixedDelay(this::poll, intervalMillis, intervalMillis, TimeUnit.MILLISECONDS);
+        poller = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("session-revocations").factory());
+        poller.scheduleWithFixedDelay(this::poll, 0, intervalMillis, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Before the web server's phases: polling starts before the first request is served and goes on
+     * while the last ones drain; it stops before the beans (the database among them) are destroyed.
+     */
+    @Override
+    public int getPhase() {
+        return SmartLifecycle.DEFAULT_PHASE - 4096;
+    }
+
+    /** Stops polling early in shutdown, before the database it reads goes away. */
+    @Override
+    public synchronized void stop() {
+        if (poller != null) {
+            poller.shutdownNow();
+            poller = null;
+        }
+    }
+
+    @Override
+    public synchronized boolean isRunning() {
+        return poller != null;
     }
 
     /** Whether the session has ended, as far as this node has heard. */
@@ -121,10 +149,5 @@ class SessionRevocations implements DisposableBean {
     }
 
     private record Revoked(UUID sessionId, Instant revokedAt) {
-    }
-
-    @Override
-    public void destroy() {
-        poller.shutdownNow();
     }
 }

@@ -101,8 +101,12 @@ class TokenService {
             }
             verified.put(token, known);
         }
-        if (!known.expires().isAfter(now) || revocations.isRevoked(known.user().sessionId())) {
+        if (!known.expires().isAfter(now)) {
             verified.remove(token);
+            return Optional.empty();
+        }
+        // Still remembered when revoked: a client retrying a revoked token costs a map lookup, not an ECDSA verification.
+        if (revocations.isRevoked(known.user().sessionId())) {
             return Optional.empty();
         }
         return Optional.of(known.user());
