@@ -10,12 +10,15 @@ import com.nimbusds.jose.jwk.ECKey;
 import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
+import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.Eventually;
@@ -26,11 +29,12 @@ import org.springframework.beans.factory.annotation.Autowired;
 /**
  * Rotating the token signing key logs nobody out: new tokens carry the new key id, tokens of the
  * old key keep working until they expire, and a running node picks up a key set rotated by
- * another process ({@code ./wallet tokens rotate}) without a restart.
+ * the operator command ({@code ./wallet tokens rotate}, another process) without a restart.
  */
 class SigningKeyRotationApiTest extends WalletIntegrationTest {
     private static final String BALANCE = "/v1/accounts/me/balance";
     private static final Duration PICK_UP_BOUND = Duration.ofSeconds(5);
+    private static final long COMMAND_TIMEOUT_SECONDS = 120;
 
     @Autowired
     WalletProperties properties;
@@ -49,21 +53,47 @@ class SigningKeyRotationApiTest extends WalletIntegrationTest {
         return jwt.serialize();
     }
 
+    /**
+     * {@code ./wallet tokens rotate}: {@code WalletApplication tokens rotate} in a JVM of its own on this
+     * wallet's data directory, beside the running wallet; returns what it printed.
+     */
+    private String rotateAsAnOperatorWould() throws Exception {
+        Path output = Files.createTempFile(Path.of("target").toAbsolutePath(), "tokens-rotate-", ".out");
+        ProcessBuilder builder = new ProcessBuilder(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"),
+                "org.openwallet.WalletApplication", "tokens", "rotate"))
+                .redirectErrorStream(true)
+                .redirectOutput(output.toFile());
+        builder.environment().keySet().removeIf(name -> name.startsWith("WALLET_"));
+        builder.environment().put("WALLET_DATA_DIR", properties.dataDir().toAbsolutePath().toString());
+        Process process = builder.start();
+        if (!process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("tokens rotate did not finish within " + COMMAND_TIMEOUT_SECONDS + " s");
+        }
+        String printed = Files.readString(output, StandardCharsets.UTF_8);
+        assertThat(process.exitValue()).as(printed).isZero();
+        return printed;
+    }
+
     @Test
     void rotation_newTokensCarryTheNewKeyId_oldTokensStillWork_andAnUnknownKeyIdIsRefused() throws Exception {
         Api.User before = api.newUser();
         String oldKeyId = keyId(before.token());
         Path keySetFile = properties.tokens().keySetFileIn(properties.dataDir());
 
-        // As ./wallet tokens rotate does it, from another process: only the file changes.
-        SigningKeys.Rotation rotation = SigningKeys.rotate(keySetFile, properties.tokens().legacyKeyFileIn(properties.dataDir()),
-                TokensCommand.retention(properties), Clock.systemUTC());
-        String newKeyId = rotation.added().getKeyID();
+        String output = rotateAsAnOperatorWould();
+
+        List<ECKey> keys = SigningKeys.read(keySetFile);
+        ECKey added = keys.getLast();
+        String newKeyId = added.getKeyID();
         assertThat(newKeyId).isNotEqualTo(oldKeyId);
-        assertThat(rotation.keys()).extracting(ECKey::getKeyID).contains(oldKeyId, newKeyId);
+        assertThat(keys).extracting(ECKey::getKeyID).contains(oldKeyId);
+        assertThat(output).contains("tokens: added key " + newKeyId);
 
         // A token another node already signed with the new key works here too: the unknown key id makes this node re-read the set.
-        String signedByAnotherNode = sign(rotation.added(), before);
+        String signedByAnotherNode = sign(added, before);
         Eventually.await("a token of the new key is accepted", PICK_UP_BOUND, () -> api.get(BALANCE, signedByAnotherNode).status() == 200);
         Eventually.await("new tokens carry the new key id", PICK_UP_BOUND, () -> {
             try {
