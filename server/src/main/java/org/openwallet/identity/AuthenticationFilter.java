@@ -27,6 +27,8 @@ class AuthenticationFilter extends OncePerRequestFilter {
     private static final Set<String> PUBLIC_PATHS = Set.of("/v1/auth/signup", "/v1/auth/login", "/v1/webhooks/bank",
             "/v1/auth/refresh");
     private static final String BEARER = "Bearer ";
+    /** Retry-After while this node cannot tell which sessions have ended. */
+    static final long SESSIONS_UNKNOWN_RETRY_AFTER_SECONDS = 5;
 
     private final TokenService tokens;
     private final ProblemHandler problems;
@@ -58,7 +60,7 @@ class AuthenticationFilter extends OncePerRequestFilter {
         }
         if (!tokens.revocationsCurrent()) {
             // Which sessions ended is unknown for too long: honouring the token could honour a revoked one.
-            response.setHeader("Retry-After", "5");
+            response.setHeader("Retry-After", Long.toString(SESSIONS_UNKNOWN_RETRY_AFTER_SECONDS));
             problems.write(response, Problem.of(ProblemCode.SERVICE_UNAVAILABLE, "Sessions cannot be checked right now; retry shortly."));
             return;
         }
