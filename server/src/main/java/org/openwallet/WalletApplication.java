@@ -4,6 +4,7 @@ import org.openwallet.bench.FeedBenchmark;
 import org.openwallet.bench.TransferBenchmark;
 import org.openwallet.funding.ReconcileCommand;
 import org.openwallet.identity.RolesCommand;
+import org.openwallet.identity.TokensCommand;
 import org.openwallet.ledger.LedgerVerifier;
 import org.openwallet.outbox.RelayLatencyBenchmark;
 import org.springframework.boot.SpringApplication;
@@ -26,6 +27,9 @@ public class WalletApplication {
         }
         if (args.length > 0 && args[0].equals("admin")) {
             System.exit(admin(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
+        if (args.length > 0 && args[0].equals("tokens")) {
+            System.exit(TokensCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
         if (args.length > 0 && args[0].equals("bench-events")) {
             System.exit(RelayLatencyBenchmark.run(WalletApplication.class, java.util.Arrays.copyOfRange(args, 1, args.length)));

@@ -13,10 +13,15 @@ public final class Eventually {
 
     /** Returns once {@code condition} holds; fails naming {@code what} after {@link #LIMIT}. */
     public static void await(String what, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + LIMIT.toNanos();
+        await(what, LIMIT, condition);
+    }
+
+    /** Returns once {@code condition} holds; fails naming {@code what} after {@code limit}, for a promise of "within {@code limit}". */
+    public static void await(String what, Duration limit, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + limit.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + LIMIT + ": " + what);
+                throw new AssertionError("not within " + limit + ": " + what);
             }
             pause(POLL);
         }

@@ -24,8 +24,11 @@ import org.springframework.web.filter.OncePerRequestFilter;
 class AuthenticationFilter extends OncePerRequestFilter {
     static final String USER_ATTRIBUTE = AuthenticatedUser.class.getName();
     /** Sign-up and login need no token; the bank webhook authenticates by its signature instead. */
-    private static final Set<String> PUBLIC_PATHS = Set.of("/v1/auth/signup", "/v1/auth/login", "/v1/webhooks/bank");
+    private static final Set<String> PUBLIC_PATHS = Set.of("/v1/auth/signup", "/v1/auth/login", "/v1/webhooks/bank",
+            "/v1/auth/refresh");
     private static final String BEARER = "Bearer ";
+    /** Retry-After while this node cannot tell which sessions have ended. */
+    static final long SESSIONS_UNKNOWN_RETRY_AFTER_SECONDS = 5;
 
     private final TokenService tokens;
     private final ProblemHandler problems;
@@ -53,6 +56,12 @@ class AuthenticationFilter extends OncePerRequestFilter {
             problems.write(response, Problem.of(ProblemCode.UNAUTHORIZED,
                     header == null ? "Send an Authorization: Bearer <token> header; get a token from /v1/auth/login."
                             : "The access token is missing, expired or not valid."));
+            return;
+        }
+        if (!tokens.revocationsCurrent()) {
+            // Which sessions ended is unknown for too long: honouring the token could honour a revoked one.
+            response.setHeader("Retry-After", Long.toString(SESSIONS_UNKNOWN_RETRY_AFTER_SECONDS));
+            problems.write(response, Problem.of(ProblemCode.SERVICE_UNAVAILABLE, "Sessions cannot be checked right now; retry shortly."));
             return;
         }
         request.setAttribute(USER_ATTRIBUTE, user.get());

@@ -30,11 +30,11 @@ public class Identity {
     private final Ledger ledger;
     private final Currencies currencies;
     private final PasswordHasher passwords;
-    private final TokenService tokens;
+    private final Sessions sessions;
     private final ApplicationEventPublisher events;
     private final Outbox outbox;
 
-    Identity(JdbcClient jdbc, Transactions transactions, Ledger ledger, Currencies currencies, PasswordHasher passwords, TokenService tokens,
+    Identity(JdbcClient jdbc, Transactions transactions, Ledger ledger, Currencies currencies, PasswordHasher passwords, Sessions sessions,
              ApplicationEventPublisher events, Outbox outbox) {
         this.outbox = outbox;
         this.jdbc = jdbc;
@@ -42,7 +42,7 @@ public class Identity {
         this.ledger = ledger;
         this.currencies = currencies;
         this.passwords = passwords;
-        this.tokens = tokens;
+        this.sessions = sessions;
         this.events = events;
     }
 
@@ -55,10 +55,7 @@ public class Identity {
         if (handle == null || !HANDLE.matcher(handle.toLowerCase(Locale.ROOT)).matches()) {
             throw new ProblemException(ProblemCode.VALIDATION_FAILED, "handle must be 3 to 30 of a-z, 0-9 and _.");
         }
-        if (password == null || password.length() < MIN_PASSWORD_LENGTH || password.length() > MAX_PASSWORD_LENGTH) {
-            throw new ProblemException(ProblemCode.VALIDATION_FAILED,
-                    "password must be " + MIN_PASSWORD_LENGTH + " to " + MAX_PASSWORD_LENGTH + " characters.");
-        }
+        requireAcceptablePassword(password, "password");
         if (email != null && (email.length() > MAX_EMAIL_LENGTH || !EMAIL.matcher(email).matches())) {
             throw new ProblemException(ProblemCode.VALIDATION_FAILED, "email is not a valid address.");
         }
@@ -79,8 +76,19 @@ public class Identity {
         });
     }
 
-    /** A fresh access token for the right handle and password; the same answer for a wrong password and an unknown handle. */
-    public Optional<AccessToken> logIn(String handle, String password, String ip) {
+    /** The rules of a new password, for sign-up and password change ({@code field} names it in the problem). */
+    static void requireAcceptablePassword(String password, String field) {
+        if (password == null || password.length() < MIN_PASSWORD_LENGTH || password.length() > MAX_PASSWORD_LENGTH) {
+            throw new ProblemException(ProblemCode.VALIDATION_FAILED,
+                    field + " must be " + MIN_PASSWORD_LENGTH + " to " + MAX_PASSWORD_LENGTH + " characters.");
+        }
+    }
+
+    /**
+     * A new session, with its first access and refresh tokens, for the right handle and password;
+     * the same answer for a wrong password and an unknown handle. {@code device} is the User-Agent.
+     */
+    public Optional<AccessToken> logIn(String handle, String password, String ip, String device) {
         if (handle == null || password == null || password.length() > MAX_PASSWORD_LENGTH) {
             return Optional.empty();
         }
@@ -101,13 +109,13 @@ public class Identity {
         if (!passwords.matches(password, credentials.get().passwordHash())) {
             return Optional.empty();
         }
-        TokenService.IssuedToken token = tokens.issue(credentials.get().id(), credentials.get().handle());
+        Sessions.TokenPair tokens = sessions.open(credentials.get().id(), credentials.get().handle(), device, ip);
         events.publishEvent(new UserLoggedIn(credentials.get().id(), ip));
-        return Optional.of(new AccessToken(token.value(), token.expiresInSeconds()));
+        return Optional.of(new AccessToken(tokens.accessToken(), tokens.expiresInSeconds(), tokens.refreshToken(), tokens.refreshExpiresInSeconds()));
     }
 
-    /** A bearer token and its lifetime in seconds. */
-    public record AccessToken(String value, long expiresInSeconds) {
+    /** A bearer token and its lifetime in seconds, and the refresh token of its session and that one's. */
+    public record AccessToken(String value, long expiresInSeconds, String refreshToken, long refreshExpiresInSeconds) {
     }
 
     private record Credentials(UUID id, String handle, String passwordHash) {

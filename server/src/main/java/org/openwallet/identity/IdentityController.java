@@ -35,7 +35,7 @@ class IdentityController {
     record LoginRequest(String handle, String password) {
     }
 
-    record LoginResponse(String accessToken, String tokenType, long expiresIn) {
+    record LoginResponse(String accessToken, String tokenType, long expiresIn, String refreshToken, long refreshTokenExpiresIn) {
     }
 
     @PostMapping("/v1/auth/signup")
@@ -51,15 +51,15 @@ class IdentityController {
 
     @PostMapping("/v1/auth/login")
     @Operation(summary = "Exchange handle and password for a bearer token", responses = {
-            @ApiResponse(responseCode = "200", description = "A bearer token"),
+            @ApiResponse(responseCode = "200", description = "A bearer token and a refresh token (POST /v1/auth/refresh) of a new session"),
             @ApiResponse(responseCode = "401", description = "invalid_credentials (same for an unknown handle)"),
             @ApiResponse(responseCode = "429", description = "rate_limited: too many attempts from this IP or failures for this handle"),
             @ApiResponse(responseCode = "503", description = "service_unavailable: the login rate limiter cannot be reached")})
     LoginResponse logIn(@RequestBody LoginRequest request, HttpServletRequest http, HttpServletResponse response) {
         String handle = request.handle() == null ? "" : UserDirectory.normalizeHandle(request.handle());
         rateLimits.checkLogin(handle, http.getRemoteAddr(), response);
-        return identity.logIn(request.handle(), request.password(), http.getRemoteAddr())
-                .map(token -> new LoginResponse(token.value(), "Bearer", token.expiresInSeconds()))
+        return identity.logIn(request.handle(), request.password(), http.getRemoteAddr(), http.getHeader("User-Agent"))
+                .map(token -> new LoginResponse(token.value(), "Bearer", token.expiresInSeconds(), token.refreshToken(), token.refreshExpiresInSeconds()))
                 .orElseThrow(() -> {
                     rateLimits.loginFailed(handle);
                     return new ProblemException(ProblemCode.INVALID_CREDENTIALS, "Handle or password is wrong.");

@@ -1,6 +1,9 @@
 /**
- * Users, sign-up, login and access tokens. Every {@code /v1} request except sign-up and login
- * carries a bearer token (an ES256-signed JWT) that names the user; controllers receive that user
- * as an {@link org.openwallet.identity.AuthenticatedUser} parameter.
+ * Users, sign-up, login, sessions and access tokens. Every {@code /v1} request except sign-up,
+ * login and refresh carries a bearer token (an ES256-signed JWT) that names the user and the
+ * session it belongs to; controllers receive that user as an
+ * {@link org.openwallet.identity.AuthenticatedUser} parameter. A session (one login) ends by
+ * logout, by its owner, by a password change or by refresh-token reuse, and its tokens stop
+ * working within seconds ({@link org.openwallet.identity.Sessions}).
  */
 package org.openwallet.identity;

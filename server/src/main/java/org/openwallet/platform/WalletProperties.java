@@ -50,8 +50,24 @@ public record WalletProperties(
     public record Http(@DefaultValue("16384") long maxBodyBytes) {
     }
 
-    /** Access tokens (signed JWTs, ES256). Without {@code keyFile} the key lives in {@code dataDir/keys}. */
-    public record Tokens(Path keyFile, @DefaultValue("15m") Duration ttl, @DefaultValue("openwallet") String issuer) {
+    /**
+     * Access tokens (signed JWTs, ES256). The signing keys are a JWK set in {@code keySetFile}
+     * (default {@code dataDir/keys/token-signing-keys.jwks}), shared by every API node and re-read
+     * every {@code keySetRefreshInterval} and whenever a token names a key id it does not know.
+     * {@code keyFile} is the single key of earlier versions: on first start it becomes the set's
+     * first key, with its key id, so tokens it signed stay valid.
+     */
+    public record Tokens(Path keyFile, Path keySetFile, @DefaultValue("15m") Duration ttl, @DefaultValue("openwallet") String issuer,
+                         @DefaultValue("1m") Duration keySetRefreshInterval) {
+        /** Where the signing keys live. */
+        public Path keySetFileIn(Path dataDir) {
+            return keySetFile != null ? keySetFile : dataDir.resolve("keys").resolve("token-signing-keys.jwks");
+        }
+
+        /** Where the single key of earlier versions lived. */
+        public Path legacyKeyFileIn(Path dataDir) {
+            return keyFile != null ? keyFile : dataDir.resolve("keys").resolve("token-signing-key.jwk");
+        }
     }
 
     /**

@@ -310,6 +310,8 @@ class SignUpAndLoginApiTest extends WalletIntegrationTest {
         assertThat(body.get("token_type").asString()).isEqualTo("Bearer");
         assertThat(body.get("expires_in").isIntegralNumber()).isTrue();
         assertThat(body.get("expires_in").asLong()).isPositive();
+        assertThat(body.get("refresh_token").asString()).isNotBlank();
+        assertThat(body.get("refresh_token_expires_in").asLong()).isGreaterThan(body.get("expires_in").asLong());
         // The token is good for the API.
         assertThat(api.get("/v1/accounts/me/balance", body.get("access_token").asString()).status()).isEqualTo(200);
     }

@@ -63,21 +63,19 @@ class TokenApiTest extends WalletIntegrationTest {
         assertThat(response.body()).doesNotContain("available");
     }
 
-    /** The server's own signing key, as it keeps it (embedded mode: in the data directory). */
+    /** The server's own newest signing key, as it keeps it (embedded mode: in the data directory's key set). */
     private ECKey serverKey() throws Exception {
-        Path keyFile = properties.tokens().keyFile() != null
-                ? properties.tokens().keyFile()
-                : properties.dataDir().resolve("keys").resolve("token-signing-key.jwk");
-        return ECKey.parse(Files.readString(keyFile));
+        return SigningKeys.read(properties.tokens().keySetFileIn(properties.dataDir())).getLast();
     }
 
-    /** Claims like the server's own for {@code user}: issuer, subject, handle, 10 minutes to live. */
-    private static JWTClaimsSet.Builder claimsFor(Api.User user) {
+    /** Claims like the server's own for {@code user}: issuer, subject, handle, the session of their login, 10 minutes to live. */
+    private static JWTClaimsSet.Builder claimsFor(Api.User user) throws Exception {
         Instant now = Instant.now();
         return new JWTClaimsSet.Builder()
                 .issuer("openwallet")
                 .subject(user.id().toString())
                 .claim("handle", user.handle())
+                .claim("sid", SignedJWT.parse(user.token()).getJWTClaimsSet().getStringClaim("sid"))
                 .issueTime(Date.from(now))
                 .expirationTime(Date.from(now.plus(Duration.ofMinutes(10))))
                 .jwtID(UUID.randomUUID().toString());
@@ -252,6 +250,15 @@ class TokenApiTest extends WalletIntegrationTest {
     }
 
     @Test
+    void request_withTokenWithoutSessionSignedByTheServerKey_isUnauthorized() throws Exception {
+        // A token naming no session could not be ended before it expires.
+        Api.User user = api.newUser();
+
+        assertUnauthorized(api.get(BALANCE, signEs256(serverKey(), claimsFor(user).claim("sid", null).build())));
+        assertUnauthorized(api.get(BALANCE, signEs256(serverKey(), claimsFor(user).claim("sid", "not-a-session").build())));
+    }
+
+    @Test
     void request_withTokenOfAnotherIssuerSignedByTheServerKey_isUnauthorized() throws Exception {
         Api.User user = api.newUser();
 
@@ -260,7 +267,7 @@ class TokenApiTest extends WalletIntegrationTest {
     }
 
     @Test
-    void request_withUnsecuredAlgNoneToken_isUnauthorized() {
+    void request_withUnsecuredAlgNoneToken_isUnauthorized() throws Exception {
         Api.User user = api.newUser();
         String unsecured = new PlainJWT(claimsFor(user).build()).serialize();
         assertThat(unsecured).endsWith(".");
