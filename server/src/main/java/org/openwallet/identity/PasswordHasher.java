@@ -3,6 +3,11 @@ package org.openwallet.identity;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,9 +27,14 @@ import org.springframework.stereotype.Component;
  * number of permits: a burst of sign-ups or logins would otherwise run one 16 MiB hash per request
  * thread (virtual threads: thousands) on the heap the ledger needs. A request that finds every
  * permit taken waits a moment, then is refused with 503 and Retry-After; it did nothing yet.
+ *
+ * <p>The hashes run on platform threads of their own, one per permit, never on the request's
+ * virtual thread: a hash is seconds of CPU without a single blocking call, so it would keep its
+ * carrier thread (there is one per processor) to itself, and a few of them would stall every other
+ * request, the waiting ones included, whose wait could then not even time out.
  */
 @Component
-class PasswordHasher {
+class PasswordHasher implements AutoCloseable {
     private static final int SALT_BYTES = 16;
     private static final int HASH_BYTES = 32;
     /** Retry-After for a request refused because every hash permit stayed busy; hashes finish within a second. */
@@ -39,6 +49,7 @@ class PasswordHasher {
     private final AtomicInteger running = new AtomicInteger();
     private final AtomicInteger peak = new AtomicInteger();
     private final Counter refused;
+    private final ExecutorService hashThreads;
 
     @Autowired
     PasswordHasher(WalletProperties properties, MeterRegistry meters) {
@@ -56,6 +67,8 @@ class PasswordHasher {
         // Fair, so that under a burst the requests that waited longest get the next permit.
         this.permits = new Semaphore(limit, true);
         this.waitNanos = cost.hashWait().toNanos();
+        // As many threads as permits: a hash that has its permit never queues for a thread.
+        this.hashThreads = Executors.newFixedThreadPool(limit, Thread.ofPlatform().name("password-hash-", 0).daemon().factory());
         meters.gauge("wallet.passwords.hashes.running", running);
         this.refused = meters.counter("wallet.passwords.hashes.refused");
     }
@@ -96,12 +109,34 @@ class PasswordHasher {
             refused.increment();
             throw new OverloadedException("Too many sign-ups and logins at once; retry in a moment.", BUSY_RETRY_AFTER_SECONDS);
         }
+        Future<T> result;
         try {
-            peak.accumulateAndGet(running.incrementAndGet(), Math::max);
-            return work.get();
-        } finally {
-            running.decrementAndGet();
+            result = hashThreads.submit(() -> {
+                try {
+                    peak.accumulateAndGet(running.incrementAndGet(), Math::max);
+                    return work.get();
+                } finally {
+                    running.decrementAndGet();
+                    permits.release();
+                }
+            });
+        } catch (RejectedExecutionException closed) {
             permits.release();
+            throw new OverloadedException("The server is shutting down; retry in a moment.", BUSY_RETRY_AFTER_SECONDS);
         }
+        try {
+            return result.get();
+        } catch (ExecutionException failed) {
+            throw failed.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(failed.getCause());
+        } catch (InterruptedException interrupted) {
+            // The hash finishes on its own thread and gives its permit back there.
+            Thread.currentThread().interrupt();
+            throw new OverloadedException("The request was interrupted; retry in a moment.", BUSY_RETRY_AFTER_SECONDS);
+        }
+    }
+
+    @Override
+    public void close() {
+        hashThreads.shutdownNow();
     }
 }

@@ -6,6 +6,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
 
 /**
@@ -30,6 +31,7 @@ public class ClientAddress {
 
     private final IpRanges trustedProxies;
 
+    @Autowired
     ClientAddress(WalletProperties properties) {
         this(new IpRanges("wallet.http.trusted-proxies", properties.http().trustedProxies()));
     }

@@ -65,9 +65,9 @@ public record WalletProperties(
      * hashed under them, and exist for benchmarks that sign up thousands of users.
      *
      * <p>Each hash holds {@code memoryKib} of heap for its whole run, on the heap that also holds the
-     * ledger's work, so at most {@code maxConcurrentHashes} run at once (0: twice the processors, as
-     * more than one per processor only queues on the CPU); a sign-up or login that finds them all busy
-     * waits up to {@code hashWait}, then is answered 503 with Retry-After.
+     * ledger's work, and its CPU, so at most {@code maxConcurrentHashes} run at once (0: one per
+     * processor, at least 2, as more only queue on the CPU the ledger also needs); a sign-up or login
+     * that finds them all busy waits up to {@code hashWait}, then is answered 503 with Retry-After.
      */
     public record Passwords(@DefaultValue("16384") int memoryKib, @DefaultValue("2") int iterations,
                             @DefaultValue("0") int maxConcurrentHashes, @DefaultValue("1s") Duration hashWait) {
@@ -80,9 +80,9 @@ public record WalletProperties(
             }
         }
 
-        /** The bound on concurrent hashes: the setting, or twice the processors when it is 0. */
+        /** The bound on concurrent hashes: the setting, or one per processor (at least 2) when it is 0. */
         public int concurrentHashLimit() {
-            return maxConcurrentHashes > 0 ? maxConcurrentHashes : 2 * Runtime.getRuntime().availableProcessors();
+            return maxConcurrentHashes > 0 ? maxConcurrentHashes : Math.max(2, Runtime.getRuntime().availableProcessors());
         }
     }
 

@@ -28,8 +28,8 @@ import org.springframework.test.context.DynamicPropertySource;
  *
  * <p>Not a {@code WalletIntegrationTest}: that base raises every limit, and its property source
  * would win over this class's (Spring applies a subclass's first). A context of its own: 3 sign-ups
- * per IP per hour, at most 2 hashes at once that others wait 100 ms for, and hashes slow enough
- * (32 MiB, 12 passes) that a burst really finds both permits taken.
+ * per IP per hour, at most 2 hashes at once that others wait 20 ms for, and hashes slow enough
+ * (32 MiB, 6 passes) that a burst really finds both permits taken.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
 class SignUpAndLoginLimitsApiTest {
@@ -56,9 +56,9 @@ class SignUpAndLoginLimitsApiTest {
         registry.add("wallet.http.trusted-proxies", () -> "127.0.0.1");
         registry.add("wallet.rate-limits.limits.signup-per-ip.capacity", () -> Integer.toString(SIGN_UPS_PER_IP));
         registry.add("wallet.passwords.memory-kib", () -> "32768");
-        registry.add("wallet.passwords.iterations", () -> "12");
+        registry.add("wallet.passwords.iterations", () -> "6");
         registry.add("wallet.passwords.max-concurrent-hashes", () -> Integer.toString(CONCURRENT_HASHES));
-        registry.add("wallet.passwords.hash-wait", () -> "100ms");
+        registry.add("wallet.passwords.hash-wait", () -> "20ms");
         // On two loaded cores a Redis call now and then takes longer than the shipped 50 ms, and login then fails closed.
         registry.add("wallet.redis.timeout", () -> "1s");
     }
