@@ -309,7 +309,8 @@ class RateLimitApiTest {
             long tookMillis = (System.nanoTime() - started) / 1_000_000;
             assertThat(owner.status()).as(owner.body()).isEqualTo(200);
             assertThat(owner.json().get("access_token").asString()).isNotEmpty();
-            assertThat(tookMillis).as("the handle's delay").isGreaterThanOrEqualTo(2_000);
+            // 10 recent failures: 2 s; the bucket earns one back every 90 s, so a very slow run may see 1.8 s or less.
+            assertThat(tookMillis).as("the handle's delay").isGreaterThanOrEqualTo(1_000);
 
             Api.Response other = login(bystander.handle(), Api.PASSWORD);
             assertThat(other.status()).as(other.body()).isEqualTo(200);
