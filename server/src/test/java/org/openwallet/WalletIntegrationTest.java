@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -23,11 +24,16 @@ public abstract class WalletIntegrationTest {
 
     @LocalServerPort
     int port;
+    /** The actuator's own port (health with details, Prometheus), 127.0.0.1 only. */
+    @LocalManagementPort
+    protected int managementPort;
 
     @Autowired
     protected JdbcClient jdbc;
 
     protected Api api;
+    /** A client of the management port. */
+    protected Api management;
 
     @DynamicPropertySource
     static void walletProperties(DynamicPropertyRegistry registry) {
@@ -48,6 +54,14 @@ public abstract class WalletIntegrationTest {
         // The embedded bank simulator settles after this delay: long enough that tests decide every
         // outcome themselves with signed webhooks. End-to-end tests of the simulator set their own.
         registry.add("wallet.funding.simulator-delay", () -> "1h");
+        // Every context of the suite signs up more users from 127.0.0.1 than the shipped 20 per hour,
+        // and runs bursts of sign-ups and logins on two loaded cores, where a password hash may wait
+        // longer than the shipped second for a permit. Both bounds are tested in
+        // identity.SignUpLimitsApiTest, in a context of its own.
+        registry.add("wallet.rate-limits.limits.signup-per-ip.capacity", () -> "100000000");
+        registry.add("wallet.passwords.hash-wait", () -> "30s");
+        // A management port of its own for each context (several run in one JVM), on 127.0.0.1 as shipped.
+        registry.add("management.server.port", () -> "0");
         TestCassandra.register(registry);
     }
 
@@ -57,7 +71,7 @@ public abstract class WalletIntegrationTest {
      * of their own. A later registration of the same property wins.
      */
     public static void limitsOutOfReach(DynamicPropertyRegistry registry) {
-        for (String limit : new String[] {"transfer-per-user", "transfer-per-ip", "login-per-ip", "login-failures-per-handle"}) {
+        for (String limit : new String[] {"transfer-per-user", "transfer-per-ip", "login-per-ip", "login-failures-per-handle-and-ip", "login-failures-per-handle"}) {
             registry.add("wallet.rate-limits.limits." + limit + ".capacity", () -> "100000000");
         }
         registry.add("wallet.fraud.velocity-max-count", () -> "100000000");
@@ -91,5 +105,6 @@ public abstract class WalletIntegrationTest {
     @BeforeEach
     void connectApi() {
         api = new Api("http://127.0.0.1:" + port);
+        management = new Api("http://127.0.0.1:" + managementPort);
     }
 }

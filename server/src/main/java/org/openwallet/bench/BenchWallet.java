@@ -65,6 +65,7 @@ final class BenchWallet implements AutoCloseable {
             "--wallet.demo.enabled=false",
             "--server.port=0",
             "--server.address=127.0.0.1",
+            "--management.server.port=0",
             "--wallet.tokens.ttl=3h",
             // Sign-up and login are not what is measured, and at the shipped Argon2id cost (about 25 ms of
             // CPU a hash) 10,000 users would take ten minutes to set up. Hashes carry their parameters.
@@ -73,6 +74,7 @@ final class BenchWallet implements AutoCloseable {
             "--wallet.rate-limits.limits.transfer-per-user.capacity=100000000",
             "--wallet.rate-limits.limits.transfer-per-ip.capacity=100000000",
             "--wallet.rate-limits.limits.login-per-ip.capacity=100000000",
+            "--wallet.rate-limits.limits.signup-per-ip.capacity=100000000",
             "--wallet.fraud.velocity-max-count=100000000",
             "--wallet.fraud.velocity-max-amount=100000000000.00",
             "--wallet.fraud.weekly-limit-unverified=100000000000.00",

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeoutException;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.Currencies;
 import org.openwallet.platform.DeferredWrites;
+import org.openwallet.platform.IpRanges;
 import org.openwallet.platform.Ids;
 import org.openwallet.platform.Redis;
 import org.openwallet.platform.RedisUnavailableException;
@@ -88,7 +89,7 @@ public class FraudCheck {
         this.ledger = ledger;
         this.json = json;
         this.meters = meters;
-        this.blockedIps = new IpRanges(properties.blockedIps());
+        this.blockedIps = new IpRanges("wallet.fraud.blocked-ips", properties.blockedIps());
         Currencies.Currency currency = currencies.defaultCurrency();
         this.velocityMaxAmountMinor = currency.parse(properties.velocityMaxAmount());
         this.weeklyLimitUnverifiedMinor = currency.parse(properties.weeklyLimitUnverified());

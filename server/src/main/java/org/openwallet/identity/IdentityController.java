@@ -6,6 +6,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.UUID;
+import org.openwallet.platform.ClientAddress;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.openwallet.ratelimit.RateLimits;
@@ -20,10 +21,12 @@ import org.springframework.web.bind.annotation.RestController;
 class IdentityController {
     private final Identity identity;
     private final RateLimits rateLimits;
+    private final ClientAddress clientAddress;
 
-    IdentityController(Identity identity, RateLimits rateLimits) {
+    IdentityController(Identity identity, RateLimits rateLimits, ClientAddress clientAddress) {
         this.identity = identity;
         this.rateLimits = rateLimits;
+        this.clientAddress = clientAddress;
     }
 
     record SignUpRequest(String handle, String password, String email) {
@@ -43,8 +46,11 @@ class IdentityController {
     @Operation(summary = "Create a user and their wallet", responses = {
             @ApiResponse(responseCode = "201", description = "Created"),
             @ApiResponse(responseCode = "400", description = "validation_failed"),
-            @ApiResponse(responseCode = "409", description = "handle_taken")})
-    SignUpResponse signUp(@RequestBody SignUpRequest request) {
+            @ApiResponse(responseCode = "409", description = "handle_taken"),
+            @ApiResponse(responseCode = "429", description = "rate_limited: too many sign-ups from this IP"),
+            @ApiResponse(responseCode = "503", description = "service_unavailable: too many password hashes at once, or the rate limiter cannot be reached (see Retry-After)")})
+    SignUpResponse signUp(@RequestBody SignUpRequest request, HttpServletRequest http, HttpServletResponse response) {
+        rateLimits.checkSignUp(clientAddress.of(http), response);
         UserSummary user = identity.signUp(request.handle(), request.password(), request.email());
         return new SignUpResponse(user.id(), user.handle());
     }
@@ -53,15 +59,16 @@ class IdentityController {
     @Operation(summary = "Exchange handle and password for a bearer token", responses = {
             @ApiResponse(responseCode = "200", description = "A bearer token and a refresh token (POST /v1/auth/refresh) of a new session"),
             @ApiResponse(responseCode = "401", description = "invalid_credentials (same for an unknown handle)"),
-            @ApiResponse(responseCode = "429", description = "rate_limited: too many attempts from this IP or failures for this handle"),
-            @ApiResponse(responseCode = "503", description = "service_unavailable: the login rate limiter cannot be reached")})
+            @ApiResponse(responseCode = "429", description = "rate_limited: too many attempts from this IP, or failures for this handle from this IP"),
+            @ApiResponse(responseCode = "503", description = "service_unavailable: too many password hashes at once, or the login rate limiter cannot be reached (see Retry-After)")})
     LoginResponse logIn(@RequestBody LoginRequest request, HttpServletRequest http, HttpServletResponse response) {
         String handle = request.handle() == null ? "" : UserDirectory.normalizeHandle(request.handle());
-        rateLimits.checkLogin(handle, http.getRemoteAddr(), response);
-        return identity.logIn(request.handle(), request.password(), http.getRemoteAddr(), http.getHeader("User-Agent"))
+        String ip = clientAddress.of(http);
+        rateLimits.checkLogin(handle, ip, response);
+        return identity.logIn(request.handle(), request.password(), ip, http.getHeader("User-Agent"))
                 .map(token -> new LoginResponse(token.value(), "Bearer", token.expiresInSeconds(), token.refreshToken(), token.refreshExpiresInSeconds()))
                 .orElseThrow(() -> {
-                    rateLimits.loginFailed(handle);
+                    rateLimits.loginFailed(handle, ip);
                     return new ProblemException(ProblemCode.INVALID_CREDENTIALS, "Handle or password is wrong.");
                 });
     }

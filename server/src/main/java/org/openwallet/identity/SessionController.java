@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.List;
 import java.util.UUID;
+import org.openwallet.platform.ClientAddress;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.openwallet.ratelimit.RateLimits;
@@ -25,8 +26,10 @@ class SessionController {
     private final Sessions sessions;
     private final PasswordChanges passwordChanges;
     private final RateLimits rateLimits;
+    private final ClientAddress clientAddress;
 
-    SessionController(Sessions sessions, PasswordChanges passwordChanges, RateLimits rateLimits) {
+    SessionController(Sessions sessions, PasswordChanges passwordChanges, RateLimits rateLimits, ClientAddress clientAddress) {
+        this.clientAddress = clientAddress;
         this.sessions = sessions;
         this.passwordChanges = passwordChanges;
         this.rateLimits = rateLimits;
@@ -57,7 +60,7 @@ class SessionController {
         if (request.refreshToken() == null || request.refreshToken().isBlank()) {
             throw new ProblemException(ProblemCode.VALIDATION_FAILED, "refresh_token is required.");
         }
-        return switch (sessions.refresh(request.refreshToken(), http.getHeader("User-Agent"), http.getRemoteAddr())) {
+        return switch (sessions.refresh(request.refreshToken(), http.getHeader("User-Agent"), clientAddress.of(http))) {
             case Sessions.Refresh.Issued issued -> new IdentityController.LoginResponse(issued.tokens().accessToken(), "Bearer",
                     issued.tokens().expiresInSeconds(), issued.tokens().refreshToken(), issued.tokens().refreshExpiresInSeconds());
             // One answer for every refusal: a client can only log in again, and a thief learns nothing.
@@ -86,11 +89,12 @@ class SessionController {
                     @ApiResponse(responseCode = "429", description = "rate_limited")})
     ResponseEntity<Void> changePassword(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody PasswordRequest request,
                                         HttpServletRequest http, HttpServletResponse response) {
-        rateLimits.checkLogin(user.handle(), http.getRemoteAddr(), response);
+        String ip = clientAddress.of(http);
+        rateLimits.checkLogin(user.handle(), ip, response);
         return switch (passwordChanges.change(user, request.oldPassword(), request.newPassword())) {
             case CHANGED -> ResponseEntity.noContent().build();
             case WRONG_PASSWORD -> {
-                rateLimits.loginFailed(user.handle());
+                rateLimits.loginFailed(user.handle(), ip);
                 throw new ProblemException(ProblemCode.INVALID_CREDENTIALS, "old_password is not your password.");
             }
         };

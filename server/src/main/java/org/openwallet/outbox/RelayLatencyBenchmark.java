@@ -112,7 +112,8 @@ public final class RelayLatencyBenchmark {
                 "--wallet.roles=api,relay",
                 "--wallet.demo.enabled=false",
                 "--server.port=0",
-                "--server.address=127.0.0.1"));
+                "--server.address=127.0.0.1",
+                "--management.server.port=0"));
         System.out.println("bench-events: starting a throwaway wallet (api, relay; embedded PostgreSQL, Redis, Kafka, Cassandra) in " + dataDir);
         try (ConfigurableApplicationContext context = application.run(springArgs.toArray(String[]::new))) {
             Run run = new Run(context.getBean(Outbox.class), context.getBean(Transactions.class), context.getBean(KafkaCluster.class),

@@ -94,6 +94,13 @@ public class ProblemHandler {
         return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders()).header("Retry-After", "1").body(response.getBody());
     }
 
+    @ExceptionHandler(OverloadedException.class)
+    ResponseEntity<Problem> busy(OverloadedException exception) {
+        ResponseEntity<Problem> response = respond(Problem.of(ProblemCode.SERVICE_UNAVAILABLE, exception.getMessage()));
+        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
+                .header("Retry-After", Long.toString(Math.max(1, exception.retryAfterSeconds()))).body(response.getBody());
+    }
+
     @ExceptionHandler(Exception.class)
     ResponseEntity<Problem> unexpected(Exception exception) {
         log.error("Unhandled exception", exception);

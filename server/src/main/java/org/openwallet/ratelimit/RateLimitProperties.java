@@ -4,11 +4,17 @@ import java.time.Duration;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.context.annotation.Configuration;
 
-/** {@code wallet.rate-limits.limits.<name>.capacity} and {@code .period}; defaults in application.properties. */
+/**
+ * {@code wallet.rate-limits.limits.<name>.capacity} and {@code .period}; defaults in application.properties.
+ * {@code loginDelayPerFailure} and {@code loginMaxDelay}: how long a login waits for each recent failure
+ * of its handle (from any IP), and at most.
+ */
 @ConfigurationProperties("wallet.rate-limits")
-record RateLimitProperties(Map<String, Setting> limits) {
+record RateLimitProperties(Map<String, Setting> limits, @DefaultValue("200ms") Duration loginDelayPerFailure,
+                           @DefaultValue("2s") Duration loginMaxDelay) {
     record Setting(int capacity, Duration period) {
     }
 

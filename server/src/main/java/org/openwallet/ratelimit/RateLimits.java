@@ -2,6 +2,7 @@ package org.openwallet.ratelimit;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.http.HttpServletResponse;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +30,11 @@ public class RateLimits {
     private final Limit transferPerUser;
     private final Limit transferPerIp;
     private final Limit loginPerIp;
+    private final Limit loginFailuresPerHandleAndIp;
     private final Limit loginFailuresPerHandle;
+    private final Limit signUpPerIp;
+    private final Duration loginDelayPerFailure;
+    private final Duration loginMaxDelay;
 
     RateLimits(RateLimiter limiter, MeterRegistry meters, RateLimitProperties properties) {
         this.limiter = limiter;
@@ -38,7 +43,11 @@ public class RateLimits {
         this.transferPerUser = limit(limits, "transfer-per-user");
         this.transferPerIp = limit(limits, "transfer-per-ip");
         this.loginPerIp = limit(limits, "login-per-ip");
+        this.loginFailuresPerHandleAndIp = limit(limits, "login-failures-per-handle-and-ip");
         this.loginFailuresPerHandle = limit(limits, "login-failures-per-handle");
+        this.signUpPerIp = limit(limits, "signup-per-ip");
+        this.loginDelayPerFailure = properties.loginDelayPerFailure();
+        this.loginMaxDelay = properties.loginMaxDelay();
     }
 
     /**
@@ -56,29 +65,81 @@ public class RateLimits {
     }
 
     /**
-     * Checks a login attempt before the password is looked at: the IP's attempts, and the handle's
-     * recent failures (a handle under attack is locked whatever IPs the guesses come from).
+     * Checks a sign-up before its password is hashed: the IP's sign-ups, so that one client cannot
+     * create accounts (and burn hashing time) without bound.
+     *
+     * @throws ProblemException 429 {@code rate_limited}; 503 {@code service_unavailable} when the limiter cannot be asked
+     */
+    public void checkSignUp(String ip, HttpServletResponse response) {
+        try {
+            enforce(response, limiter.consume(signUpPerIp, ip));
+        } catch (RedisUnavailableException unavailable) {
+            // Fail closed, as login does: a new account could not log in without the limiter anyway.
+            throw pausedWithoutLimiter("signup", unavailable, response, "Sign-up is paused for a moment; retry shortly.");
+        }
+    }
+
+    /**
+     * Checks a login attempt before the password is looked at: the IP's attempts, and the recent
+     * failures of this handle from this IP, which lock that pair only. Then, when the handle has
+     * failed recently from anywhere, the attempt is held for a short delay that grows with those
+     * failures up to {@code wallet.rate-limits.login-max-delay}: a handle under attack from many IPs
+     * slows every guess, but its owner, logging in from an IP of their own, is never refused, so
+     * nobody can lock a victim out by failing on purpose.
      *
      * @throws ProblemException 429 {@code rate_limited}; 503 {@code service_unavailable} when the limiter cannot be asked
      */
     public void checkLogin(String handle, String ip, HttpServletResponse response) {
+        Outcome handleFailures;
         try {
-            enforce(response, limiter.consume(loginPerIp, ip), limiter.peek(loginFailuresPerHandle, handle));
+            enforce(response, limiter.consume(loginPerIp, ip), limiter.peek(loginFailuresPerHandleAndIp, handleAndIp(handle, ip)));
+            handleFailures = limiter.peek(loginFailuresPerHandle, handle);
         } catch (RedisUnavailableException unavailable) {
             // Fail closed: without a limiter, login would allow unlimited password guessing.
-            unavailable("login", unavailable);
-            response.setHeader("Retry-After", Long.toString(UNAVAILABLE_RETRY_AFTER_SECONDS));
-            throw new ProblemException(ProblemCode.SERVICE_UNAVAILABLE, "Login is paused for a moment; retry shortly.");
+            throw pausedWithoutLimiter("login", unavailable, response, "Login is paused for a moment; retry shortly.");
         }
+        pause(loginDelay(handleFailures));
     }
 
-    /** Records a failed login against the handle. */
-    public void loginFailed(String handle) {
+    /** Records a failed login against the handle from this IP, and against the handle. */
+    public void loginFailed(String handle, String ip) {
         try {
+            limiter.penalize(loginFailuresPerHandleAndIp, handleAndIp(handle, ip));
             limiter.penalize(loginFailuresPerHandle, handle);
         } catch (RedisUnavailableException unavailable) {
             unavailable("login", unavailable);
         }
+    }
+
+    /** The delay before a login of a handle with these recent failures: linear in them, bounded. */
+    Duration loginDelay(Outcome handleFailures) {
+        long failures = Math.max(0, handleFailures.limit().capacity() - handleFailures.remaining());
+        Duration delay = loginDelayPerFailure.multipliedBy(failures);
+        return delay.compareTo(loginMaxDelay) > 0 ? loginMaxDelay : delay;
+    }
+
+    private void pause(Duration delay) {
+        if (delay.isZero()) {
+            return;
+        }
+        meters.counter("wallet.ratelimit.login.delayed").increment();
+        try {
+            // A request thread is a virtual thread: sleeping holds no platform thread and no connection.
+            Thread.sleep(delay);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The subject of the bucket of one handle's failures from one IP. */
+    private static String handleAndIp(String handle, String ip) {
+        return handle + "|" + ip;
+    }
+
+    private ProblemException pausedWithoutLimiter(String endpoint, RedisUnavailableException cause, HttpServletResponse response, String detail) {
+        unavailable(endpoint, cause);
+        response.setHeader("Retry-After", Long.toString(UNAVAILABLE_RETRY_AFTER_SECONDS));
+        return new ProblemException(ProblemCode.SERVICE_UNAVAILABLE, detail);
     }
 
     private void enforce(HttpServletResponse response, Outcome... outcomes) {

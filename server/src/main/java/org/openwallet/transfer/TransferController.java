@@ -13,6 +13,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.UUID;
 import org.openwallet.identity.AuthenticatedUser;
+import org.openwallet.platform.ClientAddress;
 import org.openwallet.platform.Problem;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
@@ -35,10 +36,12 @@ import org.springframework.web.bind.annotation.RestController;
 class TransferController {
     private final Transfers transfers;
     private final RateLimits rateLimits;
+    private final ClientAddress clientAddress;
 
-    TransferController(Transfers transfers, RateLimits rateLimits) {
+    TransferController(Transfers transfers, RateLimits rateLimits, ClientAddress clientAddress) {
         this.transfers = transfers;
         this.rateLimits = rateLimits;
+        this.clientAddress = clientAddress;
     }
 
     @PostMapping(path = "/v1/transfers", consumes = MediaType.APPLICATION_JSON_VALUE)
@@ -65,8 +68,9 @@ class TransferController {
     ResponseEntity<byte[]> create(@Parameter(hidden = true) AuthenticatedUser user,
                                   @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
                                   @RequestBody TransferRequest request, HttpServletRequest http, HttpServletResponse servletResponse) {
-        rateLimits.checkTransfer(user.userId(), http.getRemoteAddr(), servletResponse);
-        Transfers.Response response = transfers.create(user, idempotencyKey, request, http.getRemoteAddr());
+        String ip = clientAddress.of(http);
+        rateLimits.checkTransfer(user.userId(), ip, servletResponse);
+        Transfers.Response response = transfers.create(user, idempotencyKey, request, ip);
         ResponseEntity.BodyBuilder builder = ResponseEntity.status(response.status())
                 .contentType(response.status() < 400 ? MediaType.APPLICATION_JSON : ProblemHandler.PROBLEM_JSON);
         if (response.replayed()) {

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.web.server.LocalManagementPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -57,6 +58,8 @@ class FraudBlocklistAndTimeoutApiTest {
     class BlockedIpAndDeclineOnTimeout extends FraudRulesApiTest.ProductionRules {
         @Autowired
         DataSource dataSource;
+        @LocalManagementPort
+        int managementPort;
 
         @DynamicPropertySource
         static void blockedIpAndDeclineOnTimeout(DynamicPropertyRegistry registry) {
@@ -136,7 +139,7 @@ class FraudBlocklistAndTimeoutApiTest {
             Api.User sender = fundedUser(10_00);
             Api.User recipient = api.newUser();
             assertDeclined(api.pay(sender, recipient, "1.00"), "ip_blocked");
-            // Failed logins per handle are at their shipped 10 per 15 minutes in this context.
+            // Failed logins per handle and IP are at their shipped 10 per 15 minutes in this context.
             for (int i = 0; i < 10; i++) {
                 assertThat(login(sender.handle(), "wrong password " + i).status()).isEqualTo(401);
             }
@@ -149,8 +152,8 @@ class FraudBlocklistAndTimeoutApiTest {
             assertThat(sample(after, "wallet_fraud_latency_seconds_sum")).isGreaterThan(sample(before, "wallet_fraud_latency_seconds_sum"));
             assertThat(sample(after, "wallet_idempotency_fast_path_total", "outcome=\"miss\""))
                     .isEqualTo(sample(before, "wallet_idempotency_fast_path_total", "outcome=\"miss\"") + 1);
-            assertThat(sample(after, "wallet_ratelimit_rejections_total", "limit=\"login-failures-per-handle\""))
-                    .isEqualTo(sample(before, "wallet_ratelimit_rejections_total", "limit=\"login-failures-per-handle\"") + 1);
+            assertThat(sample(after, "wallet_ratelimit_rejections_total", "limit=\"login-failures-per-handle-and-ip\""))
+                    .isEqualTo(sample(before, "wallet_ratelimit_rejections_total", "limit=\"login-failures-per-handle-and-ip\"") + 1);
         }
 
         private Api.Response login(String handle, String password) {
@@ -158,7 +161,8 @@ class FraudBlocklistAndTimeoutApiTest {
         }
 
         private String scrape() {
-            Api.Response response = api.get("/actuator/prometheus", null);
+            // The metrics are on the management port (127.0.0.1 only), not on the public one.
+            Api.Response response = new Api("http://127.0.0.1:" + managementPort).get("/actuator/prometheus", null);
             assertThat(response.status()).as(response.body()).isEqualTo(200);
             assertThat(response.header("Content-Type")).startsWith("text/plain");
             return response.body();

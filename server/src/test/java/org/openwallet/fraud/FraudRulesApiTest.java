@@ -81,7 +81,7 @@ class FraudRulesApiTest {
         static void productionRules(DynamicPropertyRegistry registry) {
             WalletIntegrationTest.ownWallet(registry, WalletIntegrationTest.newDataDir());
             // The rate limits are not under test here, and these tests sign up, log in and pay
-            // far more from one IP than one person would. (Failed logins per handle stay at 10.)
+            // far more from one IP than one person would. (Failed logins per handle and IP stay at 10.)
             for (String limit : new String[] {"transfer-per-user", "transfer-per-ip", "login-per-ip"}) {
                 registry.add("wallet.rate-limits.limits." + limit + ".capacity", () -> "1000000");
             }

@@ -95,13 +95,13 @@ class OutboxRelayLagTest extends WalletIntegrationTest {
     static final long CAUGHT_UP_BYTES = 64 * 1024;
 
     private JsonNode health() {
-        Api.Response response = api.get("/actuator/health", null);
+        Api.Response response = management.get("/actuator/health", null);
         assertThat(response.status()).as(response.body()).isEqualTo(200);
         return response.json();
     }
 
     private String prometheus() {
-        Api.Response response = api.get("/actuator/prometheus", null);
+        Api.Response response = management.get("/actuator/prometheus", null);
         assertThat(response.status()).isEqualTo(200);
         return response.body();
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openwallet.Api;
+import org.openwallet.RawHttp;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.ledger.Ledger;
@@ -44,7 +46,7 @@ import org.springframework.test.context.DynamicPropertySource;
 
 /**
  * The rate limits at their production defaults, through the API: 30 payments per user per minute,
- * 60 login attempts per IP per minute, 10 failed logins per handle per 15 minutes; 429
+ * 60 login attempts per IP per minute, 10 failed logins per handle and IP per 15 minutes; 429
  * {@code rate_limited} with Retry-After past a limit, RateLimit-* headers on every limited
  * endpoint; and with Redis down, payments fail open while login fails closed.
  *
@@ -105,6 +107,10 @@ class RateLimitApiTest {
 
         protected Api.Response login(String handle, String password) {
             return api.post("/v1/auth/login", null, null, Map.of("handle", handle, "password", password));
+        }
+
+        protected static String loginBody(String handle, String password) {
+            return "{\"handle\":\"" + handle + "\",\"password\":\"" + password + "\"}";
         }
 
         protected double counter(String name, String tag, String value) {
@@ -265,17 +271,21 @@ class RateLimitApiTest {
 
         @Test
         @Order(2)
-        void tenWrongPasswordsLockTheHandle_evenTheRightPasswordThenGets429_otherHandlesStillLogIn() {
+        void tenWrongPasswordsFromOneIp_lockThatIpOutOfTheHandle_theOwnerFromAnotherIpStillLogsIn() throws Exception {
             Api.User victim = api.newUser();
             Api.User bystander = api.newUser();
-            double rejectionsBefore = counter("wallet.ratelimit.rejections", "limit", "login-failures-per-handle");
+            double rejectionsBefore = counter("wallet.ratelimit.rejections", "limit", "login-failures-per-handle-and-ip");
+            RawHttp attacker = new RawHttp(port);
 
             for (int attempt = 1; attempt <= 10; attempt++) {
-                Api.Response wrong = login(victim.handle(), "wrong password " + attempt);
+                // A different spoofed X-Forwarded-For every time: no proxy is trusted here, so the
+                // header is ignored and every attempt counts against 127.0.0.1.
+                RawHttp.Response wrong = attacker.send("POST", "/v1/auth/login", Map.of("X-Forwarded-For", "203.0.113." + attempt),
+                        loginBody(victim.handle(), "wrong password " + attempt));
                 assertThat(wrong.status()).as("attempt %d: %s", attempt, wrong.body()).isEqualTo(401);
                 assertThat(wrong.code()).isEqualTo("invalid_credentials");
-                // The handle's bucket (10 per 15 minutes) is the tightest: before this attempt it had 11 - attempt.
-                assertRateLimitHeaders(wrong, 10);
+                // The bucket of this handle from this IP (10 per 15 minutes) is the tightest: before this attempt it had 11 - attempt.
+                assertThat(wrong.header("RateLimit-Limit")).isEqualTo("10");
                 assertThat(wrong.header("RateLimit-Remaining")).isEqualTo(Integer.toString(11 - attempt));
             }
 
@@ -286,9 +296,21 @@ class RateLimitApiTest {
             assertThat(Long.parseLong(right.header("Retry-After"))).isBetween(60L, 90L);
             assertThat(right.header("RateLimit-Remaining")).isEqualTo("0");
 
-            // Handles are case-insensitive: another spelling is the same locked handle.
+            // Handles are case-insensitive: another spelling is the same locked pair.
             assertRateLimited(login(victim.handle().toUpperCase(java.util.Locale.ROOT), Api.PASSWORD));
-            assertThat(counter("wallet.ratelimit.rejections", "limit", "login-failures-per-handle")).isEqualTo(rejectionsBefore + 2);
+            assertThat(counter("wallet.ratelimit.rejections", "limit", "login-failures-per-handle-and-ip")).isEqualTo(rejectionsBefore + 2);
+
+            // The owner, from another address (127.0.0.2, another source address on the loopback
+            // interface), is not refused: the handle's failures from everywhere only delay its logins,
+            // by 200 ms per recent failure and at most 2 s.
+            long started = System.nanoTime();
+            RawHttp.Response owner = new RawHttp(port, InetAddress.getByName("127.0.0.2"))
+                    .send("POST", "/v1/auth/login", Map.of(), loginBody(victim.handle(), Api.PASSWORD));
+            long tookMillis = (System.nanoTime() - started) / 1_000_000;
+            assertThat(owner.status()).as(owner.body()).isEqualTo(200);
+            assertThat(owner.json().get("access_token").asString()).isNotEmpty();
+            // 10 recent failures: 2 s; the bucket earns one back every 90 s, so a very slow run may see 1.8 s or less.
+            assertThat(tookMillis).as("the handle's delay").isGreaterThanOrEqualTo(1_000);
 
             Api.Response other = login(bystander.handle(), Api.PASSWORD);
             assertThat(other.status()).as(other.body()).isEqualTo(200);
