@@ -30,6 +30,8 @@ public class RateLimits {
     private final Limit transferPerIp;
     private final Limit loginPerIp;
     private final Limit loginFailuresPerHandle;
+    private final Limit withdrawalPerUser;
+    private final Limit bankLinkPerUser;
 
     RateLimits(RateLimiter limiter, MeterRegistry meters, RateLimitProperties properties) {
         this.limiter = limiter;
@@ -39,6 +41,8 @@ public class RateLimits {
         this.transferPerIp = limit(limits, "transfer-per-ip");
         this.loginPerIp = limit(limits, "login-per-ip");
         this.loginFailuresPerHandle = limit(limits, "login-failures-per-handle");
+        this.withdrawalPerUser = limit(limits, "withdrawal-per-user");
+        this.bankLinkPerUser = limit(limits, "bank-link-per-user");
     }
 
     /**
@@ -52,6 +56,37 @@ public class RateLimits {
         } catch (RedisUnavailableException unavailable) {
             // Fail open: the ledger still refuses overdrafts and duplicates, so only the limit is lost.
             unavailable("transfer", unavailable);
+        }
+    }
+
+    /**
+     * Counts a withdrawal request against the user's limit. Fails open like payments: the weekly
+     * limit and the velocity rule are enforced in the withdrawal's own transaction anyway.
+     *
+     * @throws ProblemException 429 {@code rate_limited}
+     */
+    public void checkWithdrawal(UUID userId, HttpServletResponse response) {
+        try {
+            enforce(response, limiter.consume(withdrawalPerUser, userId.toString()));
+        } catch (RedisUnavailableException unavailable) {
+            unavailable("withdrawal", unavailable);
+        }
+    }
+
+    /**
+     * Counts a bank account link against the user's limit: each link makes the bank send
+     * micro-deposits (the operator's money) and opens new verification attempts, so it is bounded.
+     * Fails closed: without the limiter, guessing micro-deposits by re-linking would be unbounded.
+     *
+     * @throws ProblemException 429 {@code rate_limited}; 503 {@code service_unavailable} when the limiter cannot be asked
+     */
+    public void checkBankLink(UUID userId, HttpServletResponse response) {
+        try {
+            enforce(response, limiter.consume(bankLinkPerUser, userId.toString()));
+        } catch (RedisUnavailableException unavailable) {
+            unavailable("bank-link", unavailable);
+            response.setHeader("Retry-After", Long.toString(UNAVAILABLE_RETRY_AFTER_SECONDS));
+            throw new ProblemException(ProblemCode.SERVICE_UNAVAILABLE, "Linking bank accounts is paused for a moment; retry shortly.");
         }
     }
 

@@ -15,6 +15,7 @@ import org.openwallet.Api;
 import org.openwallet.Eventually;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.LedgerVerifier;
+import org.openwallet.platform.EmbeddedBankSimulator;
 import org.openwallet.platform.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -36,6 +37,8 @@ class BankWebhookMismatchTest extends WalletIntegrationTest {
     MeterRegistry meters;
     @Autowired
     LedgerVerifier verifier;
+    @Autowired
+    EmbeddedBankSimulator simulator;
     @LocalServerPort
     int localPort;
 
@@ -44,7 +47,7 @@ class BankWebhookMismatchTest extends WalletIntegrationTest {
 
     @BeforeEach
     void playTheBank() {
-        funding = new FundingClient(api, jdbc);
+        funding = new FundingClient(api, jdbc, simulator);
         bank = new BankWebhookSender("http://127.0.0.1:" + localPort, BankWebhookSender.secretOf(properties.dataDir()));
     }
 
@@ -137,8 +140,9 @@ class BankWebhookMismatchTest extends WalletIntegrationTest {
     }
 
     private static Map<String, Object> event(String eventId, UUID deposit, String bankTransferId) {
-        Map<String, Object> event = new LinkedHashMap<>(JSON.readValue(
-                BankWebhookSender.event(eventId, "settled", deposit, bankTransferId, "debit", "1.00", null), Map.class));
+        @SuppressWarnings("unchecked")
+        Map<String, Object> event = JSON.readValue(BankWebhookSender.event(eventId, "settled", deposit, bankTransferId, "debit", "1.00", null),
+                LinkedHashMap.class);
         return event;
     }
 
