@@ -71,7 +71,8 @@ public abstract class WalletIntegrationTest {
      * of their own. A later registration of the same property wins.
      */
     public static void limitsOutOfReach(DynamicPropertyRegistry registry) {
-        for (String limit : new String[] {"transfer-per-user", "transfer-per-ip", "login-per-ip", "login-failures-per-handle-and-ip", "login-failures-per-handle"}) {
+        for (String limit : new String[] {"transfer-per-user", "transfer-per-ip", "login-per-ip", "login-failures-per-handle-and-ip",
+                "login-failures-per-handle", "withdrawal-per-user", "bank-link-per-user"}) {
             registry.add("wallet.rate-limits.limits." + limit + ".capacity", () -> "100000000");
         }
         registry.add("wallet.fraud.velocity-max-count", () -> "100000000");
@@ -81,6 +82,9 @@ public abstract class WalletIntegrationTest {
         registry.add("wallet.fraud.new-recipient-large-amount", () -> "100000000000.00");
         registry.add("wallet.fraud.new-ip-large-amount", () -> "100000000000.00");
         registry.add("wallet.fraud.budget", () -> "5s");
+        registry.add("wallet.funding.withdrawal-weekly-limits.USD.unverified", () -> "100000000000.00");
+        registry.add("wallet.funding.withdrawal-weekly-limits.USD.verified", () -> "100000000000.00");
+        registry.add("wallet.funding.withdrawal-velocity-max-count", () -> "100000000");
         // The suite runs on two loaded cores: a Redis call over the 50 ms production timeout would make
         // login fail closed (503) in tests that are not about Redis. The Redis tests set their own.
         registry.add("wallet.redis.timeout", () -> "500ms");

@@ -32,8 +32,10 @@ final class HttpApi implements HttpHandler {
     private final WebhookDispatcher dispatcher;
     private final AtomicReference<BankConfig> config;
     private final SimulatedClock clock;
+    private final MicroDeposits microDeposits;
 
     HttpApi(Bank bank, WebhookDispatcher dispatcher, AtomicReference<BankConfig> config, SimulatedClock clock) {
+        this.microDeposits = new MicroDeposits(clock);
         this.bank = bank;
         this.dispatcher = dispatcher;
         this.config = config;
@@ -65,6 +67,20 @@ final class HttpApi implements HttpHandler {
             case TRANSFERS -> {
                 only(method, "POST");
                 createTransfer(exchange);
+            }
+            case "/v1/micro-deposits" -> {
+                only(method, "POST");
+                sendMicroDeposits(exchange);
+            }
+            case "/admin/micro-deposits" -> {
+                only(method, "GET");
+                String routingNumber = queryParameter(exchange, "routing_number");
+                String accountNumber = queryParameter(exchange, "account_number");
+                if (routingNumber == null || accountNumber == null) {
+                    throw ApiException.badRequest("invalid_account_number", "routing_number and account_number are required");
+                }
+                send(exchange, 200, Map.of("items", microDeposits.statement(routingNumber, accountNumber).stream()
+                        .map(MicroDeposits.Sent::toJson).toList()));
             }
             case "/v1/reports/settlement" -> {
                 only(method, "GET");
@@ -137,6 +153,40 @@ final class HttpApi implements HttpHandler {
                         "The simulator holds its maximum of " + full.maxTransfers() + " transfers; restart it or raise --max-transfers");
             }
         }
+    }
+
+    private void sendMicroDeposits(HttpExchange exchange) throws IOException {
+        String key = exchange.getRequestHeaders().getFirst(IDEMPOTENCY_KEY);
+        if (key == null || key.isBlank()) {
+            throw ApiException.badRequest("missing_idempotency_key", "The Idempotency-Key header is required; it is the request_id");
+        }
+        MicroDeposits.Order order = MicroDeposits.parse(Json.object(body(exchange)));
+        if (!key.equals(order.requestId())) {
+            throw ApiException.badRequest("idempotency_key_mismatch", "The Idempotency-Key header must equal request_id");
+        }
+        switch (microDeposits.send(order)) {
+            case MicroDeposits.Outcome.Accepted accepted -> {
+                Log.info("Sent micro-deposits " + accepted.sent().id() + " for request " + order.requestId() + " to account ending "
+                        + order.accountNumber().substring(order.accountNumber().length() - 4));
+                send(exchange, 202, microDepositJson(accepted.sent()));
+            }
+            case MicroDeposits.Outcome.Replayed replayed -> send(exchange, 202, microDepositJson(replayed.sent()));
+            case MicroDeposits.Outcome.Conflicting conflicting -> throw new ApiException(422, "idempotency_conflict",
+                    "request_id " + order.requestId() + " was used for different micro-deposits (" + conflicting.existing().id() + ")");
+            case MicroDeposits.Outcome.AtCapacity full -> {
+                exchange.getResponseHeaders().set("Retry-After", "60");
+                throw new ApiException(503, "capacity_exceeded", "The simulator holds its maximum of " + MicroDeposits.MAX_ORDERS
+                        + " micro-deposit orders; restart it");
+            }
+        }
+    }
+
+    private static Map<String, Object> microDepositJson(MicroDeposits.Sent sent) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("micro_deposit_id", sent.id());
+        json.put("request_id", sent.order().requestId());
+        json.put("status", "sent");
+        return json;
     }
 
     private static Map<String, Object> acceptedJson(Transfer transfer) {

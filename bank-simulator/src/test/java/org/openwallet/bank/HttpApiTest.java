@@ -137,6 +137,33 @@ class HttpApiTest {
         }
     }
 
+    @Test
+    void microDeposits_areSent_replayed_refusedWhenInvalid_andShownOnTheAccountsStatement() throws Exception {
+        String order = """
+                {"request_id": "ba-1", "routing_number": "021000021", "account_number": "123456789", "holder_name": "Ada Lovelace",
+                 "amounts": ["0.32", "0.07"], "currency": "USD"}""";
+        HttpResponse<String> first = post("/v1/micro-deposits", "ba-1", order);
+        HttpResponse<String> replay = post("/v1/micro-deposits", "ba-1", order);
+        HttpResponse<String> different = post("/v1/micro-deposits", "ba-1", order.replace("0.32", "0.33"));
+        HttpResponse<String> tooLarge = post("/v1/micro-deposits", "ba-2", order.replace("ba-1", "ba-2").replace("0.32", "1.00"));
+        HttpResponse<String> one = post("/v1/micro-deposits", "ba-3", order.replace("ba-1", "ba-3").replace("\"0.32\", ", ""));
+
+        assertEquals(202, first.statusCode(), first.body());
+        assertTrue(first.body().matches("\\{\"micro_deposit_id\":\"md_[0-9a-f]{32}\",\"request_id\":\"ba-1\",\"status\":\"sent\"}"), first.body());
+        assertEquals(first.body(), replay.body());
+        assertEquals(422, different.statusCode());
+        assertEquals(400, tooLarge.statusCode());
+        assertTrue(tooLarge.body().contains("\"invalid_amounts\""), tooLarge.body());
+        assertEquals(400, one.statusCode());
+
+        HttpResponse<String> statement = get("/admin/micro-deposits?routing_number=021000021&account_number=123456789");
+        assertEquals(200, statement.statusCode());
+        assertTrue(statement.body().contains("\"amounts\":[\"0.32\",\"0.07\"]"), statement.body());
+        assertEquals(1, statement.body().split("micro_deposit_id").length - 1, statement.body());
+        assertEquals("{\"items\":[]}", get("/admin/micro-deposits?routing_number=021000021&account_number=999999").body());
+        assertEquals(400, get("/admin/micro-deposits?routing_number=021000021").statusCode());
+    }
+
     private HttpResponse<String> post(String path, String idempotencyKey, String body) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + bank.port() + path))
                 .header("Content-Type", "application/json")

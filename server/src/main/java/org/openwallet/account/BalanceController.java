@@ -3,6 +3,7 @@ package org.openwallet.account;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import org.openwallet.funding.DepositHolds;
 import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.ledger.Balance;
 import org.openwallet.ledger.Ledger;
@@ -19,22 +20,34 @@ import org.springframework.web.bind.annotation.RestController;
 class BalanceController {
     private final Ledger ledger;
     private final Currencies currencies;
+    private final DepositHolds holds;
 
-    BalanceController(Ledger ledger, Currencies currencies) {
+    BalanceController(Ledger ledger, Currencies currencies, DepositHolds holds) {
         this.ledger = ledger;
         this.currencies = currencies;
+        this.holds = holds;
     }
 
-    record BalanceResponse(String currency, String available, String pending) {
+    /**
+     * {@code available} is spendable now, including {@code onHold}: money from recent deposits that the
+     * bank can still return, which may be paid to people but not withdrawn yet. {@code withdrawable} is
+     * available less on_hold. {@code pending} is on its way in and not spendable.
+     */
+    record BalanceResponse(String currency, String available, String pending, String onHold, String withdrawable) {
     }
 
     @GetMapping("/v1/accounts/me/balance")
-    @Operation(summary = "The caller's balance: available (spendable now) and pending (on its way in)")
+    @Operation(summary = "The caller's balance: available (spendable now), pending (on its way in), on_hold (part of available "
+            + "that cannot be withdrawn to a bank yet) and withdrawable (available less on_hold)")
     BalanceResponse balance(AuthenticatedUser user, @RequestParam(required = false) String currency) {
         Currencies.Currency wanted = currency == null ? currencies.defaultCurrency()
                 : currencies.find(currency).orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No wallet in " + currency + "."));
         Balance balance = ledger.balanceOf(user.userId(), wanted.code())
                 .orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No wallet in " + wanted.code() + "."));
-        return new BalanceResponse(wanted.code(), wanted.format(balance.availableMinor()), wanted.format(balance.pendingMinor()));
+        long availableMinor = balance.availableMinor();
+        // Held money already spent is no longer in the wallet: on_hold never exceeds what is available.
+        long onHoldMinor = Math.min(Math.max(0, availableMinor), holds.heldMinor(user.userId(), wanted.code()));
+        return new BalanceResponse(wanted.code(), wanted.format(availableMinor), wanted.format(balance.pendingMinor()), wanted.format(onHoldMinor),
+                wanted.format(availableMinor - onHoldMinor));
     }
 }

@@ -146,6 +146,8 @@ public class FraudCheck {
         meters.counter("wallet.fraud.decisions", "decision", allowed ? "allow" : "decline",
                 "reason", allowed ? (decision.timedOut() ? TIMEOUT : "none") : reasons.get(0)).increment();
         // One statement (in a batch, queued with the others): the decision, and for an allowed payment its IP as known.
+        // This is the only way an IP becomes known: a payment from it that passed every rule. A login
+        // alone proves only the password, which a phished or stuffed account's attacker has too.
         deferred.insert("""
                 WITH decision AS (
                     INSERT INTO fraud_decisions (id, sender_id, recipient_id, amount_minor, currency, ip, decision, reasons, notes,
@@ -155,11 +157,6 @@ public class FraudCheck {
                 """, decision.id(), request.senderId(), request.recipientId(), request.amountMinor(), request.currency(), request.ip(),
                 allowed ? "allow" : "decline", json.writeValueAsString(reasons), json.writeValueAsString(decision.notes()),
                 decision.timedOut(), decision.latencyMicros(), decision.weeklyLimitMinor(), request.senderId(), request.ip(), allowed);
-    }
-
-    /** Marks {@code ip} as seen for the user (after a login or a payment). */
-    void rememberIp(UUID userId, String ip) {
-        jdbc.sql("INSERT INTO fraud_known_ips (user_id, ip) VALUES (?, ?) ON CONFLICT DO NOTHING").params(userId, ip).update();
     }
 
     private FraudDecision evaluate(UUID id, FraudRequest request, long started) {

@@ -38,12 +38,32 @@ class AccountNumbers {
     }
 
     byte[] seal(UUID accountId, String accountNumber) {
+        return seal(accountId.toString(), accountNumber);
+    }
+
+    String open(UUID accountId, byte[] sealed) {
+        return open(accountId.toString(), sealed);
+    }
+
+    /**
+     * The micro-deposit amounts sent to an account, sealed like its number but bound to another
+     * context, so one sealed value cannot be passed off as the other by swapping columns.
+     */
+    byte[] sealMicroDeposits(UUID accountId, String amounts) {
+        return seal("micro-deposits:" + accountId, amounts);
+    }
+
+    String openMicroDeposits(UUID accountId, byte[] sealed) {
+        return open("micro-deposits:" + accountId, sealed);
+    }
+
+    private byte[] seal(String context, String accountNumber) {
         try {
             byte[] nonce = new byte[NONCE_BYTES];
             random.nextBytes(nonce);
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.ENCRYPT_MODE, encryptionKey, new GCMParameterSpec(TAG_BITS, nonce));
-            cipher.updateAAD(accountId.toString().getBytes(StandardCharsets.US_ASCII));
+            cipher.updateAAD(context.getBytes(StandardCharsets.US_ASCII));
             byte[] sealed = cipher.doFinal(accountNumber.getBytes(StandardCharsets.US_ASCII));
             return ByteBuffer.allocate(NONCE_BYTES + sealed.length).put(nonce).put(sealed).array();
         } catch (GeneralSecurityException impossible) {
@@ -51,14 +71,14 @@ class AccountNumbers {
         }
     }
 
-    String open(UUID accountId, byte[] sealed) {
+    private String open(String context, byte[] sealed) {
         try {
             Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
             cipher.init(Cipher.DECRYPT_MODE, encryptionKey, new GCMParameterSpec(TAG_BITS, sealed, 0, NONCE_BYTES));
-            cipher.updateAAD(accountId.toString().getBytes(StandardCharsets.US_ASCII));
+            cipher.updateAAD(context.getBytes(StandardCharsets.US_ASCII));
             return new String(cipher.doFinal(sealed, NONCE_BYTES, sealed.length - NONCE_BYTES), StandardCharsets.US_ASCII);
         } catch (GeneralSecurityException tampered) {
-            throw new IllegalStateException("bank account " + accountId + " does not open with this key", tampered);
+            throw new IllegalStateException("sealed value of " + context + " does not open with this key", tampered);
         }
     }
 

@@ -1,5 +1,6 @@
 package org.openwallet.funding;
 
+import java.security.SecureRandom;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -16,6 +17,12 @@ import org.springframework.stereotype.Service;
 /**
  * A user's linked bank accounts. Linking the same account again returns the one already linked;
  * removing one keeps its row (deposits and withdrawals refer to it) but it can no longer be used.
+ *
+ * <p>A new account is {@code pending_verification} until its owner confirms the two micro-deposits
+ * the bank sent to it ({@link BankAccountVerification}); only an {@code active} (verified) account
+ * can be used. A user has at most {@code wallet.funding.max-bank-accounts} accounts linked, and an
+ * account number another user holds verified is refused unless an admin allowed it (compared by
+ * routing number and the number's keyed fingerprint, never the number itself).
  */
 @Service
 class BankAccounts {
@@ -26,13 +33,21 @@ class BankAccounts {
     private final Transactions transactions;
     private final AccountNumbers numbers;
     private final Clock clock;
+    private final FundingProperties properties;
+    private final SecureRandom random = new SecureRandom();
 
-    BankAccounts(JdbcClient jdbc, Transactions transactions, AccountNumbers numbers, Clock clock) {
+    BankAccounts(JdbcClient jdbc, Transactions transactions, AccountNumbers numbers, Clock clock, FundingProperties properties) {
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.numbers = numbers;
         this.clock = clock;
+        this.properties = properties;
     }
+
+    static final String PENDING_VERIFICATION = "pending_verification";
+    static final String ACTIVE = "active";
+    static final String VERIFICATION_FAILED = "verification_failed";
+    static final String REMOVED = "removed";
 
     record BankAccount(UUID id, UUID userId, String routingNumber, String last4, String holderName, String bankName, String status,
                        Instant createdAt) {
@@ -60,27 +75,65 @@ class BankAccounts {
         return transactions.run(() -> {
             // One link at a time per user, so the same account linked twice at once ends as one row.
             jdbc.sql("SELECT id FROM users WHERE id = ? FOR UPDATE").param(userId).query(UUID.class).list();
-            Optional<BankAccount> existing = jdbc.sql(SELECT + " WHERE user_id = ? AND routing_number = ? AND account_fingerprint = ? AND status = 'active'")
+            Optional<BankAccount> existing = jdbc.sql(SELECT
+                            + " WHERE user_id = ? AND routing_number = ? AND account_fingerprint = ? AND status IN ('pending_verification', 'active')")
                     .params(userId, routingNumber, fingerprint).query((rs, n) -> account(rs)).optional();
             if (existing.isPresent()) {
                 return new Linked(existing.get(), false);
             }
+            long linked = jdbc.sql("SELECT count(*) FROM bank_accounts WHERE user_id = ? AND status IN ('pending_verification', 'active')")
+                    .param(userId).query(Long.class).single();
+            if (linked >= properties.maxBankAccounts()) {
+                throw new ProblemException(ProblemCode.BANK_ACCOUNT_LIMIT_REACHED, "You have " + linked + " bank accounts linked, the most allowed; "
+                        + "remove one to link another.");
+            }
+            lockNumber(routingNumber, fingerprint);
+            if (inUseByAnother(userId, routingNumber, fingerprint)) {
+                throw inUse();
+            }
             UUID id = Ids.next();
             jdbc.sql("""
                     INSERT INTO bank_accounts (id, user_id, routing_number, account_number_sealed, account_fingerprint, last4, holder_name,
-                                               bank_name, status, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?)
+                                               bank_name, status, micro_deposits_sealed, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending_verification', ?, ?)
                     """)
                     .params(id, userId, routingNumber, numbers.seal(id, accountNumber), fingerprint,
                             accountNumber.substring(accountNumber.length() - 4), holder, RoutingNumbers.bankName(routingNumber).orElse(null),
-                            Timestamp.from(clock.instant()))
+                            numbers.sealMicroDeposits(id, newMicroDeposits()), Timestamp.from(clock.instant()))
                     .update();
             return new Linked(find(userId, id).orElseThrow(), true);
         });
     }
 
+    /** Two amounts of 1 to 99 cents, as {@code "0.32,0.07"}: random, so only the account's owner can read them off the statement. */
+    private String newMicroDeposits() {
+        return "0." + String.format("%02d", 1 + random.nextInt(99)) + ",0." + String.format("%02d", 1 + random.nextInt(99));
+    }
+
+    /**
+     * Serializes, across users, the links and verifications of one account number (a transaction
+     * lock on its fingerprint), so two users cannot both get it verified at the same moment.
+     */
+    void lockNumber(String routingNumber, byte[] fingerprint) {
+        jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended('bank-account:' || ? || ':' || encode(?, 'hex'), 0))")
+                .params(routingNumber, fingerprint).query((rs, n) -> 1).list();
+    }
+
+    /** Whether another user holds this number verified, and no admin allowed {@code userId} to link it too. */
+    boolean inUseByAnother(UUID userId, String routingNumber, byte[] fingerprint) {
+        return jdbc.sql("""
+                SELECT EXISTS (SELECT 1 FROM bank_accounts WHERE routing_number = ? AND account_fingerprint = ? AND status = 'active' AND user_id <> ?)
+                   AND NOT EXISTS (SELECT 1 FROM bank_account_allowances WHERE user_id = ? AND routing_number = ? AND account_fingerprint = ?)
+                """).params(routingNumber, fingerprint, userId, userId, routingNumber, fingerprint).query(Boolean.class).single();
+    }
+
+    static ProblemException inUse() {
+        return new ProblemException(ProblemCode.BANK_ACCOUNT_IN_USE,
+                "This bank account is linked to another user of this wallet. If it is also yours (a joint account), contact support.");
+    }
+
     List<BankAccount> list(UUID userId) {
-        return jdbc.sql(SELECT + " WHERE user_id = ? AND status = 'active' ORDER BY id").param(userId).query((rs, n) -> account(rs)).list();
+        return jdbc.sql(SELECT + " WHERE user_id = ? AND status <> 'removed' ORDER BY id").param(userId).query((rs, n) -> account(rs)).list();
     }
 
     Optional<BankAccount> find(UUID userId, UUID id) {
@@ -89,7 +142,7 @@ class BankAccounts {
 
     /** Removes a linked account; true if it was linked (removing it again changes nothing). */
     boolean remove(UUID userId, UUID id) {
-        return jdbc.sql("UPDATE bank_accounts SET status = 'removed', removed_at = ? WHERE user_id = ? AND id = ? AND status = 'active'")
+        return jdbc.sql("UPDATE bank_accounts SET status = 'removed', removed_at = ? WHERE user_id = ? AND id = ? AND status <> 'removed'")
                 .params(Timestamp.from(clock.instant()), userId, id).update() == 1;
     }
 

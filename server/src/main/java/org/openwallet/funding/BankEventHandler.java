@@ -1,7 +1,6 @@
 package org.openwallet.funding;
 
-import java.time.Instant;
-import java.time.format.DateTimeParseException;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.openwallet.events.Event;
@@ -14,13 +13,17 @@ import tools.jackson.databind.JsonNode;
  * The reconciliation worker: consumes {@code bank.events} (consumer group {@code wallet.funding})
  * and moves each request to the bank's outcome in one ledger transaction, exactly once (the event
  * id is remembered in the same transaction, and the request leaves {@code pending} only once).
+ * An event that does not match its request (amount, direction, currency, bank transfer id) moves
+ * nothing and is flagged instead ({@link FlaggedBankEvents}).
  */
 @Component
 class BankEventHandler implements EventHandler {
     private final Funding funding;
+    private final FlaggedBankEvents flagged;
 
-    BankEventHandler(Funding funding) {
+    BankEventHandler(Funding funding, FlaggedBankEvents flagged) {
         this.funding = funding;
+        this.flagged = flagged;
     }
 
     @Override
@@ -42,18 +45,24 @@ class BankEventHandler implements EventHandler {
             case "bank.transfer.returned" -> FundingRequest.RETURNED;
             default -> throw new PoisonEventException("unknown bank event type " + event.type());
         };
+        BankEvent bankEvent;
         UUID requestId;
-        Instant occurredAt;
         try {
-            requestId = UUID.fromString(payload.get("request_id").asString());
-            occurredAt = Instant.parse(payload.get("occurred_at").asString());
-        } catch (RuntimeException malformed) {
-            throw new PoisonEventException("bank event without a valid request_id or occurred_at: " + malformed);
+            bankEvent = BankEvent.parse(payload);
+            requestId = UUID.fromString(bankEvent.requestId());
+        } catch (BankEvent.Malformed | IllegalArgumentException malformed) {
+            throw new PoisonEventException("not a valid bank event: " + malformed.getMessage());
         }
-        JsonNode reason = payload.get("reason_code");
+        if (!event.type().equals("bank." + bankEvent.type())) {
+            throw new PoisonEventException("the envelope says " + event.type() + ", the bank's event " + bankEvent.type());
+        }
+        Optional<FlaggedBankEvents.Mismatch> mismatch = flagged.check(requestId, bankEvent);
+        if (mismatch.isPresent()) {
+            flagged.flag(requestId, bankEvent, mismatch.get(), payload);
+            return;
+        }
         try {
-            funding.applyOutcome(requestId, outcome, reason == null || reason.isNull() ? null : reason.asString(),
-                    payload.get("event_id").asString(), occurredAt);
+            funding.applyOutcome(requestId, outcome, bankEvent.reasonCode(), bankEvent.eventId(), bankEvent.occurredAt());
         } catch (Funding.UnknownRequestException unknown) {
             throw new PoisonEventException(unknown.getMessage());
         }

@@ -39,6 +39,18 @@ interface BankNetwork {
 
     Submission submit(Order order);
 
+    /**
+     * Two micro-deposits (1 to 99 cents each) to the account, to verify the customer owns it. Not
+     * wallet money: the operator pays them. {@code requestId} (the bank account's id) is the bank's
+     * idempotency key, so sending again after a timeout never sends a second pair.
+     */
+    record MicroDepositOrder(UUID requestId, String routingNumber, String accountNumber, String holderName, List<String> amounts,
+                             String currency) {
+    }
+
+    /** Accepted, Rejected or Unavailable, with the same meaning as for {@link #submit}. */
+    Submission sendMicroDeposits(MicroDepositOrder order);
+
     /** Every item the bank settled on {@code date} (UTC). */
     List<Settled> settlementReport(LocalDate date);
 }

@@ -69,9 +69,12 @@ class Funding {
     private final JsonMapper json;
     private final FundingProperties properties;
     private final Clock clock;
+    private final WithdrawalLimits withdrawalLimits;
 
     Funding(Transactions transactions, JdbcClient jdbc, IdempotencyKeys idempotency, Ledger ledger, BankAccounts accounts, Outbox outbox,
-            Currencies currencies, ProblemHandler problems, JsonMapper json, FundingProperties properties, Clock clock) {
+            Currencies currencies, ProblemHandler problems, JsonMapper json, FundingProperties properties, Clock clock,
+            WithdrawalLimits withdrawalLimits) {
+        this.withdrawalLimits = withdrawalLimits;
         this.transactions = transactions;
         this.jdbc = jdbc;
         this.idempotency = idempotency;
@@ -125,6 +128,19 @@ class Funding {
         } catch (FundsRaced raced) {
             // Rolled back whole; not remembered, so a retry with the same key is decided afresh.
             return problem(ProblemCode.INSUFFICIENT_FUNDS, raced.getMessage());
+        } catch (WithdrawalDeclined declined) {
+            // The same: a limit decided under the wallet's lock, whose hold is rolled back with it.
+            return new Response(declined.problem.status(), problems.toBytes(declined.problem), false, null);
+        }
+    }
+
+    /** A withdrawal declined by {@link WithdrawalLimits} after its hold was recorded: the transaction is rolled back. */
+    private static final class WithdrawalDeclined extends RuntimeException {
+        private final Problem problem;
+
+        WithdrawalDeclined(Problem problem) {
+            super(problem.detail(), null, false, false);
+            this.problem = problem;
         }
     }
 
@@ -136,9 +152,14 @@ class Funding {
     }
 
     private Response execute(UUID userId, String kind, ValidOrder order) {
-        Optional<BankAccounts.BankAccount> account = accounts.find(userId, order.bankAccountId()).filter(found -> found.status().equals("active"));
+        Optional<BankAccounts.BankAccount> account = accounts.find(userId, order.bankAccountId())
+                .filter(found -> !found.status().equals(BankAccounts.REMOVED));
         if (account.isEmpty()) {
             return problem(ProblemCode.NOT_FOUND, "No linked bank account " + order.bankAccountId() + ".");
+        }
+        if (!account.get().status().equals(BankAccounts.ACTIVE)) {
+            return problem(ProblemCode.BANK_ACCOUNT_UNVERIFIED, "Bank account " + order.bankAccountId() + " is " + account.get().status()
+                    + ": confirm its two micro-deposits (POST /v1/bank-accounts/{id}/verify) before moving money with it.");
         }
         Optional<UUID> wallet = ledger.walletOf(userId, order.currency());
         if (wallet.isEmpty()) {
@@ -163,6 +184,11 @@ class Funding {
         if (!(pending instanceof PendingResult.Pending recorded)) {
             throw new FundsRaced("Your available balance changed while this withdrawal was being made; it is below "
                     + currency.format(order.amountMinor() + feeMinor) + " " + currency.code() + ".");
+        }
+        if (kind.equals(FundingRequest.WITHDRAWAL)) {
+            withdrawalLimits.decline(userId, currency.code(), order.amountMinor(), feeMinor).ifPresent(problem -> {
+                throw new WithdrawalDeclined(problem);
+            });
         }
         UUID feeTransferId = null;
         if (feeMinor > 0) {

@@ -8,12 +8,14 @@ import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
+import jakarta.servlet.http.HttpServletResponse;
 import java.util.List;
 import java.util.UUID;
 import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.openwallet.platform.ProblemHandler;
+import org.openwallet.ratelimit.RateLimits;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -33,14 +35,21 @@ class FundingController {
     private final BankAccounts accounts;
     private final Funding funding;
     private final BankSubmitter submitter;
+    private final BankAccountVerification verification;
+    private final RateLimits rateLimits;
 
-    FundingController(BankAccounts accounts, Funding funding, BankSubmitter submitter) {
+    FundingController(BankAccounts accounts, Funding funding, BankSubmitter submitter, BankAccountVerification verification, RateLimits rateLimits) {
         this.accounts = accounts;
         this.funding = funding;
         this.submitter = submitter;
+        this.verification = verification;
+        this.rateLimits = rateLimits;
     }
 
     record LinkRequest(String routingNumber, String accountNumber, String holderName) {
+    }
+
+    record VerifyRequest(List<String> amounts) {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -58,13 +67,50 @@ class FundingController {
     @Operation(summary = "Link a bank account", description = """
             The routing number must pass the ABA checksum; the account number (4-17 digits) is stored \
             encrypted and never shown again, only its last four digits. Linking the same account again \
-            returns it (200).""", responses = {
-            @ApiResponse(responseCode = "201", description = "Linked"),
+            returns it (200). A new account is pending_verification: the bank sends it two micro-deposits \
+            (0.01 to 0.99) that the owner confirms with POST /v1/bank-accounts/{id}/verify; until then it \
+            cannot be used.""", responses = {
+            @ApiResponse(responseCode = "201", description = "Linked, pending_verification"),
             @ApiResponse(responseCode = "200", description = "Already linked"),
-            @ApiResponse(responseCode = "400", description = "validation_failed")})
-    ResponseEntity<BankAccountView> link(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody LinkRequest request) {
+            @ApiResponse(responseCode = "400", description = "validation_failed"),
+            @ApiResponse(responseCode = "409", description = "bank_account_limit_reached; bank_account_in_use: another user holds it verified"),
+            @ApiResponse(responseCode = "429", description = "rate_limited")})
+    ResponseEntity<BankAccountView> link(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody LinkRequest request,
+                                         HttpServletResponse response) {
+        rateLimits.checkBankLink(user.userId(), response);
         BankAccounts.Linked linked = accounts.link(user.userId(), request.routingNumber(), request.accountNumber(), request.holderName());
-        return ResponseEntity.status(linked.created() ? HttpStatus.CREATED : HttpStatus.OK).body(BankAccountView.of(linked.account()));
+        verification.sendMicroDeposits(linked.account().id());
+        BankAccounts.BankAccount account = accounts.find(user.userId(), linked.account().id()).orElseThrow();
+        return ResponseEntity.status(linked.created() ? HttpStatus.CREATED : HttpStatus.OK).body(BankAccountView.of(account));
+    }
+
+    @PostMapping(path = "/v1/bank-accounts/{id}/verify", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Verify a bank account with its two micro-deposits", description = """
+            amounts: the two micro-deposits as they appear on the bank statement, in either order \
+            (e.g. ["0.32", "0.45"]). After 3 wrong answers the account is verification_failed and must be \
+            linked again. Verifying an account that is verified already answers 200.""", responses = {
+            @ApiResponse(responseCode = "200", description = "Verified: status active"),
+            @ApiResponse(responseCode = "400", description = "validation_failed: not two amounts of 0.01 to 0.99"),
+            @ApiResponse(responseCode = "404", description = "not_found"),
+            @ApiResponse(responseCode = "409", description = "bank_account_locked; bank_account_in_use"),
+            @ApiResponse(responseCode = "422", description = "verification_amounts_mismatch (attempts left in the detail); "
+                    + "bank_account_unverified: the micro-deposits are not sent yet")})
+    BankAccountView verify(@Parameter(hidden = true) AuthenticatedUser user, @PathVariable String id, @RequestBody VerifyRequest request) {
+        UUID accountId = id(id, "bank account");
+        switch (verification.verify(user.userId(), accountId, request.amounts())) {
+            case BankAccountVerification.Outcome.Verified verified -> {
+                return BankAccountView.of(accounts.find(user.userId(), accountId).orElseThrow());
+            }
+            case BankAccountVerification.Outcome.Wrong wrong when wrong.attemptsLeft() > 0 -> throw new ProblemException(
+                    ProblemCode.VERIFICATION_AMOUNTS_MISMATCH, "These are not the micro-deposits sent to this account; "
+                    + wrong.attemptsLeft() + (wrong.attemptsLeft() == 1 ? " attempt" : " attempts") + " left.");
+            case BankAccountVerification.Outcome.Wrong locked -> throw new ProblemException(ProblemCode.BANK_ACCOUNT_LOCKED,
+                    "These are not the micro-deposits sent to this account, and that was the last attempt: link the account again.");
+            case BankAccountVerification.Outcome.Locked locked -> throw new ProblemException(ProblemCode.BANK_ACCOUNT_LOCKED,
+                    "This account could not be verified; link it again to get new micro-deposits.");
+            case BankAccountVerification.Outcome.NotSent notSent -> throw new ProblemException(ProblemCode.BANK_ACCOUNT_UNVERIFIED,
+                    "The micro-deposits have not been sent yet (the bank could not be reached); link the account again to send them.");
+        }
     }
 
     @GetMapping("/v1/bank-accounts")
@@ -95,7 +141,7 @@ class FundingController {
                     @ApiResponse(responseCode = "202", description = "Pending"),
                     @ApiResponse(responseCode = "400", description = "validation_failed, idempotency_key_missing"),
                     @ApiResponse(responseCode = "404", description = "not_found: no such linked bank account"),
-                    @ApiResponse(responseCode = "422", description = "invalid_amount, currency_mismatch, idempotency_key_reused")})
+                    @ApiResponse(responseCode = "422", description = "bank_account_unverified, invalid_amount, currency_mismatch, idempotency_key_reused")})
     ResponseEntity<byte[]> deposit(@Parameter(hidden = true) AuthenticatedUser user,
                                    @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String key,
                                    @RequestBody Funding.Order order) {
@@ -112,10 +158,13 @@ class FundingController {
                     @ApiResponse(responseCode = "202", description = "Pending, funds held"),
                     @ApiResponse(responseCode = "400", description = "validation_failed, idempotency_key_missing"),
                     @ApiResponse(responseCode = "404", description = "not_found: no such linked bank account"),
-                    @ApiResponse(responseCode = "422", description = "insufficient_funds, invalid_amount, currency_mismatch, idempotency_key_reused")})
+                    @ApiResponse(responseCode = "422", description = "insufficient_funds, funds_on_hold, withdrawal_limit_exceeded (reason: "
+                            + "weekly_limit or velocity), bank_account_unverified, invalid_amount, currency_mismatch, idempotency_key_reused"),
+                    @ApiResponse(responseCode = "429", description = "rate_limited")})
     ResponseEntity<byte[]> withdraw(@Parameter(hidden = true) AuthenticatedUser user,
                                     @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String key,
-                                    @RequestBody Funding.Order order) {
+                                    @RequestBody Funding.Order order, HttpServletResponse response) {
+        rateLimits.checkWithdrawal(user.userId(), response);
         return respond(funding.withdraw(user, key, order));
     }
 

@@ -58,6 +58,23 @@ final class HttpBankNetwork implements BankNetwork {
         body.put("holder_name", order.holderName());
         body.put("amount", order.amount());
         body.put("currency", order.currency());
+        return post("/v1/transfers", order.requestId(), body, "bank_transfer_id");
+    }
+
+    @Override
+    public Submission sendMicroDeposits(MicroDepositOrder order) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("request_id", order.requestId().toString());
+        body.put("routing_number", order.routingNumber());
+        body.put("account_number", order.accountNumber());
+        body.put("holder_name", order.holderName());
+        body.put("amounts", order.amounts());
+        body.put("currency", order.currency());
+        return post("/v1/micro-deposits", order.requestId(), body, "micro_deposit_id");
+    }
+
+    /** One order to the bank, retried a few times with backoff; {@code idField} is the bank's id in a 2xx answer. */
+    private Submission post(String path, UUID requestId, Map<String, Object> body, String idField) {
         String payload = json.writeValueAsString(body);
         Duration backoff = FIRST_RETRY;
         String lastProblem = "not tried";
@@ -66,13 +83,13 @@ final class HttpBankNetwork implements BankNetwork {
                 return new Submission.Unavailable("the bank's circuit breaker is open");
             }
             try {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl.get() + "/v1/transfers"))
-                        .timeout(timeout).header("Content-Type", "application/json").header("Idempotency-Key", order.requestId().toString())
+                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl.get() + path))
+                        .timeout(timeout).header("Content-Type", "application/json").header("Idempotency-Key", requestId.toString())
                         .POST(HttpRequest.BodyPublishers.ofString(payload)).build(), HttpResponse.BodyHandlers.ofString());
                 int status = response.statusCode();
                 if (status / 100 == 2) {
                     breaker.recordSuccess();
-                    return new Submission.Accepted(json.readTree(response.body()).get("bank_transfer_id").asString());
+                    return new Submission.Accepted(json.readTree(response.body()).get(idField).asString());
                 }
                 if (status / 100 == 4 && status != 408 && status != 429) {
                     breaker.recordSuccess();
@@ -87,7 +104,7 @@ final class HttpBankNetwork implements BankNetwork {
                 Thread.currentThread().interrupt();
                 return new Submission.Unavailable("interrupted");
             }
-            log.warn("Bank order {} attempt {} of {} failed: {}", order.requestId(), attempt, attempts, lastProblem);
+            log.warn("Bank order {} ({}) attempt {} of {} failed: {}", requestId, path, attempt, attempts, lastProblem);
             if (attempt < attempts) {
                 sleep(backoff);
                 backoff = backoff.multipliedBy(2);

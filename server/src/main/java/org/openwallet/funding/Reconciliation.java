@@ -26,13 +26,16 @@ import org.springframework.stereotype.Service;
 /**
  * Compares the bank's settlement report of a day with the ledger's settled requests of that day,
  * and lists every difference: settled at the bank but not here, settled here but not at the bank,
- * different amounts, and requests still pending past {@code wallet.funding.stuck-after}. Runs daily
+ * different amounts, requests still pending past {@code wallet.funding.stuck-after}, and signed
+ * bank events flagged that day because they did not match their request. Runs daily
  * for yesterday (UTC) and on demand; each run and its differences are kept for admins, and the
  * counts are metrics.
  */
 @Service
 class Reconciliation {
     private static final Logger log = LoggerFactory.getLogger(Reconciliation.class);
+    /** The most stuck requests or flagged events one run lists (each kind). */
+    static final int MAX_LISTED = 1000;
 
     private final BankNetwork bank;
     private final JdbcClient jdbc;
@@ -41,11 +44,13 @@ class Reconciliation {
     private final FundingProperties properties;
     private final Clock clock;
     private final MeterRegistry meters;
+    private final FlaggedBankEvents flagged;
     private final boolean scheduled;
     private final Map<String, AtomicLong> lastCounts = new HashMap<>();
 
     Reconciliation(BankNetwork bank, JdbcClient jdbc, Transactions transactions, Currencies currencies, FundingProperties properties,
-                   Clock clock, MeterRegistry meters, WalletProperties wallet) {
+                   Clock clock, MeterRegistry meters, WalletProperties wallet, FlaggedBankEvents flagged) {
+        this.flagged = flagged;
         this.bank = bank;
         this.jdbc = jdbc;
         this.transactions = transactions;
@@ -54,7 +59,8 @@ class Reconciliation {
         this.clock = clock;
         this.meters = meters;
         this.scheduled = wallet.runs("api");
-        for (String kind : List.of(Difference.MISSING_IN_LEDGER, Difference.MISSING_AT_BANK, Difference.AMOUNT_MISMATCH, Difference.STUCK_PENDING)) {
+        for (String kind : List.of(Difference.MISSING_IN_LEDGER, Difference.MISSING_AT_BANK, Difference.AMOUNT_MISMATCH, Difference.STUCK_PENDING,
+                Difference.FLAGGED_BANK_EVENT)) {
             AtomicLong count = new AtomicLong();
             lastCounts.put(kind, count);
             meters.gauge("wallet.reconciliation.differences", List.of(io.micrometer.core.instrument.Tag.of("kind", kind)), count);
@@ -66,6 +72,8 @@ class Reconciliation {
         static final String MISSING_AT_BANK = "missing_at_bank";
         static final String AMOUNT_MISMATCH = "amount_mismatch";
         static final String STUCK_PENDING = "stuck_pending";
+        /** A signed bank event that did not match its request, flagged on that day and applied to nothing. */
+        static final String FLAGGED_BANK_EVENT = "flagged_bank_event";
     }
 
     record Run(UUID id, LocalDate businessDate, String triggeredBy, Instant startedAt, Instant finishedAt, int bankItems, int ledgerItems,
@@ -112,11 +120,17 @@ class Reconciliation {
                 differences.add(new Difference(Difference.MISSING_AT_BANK, missing.id(), missing.bankTransferId(), null, missing.amountMinor(),
                         "settled in the ledger, absent from the bank's report"));
             }
-            jdbc.sql(Funding.SELECT + " WHERE status = 'pending' AND created_at < ? ORDER BY created_at LIMIT 1000")
+            jdbc.sql(Funding.SELECT + " WHERE status = 'pending' AND created_at < ? ORDER BY created_at LIMIT " + MAX_LISTED)
                     .param(Timestamp.from(clock.instant().minus(properties.stuckAfter())))
                     .query((rs, n) -> Funding.request(rs)).list()
                     .forEach(stuck -> differences.add(new Difference(Difference.STUCK_PENDING, stuck.id(), stuck.bankTransferId(), null,
                             stuck.amountMinor(), "pending since " + stuck.createdAt())));
+            for (FlaggedBankEvents.Flagged event : flagged.flaggedBetween(dayStart, dayStart.plusSeconds(86_400), MAX_LISTED)) {
+                Optional<FundingRequest> asked = jdbc.sql(Funding.SELECT + " WHERE id = ?").param(event.requestId()).query((rs, n) -> Funding.request(rs)).optional();
+                differences.add(new Difference(Difference.FLAGGED_BANK_EVENT, event.requestId(), event.bankTransferId(),
+                        minorOrNull(event.currency(), event.amount()), asked.map(FundingRequest::amountMinor).orElse(null),
+                        "bank event " + event.eventId() + " not applied (" + event.mismatch() + "): " + event.detail()));
+            }
             Run run = new Run(Ids.next(), date, triggeredBy, started, clock.instant(), bankItems.size(),
                     bankItems.size() - (int) differences.stream().filter(d -> d.kind().equals(Difference.MISSING_IN_LEDGER)).count()
                             + (int) differences.stream().filter(d -> d.kind().equals(Difference.MISSING_AT_BANK)).count(),
@@ -127,6 +141,14 @@ class Reconciliation {
             log.info("Reconciliation of {} ({}): {} bank items, {} differences", date, triggeredBy, bankItems.size(), differences.size());
             return run;
         });
+    }
+
+    private Long minorOrNull(String currency, String amount) {
+        try {
+            return currencies.find(currency).map(found -> found.parse(amount)).orElse(null);
+        } catch (IllegalArgumentException unreadable) {
+            return null;
+        }
     }
 
     private void store(Run run) {

@@ -25,6 +25,12 @@ public enum ProblemCode {
     FRIEND_REQUEST_CLOSED(409, "Friend request was already declined"),
     FRIEND_LIMIT_REACHED(409, "Too many friends"),
     VISIBILITY_NOT_NARROWER(409, "Visibility can only be made more private"),
+    /** The user has linked as many bank accounts as allowed ({@code wallet.funding.max-bank-accounts}). */
+    BANK_ACCOUNT_LIMIT_REACHED(409, "Too many linked bank accounts"),
+    /** Another user holds this account number verified; an admin may allow it. */
+    BANK_ACCOUNT_IN_USE(409, "Bank account is linked to another user"),
+    /** Too many wrong micro-deposit answers: the account is verification_failed and must be linked again. */
+    BANK_ACCOUNT_LOCKED(409, "Bank account verification failed"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     RATE_LIMITED(429, "Too many requests"),
     IDEMPOTENCY_KEY_REUSED(422, "Idempotency-Key was used with a different request"),
@@ -33,6 +39,14 @@ public enum ProblemCode {
     SELF_FRIEND_REQUEST(422, "Cannot befriend yourself"),
     INVALID_AMOUNT(422, "Amount is not valid"),
     CURRENCY_MISMATCH(422, "Currency does not match the wallets"),
+    /** A deposit or withdrawal with a bank account not verified by micro-deposits yet (or locked). */
+    BANK_ACCOUNT_UNVERIFIED(422, "Bank account is not verified"),
+    /** The amounts given do not match the micro-deposits; the detail says how many attempts are left. */
+    VERIFICATION_AMOUNTS_MISMATCH(422, "Amounts do not match the micro-deposits"),
+    /** A withdrawal over the weekly limit of the user's tier, or over the withdrawal velocity; {@code reason} says which. */
+    WITHDRAWAL_LIMIT_EXCEEDED(422, "Withdrawal limit exceeded"),
+    /** A withdrawal of money from deposits the bank can still return (within the hold after settlement). */
+    FUNDS_ON_HOLD(422, "Funds are on hold"),
     INTERNAL_ERROR(500, "Internal error"),
     SERVICE_UNAVAILABLE(503, "Service unavailable"),
     FEED_UNAVAILABLE(503, "Feed is unavailable");

@@ -35,6 +35,8 @@ public class RateLimits {
     private final Limit signUpPerIp;
     private final Duration loginDelayPerFailure;
     private final Duration loginMaxDelay;
+    private final Limit withdrawalPerUser;
+    private final Limit bankLinkPerUser;
 
     RateLimits(RateLimiter limiter, MeterRegistry meters, RateLimitProperties properties) {
         this.limiter = limiter;
@@ -48,6 +50,8 @@ public class RateLimits {
         this.signUpPerIp = limit(limits, "signup-per-ip");
         this.loginDelayPerFailure = properties.loginDelayPerFailure();
         this.loginMaxDelay = properties.loginMaxDelay();
+        this.withdrawalPerUser = limit(limits, "withdrawal-per-user");
+        this.bankLinkPerUser = limit(limits, "bank-link-per-user");
     }
 
     /**
@@ -76,6 +80,35 @@ public class RateLimits {
         } catch (RedisUnavailableException unavailable) {
             // Fail closed, as login does: a new account could not log in without the limiter anyway.
             throw pausedWithoutLimiter("signup", unavailable, response, "Sign-up is paused for a moment; retry shortly.");
+        }
+    }
+
+    /**
+     * Counts a withdrawal request against the user's limit. Fails open like payments: the weekly
+     * limit and the velocity rule are enforced in the withdrawal's own transaction anyway.
+     *
+     * @throws ProblemException 429 {@code rate_limited}
+     */
+    public void checkWithdrawal(UUID userId, HttpServletResponse response) {
+        try {
+            enforce(response, limiter.consume(withdrawalPerUser, userId.toString()));
+        } catch (RedisUnavailableException unavailable) {
+            unavailable("withdrawal", unavailable);
+        }
+    }
+
+    /**
+     * Counts a bank account link against the user's limit: each link makes the bank send
+     * micro-deposits (the operator's money) and opens new verification attempts, so it is bounded.
+     * Fails closed: without the limiter, guessing micro-deposits by re-linking would be unbounded.
+     *
+     * @throws ProblemException 429 {@code rate_limited}; 503 {@code service_unavailable} when the limiter cannot be asked
+     */
+    public void checkBankLink(UUID userId, HttpServletResponse response) {
+        try {
+            enforce(response, limiter.consume(bankLinkPerUser, userId.toString()));
+        } catch (RedisUnavailableException unavailable) {
+            throw pausedWithoutLimiter("bank-link", unavailable, response, "Linking bank accounts is paused for a moment; retry shortly.");
         }
     }
 

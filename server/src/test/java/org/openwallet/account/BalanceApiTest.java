@@ -35,7 +35,9 @@ class BalanceApiTest extends WalletIntegrationTest {
         assertThat(response.status()).as(response.body()).isEqualTo(200);
         assertThat(response.header("Content-Type")).startsWith("application/json");
         JsonNode body = response.json();
-        assertThat(body.propertyNames()).containsExactlyInAnyOrder("currency", "available", "pending");
+        assertThat(body.propertyNames()).containsExactlyInAnyOrder("currency", "available", "pending", "on_hold", "withdrawable");
+        assertThat(body.get("on_hold").asString()).isEqualTo("0.00");
+        assertThat(body.get("withdrawable").asString()).isEqualTo("0.00");
         assertThat(body.get("currency").isString()).isTrue();
         assertThat(body.get("available").isString()).isTrue();
         assertThat(body.get("pending").isString()).isTrue();

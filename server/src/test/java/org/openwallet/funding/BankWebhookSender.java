@@ -47,12 +47,12 @@ final class BankWebhookSender {
         }
     }
 
-    /** One bank event as JSON; {@code type} settled, failed or returned. */
-    static String event(String eventId, String type, UUID requestId, String direction, String amount, String reasonCode) {
+    /** One bank event as JSON; {@code type} settled, failed or returned; {@code bankTransferId} the bank's id for the request. */
+    static String event(String eventId, String type, UUID requestId, String bankTransferId, String direction, String amount, String reasonCode) {
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("event_id", eventId);
         event.put("type", "transfer." + type);
-        event.put("bank_transfer_id", "bt_" + requestId);
+        event.put("bank_transfer_id", bankTransferId);
         event.put("request_id", requestId.toString());
         event.put("direction", direction);
         event.put("amount", amount);

@@ -21,6 +21,7 @@ import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.LedgerVerifier;
+import org.openwallet.platform.EmbeddedBankSimulator;
 import org.openwallet.platform.EmbeddedKafka;
 import org.openwallet.platform.Transactions;
 import org.openwallet.platform.WalletProperties;
@@ -58,6 +59,8 @@ class BankWebhookTest extends WalletIntegrationTest {
     EmbeddedKafka embeddedKafka;
     @Autowired
     ConfigurableApplicationContext context;
+    @Autowired
+    EmbeddedBankSimulator simulator;
     @org.springframework.boot.test.web.server.LocalServerPort
     int localPort;
 
@@ -66,7 +69,7 @@ class BankWebhookTest extends WalletIntegrationTest {
 
     @BeforeEach
     void playTheBank() {
-        funding = new FundingClient(api);
+        funding = new FundingClient(api, jdbc, simulator);
         bank = new BankWebhookSender("http://127.0.0.1:" + localPort, BankWebhookSender.secretOf(properties.dataDir()));
     }
 
@@ -76,7 +79,7 @@ class BankWebhookTest extends WalletIntegrationTest {
         UUID deposit = funding.pendingDeposit(user, funding.link(user), "25.00");
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("0.00", "25.00"));
 
-        Api.Response delivered = bank.deliver(BankWebhookSender.event(BankWebhookSender.newEventId(), "settled", deposit, "debit", "25.00", null));
+        Api.Response delivered = bank.deliver(event(BankWebhookSender.newEventId(), "settled", deposit, "debit", "25.00", null));
 
         assertThat(delivered.status()).as(delivered.body()).isEqualTo(200);
         assertThat(delivered.json().get("status").asString()).isEqualTo("accepted");
@@ -103,7 +106,7 @@ class BankWebhookTest extends WalletIntegrationTest {
         UUID deposit = funding.pendingDeposit(user, funding.link(user), "40.00");
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("5.00", "40.00"));
 
-        Api.Response delivered = bank.deliver(BankWebhookSender.event(BankWebhookSender.newEventId(), "failed", deposit, "debit", "40.00", "R01"));
+        Api.Response delivered = bank.deliver(event(BankWebhookSender.newEventId(), "failed", deposit, "debit", "40.00", "R01"));
 
         assertThat(delivered.status()).as(delivered.body()).isEqualTo(200);
         var failed = funding.awaitStatus(user, "deposits", deposit, "failed");
@@ -122,7 +125,7 @@ class BankWebhookTest extends WalletIntegrationTest {
         UUID withdrawal = funding.pendingWithdrawal(user, funding.link(user), "50.00", "instant");
         assertThat(funding.balance(user)).as("50.00 held and a fee of 0.88 taken").isEqualTo(new FundingClient.Balance("49.12", "0.00"));
 
-        Api.Response delivered = bank.deliver(BankWebhookSender.event(BankWebhookSender.newEventId(), "returned", withdrawal, "credit", "50.00", "R02"));
+        Api.Response delivered = bank.deliver(event(BankWebhookSender.newEventId(), "returned", withdrawal, "credit", "50.00", "R02"));
 
         assertThat(delivered.status()).as(delivered.body()).isEqualTo(200);
         var returned = funding.awaitStatus(user, "withdrawals", withdrawal, "returned");
@@ -143,7 +146,7 @@ class BankWebhookTest extends WalletIntegrationTest {
         UUID withdrawal = funding.pendingWithdrawal(user, funding.link(user), "30.00", "standard");
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("0.00", "0.00"));
 
-        Api.Response delivered = bank.deliver(BankWebhookSender.event(BankWebhookSender.newEventId(), "settled", withdrawal, "credit", "30.00", null));
+        Api.Response delivered = bank.deliver(event(BankWebhookSender.newEventId(), "settled", withdrawal, "credit", "30.00", null));
 
         assertThat(delivered.status()).as(delivered.body()).isEqualTo(200);
         funding.awaitStatus(user, "withdrawals", withdrawal, "settled");
@@ -160,7 +163,7 @@ class BankWebhookTest extends WalletIntegrationTest {
         Api.User user = api.newUser();
         UUID deposit = funding.pendingDeposit(user, funding.link(user), "30.00");
         String eventId = BankWebhookSender.newEventId();
-        String body = BankWebhookSender.event(eventId, "settled", deposit, "debit", "30.00", null);
+        String body = event(eventId, "settled", deposit, "debit", "30.00", null);
         byte[] otherSecret = new byte[32];
         new SecureRandom().nextBytes(otherSecret);
         Instant now = Instant.now();
@@ -198,7 +201,7 @@ class BankWebhookTest extends WalletIntegrationTest {
     void replayedEvent_isAnswered200Duplicate_andChangesNothingMore() {
         Api.User user = api.newUser();
         UUID deposit = funding.pendingDeposit(user, funding.link(user), "12.00");
-        String body = BankWebhookSender.event(BankWebhookSender.newEventId(), "settled", deposit, "debit", "12.00", null);
+        String body = event(BankWebhookSender.newEventId(), "settled", deposit, "debit", "12.00", null);
         assertThat(bank.deliver(body).status()).isEqualTo(200);
         funding.awaitStatus(user, "deposits", deposit, "settled");
 
@@ -223,8 +226,8 @@ class BankWebhookTest extends WalletIntegrationTest {
         String first = BankWebhookSender.newEventId();
         String second = BankWebhookSender.newEventId();
 
-        assertThat(bank.deliver(BankWebhookSender.event(first, "settled", deposit, "debit", "17.50", null)).status()).isEqualTo(200);
-        Api.Response again = bank.deliver(BankWebhookSender.event(second, "settled", deposit, "debit", "17.50", null));
+        assertThat(bank.deliver(event(first, "settled", deposit, "debit", "17.50", null)).status()).isEqualTo(200);
+        Api.Response again = bank.deliver(event(second, "settled", deposit, "debit", "17.50", null));
 
         assertThat(again.status()).as(again.body()).isEqualTo(200);
         assertThat(again.json().get("status").asString()).as("a new event id: the bank's duplicate is taken").isEqualTo("accepted");
@@ -241,12 +244,12 @@ class BankWebhookTest extends WalletIntegrationTest {
     void failedAfterSettled_leavesTheRequestSettled_andTheMoneyMovedOnce() {
         Api.User user = api.newUser();
         UUID deposit = funding.pendingDeposit(user, funding.link(user), "8.00");
-        assertThat(bank.deliver(BankWebhookSender.event(BankWebhookSender.newEventId(), "settled", deposit, "debit", "8.00", null)).status())
+        assertThat(bank.deliver(event(BankWebhookSender.newEventId(), "settled", deposit, "debit", "8.00", null)).status())
                 .isEqualTo(200);
         funding.awaitStatus(user, "deposits", deposit, "settled");
 
         String late = BankWebhookSender.newEventId();
-        Api.Response failed = bank.deliver(BankWebhookSender.event(late, "failed", deposit, "debit", "8.00", "R01"));
+        Api.Response failed = bank.deliver(event(late, "failed", deposit, "debit", "8.00", "R01"));
 
         assertThat(failed.status()).as(failed.body()).isEqualTo(200);
         awaitConsumed(late);
@@ -267,13 +270,13 @@ class BankWebhookTest extends WalletIntegrationTest {
         Api.User user = api.newUser();
         LedgerTestSupport.fund(transactions, ledger, user.id(), 20_00);
         UUID withdrawal = funding.pendingWithdrawal(user, funding.link(user), "10.00", "instant");
-        assertThat(bank.deliver(BankWebhookSender.event(BankWebhookSender.newEventId(), "settled", withdrawal, "credit", "10.00", null)).status())
+        assertThat(bank.deliver(event(BankWebhookSender.newEventId(), "settled", withdrawal, "credit", "10.00", null)).status())
                 .isEqualTo(200);
         funding.awaitStatus(user, "withdrawals", withdrawal, "settled");
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("9.75", "0.00"));
 
         String late = BankWebhookSender.newEventId();
-        assertThat(bank.deliver(BankWebhookSender.event(late, "returned", withdrawal, "credit", "10.00", "R02")).status()).isEqualTo(200);
+        assertThat(bank.deliver(event(late, "returned", withdrawal, "credit", "10.00", "R02")).status()).isEqualTo(200);
         awaitConsumed(late);
 
         assertThat(funding.request(user, "withdrawals", withdrawal).get("status").asString()).isEqualTo("settled");
@@ -290,12 +293,12 @@ class BankWebhookTest extends WalletIntegrationTest {
         Api.User user = api.newUser();
         UUID account = funding.link(user);
         UUID warmUp = funding.pendingDeposit(user, account, "1.00");
-        assertThat(bank.deliver(BankWebhookSender.event(BankWebhookSender.newEventId(), "settled", warmUp, "debit", "1.00", null)).status())
+        assertThat(bank.deliver(event(BankWebhookSender.newEventId(), "settled", warmUp, "debit", "1.00", null)).status())
                 .isEqualTo(200);
         funding.awaitStatus(user, "deposits", warmUp, "settled");
         UUID deposit = funding.pendingDeposit(user, account, "15.00");
         String eventId = BankWebhookSender.newEventId();
-        String body = BankWebhookSender.event(eventId, "settled", deposit, "debit", "15.00", null);
+        String body = event(eventId, "settled", deposit, "debit", "15.00", null);
         String signature = bank.signature(Instant.now(), body);
 
         embeddedKafka.close();
@@ -332,6 +335,11 @@ class BankWebhookTest extends WalletIntegrationTest {
         assertThat(outboxEvents(deposit)).containsExactly("funding.requested", "funding.settled");
         assertThat(postedTransfersOf(deposit)).isEqualTo(1);
         assertThat(verifier.verify().problems()).isEmpty();
+    }
+
+    /** The bank's event for the request, with the bank transfer id the bank gave it when it accepted the order. */
+    private String event(String eventId, String type, UUID request, String direction, String amount, String reasonCode) {
+        return BankWebhookSender.event(eventId, type, request, funding.awaitBankTransferId(request), direction, amount, reasonCode);
     }
 
     /** The request's transitions as {@code from>to}, in the order they happened. */

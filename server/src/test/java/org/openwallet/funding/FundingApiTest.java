@@ -15,6 +15,7 @@ import org.openwallet.Race;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.LedgerVerifier;
+import org.openwallet.platform.EmbeddedBankSimulator;
 import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
@@ -34,12 +35,14 @@ class FundingApiTest extends WalletIntegrationTest {
     LedgerVerifier verifier;
     @Autowired
     AccountNumbers numbers;
+    @Autowired
+    EmbeddedBankSimulator simulator;
 
     FundingClient funding;
 
     @BeforeEach
     void fundingClient() {
-        funding = new FundingClient(api);
+        funding = new FundingClient(api, jdbc, simulator);
     }
 
     @Test
@@ -55,13 +58,16 @@ class FundingApiTest extends WalletIntegrationTest {
         assertThat(account.get("last4").asString()).isEqualTo(number.substring(number.length() - 4));
         assertThat(account.get("holder_name").asString()).isEqualTo("Ada Lovelace");
         assertThat(account.get("bank_name").asString()).isEqualTo("JPMorgan Chase");
-        assertThat(account.get("status").asString()).isEqualTo("active");
+        assertThat(account.get("status").asString()).isEqualTo("pending_verification");
         assertThat(account.has("account_number")).isFalse();
 
         Api.Response again = funding.link(user, FundingClient.ROUTING, number, "Ada Lovelace");
 
         assertThat(again.status()).as(again.body()).isEqualTo(200);
         assertThat(again.json().get("id").asString()).isEqualTo(id.toString());
+        Api.Response verified = funding.verify(user, id, funding.microDeposits(FundingClient.ROUTING, number));
+        assertThat(verified.status()).as(verified.body()).isEqualTo(200);
+        assertThat(verified.json().get("status").asString()).isEqualTo("active");
 
         Api.Response list = funding.accounts(user);
         assertThat(list.status()).isEqualTo(200);
@@ -73,7 +79,7 @@ class FundingApiTest extends WalletIntegrationTest {
         assertThat(deposit.status()).as(deposit.body()).isEqualTo(202);
         Api.Response deposits = api.get("/v1/funding/deposits", user.token());
 
-        for (Api.Response response : List.of(linked, again, list, deposit, deposits)) {
+        for (Api.Response response : List.of(linked, again, verified, list, deposit, deposits)) {
             assertThat(response.body()).as("a response body").doesNotContain(number);
         }
         assertThat(jdbc.sql("SELECT count(*) FROM bank_accounts WHERE user_id = ?").param(user.id()).query(Long.class).single())

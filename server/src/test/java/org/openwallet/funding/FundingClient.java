@@ -2,6 +2,12 @@ package org.openwallet.funding;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -9,17 +15,28 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import org.openwallet.Api;
 import org.openwallet.Eventually;
+import org.openwallet.platform.EmbeddedBankSimulator;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /** The funding API as a client uses it: linked bank accounts, deposits, withdrawals, the balance. */
 final class FundingClient {
     /** JPMorgan Chase's routing number: passes the ABA checksum. */
     static final String ROUTING = "021000021";
 
-    private final Api api;
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    FundingClient(Api api) {
+    private final Api api;
+    private final JdbcClient jdbc;
+    private final EmbeddedBankSimulator bank;
+
+    /** {@code bank}: the simulator whose statement shows the micro-deposits (what the account's owner reads). */
+    FundingClient(Api api, JdbcClient jdbc, EmbeddedBankSimulator bank) {
         this.api = api;
+        this.jdbc = jdbc;
+        this.bank = bank;
     }
 
     /** The balance as the API shows it. */
@@ -39,11 +56,72 @@ final class FundingClient {
         return api.post("/v1/bank-accounts", user.token(), null, body);
     }
 
-    /** Links a new account for the user; returns its id. */
+    /** Links a new account for the user and verifies it with its micro-deposits, as its owner would; returns its id. */
     UUID link(Api.User user) {
-        Api.Response linked = link(user, ROUTING, newAccountNumber(), "Test Holder");
+        return linkVerified(user, ROUTING, newAccountNumber());
+    }
+
+    /** Links the account (201, pending_verification) and verifies it; returns its id. */
+    UUID linkVerified(Api.User user, String routingNumber, String accountNumber) {
+        UUID id = linkUnverified(user, routingNumber, accountNumber);
+        Api.Response verified = verify(user, id, microDeposits(routingNumber, accountNumber));
+        assertThat(verified.status()).as(verified.body()).isEqualTo(200);
+        assertThat(verified.json().get("status").asString()).isEqualTo("active");
+        return id;
+    }
+
+    /** Links the account (201), leaving it pending_verification; returns its id. */
+    UUID linkUnverified(Api.User user, String routingNumber, String accountNumber) {
+        Api.Response linked = link(user, routingNumber, accountNumber, "Test Holder");
         assertThat(linked.status()).as(linked.body()).isEqualTo(201);
+        assertThat(linked.json().get("status").asString()).isEqualTo("pending_verification");
         return UUID.fromString(linked.json().get("id").asString());
+    }
+
+    Api.Response verify(Api.User user, UUID accountId, List<String> amounts) {
+        return api.post("/v1/bank-accounts/" + accountId + "/verify", user.token(), null, Map.of("amounts", amounts));
+    }
+
+    /** The latest two micro-deposits on the account's bank statement (the simulator's admin API). */
+    List<String> microDeposits(String routingNumber, String accountNumber) {
+        return statement(routingNumber, accountNumber, null);
+    }
+
+    /** The two micro-deposits sent for the linked account {@code accountId} (the latest when null). */
+    List<String> statement(String routingNumber, String accountNumber, UUID accountId) {
+        try {
+            HttpResponse<String> statement = HTTP.send(HttpRequest.newBuilder(URI.create(bank.baseUrl() + "/admin/micro-deposits?routing_number="
+                    + routingNumber + "&account_number=" + accountNumber)).timeout(Duration.ofSeconds(10)).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(statement.statusCode()).as(statement.body()).isEqualTo(200);
+            JsonNode items = JSON.readTree(statement.body()).get("items");
+            List<JsonNode> sent = items.valueStream()
+                    .filter(item -> accountId == null || item.get("request_id").asString().equals(accountId.toString())).toList();
+            assertThat(sent).as("micro-deposits sent to " + accountNumber).isNotEmpty();
+            return sent.getLast().get("amounts").valueStream().map(JsonNode::asString).toList();
+        } catch (IOException failure) {
+            throw new IllegalStateException(failure);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(interrupted);
+        }
+    }
+
+    /** Waits until the bank accepted the request (it is sent after the commit, in the background); returns the bank's transfer id. */
+    String awaitBankTransferId(UUID requestId) {
+        Eventually.await("request " + requestId + " accepted by the bank", () -> jdbc.sql(
+                "SELECT submitted_at IS NOT NULL FROM funding_requests WHERE id = ?").param(requestId).query(Boolean.class).single());
+        return jdbc.sql("SELECT bank_transfer_id FROM funding_requests WHERE id = ?").param(requestId).query(String.class).single();
+    }
+
+    /** The balance's on_hold and withdrawable. */
+    record Holds(String onHold, String withdrawable) {
+    }
+
+    Holds holds(Api.User user) {
+        Api.Response balance = api.get("/v1/accounts/me/balance", user.token());
+        assertThat(balance.status()).as(balance.body()).isEqualTo(200);
+        return new Holds(balance.json().get("on_hold").asString(), balance.json().get("withdrawable").asString());
     }
 
     Api.Response accounts(Api.User user) {

@@ -59,7 +59,7 @@ class FundingEndToEndTest extends WalletIntegrationTest {
 
     @BeforeEach
     void businessDays() {
-        funding = new FundingClient(api);
+        funding = new FundingClient(api, jdbc, bank);
         bankAdmin("/admin/config", Map.of("mode", "business_days", "duplicate_webhooks", false, "out_of_order", false, "failure_rate", 0));
     }
 
@@ -181,9 +181,7 @@ class FundingEndToEndTest extends WalletIntegrationTest {
     }
 
     private UUID link(Api.User user, String accountNumber) {
-        Api.Response linked = funding.link(user, FundingClient.ROUTING, accountNumber, "Test Holder");
-        assertThat(linked.status()).as(linked.body()).isEqualTo(201);
-        return UUID.fromString(linked.json().get("id").asString());
+        return funding.linkVerified(user, FundingClient.ROUTING, accountNumber);
     }
 
     /** The order reached the bank (it is sent after the commit, in the background). */

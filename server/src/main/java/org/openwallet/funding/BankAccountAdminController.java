@@ -1,0 +1,94 @@
+package org.openwallet.funding;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import org.openwallet.audit.AuditLog;
+import org.openwallet.identity.AuthenticatedUser;
+import org.openwallet.identity.Roles;
+import org.openwallet.platform.ProblemCode;
+import org.openwallet.platform.ProblemException;
+import org.openwallet.platform.Transactions;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Admin-only: allow one user to link an account number that another user already holds verified
+ * (a joint account, after support has checked it). Only the routing number and the number's keyed
+ * fingerprint are kept; the audit log records the last four digits.
+ */
+@RestController
+@Tag(name = "Admin: bank accounts")
+@SecurityRequirement(name = "bearer")
+class BankAccountAdminController {
+    private final JdbcClient jdbc;
+    private final Transactions transactions;
+    private final Roles roles;
+    private final AuditLog audit;
+    private final AccountNumbers numbers;
+    private final Clock clock;
+
+    BankAccountAdminController(JdbcClient jdbc, Transactions transactions, Roles roles, AuditLog audit, AccountNumbers numbers, Clock clock) {
+        this.jdbc = jdbc;
+        this.transactions = transactions;
+        this.roles = roles;
+        this.audit = audit;
+        this.numbers = numbers;
+        this.clock = clock;
+    }
+
+    record AllowanceRequest(UUID userId, String routingNumber, String accountNumber) {
+    }
+
+    record AllowanceView(UUID userId, String routingNumber, String last4) {
+    }
+
+    @PostMapping(path = "/v1/admin/bank-account-allowances", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Allow a user to link an account number another user holds verified", responses = {
+            @ApiResponse(responseCode = "201", description = "Allowed"),
+            @ApiResponse(responseCode = "200", description = "Allowed before"),
+            @ApiResponse(responseCode = "400", description = "validation_failed"),
+            @ApiResponse(responseCode = "403", description = "forbidden: admins only"),
+            @ApiResponse(responseCode = "404", description = "user_not_found")})
+    ResponseEntity<AllowanceView> allow(@Parameter(hidden = true) AuthenticatedUser admin, @RequestBody AllowanceRequest request) {
+        roles.requireAdmin(admin);
+        if (request.userId() == null || !RoutingNumbers.isValid(request.routingNumber())
+                || request.accountNumber() == null || !request.accountNumber().matches("[0-9]{4,17}")) {
+            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "user_id, a valid routing_number and account_number (4 to 17 digits) are required.");
+        }
+        String last4 = request.accountNumber().substring(request.accountNumber().length() - 4);
+        byte[] fingerprint = numbers.fingerprint(request.accountNumber());
+        boolean created = transactions.run(() -> {
+            if (jdbc.sql("SELECT count(*) FROM users WHERE id = ?").param(request.userId()).query(Long.class).single() == 0) {
+                throw new ProblemException(ProblemCode.USER_NOT_FOUND, "No user " + request.userId() + ".");
+            }
+            int inserted = jdbc.sql("""
+                    INSERT INTO bank_account_allowances (user_id, routing_number, account_fingerprint, last4, granted_by, granted_at)
+                    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""")
+                    .params(request.userId(), request.routingNumber(), fingerprint, last4, admin.userId(), Timestamp.from(clock.instant()))
+                    .update();
+            if (inserted == 1) {
+                Map<String, Object> after = new LinkedHashMap<>();
+                after.put("allowed", true);
+                after.put("routing_number", request.routingNumber());
+                after.put("last4", last4);
+                audit.append(admin.actor(), "bank_account_allowance.granted", "user", request.userId(), Map.of("allowed", false), after);
+            }
+            return inserted == 1;
+        });
+        return ResponseEntity.status(created ? HttpStatus.CREATED : HttpStatus.OK)
+                .body(new AllowanceView(request.userId(), request.routingNumber(), last4));
+    }
+}
