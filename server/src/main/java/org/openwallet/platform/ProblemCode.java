@@ -33,6 +33,7 @@ public enum ProblemCode {
     SELF_FRIEND_REQUEST(422, "Cannot befriend yourself"),
     INVALID_AMOUNT(422, "Amount is not valid"),
     CURRENCY_MISMATCH(422, "Currency does not match the wallets"),
+    DEAD_LETTER_STILL_FAILING(422, "The dead-lettered event still cannot be applied"),
     INTERNAL_ERROR(500, "Internal error"),
     SERVICE_UNAVAILABLE(503, "Service unavailable"),
     FEED_UNAVAILABLE(503, "Feed is unavailable");
