@@ -47,6 +47,7 @@ public class WalletApplication {
             LedgerVerifier.Report report = context.getBean(LedgerVerifier.class).verify();
             System.out.println("verify-ledger: " + report.summary());
             report.problems().forEach(problem -> System.out.println("  " + problem));
+            report.systemAccounts().forEach(account -> System.out.println("  system account " + account));
             return report.ok() ? 0 : 1;
         }
     }

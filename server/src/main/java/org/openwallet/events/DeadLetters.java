@@ -77,9 +77,12 @@ public class DeadLetters {
                 .update();
     }
 
-    /** The consumer's dead letters, newest first, older than {@code before} when given. */
+    /**
+     * The consumer's dead letters, newest first, older than {@code before} when given; at most
+     * {@link #MAX_PAGE_SIZE} and one more (which tells a caller whether there is a next page).
+     */
     public List<DeadLetter> page(String consumer, UUID before, int limit) {
-        if (limit < 1 || limit > MAX_PAGE_SIZE) {
+        if (limit < 1 || limit > MAX_PAGE_SIZE + 1) {
             throw new IllegalArgumentException("limit must be between 1 and " + MAX_PAGE_SIZE);
         }
         return jdbc.sql(SELECT + " WHERE consumer = :consumer AND (CAST(:before AS uuid) IS NULL OR id < :before) ORDER BY id DESC LIMIT :limit")
