@@ -33,6 +33,9 @@ public class WalletApplication {
         if (args.length > 0 && args[0].equals("reconcile")) {
             System.exit(ReconcileCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
+        if (args.length > 0 && args[0].equals("bank-events")) {
+            System.exit(org.openwallet.funding.BankEventsCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
         if (args.length > 0 && args[0].equals("bench-feed")) {
             System.exit(FeedBenchmark.run(WalletApplication.class, java.util.Arrays.copyOfRange(args, 1, args.length)));
         }

@@ -45,6 +45,10 @@ class SystemSubAccountsTest extends WalletIntegrationTest {
             accounts.add(client.link(user));
         }
 
+        // Not asserted (timing on a shared machine is noise), printed for the record: how often a
+        // funding transaction was seen waiting for a row lock while the race ran.
+        LockWaitSampler waits = LockWaitSampler.start(jdbc);
+        long started = System.nanoTime();
         List<List<UUID>> requests = Race.run(RACERS, racer -> () -> {
             Api.User user = users.get(racer);
             UUID deposit = client.pendingDeposit(user, accounts.get(racer), "10.00");
@@ -54,6 +58,8 @@ class SystemSubAccountsTest extends WalletIntegrationTest {
             decide(withdrawal, racer % 2 == 0 ? FundingRequest.SETTLED : FundingRequest.RETURNED);
             return List.of(deposit, withdrawal);
         });
+        System.out.printf("SystemSubAccountsTest: %d racers, %d sub-accounts: %d ms; %s%n", RACERS, SystemAccounts.SUB_ACCOUNTS,
+                (System.nanoTime() - started) / 1_000_000, waits.stop());
 
         for (int racer = 0; racer < RACERS; racer++) {
             // 100.00 + 10.00 deposited - 20.00 withdrawn - 0.35 instant fee (1.75 %), or all of it back when returned.
@@ -88,6 +94,38 @@ class SystemSubAccountsTest extends WalletIntegrationTest {
         UUID first = transactions.run(() -> SystemAccounts.bankClearing(ledger, "USD", key));
         assertThat(transactions.run(() -> SystemAccounts.bankClearing(ledger, "USD", key))).isEqualTo(first);
         assertThat(SystemAccounts.subAccountOf(key)).isBetween(0, SystemAccounts.SUB_ACCOUNTS - 1);
+    }
+
+    /** Samples pg_locks every few milliseconds for lock requests not granted, on a thread of its own. */
+    private static final class LockWaitSampler {
+        private final Thread thread;
+        private volatile boolean running = true;
+        private long samples;
+        private long samplesWithWaits;
+        private long maxWaiting;
+
+        private LockWaitSampler(org.springframework.jdbc.core.simple.JdbcClient jdbc) {
+            thread = Thread.ofPlatform().daemon().start(() -> {
+                while (running) {
+                    long waiting = jdbc.sql("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype IN ('transactionid', 'tuple')")
+                            .query(Long.class).single();
+                    samples++;
+                    samplesWithWaits += waiting > 0 ? 1 : 0;
+                    maxWaiting = Math.max(maxWaiting, waiting);
+                    org.openwallet.Eventually.pause(java.time.Duration.ofMillis(5));
+                }
+            });
+        }
+
+        static LockWaitSampler start(org.springframework.jdbc.core.simple.JdbcClient jdbc) {
+            return new LockWaitSampler(jdbc);
+        }
+
+        String stop() throws InterruptedException {
+            running = false;
+            thread.join();
+            return "row-lock waits seen in " + samplesWithWaits + " of " + samples + " samples, at most " + maxWaiting + " waiting at once";
+        }
     }
 
     private void decide(UUID requestId, String outcome) {
