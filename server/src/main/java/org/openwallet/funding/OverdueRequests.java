@@ -65,13 +65,11 @@ class OverdueRequests {
         List<Overdue> overdue = jdbc.sql("""
                 SELECT id, bank_transfer_id FROM funding_requests
                  WHERE submitted_at IS NOT NULL AND status = 'pending' AND bank_transfer_id IS NOT NULL
-                   AND coalesce(status_checked_at, submitted_at) <= :oldest
-                   AND (status_checked_at IS NOT NULL OR submitted_at <= :overdue)
+                   AND ((status_checked_at IS NULL AND submitted_at <= :overdue) OR status_checked_at <= :again)
                  ORDER BY coalesce(status_checked_at, submitted_at) LIMIT :batch
                 """)
-                .param("oldest", Timestamp.from(now.minus(settings.statusQueryEvery().compareTo(settings.overdueAfter()) < 0
-                        ? settings.statusQueryEvery() : settings.overdueAfter())))
                 .param("overdue", Timestamp.from(now.minus(settings.overdueAfter())))
+                .param("again", Timestamp.from(now.minus(settings.statusQueryEvery())))
                 .param("batch", settings.statusQueryBatch())
                 .query((rs, n) -> new Overdue((UUID) rs.getObject(1), rs.getString(2))).list();
         for (Overdue request : overdue) {
