@@ -37,6 +37,9 @@ public class WalletApplication {
         if (args.length > 0 && args[0].equals("reconcile")) {
             System.exit(ReconcileCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
+        if (args.length > 0 && args[0].equals("bank-events")) {
+            System.exit(org.openwallet.funding.BankEventsCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        }
         if (args.length > 0 && args[0].equals("bench-feed")) {
             System.exit(FeedBenchmark.run(WalletApplication.class, java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
@@ -51,6 +54,7 @@ public class WalletApplication {
             LedgerVerifier.Report report = context.getBean(LedgerVerifier.class).verify();
             System.out.println("verify-ledger: " + report.summary());
             report.problems().forEach(problem -> System.out.println("  " + problem));
+            report.systemAccounts().forEach(account -> System.out.println("  system account " + account));
             return report.ok() ? 0 : 1;
         }
     }

@@ -1,5 +1,7 @@
 package org.openwallet.bank;
 
+import java.util.Map;
+
 /**
  * A request this bank refuses, with the HTTP status and the stable {@code code} it answers with
  * (see docs/bank-simulator.md). Thrown only while reading a request, before anything is changed.
@@ -7,11 +9,18 @@ package org.openwallet.bank;
 final class ApiException extends RuntimeException {
     private final int status;
     private final String code;
+    private final Map<String, Object> details;
 
     ApiException(int status, String code, String message) {
+        this(status, code, message, Map.of());
+    }
+
+    /** With {@code details}: further fields of the error object, e.g. the existing transfer of an {@code idempotency_conflict}. */
+    ApiException(int status, String code, String message, Map<String, Object> details) {
         super(message, null, false, false);
         this.status = status;
         this.code = code;
+        this.details = Map.copyOf(details);
     }
 
     static ApiException badRequest(String code, String message) {
@@ -24,5 +33,9 @@ final class ApiException extends RuntimeException {
 
     String code() {
         return code;
+    }
+
+    Map<String, Object> details() {
+        return details;
     }
 }

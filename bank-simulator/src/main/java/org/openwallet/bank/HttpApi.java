@@ -48,10 +48,10 @@ final class HttpApi implements HttpHandler {
             try {
                 route(exchange);
             } catch (ApiException refused) {
-                send(exchange, refused.status(), error(refused.code(), refused.getMessage()));
+                send(exchange, refused.status(), error(refused.code(), refused.getMessage(), refused.details()));
             } catch (RuntimeException bug) {
                 Log.error("Failed on " + exchange.getRequestMethod() + " " + exchange.getRequestURI(), bug);
-                send(exchange, 500, error("internal_error", "The bank simulator failed; see its log"));
+                send(exchange, 500, error("internal_error", "The bank simulator failed; see its log", Map.of()));
             }
         }
     }
@@ -145,8 +145,11 @@ final class HttpApi implements HttpHandler {
                 send(exchange, 202, acceptedJson(accepted.transfer()));
             }
             case Bank.Acceptance.Replayed replayed -> send(exchange, 202, acceptedJson(replayed.transfer()));
+            // The existing transfer's id goes with the refusal: the sender (who made the request id)
+            // learns that the bank does hold an order under it, and can follow that order's outcome.
             case Bank.Acceptance.Conflicting conflicting -> throw new ApiException(422, "idempotency_conflict",
-                    "request_id " + request.requestId() + " was used for a different transfer (" + conflicting.existing().id() + ")");
+                    "request_id " + request.requestId() + " was used for a different transfer (" + conflicting.existing().id() + ")",
+                    Map.of("bank_transfer_id", conflicting.existing().id()));
             case Bank.Acceptance.AtCapacity full -> {
                 exchange.getResponseHeaders().set("Retry-After", "60");
                 throw new ApiException(503, "capacity_exceeded",
@@ -323,10 +326,11 @@ final class HttpApi implements HttpHandler {
         return null;
     }
 
-    private static Map<String, Object> error(String code, String message) {
+    private static Map<String, Object> error(String code, String message, Map<String, Object> details) {
         Map<String, Object> detail = new LinkedHashMap<>();
         detail.put("code", code);
         detail.put("message", message);
+        detail.putAll(details);
         return Map.of("error", detail);
     }
 

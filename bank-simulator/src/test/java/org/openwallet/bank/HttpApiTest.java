@@ -68,6 +68,7 @@ class HttpApiTest {
         assertTrue(different.body().contains("\"idempotency_conflict\""), different.body());
 
         String id = first.body().replaceAll(".*\"(bt_[0-9a-f]+)\".*", "$1");
+        assertTrue(different.body().contains("\"bank_transfer_id\":\"" + id + "\""), "the conflict names the transfer the bank holds: " + different.body());
         HttpResponse<String> status = get("/v1/transfers/" + id);
         assertEquals(200, status.statusCode());
         assertTrue(status.body().contains("\"status\":\"accepted\""), status.body());

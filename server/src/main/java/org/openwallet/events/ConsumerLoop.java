@@ -56,18 +56,20 @@ final class ConsumerLoop implements Runnable {
     private final JdbcClient jdbc;
     private final JsonMapper json;
     private final KafkaProducer<String, String> deadLetters;
+    private final DeadLetters deadLetterStore;
     private final AtomicLong lag = new AtomicLong();
     private volatile boolean running = true;
     private volatile KafkaConsumer<String, String> consumer;
 
     ConsumerLoop(EventHandler handler, KafkaCluster kafka, Transactions transactions, JdbcClient jdbc, JsonMapper json,
-                 KafkaProducer<String, String> deadLetters) {
+                 KafkaProducer<String, String> deadLetters, DeadLetters deadLetterStore) {
         this.handler = handler;
         this.kafka = kafka;
         this.transactions = transactions;
         this.jdbc = jdbc;
         this.json = json;
         this.deadLetters = deadLetters;
+        this.deadLetterStore = deadLetterStore;
     }
 
     long lag() {
@@ -228,7 +230,12 @@ final class ConsumerLoop implements Runnable {
     }
 
     private Event parse(ConsumerRecord<String, String> record) {
-        JsonNode envelope = json.readTree(record.value());
+        return parse(json, record.topic(), record.key(), record.value());
+    }
+
+    /** The event in a record's value; throws for anything that is not a complete envelope. Also used to re-drive a dead letter. */
+    static Event parse(JsonMapper json, String topic, String key, String value) {
+        JsonNode envelope = json.readTree(value);
         for (String field : List.of("id", "type", "version", "occurred_at", "producer", "payload")) {
             if (envelope == null || !envelope.has(field)) {
                 throw new PoisonEventException("the envelope has no '" + field + "'");
@@ -236,7 +243,7 @@ final class ConsumerLoop implements Runnable {
         }
         return new Event(UUID.fromString(envelope.get("id").asString()), envelope.get("type").asString(), envelope.get("version").asInt(),
                 Instant.parse(envelope.get("occurred_at").asString()), envelope.get("producer").asString(), envelope.get("payload"),
-                record.topic(), record.key());
+                topic, key);
     }
 
     /** The record goes to {@code <topic>.dlq} with what went wrong; the partition moves on. */
@@ -254,6 +261,10 @@ final class ConsumerLoop implements Runnable {
             // Without a dead letter the record must not be skipped: stop here and let a restart retry it.
             throw new IllegalStateException("cannot write to " + record.topic() + ".dlq", notStored);
         }
+        // Also in PostgreSQL, where admins list and re-drive dead letters (see DeadLetters). Failing
+        // here stops the consumer like a failed write to the topic: a restart dead-letters the record
+        // again, and both writes take a repeat in their stride (the table keeps one row per record).
+        deadLetterStore.record(handler.name(), record, error);
     }
 
     private void refreshLag(KafkaConsumer<String, String> kafkaConsumer) {

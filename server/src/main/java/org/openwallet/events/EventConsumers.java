@@ -27,19 +27,21 @@ class EventConsumers implements SmartLifecycle {
     private final JdbcClient jdbc;
     private final JsonMapper json;
     private final MeterRegistry meters;
+    private final DeadLetters deadLetterStore;
     private final List<ConsumerLoop> loops = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private KafkaProducer<String, String> deadLetters;
     private volatile boolean running;
 
     EventConsumers(List<EventHandler> handlers, ObjectProvider<KafkaCluster> kafka, Transactions transactions, JdbcClient jdbc,
-                   JsonMapper json, MeterRegistry meters, WalletProperties properties) {
+                   JsonMapper json, MeterRegistry meters, WalletProperties properties, DeadLetters deadLetterStore) {
         this.handlers = handlers.stream().filter(handler -> properties.runs(handler.role())).toList();
         this.kafka = kafka;
         this.transactions = transactions;
         this.jdbc = jdbc;
         this.json = json;
         this.meters = meters;
+        this.deadLetterStore = deadLetterStore;
     }
 
     @Override
@@ -60,7 +62,7 @@ class EventConsumers implements SmartLifecycle {
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
                 ProducerConfig.CLIENT_ID_CONFIG, "wallet-dead-letters"), new StringSerializer(), new StringSerializer());
         for (EventHandler handler : handlers) {
-            ConsumerLoop loop = new ConsumerLoop(handler, cluster, transactions, jdbc, json, deadLetters);
+            ConsumerLoop loop = new ConsumerLoop(handler, cluster, transactions, jdbc, json, deadLetters, deadLetterStore);
             Gauge.builder("wallet.consumer.lag", loop, ConsumerLoop::lag).tag("consumer", handler.name())
                     .description("Records the consumer has yet to process").register(meters);
             loops.add(loop);

@@ -70,8 +70,9 @@ class BankAccountVerification {
         BankNetwork.Submission answer = bank.sendMicroDeposits(new BankNetwork.MicroDepositOrder(accountId, destination.routingNumber(),
                 destination.accountNumber(), destination.holderName(), amounts, currencies.defaultCurrency().code()));
         switch (answer) {
-            case BankNetwork.Submission.Accepted accepted -> jdbc.sql("UPDATE bank_accounts SET micro_deposits_sent_at = ? WHERE id = ?")
-                    .params(Timestamp.from(clock.instant()), accountId).update();
+            // The bank already holding an order under this id means an earlier send arrived: sent either way.
+            case BankNetwork.Submission.Accepted accepted -> markSent(accountId);
+            case BankNetwork.Submission.AlreadyAccepted duplicate -> markSent(accountId);
             case BankNetwork.Submission.Rejected rejected -> {
                 // The bank will never take it (the account does not exist there): it can never be verified.
                 log.warn("The bank refused the micro-deposits of bank account {}: {}", accountId, rejected.reason());
@@ -81,6 +82,10 @@ class BankAccountVerification {
             case BankNetwork.Submission.Unavailable unavailable ->
                     log.warn("Micro-deposits of bank account {} not sent yet: {}", accountId, unavailable.reason());
         }
+    }
+
+    private void markSent(UUID accountId) {
+        jdbc.sql("UPDATE bank_accounts SET micro_deposits_sent_at = ? WHERE id = ?").params(Timestamp.from(clock.instant()), accountId).update();
     }
 
     /** The outcome of a verification attempt. */

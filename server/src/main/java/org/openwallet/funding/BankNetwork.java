@@ -24,6 +24,16 @@ interface BankNetwork {
         record Accepted(String bankTransferId) implements Submission {
         }
 
+        /**
+         * The bank already holds an order under this request id, with fields that differ from the
+         * ones sent now (a {@code 422 idempotency_conflict}). The request id is ours, so that order
+         * is ours: an earlier send whose answer was lost. It is accepted, not refused: failing the
+         * request would refund the user while the bank carries out the order. {@code bankTransferId}
+         * is the bank's id of that order, null if the bank did not say.
+         */
+        record AlreadyAccepted(String bankTransferId, String detail) implements Submission {
+        }
+
         /** Refused for good (the request itself is wrong): the request fails. */
         record Rejected(String reason) implements Submission {
         }
@@ -35,6 +45,26 @@ interface BankNetwork {
 
     /** A settled item of the bank's daily settlement report; {@code requestId} is null for an item the wallet did not ask for. */
     record Settled(String bankTransferId, UUID requestId, Direction direction, String amount, String currency, Instant settledAt) {
+    }
+
+    /** Where one transfer stands at the bank, as its status query answers. */
+    sealed interface TransferState {
+        /** Accepted and not finished yet. */
+        record InFlight() implements TransferState {
+        }
+
+        /** Finished: {@code outcome} is {@code settled}, {@code failed} or {@code returned}. */
+        record Completed(String bankTransferId, UUID requestId, Direction direction, String amount, String currency, String outcome,
+                         String reasonCode, Instant completedAt) implements TransferState {
+        }
+
+        /** The bank has no transfer of that id (a simulator forgets its transfers when it restarts). */
+        record Unknown() implements TransferState {
+        }
+
+        /** No usable answer: ask again later. */
+        record Unavailable(String reason) implements TransferState {
+        }
     }
 
     Submission submit(Order order);
@@ -50,6 +80,9 @@ interface BankNetwork {
 
     /** Accepted, Rejected or Unavailable, with the same meaning as for {@link #submit}. */
     Submission sendMicroDeposits(MicroDepositOrder order);
+
+    /** Asks the bank where one of its transfers stands (for a request whose outcome is overdue). */
+    TransferState status(String bankTransferId);
 
     /** Every item the bank settled on {@code date} (UTC). */
     List<Settled> settlementReport(LocalDate date);

@@ -54,8 +54,8 @@ class Funding {
     private static final Logger log = LoggerFactory.getLogger(Funding.class);
     static final String DEPOSIT_OPERATION = "funding.deposit";
     static final String WITHDRAWAL_OPERATION = "funding.withdrawal";
-    static final String CLEARING_ACCOUNT = "bank_clearing";
-    static final String FEE_ACCOUNT = "fee_revenue";
+    static final String CLEARING_ACCOUNT = SystemAccounts.BANK_CLEARING;
+    static final String FEE_ACCOUNT = SystemAccounts.FEE_REVENUE;
     static final int MAX_PAGE_SIZE = 100;
 
     private final Transactions transactions;
@@ -166,8 +166,8 @@ class Funding {
             return problem(ProblemCode.CURRENCY_MISMATCH, "You have no wallet in " + order.currency() + ".");
         }
         Currencies.Currency currency = currencies.require(order.currency());
-        UUID clearing = ledger.systemAccount(CLEARING_ACCOUNT, currency.code());
         UUID id = Ids.next();
+        UUID clearing = SystemAccounts.bankClearing(ledger, currency.code(), id);
         long feeMinor = kind.equals(FundingRequest.WITHDRAWAL) && "instant".equals(order.speed()) ? instantFee(currency, order.amountMinor()) : 0;
         if (kind.equals(FundingRequest.WITHDRAWAL)) {
             long availableMinor = ledger.balanceOf(userId, currency.code()).map(Balance::availableMinor).orElse(0L);
@@ -192,7 +192,7 @@ class Funding {
         }
         UUID feeTransferId = null;
         if (feeMinor > 0) {
-            TransferResult fee = ledger.post(new TransferCommand(wallet.get(), ledger.systemAccount(FEE_ACCOUNT, currency.code()), feeMinor,
+            TransferResult fee = ledger.post(new TransferCommand(wallet.get(), SystemAccounts.feeRevenue(ledger, currency.code(), id), feeMinor,
                     currency.code(), "withdrawal_fee", "fee:" + id, "Instant withdrawal fee", null));
             if (!(fee instanceof TransferResult.Posted posted)) {
                 throw new FundsRaced("Your available balance changed while this withdrawal was being made.");
@@ -243,7 +243,7 @@ class Funding {
             ledger.voidPending(request.pendingTransferId());
             if (request.feeMinor() > 0) {
                 UUID wallet = ledger.walletOf(request.userId(), request.currency()).orElseThrow();
-                ledger.post(new TransferCommand(ledger.systemAccount(FEE_ACCOUNT, request.currency()), wallet, request.feeMinor(), request.currency(),
+                ledger.post(new TransferCommand(SystemAccounts.feeRevenue(ledger, request.currency(), request.id()), wallet, request.feeMinor(), request.currency(),
                         "withdrawal_fee_refund", "fee-refund:" + request.id(), "Instant withdrawal fee refunded", null));
             }
         }

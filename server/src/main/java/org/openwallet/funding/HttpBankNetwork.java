@@ -89,7 +89,11 @@ final class HttpBankNetwork implements BankNetwork {
                 int status = response.statusCode();
                 if (status / 100 == 2) {
                     breaker.recordSuccess();
-                    return new Submission.Accepted(json.readTree(response.body()).get(idField).asString());
+                    return new Submission.Accepted(idIn(response.body(), idField, false));
+                }
+                if (status == 422 && "idempotency_conflict".equals(errorCode(response.body()))) {
+                    breaker.recordSuccess();
+                    return new Submission.AlreadyAccepted(idIn(response.body(), idField, true), response.body());
                 }
                 if (status / 100 == 4 && status != 408 && status != 429) {
                     breaker.recordSuccess();
@@ -135,6 +139,85 @@ final class HttpBankNetwork implements BankNetwork {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", interrupted);
         }
+    }
+
+    @Override
+    public TransferState status(String bankTransferId) {
+        if (!breaker.allowRequest()) {
+            return new TransferState.Unavailable("the bank's circuit breaker is open");
+        }
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl.get() + "/v1/transfers/"
+                            + java.net.URLEncoder.encode(bankTransferId, java.nio.charset.StandardCharsets.UTF_8)))
+                    .timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 404) {
+                breaker.recordSuccess();
+                return new TransferState.Unknown();
+            }
+            if (response.statusCode() != 200) {
+                breaker.recordFailure();
+                return new TransferState.Unavailable("the bank answered " + response.statusCode());
+            }
+            breaker.recordSuccess();
+            JsonNode transfer = json.readTree(response.body());
+            String state = text(transfer, "status");
+            if ("accepted".equals(state)) {
+                return new TransferState.InFlight();
+            }
+            if (!List.of("settled", "failed", "returned").contains(state)) {
+                throw new IllegalStateException("the bank's status of " + bankTransferId + " is " + state);
+            }
+            return new TransferState.Completed(text(transfer, "bank_transfer_id"), uuidOrNull(transfer.get("request_id")),
+                    Direction.valueOf(text(transfer, "direction").toUpperCase(Locale.ROOT)), text(transfer, "amount"), text(transfer, "currency"),
+                    state, text(transfer, "reason_code"), Instant.parse(text(transfer, "completed_at")));
+        } catch (IOException failed) {
+            breaker.recordFailure();
+            return new TransferState.Unavailable(failed.toString());
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            return new TransferState.Unavailable("interrupted");
+        }
+    }
+
+    /**
+     * The bank's id of the order ({@code field}) in an answer, or in the error of a conflict answer
+     * (null if absent there). A 2xx without one is a malformed answer: it throws, and the submitter
+     * counts that as a failed attempt (see {@link BankSubmitter}).
+     */
+    private String idIn(String body, String field, boolean inError) {
+        JsonNode answer;
+        try {
+            answer = json.readTree(body);
+        } catch (RuntimeException unreadable) {
+            throw new IllegalStateException("the bank's answer is not JSON: " + abbreviate(body), unreadable);
+        }
+        JsonNode holder = inError && answer != null ? answer.get("error") : answer;
+        JsonNode id = holder == null ? null : holder.get(field);
+        if (id == null || !id.isString() || id.asString().isBlank()) {
+            if (inError) {
+                return null;
+            }
+            throw new IllegalStateException("the bank's answer has no " + field + ": " + abbreviate(body));
+        }
+        return id.asString();
+    }
+
+    private String errorCode(String body) {
+        try {
+            JsonNode error = json.readTree(body).get("error");
+            return error == null || error.get("code") == null ? null : error.get("code").asString();
+        } catch (RuntimeException unreadable) {
+            return null;
+        }
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode value = node.get(field);
+        return value == null || value.isNull() ? null : value.asString();
+    }
+
+    private static String abbreviate(String body) {
+        return body == null ? "null" : body.length() <= 200 ? body : body.substring(0, 200) + "…";
     }
 
     /** Our request id, or null for a bank-side item (an adjustment) or an id this wallet would never have made. */

@@ -62,13 +62,42 @@ public class Ledger {
 
     /** The named system account in {@code currency} (created on first use). System accounts may go negative. */
     public UUID systemAccount(String name, String currency) {
+        return systemAccount(name, currency, 0);
+    }
+
+    /**
+     * Sub-account {@code subAccount} of the named system account (created on first use). A hot
+     * system account (the bank clearing account every deposit and withdrawal touches) is spread
+     * over several rows so that concurrent transfers lock different rows; its balance is the sum of
+     * its sub-accounts ({@link #systemBalance}). Sub-account 0 is the account's original row.
+     */
+    public UUID systemAccount(String name, String currency, int subAccount) {
         requireTransaction();
+        if (subAccount < 0 || subAccount > Short.MAX_VALUE) {
+            throw new IllegalArgumentException("sub-account " + subAccount + " is out of range");
+        }
+        Optional<UUID> existing = jdbc.sql("SELECT id FROM ledger_accounts WHERE kind = 'system' AND name = ? AND currency = ? AND sub_account = ?")
+                .params(name, currency, subAccount).query(UUID.class).optional();
+        if (existing.isPresent()) {
+            return existing.get();
+        }
         jdbc.sql("""
-                INSERT INTO ledger_accounts (id, kind, name, currency) VALUES (?, 'system', ?, ?)
-                ON CONFLICT (name, currency) WHERE kind = 'system' DO NOTHING
-                """).params(Ids.next(), name, currency).update();
-        return jdbc.sql("SELECT id FROM ledger_accounts WHERE kind = 'system' AND name = ? AND currency = ?")
-                .params(name, currency).query(UUID.class).single();
+                INSERT INTO ledger_accounts (id, kind, name, currency, sub_account) VALUES (?, 'system', ?, ?, ?)
+                ON CONFLICT (name, currency, sub_account) WHERE kind = 'system' DO NOTHING
+                """).params(Ids.next(), name, currency, subAccount).update();
+        return jdbc.sql("SELECT id FROM ledger_accounts WHERE kind = 'system' AND name = ? AND currency = ? AND sub_account = ?")
+                .params(name, currency, subAccount).query(UUID.class).single();
+    }
+
+    /** The balance of a system account: the sum over all its sub-accounts (zero if it was never used). */
+    public Balance systemBalance(String name, String currency) {
+        return jdbc.sql("""
+                SELECT coalesce(sum(posted_minor), 0), coalesce(sum(pending_credit_minor), 0), coalesce(sum(pending_debit_minor), 0)
+                  FROM ledger_accounts WHERE kind = 'system' AND name = ? AND currency = ?
+                """)
+                .params(name, currency)
+                .query((rs, n) -> new Balance(currency, rs.getLong(1), rs.getLong(2), rs.getLong(3)))
+                .single();
     }
 
     public Optional<UUID> walletOf(UUID userId, String currency) {

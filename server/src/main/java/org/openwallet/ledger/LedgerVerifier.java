@@ -21,7 +21,11 @@ public class LedgerVerifier {
         this.jdbc = jdbc;
     }
 
-    public record Report(long accounts, long transfers, long postings, long totalMinor, List<String> problems) {
+    /**
+     * @param systemAccounts one line per system account and currency: its balance summed over its
+     *                       sub-accounts (a hot system account is several rows; see {@link Ledger#systemAccount(String, String, int)})
+     */
+    public record Report(long accounts, long transfers, long postings, long totalMinor, List<String> problems, List<String> systemAccounts) {
         public boolean ok() {
             return problems.isEmpty();
         }
@@ -75,7 +79,12 @@ public class LedgerVerifier {
                 """).query(String.class).list();
         currencyTotals.forEach(total -> problems.add("ledger does not sum to zero: " + total));
         long totalMinor = count("SELECT coalesce(sum(amount_minor), 0) FROM ledger_postings");
-        return new Report(accounts, transfers, postings, totalMinor, List.copyOf(problems));
+        List<String> systemAccounts = jdbc.sql("""
+                SELECT name || ' ' || currency || ': posted ' || sum(posted_minor) || ', pending credit ' || sum(pending_credit_minor)
+                       || ', pending debit ' || sum(pending_debit_minor) || ' (' || count(*) || ' sub-account' || CASE WHEN count(*) = 1 THEN ')' ELSE 's)' END
+                  FROM ledger_accounts WHERE kind = 'system' GROUP BY name, currency ORDER BY name, currency LIMIT 1000
+                """).query(String.class).list();
+        return new Report(accounts, transfers, postings, totalMinor, List.copyOf(problems), systemAccounts);
     }
 
     private long count(String sql) {

@@ -47,6 +47,7 @@ public enum ProblemCode {
     WITHDRAWAL_LIMIT_EXCEEDED(422, "Withdrawal limit exceeded"),
     /** A withdrawal of money from deposits the bank can still return (within the hold after settlement). */
     FUNDS_ON_HOLD(422, "Funds are on hold"),
+    DEAD_LETTER_STILL_FAILING(422, "The dead-lettered event still cannot be applied"),
     INTERNAL_ERROR(500, "Internal error"),
     SERVICE_UNAVAILABLE(503, "Service unavailable"),
     FEED_UNAVAILABLE(503, "Feed is unavailable");
