@@ -25,16 +25,18 @@ class BalanceController {
         this.currencies = currencies;
     }
 
-    record BalanceResponse(String currency, String available, String pending) {
+    /** {@code debt}: what the user owes after a deposit their bank returned late; always present, "0.00" when nothing. */
+    record BalanceResponse(String currency, String available, String pending, String debt) {
     }
 
     @GetMapping("/v1/accounts/me/balance")
-    @Operation(summary = "The caller's balance: available (spendable now) and pending (on its way in)")
+    @Operation(summary = "The caller's balance: available (spendable now), pending (on its way in) and debt (owed after a late bank return)")
     BalanceResponse balance(AuthenticatedUser user, @RequestParam(required = false) String currency) {
         Currencies.Currency wanted = currency == null ? currencies.defaultCurrency()
                 : currencies.find(currency).orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No wallet in " + currency + "."));
         Balance balance = ledger.balanceOf(user.userId(), wanted.code())
                 .orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No wallet in " + wanted.code() + "."));
-        return new BalanceResponse(wanted.code(), wanted.format(balance.availableMinor()), wanted.format(balance.pendingMinor()));
+        return new BalanceResponse(wanted.code(), wanted.format(balance.availableMinor()), wanted.format(balance.pendingMinor()),
+                wanted.format(ledger.debtOf(user.userId(), wanted.code())));
     }
 }

@@ -37,8 +37,19 @@ interface BankNetwork {
     record Settled(String bankTransferId, UUID requestId, Direction direction, String amount, String currency, Instant settledAt) {
     }
 
+    /**
+     * A late return in the bank's report: a transfer that settled (on an earlier day, in that day's
+     * settlement items) and that the bank took back on this day, with its reason code.
+     */
+    record Returned(String bankTransferId, UUID requestId, Direction direction, String amount, String currency, String reasonCode,
+                    Instant returnedAt) {
+    }
+
     Submission submit(Order order);
 
     /** Every item the bank settled on {@code date} (UTC). */
     List<Settled> settlementReport(LocalDate date);
+
+    /** Every settled transfer the bank returned on {@code date} (UTC): the report's {@code returns}. */
+    List<Returned> returnReport(LocalDate date);
 }
