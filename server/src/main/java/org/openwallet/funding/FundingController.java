@@ -112,7 +112,7 @@ class FundingController {
                     @ApiResponse(responseCode = "202", description = "Pending, funds held"),
                     @ApiResponse(responseCode = "400", description = "validation_failed, idempotency_key_missing"),
                     @ApiResponse(responseCode = "404", description = "not_found: no such linked bank account"),
-                    @ApiResponse(responseCode = "422", description = "insufficient_funds, invalid_amount, currency_mismatch, idempotency_key_reused")})
+                    @ApiResponse(responseCode = "422", description = "insufficient_funds, account_in_debt, invalid_amount, currency_mismatch, idempotency_key_reused")})
     ResponseEntity<byte[]> withdraw(@Parameter(hidden = true) AuthenticatedUser user,
                                     @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String key,
                                     @RequestBody Funding.Order order) {
