@@ -57,6 +57,25 @@ final class Bank {
         }
     }
 
+    /** What became of a request to return a settled debit late ({@code POST /admin/transfers/{id}/return}). */
+    sealed interface LateReturn {
+        /** Returned now; its {@code transfer.returned} event is on its way. */
+        record Returned(Transfer transfer) implements LateReturn {
+        }
+
+        /** No transfer with that id. */
+        record Unknown() implements LateReturn {
+        }
+
+        /** Not a settled debit (in flight, failed, a credit, or returned already): nothing changed. */
+        record NotReturnable(Transfer transfer) implements LateReturn {
+        }
+    }
+
+    /** A late return the {@code ...0010} trigger has planned for a settled debit. */
+    private record PlannedReturn(Instant dueAt, long sequence, String transferId, ReasonCode reason) {
+    }
+
     private final SimulatedClock clock;
     private final Supplier<BankConfig> config;
     private final RandomGenerator random;
@@ -70,6 +89,10 @@ final class Bank {
     private final PriorityQueue<Transfer> inFlight = new PriorityQueue<>(
             Comparator.comparing(Transfer::dueAt).thenComparingLong(Transfer::sequence));
     private final TreeMap<LocalDate, List<SettlementItem>> settlements = new TreeMap<>();
+    private final TreeMap<LocalDate, List<ReturnItem>> returns = new TreeMap<>();
+    private final PriorityQueue<PlannedReturn> plannedReturns = new PriorityQueue<>(
+            Comparator.comparing(PlannedReturn::dueAt).thenComparingLong(PlannedReturn::sequence));
+    private long lateReturned;
     private final Map<TransferStatus, Long> counts = new HashMap<>();
     private long sequence;
     private int planted;
@@ -145,6 +168,7 @@ final class Bank {
      */
     int completeDue() {
         List<WebhookEvent> completed = new ArrayList<>();
+        BankConfig settings = config.get();
         lock.lock();
         try {
             Instant now = clock.instant();
@@ -157,8 +181,16 @@ final class Bank {
                 if (transfer.status() == TransferStatus.SETTLED) {
                     record(new SettlementItem(transfer.id(), transfer.request().requestId(), transfer.request().direction(),
                             transfer.request().amountMinor(), transfer.request().currency(), transfer.completedAt()));
+                    planLateReturn(transfer, settings);
                 }
                 completed.add(WebhookEvent.of(transfer));
+            }
+            while (!plannedReturns.isEmpty() && !plannedReturns.peek().dueAt().isAfter(now)) {
+                PlannedReturn planned = plannedReturns.poll();
+                Transfer returned = returnSettledDebit(planned.transferId(), planned.reason(), planned.dueAt());
+                if (returned != null) {
+                    completed.add(WebhookEvent.of(returned));
+                }
             }
         } finally {
             lock.unlock();
@@ -174,6 +206,77 @@ final class Bank {
         return completed.size();
     }
 
+    /**
+     * A settled debit to a {@code ...0010} account is returned late with R10, as long after its
+     * settlement as the settlement came after acceptance in the mode in force (fixed delay: the
+     * delay; business days: a new draw).
+     */
+    private void planLateReturn(Transfer settled, BankConfig settings) {
+        if (settled.request().direction() == Direction.DEBIT && ReasonCode.triggeredBy(settled.request().accountNumber()) == ReasonCode.R10) {
+            plannedReturns.add(new PlannedReturn(dueAt(settled.completedAt(), settings), sequence++, settled.id(), ReasonCode.R10));
+            changed.signalAll();
+        }
+    }
+
+    /**
+     * Returns the settled debit {@code bankTransferId} late with {@code reason}, now: its status
+     * becomes RETURNED (its {@code completed_at} the return's time), the report of today lists the
+     * return, and one {@code transfer.returned} event is published. The settlement stays in the
+     * report of its own day: the money did move then.
+     */
+    LateReturn returnLate(String bankTransferId, ReasonCode reason) {
+        if (!ReasonCode.LATE_RETURNS.contains(reason)) {
+            throw new IllegalArgumentException("a late return has reason " + ReasonCode.LATE_RETURNS + ", not " + reason);
+        }
+        Transfer returned;
+        lock.lock();
+        try {
+            Transfer existing = byId.get(bankTransferId);
+            if (existing == null) {
+                return new LateReturn.Unknown();
+            }
+            returned = returnSettledDebit(bankTransferId, reason, clock.instant());
+            if (returned == null) {
+                return new LateReturn.NotReturnable(existing);
+            }
+        } finally {
+            lock.unlock();
+        }
+        WebhookEvent event = WebhookEvent.of(returned);
+        Log.info("Transfer " + returned.id() + " (request " + returned.request().requestId() + ") returned late with " + reason);
+        events.accept(event);
+        return new LateReturn.Returned(returned);
+    }
+
+    /** Under the lock: the settled debit, returned at {@code at}; null (nothing changed) if it is not a settled debit. */
+    private Transfer returnSettledDebit(String bankTransferId, ReasonCode reason, Instant at) {
+        Transfer settled = byId.get(bankTransferId);
+        if (settled == null || settled.status() != TransferStatus.SETTLED || settled.request().direction() != Direction.DEBIT) {
+            return null;
+        }
+        Transfer returned = new Transfer(settled.id(), settled.sequence(), settled.request(), settled.acceptedAt(), at,
+                TransferStatus.RETURNED, reason, TransferStatus.RETURNED, at);
+        byRequestId.put(returned.request().requestId(), returned);
+        byId.put(returned.id(), returned);
+        lateReturned++;
+        returns.computeIfAbsent(at.atZone(ZoneOffset.UTC).toLocalDate(), date -> new ArrayList<>())
+                .add(new ReturnItem(returned.id(), returned.request().requestId(), Direction.DEBIT, returned.request().amountMinor(),
+                        returned.request().currency(), reason, settled.completedAt(), at));
+        return returned;
+    }
+
+    /** Every late return made on {@code date} (UTC), oldest first. */
+    List<ReturnItem> returnedOn(LocalDate date) {
+        lock.lock();
+        try {
+            List<ReturnItem> items = new ArrayList<>(returns.getOrDefault(date, List.of()));
+            items.sort(Comparator.comparing(ReturnItem::returnedAt).thenComparing(ReturnItem::bankTransferId));
+            return items;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** The completing thread: sleeps until the earliest transfer falls due (or the clock advances), completes, repeats. */
     void run() {
         while (awaitDue()) {
@@ -185,12 +288,12 @@ final class Bank {
         lock.lock();
         try {
             while (!stopped) {
-                Transfer next = inFlight.peek();
+                Instant next = nextDue();
                 if (next == null) {
                     changed.await();
                     continue;
                 }
-                long waitMillis = Duration.between(clock.instant(), next.dueAt()).toMillis();
+                long waitMillis = Duration.between(clock.instant(), next).toMillis();
                 if (waitMillis <= 0) {
                     return true;
                 }
@@ -203,6 +306,13 @@ final class Bank {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** When the next transfer completes or the next planned late return falls due; null when nothing waits. */
+    private Instant nextDue() {
+        Instant transfer = inFlight.isEmpty() ? null : inFlight.peek().dueAt();
+        Instant late = plannedReturns.isEmpty() ? null : plannedReturns.peek().dueAt();
+        return transfer == null ? late : late == null || transfer.isBefore(late) ? transfer : late;
     }
 
     private void wakeUp() {
@@ -276,6 +386,7 @@ final class Bank {
             for (TransferStatus status : TransferStatus.values()) {
                 result.put(status == TransferStatus.ACCEPTED ? "in_flight" : status.wireName(), counts.getOrDefault(status, 0L));
             }
+            result.put("late_returned", lateReturned);
             result.put("planted_settlements", (long) planted);
             return result;
         } finally {

@@ -27,6 +27,8 @@ final class HttpApi implements HttpHandler {
     /** The longest single advance of the clock: a year, far beyond any settlement. */
     static final long MAX_CLOCK_ADVANCE_SECONDS = 366L * 24 * 3600;
     private static final String TRANSFERS = "/v1/transfers";
+    private static final String ADMIN_TRANSFERS = "/admin/transfers/";
+    private static final String RETURN = "/return";
 
     private final Bank bank;
     private final WebhookDispatcher dispatcher;
@@ -114,7 +116,12 @@ final class HttpApi implements HttpHandler {
                 send(exchange, 200, stats);
             }
             default -> {
-                if (path.startsWith(TRANSFERS + "/") && path.indexOf('/', TRANSFERS.length() + 1) < 0) {
+                if (path.startsWith(ADMIN_TRANSFERS) && path.endsWith(RETURN)
+                        && path.length() > ADMIN_TRANSFERS.length() + RETURN.length()
+                        && path.indexOf('/', ADMIN_TRANSFERS.length()) == path.length() - RETURN.length()) {
+                    only(method, "POST");
+                    returnLate(exchange, path.substring(ADMIN_TRANSFERS.length(), path.length() - RETURN.length()));
+                } else if (path.startsWith(TRANSFERS + "/") && path.indexOf('/', TRANSFERS.length() + 1) < 0) {
                     only(method, "GET");
                     Transfer transfer = bank.transfer(path.substring(TRANSFERS.length() + 1));
                     if (transfer == null) {
@@ -212,7 +219,28 @@ final class HttpApi implements HttpHandler {
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("date", day.toString());
         report.put("items", items);
+        report.put("returns", bank.returnedOn(day).stream().map(ReturnItem::toJson).toList());
         send(exchange, 200, report);
+    }
+
+    /** {@code POST /admin/transfers/{id}/return}: a settled debit comes back late, as an ACH return days later does. */
+    private void returnLate(HttpExchange exchange, String bankTransferId) throws IOException {
+        Map<String, Object> body = Json.object(body(exchange));
+        for (String field : body.keySet()) {
+            if (!field.equals("reason_code")) {
+                throw ApiException.badRequest("unknown_field", "Unknown field " + field);
+            }
+        }
+        Object code = body.getOrDefault("reason_code", ReasonCode.R10.name());
+        ReasonCode reason = ReasonCode.LATE_RETURNS.stream().filter(candidate -> candidate.name().equals(code)).findFirst()
+                .orElseThrow(() -> ApiException.badRequest("invalid_reason_code", "reason_code must be one of " + ReasonCode.LATE_RETURNS));
+        switch (bank.returnLate(bankTransferId, reason)) {
+            case Bank.LateReturn.Returned returned -> send(exchange, 200, returned.transfer().toJson());
+            case Bank.LateReturn.Unknown unknown -> throw new ApiException(404, "not_found", "No transfer " + bankTransferId);
+            case Bank.LateReturn.NotReturnable refused -> throw new ApiException(409, "not_returnable",
+                    "Only a settled debit can be returned late; " + bankTransferId + " is a " + refused.transfer().request().direction().wireName()
+                            + ", " + refused.transfer().status().wireName());
+        }
     }
 
     private void changeConfig(HttpExchange exchange) throws IOException {

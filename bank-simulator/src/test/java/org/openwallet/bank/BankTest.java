@@ -142,6 +142,56 @@ class BankTest {
         assertEquals(List.of(), bank.settledOn(LocalDate.parse("2026-03-05")));
     }
 
+    @Test
+    void debitToA0010Account_settles_thenIsReturnedLateWithR10_andTheReportsShowBoth() {
+        Transfer transfer = accepted(debit("req-1", "55550010"));
+
+        realNow.set(realNow.get().plusMillis(2000));
+        assertEquals(1, bank.completeDue());
+        assertEquals(TransferStatus.SETTLED, bank.transfer(transfer.id()).status());
+        realNow.set(realNow.get().plusMillis(1999));
+        assertEquals(0, bank.completeDue(), "the return comes one delay after the settlement, not before");
+        realNow.set(realNow.get().plusMillis(1));
+        assertEquals(1, bank.completeDue());
+
+        assertEquals(List.of("transfer.settled null", "transfer.returned R10"),
+                events.stream().map(event -> event.type() + " " + event.toJson().get("reason_code")).toList());
+        assertEquals("2026-03-02T15:00:04Z", events.get(1).toJson().get("occurred_at"), "the return's own time");
+        Transfer returned = bank.transfer(transfer.id());
+        assertEquals(TransferStatus.RETURNED, returned.status());
+        assertEquals(ReasonCode.R10, returned.reasonCode());
+        assertEquals(List.of("req-1"), bank.settledOn(LocalDate.parse("2026-03-02")).stream().map(SettlementItem::requestId).toList(),
+                "the settlement stays in its day's report: the money did move");
+        List<ReturnItem> returns = bank.returnedOn(LocalDate.parse("2026-03-02"));
+        assertEquals(1, returns.size());
+        assertEquals(Instant.parse("2026-03-02T15:00:02Z"), returns.get(0).settledAt());
+        assertEquals(Instant.parse("2026-03-02T15:00:04Z"), returns.get(0).returnedAt());
+        assertEquals(1L, bank.counts().get("late_returned"));
+    }
+
+    @Test
+    void returnLate_returnsASettledDebitOnce_andRefusesWhatIsNotASettledDebit() {
+        config.set(config.get().with(Map.of("delay_millis", 0)));
+        Bank large = new Bank(clock, config::get, new Random(7), events::add, 100);
+        Transfer debit = accept(large, debit("d1", "12345678"));
+        Transfer credit = accept(large, credit("c1", "12345678"));
+        Transfer failed = accept(large, debit("d2", "55550001"));
+        large.completeDue();
+        Transfer inFlight = accept(large, debit("d3", "12345678"));
+
+        Bank.LateReturn returned = large.returnLate(debit.id(), ReasonCode.R01);
+        Bank.LateReturn again = large.returnLate(debit.id(), ReasonCode.R01);
+
+        assertEquals(ReasonCode.R01, assertInstanceOf(Bank.LateReturn.Returned.class, returned).transfer().reasonCode());
+        assertInstanceOf(Bank.LateReturn.NotReturnable.class, again, "returned once only");
+        assertInstanceOf(Bank.LateReturn.NotReturnable.class, large.returnLate(credit.id(), ReasonCode.R10));
+        assertInstanceOf(Bank.LateReturn.NotReturnable.class, large.returnLate(failed.id(), ReasonCode.R10));
+        assertInstanceOf(Bank.LateReturn.NotReturnable.class, large.returnLate(inFlight.id(), ReasonCode.R10));
+        assertInstanceOf(Bank.LateReturn.Unknown.class, large.returnLate("bt_nothing", ReasonCode.R10));
+        assertEquals(1, events.stream().filter(event -> event.type().equals("transfer.returned")).count());
+        assertEquals(List.of("d1"), large.returnedOn(LocalDate.parse("2026-03-02")).stream().map(ReturnItem::requestId).toList());
+    }
+
     private Transfer accepted(TransferRequest request) {
         return accept(bank, request);
     }

@@ -111,6 +111,31 @@ class HttpApiTest {
     }
 
     @Test
+    void adminReturn_ofASettledDebit_isInTheReportsReturns_onceOnly() throws Exception {
+        post("/admin/config", null, "{\"delay_millis\": 0}");
+        HttpResponse<String> accepted = post("/v1/transfers", "req-1", VALID.formatted("req-1"));
+        String id = accepted.body().replaceAll(".*\"(bt_[0-9a-f]+)\".*", "$1");
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!get("/v1/transfers/" + id).body().contains("\"settled\"") && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+
+        HttpResponse<String> returned = post("/admin/transfers/" + id + "/return", null, "{\"reason_code\": \"R10\"}");
+        HttpResponse<String> again = post("/admin/transfers/" + id + "/return", null, "{}");
+
+        assertEquals(200, returned.statusCode(), returned.body());
+        assertTrue(returned.body().contains("\"status\":\"returned\"") && returned.body().contains("\"reason_code\":\"R10\""), returned.body());
+        assertEquals(409, again.statusCode());
+        assertTrue(again.body().contains("\"not_returnable\""), again.body());
+        assertEquals(400, post("/admin/transfers/" + id + "/return", null, "{\"reason_code\": \"R02\"}").statusCode());
+        assertEquals(404, post("/admin/transfers/bt_nothing/return", null, "{}").statusCode());
+        String today = get("/admin/clock").body().replaceAll(".*\"now\":\"([0-9-]{10}).*", "$1");
+        String report = get("/v1/reports/settlement?date=" + today).body();
+        assertTrue(report.contains("\"returns\":[{\"bank_transfer_id\":\"" + id + "\""), report);
+        assertTrue(report.contains("\"items\":[{\"bank_transfer_id\":\"" + id + "\""), "the settlement stays: " + report);
+    }
+
+    @Test
     void webhook_thatNeverSucceeds_isAbandonedAfterMaxAttempts() throws Exception {
         AtomicInteger attempts = new AtomicInteger();
         HttpServer receiver = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);

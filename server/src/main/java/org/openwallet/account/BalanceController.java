@@ -31,14 +31,15 @@ class BalanceController {
     /**
      * {@code available} is spendable now, including {@code onHold}: money from recent deposits that the
      * bank can still return, which may be paid to people but not withdrawn yet. {@code withdrawable} is
-     * available less on_hold. {@code pending} is on its way in and not spendable.
+     * available less on_hold. {@code pending} is on its way in and not spendable. {@code debt} is what
+     * the user owes after a deposit their bank returned late; always present, "0.00" when nothing.
      */
-    record BalanceResponse(String currency, String available, String pending, String onHold, String withdrawable) {
+    record BalanceResponse(String currency, String available, String pending, String onHold, String withdrawable, String debt) {
     }
 
     @GetMapping("/v1/accounts/me/balance")
     @Operation(summary = "The caller's balance: available (spendable now), pending (on its way in), on_hold (part of available "
-            + "that cannot be withdrawn to a bank yet) and withdrawable (available less on_hold)")
+            + "that cannot be withdrawn to a bank yet), withdrawable (available less on_hold) and debt (owed after a late bank return)")
     BalanceResponse balance(AuthenticatedUser user, @RequestParam(required = false) String currency) {
         Currencies.Currency wanted = currency == null ? currencies.defaultCurrency()
                 : currencies.find(currency).orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No wallet in " + currency + "."));
@@ -48,6 +49,6 @@ class BalanceController {
         // Held money already spent is no longer in the wallet: on_hold never exceeds what is available.
         long onHoldMinor = Math.min(Math.max(0, availableMinor), holds.heldMinor(user.userId(), wanted.code()));
         return new BalanceResponse(wanted.code(), wanted.format(availableMinor), wanted.format(balance.pendingMinor()), wanted.format(onHoldMinor),
-                wanted.format(availableMinor - onHoldMinor));
+                wanted.format(availableMinor - onHoldMinor), wanted.format(ledger.debtOf(user.userId(), wanted.code())));
     }
 }

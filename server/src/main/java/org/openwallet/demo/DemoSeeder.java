@@ -61,6 +61,8 @@ class DemoSeeder implements ApplicationRunner {
                         throw new IllegalStateException("a system account cannot lack funds: " + impossible);
                 case TransferResult.LimitExceeded impossible ->
                         throw new IllegalStateException("demo funding has no sending limit: " + impossible);
+                case TransferResult.InDebt impossible ->
+                        throw new IllegalStateException("a system account owes nothing: " + impossible);
             }
         }
         log.info("Demo users ready: alice and bob, password '{}'", PASSWORD);

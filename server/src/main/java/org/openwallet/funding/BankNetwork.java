@@ -67,6 +67,14 @@ interface BankNetwork {
         }
     }
 
+    /**
+     * A late return in the bank's report: a transfer that settled (on an earlier day, in that day's
+     * settlement items) and that the bank took back on this day, with its reason code.
+     */
+    record Returned(String bankTransferId, UUID requestId, Direction direction, String amount, String currency, String reasonCode,
+                    Instant returnedAt) {
+    }
+
     Submission submit(Order order);
 
     /**
@@ -86,4 +94,7 @@ interface BankNetwork {
 
     /** Every item the bank settled on {@code date} (UTC). */
     List<Settled> settlementReport(LocalDate date);
+
+    /** Every settled transfer the bank returned on {@code date} (UTC): the report's {@code returns}. */
+    List<Returned> returnReport(LocalDate date);
 }

@@ -42,6 +42,7 @@ import tools.jackson.databind.json.JsonMapper;
  *   withdrawal:  pending ──settled──► settled   (hold posted: the money left)
  *                        ──failed───► failed    (hold voided: available again; instant fee refunded)
  *                        ──returned─► returned  (the same, for an ACH return)
+ *   deposit:     settled ──returned─► returned  (a late ACH return: reversed, the rest a debt; see LateReturns)
  * </pre>
  *
  * A request is created in one transaction with its pending transfer, its outbox event and its
@@ -70,10 +71,11 @@ class Funding {
     private final FundingProperties properties;
     private final Clock clock;
     private final WithdrawalLimits withdrawalLimits;
+    private final LateReturns lateReturns;
 
     Funding(Transactions transactions, JdbcClient jdbc, IdempotencyKeys idempotency, Ledger ledger, BankAccounts accounts, Outbox outbox,
             Currencies currencies, ProblemHandler problems, JsonMapper json, FundingProperties properties, Clock clock,
-            WithdrawalLimits withdrawalLimits) {
+            WithdrawalLimits withdrawalLimits, LateReturns lateReturns) {
         this.withdrawalLimits = withdrawalLimits;
         this.transactions = transactions;
         this.jdbc = jdbc;
@@ -86,6 +88,7 @@ class Funding {
         this.json = json;
         this.properties = properties;
         this.clock = clock;
+        this.lateReturns = lateReturns;
     }
 
     /** The body of a deposit or withdrawal request; {@code speed} only for withdrawals. */
@@ -170,6 +173,10 @@ class Funding {
         UUID clearing = SystemAccounts.bankClearing(ledger, currency.code(), id);
         long feeMinor = kind.equals(FundingRequest.WITHDRAWAL) && "instant".equals(order.speed()) ? instantFee(currency, order.amountMinor()) : 0;
         if (kind.equals(FundingRequest.WITHDRAWAL)) {
+            long debtMinor = ledger.debtOf(userId, currency.code());
+            if (debtMinor > 0) {
+                return problem(ProblemCode.ACCOUNT_IN_DEBT, Ledger.debtRefusal(currency, debtMinor));
+            }
             long availableMinor = ledger.balanceOf(userId, currency.code()).map(Balance::availableMinor).orElse(0L);
             if (availableMinor < order.amountMinor() + feeMinor) {
                 return problem(ProblemCode.INSUFFICIENT_FUNDS, "Available balance is " + currency.format(availableMinor) + " " + currency.code()
@@ -225,13 +232,19 @@ class Funding {
 
     /**
      * Applies the bank's outcome for a request: settled posts the pending transfer; failed or
-     * returned voids it (and refunds an instant fee). Must run in a transaction. Returns false when
-     * the request was already decided (a duplicate or late outcome): nothing changes then.
+     * returned voids it (and refunds an instant fee). A settled deposit returned later is reversed
+     * ({@link LateReturns}). Must run in a transaction. Returns false when the request was already
+     * decided (a duplicate or late outcome): nothing changes then.
      */
     boolean applyOutcome(UUID requestId, String outcome, String reasonCode, String bankEventId, Instant occurredAt) {
         FundingRequest request = jdbc.sql(SELECT + " WHERE id = ? FOR UPDATE").param(requestId).query((rs, n) -> request(rs)).optional()
                 .orElseThrow(() -> new UnknownRequestException(requestId));
         if (!request.status().equals(FundingRequest.PENDING)) {
+            if (LateReturns.isLateReturn(request, outcome)) {
+                lateReturns.apply(request, reasonCode, bankEventId, occurredAt);
+                publish(find(requestId).orElseThrow(), "funding." + outcome);
+                return true;
+            }
             if (!request.status().equals(outcome)) {
                 log.warn("Bank says {} {} for request {}, which is already {}; left as it is", outcome, reasonCode, requestId, request.status());
             }

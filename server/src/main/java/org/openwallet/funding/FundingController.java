@@ -158,8 +158,8 @@ class FundingController {
                     @ApiResponse(responseCode = "202", description = "Pending, funds held"),
                     @ApiResponse(responseCode = "400", description = "validation_failed, idempotency_key_missing"),
                     @ApiResponse(responseCode = "404", description = "not_found: no such linked bank account"),
-                    @ApiResponse(responseCode = "422", description = "insufficient_funds, funds_on_hold, withdrawal_limit_exceeded (reason: "
-                            + "weekly_limit or velocity), bank_account_unverified, invalid_amount, currency_mismatch, idempotency_key_reused"),
+                    @ApiResponse(responseCode = "422", description = "insufficient_funds, account_in_debt, funds_on_hold, withdrawal_limit_exceeded "
+                            + "(reason: weekly_limit or velocity), bank_account_unverified, invalid_amount, currency_mismatch, idempotency_key_reused"),
                     @ApiResponse(responseCode = "429", description = "rate_limited")})
     ResponseEntity<byte[]> withdraw(@Parameter(hidden = true) AuthenticatedUser user,
                                     @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String key,

@@ -120,11 +120,7 @@ final class HttpBankNetwork implements BankNetwork {
     @Override
     public List<Settled> settlementReport(LocalDate date) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl.get() + "/v1/reports/settlement?date=" + date))
-                    .timeout(timeout.multipliedBy(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() != 200) {
-                throw new IllegalStateException("the bank's settlement report for " + date + " answered " + response.statusCode());
-            }
+            HttpResponse<String> response = report(date);
             List<Settled> items = new ArrayList<>();
             for (JsonNode item : json.readTree(response.body()).get("items")) {
                 JsonNode requestId = item.get("request_id");
@@ -218,6 +214,35 @@ final class HttpBankNetwork implements BankNetwork {
 
     private static String abbreviate(String body) {
         return body == null ? "null" : body.length() <= 200 ? body : body.substring(0, 200) + "…";
+    }
+
+    @Override
+    public List<Returned> returnReport(LocalDate date) {
+        try {
+            List<Returned> returns = new ArrayList<>();
+            JsonNode items = json.readTree(report(date).body()).get("returns");
+            for (JsonNode item : items == null ? List.<JsonNode>of() : items) {
+                returns.add(new Returned(item.get("bank_transfer_id").asString(), uuidOrNull(item.get("request_id")),
+                        Direction.valueOf(item.get("direction").asString().toUpperCase(Locale.ROOT)), item.get("amount").asString(),
+                        item.get("currency").asString(), item.get("reason_code").asString(), Instant.parse(item.get("returned_at").asString())));
+            }
+            return returns;
+        } catch (IOException failed) {
+            throw new IllegalStateException("cannot fetch the bank's settlement report for " + date, failed);
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", interrupted);
+        }
+    }
+
+    /** The bank's report of {@code date}: its settled {@code items} and its late {@code returns}. */
+    private HttpResponse<String> report(LocalDate date) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl.get() + "/v1/reports/settlement?date=" + date))
+                .timeout(timeout.multipliedBy(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() != 200) {
+            throw new IllegalStateException("the bank's settlement report for " + date + " answered " + response.statusCode());
+        }
+        return response;
     }
 
     /** Our request id, or null for a bank-side item (an adjustment) or an id this wallet would never have made. */

@@ -26,8 +26,9 @@ import org.springframework.stereotype.Service;
 /**
  * Compares the bank's settlement report of a day with the ledger's settled requests of that day,
  * and lists every difference: settled at the bank but not here, settled here but not at the bank,
- * different amounts, requests still pending past {@code wallet.funding.stuck-after}, and signed
- * bank events flagged that day because they did not match their request. Runs daily
+ * different amounts, late returns the bank reported and the ledger did not reverse or the other way
+ * round ({@link LateReturns#reconcile}), requests still pending past {@code wallet.funding.stuck-after}, and
+ * signed bank events flagged that day because they did not match their request. Runs daily
  * for yesterday (UTC) and on demand; each run and its differences are kept for admins, and the
  * counts are metrics.
  */
@@ -47,9 +48,10 @@ class Reconciliation {
     private final FlaggedBankEvents flagged;
     private final boolean scheduled;
     private final Map<String, AtomicLong> lastCounts = new HashMap<>();
+    private final LateReturns lateReturns;
 
     Reconciliation(BankNetwork bank, JdbcClient jdbc, Transactions transactions, Currencies currencies, FundingProperties properties,
-                   Clock clock, MeterRegistry meters, WalletProperties wallet, FlaggedBankEvents flagged) {
+                   Clock clock, MeterRegistry meters, WalletProperties wallet, FlaggedBankEvents flagged, LateReturns lateReturns) {
         this.flagged = flagged;
         this.bank = bank;
         this.jdbc = jdbc;
@@ -59,6 +61,7 @@ class Reconciliation {
         this.clock = clock;
         this.meters = meters;
         this.scheduled = wallet.runs("api");
+        this.lateReturns = lateReturns;
         for (String kind : List.of(Difference.MISSING_IN_LEDGER, Difference.MISSING_AT_BANK, Difference.AMOUNT_MISMATCH, Difference.STUCK_PENDING,
                 Difference.FLAGGED_BANK_EVENT)) {
             AtomicLong count = new AtomicLong();
@@ -91,11 +94,13 @@ class Reconciliation {
     Run run(LocalDate date, String triggeredBy) {
         Instant started = clock.instant();
         List<BankNetwork.Settled> bankItems = bank.settlementReport(date);
+        List<BankNetwork.Returned> bankReturns = bank.returnReport(date);
         return transactions.run(() -> {
             jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended('reconciliation', 0))").query((rs, n) -> 1).list();
             Instant dayStart = date.atStartOfDay(ZoneOffset.UTC).toInstant();
             Map<UUID, FundingRequest> settledHere = new HashMap<>();
-            jdbc.sql(Funding.SELECT + " WHERE status = 'settled' AND bank_settled_at >= ? AND bank_settled_at < ?")
+            // A deposit returned late did settle that day (the bank's report keeps it): it is matched here, its return below.
+            jdbc.sql(Funding.SELECT + " WHERE status IN ('settled', 'returned') AND bank_settled_at >= ? AND bank_settled_at < ?")
                     .params(Timestamp.from(dayStart), Timestamp.from(dayStart.plusSeconds(86_400)))
                     .query((rs, n) -> Funding.request(rs)).list()
                     .forEach(request -> settledHere.put(request.id(), request));
@@ -116,6 +121,7 @@ class Reconciliation {
                             "the bank settled " + item.amount() + ", the ledger " + currencies.require(here.currency()).format(here.amountMinor())));
                 }
             }
+            differences.addAll(lateReturns.reconcile(date, bankReturns));
             for (FundingRequest missing : settledHere.values()) {
                 differences.add(new Difference(Difference.MISSING_AT_BANK, missing.id(), missing.bankTransferId(), null, missing.amountMinor(),
                         "settled in the ledger, absent from the bank's report"));
@@ -138,7 +144,8 @@ class Reconciliation {
             store(run);
             lastCounts.forEach((kind, count) -> count.set(differences.stream().filter(d -> d.kind().equals(kind)).count()));
             differences.forEach(d -> meters.counter("wallet.reconciliation.differences.found", "kind", d.kind()).increment());
-            log.info("Reconciliation of {} ({}): {} bank items, {} differences", date, triggeredBy, bankItems.size(), differences.size());
+            log.info("Reconciliation of {} ({}): {} bank items, {} late returns, {} differences", date, triggeredBy, bankItems.size(),
+                    bankReturns.size(), differences.size());
             return run;
         });
     }

@@ -43,11 +43,13 @@ public class Ledger {
     private final JdbcClient jdbc;
     private final DeferredWrites deferred;
     private final Clock clock;
+    private final Debts debts;
 
     public Ledger(JdbcClient jdbc, DeferredWrites deferred, Clock clock) {
         this.jdbc = jdbc;
         this.deferred = deferred;
         this.clock = clock;
+        this.debts = new Debts(jdbc, this);
     }
 
     /** Opens the user's wallet in {@code currency}, or returns the one already open. */
@@ -115,6 +117,38 @@ public class Ledger {
                 .optional();
     }
 
+    /** What the user owes in {@code currency} after a deposit the bank returned late; zero when nothing. */
+    public long debtOf(UUID userId, String currency) {
+        return debts.owedBy(userId, currency);
+    }
+
+    /**
+     * What a late return took back: {@code reversedMinor} from the wallet, {@code debtMinor} left
+     * owing; {@code now} is false when this reference was reversed before (nothing changed).
+     */
+    public record Reversal(long reversedMinor, long debtMinor, boolean now) {
+    }
+
+    /**
+     * Reverses a deposit the bank took back after it settled: new transfers to {@code clearingAccountId},
+     * from the user's wallet up to its available balance, the rest from the user's receivable (their
+     * debt); see {@link Debts}. Exactly once per {@code reference}.
+     */
+    public Reversal reverseReturnedDeposit(UUID userId, UUID clearingAccountId, long amountMinor, String currency, String reference) {
+        requireTransaction();
+        return debts.reverse(userId, clearingAccountId, amountMinor, currency, reference);
+    }
+
+    Debts debts() {
+        return debts;
+    }
+
+    /** The one wording of the refusal a wallet in debt gets for a payment or a withdrawal (problem {@code account_in_debt}). */
+    public static String debtRefusal(org.openwallet.platform.Currencies.Currency currency, long debtMinor) {
+        return "Your wallet owes " + currency.format(debtMinor) + " " + currency.code() + " for a deposit your bank returned; money you"
+                + " receive repays it first, and you can pay and withdraw again once it is repaid.";
+    }
+
     /**
      * Posts one transfer: locks both accounts, checks the paying wallet can afford it, writes the
      * transfer and its two postings. The balances follow from the postings (a database trigger).
@@ -154,6 +188,11 @@ public class Ledger {
                 throw new IllegalArgumentException("account " + account.id() + " holds " + account.currency() + ", not " + command.currency());
             }
         }
+        // Debts of the wallets' owners (a late bank return): one probe of a tiny index, and their rows locked.
+        Map<UUID, Debts.Debt> owed = debts.lockOwedBy(locked, command.currency());
+        if (from.kind().equals(WALLET) && owed.containsKey(from.ownerUserId())) {
+            return new TransferResult.InDebt(owed.get(from.ownerUserId()).owedMinor());
+        }
         if (from.kind().equals(WALLET) && from.availableMinor() < command.amountMinor()) {
             return new TransferResult.InsufficientFunds(from.availableMinor());
         }
@@ -165,6 +204,7 @@ public class Ledger {
         }
 
         LedgerTransfer moved = insertTransfer(command);
+        debts.repayAfterCredit(to, owed, command.amountMinor());
         return new TransferResult.Posted(new LedgerTransfer(moved.id(), moved.kind(), moved.currency(), moved.amountMinor(),
                 moved.fromAccountId(), moved.toAccountId(), from.ownerUserId(), to.ownerUserId(), moved.note(), moved.visibility(), moved.createdAt()));
     }
@@ -258,6 +298,10 @@ public class Ledger {
                 throw new IllegalArgumentException("account " + account.id() + " holds " + account.currency() + ", not " + command.currency());
             }
         }
+        long owedMinor = from.kind().equals(WALLET) ? debts.owedBy(from.ownerUserId(), command.currency()) : 0;
+        if (owedMinor > 0) {
+            return new PendingResult.InDebt(owedMinor);
+        }
         if (from.kind().equals(WALLET) && from.availableMinor() < command.amountMinor()) {
             return new PendingResult.InsufficientFunds(from.availableMinor());
         }
@@ -291,7 +335,7 @@ public class Ledger {
     private Resolution resolve(UUID pendingId, String outcome) {
         requireTransaction();
         PendingTransfer pending = findPending(pendingId).orElseThrow(() -> new IllegalArgumentException("no pending transfer " + pendingId));
-        lock(pending.fromAccountId(), pending.toAccountId());
+        List<LockedAccount> locked = lock(pending.fromAccountId(), pending.toAccountId());
         Optional<Resolution> earlier = jdbc.sql("SELECT outcome, transfer_id FROM ledger_pending_resolutions WHERE pending_id = ?")
                 .param(pendingId)
                 .query((rs, n) -> new Resolution(rs.getString(1), rs.getObject(2) == null ? null : findTransfer((UUID) rs.getObject(2)).orElseThrow(), false))
@@ -312,6 +356,9 @@ public class Ledger {
             // (the wallet's available balance, posted less held, never dips below zero in between).
             insertPostings(moved);
         }
+        // Money that reached the wallet (a deposit posted, or a withdrawal's hold released) repays its owner's debt first.
+        LockedAccount credited = locked.get(0).id().equals(moved != null ? pending.toAccountId() : pending.fromAccountId()) ? locked.get(0) : locked.get(1);
+        debts.repayAfterCredit(credited, debts.lockOwedBy(List.of(credited), pending.currency()), pending.amountMinor());
         return new Resolution(outcome, moved, true);
     }
 
@@ -333,7 +380,7 @@ public class Ledger {
     }
 
     /** Locks both accounts in ascending id order (so opposite movements cannot deadlock); fails on an unknown one. */
-    private List<LockedAccount> lock(UUID one, UUID other) {
+    List<LockedAccount> lock(UUID one, UUID other) {
         List<LockedAccount> locked = jdbc.sql("""
                 SELECT id, kind, owner_user_id, currency, posted_minor, pending_debit_minor FROM ledger_accounts
                  WHERE id IN (?, ?) ORDER BY id FOR UPDATE

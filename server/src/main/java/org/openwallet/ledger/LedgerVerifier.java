@@ -8,7 +8,7 @@ import org.springframework.stereotype.Component;
 /**
  * Recomputes the ledger from its postings and compares: every account balance equals the sum of
  * its postings, every transfer has two postings summing to zero, the whole ledger sums to zero,
- * and no wallet is below zero. Run by {@code ./wallet verify-ledger} and by the tests.
+ * no wallet is below zero, and no debt account (a user's receivable) above it. Run by {@code ./wallet verify-ledger} and by the tests.
  */
 @Component
 public class LedgerVerifier {
@@ -59,6 +59,12 @@ public class LedgerVerifier {
         collect(problems, "wallet below zero", """
                 SELECT id || ': available ' || (posted_minor - pending_debit_minor)
                   FROM ledger_accounts WHERE kind = 'user_wallet' AND posted_minor - pending_debit_minor < 0
+                """);
+        // A user's receivable (see Debts) holds what they owe after a late bank return: at or below
+        // zero, never anything pending; above zero it would be money owed to the user outside their wallet.
+        collect(problems, "debt account above zero or with pending amounts", """
+                SELECT id || ': balance ' || posted_minor || ', pending ' || pending_credit_minor || '/' || pending_debit_minor
+                  FROM ledger_accounts WHERE kind = 'user_receivable' AND (posted_minor > 0 OR pending_credit_minor <> 0 OR pending_debit_minor <> 0)
                 """);
         collect(problems, "pending balance differs from its unresolved pending transfers", """
                 SELECT a.id || ': pending debit ' || a.pending_debit_minor || ' vs ' || coalesce(d.total, 0)

@@ -28,6 +28,8 @@ public final class LockedWallets {
      * batch's payers in one query when the kind is first needed, then kept up to date.
      */
     private final Map<String, Map<UUID, Long>> sentByKind = new HashMap<>();
+    /** The open debts of the batch's users, read (and their rows locked) in one query on the first post, then kept up to date. */
+    private Map<UUID, Debts.Debt> owed;
 
     /** A locked wallet's balance as this batch has left it. */
     private static final class Wallet {
@@ -75,6 +77,10 @@ public final class LockedWallets {
         if (command.reference() != null || !command.currency().equals(currency)) {
             throw new IllegalArgumentException("a batch posts " + currency + " transfers without a reference");
         }
+        Debts.Debt payerDebt = owed().get(fromUserId);
+        if (payerDebt != null) {
+            return new TransferResult.InDebt(payerDebt.owedMinor());
+        }
         if (from.availableMinor() < command.amountMinor()) {
             return new TransferResult.InsufficientFunds(from.availableMinor());
         }
@@ -89,11 +95,29 @@ public final class LockedWallets {
         LedgerTransfer moved = ledger.insertTransfer(command);
         from.postedMinor -= command.amountMinor();
         to.postedMinor += command.amountMinor();
+        repayDebtOf(toUserId, to, command.amountMinor());
         Map<UUID, Long> sentOfKind = sentByKind.get(command.kind());
         if (sentOfKind != null) {
             sentOfKind.computeIfPresent(from.row.id(), (account, minor) -> minor + command.amountMinor());
         }
         return new TransferResult.Posted(new LedgerTransfer(moved.id(), moved.kind(), moved.currency(), moved.amountMinor(),
                 moved.fromAccountId(), moved.toAccountId(), fromUserId, toUserId, moved.note(), moved.visibility(), moved.createdAt()));
+    }
+
+    private Map<UUID, Debts.Debt> owed() {
+        if (owed == null) {
+            owed = ledger.debts().lockOwed(byOwner.keySet(), currency);
+        }
+        return owed;
+    }
+
+    /** A credit to an indebted user's wallet repays the debt first, in this batch's transaction (see {@link Debts}). */
+    private void repayDebtOf(UUID userId, Wallet wallet, long creditMinor) {
+        Debts.Debt debt = owed().get(userId);
+        if (debt != null) {
+            long repaidMinor = ledger.debts().repay(wallet.row.id(), debt, creditMinor, currency);
+            wallet.postedMinor -= repaidMinor;
+            owed.compute(userId, (user, before) -> before.less(repaidMinor));
+        }
     }
 }

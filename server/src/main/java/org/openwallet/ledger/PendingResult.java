@@ -13,4 +13,8 @@ public sealed interface PendingResult {
     /** The paying wallet's available balance is below the amount; nothing changed. */
     record InsufficientFunds(long availableMinor) implements PendingResult {
     }
+
+    /** The paying wallet's owner owes {@code debtMinor}: nothing may leave the wallet until that is repaid; nothing changed. */
+    record InDebt(long debtMinor) implements PendingResult {
+    }
 }

@@ -17,4 +17,8 @@ public sealed interface TransferResult {
     /** The payer already sent {@code sentMinor} within the limit's window; this one would cross {@code limitMinor}. */
     record LimitExceeded(long sentMinor, long limitMinor) implements TransferResult {
     }
+
+    /** The paying wallet's owner owes {@code debtMinor} (a deposit the bank returned late): it may not pay out until that is repaid. */
+    record InDebt(long debtMinor) implements TransferResult {
+    }
 }

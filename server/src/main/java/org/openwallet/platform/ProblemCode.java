@@ -35,6 +35,7 @@ public enum ProblemCode {
     RATE_LIMITED(429, "Too many requests"),
     IDEMPOTENCY_KEY_REUSED(422, "Idempotency-Key was used with a different request"),
     INSUFFICIENT_FUNDS(422, "Insufficient funds"),
+    ACCOUNT_IN_DEBT(422, "The wallet owes money and cannot pay out until that is repaid"),
     SELF_TRANSFER(422, "Cannot pay yourself"),
     SELF_FRIEND_REQUEST(422, "Cannot befriend yourself"),
     INVALID_AMOUNT(422, "Amount is not valid"),

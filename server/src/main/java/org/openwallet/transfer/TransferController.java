@@ -63,7 +63,7 @@ class TransferController {
                             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
                     @ApiResponse(responseCode = "404", description = "recipient_not_found", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
                     @ApiResponse(responseCode = "409", description = "idempotency_request_in_progress", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
-                    @ApiResponse(responseCode = "422", description = "insufficient_funds, self_transfer, invalid_amount, currency_mismatch, idempotency_key_reused",
+                    @ApiResponse(responseCode = "422", description = "insufficient_funds, account_in_debt, self_transfer, invalid_amount, currency_mismatch, idempotency_key_reused",
                             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))})
     ResponseEntity<byte[]> create(@Parameter(hidden = true) AuthenticatedUser user,
                                   @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,

@@ -348,6 +348,8 @@ class Transfers {
                         + currency.code() + "; this payment needs " + currency.format(request.amountMinor()) + " " + currency.code() + ".");
             }
             case TransferResult.LimitExceeded exceeded -> declined(FraudCheck.WEEKLY_LIMIT_EXCEEDED);
+            case TransferResult.InDebt inDebt ->
+                    problem(ProblemCode.ACCOUNT_IN_DEBT, Ledger.debtRefusal(currencies.require(request.currency()), inDebt.debtMinor()));
             case TransferResult.AlreadyPosted alreadyPosted ->
                     throw new IllegalStateException("a P2P transfer has no reference, yet one was found: " + alreadyPosted);
         };

@@ -35,15 +35,17 @@ class BalanceApiTest extends WalletIntegrationTest {
         assertThat(response.status()).as(response.body()).isEqualTo(200);
         assertThat(response.header("Content-Type")).startsWith("application/json");
         JsonNode body = response.json();
-        assertThat(body.propertyNames()).containsExactlyInAnyOrder("currency", "available", "pending", "on_hold", "withdrawable");
+        assertThat(body.propertyNames()).containsExactlyInAnyOrder("currency", "available", "pending", "on_hold", "withdrawable", "debt");
         assertThat(body.get("on_hold").asString()).isEqualTo("0.00");
         assertThat(body.get("withdrawable").asString()).isEqualTo("0.00");
+        assertThat(body.get("debt").asString()).isEqualTo("0.00");
         assertThat(body.get("currency").isString()).isTrue();
         assertThat(body.get("available").isString()).isTrue();
         assertThat(body.get("pending").isString()).isTrue();
         assertThat(body.get("currency").asString()).isEqualTo("USD");
         assertThat(body.get("available").asString()).isEqualTo("0.00");
         assertThat(body.get("pending").asString()).isEqualTo("0.00");
+        assertThat(body.get("debt").asString()).as("always present, zero when nothing is owed").isEqualTo("0.00");
     }
 
     @Test

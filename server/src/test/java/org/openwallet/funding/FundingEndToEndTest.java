@@ -176,6 +176,89 @@ class FundingEndToEndTest extends WalletIntegrationTest {
         assertThat(stored.json().get("differences").size()).isEqualTo(differences.size());
     }
 
+    @Test
+    void lateReturn_fromTheSimulator_reversesTheSettledDeposit_leavesTheRestAsADebt_andReconciliationMatchesIt() {
+        // Fixed delay of an hour: the deposit settles an hour after acceptance, its late return an hour after that.
+        bankAdmin("/admin/config", Map.of("mode", "fixed_delay", "delay_millis", 3_600_000));
+        Api.User user = api.newUser();
+        Api.User friend = api.newUser();
+        // The simulator settles debits from accounts ending 0010, then returns them late with R10.
+        UUID id = funding.pendingDeposit(user, link(user, "77770010"), "60.00");
+        awaitBankAccepted(id);
+        advanceBankClock(Duration.ofMinutes(61));
+        funding.awaitStatus(user, "deposits", id, "settled");
+        assertThat(api.pay(user, friend, "45.00").status()).isEqualTo(201);
+
+        advanceBankClock(Duration.ofMinutes(61));
+
+        JsonNode returned = funding.awaitStatus(user, "deposits", id, "returned");
+        assertThat(returned.get("reason_code").asString()).isEqualTo("R10");
+        Api.Response balance = api.get("/v1/accounts/me/balance", user.token());
+        assertThat(balance.json().get("available").asString()).isEqualTo("0.00");
+        assertThat(balance.json().get("debt").asString()).as("60.00 returned, 15.00 of it still in the wallet").isEqualTo("45.00");
+        assertThat(verifier.verify().problems()).isEmpty();
+        Api.User admin = adminUser();
+        for (String day : List.of(bankDayOf(id, "completed_at"), settledDayOf(id))) {
+            Api.Response run = api.post("/v1/admin/reconciliations", admin.token(), null, Map.of("date", day));
+            assertThat(run.status()).as(run.body()).isEqualTo(201);
+            assertThat(differencesFor(run, id)).as("the bank's settlement and its return both match the ledger: " + run.body()).isEmpty();
+        }
+    }
+
+    @Test
+    void lateReturn_byTheBanksAdminApi_isAReconciliationDifference_untilItsWebhookArrives() {
+        bankAdmin("/admin/config", Map.of("mode", "fixed_delay", "delay_millis", 3_600_000));
+        Api.User user = api.newUser();
+        UUID id = funding.pendingDeposit(user, link(user, "27182818"), "12.00");
+        awaitBankAccepted(id);
+        advanceBankClock(Duration.ofMinutes(61));
+        funding.awaitStatus(user, "deposits", id, "settled");
+        String webhookUrl = bankAdmin("/admin/config", null).get("webhook_url").asString();
+        Map<String, Object> noWebhooks = new java.util.HashMap<>();
+        noWebhooks.put("webhook_url", null);
+        bankAdmin("/admin/config", noWebhooks);
+        Api.User admin = adminUser();
+        try {
+            JsonNode returned = bankAdmin("/admin/transfers/" + bankTransferIdOf(id) + "/return", Map.of("reason_code", "R01"));
+            assertThat(returned.get("status").asString()).isEqualTo("returned");
+
+            Api.Response before = api.post("/v1/admin/reconciliations", admin.token(), null, Map.of("date", bankDayOf(id, "completed_at")));
+            assertThat(differencesFor(before, id)).as(before.body()).singleElement()
+                    .satisfies(d -> assertThat(d.get("kind").asString()).isEqualTo("missing_in_ledger"));
+        } finally {
+            bankAdmin("/admin/config", Map.of("webhook_url", webhookUrl));
+        }
+        assertThat(funding.awaitStatus(user, "deposits", id, "returned").get("reason_code").asString()).isEqualTo("R01");
+        assertThat(api.available(user)).isEqualTo("0.00");
+        Api.Response after = api.post("/v1/admin/reconciliations", admin.token(), null, Map.of("date", bankDayOf(id, "completed_at")));
+        assertThat(differencesFor(after, id)).as(after.body()).isEmpty();
+        assertThat(verifier.verify().problems()).isEmpty();
+    }
+
+    private static List<JsonNode> differencesFor(Api.Response run, UUID requestId) {
+        List<JsonNode> differences = new ArrayList<>();
+        run.json().get("differences").forEach(d -> {
+            if (d.has("request_id") && !d.get("request_id").isNull() && d.get("request_id").asString().equals(requestId.toString())) {
+                differences.add(d);
+            }
+        });
+        return differences;
+    }
+
+    private String bankTransferIdOf(UUID requestId) {
+        return jdbc.sql("SELECT bank_transfer_id FROM funding_requests WHERE id = ?").param(requestId).query(String.class).single();
+    }
+
+    /** The UTC day of one of the bank's times for the request's transfer, as its reports count days. */
+    private String bankDayOf(UUID requestId, String field) {
+        return bankAdmin("/v1/transfers/" + bankTransferIdOf(requestId), null).get(field).asString().substring(0, 10);
+    }
+
+    private String settledDayOf(UUID requestId) {
+        return jdbc.sql("SELECT to_char(bank_settled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM funding_requests WHERE id = ?")
+                .param(requestId).query(String.class).single();
+    }
+
     private Api.User adminUser() {
         return api.newUserWithRole(roles, Role.ADMIN);
     }
