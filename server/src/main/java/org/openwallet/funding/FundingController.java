@@ -10,6 +10,7 @@ import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import java.util.UUID;
+import org.openwallet.fraud.Freezes;
 import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
@@ -33,11 +34,13 @@ class FundingController {
     private final BankAccounts accounts;
     private final Funding funding;
     private final BankSubmitter submitter;
+    private final Freezes freezes;
 
-    FundingController(BankAccounts accounts, Funding funding, BankSubmitter submitter) {
+    FundingController(BankAccounts accounts, Funding funding, BankSubmitter submitter, Freezes freezes) {
         this.accounts = accounts;
         this.funding = funding;
         this.submitter = submitter;
+        this.freezes = freezes;
     }
 
     record LinkRequest(String routingNumber, String accountNumber, String holderName) {
@@ -61,8 +64,10 @@ class FundingController {
             returns it (200).""", responses = {
             @ApiResponse(responseCode = "201", description = "Linked"),
             @ApiResponse(responseCode = "200", description = "Already linked"),
-            @ApiResponse(responseCode = "400", description = "validation_failed")})
+            @ApiResponse(responseCode = "400", description = "validation_failed"),
+            @ApiResponse(responseCode = "403", description = "account_frozen")})
     ResponseEntity<BankAccountView> link(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody LinkRequest request) {
+        freezes.refuseIfFrozen(user.userId(), "link a bank account");
         BankAccounts.Linked linked = accounts.link(user.userId(), request.routingNumber(), request.accountNumber(), request.holderName());
         return ResponseEntity.status(linked.created() ? HttpStatus.CREATED : HttpStatus.OK).body(BankAccountView.of(linked.account()));
     }
@@ -111,11 +116,13 @@ class FundingController {
             responses = {
                     @ApiResponse(responseCode = "202", description = "Pending, funds held"),
                     @ApiResponse(responseCode = "400", description = "validation_failed, idempotency_key_missing"),
+                    @ApiResponse(responseCode = "403", description = "account_frozen (not remembered: after unfreezing, the same key works)"),
                     @ApiResponse(responseCode = "404", description = "not_found: no such linked bank account"),
                     @ApiResponse(responseCode = "422", description = "insufficient_funds, invalid_amount, currency_mismatch, idempotency_key_reused")})
     ResponseEntity<byte[]> withdraw(@Parameter(hidden = true) AuthenticatedUser user,
                                     @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String key,
                                     @RequestBody Funding.Order order) {
+        freezes.refuseIfFrozen(user.userId(), "withdraw");
         return respond(funding.withdraw(user, key, order));
     }
 

@@ -14,6 +14,7 @@ public enum ProblemCode {
     INVALID_SIGNATURE(401, "Signature is not valid"),
     FORBIDDEN(403, "Not allowed"),
     TRANSFER_DECLINED(403, "Transfer declined"),
+    ACCOUNT_FROZEN(403, "Account is frozen"),
     NOT_FOUND(404, "Not found"),
     RECIPIENT_NOT_FOUND(404, "Recipient not found"),
     USER_NOT_FOUND(404, "User not found"),
@@ -33,6 +34,7 @@ public enum ProblemCode {
     SELF_FRIEND_REQUEST(422, "Cannot befriend yourself"),
     INVALID_AMOUNT(422, "Amount is not valid"),
     CURRENCY_MISMATCH(422, "Currency does not match the wallets"),
+    TRANSFER_NOT_P2P(422, "Only a payment between users has a visibility"),
     INTERNAL_ERROR(500, "Internal error"),
     SERVICE_UNAVAILABLE(503, "Service unavailable"),
     FEED_UNAVAILABLE(503, "Feed is unavailable");
