@@ -49,7 +49,7 @@ class FundingTransferVisibilityApiTest extends WalletIntegrationTest {
 
         Map<String, UUID> byKind = new java.util.HashMap<>();
         for (JsonNode item : api.get("/v1/transfers?limit=100", user.token()).json().get("items")) {
-            byKind.put(item.get("kind").asString(), UUID.fromString(item.get("id").asString()));
+            byKind.put(item.get("type").asString(), UUID.fromString(item.get("id").asString()));
         }
         assertThat(byKind).containsOnlyKeys("test_funding", "deposit", "withdrawal", "withdrawal_fee", "p2p");
 
@@ -61,7 +61,7 @@ class FundingTransferVisibilityApiTest extends WalletIntegrationTest {
                 assertThat(refused.code()).isEqualTo("transfer_not_p2p");
                 assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
             }
-            assertThat(api.get("/v1/transfers/" + id, user.token()).json().get("kind").asString()).isEqualTo(kind);
+            assertThat(api.get("/v1/transfers/" + id, user.token()).json().get("type").asString()).isEqualTo(kind);
             assertThat(jdbc.sql("SELECT count(*) FROM transfer_visibility WHERE transfer_id = ?").param(id).query(Long.class).single())
                     .as(kind).isZero();
             assertThat(jdbc.sql("SELECT count(*) FROM outbox_events WHERE aggregate_type = 'transfer' AND aggregate_id = ? AND event_type <> 'transfer.posted'")
