@@ -4,5 +4,11 @@
  * recipients, each with a reason code. The weekly sending limit by verification tier is enforced by
  * the ledger under the sender's row lock, so parallel requests cannot race past it. Every decision
  * is recorded in an append-only table, readable by admins.
+ *
+ * <p>Only the soft heuristics (velocity, new recipient or new IP with a large amount) may fall back
+ * to the on-timeout default. The hard rules ({@link org.openwallet.fraud.HardRules}: blocked
+ * recipient, blocked IP range, frozen sender or recipient) are checked again for every payment in
+ * its ledger transaction. An admin freezes a user ({@code PUT /v1/admin/users/{id}/freeze});
+ * {@link org.openwallet.fraud.Freezes} tells other capabilities whether a user is frozen.
  */
 package org.openwallet.fraud;

@@ -44,15 +44,24 @@ class FundingConfiguration {
         return EmbeddedBankSimulator.start(wallet.dataDir().toAbsolutePath().resolve("bank-simulator"), 0, null, secret, funding.simulatorDelay());
     }
 
+    /** The server namespace of Spring Boot's separate management server. */
+    private static final String MANAGEMENT_NAMESPACE = "management";
+
     @Bean
     BankNetwork bankNetwork(FundingProperties funding, ObjectProvider<EmbeddedBankSimulator> simulator, JsonMapper json, Clock clock) {
         Supplier<String> url = funding.externalBank() ? funding::bankUrl : () -> simulator.getObject().baseUrl().toString();
         return new HttpBankNetwork(url, json, funding.bankTimeout(), funding.bankAttempts(), clock);
     }
 
-    /** Points the embedded simulator's webhooks at this server once it listens. */
+    /**
+     * Points the embedded simulator's webhooks at this server once it listens: at the public port, not
+     * at the management port, whose server announces itself with the same event.
+     */
     @EventListener
     void pointSimulatorHere(WebServerInitializedEvent event) throws IOException, InterruptedException {
+        if (MANAGEMENT_NAMESPACE.equals(event.getApplicationContext().getServerNamespace())) {
+            return;
+        }
         EmbeddedBankSimulator simulator = event.getApplicationContext().getBeanProvider(EmbeddedBankSimulator.class).getIfAvailable();
         if (simulator == null) {
             return;

@@ -11,6 +11,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.List;
 import java.util.UUID;
+import org.openwallet.fraud.Freezes;
 import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
@@ -37,13 +38,16 @@ class FundingController {
     private final BankSubmitter submitter;
     private final BankAccountVerification verification;
     private final RateLimits rateLimits;
+    private final Freezes freezes;
 
-    FundingController(BankAccounts accounts, Funding funding, BankSubmitter submitter, BankAccountVerification verification, RateLimits rateLimits) {
+    FundingController(BankAccounts accounts, Funding funding, BankSubmitter submitter, BankAccountVerification verification, RateLimits rateLimits,
+                      Freezes freezes) {
         this.accounts = accounts;
         this.funding = funding;
         this.submitter = submitter;
         this.verification = verification;
         this.rateLimits = rateLimits;
+        this.freezes = freezes;
     }
 
     record LinkRequest(String routingNumber, String accountNumber, String holderName) {
@@ -73,10 +77,12 @@ class FundingController {
             @ApiResponse(responseCode = "201", description = "Linked, pending_verification"),
             @ApiResponse(responseCode = "200", description = "Already linked"),
             @ApiResponse(responseCode = "400", description = "validation_failed"),
+            @ApiResponse(responseCode = "403", description = "account_frozen"),
             @ApiResponse(responseCode = "409", description = "bank_account_limit_reached; bank_account_in_use: another user holds it verified"),
             @ApiResponse(responseCode = "429", description = "rate_limited")})
     ResponseEntity<BankAccountView> link(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody LinkRequest request,
                                          HttpServletResponse response) {
+        freezes.refuseIfFrozen(user.userId(), "link a bank account");
         rateLimits.checkBankLink(user.userId(), response);
         BankAccounts.Linked linked = accounts.link(user.userId(), request.routingNumber(), request.accountNumber(), request.holderName());
         verification.sendMicroDeposits(linked.account().id());
@@ -157,6 +163,7 @@ class FundingController {
             responses = {
                     @ApiResponse(responseCode = "202", description = "Pending, funds held"),
                     @ApiResponse(responseCode = "400", description = "validation_failed, idempotency_key_missing"),
+                    @ApiResponse(responseCode = "403", description = "account_frozen (not remembered: after unfreezing, the same key works)"),
                     @ApiResponse(responseCode = "404", description = "not_found: no such linked bank account"),
                     @ApiResponse(responseCode = "422", description = "insufficient_funds, account_in_debt, funds_on_hold, withdrawal_limit_exceeded "
                             + "(reason: weekly_limit or velocity), bank_account_unverified, invalid_amount, currency_mismatch, idempotency_key_reused"),
@@ -164,6 +171,7 @@ class FundingController {
     ResponseEntity<byte[]> withdraw(@Parameter(hidden = true) AuthenticatedUser user,
                                     @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String key,
                                     @RequestBody Funding.Order order, HttpServletResponse response) {
+        freezes.refuseIfFrozen(user.userId(), "withdraw");
         rateLimits.checkWithdrawal(user.userId(), response);
         return respond(funding.withdraw(user, key, order));
     }

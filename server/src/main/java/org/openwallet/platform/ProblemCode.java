@@ -14,6 +14,7 @@ public enum ProblemCode {
     INVALID_SIGNATURE(401, "Signature is not valid"),
     FORBIDDEN(403, "Not allowed"),
     TRANSFER_DECLINED(403, "Transfer declined"),
+    ACCOUNT_FROZEN(403, "Account is frozen"),
     NOT_FOUND(404, "Not found"),
     RECIPIENT_NOT_FOUND(404, "Recipient not found"),
     USER_NOT_FOUND(404, "User not found"),
@@ -49,6 +50,7 @@ public enum ProblemCode {
     /** A withdrawal of money from deposits the bank can still return (within the hold after settlement). */
     FUNDS_ON_HOLD(422, "Funds are on hold"),
     DEAD_LETTER_STILL_FAILING(422, "The dead-lettered event still cannot be applied"),
+    TRANSFER_NOT_P2P(422, "Only a payment between users has a visibility"),
     INTERNAL_ERROR(500, "Internal error"),
     SERVICE_UNAVAILABLE(503, "Service unavailable"),
     FEED_UNAVAILABLE(503, "Feed is unavailable");

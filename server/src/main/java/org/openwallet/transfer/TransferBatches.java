@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
+import org.openwallet.fraud.HardRules;
 import org.openwallet.idempotency.IdempotencyKeys;
 import org.openwallet.identity.UserDirectory;
 import org.openwallet.ledger.Ledger;
@@ -66,13 +67,18 @@ class TransferBatches implements DisposableBean {
     static final class Batch {
         private final LockedWallets wallets;
         private final Set<UUID> senders;
+        private final Set<UUID> recipients;
         private final UserDirectory users;
+        private final HardRules hardRules;
         private Map<UUID, String> defaultVisibilities;
+        private HardRules.Facts hardRuleFacts;
 
-        private Batch(LockedWallets wallets, Set<UUID> senders, UserDirectory users) {
+        private Batch(LockedWallets wallets, Set<UUID> senders, Set<UUID> recipients, UserDirectory users, HardRules hardRules) {
             this.wallets = wallets;
             this.senders = senders;
+            this.recipients = recipients;
             this.users = users;
+            this.hardRules = hardRules;
         }
 
         LockedWallets wallets() {
@@ -86,6 +92,18 @@ class TransferBatches implements DisposableBean {
             }
             return Optional.ofNullable(defaultVisibilities.get(senderId));
         }
+
+        /**
+         * Who among the batch's senders and recipients is frozen or blocked: read once, in one indexed
+         * query, when the first payment needs it. The wallets are locked by then, so a freeze or block
+         * committed before this read applies to every payment of the batch.
+         */
+        HardRules.Facts hardRules() {
+            if (hardRuleFacts == null) {
+                hardRuleFacts = hardRules.read(senders, recipients);
+            }
+            return hardRuleFacts;
+        }
     }
 
     private record Queued(Payment payment, CompletableFuture<Transfers.Response> answer) {
@@ -95,6 +113,7 @@ class TransferBatches implements DisposableBean {
     private final Ledger ledger;
     private final UserDirectory users;
     private final IdempotencyKeys idempotency;
+    private final HardRules hardRules;
     private final DeferredWrites deferred;
     private final TransferBatchProperties properties;
     private final BlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
@@ -102,9 +121,10 @@ class TransferBatches implements DisposableBean {
     private final DistributionSummary sizes;
     private volatile boolean running = true;
 
-    TransferBatches(Transactions transactions, Ledger ledger, UserDirectory users, IdempotencyKeys idempotency,
+    TransferBatches(Transactions transactions, Ledger ledger, UserDirectory users, IdempotencyKeys idempotency, HardRules hardRules,
                     DeferredWrites deferred, TransferBatchProperties properties, MeterRegistry meters) {
         this.transactions = transactions;
+        this.hardRules = hardRules;
         this.deferred = deferred;
         this.idempotency = idempotency;
         this.ledger = ledger;
@@ -218,7 +238,7 @@ class TransferBatches implements DisposableBean {
             }
         }
         sizes.record(batch.size());
-        Batch shared = new Batch(ledger.lockWallets(senders, recipients, currency), senders, users);
+        Batch shared = new Batch(ledger.lockWallets(senders, recipients, currency), senders, recipients, users, hardRules);
         // Their writes are queued and sent together at the end (DeferredWrites): one round trip per
         // kind of row for the whole batch instead of one per row.
         return deferred.during(() -> runInTurn(batch, shared));

@@ -57,7 +57,7 @@ class TransferController {
                     @ApiResponse(responseCode = "400", description = "validation_failed, idempotency_key_missing, idempotency_key_invalid",
                             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
                     @ApiResponse(responseCode = "401", description = "unauthorized", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
-                    @ApiResponse(responseCode = "403", description = "transfer_declined, with a reason: velocity_exceeded, weekly_limit_exceeded, ip_blocked, new_ip_large_amount, new_recipient_large_amount, recipient_blocked",
+                    @ApiResponse(responseCode = "403", description = "transfer_declined, with a reason: velocity_exceeded, weekly_limit_exceeded, ip_blocked, new_ip_large_amount, new_recipient_large_amount, recipient_blocked, sender_frozen, recipient_frozen",
                             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
                     @ApiResponse(responseCode = "429", description = "rate_limited (see Retry-After and RateLimit-* headers)",
                             content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
@@ -98,7 +98,8 @@ class TransferController {
             @ApiResponse(responseCode = "200", description = "The transfer with its visibility now"),
             @ApiResponse(responseCode = "400", description = "validation_failed"),
             @ApiResponse(responseCode = "404", description = "not_found: no such transfer, or the caller is not a party"),
-            @ApiResponse(responseCode = "409", description = "visibility_not_narrower: it is already more private")})
+            @ApiResponse(responseCode = "409", description = "visibility_not_narrower: it is already more private"),
+            @ApiResponse(responseCode = "422", description = "transfer_not_p2p: a deposit, withdrawal, fee or system funding has no visibility")})
     TransferView narrowVisibility(@Parameter(hidden = true) AuthenticatedUser user, @PathVariable String id, @RequestBody VisibilityChange change) {
         return transfers.narrowVisibility(user, transferId(id), change.visibility())
                 .orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No transfer " + id + "."));

@@ -175,6 +175,12 @@ class Transfers {
                 return Optional.<TransferView>empty();
             }
             LedgerTransfer transfer = found.get();
+            // Deposits, withdrawals, fees and system fundings have one user party and no feed
+            // visibility; narrowing one would write an event with a null party.
+            if (!transfer.kind().equals(KIND)) {
+                throw new ProblemException(ProblemCode.TRANSFER_NOT_P2P,
+                        "This transfer is a " + transfer.kind() + ", not a payment between users; only payments have a visibility.");
+            }
             // Two parties narrowing at once apply one after the other. A row lock alone cannot do it: there
             // is no narrowing row to lock before the first narrowing, and both would then write one.
             jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))").param("transfer-visibility:" + id).query((rs, n) -> 1).list();
@@ -328,6 +334,13 @@ class Transfers {
         if (!decision.allowed()) {
             fraud.record(decision, fraudRequest, null);
             return declined(decision.reason());
+        }
+        // The hard rules hold whatever the fraud check had time for (it may have timed out and
+        // allowed by default): checked here, with the wallets locked, for every payment.
+        Optional<String> refused = batch.hardRules().refusal(sender.userId(), recipient.get().id(), fraudRequest.ip());
+        if (refused.isPresent()) {
+            fraud.record(decision, fraudRequest, refused.get());
+            return declined(refused.get());
         }
         String visibility = request.visibility() != null ? request.visibility() : batch.defaultVisibility(sender.userId()).orElse("friends");
         TransferResult result = wallets.post(sender.userId(), recipient.get().id(), new TransferCommand(from.get(), to.get(),

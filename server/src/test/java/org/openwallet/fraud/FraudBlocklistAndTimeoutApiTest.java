@@ -8,6 +8,7 @@ import java.sql.Statement;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,7 @@ import org.springframework.test.context.DynamicPropertySource;
  * time. The lock is held until the response is in, so without the budget the request would never
  * answer (the client gives up after 30 s); the upper bounds on the time taken only allow for a
  * busy machine. Both contexts run the shipped rules with a 1 s budget (see
- * {@link FraudRulesApiTest.ProductionRules}); {@link AllowOnTimeout} shares the context of
+ * {@link FraudRulesApiTest.ProductionRules}); {@link StalledEvaluations} shares the context of
  * {@link FraudRulesApiTest}.
  */
 class FraudBlocklistAndTimeoutApiTest {
@@ -179,52 +180,68 @@ class FraudBlocklistAndTimeoutApiTest {
         }
     }
 
-    /** The shipped {@code on-timeout=allow}, in the context of {@link FraudRulesApiTest}. */
+    /**
+     * The shipped {@code on-timeout=allow} and {@code max-in-flight}, in the context of {@link FraudRulesApiTest}:
+     * what stalled evaluations may keep once their callers have stopped waiting. (A payment allowed on
+     * timeout, and the hard rules that still refuse it, are in {@link HardRulesOnTimeoutApiTest}: here
+     * the stall would also hold up the payment's own read of the blocklist.)
+     */
     @Nested
-    class AllowOnTimeout extends FraudRulesApiTest.ProductionRules {
+    class StalledEvaluations extends FraudRulesApiTest.ProductionRules {
+        /** {@code FraudProperties.maxInFlight}'s default. */
+        private static final int MAX_IN_FLIGHT = 8;
+
         @Autowired
         DataSource dataSource;
+        @Autowired
+        FraudCheck fraud;
+        @Autowired
+        org.openwallet.platform.Redis redis;
 
         @Test
-        void whenTheRulesMissTheBudget_thePaymentIsAllowed_recordedAsTimedOut_andTheWeeklyLimitStillHolds() throws Exception {
-            Api.User sender = fundedUser(500_00);
-            Api.User recipient = api.newUser();
-
-            Api.Response allowed;
-            Api.Response overWeeklyLimit;
-            long elapsedMicros;
+        void stalledEvaluations_areBoundedByMaxInFlight_holdNoConnectionPastTheDeadline_andReserveNothing() throws Exception {
+            int requests = 3 * MAX_IN_FLIGHT;
+            List<UUID> senders = java.util.stream.Stream.generate(UUID::randomUUID).limit(requests).toList();
+            List<FraudDecision> decisions;
             try (StalledRules stalled = new StalledRules(dataSource)) {
-                long started = System.nanoTime();
-                allowed = api.pay(sender, recipient, "50.00");
-                elapsedMicros = (System.nanoTime() - started) / 1_000;
-                // The weekly limit is the ledger's, under the sender's lock: it holds without the rules.
-                overWeeklyLimit = api.pay(sender, recipient, "260.00");
+                decisions = org.openwallet.Race.run(requests, i -> () -> fraud.assess(new FraudRequest(senders.get(i), UUID.randomUUID(), 1_00, "USD", "10.1.2.3")));
+                // The stall goes on, yet no evaluation waits on it any more: each read was cancelled at
+                // its deadline and its connection is back in the pool.
+                org.openwallet.Eventually.await("no fraud read waiting on the stalled table", () -> readsWaitingOnTheStall() == 0);
+                assertThat(readsWaitingOnTheStall()).isZero();
             }
-            assertPosted(allowed);
-            assertThat(elapsedMicros).as("answered after the budget, not after the stall").isBetween(BUDGET_MICROS, BUDGET_MICROS + 9_000_000);
-            assertDeclined(overWeeklyLimit, "weekly_limit_exceeded");
-            assertThat(api.available(sender)).isEqualTo("450.00");
-            assertThat(api.available(recipient)).isEqualTo("50.00");
+            assertThat(decisions).allSatisfy(decision -> {
+                assertThat(decision.allowed()).isTrue();
+                assertThat(decision.timedOut()).isTrue();
+                assertThat(decision.notes()).contains("timeout");
+                assertThat(decision.velocityMember()).isNull();
+            });
+            // At most max-in-flight evaluations ran; the others skipped the soft rules at once.
+            List<FraudDecision> skipped = decisions.stream().filter(decision -> decision.notes().contains("overloaded")).toList();
+            assertThat(skipped).hasSizeGreaterThanOrEqualTo(requests - MAX_IN_FLIGHT);
+            assertThat(skipped).allSatisfy(decision -> assertThat(decision.latencyMicros()).isLessThan(BUDGET_MICROS));
+            // No late evaluation reserved velocity for a payment whose caller had given up.
+            for (UUID sender : senders) {
+                long reserved = redis.call(commands -> commands.zcard("velocity:{" + sender + "}"));
+                assertThat(reserved).isZero();
+            }
+            // Every permit came back: with the database answering, the rules decide in time again.
+            FraudDecision inTime = fraud.assess(new FraudRequest(senders.getFirst(), UUID.randomUUID(), 1_00, "USD", "10.1.2.3"));
+            try {
+                assertThat(inTime.timedOut()).isFalse();
+                assertThat(inTime.notes()).doesNotContain("overloaded");
+                assertThat(inTime.allowed()).isTrue();
+            } finally {
+                fraud.release(inTime);
+            }
+        }
 
-            List<FraudRulesApiTest.ProductionRules.Decision> decisions = decisions(sender.id());
-            assertThat(decisions).hasSize(2);
-            FraudRulesApiTest.ProductionRules.Decision allow = decisions.get(0);
-            assertThat(allow.decision()).isEqualTo("allow");
-            assertThat(allow.timedOut()).isTrue();
-            assertThat(allow.reasonList()).isEmpty();
-            assertThat(allow.noteList()).contains("timeout");
-            assertThat(allow.latencyMicros()).isGreaterThanOrEqualTo(BUDGET_MICROS);
-            assertThat(allow.weeklyLimitMinor()).isEqualTo(299_99);
-            FraudRulesApiTest.ProductionRules.Decision weekly = decisions.get(1);
-            assertThat(weekly.decision()).isEqualTo("decline");
-            assertThat(weekly.timedOut()).isTrue();
-            assertThat(weekly.reasonList()).containsExactly("weekly_limit_exceeded");
-
-            // Back in time, the rules decide again (and record no timeout).
-            assertPosted(api.pay(sender, recipient, "1.00"));
-            assertThat(decisions(sender.id()).getLast().timedOut()).isFalse();
-            assertThat(decisions(sender.id())).hasSize(3);
-            assertThat(decisions(sender.id()).getLast().recipientId()).isEqualTo(recipient.id());
+        /** Backends waiting for a lock on the stalled table: evaluations still holding a connection. */
+        private long readsWaitingOnTheStall() {
+            return jdbc.sql("""
+                    SELECT count(*) FROM pg_stat_activity
+                     WHERE wait_event_type = 'Lock' AND query LIKE '%fraud_blocked_recipients%' AND pid <> pg_backend_pid()
+                    """).query(Long.class).single();
         }
     }
 }

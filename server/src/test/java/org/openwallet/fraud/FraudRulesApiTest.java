@@ -58,7 +58,7 @@ class FraudRulesApiTest {
     /**
      * The whole wallet on a random port with its own PostgreSQL and Redis and the shipped fraud
      * rules. Shared (one Spring context) by the tests here and
-     * {@code FraudBlocklistAndTimeoutApiTest.AllowOnTimeout}.
+     * {@code FraudBlocklistAndTimeoutApiTest.StalledEvaluations}.
      */
     @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
     public abstract static class ProductionRules {

@@ -16,6 +16,8 @@ import tools.jackson.databind.JsonNode;
 class ManagementPortApiTest extends WalletIntegrationTest {
     @Autowired
     Environment environment;
+    @Autowired
+    EmbeddedBankSimulator simulator;
 
     @Test
     void publicHealth_forAnAnonymousCaller_isTheStatusWithoutDetails() {
@@ -42,6 +44,17 @@ class ManagementPortApiTest extends WalletIntegrationTest {
         assertThat(scrape.header("Content-Type")).startsWith("text/plain");
         assertThat(scrape.body()).contains("jvm_memory_used_bytes");
         assertThat(managementPort).isNotEqualTo(Integer.parseInt(environment.getProperty("local.server.port")));
+    }
+
+    @Test
+    void theBankSimulatorsWebhooks_goToThePublicPort_notToTheManagementPort() throws Exception {
+        // Both servers announce themselves with WebServerInitializedEvent; the management one came second
+        // and took the simulator's webhooks, so no deposit ever settled end to end.
+        java.net.http.HttpResponse<String> config = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(simulator.baseUrl() + "/admin/config")).GET().build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        String webhookUrl = tools.jackson.databind.json.JsonMapper.builder().build().readTree(config.body()).get("webhook_url").asString();
+        assertThat(webhookUrl).isEqualTo("http://127.0.0.1:" + environment.getProperty("local.server.port") + "/v1/webhooks/bank");
     }
 
     @Test

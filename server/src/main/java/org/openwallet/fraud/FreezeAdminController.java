@@ -1,0 +1,144 @@
+package org.openwallet.fraud;
+
+import io.swagger.v3.oas.annotations.Operation;
+import io.swagger.v3.oas.annotations.Parameter;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
+import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.tags.Tag;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.openwallet.audit.AuditLog;
+import org.openwallet.identity.AuthenticatedUser;
+import org.openwallet.identity.Role;
+import org.openwallet.identity.Roles;
+import org.openwallet.platform.ProblemCode;
+import org.openwallet.platform.ProblemException;
+import org.openwallet.platform.Transactions;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.web.bind.annotation.DeleteMapping;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+/**
+ * Admin-only: freezing a user. A frozen user cannot send, be paid, withdraw or link a bank account;
+ * deposits already on their way still settle. Both directions are audited with the state before and
+ * after. Idempotent: freezing a frozen user with the same reason changes nothing and audits nothing;
+ * with another reason it records the new reason (audited); unfreezing a user who is not frozen
+ * changes nothing.
+ */
+@RestController
+@Tag(name = "Admin: fraud")
+@SecurityRequirement(name = "bearer")
+class FreezeAdminController {
+    private final JdbcClient jdbc;
+    private final Freezes freezes;
+    private final Roles roles;
+    private final AuditLog audit;
+    private final Transactions transactions;
+    private final Clock clock;
+
+    FreezeAdminController(JdbcClient jdbc, Freezes freezes, Roles roles, AuditLog audit, Transactions transactions, Clock clock) {
+        this.jdbc = jdbc;
+        this.freezes = freezes;
+        this.roles = roles;
+        this.audit = audit;
+        this.transactions = transactions;
+        this.clock = clock;
+    }
+
+    record FreezeRequest(String reason) {
+    }
+
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    record FreezeView(UUID userId, boolean frozen, String reason, UUID frozenBy, String frozenAt) {
+        static FreezeView of(UUID userId, Optional<Freezes.Freeze> freeze) {
+            return freeze.map(found -> new FreezeView(userId, true, found.reason(), found.frozenBy(), found.frozenAt().toString()))
+                    .orElse(new FreezeView(userId, false, null, null, null));
+        }
+    }
+
+    @PutMapping(path = "/v1/admin/users/{userId}/freeze", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @Operation(summary = "Freeze a user", description = """
+            The user can no longer send, be paid, withdraw or link a bank account; deposits already on \
+            their way still settle. Freezing again with the same reason changes nothing; with another \
+            reason, the reason is replaced.""", responses = {
+            @ApiResponse(responseCode = "200", description = "Frozen"),
+            @ApiResponse(responseCode = "400", description = "validation_failed: reason missing, too long or with control characters"),
+            @ApiResponse(responseCode = "403", description = "forbidden: not an admin"),
+            @ApiResponse(responseCode = "404", description = "user_not_found")})
+    FreezeView freeze(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId, @RequestBody(required = false) FreezeRequest request) {
+        roles.requireAdmin(admin);
+        String reason = request == null || request.reason() == null ? "" : request.reason().strip();
+        if (reason.isEmpty() || reason.codePointCount(0, reason.length()) > Freezes.MAX_REASON_LENGTH
+                || reason.chars().anyMatch(Character::isISOControl)) {
+            throw new ProblemException(ProblemCode.VALIDATION_FAILED,
+                    "reason is required: 1 to " + Freezes.MAX_REASON_LENGTH + " characters, without control characters.");
+        }
+        return transactions.run(() -> {
+            lockUser(userId);
+            Optional<Freezes.Freeze> before = freezes.find(userId);
+            if (before.isPresent() && before.get().reason().equals(reason)) {
+                return FreezeView.of(userId, before);
+            }
+            jdbc.sql("""
+                    INSERT INTO fraud_freezes (user_id, reason, frozen_by, frozen_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (user_id) DO UPDATE SET reason = excluded.reason, frozen_by = excluded.frozen_by
+                    """).params(userId, reason, admin.userId(), Timestamp.from(clock.instant().truncatedTo(ChronoUnit.MICROS))).update();
+            Optional<Freezes.Freeze> after = freezes.find(userId);
+            audit.append(admin.actor(), "user.frozen", "user", userId, state(before), state(after));
+            return FreezeView.of(userId, after);
+        });
+    }
+
+    @DeleteMapping("/v1/admin/users/{userId}/freeze")
+    @Operation(summary = "Unfreeze a user", description = "Everything a freeze stopped works again. Unfreezing a user who is not frozen changes nothing.",
+            responses = {
+                    @ApiResponse(responseCode = "204", description = "Not frozen (any more)"),
+                    @ApiResponse(responseCode = "403", description = "forbidden: not an admin"),
+                    @ApiResponse(responseCode = "404", description = "user_not_found")})
+    ResponseEntity<Void> unfreeze(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId) {
+        roles.requireAdmin(admin);
+        transactions.run(() -> {
+            lockUser(userId);
+            Optional<Freezes.Freeze> before = freezes.find(userId);
+            if (before.isPresent()) {
+                jdbc.sql("DELETE FROM fraud_freezes WHERE user_id = ?").param(userId).update();
+                audit.append(admin.actor(), "user.unfrozen", "user", userId, state(before), state(Optional.empty()));
+            }
+            return null;
+        });
+        return ResponseEntity.noContent().build();
+    }
+
+    @GetMapping("/v1/admin/users/{userId}/freeze")
+    @Operation(summary = "Whether a user is frozen, why and since when (admin or support)")
+    FreezeView find(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId) {
+        roles.require(admin, Role.ADMIN, Role.SUPPORT);
+        return FreezeView.of(userId, freezes.find(userId));
+    }
+
+    /** Fails on an unknown user; otherwise serializes freezes and unfreezes of the same user, so each is audited against the state it changed. */
+    private void lockUser(UUID userId) {
+        if (jdbc.sql("SELECT id FROM users WHERE id = ? FOR UPDATE").param(userId).query(UUID.class).optional().isEmpty()) {
+            throw new ProblemException(ProblemCode.USER_NOT_FOUND, "No user " + userId + ".");
+        }
+    }
+
+    /** The audited state of a freeze. */
+    private static Map<String, Object> state(Optional<Freezes.Freeze> freeze) {
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("frozen", freeze.isPresent());
+        freeze.ifPresent(found -> state.put("reason", found.reason()));
+        return state;
+    }
+}
