@@ -50,9 +50,18 @@ class FundingConfiguration {
         return new HttpBankNetwork(url, json, funding.bankTimeout(), funding.bankAttempts(), clock);
     }
 
-    /** Points the embedded simulator's webhooks at this server once it listens. */
+    /**
+     * Points the embedded simulator's webhooks at this server's public port once it listens. The
+     * management server (the actuator's port of its own) announces itself with the same event,
+     * after the public one, from a child context with a server namespace: were it taken too, every
+     * webhook would go to the management port, be answered 404, and only the status queries would
+     * ever decide a request.
+     */
     @EventListener
     void pointSimulatorHere(WebServerInitializedEvent event) throws IOException, InterruptedException {
+        if (event.getApplicationContext().getServerNamespace() != null) {
+            return;
+        }
         EmbeddedBankSimulator simulator = event.getApplicationContext().getBeanProvider(EmbeddedBankSimulator.class).getIfAvailable();
         if (simulator == null) {
             return;
