@@ -44,9 +44,6 @@ class FundingConfiguration {
         return EmbeddedBankSimulator.start(wallet.dataDir().toAbsolutePath().resolve("bank-simulator"), 0, null, secret, funding.simulatorDelay());
     }
 
-    /** The server namespace of Spring Boot's separate management server. */
-    private static final String MANAGEMENT_NAMESPACE = "management";
-
     @Bean
     BankNetwork bankNetwork(FundingProperties funding, ObjectProvider<EmbeddedBankSimulator> simulator, JsonMapper json, Clock clock) {
         Supplier<String> url = funding.externalBank() ? funding::bankUrl : () -> simulator.getObject().baseUrl().toString();
@@ -54,12 +51,15 @@ class FundingConfiguration {
     }
 
     /**
-     * Points the embedded simulator's webhooks at this server once it listens: at the public port, not
-     * at the management port, whose server announces itself with the same event.
+     * Points the embedded simulator's webhooks at this server's public port once it listens. The
+     * management server (the actuator's port of its own) announces itself with the same event,
+     * after the public one, from a child context with a server namespace: were it taken too, every
+     * webhook would go to the management port, be answered 404, and only the status queries would
+     * ever decide a request.
      */
     @EventListener
     void pointSimulatorHere(WebServerInitializedEvent event) throws IOException, InterruptedException {
-        if (MANAGEMENT_NAMESPACE.equals(event.getApplicationContext().getServerNamespace())) {
+        if (event.getApplicationContext().getServerNamespace() != null) {
             return;
         }
         EmbeddedBankSimulator simulator = event.getApplicationContext().getBeanProvider(EmbeddedBankSimulator.class).getIfAvailable();

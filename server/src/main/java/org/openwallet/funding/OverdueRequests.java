@@ -5,8 +5,8 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
-import org.openwallet.platform.Currencies;
 import org.openwallet.platform.Transactions;
 import org.openwallet.platform.WalletProperties;
 import org.slf4j.Logger;
@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Asks the bank about requests whose outcome is overdue: accepted more than
@@ -21,8 +22,10 @@ import org.springframework.stereotype.Component;
  * gave up delivering it). The bank's answer is applied through {@link Funding#applyOutcome}, the
  * same exactly-once transition a webhook takes: whichever of the two comes first decides the
  * request, the other finds it decided and changes nothing. An answer that does not match the
- * request (another request id, direction or amount) is not applied: it is logged and counted, and
- * the request stays pending for reconciliation to report.
+ * request is not applied: the same rules as a webhook's ({@link FlaggedBankEvents}: direction,
+ * amount, currency, the bank's transfer id, and here the request id) decide, such an answer is
+ * flagged and counted as a webhook's would be, and the request stays pending for reconciliation
+ * to report.
  */
 @Component
 class OverdueRequests {
@@ -34,19 +37,21 @@ class OverdueRequests {
     private final Funding funding;
     private final Transactions transactions;
     private final JdbcClient jdbc;
-    private final Currencies currencies;
+    private final FlaggedBankEvents flagged;
+    private final JsonMapper json;
     private final Clock clock;
     private final SubmissionProperties settings;
     private final MeterRegistry meters;
     private final boolean enabled;
 
-    OverdueRequests(BankNetwork bank, Funding funding, Transactions transactions, JdbcClient jdbc, Currencies currencies, Clock clock,
-                    SubmissionProperties settings, MeterRegistry meters, WalletProperties properties) {
+    OverdueRequests(BankNetwork bank, Funding funding, Transactions transactions, JdbcClient jdbc, FlaggedBankEvents flagged, JsonMapper json,
+                    Clock clock, SubmissionProperties settings, MeterRegistry meters, WalletProperties properties) {
         this.bank = bank;
         this.funding = funding;
         this.transactions = transactions;
         this.jdbc = jdbc;
-        this.currencies = currencies;
+        this.flagged = flagged;
+        this.json = json;
         this.clock = clock;
         this.settings = settings;
         this.meters = meters;
@@ -103,30 +108,30 @@ class OverdueRequests {
     }
 
     private String apply(Overdue overdue, BankNetwork.TransferState.Completed completed) {
-        FundingRequest request = funding.find(overdue.requestId()).orElseThrow();
-        BankNetwork.Direction expected = request.kind().equals(FundingRequest.DEPOSIT) ? BankNetwork.Direction.DEBIT : BankNetwork.Direction.CREDIT;
-        boolean matches = overdue.requestId().equals(completed.requestId()) && completed.direction() == expected
-                && request.currency().equals(completed.currency())
-                && currencies.find(completed.currency()).map(currency -> parsesTo(currency, completed.amount(), request.amountMinor())).orElse(false);
-        if (!matches) {
-            log.error("The bank's status of transfer {} ({} {} {} for request {}) does not match funding request {} ({} {} {}); not applied",
+        if (!overdue.requestId().equals(completed.requestId()) || completed.bankTransferId() == null || completed.amount() == null
+                || completed.currency() == null) {
+            log.error("The bank's status of transfer {} ({} {} {} for request {}) is not about funding request {}; not applied",
                     completed.bankTransferId(), completed.direction(), completed.amount(), completed.currency(), completed.requestId(),
-                    request.id(), expected, request.amountMinor(), request.currency());
+                    overdue.requestId());
             return "mismatch";
         }
-        boolean applied = transactions.run(() -> funding.applyOutcome(request.id(), completed.outcome(), completed.reasonCode(),
-                SOURCE_PREFIX + completed.bankTransferId(), completed.completedAt()));
-        if (applied) {
-            log.info("Funding request {} is {} by the bank's status query; its webhook never came", request.id(), completed.outcome());
+        // The answer is held to the webhook's rules (direction, amount, currency, the bank's transfer id),
+        // and one that breaks them is flagged the same way, once per transfer, for reconciliation to report.
+        BankEvent answer = new BankEvent(SOURCE_PREFIX + completed.bankTransferId(), "transfer." + completed.outcome(), completed.bankTransferId(),
+                completed.requestId().toString(), completed.direction(), completed.amount(), completed.currency(), completed.reasonCode(),
+                completed.completedAt());
+        String result = transactions.run(() -> {
+            Optional<FlaggedBankEvents.Mismatch> mismatch = flagged.check(overdue.requestId(), answer);
+            if (mismatch.isPresent()) {
+                flagged.flag(overdue.requestId(), answer, mismatch.get(), json.valueToTree(completed));
+                return "mismatch";
+            }
+            return funding.applyOutcome(overdue.requestId(), completed.outcome(), completed.reasonCode(), answer.eventId(), completed.completedAt())
+                    ? "applied" : "already_decided";
+        });
+        if (result.equals("applied")) {
+            log.info("Funding request {} is {} by the bank's status query; its webhook never came", overdue.requestId(), completed.outcome());
         }
-        return applied ? "applied" : "already_decided";
-    }
-
-    private static boolean parsesTo(Currencies.Currency currency, String amount, long expectedMinor) {
-        try {
-            return amount != null && currency.parse(amount) == expectedMinor;
-        } catch (IllegalArgumentException malformed) {
-            return false;
-        }
+        return result;
     }
 }

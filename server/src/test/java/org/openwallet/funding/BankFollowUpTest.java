@@ -38,8 +38,9 @@ import tools.jackson.databind.json.JsonMapper;
  * The bank submission never stalls and no outcome waits for reconciliation: a request whose
  * submission throws backs off on its own and fails after a few attempts with its hold released; a
  * bank that already holds our order answers "accepted" in effect; an overdue request is asked
- * about; a dead-lettered bank event is re-driven once. Against the real bank simulator, in a
- * context of its own (short backoffs, a one-second overdue time, a sweep batch of one).
+ * about, and its answer is held to the same rules as a webhook; a dead-lettered bank event is
+ * re-driven once. Against the real bank simulator, in a context of its own (short backoffs, a
+ * one-second overdue time, a sweep batch of one).
  */
 @ContextConfiguration(initializers = OwnDataDirectory.class)
 @TestPropertySource(properties = {"test.context=bank-follow-up", "wallet.funding.sweep-interval=200ms",
@@ -166,6 +167,35 @@ class BankFollowUpTest extends WalletIntegrationTest {
         assertThat(jdbc.sql("SELECT count(*) FROM funding_transitions WHERE request_id = ? AND to_status = 'settled'")
                 .param(deposit).query(Integer.class).single()).isEqualTo(1);
         assertThat(verifier.verify().ok()).isTrue();
+    }
+
+    @Test
+    void anOverdueRequest_whoseBankStatusDoesNotMatchIt_isFlaggedLikeAWebhook_andStaysPending() {
+        FundingClient funding = new FundingClient(api, jdbc, bank);
+        Api.User user = api.newUser();
+        UUID account = funding.link(user);
+        UUID deposit = funding.pendingDeposit(user, account, "40.00");
+        awaitSubmitted(deposit);
+        String queried = OverdueRequests.SOURCE_PREFIX + submission(deposit).get("bank_transfer_id").asString();
+        double mismatchesBefore = meters.counter("wallet.funding.status_queries", "result", "mismatch").count();
+        // As if the wallet had asked for 41.00: the bank's 40.00 (in its status answer and in its webhook) must settle nothing.
+        jdbc.sql("UPDATE funding_requests SET amount_minor = amount_minor + 100 WHERE id = ?").param(deposit).update();
+
+        bankAdmin("/admin/clock/advance", Map.of("seconds", Duration.ofHours(2).toSeconds()));
+        Eventually.await("the status answer flagged", () -> jdbc.sql("SELECT count(*) FROM flagged_bank_events WHERE event_id = ?")
+                .param(queried).query(Integer.class).single() == 1);
+
+        assertThat(jdbc.sql("SELECT mismatch FROM flagged_bank_events WHERE event_id = ?").param(queried).query(String.class).single())
+                .isEqualTo("amount");
+        assertThat(meters.counter("wallet.funding.status_queries", "result", "mismatch").count()).isGreaterThan(mismatchesBefore);
+        assertThat(funding.request(user, "deposits", deposit).get("status").asString()).isEqualTo("pending");
+
+        // Once the request and the bank agree again, the next status query settles it.
+        jdbc.sql("UPDATE funding_requests SET amount_minor = amount_minor - 100 WHERE id = ?").param(deposit).update();
+        funding.awaitStatus(user, "deposits", deposit, "settled");
+        assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("40.00", "0.00"));
+        assertThat(jdbc.sql("SELECT count(*) FROM flagged_bank_events WHERE event_id = ?").param(queried).query(Integer.class).single())
+                .as("flagged once, not once per query").isEqualTo(1);
     }
 
     @Test

@@ -12,12 +12,14 @@ import tools.jackson.databind.JsonNode;
 /**
  * The public port answers {@code /actuator/health} with the status alone and serves no metrics;
  * the actuator with health details and Prometheus is on the management port, bound to 127.0.0.1.
+ * The bank simulator's webhooks go to the public port, where the webhook endpoint is, not to the
+ * management port, which starts after it.
  */
 class ManagementPortApiTest extends WalletIntegrationTest {
     @Autowired
     Environment environment;
     @Autowired
-    EmbeddedBankSimulator simulator;
+    EmbeddedBankSimulator bank;
 
     @Test
     void publicHealth_forAnAnonymousCaller_isTheStatusWithoutDetails() {
@@ -47,17 +49,6 @@ class ManagementPortApiTest extends WalletIntegrationTest {
     }
 
     @Test
-    void theBankSimulatorsWebhooks_goToThePublicPort_notToTheManagementPort() throws Exception {
-        // Both servers announce themselves with WebServerInitializedEvent; the management one came second
-        // and took the simulator's webhooks, so no deposit ever settled end to end.
-        java.net.http.HttpResponse<String> config = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create(simulator.baseUrl() + "/admin/config")).GET().build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
-        String webhookUrl = tools.jackson.databind.json.JsonMapper.builder().build().readTree(config.body()).get("webhook_url").asString();
-        assertThat(webhookUrl).isEqualTo("http://127.0.0.1:" + environment.getProperty("local.server.port") + "/v1/webhooks/bank");
-    }
-
-    @Test
     void healthDetails_areOnTheManagementPort_whichListensOnLoopbackOnly() {
         Api.Response response = management.get("/actuator/health", null);
 
@@ -65,5 +56,14 @@ class ManagementPortApiTest extends WalletIntegrationTest {
         assertThat(response.json().get("components").propertyNames()).isNotEmpty();
         // The shipped default, which this test context does not override.
         assertThat(environment.getProperty("management.server.address")).isEqualTo("127.0.0.1");
+    }
+
+    @Test
+    void theBankSimulatorsWebhooks_goToThePublicPort_notToTheManagementPort() {
+        Api.Response config = new Api(bank.baseUrl().toString()).get("/admin/config", null);
+
+        assertThat(config.status()).as(config.body()).isEqualTo(200);
+        assertThat(config.json().get("webhook_url").asString())
+                .isEqualTo("http://127.0.0.1:" + environment.getProperty("local.server.port") + "/v1/webhooks/bank");
     }
 }
