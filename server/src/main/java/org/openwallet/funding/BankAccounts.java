@@ -28,6 +28,9 @@ import org.springframework.stereotype.Service;
 class BankAccounts {
     /** What ACH entries carry (and the bank simulator accepts). */
     static final int MAX_HOLDER_NAME = 100;
+    /** Failed verifications of one account number, across users, after which it cannot be linked again for a while. */
+    static final int MAX_FAILED_VERIFICATIONS_PER_NUMBER = 2;
+    static final java.time.Duration FAILED_VERIFICATION_WINDOW = java.time.Duration.ofDays(30);
 
     private final JdbcClient jdbc;
     private final Transactions transactions;
@@ -91,6 +94,10 @@ class BankAccounts {
             if (inUseByAnother(userId, routingNumber, fingerprint)) {
                 throw inUse();
             }
+            if (failedVerificationsOf(routingNumber, fingerprint) >= MAX_FAILED_VERIFICATIONS_PER_NUMBER) {
+                throw new ProblemException(ProblemCode.BANK_ACCOUNT_LOCKED, "This bank account failed verification too often to be linked "
+                        + "again for now; contact support.");
+            }
             UUID id = Ids.next();
             jdbc.sql("""
                     INSERT INTO bank_accounts (id, user_id, routing_number, account_number_sealed, account_fingerprint, last4, holder_name,
@@ -103,6 +110,20 @@ class BankAccounts {
                     .update();
             return new Linked(find(userId, id).orElseThrow(), true);
         });
+    }
+
+    /**
+     * Links of one account number, by any users, whose micro-deposits were answered wrong too often,
+     * within {@link #FAILED_VERIFICATION_WINDOW}. Each link gives three guesses at about 4,950 pairs;
+     * without a bound across users and links, re-linking (or many accounts) would guess someone
+     * else's account into verification.
+     */
+    private long failedVerificationsOf(String routingNumber, byte[] fingerprint) {
+        return jdbc.sql("""
+                SELECT count(*) FROM bank_accounts
+                 WHERE routing_number = ? AND account_fingerprint = ? AND status = 'verification_failed' AND created_at > ?
+                """).params(routingNumber, fingerprint, Timestamp.from(clock.instant().minus(FAILED_VERIFICATION_WINDOW)))
+                .query(Long.class).single();
     }
 
     /** Two amounts of 1 to 99 cents, as {@code "0.32,0.07"}: random, so only the account's owner can read them off the statement. */

@@ -20,7 +20,10 @@ interface BankNetwork {
 
     /** What the bank said. */
     sealed interface Submission {
-        /** Accepted: its outcome comes later, by webhook. */
+        /**
+         * Accepted: its outcome comes later, by webhook. {@code bankTransferId} is null when the
+         * bank's answer did not say (or could not be read): the order is the bank's all the same.
+         */
         record Accepted(String bankTransferId) implements Submission {
         }
 

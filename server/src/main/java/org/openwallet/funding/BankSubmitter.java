@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.openwallet.fraud.Freezes;
 import org.openwallet.platform.Currencies;
 import org.openwallet.platform.Transactions;
 import org.openwallet.platform.WalletProperties;
@@ -29,12 +30,15 @@ import org.springframework.stereotype.Component;
  * <p>Each request backs off on its own: after a failed submission its next attempt is set later
  * (doubling, see {@link SubmissionProperties}), and the sweep takes only requests that are due,
  * so one that fails every time is neither retried in a tight loop nor in the way of the requests
- * behind it. A submission that throws (an account number that no longer decrypts, a malformed
- * answer) will most likely throw again: after {@code max-failures} of them the request fails, its
- * hold is released through the same path as a bank's refusal, and operators are alerted (the
- * counter {@code wallet.funding.submissions.abandoned} and an ERROR line). A bank that does not
- * answer is different: it may hold the order, so the request is sent again with the same id until
- * it answers, however long that takes (reconciliation reports a request pending too long).
+ * behind it. A submission that throws before the order reaches the bank (an account number that
+ * no longer decrypts, an order that cannot be built) will most likely throw again: after
+ * {@code max-failures} of them the request fails, its hold is released through the same path as a
+ * bank's refusal, and operators are alerted (the counter {@code wallet.funding.submissions.abandoned}
+ * and an ERROR line). Once the bank may hold the order, the request is never failed here: a bank
+ * that does not answer gets the same order again, with the same id, until it answers, however long
+ * that takes; a 2xx answer that cannot be read is the bank's acceptance all the same (counted in
+ * {@code wallet.funding.submissions.unreadable}), since failing it would release a hold the bank pays
+ * out. Reconciliation reports a request pending too long.
  */
 @Component
 class BankSubmitter {
@@ -54,10 +58,13 @@ class BankSubmitter {
     private final SubmissionProperties settings;
     private final Counter abandoned;
     private final Counter duplicates;
+    private final Counter unreadable;
     private final boolean enabled;
+    private final Freezes freezes;
 
     BankSubmitter(BankNetwork bank, BankAccounts accounts, Funding funding, Transactions transactions, JdbcClient jdbc, Currencies currencies,
-                  Clock clock, WalletProperties properties, SubmissionProperties settings, MeterRegistry meters) {
+                  Clock clock, WalletProperties properties, SubmissionProperties settings, MeterRegistry meters, Freezes freezes) {
+        this.freezes = freezes;
         this.bank = bank;
         this.accounts = accounts;
         this.funding = funding;
@@ -71,6 +78,9 @@ class BankSubmitter {
                 .register(meters);
         this.duplicates = Counter.builder("wallet.funding.submissions.duplicate")
                 .description("Submissions the bank answered with an order it already held under the same request id")
+                .register(meters);
+        this.unreadable = Counter.builder("wallet.funding.submissions.unreadable")
+                .description("Orders the bank accepted with an answer naming no bank transfer id; each needs an operator's look")
                 .register(meters);
         this.enabled = properties.runs("api");
     }
@@ -114,6 +124,12 @@ class BankSubmitter {
                 return;
             }
             FundingRequest request = found.get();
+            if (request.kind().equals(FundingRequest.WITHDRAWAL) && freezes.isFrozen(request.userId())) {
+                // No money leaves a frozen account, not even a withdrawal asked for before the freeze:
+                // it waits, held, and goes out once the user is unfrozen (or an admin decides otherwise).
+                backOff(requestId, "the user is frozen", false);
+                return;
+            }
             BankAccounts.Destination destination = accounts.destination(request.bankAccountId());
             answer = bank.submit(new BankNetwork.Order(request.id(),
                     request.kind().equals(FundingRequest.DEPOSIT) ? BankNetwork.Direction.DEBIT : BankNetwork.Direction.CREDIT,
@@ -125,7 +141,15 @@ class BankSubmitter {
         }
         try {
             switch (answer) {
-                case BankNetwork.Submission.Accepted accepted -> accepted(requestId, accepted.bankTransferId());
+                case BankNetwork.Submission.Accepted accepted -> {
+                    if (accepted.bankTransferId() == null) {
+                        // Not a failure to retry or count: the bank has the order. The webhook names its
+                        // id; without one, reconciliation reports the request stuck. An operator looks.
+                        unreadable.increment();
+                        log.error("The bank accepted funding request {} with an answer that names no bank transfer id", requestId);
+                    }
+                    accepted(requestId, accepted.bankTransferId());
+                }
                 case BankNetwork.Submission.AlreadyAccepted duplicate -> {
                     // Our id, so our order: an earlier send whose answer never reached us (with, oddly,
                     // other fields: the webhook's amount check and reconciliation compare them).

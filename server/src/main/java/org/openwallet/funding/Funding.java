@@ -188,6 +188,10 @@ class Funding {
                 ? new TransferCommand(clearing, wallet.get(), order.amountMinor(), currency.code(), "deposit", "funding:" + id, null, null)
                 : new TransferCommand(wallet.get(), clearing, order.amountMinor(), currency.code(), "withdrawal", "funding:" + id, null, null);
         PendingResult pending = ledger.pend(hold);
+        if (pending instanceof PendingResult.InDebt inDebt) {
+            // A late return committed between the check above and this hold: the same answer as that check.
+            throw new WithdrawalDeclined(Problem.of(ProblemCode.ACCOUNT_IN_DEBT, Ledger.debtRefusal(currency, inDebt.debtMinor())));
+        }
         if (!(pending instanceof PendingResult.Pending recorded)) {
             throw new FundsRaced("Your available balance changed while this withdrawal was being made; it is below "
                     + currency.format(order.amountMinor() + feeMinor) + " " + currency.code() + ".");

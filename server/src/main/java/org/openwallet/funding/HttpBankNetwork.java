@@ -89,6 +89,8 @@ final class HttpBankNetwork implements BankNetwork {
                 int status = response.statusCode();
                 if (status / 100 == 2) {
                     breaker.recordSuccess();
+                    // The bank took the order. An answer we cannot read does not undo that: failing the
+                    // request on it would release a hold the bank pays out, or drop a debit it makes.
                     return new Submission.Accepted(idIn(response.body(), idField, false));
                 }
                 if (status == 422 && "idempotency_conflict".equals(errorCode(response.body()))) {
@@ -176,26 +178,19 @@ final class HttpBankNetwork implements BankNetwork {
     }
 
     /**
-     * The bank's id of the order ({@code field}) in an answer, or in the error of a conflict answer
-     * (null if absent there). A 2xx without one is a malformed answer: it throws, and the submitter
-     * counts that as a failed attempt (see {@link BankSubmitter}).
+     * The bank's id of the order ({@code field}) in a 2xx answer, or in the error of a conflict
+     * answer; null when the answer is not JSON or does not say.
      */
     private String idIn(String body, String field, boolean inError) {
         JsonNode answer;
         try {
             answer = json.readTree(body);
         } catch (RuntimeException unreadable) {
-            throw new IllegalStateException("the bank's answer is not JSON: " + abbreviate(body), unreadable);
+            return null;
         }
         JsonNode holder = inError && answer != null ? answer.get("error") : answer;
         JsonNode id = holder == null ? null : holder.get(field);
-        if (id == null || !id.isString() || id.asString().isBlank()) {
-            if (inError) {
-                return null;
-            }
-            throw new IllegalStateException("the bank's answer has no " + field + ": " + abbreviate(body));
-        }
-        return id.asString();
+        return id == null || !id.isString() || id.asString().isBlank() ? null : id.asString();
     }
 
     private String errorCode(String body) {

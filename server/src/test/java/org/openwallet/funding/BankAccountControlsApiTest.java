@@ -108,6 +108,28 @@ class BankAccountControlsApiTest extends WalletIntegrationTest {
     }
 
     @Test
+    void anAccountNumberThatFailedVerificationTwice_cannotBeLinkedAgain_byAnyone_soItsMicroDepositsCannotBeGuessed() {
+        String number = FundingClient.newAccountNumber();
+        for (int round = 0; round < BankAccounts.MAX_FAILED_VERIFICATIONS_PER_NUMBER; round++) {
+            // A fresh user each time: the bound is on the number, not on whoever guesses.
+            Api.User guesser = api.newUser();
+            UUID account = funding.linkUnverified(guesser, FundingClient.ROUTING, number);
+            List<String> sent = funding.microDeposits(FundingClient.ROUTING, number);
+            List<String> wrong = List.of(sent.get(0).equals("0.99") ? "0.98" : "0.99", sent.get(1));
+            for (int attempt = 0; attempt < 3; attempt++) {
+                funding.verify(guesser, account, wrong);
+            }
+            assertThat(funding.accounts(guesser).json().get("items").get(0).get("status").asString()).isEqualTo("verification_failed");
+        }
+
+        Api.Response again = funding.link(api.newUser(), FundingClient.ROUTING, number, "Test Holder");
+        assertThat(again.status()).as(again.body()).isEqualTo(409);
+        assertThat(again.code()).isEqualTo("bank_account_locked");
+        assertThat(funding.link(api.newUser(), FundingClient.ROUTING, FundingClient.newAccountNumber(), "Test Holder").status())
+                .as("another number is unaffected").isEqualTo(201);
+    }
+
+    @Test
     void aUserMayLinkAtMostFiveAccounts_removingOneMakesRoom() {
         Api.User user = api.newUser();
         List<UUID> linked = new java.util.ArrayList<>();

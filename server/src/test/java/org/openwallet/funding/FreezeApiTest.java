@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.openwallet.platform.EmbeddedBankSimulator;
 import org.openwallet.Api;
+import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.fraud.FreezeClient;
@@ -16,6 +16,7 @@ import org.openwallet.fraud.Freezes;
 import org.openwallet.identity.Role;
 import org.openwallet.identity.Roles;
 import org.openwallet.ledger.Ledger;
+import org.openwallet.platform.EmbeddedBankSimulator;
 import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 
@@ -38,6 +39,8 @@ class FreezeApiTest extends WalletIntegrationTest {
     Funding fundingService;
     @Autowired
     Freezes freezeState;
+    @Autowired
+    BankSubmitter submitter;
 
     Api.User admin;
     FreezeClient freezes;
@@ -143,6 +146,32 @@ class FreezeApiTest extends WalletIntegrationTest {
         assertThat(funding.withdraw(user, account, "10.00", null).status()).isEqualTo(202);
         assertThat(funding.link(user, FundingClient.ROUTING, FundingClient.newAccountNumber(), "Test Holder").status()).isEqualTo(201);
         assertThat(funding.balance(user).available()).isEqualTo("65.00");
+    }
+
+    @Test
+    void aWithdrawalAskedForBeforeTheFreeze_isNotSentToTheBankWhileFrozen_andGoesOutAfterUnfreezing() {
+        Api.User user = api.newUser();
+        UUID account = funding.link(user);
+        LedgerTestSupport.fund(transactions, ledger, user.id(), 50_00);
+        UUID withdrawal = funding.pendingWithdrawal(user, account, "10.00", "standard");
+        Eventually.await("the withdrawal submitted", () -> submitted(withdrawal));
+        // As if the freeze had come between the request's commit and its submission.
+        jdbc.sql("UPDATE funding_requests SET submitted_at = NULL, bank_transfer_id = NULL WHERE id = ?").param(withdrawal).update();
+        freezes.freeze(user, "account takeover suspected");
+
+        submitter.submit(withdrawal);
+        assertThat(submitted(withdrawal)).as("not sent while frozen").isFalse();
+        assertThat(jdbc.sql("SELECT next_attempt_at > now() FROM funding_requests WHERE id = ?").param(withdrawal).query(Boolean.class).single())
+                .as("backed off, so the sweep is not stuck on it").isTrue();
+        assertThat(funding.balance(user).available()).as("still held").isEqualTo("40.00");
+
+        freezes.unfreeze(user);
+        submitter.submit(withdrawal);
+        assertThat(submitted(withdrawal)).isTrue();
+    }
+
+    private boolean submitted(UUID requestId) {
+        return jdbc.sql("SELECT submitted_at IS NOT NULL FROM funding_requests WHERE id = ?").param(requestId).query(Boolean.class).single();
     }
 
     private static void assertFrozen(Api.Response response) {
