@@ -2,7 +2,6 @@ package org.openwallet.funding;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,11 +15,10 @@ import org.openwallet.Race;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.LedgerVerifier;
-import org.openwallet.platform.Transactions;
 import org.openwallet.platform.EmbeddedBankSimulator;
+import org.openwallet.platform.Transactions;
 import org.openwallet.platform.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A deposit the bank returns after it settled (a late ACH return), delivered as signed webhooks
@@ -29,7 +27,6 @@ import tools.jackson.databind.json.JsonMapper;
  * the debt first, exactly, even when two credits arrive at once.
  */
 class LateReturnTest extends WalletIntegrationTest {
-    private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @Autowired
     Transactions transactions;
@@ -157,8 +154,8 @@ class LateReturnTest extends WalletIntegrationTest {
         funding.awaitStatus(user, "deposits", deposit.id(), "returned");
         assertThat(balance(user)).containsEntry("available", "0.00").containsEntry("debt", "10.00");
 
-        Api.Response delivered = bank.deliver(event(BankWebhookSender.newEventId(), "returned", withdrawal, bankTransferId(withdrawal), "credit",
-                "30.00", "R02"));
+        Api.Response delivered = bank.deliver(BankWebhookSender.event(BankWebhookSender.newEventId(), "returned", withdrawal,
+                bankTransferId(withdrawal), "credit", "30.00", "R02"));
         assertThat(delivered.status()).as(delivered.body()).isEqualTo(200);
         funding.awaitStatus(user, "withdrawals", withdrawal, "returned");
 
@@ -206,14 +203,14 @@ class LateReturnTest extends WalletIntegrationTest {
     private Deposit settledDeposit(Api.User user, String amount) {
         UUID id = funding.pendingDeposit(user, funding.link(user), amount);
         String bankTransferId = bankTransferId(id);
-        Api.Response delivered = bank.deliver(event(BankWebhookSender.newEventId(), "settled", id, bankTransferId, "debit", amount, null));
+        Api.Response delivered = bank.deliver(BankWebhookSender.event(BankWebhookSender.newEventId(), "settled", id, bankTransferId, "debit", amount, null));
         assertThat(delivered.status()).as(delivered.body()).isEqualTo(200);
         funding.awaitStatus(user, "deposits", id, "settled");
         return new Deposit(id, bankTransferId);
     }
 
     private void deliverReturn(Deposit deposit, String amount, String reasonCode, String eventId) {
-        Api.Response delivered = bank.deliver(event(eventId, "returned", deposit.id(), deposit.bankTransferId(), "debit", amount, reasonCode));
+        Api.Response delivered = bank.deliver(BankWebhookSender.event(eventId, "returned", deposit.id(), deposit.bankTransferId(), "debit", amount, reasonCode));
         assertThat(delivered.status()).as(delivered.body()).isEqualTo(200);
     }
 
@@ -222,21 +219,6 @@ class LateReturnTest extends WalletIntegrationTest {
         Eventually.await("request " + requestId + " accepted by the bank", () -> jdbc.sql(
                 "SELECT bank_transfer_id IS NOT NULL FROM funding_requests WHERE id = ?").param(requestId).query(Boolean.class).single());
         return jdbc.sql("SELECT bank_transfer_id FROM funding_requests WHERE id = ?").param(requestId).query(String.class).single();
-    }
-
-    private static String event(String eventId, String type, UUID requestId, String bankTransferId, String direction, String amount,
-                                String reasonCode) {
-        Map<String, Object> event = new LinkedHashMap<>();
-        event.put("event_id", eventId);
-        event.put("type", "transfer." + type);
-        event.put("bank_transfer_id", bankTransferId);
-        event.put("request_id", requestId.toString());
-        event.put("direction", direction);
-        event.put("amount", amount);
-        event.put("currency", "USD");
-        event.put("reason_code", reasonCode);
-        event.put("occurred_at", Instant.now().toString());
-        return JSON.writeValueAsString(event);
     }
 
     private Map<String, String> balance(Api.User user) {
