@@ -10,21 +10,36 @@ import org.openwallet.audit.AuditLog;
 import org.openwallet.platform.Cursors;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
+import org.springframework.boot.health.actuate.endpoint.HealthDescriptor;
+import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-/** Admins read the audit log, newest first, optionally for one target. */
+/**
+ * Admins read the audit log, newest first, optionally for one target, and the health of every
+ * component (the public {@code /actuator/health} answers the status alone; the management port,
+ * bound to loopback, has the same details for operators on the host).
+ */
 @RestController
 @Tag(name = "Admin: audit")
 @SecurityRequirement(name = "bearer")
 class AdminController {
     private final Roles roles;
     private final AuditLog audit;
+    private final HealthEndpoint health;
 
-    AdminController(Roles roles, AuditLog audit) {
+    AdminController(Roles roles, AuditLog audit, HealthEndpoint health) {
         this.roles = roles;
         this.audit = audit;
+        this.health = health;
+    }
+
+    @GetMapping("/v1/admin/health")
+    @Operation(summary = "The health of every component with its details (admins only)")
+    HealthDescriptor health(@Parameter(hidden = true) AuthenticatedUser admin) {
+        roles.requireAdmin(admin);
+        return health.health();
     }
 
     record AuditPage(List<AuditLog.Entry> items, String nextCursor) {

@@ -90,6 +90,16 @@ class RolesAndAuditApiTest extends WalletIntegrationTest {
     }
 
     @Test
+    void healthDetails_onThePublicPort_areForAdminsOnly() {
+        Api.Response forAdmin = api.get("/v1/admin/health", api.newUserWithRole(roles, Role.ADMIN).token());
+        assertThat(forAdmin.status()).as(forAdmin.body()).isEqualTo(200);
+        assertThat(forAdmin.json().get("components").propertyNames()).contains("db", "outboxRelayLag");
+        assertThat(api.get("/v1/admin/health", api.newUserWithRole(roles, Role.SUPPORT).token()).status()).isEqualTo(403);
+        assertThat(api.get("/v1/admin/health", null).status()).isEqualTo(401);
+        assertThat(api.get("/actuator/health", null).json().propertyNames()).containsExactly("status");
+    }
+
+    @Test
     void auditLog_cannotBeRewritten() {
         Api.User admin = api.newUserWithRole(roles, Role.ADMIN);
         assertThatThrownBy(() -> jdbc.sql("UPDATE audit_log SET actor = 'someone else' WHERE target_id = ?").param(admin.id().toString()).update())
