@@ -55,8 +55,6 @@ class Funding {
     private static final Logger log = LoggerFactory.getLogger(Funding.class);
     static final String DEPOSIT_OPERATION = "funding.deposit";
     static final String WITHDRAWAL_OPERATION = "funding.withdrawal";
-    static final String CLEARING_ACCOUNT = SystemAccounts.BANK_CLEARING;
-    static final String FEE_ACCOUNT = SystemAccounts.FEE_REVENUE;
     static final int MAX_PAGE_SIZE = 100;
 
     private final Transactions transactions;

@@ -207,10 +207,6 @@ final class HttpBankNetwork implements BankNetwork {
         return value == null || value.isNull() ? null : value.asString();
     }
 
-    private static String abbreviate(String body) {
-        return body == null ? "null" : body.length() <= 200 ? body : body.substring(0, 200) + "…";
-    }
-
     @Override
     public List<Returned> returnReport(LocalDate date) {
         try {

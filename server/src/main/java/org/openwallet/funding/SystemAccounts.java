@@ -1,7 +1,6 @@
 package org.openwallet.funding;
 
 import java.util.UUID;
-import org.openwallet.ledger.Balance;
 import org.openwallet.ledger.Ledger;
 
 /**
@@ -38,11 +37,6 @@ final class SystemAccounts {
     /** The fee revenue sub-account for a fee keyed by {@code key}. */
     static UUID feeRevenue(Ledger ledger, String currency, UUID key) {
         return ledger.systemAccount(FEE_REVENUE, currency, subAccountOf(key));
-    }
-
-    /** A system account's balance: all its sub-accounts summed. */
-    static Balance balance(Ledger ledger, String name, String currency) {
-        return ledger.systemBalance(name, currency);
     }
 
     /**

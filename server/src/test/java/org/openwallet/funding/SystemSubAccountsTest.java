@@ -81,7 +81,7 @@ class SystemSubAccountsTest extends WalletIntegrationTest {
             long postings = jdbc.sql("""
                     SELECT coalesce(sum(p.amount_minor), 0) FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
                      WHERE a.kind = 'system' AND a.name = ? AND a.currency = 'USD'""").param(name).query(Long.class).single();
-            assertThat(transactions.run(() -> SystemAccounts.balance(ledger, name, "USD")).postedMinor())
+            assertThat(transactions.run(() -> ledger.systemBalance(name, "USD")).postedMinor())
                     .as(name + " reads as the sum of its sub-accounts").isEqualTo(postings);
         }
         LedgerVerifier.Report report = verifier.verify();
