@@ -63,7 +63,12 @@ class BankAccounts {
     record Destination(String routingNumber, String accountNumber, String holderName) {
     }
 
-    Linked link(UUID userId, String routingNumber, String accountNumber, String holderName) {
+    /**
+     * The checks of a link request that need nothing but the request.
+     *
+     * @throws ProblemException 400 {@code validation_failed}
+     */
+    static void requireValidLink(String routingNumber, String accountNumber, String holderName) {
         if (!RoutingNumbers.isValid(routingNumber)) {
             throw invalid("routing_number must be a valid 9-digit ABA routing number.");
         }
@@ -74,6 +79,11 @@ class BankAccounts {
         if (holder.isEmpty() || holder.length() > MAX_HOLDER_NAME || holder.chars().anyMatch(Character::isISOControl)) {
             throw invalid("holder_name must be 1 to " + MAX_HOLDER_NAME + " characters.");
         }
+    }
+
+    Linked link(UUID userId, String routingNumber, String accountNumber, String holderName) {
+        requireValidLink(routingNumber, accountNumber, holderName);
+        String holder = holderName.strip();
         byte[] fingerprint = numbers.fingerprint(accountNumber);
         return transactions.run(() -> {
             // One link at a time per user, so the same account linked twice at once ends as one row.

@@ -101,18 +101,31 @@ class Funding {
     }
 
     Response deposit(AuthenticatedUser user, String idempotencyKey, Order order) {
-        return create(user, idempotencyKey, FundingRequest.DEPOSIT, order);
+        return create(user, idempotencyKey, FundingRequest.DEPOSIT, order, null);
     }
 
-    Response withdraw(AuthenticatedUser user, String idempotencyKey, Order order) {
-        return create(user, idempotencyKey, FundingRequest.WITHDRAWAL, order);
+    /**
+     * A withdrawal. {@code rateLimit} (throwing 429) runs after validation, so a malformed request is
+     * a 400 that costs nothing, and not at all for a retry of a withdrawal that finished: that is
+     * answered with its stored response, never counted or refused.
+     */
+    Response withdraw(AuthenticatedUser user, String idempotencyKey, Order order, Runnable rateLimit) {
+        return create(user, idempotencyKey, FundingRequest.WITHDRAWAL, order, rateLimit);
     }
 
-    private Response create(AuthenticatedUser user, String idempotencyKey, String kind, Order order) {
+    private Response create(AuthenticatedUser user, String idempotencyKey, String kind, Order order, Runnable rateLimit) {
         String key = IdempotencyKeys.requireValid(idempotencyKey);
         ValidOrder valid = validate(kind, order);
         String operation = kind.equals(FundingRequest.DEPOSIT) ? DEPOSIT_OPERATION : WITHDRAWAL_OPERATION;
         byte[] fingerprint = IdempotencyKeys.fingerprint(json.writeValueAsString(valid));
+        if (rateLimit != null) {
+            // One primary-key read, before any token is taken; the claim below still decides races.
+            Optional<StoredResponse> finished = idempotency.finished(user.userId(), operation, key, fingerprint);
+            if (finished.isPresent()) {
+                return new Response(finished.get().status(), finished.get().body(), true, null);
+            }
+            rateLimit.run();
+        }
         try {
             return transactions.run(() -> switch (idempotency.claim(user.userId(), operation, key, fingerprint)) {
                 case Claim.InProgress inProgress -> throw new ProblemException(ProblemCode.IDEMPOTENCY_REQUEST_IN_PROGRESS,

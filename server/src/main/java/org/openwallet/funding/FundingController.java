@@ -83,6 +83,8 @@ class FundingController {
     ResponseEntity<BankAccountView> link(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody LinkRequest request,
                                          HttpServletResponse response) {
         freezes.refuseIfFrozen(user.userId(), "link a bank account");
+        // Validated before the limit: a malformed request is a 400 and costs no token.
+        BankAccounts.requireValidLink(request.routingNumber(), request.accountNumber(), request.holderName());
         rateLimits.checkBankLink(user.userId(), response);
         BankAccounts.Linked linked = accounts.link(user.userId(), request.routingNumber(), request.accountNumber(), request.holderName());
         verification.sendMicroDeposits(linked.account().id());
@@ -172,8 +174,7 @@ class FundingController {
                                     @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String key,
                                     @RequestBody Funding.Order order, HttpServletResponse response) {
         freezes.refuseIfFrozen(user.userId(), "withdraw");
-        rateLimits.checkWithdrawal(user.userId(), response);
-        return respond(funding.withdraw(user, key, order));
+        return respond(funding.withdraw(user, key, order, () -> rateLimits.checkWithdrawal(user.userId(), response)));
     }
 
     @GetMapping("/v1/funding/deposits/{id}")

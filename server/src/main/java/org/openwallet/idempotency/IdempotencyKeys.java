@@ -8,6 +8,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.openwallet.platform.DeferredWrites;
 import org.openwallet.platform.ProblemCode;
@@ -135,6 +136,22 @@ public class IdempotencyKeys {
             claims.add(!locked.get(i) ? new Claim.InProgress() : earlier != null ? earlier : new Claim.Proceed());
         }
         return claims;
+    }
+
+    /**
+     * The stored response of a finished request with this key and the same body, read without a
+     * transaction or a lock (a record, once committed, never changes); empty for a key that is new,
+     * still in flight, or used with a different body. Lets an endpoint answer a retry before
+     * counting it against a rate limit.
+     */
+    public Optional<StoredResponse> finished(UUID userId, String operation, String key, byte[] fingerprint) {
+        return jdbc.sql("""
+                        SELECT response_status, response_body FROM idempotency_records
+                         WHERE user_id = ? AND operation = ? AND idempotency_key = ? AND fingerprint = ?
+                        """)
+                .params(userId, operation, key, fingerprint)
+                .query((rs, n) -> new StoredResponse(rs.getInt(1), rs.getBytes(2)))
+                .optional();
     }
 
     /** Records the response of a request that ran after {@link Claim.Proceed}, in the same transaction. */

@@ -52,13 +52,7 @@ public class Identity {
      * @throws ProblemException {@code validation_failed} for a bad handle, password or email; {@code handle_taken}
      */
     public UserSummary signUp(String handle, String password, String email) {
-        if (handle == null || !HANDLE.matcher(handle.toLowerCase(Locale.ROOT)).matches()) {
-            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "handle must be 3 to 30 of a-z, 0-9 and _.");
-        }
-        requireAcceptablePassword(password, "password");
-        if (email != null && (email.length() > MAX_EMAIL_LENGTH || !EMAIL.matcher(email).matches())) {
-            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "email is not a valid address.");
-        }
+        requireValidSignUp(handle, password, email);
         String normalized = UserDirectory.normalizeHandle(handle);
         String hash = passwords.hash(password);
         UUID id = Ids.next();
@@ -74,6 +68,37 @@ public class Identity {
                     new UserSignedUp(id, normalized)));
             return new UserSummary(id, normalized, "friends");
         });
+    }
+
+    /**
+     * The checks of a sign-up that need nothing but the request, run before its rate limit so that a
+     * malformed one is a 400 and costs no token.
+     *
+     * @throws ProblemException {@code validation_failed}
+     */
+    static void requireValidSignUp(String handle, String password, String email) {
+        if (handle == null || !HANDLE.matcher(handle.toLowerCase(Locale.ROOT)).matches()) {
+            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "handle must be 3 to 30 of a-z, 0-9 and _.");
+        }
+        requireAcceptablePassword(password, "password");
+        if (email != null && (email.length() > MAX_EMAIL_LENGTH || !EMAIL.matcher(email).matches())) {
+            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "email is not a valid address.");
+        }
+    }
+
+    /**
+     * The checks of a login request before its rate limit: both fields present, and a password no
+     * longer than any password can be. Says nothing about whether the handle exists.
+     *
+     * @throws ProblemException {@code validation_failed}
+     */
+    static void requireLoginFields(String handle, String password) {
+        if (handle == null || handle.isEmpty() || password == null) {
+            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "handle and password are required.");
+        }
+        if (password.length() > MAX_PASSWORD_LENGTH) {
+            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "password must be at most " + MAX_PASSWORD_LENGTH + " characters.");
+        }
     }
 
     /** The rules of a new password, for sign-up and password change ({@code field} names it in the problem). */

@@ -48,8 +48,9 @@ class IdentityController {
             @ApiResponse(responseCode = "400", description = "validation_failed"),
             @ApiResponse(responseCode = "409", description = "handle_taken"),
             @ApiResponse(responseCode = "429", description = "rate_limited: too many sign-ups from this IP"),
-            @ApiResponse(responseCode = "503", description = "service_unavailable: too many password hashes at once, or the rate limiter cannot be reached (see Retry-After)")})
+            @ApiResponse(responseCode = "503", description = "service_unavailable: too many password hashes at once (see Retry-After)")})
     SignUpResponse signUp(@RequestBody SignUpRequest request, HttpServletRequest http, HttpServletResponse response) {
+        Identity.requireValidSignUp(request.handle(), request.password(), request.email());
         rateLimits.checkSignUp(clientAddress.of(http), response);
         UserSummary user = identity.signUp(request.handle(), request.password(), request.email());
         return new SignUpResponse(user.id(), user.handle());
@@ -58,11 +59,13 @@ class IdentityController {
     @PostMapping("/v1/auth/login")
     @Operation(summary = "Exchange handle and password for a bearer token", responses = {
             @ApiResponse(responseCode = "200", description = "A bearer token and a refresh token (POST /v1/auth/refresh) of a new session"),
+            @ApiResponse(responseCode = "400", description = "validation_failed: no handle or password, or a password longer than any can be"),
             @ApiResponse(responseCode = "401", description = "invalid_credentials (same for an unknown handle)"),
             @ApiResponse(responseCode = "429", description = "rate_limited: too many attempts from this IP, or failures for this handle from this IP"),
-            @ApiResponse(responseCode = "503", description = "service_unavailable: too many password hashes at once, or the login rate limiter cannot be reached (see Retry-After)")})
+            @ApiResponse(responseCode = "503", description = "service_unavailable: too many password hashes at once (see Retry-After)")})
     LoginResponse logIn(@RequestBody LoginRequest request, HttpServletRequest http, HttpServletResponse response) {
-        String handle = request.handle() == null ? "" : UserDirectory.normalizeHandle(request.handle());
+        Identity.requireLoginFields(request.handle(), request.password());
+        String handle = UserDirectory.normalizeHandle(request.handle());
         String ip = clientAddress.of(http);
         rateLimits.checkLogin(handle, ip, response);
         return identity.logIn(request.handle(), request.password(), ip, http.getHeader("User-Agent"))

@@ -89,6 +89,8 @@ class SessionController {
                     @ApiResponse(responseCode = "429", description = "rate_limited")})
     ResponseEntity<Void> changePassword(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody PasswordRequest request,
                                         HttpServletRequest http, HttpServletResponse response) {
+        // The new password's rules first: a request that breaks them is a 400 and costs no login attempt.
+        Identity.requireAcceptablePassword(request.newPassword(), "new_password");
         String ip = clientAddress.of(http);
         rateLimits.checkLogin(user.handle(), ip, response);
         return switch (passwordChanges.change(user, request.oldPassword(), request.newPassword())) {

@@ -23,6 +23,8 @@ import org.slf4j.LoggerFactory;
  * command timeout (50 ms by default) and guarded by a circuit breaker, so a dead or slow Redis
  * costs a request at most one timeout and, once the breaker is open, nothing. Failures surface as
  * {@link RedisUnavailableException}; nothing here retries, because the callers have a fallback.
+ * When a trial call of the half-open breaker fails, the connection is dropped and the next trial
+ * connects anew, so the wallet uses Redis again within one open period of its return.
  */
 public final class Redis implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Redis.class);
@@ -82,10 +84,18 @@ public final class Redis implements AutoCloseable {
             if (breaker.recordFailure()) {
                 log.warn("Redis keeps failing ({}); circuit breaker open, requests fall back to PostgreSQL", failure.toString());
             }
+            if (wasOpen) {
+                // A trial call failed: Redis has been failing for a whole open period. The next trial
+                // connects anew instead of waiting for this connection to heal. Lettuce reconnects a
+                // dropped connection by itself, but with a back-off that grows to 30 s, and it never
+                // notices a connection whose peer vanished without a reset (commands merely time
+                // out): either kept every caller on the fallback long after Redis was back.
+                dropConnection();
+            }
             throw new RedisUnavailableException("Redis call failed: " + failure.getMessage(), failure);
-        } catch (RuntimeException bug) {
-            // Redis answered; the failure is ours. Count it as an answer, or a failed trial call
-            // would leave the breaker waiting for a trial outcome forever.
+        } catch (RuntimeException | Error bug) {
+            // Redis answered; the failure is ours. Count it as an answer: a trial call whose outcome
+            // went unreported would leave the breaker open, waiting for it, until the wallet restarts.
             breaker.recordSuccess();
             throw bug;
         }
@@ -117,6 +127,23 @@ public final class Redis implements AutoCloseable {
             return commands;
         } finally {
             connecting.unlock();
+        }
+    }
+
+    /** Forgets the connection (closing it in the background), so the next call connects again. */
+    private void dropConnection() {
+        StatefulConnection<String, String> dropped;
+        connecting.lock();
+        try {
+            dropped = connection;
+            connection = null;
+            commands = null;
+        } finally {
+            connecting.unlock();
+        }
+        if (dropped != null) {
+            // closeAsync: a caller on the request path must not wait for a dead peer.
+            dropped.closeAsync();
         }
     }
 

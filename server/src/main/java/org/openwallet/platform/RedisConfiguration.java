@@ -73,10 +73,16 @@ class RedisConfiguration {
         if (uri == null) {
             return new Redis(null, null, null, breaker, meters);
         }
+        return standalone(uri, settings, breaker, meters);
+    }
+
+    /** The gateway to one Redis server at {@code uri}, as the wallet runs it (also used by tests of the gateway itself). */
+    static Redis standalone(String uri, WalletProperties.RedisSettings settings, CircuitBreaker breaker, MeterRegistry meters) {
+        Duration timeout = settings.timeout();
         RedisClient client = RedisClient.create(uri);
         client.setOptions(ClientOptions.builder()
-                .socketOptions(socket)
-                .timeoutOptions(timeouts)
+                .socketOptions(SocketOptions.builder().connectTimeout(settings.connectTimeout()).build())
+                .timeoutOptions(TimeoutOptions.enabled(timeout))
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .build());
         return new Redis(client, () -> {

@@ -1,6 +1,8 @@
 package org.openwallet.ratelimit;
 
 import io.lettuce.core.ScriptOutputType;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.openwallet.platform.Redis;
@@ -11,6 +13,10 @@ import org.springframework.stereotype.Component;
  * Token buckets in Redis. A bucket holds up to {@code capacity} tokens and refills completely in
  * {@code period}; the state is two numbers in a hash that expires once the bucket would be full
  * again. The script reads Redis's own clock, so API nodes with skewed clocks agree.
+ *
+ * <p>When Redis cannot be asked (down, slow past its timeout, or its circuit breaker open), the
+ * same bucket is kept in this node's memory instead ({@link LocalBuckets}): every limit still holds,
+ * per node, and nothing fails because the cache did. Once Redis answers again its buckets decide.
  */
 @Component
 public class RateLimiter {
@@ -54,35 +60,46 @@ public class RateLimiter {
             """);
 
     private final Redis redis;
+    private final LocalBuckets local;
+    private final MeterRegistry meters;
 
-    RateLimiter(Redis redis) {
+    RateLimiter(Redis redis, RateLimitProperties properties, Clock clock, MeterRegistry meters) {
         this.redis = redis;
+        this.local = new LocalBuckets(properties.localMaxBuckets(), clock::millis);
+        this.meters = meters;
     }
 
     /** Takes one token if there is one. */
-    public Outcome consume(Limit limit, String subject) throws RedisUnavailableException {
+    public Outcome consume(Limit limit, String subject) {
         return run(limit, subject, 1, 1);
     }
 
     /** Whether a token is there, without taking it (for limits that count only failures). */
-    public Outcome peek(Limit limit, String subject) throws RedisUnavailableException {
+    public Outcome peek(Limit limit, String subject) {
         return run(limit, subject, 1, 0);
     }
 
     /** Takes a token whether or not one is left: records a failure after the fact. */
-    public Outcome penalize(Limit limit, String subject) throws RedisUnavailableException {
+    public Outcome penalize(Limit limit, String subject) {
         return run(limit, subject, 0, 1);
     }
 
     private Outcome run(Limit limit, String subject, int required, int take) {
-        List<Long> reply = redis.eval(BUCKET, ScriptOutputType.MULTI,
-                new String[] {"rl:{" + subject + "}:" + limit.name()},
-                Integer.toString(limit.capacity()), Long.toString(limit.period().toMillis()),
-                Integer.toString(required), Integer.toString(take));
+        List<Long> reply;
+        try {
+            reply = redis.eval(BUCKET, ScriptOutputType.MULTI,
+                    new String[] {"rl:{" + subject + "}:" + limit.name()},
+                    Integer.toString(limit.capacity()), Long.toString(limit.period().toMillis()),
+                    Integer.toString(required), Integer.toString(take));
+        } catch (RedisUnavailableException unavailable) {
+            // Counted per limit, so an operator sees which limits are per node right now.
+            meters.counter("wallet.ratelimit.local", "limit", limit.name()).increment();
+            return local.run(limit, subject, required, take);
+        }
         return new Outcome(limit, reply.get(0) == 1, reply.get(1), ceilSeconds(reply.get(2)), ceilSeconds(reply.get(3)));
     }
 
-    private static long ceilSeconds(long millis) {
+    static long ceilSeconds(long millis) {
         return (millis + 999) / 1000;
     }
 }

@@ -1,5 +1,6 @@
 package org.openwallet.ratelimit;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.http.HttpServletResponse;
 import java.time.Duration;
@@ -11,20 +12,18 @@ import java.util.UUID;
 import java.util.stream.Stream;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
-import org.openwallet.platform.RedisUnavailableException;
 import org.openwallet.ratelimit.RateLimiter.Limit;
 import org.openwallet.ratelimit.RateLimiter.Outcome;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Service;
 
-/** The wallet's rate-limit policies, applied by the endpoints they protect. */
+/**
+ * The wallet's rate-limit policies, applied by the endpoints they protect, after the request's own
+ * cheap validation (a malformed request is a 400 and costs no token) and never to a request
+ * answered by an idempotent replay. While Redis cannot be asked every limit is kept per node by
+ * {@link RateLimiter}'s in-memory buckets: nothing fails open, and nothing fails because the cache did.
+ */
 @Service
 public class RateLimits {
-    private static final Logger log = LoggerFactory.getLogger(RateLimits.class);
-    /** Retry-After for a login refused because its limiter is unavailable. */
-    static final long UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
-
     private final RateLimiter limiter;
     private final MeterRegistry meters;
     private final Limit transferPerUser;
@@ -60,56 +59,37 @@ public class RateLimits {
      * @throws ProblemException 429 {@code rate_limited} over either limit
      */
     public void checkTransfer(UUID userId, String ip, HttpServletResponse response) {
-        try {
-            enforce(response, limiter.consume(transferPerUser, userId.toString()), limiter.consume(transferPerIp, ip));
-        } catch (RedisUnavailableException unavailable) {
-            // Fail open: the ledger still refuses overdrafts and duplicates, so only the limit is lost.
-            unavailable("transfer", unavailable);
-        }
+        enforce(response, limiter.consume(transferPerUser, userId.toString()), limiter.consume(transferPerIp, ip));
     }
 
     /**
      * Checks a sign-up before its password is hashed: the IP's sign-ups, so that one client cannot
      * create accounts (and burn hashing time) without bound.
      *
-     * @throws ProblemException 429 {@code rate_limited}; 503 {@code service_unavailable} when the limiter cannot be asked
+     * @throws ProblemException 429 {@code rate_limited}
      */
     public void checkSignUp(String ip, HttpServletResponse response) {
-        try {
-            enforce(response, limiter.consume(signUpPerIp, ip));
-        } catch (RedisUnavailableException unavailable) {
-            // Fail closed, as login does: a new account could not log in without the limiter anyway.
-            throw pausedWithoutLimiter("signup", unavailable, response, "Sign-up is paused for a moment; retry shortly.");
-        }
+        enforce(response, limiter.consume(signUpPerIp, ip));
     }
 
     /**
-     * Counts a withdrawal request against the user's limit. Fails open like payments: the weekly
-     * limit and the velocity rule are enforced in the withdrawal's own transaction anyway.
+     * Counts a withdrawal request against the user's limit (the weekly limit and the velocity rule
+     * are enforced in the withdrawal's own transaction as well).
      *
      * @throws ProblemException 429 {@code rate_limited}
      */
     public void checkWithdrawal(UUID userId, HttpServletResponse response) {
-        try {
-            enforce(response, limiter.consume(withdrawalPerUser, userId.toString()));
-        } catch (RedisUnavailableException unavailable) {
-            unavailable("withdrawal", unavailable);
-        }
+        enforce(response, limiter.consume(withdrawalPerUser, userId.toString()));
     }
 
     /**
      * Counts a bank account link against the user's limit: each link makes the bank send
      * micro-deposits (the operator's money) and opens new verification attempts, so it is bounded.
-     * Fails closed: without the limiter, guessing micro-deposits by re-linking would be unbounded.
      *
-     * @throws ProblemException 429 {@code rate_limited}; 503 {@code service_unavailable} when the limiter cannot be asked
+     * @throws ProblemException 429 {@code rate_limited}
      */
     public void checkBankLink(UUID userId, HttpServletResponse response) {
-        try {
-            enforce(response, limiter.consume(bankLinkPerUser, userId.toString()));
-        } catch (RedisUnavailableException unavailable) {
-            throw pausedWithoutLimiter("bank-link", unavailable, response, "Linking bank accounts is paused for a moment; retry shortly.");
-        }
+        enforce(response, limiter.consume(bankLinkPerUser, userId.toString()));
     }
 
     /**
@@ -120,28 +100,17 @@ public class RateLimits {
      * slows every guess, but its owner, logging in from an IP of their own, is never refused, so
      * nobody can lock a victim out by failing on purpose.
      *
-     * @throws ProblemException 429 {@code rate_limited}; 503 {@code service_unavailable} when the limiter cannot be asked
+     * @throws ProblemException 429 {@code rate_limited}
      */
     public void checkLogin(String handle, String ip, HttpServletResponse response) {
-        Outcome handleFailures;
-        try {
-            enforce(response, limiter.consume(loginPerIp, ip), limiter.peek(loginFailuresPerHandleAndIp, handleAndIp(handle, ip)));
-            handleFailures = limiter.peek(loginFailuresPerHandle, handle);
-        } catch (RedisUnavailableException unavailable) {
-            // Fail closed: without a limiter, login would allow unlimited password guessing.
-            throw pausedWithoutLimiter("login", unavailable, response, "Login is paused for a moment; retry shortly.");
-        }
-        pause(loginDelay(handleFailures));
+        enforce(response, limiter.consume(loginPerIp, ip), limiter.peek(loginFailuresPerHandleAndIp, handleAndIp(handle, ip)));
+        pause(loginDelay(limiter.peek(loginFailuresPerHandle, handle)));
     }
 
     /** Records a failed login against the handle from this IP, and against the handle. */
     public void loginFailed(String handle, String ip) {
-        try {
-            limiter.penalize(loginFailuresPerHandleAndIp, handleAndIp(handle, ip));
-            limiter.penalize(loginFailuresPerHandle, handle);
-        } catch (RedisUnavailableException unavailable) {
-            unavailable("login", unavailable);
-        }
+        limiter.penalize(loginFailuresPerHandleAndIp, handleAndIp(handle, ip));
+        limiter.penalize(loginFailuresPerHandle, handle);
     }
 
     /** The delay before a login of a handle with these recent failures: linear in them, bounded. */
@@ -169,31 +138,53 @@ public class RateLimits {
         return handle + "|" + ip;
     }
 
-    private ProblemException pausedWithoutLimiter(String endpoint, RedisUnavailableException cause, HttpServletResponse response, String detail) {
-        unavailable(endpoint, cause);
-        response.setHeader("Retry-After", Long.toString(UNAVAILABLE_RETRY_AFTER_SECONDS));
-        return new ProblemException(ProblemCode.SERVICE_UNAVAILABLE, detail);
+    /**
+     * A request a limit refused, not answered yet: an idempotent endpoint may still answer it with the
+     * stored response of an earlier request with its key, and otherwise {@link #reject}s it.
+     */
+    public static final class Refusal {
+        private final Outcome refused;
+        private final Counter rejections;
+
+        private Refusal(Outcome refused, Counter rejections) {
+            this.refused = refused;
+            this.rejections = rejections;
+        }
+
+        /** Counts the rejection, sets Retry-After, and returns the 429 {@code rate_limited} to throw. */
+        public ProblemException reject(HttpServletResponse response) {
+            long retryAfterSeconds = Math.max(1, refused.retryAfterSeconds());
+            rejections.increment();
+            response.setHeader("Retry-After", Long.toString(retryAfterSeconds));
+            return new ProblemException(ProblemCode.RATE_LIMITED,
+                    "Too many requests (" + refused.limit().name() + "); retry after " + retryAfterSeconds + " s.");
+        }
+    }
+
+    /**
+     * Like {@link #checkTransfer}, but a refusal is returned, not thrown, so that a retry of a payment
+     * that finished can still be answered with its stored response.
+     */
+    public Optional<Refusal> admitTransfer(UUID userId, String ip, HttpServletResponse response) {
+        return judge(response, limiter.consume(transferPerUser, userId.toString()), limiter.consume(transferPerIp, ip));
     }
 
     private void enforce(HttpServletResponse response, Outcome... outcomes) {
+        Optional<Refusal> refusal = judge(response, outcomes);
+        if (refusal.isPresent()) {
+            throw refusal.get().reject(response);
+        }
+    }
+
+    private Optional<Refusal> judge(HttpServletResponse response, Outcome... outcomes) {
         // Report the tightest limit: the one with the fewest requests left, as the RateLimit draft suggests.
         Outcome tightest = Stream.of(outcomes).min(Comparator.comparingLong(Outcome::remaining)).orElseThrow();
         response.setHeader("RateLimit-Limit", Integer.toString(tightest.limit().capacity()));
         response.setHeader("RateLimit-Remaining", Long.toString(tightest.remaining()));
         response.setHeader("RateLimit-Reset", Long.toString(tightest.resetSeconds()));
-        Optional<Outcome> refused = Stream.of(outcomes).filter(outcome -> !outcome.allowed())
-                .max(Comparator.comparingLong(Outcome::retryAfterSeconds));
-        if (refused.isPresent()) {
-            meters.counter("wallet.ratelimit.rejections", "limit", refused.get().limit().name()).increment();
-            response.setHeader("Retry-After", Long.toString(Math.max(1, refused.get().retryAfterSeconds())));
-            throw new ProblemException(ProblemCode.RATE_LIMITED,
-                    "Too many requests (" + refused.get().limit().name() + "); retry after " + Math.max(1, refused.get().retryAfterSeconds()) + " s.");
-        }
-    }
-
-    private void unavailable(String endpoint, RedisUnavailableException cause) {
-        meters.counter("wallet.ratelimit.unavailable", "endpoint", endpoint).increment();
-        log.debug("Rate limiter unavailable for {}: {}", endpoint, cause.getMessage());
+        return Stream.of(outcomes).filter(outcome -> !outcome.allowed())
+                .max(Comparator.comparingLong(Outcome::retryAfterSeconds))
+                .map(refused -> new Refusal(refused, meters.counter("wallet.ratelimit.rejections", "limit", refused.limit().name())));
     }
 
     private static Limit limit(Map<String, RateLimitProperties.Setting> limits, String name) {

@@ -1,7 +1,8 @@
 /**
  * Rate limits enforced atomically in Redis (a token bucket in one Lua script), per user, per IP
- * and per handle, with the RateLimit-* and Retry-After headers. When Redis cannot be asked,
- * money-moving endpoints fail open (the ledger still guards the money) and login fails closed (no
- * unlimited password guessing); both are logged and counted.
+ * and per handle, with the RateLimit-* and Retry-After headers. When Redis cannot be asked, the
+ * same buckets are kept in each node's memory (bounded, least recently used forgotten first), so
+ * every limit still holds, per node, and a cache outage is neither a sign-in outage nor a hole in
+ * the limits; each such decision is counted ({@code wallet.ratelimit.local}).
  */
 package org.openwallet.ratelimit;

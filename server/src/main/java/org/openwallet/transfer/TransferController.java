@@ -18,7 +18,6 @@ import org.openwallet.platform.Problem;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.openwallet.platform.ProblemHandler;
-import org.openwallet.ratelimit.RateLimits;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -35,12 +34,10 @@ import org.springframework.web.bind.annotation.RestController;
 @SecurityRequirement(name = "bearer")
 class TransferController {
     private final Transfers transfers;
-    private final RateLimits rateLimits;
     private final ClientAddress clientAddress;
 
-    TransferController(Transfers transfers, RateLimits rateLimits, ClientAddress clientAddress) {
+    TransferController(Transfers transfers, ClientAddress clientAddress) {
         this.transfers = transfers;
-        this.rateLimits = rateLimits;
         this.clientAddress = clientAddress;
     }
 
@@ -68,9 +65,8 @@ class TransferController {
     ResponseEntity<byte[]> create(@Parameter(hidden = true) AuthenticatedUser user,
                                   @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
                                   @RequestBody TransferRequest request, HttpServletRequest http, HttpServletResponse servletResponse) {
-        String ip = clientAddress.of(http);
-        rateLimits.checkTransfer(user.userId(), ip, servletResponse);
-        Transfers.Response response = transfers.create(user, idempotencyKey, request, ip);
+        // The rate limits are applied inside, after validation and the duplicate check.
+        Transfers.Response response = transfers.create(user, idempotencyKey, request, clientAddress.of(http), servletResponse);
         ResponseEntity.BodyBuilder builder = ResponseEntity.status(response.status())
                 .contentType(response.status() < 400 ? MediaType.APPLICATION_JSON : ProblemHandler.PROBLEM_JSON);
         if (response.replayed()) {

@@ -1,5 +1,6 @@
 package org.openwallet.transfer;
 
+import jakarta.servlet.http.HttpServletResponse;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -35,6 +36,7 @@ import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.openwallet.platform.ProblemHandler;
 import org.openwallet.platform.Transactions;
+import org.openwallet.ratelimit.RateLimits;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.json.JsonMapper;
@@ -68,10 +70,12 @@ class Transfers {
     private final JsonMapper json;
     private final JdbcClient jdbc;
     private final Clock clock;
+    private final RateLimits rateLimits;
 
     Transfers(Transactions transactions, TransferBatches batches, IdempotencyKeys idempotency, IdempotencyFastPath fastPath, FraudCheck fraud, Outbox outbox,
               Ledger ledger, UserDirectory users, Currencies currencies, ProblemHandler problems, JsonMapper json, JdbcClient jdbc,
-              Clock clock) {
+              Clock clock, RateLimits rateLimits) {
+        this.rateLimits = rateLimits;
         this.jdbc = jdbc;
         this.clock = clock;
         this.outbox = outbox;
@@ -93,11 +97,12 @@ class Transfers {
 
     /**
      * The payment path, cheapest refusal first: validation; Redis, which answers most duplicates in
-     * one round trip; the fraud check; then one ledger transaction that claims the key for real,
-     * moves the money and records the response. Whatever Redis or the fraud check reserved for a
-     * request that ends without a new payment is given back.
+     * one round trip; the rate limits (whose RateLimit-* headers go on {@code headers}); the fraud
+     * check; then one ledger transaction that claims the key for real, moves the money and records
+     * the response. Whatever Redis or the fraud check reserved for a request that ends without a new
+     * payment is given back.
      */
-    Response create(AuthenticatedUser sender, String idempotencyKey, TransferRequest request, String ip) {
+    Response create(AuthenticatedUser sender, String idempotencyKey, TransferRequest request, String ip, HttpServletResponse headers) {
         String key = IdempotencyKeys.requireValid(idempotencyKey);
         ValidRequest valid = validate(request);
         byte[] fingerprint = IdempotencyKeys.fingerprint(json.writeValueAsString(valid));
@@ -114,6 +119,12 @@ class Transfers {
         FraudDecision decision = null;
         Response response = null;
         try {
+            Optional<Response> earlier = admit(sender, key, fingerprint, ip, headers, fast);
+            if (earlier.isPresent()) {
+                response = earlier.get();
+                fastPath.complete(sender.userId(), OPERATION, key, fingerprint, new StoredResponse(response.status(), response.body()));
+                return response;
+            }
             // Looked up before the transaction: the lookup may ask Redis, and no network call may
             // wait while a database connection is held.
             Optional<UserRef> recipient = valid.toUserId() != null ? users.refById(valid.toUserId()) : users.refByHandle(valid.toHandle());
@@ -144,6 +155,38 @@ class Transfers {
                 fraud.release(decision);
             }
         }
+    }
+
+    /**
+     * The rate limits, after validation and the Redis duplicate check, so that a malformed request is
+     * a 400 that costs no token and a retry Redis answered is never counted. A retry of a payment
+     * that finished is answered with its stored response, never counted or refused: while Redis is
+     * down PostgreSQL is asked before a token is taken, and when the bucket is empty PostgreSQL has
+     * the last word (Redis may have forgotten the key) before the 429. Each costs one primary-key read.
+     *
+     * @return the stored response of the finished payment with this key; empty when the payment may go on
+     * @throws ProblemException 429 {@code rate_limited}
+     */
+    private Optional<Response> admit(AuthenticatedUser sender, String key, byte[] fingerprint, String ip, HttpServletResponse headers,
+                                     IdempotencyFastPath.Claim fast) {
+        if (fast instanceof IdempotencyFastPath.Claim.Unavailable) {
+            Optional<Response> done = finished(sender, key, fingerprint);
+            if (done.isPresent()) {
+                return done;
+            }
+            rateLimits.checkTransfer(sender.userId(), ip, headers);
+            return Optional.empty();
+        }
+        Optional<RateLimits.Refusal> refusal = rateLimits.admitTransfer(sender.userId(), ip, headers);
+        if (refusal.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(finished(sender, key, fingerprint).orElseThrow(() -> refusal.get().reject(headers)));
+    }
+
+    private Optional<Response> finished(AuthenticatedUser sender, String key, byte[] fingerprint) {
+        return idempotency.finished(sender.userId(), OPERATION, key, fingerprint)
+                .map(stored -> new Response(stored.status(), stored.body(), true));
     }
 
     private static ProblemException inProgress() {
