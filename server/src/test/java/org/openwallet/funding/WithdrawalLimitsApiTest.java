@@ -140,6 +140,46 @@ class WithdrawalLimitsApiTest {
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("95.00", "0.00"));
     }
 
+    @Test
+    void replaysAndMalformedRequests_costNoToken_andWithTheBucketEmptyAReplayIsAnsweredAndAMalformedRequestIs400() {
+        Api.User user = fundedUser(100_00);
+        UUID account = funding.link(user);
+        String key = UUID.randomUUID().toString();
+        Map<String, Object> body = FundingClient.order(account, "1.00", "standard");
+        Api.Response first = funding.withdraw(user, key, body);
+        assertThat(first.status()).as(first.body()).isEqualTo(202);
+
+        // Retries of the finished request, and requests that fail validation: none takes a token.
+        for (int i = 0; i < 3; i++) {
+            assertReplayOf(first, funding.withdraw(user, key, body));
+        }
+        for (int i = 0; i < 5; i++) {
+            Api.Response malformed = funding.withdraw(user, UUID.randomUUID().toString(), FundingClient.order(account, null, "standard"));
+            assertThat(malformed.status()).as(malformed.body()).isEqualTo(400);
+            assertThat(malformed.code()).isEqualTo("validation_failed");
+        }
+        // So the hour's 10 tokens are the first request's and nine more: four accepted, five declined for velocity.
+        for (int i = 2; i <= 10; i++) {
+            Api.Response next = funding.withdraw(user, account, "1.00", "standard");
+            assertThat(next.status()).as("request %d: %s", i, next.body()).isIn(202, 422);
+        }
+        Api.Response limited = funding.withdraw(user, account, "1.00", "standard");
+        assertThat(limited.status()).as(limited.body()).isEqualTo(429);
+
+        // With the bucket empty, the finished request's retry still gets its answer, and a malformed request is told so.
+        assertReplayOf(first, funding.withdraw(user, key, body));
+        Api.Response malformed = funding.withdraw(user, UUID.randomUUID().toString(), FundingClient.order(account, "1.00", "overnight"));
+        assertThat(malformed.status()).as(malformed.body()).isEqualTo(400);
+        assertThat(malformed.code()).isEqualTo("validation_failed");
+        assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("95.00", "0.00"));
+    }
+
+    private static void assertReplayOf(Api.Response first, Api.Response replay) {
+        assertThat(replay.status()).as(replay.body()).isEqualTo(first.status());
+        assertThat(replay.header("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(replay.body()).isEqualTo(first.body());
+    }
+
     private Api.User fundedUser(long minor) {
         Api.User user = api.newUser();
         LedgerTestSupport.fund(transactions, ledger, user.id(), minor);

@@ -88,6 +88,35 @@ class SignUpAndLoginLimitsApiTest {
     }
 
     @Test
+    void malformedSignUpsAndLogins_are400_costNoToken_evenWithTheBucketEmpty() throws Exception {
+        String ip = "198.51.100.20";
+        for (int i = 0; i < SIGN_UPS_PER_IP + 2; i++) {
+            RawHttp.Response shortPassword = new RawHttp(port).send("POST", "/v1/auth/signup", Map.of("X-Forwarded-For", ip),
+                    "{\"handle\":\"" + freshHandle() + "\",\"password\":\"short\"}");
+            assertThat(shortPassword.status()).as(shortPassword.body()).isEqualTo(400);
+            assertThat(shortPassword.code()).isEqualTo("validation_failed");
+        }
+        // The malformed ones took nothing: the IP still has its whole allowance.
+        for (int n = 1; n <= SIGN_UPS_PER_IP; n++) {
+            RawHttp.Response created = signUp(freshHandle(), ip);
+            assertThat(created.status()).as(created.body()).isEqualTo(201);
+            assertThat(created.header("RateLimit-Remaining")).isEqualTo(Integer.toString(SIGN_UPS_PER_IP - n));
+        }
+        assertThat(signUp(freshHandle(), ip).status()).isEqualTo(429);
+        RawHttp.Response badHandle = new RawHttp(port).send("POST", "/v1/auth/signup", Map.of("X-Forwarded-For", ip),
+                "{\"handle\":\"no spaces allowed\",\"password\":\"" + PASSWORD + "\"}");
+        assertThat(badHandle.status()).as("a malformed sign-up with the bucket empty: %s", badHandle.body()).isEqualTo(400);
+        assertThat(badHandle.code()).isEqualTo("validation_failed");
+
+        // A login without a password is malformed too: 400, before any limit or hash.
+        RawHttp.Response noPassword = new RawHttp(port).send("POST", "/v1/auth/login", Map.of("X-Forwarded-For", ip),
+                "{\"handle\":\"" + freshHandle() + "\"}");
+        assertThat(noPassword.status()).as(noPassword.body()).isEqualTo(400);
+        assertThat(noPassword.code()).isEqualTo("validation_failed");
+        assertThat(noPassword.header("RateLimit-Limit")).isNull();
+    }
+
+    @Test
     void atMostKHashesRunAtOnce_theOverflowOfSignUpsAndLoginsGets503WithRetryAfter() throws Exception {
         String handle = freshHandle();
         assertThat(signUp(handle, "198.51.100.20").status()).isEqualTo(201);
