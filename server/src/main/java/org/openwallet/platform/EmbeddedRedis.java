@@ -34,6 +34,12 @@ import org.slf4j.LoggerFactory;
  * owner-only, as {@link SecretKeys} writes it; a directory from before passwords gets one on its
  * next start) and reaches the server through an owner-only configuration file, never the command
  * line, which every local user can read in {@code ps}. The directory itself is made owner-only too.
+ *
+ * <p>A server that exits by itself (killed, crashed, out of memory) is started again on the same
+ * port, with the same password, after a back-off from {@value #RESTART_BACKOFF_MIN_MILLIS} ms
+ * doubling to {@value #RESTART_BACKOFF_MAX_MILLIS} ms, for as long as this object is open: a child
+ * process nobody restarts would leave the wallet without Redis until the wallet itself restarted.
+ * The wallet's client finds it again by itself ({@link Redis}).
  */
 public final class EmbeddedRedis implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedRedis.class);
@@ -43,19 +49,27 @@ public final class EmbeddedRedis implements AutoCloseable {
     static final String PASSWORD_FILE = "redis.password";
     private static final String CONFIG_FILE = "redis.conf";
     private static final int PASSWORD_BYTES = 32;
+    static final long RESTART_BACKOFF_MIN_MILLIS = 100;
+    static final long RESTART_BACKOFF_MAX_MILLIS = 5_000;
 
-    private final Process process;
+    private final List<String> command;
     private final int port;
     private final String password;
     private final FileChannel lockChannel;
     private final FileLock lock;
+    /** Guards {@link #process} and {@link #closed}: a restart and a close never overlap. */
+    private final Object lifecycle = new Object();
+    private Process process;
+    private boolean closed;
 
-    private EmbeddedRedis(Process process, int port, String password, FileChannel lockChannel, FileLock lock) {
+    private EmbeddedRedis(List<String> command, Process process, int port, String password, FileChannel lockChannel, FileLock lock) {
+        this.command = command;
         this.process = process;
         this.port = port;
         this.password = password;
         this.lockChannel = lockChannel;
         this.lock = lock;
+        Thread.ofVirtual().name("embedded-redis-supervisor").start(this::superviseProcess);
     }
 
     /** Starts a Redis server on a free port with its files in {@code directory}. */
@@ -87,11 +101,9 @@ public final class EmbeddedRedis implements AutoCloseable {
                     "--save", "",
                     "--appendonly", "no"));
             command.addAll(List.of(extraArguments));
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            awaitPong(process, port, password);
+            Process process = launch(command, port, password);
             log.info("Redis is up on 127.0.0.1:{} (pid {}), password in {}", port, process.pid(), passwordFile(directory));
-            return new EmbeddedRedis(process, port, password, lockChannel, lock);
+            return new EmbeddedRedis(List.copyOf(command), process, port, password, lockChannel, lock);
         } catch (IOException | RuntimeException failure) {
             lock.release();
             lockChannel.close();
@@ -99,12 +111,65 @@ public final class EmbeddedRedis implements AutoCloseable {
         }
     }
 
+    private static Process launch(List<String> command, int port, String password) throws IOException {
+        Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        awaitPong(process, port, password);
+        return process;
+    }
+
+    /** Waits for the server to exit and, unless it was closed, starts it again; ends with {@link #close}. */
+    private void superviseProcess() {
+        long backoffMillis = RESTART_BACKOFF_MIN_MILLIS;
+        while (true) {
+            Process current;
+            synchronized (lifecycle) {
+                if (closed) {
+                    return;
+                }
+                current = process;
+            }
+            try {
+                int exit = current.waitFor();
+                synchronized (lifecycle) {
+                    if (closed) {
+                        return;
+                    }
+                }
+                log.warn("Redis (pid {}) exited by itself with {}; starting it again on port {} in {} ms", current.pid(), exit, port, backoffMillis);
+                Thread.sleep(backoffMillis);
+                synchronized (lifecycle) {
+                    if (closed) {
+                        return;
+                    }
+                    process = launch(command, port, password);
+                    log.info("Redis is up again on 127.0.0.1:{} (pid {})", port, process.pid());
+                }
+                backoffMillis = RESTART_BACKOFF_MIN_MILLIS;
+            } catch (IOException failed) {
+                // The port may still be held a moment, or the machine is out of something: back off and try again.
+                log.warn("Redis could not be started again: {}", failed.getMessage());
+                backoffMillis = Math.min(backoffMillis * 2, RESTART_BACKOFF_MAX_MILLIS);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private Process process() {
+        synchronized (lifecycle) {
+            return process;
+        }
+    }
+
     public int port() {
         return port;
     }
 
+    /** The current server process; another one after a restart. */
     public long pid() {
-        return process.pid();
+        return process().pid();
     }
 
     /** The URI to connect with, password included: treat it as the secret it contains (Lettuce masks it when printing a RedisURI). */
@@ -122,12 +187,17 @@ public final class EmbeddedRedis implements AutoCloseable {
     }
 
     public boolean isAlive() {
-        return process.isAlive();
+        return process().isAlive();
     }
 
-    /** Stops the server (SIGTERM, then SIGKILL after a grace period) and releases its directory. */
+    /** Stops the server (SIGTERM, then SIGKILL after a grace period), for good, and releases its directory. */
     @Override
     public void close() throws IOException {
+        Process process;
+        synchronized (lifecycle) {
+            closed = true;
+            process = this.process;
+        }
         try {
             process.destroy();
             if (!process.waitFor(STOP_WAIT.toSeconds(), TimeUnit.SECONDS)) {

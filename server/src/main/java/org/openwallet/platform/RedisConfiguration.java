@@ -50,7 +50,7 @@ class RedisConfiguration {
         if (settings.clusterNodes() != null && !settings.clusterNodes().isBlank()) {
             List<RedisURI> nodes = Arrays.stream(settings.clusterNodes().split(","))
                     .map(String::strip).filter(node -> !node.isEmpty())
-                    .map(node -> RedisURI.create(node.contains("://") ? node : "redis://" + node))
+                    .map(node -> boundedConnect(RedisURI.create(node.contains("://") ? node : "redis://" + node), settings))
                     .toList();
             RedisClusterClient client = RedisClusterClient.create(nodes);
             client.setOptions(ClusterClientOptions.builder()
@@ -76,10 +76,20 @@ class RedisConfiguration {
         return standalone(uri, settings, breaker, meters);
     }
 
+    /**
+     * Bounds a whole connect, handshake (AUTH, HELLO) included, by the connect timeout. Lettuce waits
+     * for the handshake as long as the URI's timeout, 60 s unless set: a request that happens to
+     * reconnect to a Redis that accepts connections but answers nothing (busy, hung) would wait that long.
+     */
+    private static RedisURI boundedConnect(RedisURI uri, WalletProperties.RedisSettings settings) {
+        uri.setTimeout(settings.connectTimeout().plus(settings.timeout()));
+        return uri;
+    }
+
     /** The gateway to one Redis server at {@code uri}, as the wallet runs it (also used by tests of the gateway itself). */
     static Redis standalone(String uri, WalletProperties.RedisSettings settings, CircuitBreaker breaker, MeterRegistry meters) {
         Duration timeout = settings.timeout();
-        RedisClient client = RedisClient.create(uri);
+        RedisClient client = RedisClient.create(boundedConnect(RedisURI.create(uri), settings));
         client.setOptions(ClientOptions.builder()
                 .socketOptions(SocketOptions.builder().connectTimeout(settings.connectTimeout()).build())
                 .timeoutOptions(TimeoutOptions.enabled(timeout))

@@ -89,7 +89,7 @@ class SignUpAndLoginLimitsApiTest {
 
     @Test
     void malformedSignUpsAndLogins_are400_costNoToken_evenWithTheBucketEmpty() throws Exception {
-        String ip = "198.51.100.20";
+        String ip = "198.51.100.90";
         for (int i = 0; i < SIGN_UPS_PER_IP + 2; i++) {
             RawHttp.Response shortPassword = new RawHttp(port).send("POST", "/v1/auth/signup", Map.of("X-Forwarded-For", ip),
                     "{\"handle\":\"" + freshHandle() + "\",\"password\":\"short\"}");

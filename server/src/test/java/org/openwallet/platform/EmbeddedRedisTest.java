@@ -14,8 +14,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openwallet.Eventually;
 
 /** The embedded Redis requires the password kept in its directory, which no other local user can read. */
 class EmbeddedRedisTest {
@@ -66,6 +69,37 @@ class EmbeddedRedisTest {
         try (EmbeddedRedis restarted = EmbeddedRedis.start(directory)) {
             assertThat(restarted.password()).isEqualTo(first);
             assertThat(send(restarted.port(), "*2\r\n$4\r\nAUTH\r\n$64\r\n" + first + "\r\n")).startsWith("+OK");
+        }
+    }
+
+    @Test
+    void aServerKilledUnderTheWallet_isStartedAgainOnTheSamePortWithTheSamePassword_butAClosedOneStaysDown() throws Exception {
+        EmbeddedRedis redis = EmbeddedRedis.start(directory);
+        try {
+            long killed = redis.pid();
+            ProcessHandle server = ProcessHandle.of(killed).orElseThrow();
+            server.destroyForcibly();
+            server.onExit().get(10, TimeUnit.SECONDS);
+
+            Eventually.await("Redis started again", Duration.ofSeconds(30), () -> redis.pid() != killed && redis.isAlive());
+            String auth = "*2\r\n$4\r\nAUTH\r\n$64\r\n" + redis.password() + "\r\n";
+            Eventually.await("the new server answers", Duration.ofSeconds(30), () -> {
+                try {
+                    return send(redis.port(), auth).startsWith("+OK");
+                } catch (IOException notYet) {
+                    return false;
+                }
+            });
+        } finally {
+            redis.close();
+        }
+        long closed = redis.pid();
+        assertThat(redis.isAlive()).isFalse();
+        // Closing is for good: the directory is free for another server at once, and the closed one is not restarted.
+        try (EmbeddedRedis next = EmbeddedRedis.start(directory, redis.port())) {
+            assertThat(next.isAlive()).isTrue();
+            assertThat(redis.pid()).isEqualTo(closed);
+            assertThat(redis.isAlive()).isFalse();
         }
     }
 

@@ -456,12 +456,42 @@ class RateLimitApiTest {
         }
     }
 
+    @Nested
+    @Order(3)
+    class BankLinks extends ProductionLimits {
+
+        @Test
+        void malformedLinks_are400_andCostNoToken_evenWithTheBucketEmpty() {
+            Api.User user = api.newUser();
+            for (int i = 0; i < 12; i++) {
+                Api.Response malformed = link(user, "123456789", "12345678");
+                assertThat(malformed.status()).as(malformed.body()).isEqualTo(400);
+                assertThat(malformed.code()).isEqualTo("validation_failed");
+            }
+            // Ten a day: all ten are still there (linking the same account again takes one too).
+            for (int n = 1; n <= 10; n++) {
+                Api.Response linked = link(user, "021000021", "12345678");
+                assertThat(linked.status()).as(linked.body()).isIn(200, 201);
+                assertThat(linked.header("RateLimit-Remaining")).isEqualTo(Integer.toString(10 - n));
+            }
+            assertRateLimited(link(user, "021000021", "12345678"));
+            Api.Response malformed = link(user, "021000021", "12");
+            assertThat(malformed.status()).as("a malformed link with the bucket empty: %s", malformed.body()).isEqualTo(400);
+            assertThat(malformed.code()).isEqualTo("validation_failed");
+        }
+
+        private Api.Response link(Api.User user, String routingNumber, String accountNumber) {
+            return api.post("/v1/bank-accounts", user.token(), null,
+                    Map.of("routing_number", routingNumber, "account_number", accountNumber, "holder_name", "Test Holder"));
+        }
+    }
+
     /**
      * Redis stopped under a running wallet, then a new one started on the same port. A context of
      * its own (closed afterwards), since its Redis is gone at the end.
      */
     @Nested
-    @Order(3)
+    @Order(4)
     @DirtiesContext
     class WhenRedisIsDown extends ProductionLimits {
         private static EmbeddedRedis replacement;
@@ -537,9 +567,12 @@ class RateLimitApiTest {
                 Api.Response again = login(sender.handle(), Api.PASSWORD);
                 return again.status() == 200 && localDecisions() == local;
             });
-            Long bucket = redis.call(commands -> commands.exists("rl:{" + sender.handle() + "|127.0.0.1}:login-failures-per-handle-and-ip"));
-            assertThat(bucket).as("the login bucket in Redis").isEqualTo(1);
+            // A failure is recorded in Redis now (a full bucket expires at once, so it takes a failure to see one there).
             double local = localDecisions();
+            assertThat(login(sender.handle(), "a wrong password").status()).isEqualTo(401);
+            Long bucket = redis.call(commands -> commands.exists("rl:{" + sender.handle() + "|127.0.0.1}:login-failures-per-handle-and-ip"));
+            assertThat(bucket).as("the failures bucket in Redis").isEqualTo(1);
+            assertThat(localDecisions()).isEqualTo(local);
             Api.Response after = api.pay(sender, recipient, "1.00");
             assertThat(after.status()).as(after.body()).isEqualTo(201);
             assertRateLimitHeaders(after, 30);
