@@ -87,17 +87,15 @@ public class Identity {
     }
 
     /**
-     * The checks of a login request before its rate limit: both fields present, and a password no
-     * longer than any password can be. Says nothing about whether the handle exists.
+     * The check of a login request before its rate limit: both fields present. Anything else (an
+     * impossible handle, an over-long password) is answered as a wrong password, after the limit,
+     * so that a login says nothing about which handles or passwords could exist.
      *
      * @throws ProblemException {@code validation_failed}
      */
     static void requireLoginFields(String handle, String password) {
         if (handle == null || handle.isEmpty() || password == null) {
             throw new ProblemException(ProblemCode.VALIDATION_FAILED, "handle and password are required.");
-        }
-        if (password.length() > MAX_PASSWORD_LENGTH) {
-            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "password must be at most " + MAX_PASSWORD_LENGTH + " characters.");
         }
     }
 

@@ -59,7 +59,7 @@ class IdentityController {
     @PostMapping("/v1/auth/login")
     @Operation(summary = "Exchange handle and password for a bearer token", responses = {
             @ApiResponse(responseCode = "200", description = "A bearer token and a refresh token (POST /v1/auth/refresh) of a new session"),
-            @ApiResponse(responseCode = "400", description = "validation_failed: no handle or password, or a password longer than any can be"),
+            @ApiResponse(responseCode = "400", description = "validation_failed: no handle or no password"),
             @ApiResponse(responseCode = "401", description = "invalid_credentials (same for an unknown handle)"),
             @ApiResponse(responseCode = "429", description = "rate_limited: too many attempts from this IP, or failures for this handle from this IP"),
             @ApiResponse(responseCode = "503", description = "service_unavailable: too many password hashes at once (see Retry-After)")})
