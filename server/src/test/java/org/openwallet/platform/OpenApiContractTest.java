@@ -301,7 +301,13 @@ class OpenApiContractTest extends WalletIntegrationTest {
     /** Runs a process to its end within the timeout and returns its output (stdout and stderr, through a file so no pipe fills). */
     private static String run(ProcessBuilder builder, Duration timeout) throws IOException, InterruptedException {
         Path log = Files.createTempFile("openapi-lint-", ".log");
-        Process process = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process;
+        try {
+            process = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        } catch (IOException cannotStart) {
+            throw new IllegalStateException("Cannot run " + builder.command() + ": the OpenAPI lint needs node 18+ and npm on the PATH "
+                    + "(apt-get install nodejs npm; .ci/run installs them)", cannotStart);
+        }
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly().waitFor();
             throw new IllegalStateException("Timed out after " + timeout + ": " + builder.command() + "\n" + Files.readString(log));
