@@ -74,8 +74,7 @@ class FreezeAdminController {
             reason, the reason is replaced.""", responses = {
             @ApiResponse(responseCode = "200", description = "Frozen"),
             @ApiResponse(responseCode = "400", description = "validation_failed: reason missing, too long or with control characters"),
-            @ApiResponse(responseCode = "403", description = "forbidden: not an admin"),
-            @ApiResponse(responseCode = "404", description = "user_not_found")})
+            @ApiResponse(responseCode = "403", description = "forbidden: not an admin")})
     FreezeView freeze(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId, @RequestBody(required = false) FreezeRequest request) {
         roles.requireAdmin(admin);
         String reason = request == null || request.reason() == null ? "" : request.reason().strip();
@@ -105,8 +104,7 @@ class FreezeAdminController {
     @Operation(summary = "Unfreeze a user", description = "Everything a freeze stopped works again. Unfreezing a user who is not frozen changes nothing.",
             responses = {
                     @ApiResponse(responseCode = "204", description = "Not frozen (any more)"),
-                    @ApiResponse(responseCode = "403", description = "forbidden: not an admin"),
-                    @ApiResponse(responseCode = "404", description = "user_not_found")})
+                    @ApiResponse(responseCode = "403", description = "forbidden: not an admin")})
     ResponseEntity<Void> unfreeze(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId) {
         roles.requireAdmin(admin);
         transactions.run(() -> {

@@ -60,9 +60,7 @@ class BankAccountAdminController {
             description = "For a joint account, after support has checked it: the user may then link (and verify) routing_number and account_number although another user holds them verified. Allowing again changes nothing (200). Audited (bank_account_allowance.granted) with the last four digits only.", responses = {
             @ApiResponse(responseCode = "201", description = "Allowed"),
             @ApiResponse(responseCode = "200", description = "Allowed before"),
-            @ApiResponse(responseCode = "400", description = "validation_failed"),
-            @ApiResponse(responseCode = "403", description = "forbidden: admins only"),
-            @ApiResponse(responseCode = "404", description = "user_not_found")})
+            @ApiResponse(responseCode = "403", description = "forbidden: admins only")})
     ResponseEntity<AllowanceView> allow(@Parameter(hidden = true) AuthenticatedUser admin, @RequestBody AllowanceRequest request) {
         roles.requireAdmin(admin);
         if (request.userId() == null || !RoutingNumbers.isValid(request.routingNumber())

@@ -77,10 +77,7 @@ class FundingController {
             cannot be used.""", responses = {
             @ApiResponse(responseCode = "201", description = "Linked, pending_verification"),
             @ApiResponse(responseCode = "200", description = "Already linked"),
-            @ApiResponse(responseCode = "400", description = "validation_failed"),
-            @ApiResponse(responseCode = "403", description = "account_frozen"),
-            @ApiResponse(responseCode = "409", description = "bank_account_limit_reached; bank_account_in_use: another user holds it verified"),
-            @ApiResponse(responseCode = "429", description = "rate_limited")})
+            @ApiResponse(responseCode = "409", description = "bank_account_limit_reached; bank_account_in_use: another user holds it verified")})
     ResponseEntity<BankAccountView> link(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody LinkRequest request,
                                          HttpServletResponse response) {
         freezes.refuseIfFrozen(user.userId(), "link a bank account");
@@ -100,7 +97,6 @@ class FundingController {
             linked again. Verifying an account that is verified already answers 200.""", responses = {
             @ApiResponse(responseCode = "200", description = "Verified: status active"),
             @ApiResponse(responseCode = "400", description = "validation_failed: not two amounts of 0.01 to 0.99"),
-            @ApiResponse(responseCode = "404", description = "not_found"),
             @ApiResponse(responseCode = "409", description = "bank_account_locked; bank_account_in_use"),
             @ApiResponse(responseCode = "422", description = "verification_amounts_mismatch (attempts left in the detail); "
                     + "bank_account_unverified: the micro-deposits are not sent yet")})
@@ -151,9 +147,7 @@ class FundingController {
             the bank settles it (or disappears if the bank fails it). Idempotent by Idempotency-Key.""",
             responses = {
                     @ApiResponse(responseCode = "202", description = "Pending", content = @Content(schema = @Schema(implementation = FundingView.class))),
-                    @ApiResponse(responseCode = "400", description = "validation_failed, idempotency_key_missing"),
-                    @ApiResponse(responseCode = "404", description = "not_found: no such linked bank account"),
-                    @ApiResponse(responseCode = "422", description = "bank_account_unverified, invalid_amount, currency_mismatch, idempotency_key_reused")})
+                    @ApiResponse(responseCode = "404", description = "not_found: no such linked bank account")})
     ResponseEntity<byte[]> deposit(@Parameter(hidden = true) AuthenticatedUser user,
                                    @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String key,
                                    @RequestBody Funding.Order order) {
@@ -170,12 +164,10 @@ class FundingController {
             25.00, refunded if the withdrawal fails). A failed or returned withdrawal gives the money back.""",
             responses = {
                     @ApiResponse(responseCode = "202", description = "Pending, funds held", content = @Content(schema = @Schema(implementation = FundingView.class))),
-                    @ApiResponse(responseCode = "400", description = "validation_failed, idempotency_key_missing"),
                     @ApiResponse(responseCode = "403", description = "account_frozen (not remembered: after unfreezing, the same key works)"),
                     @ApiResponse(responseCode = "404", description = "not_found: no such linked bank account"),
                     @ApiResponse(responseCode = "422", description = "insufficient_funds, account_in_debt, funds_on_hold, withdrawal_limit_exceeded "
-                            + "(reason: weekly_limit or velocity), bank_account_unverified, invalid_amount, currency_mismatch, idempotency_key_reused"),
-                    @ApiResponse(responseCode = "429", description = "rate_limited")})
+                            + "(reason: weekly_limit or velocity), bank_account_unverified, invalid_amount, currency_mismatch, idempotency_key_reused")})
     ResponseEntity<byte[]> withdraw(@Parameter(hidden = true) AuthenticatedUser user,
                                     @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String key,
                                     @RequestBody Funding.Order order, HttpServletResponse response) {

@@ -48,8 +48,6 @@ class IdentityController {
     @Operation(summary = "Create a user and their wallet",
             description = "handle: 3 to 30 of a-z, 0-9 and _ (unique, case-insensitive); password: 10 to 128 characters; email optional. Then log in with POST /v1/auth/login.", responses = {
             @ApiResponse(responseCode = "201", description = "Created"),
-            @ApiResponse(responseCode = "400", description = "validation_failed"),
-            @ApiResponse(responseCode = "409", description = "handle_taken"),
             @ApiResponse(responseCode = "429", description = "rate_limited: too many sign-ups from this IP"),
             @ApiResponse(responseCode = "503", description = "service_unavailable: too many password hashes at once, or the rate limiter cannot be reached (see Retry-After)")})
     SignUpResponse signUp(@RequestBody SignUpRequest request, HttpServletRequest http, HttpServletResponse response) {

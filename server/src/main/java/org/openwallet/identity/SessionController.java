@@ -89,8 +89,7 @@ class SessionController {
             responses = {
                     @ApiResponse(responseCode = "204", description = "Changed"),
                     @ApiResponse(responseCode = "400", description = "validation_failed: the new password breaks the rules"),
-                    @ApiResponse(responseCode = "401", description = "invalid_credentials: old_password is not your password"),
-                    @ApiResponse(responseCode = "429", description = "rate_limited")})
+                    @ApiResponse(responseCode = "401", description = "invalid_credentials: old_password is not your password")})
     ResponseEntity<Void> changePassword(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody PasswordRequest request,
                                         HttpServletRequest http, HttpServletResponse response) {
         String ip = clientAddress.of(http);

@@ -45,8 +45,7 @@ class SettingsController {
     @Operation(summary = "Change the caller's settings", description = """
             default_visibility (public, friends or private; friends unless changed) is the visibility of \
             new payments that do not name one. Payments already made keep theirs.""", responses = {
-            @ApiResponse(responseCode = "200", description = "The settings now"),
-            @ApiResponse(responseCode = "400", description = "validation_failed")})
+            @ApiResponse(responseCode = "200", description = "The settings now")})
     Settings update(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody Settings change) {
         if (change.defaultVisibility() != null) {
             if (!VISIBILITIES.contains(change.defaultVisibility())) {

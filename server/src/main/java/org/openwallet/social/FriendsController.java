@@ -57,11 +57,7 @@ class FriendsController {
             request (200); asking a user who already asked you accepts their request (200, status accepted).""",
             responses = {
                     @ApiResponse(responseCode = "201", description = "Request sent"),
-                    @ApiResponse(responseCode = "200", description = "The open request between you, or theirs, now accepted"),
-                    @ApiResponse(responseCode = "400", description = "validation_failed"),
-                    @ApiResponse(responseCode = "404", description = "user_not_found"),
-                    @ApiResponse(responseCode = "409", description = "already_friends, friend_limit_reached"),
-                    @ApiResponse(responseCode = "422", description = "self_friend_request")})
+                    @ApiResponse(responseCode = "200", description = "The open request between you, or theirs, now accepted")})
     ResponseEntity<RequestView> request(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody NewRequest body) {
         Friends.Outcome outcome = friends.request(user.userId(), body.toHandle());
         return ResponseEntity.status(outcome.created() ? HttpStatus.CREATED : HttpStatus.OK).body(RequestView.of(outcome.request()));

@@ -85,7 +85,6 @@ class TransferController {
     @Operation(summary = "Make a transfer more private", description = """
             Either party may narrow who sees a transfer in feeds (public > friends > private); nobody can             widen it again, so the more private choice of the two wins. Setting the current visibility             changes nothing. Feeds follow within moments.""", responses = {
             @ApiResponse(responseCode = "200", description = "The transfer with its visibility now"),
-            @ApiResponse(responseCode = "400", description = "validation_failed"),
             @ApiResponse(responseCode = "404", description = "not_found: no such transfer, or the caller is not a party"),
             @ApiResponse(responseCode = "409", description = "visibility_not_narrower: it is already more private"),
             @ApiResponse(responseCode = "422", description = "transfer_not_p2p: a deposit, withdrawal, fee or system funding has no visibility")})
