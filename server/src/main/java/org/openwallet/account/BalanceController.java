@@ -1,12 +1,13 @@
 package org.openwallet.account;
 
 import io.swagger.v3.oas.annotations.Operation;
-import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import org.openwallet.funding.DepositHolds;
 import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.ledger.Balance;
 import org.openwallet.ledger.Ledger;
+import org.openwallet.platform.ApiContract;
 import org.openwallet.platform.Currencies;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
@@ -15,8 +16,7 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 @RestController
-@Tag(name = "Accounts")
-@SecurityRequirement(name = "bearer")
+@Tag(name = "Accounts", description = "The caller's balance")
 class BalanceController {
     private final Ledger ledger;
     private final Currencies currencies;
@@ -38,9 +38,11 @@ class BalanceController {
     }
 
     @GetMapping("/v1/accounts/me/balance")
+    @ApiContract(problems = ProblemCode.NOT_FOUND)
     @Operation(summary = "The caller's balance: available (spendable now), pending (on its way in), on_hold (part of available "
-            + "that cannot be withdrawn to a bank yet), withdrawable (available less on_hold) and debt (owed after a late bank return)")
-    BalanceResponse balance(AuthenticatedUser user, @RequestParam(required = false) String currency) {
+            + "that cannot be withdrawn to a bank yet), withdrawable (available less on_hold) and debt (owed after a late bank return)",
+            description = "Amounts are decimal strings in the currency given (the default currency when absent); a currency the wallet does not hold is 404 not_found.")
+    BalanceResponse balance(@Parameter(hidden = true) AuthenticatedUser user, @RequestParam(required = false) String currency) {
         Currencies.Currency wanted = currency == null ? currencies.defaultCurrency()
                 : currencies.find(currency).orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No wallet in " + currency + "."));
         Balance balance = ledger.balanceOf(user.userId(), wanted.code())

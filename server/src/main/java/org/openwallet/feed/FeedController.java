@@ -4,18 +4,18 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
-import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import java.util.UUID;
 import org.openwallet.identity.AuthenticatedUser;
+import org.openwallet.platform.ApiContract;
+import org.openwallet.platform.ProblemCode;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 @RestController
 @Tag(name = "Feed", description = "Payments of the caller and their friends, newest first")
-@SecurityRequirement(name = "bearer")
 class FeedController {
     private static final String PAGING = """
              limit is 1-100 (default 20). Pass next_cursor back as cursor for the next page; it is absent on \
@@ -43,6 +43,7 @@ class FeedController {
     }
 
     @GetMapping("/v1/feed")
+    @ApiContract(problems = ProblemCode.FEED_UNAVAILABLE)
     @Operation(summary = "The social feed", description = """
             The caller's own payments and their friends' public and friends-only payments.""" + PAGING, responses = {
             @ApiResponse(responseCode = "200", description = "A page"),
@@ -54,6 +55,7 @@ class FeedController {
     }
 
     @GetMapping("/v1/feed/me")
+    @ApiContract(problems = ProblemCode.FEED_UNAVAILABLE)
     @Operation(summary = "The caller's own payments, with amounts", description = "Sent and received, whatever their visibility." + PAGING)
     Page mine(@Parameter(hidden = true) AuthenticatedUser user, @RequestParam(defaultValue = "20") int limit,
               @RequestParam(required = false) String cursor) {
@@ -61,6 +63,7 @@ class FeedController {
     }
 
     @GetMapping("/v1/feed/public")
+    @ApiContract(problems = ProblemCode.FEED_UNAVAILABLE)
     @Operation(summary = "Everyone's public payments", description = "Who paid whom and the note; never amounts of others." + PAGING)
     Page everyone(@Parameter(hidden = true) AuthenticatedUser user, @RequestParam(defaultValue = "20") int limit,
                   @RequestParam(required = false) String cursor) {

@@ -2,7 +2,7 @@ package org.openwallet.fraud;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.security.SecurityRequirement;
+import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +12,7 @@ import org.openwallet.audit.AuditLog;
 import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.identity.Role;
 import org.openwallet.identity.Roles;
+import org.openwallet.platform.ApiContract;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.openwallet.platform.Transactions;
@@ -29,8 +30,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /** Admin-only: verification tiers, blocked recipients, and the fraud decision log. */
 @RestController
-@Tag(name = "Admin: fraud")
-@SecurityRequirement(name = "bearer")
+@Tag(name = "Admin: fraud", description = "Verification tiers, blocked recipients, freezes and the fraud decision log")
 class FraudAdminController {
     static final int MAX_PAGE_SIZE = 100;
 
@@ -65,7 +65,9 @@ class FraudAdminController {
     }
 
     @PutMapping("/v1/admin/users/{userId}/verification")
-    @Operation(summary = "Set a user's verification tier (raises the weekly sending limit)")
+    @ApiContract(access = ApiContract.Access.ADMIN)
+    @Operation(summary = "Set a user's verification tier (raises the weekly sending limit)",
+            description = "verified: true moves the user to the verified tier, whose weekly sending limit is higher; false moves them back. Audited (verification.set).")
     VerificationResponse setVerification(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId,
                                          @RequestBody VerificationRequest request) {
         roles.requireAdmin(admin);
@@ -87,7 +89,10 @@ class FraudAdminController {
     }
 
     @PutMapping("/v1/admin/fraud/blocked-recipients/{userId}")
-    @Operation(summary = "Block payments to a user")
+    @ApiContract(access = ApiContract.Access.ADMIN)
+    @Operation(summary = "Block payments to a user",
+            description = "Every payment to this user is declined (transfer_declined, reason recipient_blocked) until unblocked; reason is optional. Blocking again replaces the reason. Audited (recipient.blocked).",
+            responses = @ApiResponse(responseCode = "204", description = "Payments to the user are blocked"))
     ResponseEntity<Void> block(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId,
                                @RequestBody(required = false) BlockRequest request) {
         roles.requireAdmin(admin);
@@ -103,7 +108,10 @@ class FraudAdminController {
     }
 
     @DeleteMapping("/v1/admin/fraud/blocked-recipients/{userId}")
-    @Operation(summary = "Allow payments to a user again")
+    @ApiContract(access = ApiContract.Access.ADMIN)
+    @Operation(summary = "Allow payments to a user again",
+            description = "Removes the block; unblocking a user who is not blocked changes nothing. Audited (recipient.unblocked) when a block was removed.",
+            responses = @ApiResponse(responseCode = "204", description = "Payments to the user are allowed"))
     ResponseEntity<Void> unblock(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId) {
         roles.requireAdmin(admin);
         transactions.run(() -> {
@@ -117,7 +125,9 @@ class FraudAdminController {
     }
 
     @GetMapping("/v1/admin/fraud/decisions")
-    @Operation(summary = "Fraud decisions for a sender, newest first")
+    @ApiContract(access = ApiContract.Access.ADMIN_OR_SUPPORT)
+    @Operation(summary = "Fraud decisions for a sender, newest first",
+            description = "Every decision the fraud check took on payments of sender_id, with its reasons and latency; limit is 1-100 (default 20).")
     DecisionPage decisions(@Parameter(hidden = true) AuthenticatedUser admin, @RequestParam("sender_id") UUID senderId,
                            @RequestParam(defaultValue = "20") int limit) {
         roles.require(admin, Role.ADMIN, Role.SUPPORT);

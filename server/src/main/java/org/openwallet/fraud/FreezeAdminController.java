@@ -3,7 +3,6 @@ package org.openwallet.fraud;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
-import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -16,6 +15,7 @@ import org.openwallet.audit.AuditLog;
 import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.identity.Role;
 import org.openwallet.identity.Roles;
+import org.openwallet.platform.ApiContract;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.openwallet.platform.Transactions;
@@ -38,7 +38,6 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 @Tag(name = "Admin: fraud")
-@SecurityRequirement(name = "bearer")
 class FreezeAdminController {
     private final JdbcClient jdbc;
     private final Freezes freezes;
@@ -68,14 +67,14 @@ class FreezeAdminController {
     }
 
     @PutMapping(path = "/v1/admin/users/{userId}/freeze", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @ApiContract(access = ApiContract.Access.ADMIN, problems = ProblemCode.USER_NOT_FOUND)
     @Operation(summary = "Freeze a user", description = """
             The user can no longer send, be paid, withdraw or link a bank account; deposits already on \
             their way still settle. Freezing again with the same reason changes nothing; with another \
             reason, the reason is replaced.""", responses = {
             @ApiResponse(responseCode = "200", description = "Frozen"),
             @ApiResponse(responseCode = "400", description = "validation_failed: reason missing, too long or with control characters"),
-            @ApiResponse(responseCode = "403", description = "forbidden: not an admin"),
-            @ApiResponse(responseCode = "404", description = "user_not_found")})
+            @ApiResponse(responseCode = "403", description = "forbidden: not an admin")})
     FreezeView freeze(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId, @RequestBody(required = false) FreezeRequest request) {
         roles.requireAdmin(admin);
         String reason = request == null || request.reason() == null ? "" : request.reason().strip();
@@ -101,11 +100,11 @@ class FreezeAdminController {
     }
 
     @DeleteMapping("/v1/admin/users/{userId}/freeze")
+    @ApiContract(access = ApiContract.Access.ADMIN, problems = ProblemCode.USER_NOT_FOUND)
     @Operation(summary = "Unfreeze a user", description = "Everything a freeze stopped works again. Unfreezing a user who is not frozen changes nothing.",
             responses = {
                     @ApiResponse(responseCode = "204", description = "Not frozen (any more)"),
-                    @ApiResponse(responseCode = "403", description = "forbidden: not an admin"),
-                    @ApiResponse(responseCode = "404", description = "user_not_found")})
+                    @ApiResponse(responseCode = "403", description = "forbidden: not an admin")})
     ResponseEntity<Void> unfreeze(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId) {
         roles.requireAdmin(admin);
         transactions.run(() -> {
@@ -121,7 +120,9 @@ class FreezeAdminController {
     }
 
     @GetMapping("/v1/admin/users/{userId}/freeze")
-    @Operation(summary = "Whether a user is frozen, why and since when (admin or support)")
+    @ApiContract(access = ApiContract.Access.ADMIN_OR_SUPPORT)
+    @Operation(summary = "Whether a user is frozen, why and since when (admin or support)",
+            description = "frozen is false, with no reason, for a user who is not frozen (or does not exist).")
     FreezeView find(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId) {
         roles.require(admin, Role.ADMIN, Role.SUPPORT);
         return FreezeView.of(userId, freezes.find(userId));

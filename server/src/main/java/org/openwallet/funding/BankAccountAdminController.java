@@ -3,7 +3,6 @@ package org.openwallet.funding;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
-import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -13,6 +12,7 @@ import java.util.UUID;
 import org.openwallet.audit.AuditLog;
 import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.identity.Roles;
+import org.openwallet.platform.ApiContract;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.openwallet.platform.Transactions;
@@ -30,8 +30,7 @@ import org.springframework.web.bind.annotation.RestController;
  * fingerprint are kept; the audit log records the last four digits.
  */
 @RestController
-@Tag(name = "Admin: bank accounts")
-@SecurityRequirement(name = "bearer")
+@Tag(name = "Admin: bank accounts", description = "Allowances to link an account number another user holds")
 class BankAccountAdminController {
     private final JdbcClient jdbc;
     private final Transactions transactions;
@@ -56,12 +55,12 @@ class BankAccountAdminController {
     }
 
     @PostMapping(path = "/v1/admin/bank-account-allowances", consumes = MediaType.APPLICATION_JSON_VALUE)
-    @Operation(summary = "Allow a user to link an account number another user holds verified", responses = {
+    @ApiContract(access = ApiContract.Access.ADMIN, problems = ProblemCode.USER_NOT_FOUND)
+    @Operation(summary = "Allow a user to link an account number another user holds verified",
+            description = "For a joint account, after support has checked it: the user may then link (and verify) routing_number and account_number although another user holds them verified. Allowing again changes nothing (200). Audited (bank_account_allowance.granted) with the last four digits only.", responses = {
             @ApiResponse(responseCode = "201", description = "Allowed"),
             @ApiResponse(responseCode = "200", description = "Allowed before"),
-            @ApiResponse(responseCode = "400", description = "validation_failed"),
-            @ApiResponse(responseCode = "403", description = "forbidden: admins only"),
-            @ApiResponse(responseCode = "404", description = "user_not_found")})
+            @ApiResponse(responseCode = "403", description = "forbidden: admins only")})
     ResponseEntity<AllowanceView> allow(@Parameter(hidden = true) AuthenticatedUser admin, @RequestBody AllowanceRequest request) {
         roles.requireAdmin(admin);
         if (request.userId() == null || !RoutingNumbers.isValid(request.routingNumber())

@@ -2,7 +2,6 @@ package org.openwallet.funding;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -14,6 +13,7 @@ import org.openwallet.events.PoisonEventException;
 import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.identity.Role;
 import org.openwallet.identity.Roles;
+import org.openwallet.platform.ApiContract;
 import org.openwallet.platform.Cursors;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
@@ -34,8 +34,7 @@ import org.springframework.web.bind.annotation.RestController;
  * {@code dead_letter_still_failing} and changes nothing.
  */
 @RestController
-@Tag(name = "Admin: funding")
-@SecurityRequirement(name = "bearer")
+@Tag(name = "Admin: funding", description = "Dead-lettered bank events and their re-drive")
 class BankEventDeadLetterController {
     private static final Logger log = LoggerFactory.getLogger(BankEventDeadLetterController.class);
 
@@ -70,7 +69,9 @@ class BankEventDeadLetterController {
     }
 
     @GetMapping("/v1/admin/bank-events/dead-letters")
-    @Operation(summary = "List the dead-lettered bank events, newest first (admin or support)")
+    @ApiContract(access = ApiContract.Access.ADMIN_OR_SUPPORT)
+    @Operation(summary = "List the dead-lettered bank events, newest first (admin or support)",
+            description = "Each with its topic, partition, offset, the raw event, the error, and whether and how it was re-driven. limit is 1-100 (default 20); pass next_cursor back as cursor for the next page.")
     DeadLetterPage list(@Parameter(hidden = true) AuthenticatedUser user, @RequestParam(defaultValue = "20") int limit,
                         @RequestParam(required = false) String cursor) {
         roles.require(user, Role.ADMIN, Role.SUPPORT);
@@ -84,7 +85,9 @@ class BankEventDeadLetterController {
     }
 
     @PostMapping("/v1/admin/bank-events/dead-letters/{id}/redrive")
-    @Operation(summary = "Apply a dead-lettered bank event, exactly once (admin)")
+    @ApiContract(access = ApiContract.Access.ADMIN, problems = {ProblemCode.NOT_FOUND, ProblemCode.DEAD_LETTER_STILL_FAILING})
+    @Operation(summary = "Apply a dead-lettered bank event, exactly once (admin)",
+            description = "Applies the event through the consumer's own path. result is applied, already_applied (the consumer had applied it) or already_redriven (nothing done). An event that still cannot be applied is 422 dead_letter_still_failing and changes nothing. Audited (bank_event.redriven).")
     RedriveView redrive(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID id) {
         roles.requireAdmin(admin);
         try {

@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import org.openwallet.platform.ApiContract;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.slf4j.Logger;
@@ -50,6 +51,7 @@ class BankWebhookController {
     }
 
     @PostMapping("/v1/webhooks/bank")
+    @ApiContract(access = ApiContract.Access.PUBLIC, problems = ProblemCode.INVALID_SIGNATURE)
     @Operation(summary = "An outcome from the bank (signed)", description = """
             Header Bank-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body"> under the shared secret. \
             2xx only once the event is durably in Kafka.""", responses = {

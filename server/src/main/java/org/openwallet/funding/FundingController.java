@@ -3,16 +3,16 @@ package org.openwallet.funding;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.enums.ParameterIn;
+import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
-import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.List;
 import java.util.UUID;
 import org.openwallet.fraud.Freezes;
 import org.openwallet.identity.AuthenticatedUser;
+import org.openwallet.platform.ApiContract;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.openwallet.platform.ProblemHandler;
@@ -31,7 +31,6 @@ import org.springframework.web.bind.annotation.RestController;
 
 @RestController
 @Tag(name = "Funding", description = "Linked bank accounts; loading money from them and cashing out to them")
-@SecurityRequirement(name = "bearer")
 class FundingController {
     private final BankAccounts accounts;
     private final Funding funding;
@@ -68,6 +67,8 @@ class FundingController {
     }
 
     @PostMapping(path = "/v1/bank-accounts", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @ApiContract(rateLimited = true, problems = {ProblemCode.ACCOUNT_FROZEN, ProblemCode.BANK_ACCOUNT_LIMIT_REACHED,
+            ProblemCode.BANK_ACCOUNT_IN_USE, ProblemCode.BANK_ACCOUNT_LOCKED})
     @Operation(summary = "Link a bank account", description = """
             The routing number must pass the ABA checksum; the account number (4-17 digits) is stored \
             encrypted and never shown again, only its last four digits. Linking the same account again \
@@ -76,10 +77,7 @@ class FundingController {
             cannot be used.""", responses = {
             @ApiResponse(responseCode = "201", description = "Linked, pending_verification"),
             @ApiResponse(responseCode = "200", description = "Already linked"),
-            @ApiResponse(responseCode = "400", description = "validation_failed"),
-            @ApiResponse(responseCode = "403", description = "account_frozen"),
-            @ApiResponse(responseCode = "409", description = "bank_account_limit_reached; bank_account_in_use: another user holds it verified"),
-            @ApiResponse(responseCode = "429", description = "rate_limited")})
+            @ApiResponse(responseCode = "409", description = "bank_account_limit_reached; bank_account_in_use: another user holds it verified")})
     ResponseEntity<BankAccountView> link(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody LinkRequest request,
                                          HttpServletResponse response) {
         freezes.refuseIfFrozen(user.userId(), "link a bank account");
@@ -93,13 +91,14 @@ class FundingController {
     }
 
     @PostMapping(path = "/v1/bank-accounts/{id}/verify", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @ApiContract(problems = {ProblemCode.NOT_FOUND, ProblemCode.BANK_ACCOUNT_LOCKED, ProblemCode.BANK_ACCOUNT_IN_USE,
+            ProblemCode.VERIFICATION_AMOUNTS_MISMATCH, ProblemCode.BANK_ACCOUNT_UNVERIFIED})
     @Operation(summary = "Verify a bank account with its two micro-deposits", description = """
             amounts: the two micro-deposits as they appear on the bank statement, in either order \
             (e.g. ["0.32", "0.45"]). After 3 wrong answers the account is verification_failed and must be \
             linked again. Verifying an account that is verified already answers 200.""", responses = {
             @ApiResponse(responseCode = "200", description = "Verified: status active"),
             @ApiResponse(responseCode = "400", description = "validation_failed: not two amounts of 0.01 to 0.99"),
-            @ApiResponse(responseCode = "404", description = "not_found"),
             @ApiResponse(responseCode = "409", description = "bank_account_locked; bank_account_in_use"),
             @ApiResponse(responseCode = "422", description = "verification_amounts_mismatch (attempts left in the detail); "
                     + "bank_account_unverified: the micro-deposits are not sent yet")})
@@ -122,12 +121,15 @@ class FundingController {
     }
 
     @GetMapping("/v1/bank-accounts")
-    @Operation(summary = "Your linked bank accounts")
+    @ApiContract
+    @Operation(summary = "Your linked bank accounts",
+            description = "Each with its bank name, the last four digits of its number and its status (pending_verification, active or verification_failed).")
     BankAccountList list(@Parameter(hidden = true) AuthenticatedUser user) {
         return new BankAccountList(accounts.list(user.userId()).stream().map(BankAccountView::of).toList());
     }
 
     @DeleteMapping("/v1/bank-accounts/{id}")
+    @ApiContract(problems = ProblemCode.NOT_FOUND)
     @Operation(summary = "Unlink a bank account", description = "Deposits and withdrawals already made with it go on.", responses = {
             @ApiResponse(responseCode = "204", description = "Unlinked (or unlinked before)"),
             @ApiResponse(responseCode = "404", description = "not_found: not one of yours")})
@@ -141,15 +143,13 @@ class FundingController {
     }
 
     @PostMapping(path = "/v1/funding/deposit", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @ApiContract(problems = {ProblemCode.NOT_FOUND, ProblemCode.BANK_ACCOUNT_UNVERIFIED, ProblemCode.INVALID_AMOUNT, ProblemCode.CURRENCY_MISMATCH})
     @Operation(summary = "Load money from a linked bank account", description = """
             202: the deposit is pending. The amount shows as pending at once and becomes available when \
             the bank settles it (or disappears if the bank fails it). Idempotent by Idempotency-Key.""",
-            parameters = @Parameter(name = "Idempotency-Key", in = ParameterIn.HEADER, required = true, schema = @Schema(type = "string")),
             responses = {
-                    @ApiResponse(responseCode = "202", description = "Pending"),
-                    @ApiResponse(responseCode = "400", description = "validation_failed, idempotency_key_missing"),
-                    @ApiResponse(responseCode = "404", description = "not_found: no such linked bank account"),
-                    @ApiResponse(responseCode = "422", description = "bank_account_unverified, invalid_amount, currency_mismatch, idempotency_key_reused")})
+                    @ApiResponse(responseCode = "202", description = "Pending", content = @Content(schema = @Schema(implementation = FundingView.class))),
+                    @ApiResponse(responseCode = "404", description = "not_found: no such linked bank account")})
     ResponseEntity<byte[]> deposit(@Parameter(hidden = true) AuthenticatedUser user,
                                    @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String key,
                                    @RequestBody Funding.Order order) {
@@ -157,19 +157,19 @@ class FundingController {
     }
 
     @PostMapping(path = "/v1/funding/withdrawals", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @ApiContract(rateLimited = true, problems = {ProblemCode.ACCOUNT_FROZEN, ProblemCode.NOT_FOUND, ProblemCode.INSUFFICIENT_FUNDS,
+            ProblemCode.ACCOUNT_IN_DEBT, ProblemCode.FUNDS_ON_HOLD, ProblemCode.WITHDRAWAL_LIMIT_EXCEEDED, ProblemCode.BANK_ACCOUNT_UNVERIFIED,
+            ProblemCode.INVALID_AMOUNT, ProblemCode.CURRENCY_MISMATCH})
     @Operation(summary = "Cash out to a linked bank account", description = """
             202: the withdrawal is pending and its amount is held at once (available falls), so it cannot \
             be spent twice. speed: standard (free) or instant (a fee of 1.75 %, at least 0.25 and at most \
             25.00, refunded if the withdrawal fails). A failed or returned withdrawal gives the money back.""",
-            parameters = @Parameter(name = "Idempotency-Key", in = ParameterIn.HEADER, required = true, schema = @Schema(type = "string")),
             responses = {
-                    @ApiResponse(responseCode = "202", description = "Pending, funds held"),
-                    @ApiResponse(responseCode = "400", description = "validation_failed, idempotency_key_missing"),
+                    @ApiResponse(responseCode = "202", description = "Pending, funds held", content = @Content(schema = @Schema(implementation = FundingView.class))),
                     @ApiResponse(responseCode = "403", description = "account_frozen (not remembered: after unfreezing, the same key works)"),
                     @ApiResponse(responseCode = "404", description = "not_found: no such linked bank account"),
                     @ApiResponse(responseCode = "422", description = "insufficient_funds, account_in_debt, funds_on_hold, withdrawal_limit_exceeded "
-                            + "(reason: weekly_limit or velocity), bank_account_unverified, invalid_amount, currency_mismatch, idempotency_key_reused"),
-                    @ApiResponse(responseCode = "429", description = "rate_limited")})
+                            + "(reason: weekly_limit or velocity), bank_account_unverified, invalid_amount, currency_mismatch, idempotency_key_reused")})
     ResponseEntity<byte[]> withdraw(@Parameter(hidden = true) AuthenticatedUser user,
                                     @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String key,
                                     @RequestBody Funding.Order order, HttpServletResponse response) {
@@ -178,28 +178,36 @@ class FundingController {
     }
 
     @GetMapping("/v1/funding/deposits/{id}")
-    @Operation(summary = "One of your deposits")
+    @ApiContract(problems = ProblemCode.NOT_FOUND)
+    @Operation(summary = "One of your deposits",
+            description = "Its status (pending, settled, failed or returned, with the bank's reason_code when it failed or was returned), amount and bank account.")
     FundingView deposit(@Parameter(hidden = true) AuthenticatedUser user, @PathVariable String id) {
         return funding.find(user.userId(), FundingRequest.DEPOSIT, id(id, "deposit"))
                 .orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No deposit " + id + "."));
     }
 
     @GetMapping("/v1/funding/deposits")
-    @Operation(summary = "Your deposits, newest first")
+    @ApiContract
+    @Operation(summary = "Your deposits, newest first",
+            description = "limit is 1-100 (default 20); pass next_cursor back as cursor for the next page; it is absent on the last page.")
     Funding.Page deposits(@Parameter(hidden = true) AuthenticatedUser user, @RequestParam(defaultValue = "20") int limit,
                           @RequestParam(required = false) String cursor) {
         return funding.list(user.userId(), FundingRequest.DEPOSIT, limit, cursor);
     }
 
     @GetMapping("/v1/funding/withdrawals/{id}")
-    @Operation(summary = "One of your withdrawals")
+    @ApiContract(problems = ProblemCode.NOT_FOUND)
+    @Operation(summary = "One of your withdrawals",
+            description = "Its status (pending, settled, failed or returned, with the bank's reason_code), amount, fee, speed and bank account.")
     FundingView withdrawal(@Parameter(hidden = true) AuthenticatedUser user, @PathVariable String id) {
         return funding.find(user.userId(), FundingRequest.WITHDRAWAL, id(id, "withdrawal"))
                 .orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No withdrawal " + id + "."));
     }
 
     @GetMapping("/v1/funding/withdrawals")
-    @Operation(summary = "Your withdrawals, newest first")
+    @ApiContract
+    @Operation(summary = "Your withdrawals, newest first",
+            description = "limit is 1-100 (default 20); pass next_cursor back as cursor for the next page; it is absent on the last page.")
     Funding.Page withdrawals(@Parameter(hidden = true) AuthenticatedUser user, @RequestParam(defaultValue = "20") int limit,
                              @RequestParam(required = false) String cursor) {
         return funding.list(user.userId(), FundingRequest.WITHDRAWAL, limit, cursor);

@@ -3,7 +3,6 @@ package org.openwallet.funding;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
-import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.time.Clock;
 import java.time.LocalDate;
@@ -16,6 +15,7 @@ import org.openwallet.audit.AuditLog;
 import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.identity.Role;
 import org.openwallet.identity.Roles;
+import org.openwallet.platform.ApiContract;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.springframework.http.HttpStatus;
@@ -28,7 +28,6 @@ import org.springframework.web.bind.annotation.RestController;
 
 @RestController
 @Tag(name = "Reconciliation (admin)", description = "The bank's settlement report against the ledger")
-@SecurityRequirement(name = "bearer")
 class ReconciliationController {
     private final Reconciliation reconciliation;
     private final Clock clock;
@@ -50,8 +49,10 @@ class ReconciliationController {
     }
 
     @PostMapping("/v1/admin/reconciliations")
+    @ApiContract(access = ApiContract.Access.ADMIN)
     @ResponseStatus(HttpStatus.CREATED)
-    @Operation(summary = "Reconcile one business day now", responses = {
+    @Operation(summary = "Reconcile one business day now",
+            description = "Compares the bank's settlement report for date (UTC, YYYY-MM-DD; yesterday when absent) with the ledger and records every difference. Audited (reconciliation.run).", responses = {
             @ApiResponse(responseCode = "201", description = "The run and every difference found"),
             @ApiResponse(responseCode = "403", description = "forbidden: admins only")})
     Reconciliation.Run run(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody(required = false) RunRequest request) {
@@ -69,14 +70,18 @@ class ReconciliationController {
     }
 
     @GetMapping("/v1/admin/reconciliations")
-    @Operation(summary = "The latest reconciliation runs, newest first")
+    @ApiContract(access = ApiContract.Access.ADMIN_OR_SUPPORT)
+    @Operation(summary = "The latest reconciliation runs, newest first",
+            description = "At most the 30 latest runs, each with its differences.")
     Runs recent(@Parameter(hidden = true) AuthenticatedUser user) {
         roles.require(user, Role.ADMIN, Role.SUPPORT);
         return new Runs(reconciliation.recent(30));
     }
 
     @GetMapping("/v1/admin/reconciliations/{id}")
-    @Operation(summary = "One reconciliation run with its differences")
+    @ApiContract(access = ApiContract.Access.ADMIN_OR_SUPPORT, problems = ProblemCode.NOT_FOUND)
+    @Operation(summary = "One reconciliation run with its differences",
+            description = "A run by its id, as POST /v1/admin/reconciliations answered it.")
     Reconciliation.Run one(@Parameter(hidden = true) AuthenticatedUser user, @PathVariable String id) {
         roles.require(user, Role.ADMIN, Role.SUPPORT);
         try {

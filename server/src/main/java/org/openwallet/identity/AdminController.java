@@ -2,11 +2,11 @@ package org.openwallet.identity;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import java.util.UUID;
 import org.openwallet.audit.AuditLog;
+import org.openwallet.platform.ApiContract;
 import org.openwallet.platform.Cursors;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
@@ -22,8 +22,7 @@ import org.springframework.web.bind.annotation.RestController;
  * bound to loopback, has the same details for operators on the host).
  */
 @RestController
-@Tag(name = "Admin: audit")
-@SecurityRequirement(name = "bearer")
+@Tag(name = "Admin: audit", description = "The audit log and the health of every component, for admins")
 class AdminController {
     private final Roles roles;
     private final AuditLog audit;
@@ -36,7 +35,9 @@ class AdminController {
     }
 
     @GetMapping("/v1/admin/health")
-    @Operation(summary = "The health of every component with its details (admins only)")
+    @ApiContract(access = ApiContract.Access.ADMIN)
+    @Operation(summary = "The health of every component with its details (admins only)",
+            description = "The same document as /actuator/health on the management port: each component's status and details.")
     HealthDescriptor health(@Parameter(hidden = true) AuthenticatedUser admin) {
         roles.requireAdmin(admin);
         return health.health();
@@ -46,7 +47,9 @@ class AdminController {
     }
 
     @GetMapping("/v1/admin/audit")
-    @Operation(summary = "The audit log, newest first: who did what to which target, with the state before and after")
+    @ApiContract(access = ApiContract.Access.ADMIN)
+    @Operation(summary = "The audit log, newest first: who did what to which target, with the state before and after",
+            description = "Optionally only the entries of one target (target_type and target_id). limit is 1-100 (default 20); pass next_cursor back as cursor for the next page.")
     AuditPage audit(@Parameter(hidden = true) AuthenticatedUser admin,
                     @RequestParam(name = "target_type", required = false) String targetType,
                     @RequestParam(name = "target_id", required = false) String targetId,

@@ -6,6 +6,7 @@ import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.UUID;
+import org.openwallet.platform.ApiContract;
 import org.openwallet.platform.ClientAddress;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
@@ -42,11 +43,11 @@ class IdentityController {
     }
 
     @PostMapping("/v1/auth/signup")
+    @ApiContract(access = ApiContract.Access.PUBLIC, rateLimited = true, problems = ProblemCode.HANDLE_TAKEN)
     @ResponseStatus(HttpStatus.CREATED)
-    @Operation(summary = "Create a user and their wallet", responses = {
+    @Operation(summary = "Create a user and their wallet",
+            description = "handle: 3 to 30 of a-z, 0-9 and _ (unique, case-insensitive); password: 10 to 128 characters; email optional. Then log in with POST /v1/auth/login.", responses = {
             @ApiResponse(responseCode = "201", description = "Created"),
-            @ApiResponse(responseCode = "400", description = "validation_failed"),
-            @ApiResponse(responseCode = "409", description = "handle_taken"),
             @ApiResponse(responseCode = "429", description = "rate_limited: too many sign-ups from this IP"),
             @ApiResponse(responseCode = "503", description = "service_unavailable: too many password hashes at once (see Retry-After)")})
     SignUpResponse signUp(@RequestBody SignUpRequest request, HttpServletRequest http, HttpServletResponse response) {
@@ -57,7 +58,9 @@ class IdentityController {
     }
 
     @PostMapping("/v1/auth/login")
-    @Operation(summary = "Exchange handle and password for a bearer token", responses = {
+    @ApiContract(access = ApiContract.Access.PUBLIC, rateLimited = true, problems = ProblemCode.INVALID_CREDENTIALS)
+    @Operation(summary = "Exchange handle and password for a bearer token",
+            description = "Opens a session: a short-lived access token (expires_in seconds) for Authorization: Bearer, and a refresh token for POST /v1/auth/refresh. A wrong password and an unknown handle answer alike; repeated failures slow further attempts for that handle and lock it for this IP for a while.", responses = {
             @ApiResponse(responseCode = "200", description = "A bearer token and a refresh token (POST /v1/auth/refresh) of a new session"),
             @ApiResponse(responseCode = "400", description = "validation_failed: no handle or no password"),
             @ApiResponse(responseCode = "401", description = "invalid_credentials (same for an unknown handle)"),

@@ -8,6 +8,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.List;
 import java.util.UUID;
+import org.openwallet.platform.ApiContract;
 import org.openwallet.platform.ClientAddress;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
@@ -48,6 +49,7 @@ class SessionController {
     }
 
     @PostMapping("/v1/auth/refresh")
+    @ApiContract(access = ApiContract.Access.PUBLIC, problems = ProblemCode.UNAUTHORIZED)
     @Operation(summary = "Exchange a refresh token for a new access token and refresh token", description = """
             Needs no bearer token. The refresh token sent is retired: send the new one next time. A retired \
             refresh token sent again ends its whole session (it was stolen, or the client is broken): both \
@@ -70,6 +72,7 @@ class SessionController {
     }
 
     @PostMapping("/v1/auth/logout")
+    @ApiContract
     @Operation(summary = "End the session of this access token", description = """
             Its refresh token stops working at once, its access tokens within seconds.""",
             responses = @ApiResponse(responseCode = "204", description = "Logged out"))
@@ -79,14 +82,14 @@ class SessionController {
     }
 
     @PostMapping("/v1/auth/password")
+    @ApiContract(rateLimited = true, problems = ProblemCode.INVALID_CREDENTIALS)
     @Operation(summary = "Change your password", description = """
             Needs the current password; the new one follows the sign-up rules. Every other session of yours \
             ends; this one goes on. Wrong old passwords count as failed logins (the login rate limits apply).""",
             responses = {
                     @ApiResponse(responseCode = "204", description = "Changed"),
                     @ApiResponse(responseCode = "400", description = "validation_failed: the new password breaks the rules"),
-                    @ApiResponse(responseCode = "401", description = "invalid_credentials: old_password is not your password"),
-                    @ApiResponse(responseCode = "429", description = "rate_limited")})
+                    @ApiResponse(responseCode = "401", description = "invalid_credentials: old_password is not your password")})
     ResponseEntity<Void> changePassword(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody PasswordRequest request,
                                         HttpServletRequest http, HttpServletResponse response) {
         // The new password's rules first: a request that breaks them is a 400 and costs no login attempt.
@@ -103,6 +106,7 @@ class SessionController {
     }
 
     @GetMapping("/v1/auth/sessions")
+    @ApiContract
     @Operation(summary = "Your active sessions, most recently used first", description = """
             One per login. last_used_at is the login or the latest refresh; ip is the address it came from. \
             current marks the session of the token making this request.""")
@@ -114,6 +118,7 @@ class SessionController {
     }
 
     @DeleteMapping("/v1/auth/sessions/{id}")
+    @ApiContract(problems = ProblemCode.NOT_FOUND)
     @Operation(summary = "End one of your sessions", description = "Ending one that has already ended changes nothing.",
             responses = {
                     @ApiResponse(responseCode = "204", description = "Ended"),

@@ -3,9 +3,9 @@ package org.openwallet.identity;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
-import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.Set;
+import org.openwallet.platform.ApiContract;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.springframework.http.MediaType;
@@ -17,7 +17,6 @@ import org.springframework.web.bind.annotation.RestController;
 
 @RestController
 @Tag(name = "Settings", description = "The caller's preferences")
-@SecurityRequirement(name = "bearer")
 class SettingsController {
     static final Set<String> VISIBILITIES = Set.of("public", "friends", "private");
 
@@ -34,17 +33,19 @@ class SettingsController {
     }
 
     @GetMapping("/v1/users/me/settings")
-    @Operation(summary = "The caller's settings")
+    @ApiContract
+    @Operation(summary = "The caller's settings",
+            description = "default_visibility: the visibility of new payments that do not name one (public, friends or private).")
     Settings get(@Parameter(hidden = true) AuthenticatedUser user) {
         return current(user);
     }
 
     @PatchMapping(path = "/v1/users/me/settings", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @ApiContract
     @Operation(summary = "Change the caller's settings", description = """
             default_visibility (public, friends or private; friends unless changed) is the visibility of \
             new payments that do not name one. Payments already made keep theirs.""", responses = {
-            @ApiResponse(responseCode = "200", description = "The settings now"),
-            @ApiResponse(responseCode = "400", description = "validation_failed")})
+            @ApiResponse(responseCode = "200", description = "The settings now")})
     Settings update(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody Settings change) {
         if (change.defaultVisibility() != null) {
             if (!VISIBILITIES.contains(change.defaultVisibility())) {

@@ -4,12 +4,12 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
-import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.net.URI;
 import java.util.List;
 import java.util.UUID;
 import org.openwallet.identity.AuthenticatedUser;
+import org.openwallet.platform.ApiContract;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.springframework.http.MediaType;
@@ -25,7 +25,6 @@ import org.springframework.web.bind.annotation.RestController;
 
 @RestController
 @Tag(name = "Notifications", description = "What happened to the caller's wallet, in the app and by webhook")
-@SecurityRequirement(name = "bearer")
 class NotificationController {
     private final Notifications notifications;
     private final Webhooks webhooks;
@@ -42,6 +41,7 @@ class NotificationController {
     }
 
     @GetMapping("/v1/notifications")
+    @ApiContract
     @Operation(summary = "The caller's notifications, newest first", description = """
             Pass next_cursor back as cursor for the next page; it is absent on the last page. \
             limit is 1-100 (default 20); unread_only=true leaves out those marked as read.""")
@@ -54,6 +54,7 @@ class NotificationController {
     }
 
     @PostMapping("/v1/notifications/{id}/read")
+    @ApiContract(problems = ProblemCode.NOT_FOUND)
     @Operation(summary = "Mark one of the caller's notifications as read", description = "Marking it again changes nothing.", responses = {
             @ApiResponse(responseCode = "204", description = "Marked as read"),
             @ApiResponse(responseCode = "404", description = "not_found: no such notification, or not the caller's")})
@@ -75,6 +76,7 @@ class NotificationController {
     }
 
     @PutMapping(path = "/v1/notifications/webhook", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @ApiContract
     @Operation(summary = "Send the caller's notifications to a URL", description = """
             Stores the URL (http or https, at most 2048 characters, no user name or password, a public address) \
             and returns a new secret, shown only this once. Each delivery is a POST of the notification as JSON \
@@ -92,7 +94,9 @@ class NotificationController {
     }
 
     @GetMapping("/v1/notifications/webhook")
-    @Operation(summary = "The caller's webhook URL (never its secret)", responses = {
+    @ApiContract(problems = ProblemCode.NOT_FOUND)
+    @Operation(summary = "The caller's webhook URL (never its secret)",
+            description = "The secret is shown only once, when the URL is set.", responses = {
             @ApiResponse(responseCode = "200", description = "The URL"),
             @ApiResponse(responseCode = "404", description = "not_found: no webhook is set")})
     WebhookView getWebhook(@Parameter(hidden = true) AuthenticatedUser user) {
@@ -101,6 +105,7 @@ class NotificationController {
     }
 
     @DeleteMapping("/v1/notifications/webhook")
+    @ApiContract
     @Operation(summary = "Stop sending the caller's notifications to a webhook", description = "Deleting when none is set changes nothing.",
             responses = @ApiResponse(responseCode = "204", description = "No webhook is set any more"))
     ResponseEntity<Void> deleteWebhook(@Parameter(hidden = true) AuthenticatedUser user) {

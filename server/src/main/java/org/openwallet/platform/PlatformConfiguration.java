@@ -2,6 +2,7 @@ package org.openwallet.platform;
 
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
+import io.swagger.v3.oas.models.info.Contact;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import java.time.Clock;
@@ -52,7 +53,9 @@ class PlatformConfiguration {
         return new OpenAPI()
                 .info(new Info().title("OpenWallet API").version("v1").description("""
                         Pay each other instantly, see your balance and your transfers. Amounts are decimal strings \
-                        ("12.50"); every error is application/problem+json with a stable `code`."""))
+                        ("12.50"); every error is application/problem+json with a stable `code`, and every response lists the \
+                        codes it can carry. Writes that move money take an Idempotency-Key; a retry with the same key is safe.""")
+                        .contact(new Contact().name("OpenWallet maintainers")))
                 .components(new Components().addSecuritySchemes("bearer",
                         new SecurityScheme().type(SecurityScheme.Type.HTTP).scheme("bearer").bearerFormat("JWT")));
     }

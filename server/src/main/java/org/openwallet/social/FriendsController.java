@@ -4,11 +4,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
-import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
 import java.util.UUID;
 import org.openwallet.identity.AuthenticatedUser;
+import org.openwallet.platform.ApiContract;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.springframework.http.HttpStatus;
@@ -23,7 +23,6 @@ import org.springframework.web.bind.annotation.RestController;
 
 @RestController
 @Tag(name = "Friends", description = "Friend requests and mutual friendships; friends see each other's non-private payments in their feeds")
-@SecurityRequirement(name = "bearer")
 class FriendsController {
     private final Friends friends;
 
@@ -51,22 +50,21 @@ class FriendsController {
     }
 
     @PostMapping("/v1/friends/requests")
+    @ApiContract(problems = {ProblemCode.USER_NOT_FOUND, ProblemCode.ALREADY_FRIENDS, ProblemCode.FRIEND_LIMIT_REACHED,
+            ProblemCode.SELF_FRIEND_REQUEST})
     @Operation(summary = "Ask another user to be friends", description = """
             Friendship is mutual: it starts when the other user accepts. Asking again returns the open \
             request (200); asking a user who already asked you accepts their request (200, status accepted).""",
             responses = {
                     @ApiResponse(responseCode = "201", description = "Request sent"),
-                    @ApiResponse(responseCode = "200", description = "The open request between you, or theirs, now accepted"),
-                    @ApiResponse(responseCode = "400", description = "validation_failed"),
-                    @ApiResponse(responseCode = "404", description = "user_not_found"),
-                    @ApiResponse(responseCode = "409", description = "already_friends, friend_limit_reached"),
-                    @ApiResponse(responseCode = "422", description = "self_friend_request")})
+                    @ApiResponse(responseCode = "200", description = "The open request between you, or theirs, now accepted")})
     ResponseEntity<RequestView> request(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody NewRequest body) {
         Friends.Outcome outcome = friends.request(user.userId(), body.toHandle());
         return ResponseEntity.status(outcome.created() ? HttpStatus.CREATED : HttpStatus.OK).body(RequestView.of(outcome.request()));
     }
 
     @GetMapping("/v1/friends/requests")
+    @ApiContract
     @Operation(summary = "Open friend requests, newest first", description = "direction=incoming (default: to you) or outgoing (yours).")
     Page<RequestView> pending(@Parameter(hidden = true) AuthenticatedUser user,
                               @RequestParam(defaultValue = "incoming") String direction,
@@ -80,6 +78,7 @@ class FriendsController {
     }
 
     @PostMapping("/v1/friends/requests/{id}/accept")
+    @ApiContract(problems = {ProblemCode.NOT_FOUND, ProblemCode.FRIEND_REQUEST_CLOSED, ProblemCode.FRIEND_LIMIT_REACHED})
     @Operation(summary = "Accept a friend request made to you", description = "Accepting it again returns it unchanged.", responses = {
             @ApiResponse(responseCode = "200", description = "Accepted: you are friends"),
             @ApiResponse(responseCode = "404", description = "not_found: no such request to you"),
@@ -89,6 +88,7 @@ class FriendsController {
     }
 
     @PostMapping("/v1/friends/requests/{id}/decline")
+    @ApiContract(problems = {ProblemCode.NOT_FOUND, ProblemCode.FRIEND_REQUEST_CLOSED})
     @Operation(summary = "Decline a friend request made to you", description = "Declining it again returns it unchanged.", responses = {
             @ApiResponse(responseCode = "200", description = "Declined"),
             @ApiResponse(responseCode = "404", description = "not_found: no such request to you"),
@@ -98,6 +98,7 @@ class FriendsController {
     }
 
     @GetMapping("/v1/friends")
+    @ApiContract
     @Operation(summary = "Your friends", description = "Pass next_cursor back as cursor for the next page; it is absent on the last page.")
     Page<FriendView> list(@Parameter(hidden = true) AuthenticatedUser user,
                           @RequestParam(defaultValue = "20") int limit,
@@ -107,6 +108,7 @@ class FriendsController {
     }
 
     @DeleteMapping("/v1/friends/{userId}")
+    @ApiContract
     @Operation(summary = "End a friendship, for both of you", description = """
             Their payments leave your feed and yours leave theirs (except payments between the two of you). \
             Removing someone who is not (or no longer) your friend changes nothing.""",

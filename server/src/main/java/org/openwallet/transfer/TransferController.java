@@ -2,19 +2,16 @@ package org.openwallet.transfer;
 
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
-import io.swagger.v3.oas.annotations.enums.ParameterIn;
-import io.swagger.v3.oas.annotations.headers.Header;
 import io.swagger.v3.oas.annotations.media.Content;
 import io.swagger.v3.oas.annotations.media.Schema;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
-import io.swagger.v3.oas.annotations.security.SecurityRequirement;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.util.UUID;
 import org.openwallet.identity.AuthenticatedUser;
+import org.openwallet.platform.ApiContract;
 import org.openwallet.platform.ClientAddress;
-import org.openwallet.platform.Problem;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.openwallet.platform.ProblemHandler;
@@ -31,7 +28,6 @@ import org.springframework.web.bind.annotation.RestController;
 
 @RestController
 @Tag(name = "Transfers", description = "Pay another user instantly")
-@SecurityRequirement(name = "bearer")
 class TransferController {
     private final Transfers transfers;
     private final ClientAddress clientAddress;
@@ -42,26 +38,16 @@ class TransferController {
     }
 
     @PostMapping(path = "/v1/transfers", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @ApiContract(rateLimited = true, problems = {ProblemCode.TRANSFER_DECLINED, ProblemCode.RECIPIENT_NOT_FOUND,
+            ProblemCode.INSUFFICIENT_FUNDS, ProblemCode.ACCOUNT_IN_DEBT, ProblemCode.SELF_TRANSFER, ProblemCode.INVALID_AMOUNT, ProblemCode.CURRENCY_MISMATCH})
     @Operation(summary = "Pay another user", description = """
             Moves money from the caller's wallet to another user's, at once. Retrying with the same \
             Idempotency-Key and body returns the first response again (header Idempotent-Replayed: true) \
             and never moves money twice.""",
-            parameters = @Parameter(name = "Idempotency-Key", in = ParameterIn.HEADER, required = true,
-                    description = "1-255 printable ASCII characters, unique per payment", schema = @Schema(type = "string")),
             responses = {
-                    @ApiResponse(responseCode = "201", description = "Posted", content = @Content(schema = @Schema(implementation = TransferView.class)),
-                            headers = @Header(name = "Idempotent-Replayed", description = "true when this is the stored response of an earlier request")),
-                    @ApiResponse(responseCode = "400", description = "validation_failed, idempotency_key_missing, idempotency_key_invalid",
-                            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
-                    @ApiResponse(responseCode = "401", description = "unauthorized", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
-                    @ApiResponse(responseCode = "403", description = "transfer_declined, with a reason: velocity_exceeded, weekly_limit_exceeded, ip_blocked, new_ip_large_amount, new_recipient_large_amount, recipient_blocked, sender_frozen, recipient_frozen",
-                            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
-                    @ApiResponse(responseCode = "429", description = "rate_limited (see Retry-After and RateLimit-* headers)",
-                            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
-                    @ApiResponse(responseCode = "404", description = "recipient_not_found", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
-                    @ApiResponse(responseCode = "409", description = "idempotency_request_in_progress", content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class))),
-                    @ApiResponse(responseCode = "422", description = "insufficient_funds, account_in_debt, self_transfer, invalid_amount, currency_mismatch, idempotency_key_reused",
-                            content = @Content(mediaType = Problem.MEDIA_TYPE, schema = @Schema(implementation = Problem.class)))})
+                    @ApiResponse(responseCode = "201", description = "Posted", content = @Content(schema = @Schema(implementation = TransferView.class))),
+                    @ApiResponse(responseCode = "403", description = "transfer_declined, with a reason: velocity_exceeded, weekly_limit_exceeded, "
+                            + "ip_blocked, new_ip_large_amount, new_recipient_large_amount, recipient_blocked, sender_frozen, recipient_frozen")})
     ResponseEntity<byte[]> create(@Parameter(hidden = true) AuthenticatedUser user,
                                   @Parameter(hidden = true) @RequestHeader(name = "Idempotency-Key", required = false) String idempotencyKey,
                                   @RequestBody TransferRequest request, HttpServletRequest http, HttpServletResponse servletResponse) {
@@ -76,7 +62,9 @@ class TransferController {
     }
 
     @GetMapping("/v1/transfers/{id}")
-    @Operation(summary = "One transfer the caller took part in", responses = {
+    @ApiContract(problems = ProblemCode.NOT_FOUND)
+    @Operation(summary = "One transfer the caller took part in",
+            description = "Another user's transfer and one that does not exist both answer 404 not_found, so ids reveal nothing.", responses = {
             @ApiResponse(responseCode = "200", description = "The transfer"),
             @ApiResponse(responseCode = "404", description = "not_found: no such transfer, or the caller is not a party")})
     TransferView get(@Parameter(hidden = true) AuthenticatedUser user, @PathVariable String id) {
@@ -89,10 +77,10 @@ class TransferController {
     }
 
     @PatchMapping(path = "/v1/transfers/{id}", consumes = MediaType.APPLICATION_JSON_VALUE)
+    @ApiContract(problems = {ProblemCode.NOT_FOUND, ProblemCode.VISIBILITY_NOT_NARROWER, ProblemCode.TRANSFER_NOT_P2P})
     @Operation(summary = "Make a transfer more private", description = """
             Either party may narrow who sees a transfer in feeds (public > friends > private); nobody can             widen it again, so the more private choice of the two wins. Setting the current visibility             changes nothing. Feeds follow within moments.""", responses = {
             @ApiResponse(responseCode = "200", description = "The transfer with its visibility now"),
-            @ApiResponse(responseCode = "400", description = "validation_failed"),
             @ApiResponse(responseCode = "404", description = "not_found: no such transfer, or the caller is not a party"),
             @ApiResponse(responseCode = "409", description = "visibility_not_narrower: it is already more private"),
             @ApiResponse(responseCode = "422", description = "transfer_not_p2p: a deposit, withdrawal, fee or system funding has no visibility")})
@@ -110,6 +98,7 @@ class TransferController {
     }
 
     @GetMapping("/v1/transfers")
+    @ApiContract
     @Operation(summary = "The caller's transfers, newest first", description = "Pass next_cursor back as cursor for the next page; it is absent on the last page.")
     Transfers.Page list(@Parameter(hidden = true) AuthenticatedUser user,
                         @RequestParam(defaultValue = "20") int limit,
