@@ -16,7 +16,6 @@ import org.springframework.boot.health.actuate.endpoint.HttpCodeStatusMapper;
 import org.springframework.boot.health.actuate.endpoint.IndicatedHealthDescriptor;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.core.env.Environment;
-import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
@@ -56,7 +55,7 @@ class PublicHealth {
         this.statusCodes = statusCodes;
     }
 
-    @GetMapping(value = "/actuator/health", produces = MediaType.APPLICATION_JSON_VALUE)
+    @GetMapping("/actuator/health")
     ResponseEntity<Map<String, String>> health() {
         Status status;
         List<String> reasons = new ArrayList<>();
@@ -75,7 +74,7 @@ class PublicHealth {
         if (!Status.UP.equals(status) && !reasons.isEmpty()) {
             body.put(HealthStatus.REASON, String.join("; ", reasons));
         }
-        return ResponseEntity.status(statusCodes.getStatusCode(status)).contentType(MediaType.APPLICATION_JSON).body(body);
+        return ResponseEntity.status(statusCodes.getStatusCode(status)).body(body);
     }
 
     /** The reasons of the components whose status is the aggregate's: those that decided it. */

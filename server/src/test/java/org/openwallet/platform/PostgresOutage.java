@@ -15,11 +15,10 @@ import java.util.regex.Pattern;
 import org.openwallet.Eventually;
 
 /**
- * Kills a running wallet's embedded PostgreSQL ({@code pg_ctl stop -m immediate}: no checkpoint,
- * every session cut, as in a crash) and starts it again on the same directory, port and options,
+ * Kills a running wallet's embedded PostgreSQL (immediate shutdown: no checkpoint, every session
+ * cut, as in a crash) and starts it again on the same directory, port and options,
  * as an operator would after the crash. The wallet itself keeps running throughout; its pool
- * reconnects by itself. The restarted server is stopped with the context, by the wallet's own
- * {@link EmbeddedPostgres#close} ({@code pg_ctl stop} on the directory).
+ * reconnects by itself.
  */
 final class PostgresOutage {
     private static final Pattern ARGUMENT = Pattern.compile("\"([^\"]*)\"|(\\S+)");
@@ -43,23 +42,46 @@ final class PostgresOutage {
         this.command = List.copyOf(arguments);
     }
 
-    /** Stops the server at once, and returns when its postmaster has gone. */
+    /**
+     * Stops the server at once: SIGQUIT to the postmaster is PostgreSQL's immediate shutdown (every
+     * backend ends, no checkpoint; the next start recovers from the WAL, as after a crash). Signals,
+     * not pg_ctl: pg_ctl refuses to run as root, which the test machines are.
+     */
     void kill() throws IOException, InterruptedException {
-        Path pgCtl = Path.of(command.getFirst()).resolveSibling("pg_ctl");
-        Process stop = new ProcessBuilder(pgCtl.toString(), "-D", dataDirectory.toString(), "stop", "-m", "immediate", "-w", "-t", "60")
-                .redirectErrorStream(true).start();
-        String output = new String(stop.getInputStream().readAllBytes());
-        if (!stop.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS) || stop.exitValue() != 0) {
-            throw new IllegalStateException("pg_ctl stop failed: " + output);
+        long pid = postmasterPid();
+        signal("QUIT", pid);
+        if (!ProcessHandle.of(pid).map(process -> process.onExit().orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).handle((exited, late) -> late == null).join())
+                .orElse(true)) {
+            throw new IllegalStateException("PostgreSQL (pid " + pid + ") did not stop within " + WAIT);
         }
         Eventually.await("PostgreSQL refusing connections", WAIT, () -> !answers());
     }
 
-    /** Starts the server again as it ran before, and returns once it takes connections. */
+    /**
+     * Starts the server again as it ran before, and returns once it takes connections. The wallet
+     * stops it with its context; should that fail, it is stopped when the test JVM exits.
+     */
     void restart() throws IOException {
         new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(dataDirectory.resolveSibling("postgres-after-outage.log").toFile()).start();
         Eventually.await("PostgreSQL taking connections again", WAIT, this::answers);
+        long pid = postmasterPid();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                // SIGINT: fast shutdown. Harmless if the wallet's context stopped it already.
+                signal("INT", pid);
+            } catch (IOException | InterruptedException ignored) {
+                // The JVM is exiting; nothing else can be done.
+            }
+        }));
+    }
+
+    private long postmasterPid() throws IOException {
+        return Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid")).getFirst().strip());
+    }
+
+    private static void signal(String signal, long pid) throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
     }
 
     private boolean answers() {
