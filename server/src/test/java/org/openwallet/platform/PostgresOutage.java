@@ -15,10 +15,8 @@ import java.util.regex.Pattern;
 import org.openwallet.Eventually;
 
 /**
- * Kills a running wallet's embedded PostgreSQL (immediate shutdown: no checkpoint, every session
- * cut, as in a crash) and starts it again on the same directory, port and options,
- * as an operator would after the crash. The wallet itself keeps running throughout; its pool
- * reconnects by itself.
+ * Freezes a running wallet's embedded PostgreSQL and lets it run on again. The wallet itself
+ * keeps running throughout.
  */
 final class PostgresOutage {
     private static final Pattern ARGUMENT = Pattern.compile("\"([^\"]*)\"|(\\S+)");
@@ -43,37 +41,31 @@ final class PostgresOutage {
     }
 
     /**
-     * Stops the server at once: SIGQUIT to the postmaster is PostgreSQL's immediate shutdown (every
-     * backend ends, no checkpoint; the next start recovers from the WAL, as after a crash). Signals,
-     * not pg_ctl: pg_ctl refuses to run as root, which the test machines are.
+     * Freezes the server: SIGSTOP to the postmaster and every backend, by their process ids. To its
+     * clients PostgreSQL is then hung, the harder case: connections open, nothing answers, and
+     * nothing fails fast. (Killing and restarting it is not possible here: PostgreSQL and pg_ctl
+     * refuse to start as root, which the test machines are.)
      */
-    void kill() throws IOException, InterruptedException {
-        long pid = postmasterPid();
-        signal("QUIT", pid);
-        if (!ProcessHandle.of(pid).map(process -> process.onExit().orTimeout(WAIT.toSeconds(), TimeUnit.SECONDS).handle((exited, late) -> late == null).join())
-                .orElse(true)) {
-            throw new IllegalStateException("PostgreSQL (pid " + pid + ") did not stop within " + WAIT);
+    void freeze() throws IOException, InterruptedException {
+        for (long pid : processes()) {
+            signal("STOP", pid);
         }
-        Eventually.await("PostgreSQL refusing connections", WAIT, () -> !answers());
     }
 
-    /**
-     * Starts the server again as it ran before, and returns once it takes connections. The wallet
-     * stops it with its context; should that fail, it is stopped when the test JVM exits.
-     */
-    void restart() throws IOException {
-        new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dataDirectory.resolveSibling("postgres-after-outage.log").toFile()).start();
+    /** Lets the frozen server run on (SIGCONT), and returns once it takes connections again. */
+    void thaw() throws IOException, InterruptedException {
+        for (long pid : processes()) {
+            signal("CONT", pid);
+        }
         Eventually.await("PostgreSQL taking connections again", WAIT, this::answers);
-        long pid = postmasterPid();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            try {
-                // SIGINT: fast shutdown. Harmless if the wallet's context stopped it already.
-                signal("INT", pid);
-            } catch (IOException | InterruptedException ignored) {
-                // The JVM is exiting; nothing else can be done.
-            }
-        }));
+    }
+
+    private List<Long> processes() throws IOException {
+        long postmaster = postmasterPid();
+        List<Long> pids = new ArrayList<>();
+        pids.add(postmaster);
+        ProcessHandle.of(postmaster).ifPresent(process -> process.descendants().forEach(child -> pids.add(child.pid())));
+        return pids;
     }
 
     private long postmasterPid() throws IOException {
