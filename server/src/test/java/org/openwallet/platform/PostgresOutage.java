@@ -10,8 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.openwallet.Eventually;
 
 /**
@@ -19,25 +17,16 @@ import org.openwallet.Eventually;
  * keeps running throughout.
  */
 final class PostgresOutage {
-    private static final Pattern ARGUMENT = Pattern.compile("\"([^\"]*)\"|(\\S+)");
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     private final Path dataDirectory;
     private final String jdbcUrl;
     private final String password;
-    /** The postmaster's command line as it was started (postmaster.opts), binary first. */
-    private final List<String> command;
 
-    PostgresOutage(Path dataDirectory, EmbeddedPostgres server) throws IOException {
+    PostgresOutage(Path dataDirectory, EmbeddedPostgres server) {
         this.dataDirectory = dataDirectory;
         this.jdbcUrl = server.jdbcUrl();
         this.password = server.password();
-        List<String> arguments = new ArrayList<>();
-        Matcher matcher = ARGUMENT.matcher(Files.readString(dataDirectory.resolve("postmaster.opts")).strip());
-        while (matcher.find()) {
-            arguments.add(matcher.group(1) != null ? matcher.group(1) : matcher.group(2));
-        }
-        this.command = List.copyOf(arguments);
     }
 
     /**
