@@ -95,7 +95,9 @@ class Reconciliation {
         Instant started = clock.instant();
         List<BankNetwork.Settled> bankItems = bank.settlementReport(date);
         List<BankNetwork.Returned> bankReturns = bank.returnReport(date);
-        return transactions.run(() -> {
+        // Operator work without the payment path's timeouts: the lock waits for a run in progress on
+        // another node, and a busy day's scans may take longer than a payment's statement may.
+        return transactions.runWithoutStatementLimits(() -> {
             jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended('reconciliation', 0))").query((rs, n) -> 1).list();
             Instant dayStart = date.atStartOfDay(ZoneOffset.UTC).toInstant();
             Map<UUID, FundingRequest> settledHere = new HashMap<>();

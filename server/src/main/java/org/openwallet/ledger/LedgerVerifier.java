@@ -2,6 +2,7 @@ package org.openwallet.ledger;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.openwallet.platform.Transactions;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -16,9 +17,11 @@ public class LedgerVerifier {
     static final int MAX_EXAMPLES = 20;
 
     private final JdbcClient jdbc;
+    private final Transactions transactions;
 
-    public LedgerVerifier(JdbcClient jdbc) {
+    public LedgerVerifier(JdbcClient jdbc, Transactions transactions) {
         this.jdbc = jdbc;
+        this.transactions = transactions;
     }
 
     /**
@@ -36,7 +39,15 @@ public class LedgerVerifier {
         }
     }
 
+    /**
+     * Runs every check in one transaction without the pool's statement timeout: each check scans
+     * whole tables, which on a large ledger takes far longer than any statement of a payment may.
+     */
     public Report verify() {
+        return transactions.runWithoutStatementLimits(this::verifyNow);
+    }
+
+    private Report verifyNow() {
         List<String> problems = new ArrayList<>();
         long accounts = count("SELECT count(*) FROM ledger_accounts");
         long transfers = count("SELECT count(*) FROM ledger_transfers");

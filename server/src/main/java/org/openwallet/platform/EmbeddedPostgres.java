@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.springframework.util.unit.DataSize;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,8 +69,23 @@ public final class EmbeddedPostgres implements AutoCloseable {
         this.password = password;
     }
 
+    /** The cap on the WAL a replication slot may hold when none is given: the default of {@code wallet.database.max-slot-wal-keep-size}. */
+    public static final DataSize DEFAULT_MAX_SLOT_WAL_KEEP_SIZE = DataSize.ofGigabytes(4);
+
     /** Starts (initialising on first use) the server whose files live in {@code dataDirectory}. */
     public static EmbeddedPostgres start(Path dataDirectory) throws IOException {
+        return start(dataDirectory, DEFAULT_MAX_SLOT_WAL_KEEP_SIZE);
+    }
+
+    /**
+     * Starts the server whose files live in {@code dataDirectory}, letting a replication slot hold
+     * at most {@code maxSlotWalKeepSize} of WAL (negative: no cap). The outbox's slot keeps every
+     * WAL segment from the relay's position on: a relay that stays down would otherwise fill the
+     * disk, and a full disk stops PostgreSQL and so every payment. With the cap PostgreSQL
+     * invalidates the slot instead (its {@code wal_status} turns {@code lost}); payments go on, and
+     * health has said DEGRADED long before (the outbox lag threshold is far below the cap).
+     */
+    public static EmbeddedPostgres start(Path dataDirectory, DataSize maxSlotWalKeepSize) throws IOException {
         Files.createDirectories(dataDirectory);
         stopStaleServer(dataDirectory);
         Path passwordFile = dataDirectory.resolve(PASSWORD_FILE);
@@ -85,6 +101,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 .setServerConfig("max_connections", "200")
                 .setServerConfig("max_wal_senders", "10")
                 .setServerConfig("max_replication_slots", "10")
+                .setServerConfig("max_slot_wal_keep_size", maxSlotWalKeepSize.isNegative() ? "-1" : maxSlotWalKeepSize.toMegabytes() + "MB")
                 .setServerConfig("shared_buffers", "256MB")
                 .setServerConfig("max_locks_per_transaction", "256")
                 .setServerConfig("password_encryption", "scram-sha-256")

@@ -4,6 +4,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
@@ -93,6 +94,30 @@ public class ProblemHandler {
                 "The wallet is overloaded; nothing was changed. Retry shortly with the same Idempotency-Key."));
         return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders()).header("Retry-After", "1").body(response.getBody());
     }
+
+    /**
+     * A statement that PostgreSQL cancelled at the pool's lock or statement timeout
+     * ({@code wallet.database.lock-timeout}, {@code statement-timeout}): the database was too slow
+     * for this request, most often because another transaction held a row it needed. Its
+     * transaction was rolled back, so this is 503 with Retry-After like the pool's own wait; any
+     * other database failure stays an internal error.
+     */
+    @ExceptionHandler(DataAccessException.class)
+    ResponseEntity<Problem> database(DataAccessException exception) {
+        String sqlState = Transactions.sqlState(exception);
+        if (!LOCK_NOT_AVAILABLE.equals(sqlState) && !QUERY_CANCELED.equals(sqlState)) {
+            return unexpected(exception);
+        }
+        log.warn("A database statement ran into the {} timeout: {}", LOCK_NOT_AVAILABLE.equals(sqlState) ? "lock" : "statement", exception.toString());
+        ResponseEntity<Problem> response = respond(Problem.of(ProblemCode.SERVICE_UNAVAILABLE,
+                "The database did not answer in time; nothing was changed. Retry shortly with the same Idempotency-Key."));
+        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders()).header("Retry-After", "1").body(response.getBody());
+    }
+
+    /** SQLSTATE lock_not_available: here, a lock wait ended by {@code lock_timeout}. */
+    static final String LOCK_NOT_AVAILABLE = "55P03";
+    /** SQLSTATE query_canceled: here, a statement ended by {@code statement_timeout}. */
+    static final String QUERY_CANCELED = "57014";
 
     @ExceptionHandler(OverloadedException.class)
     ResponseEntity<Problem> busy(OverloadedException exception) {

@@ -5,6 +5,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.PlatformTransactionManager;
 import org.springframework.transaction.TransactionDefinition;
@@ -27,11 +28,28 @@ public class Transactions {
     private static final long BASE_BACKOFF_MICROS = 500;
 
     private final TransactionTemplate template;
+    private final JdbcClient jdbc;
 
-    public Transactions(PlatformTransactionManager transactionManager) {
+    public Transactions(PlatformTransactionManager transactionManager, JdbcClient jdbc) {
         this.template = new TransactionTemplate(transactionManager);
         this.template.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
         this.template.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRED);
+        this.jdbc = jdbc;
+    }
+
+    /**
+     * Like {@link #run}, but without the pool's statement and lock timeouts
+     * ({@code wallet.database.statement-timeout}, {@code lock-timeout}) for this transaction only.
+     * For operator work alone: a ledger verification scans every posting, and a reconciliation
+     * waits for a run in progress on another node; neither may fail half-way because it takes
+     * longer than a payment may. The limits come back when the transaction ends (SET LOCAL), so
+     * the connection returns to the pool as it left.
+     */
+    public <T> T runWithoutStatementLimits(Supplier<T> work) {
+        return run(() -> {
+            jdbc.sql("SELECT set_config('statement_timeout', '0', true), set_config('lock_timeout', '0', true)").query((rs, n) -> 1).list();
+            return work.get();
+        });
     }
 
     /** Runs {@code work} in one transaction, retried on serialization failure and deadlock. */

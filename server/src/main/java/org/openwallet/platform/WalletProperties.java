@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.util.unit.DataSize;
 
 /**
  * Every setting of the wallet, bound from {@code wallet.*} (environment variables are mapped in
@@ -25,6 +26,7 @@ public record WalletProperties(
         @DefaultValue RedisSettings redis,
         @DefaultValue KafkaSettings kafka,
         @DefaultValue CassandraSettings cassandra,
+        @DefaultValue HealthSettings health,
         @DefaultValue({"api", "relay", "consumers", "feed"}) List<String> roles) {
 
     public WalletProperties {
@@ -39,10 +41,48 @@ public record WalletProperties(
     /**
      * The ledger database. With no {@code url} an embedded PostgreSQL keeps its files under
      * {@code dataDir/postgres}.
+     *
+     * <p>Every pooled connection runs with {@code statementTimeout} and {@code lockTimeout} (0: no
+     * limit): a statement stuck behind a lock, or a runaway query, ends with an error the caller
+     * can answer (503, retry with the same Idempotency-Key) instead of holding a connection and its
+     * caller without bound. The lock timeout is the shorter one: waiting for a row lock is the
+     * usual way a payment gets stuck. Migrations, change data capture and operator work are
+     * exempt (see {@code DatabaseConfiguration} and {@link Transactions#runWithoutStatementLimits}).
+     *
+     * <p>{@code maxSlotWalKeepSize} caps the WAL a replication slot may hold on the embedded server
+     * (PostgreSQL's {@code max_slot_wal_keep_size}; negative: no cap). Without a cap a relay that
+     * stays down fills the disk and stops the ledger; with it PostgreSQL gives up the slot instead,
+     * and the relay must be re-seeded. An external server sets this itself.
      */
-    public record Database(String url, String username, String password, @DefaultValue("16") int poolSize) {
+    public record Database(String url, String username, String password, @DefaultValue("16") int poolSize,
+                           @DefaultValue("5s") Duration statementTimeout, @DefaultValue("2s") Duration lockTimeout,
+                           @DefaultValue("4GB") DataSize maxSlotWalKeepSize) {
+        public Database {
+            if (statementTimeout.isNegative() || lockTimeout.isNegative()) {
+                throw new IllegalArgumentException("wallet.database.statement-timeout and lock-timeout must be >= 0 (0: no limit)");
+            }
+            if (maxSlotWalKeepSize.toBytes() >= 0 && maxSlotWalKeepSize.toMegabytes() < 1) {
+                throw new IllegalArgumentException("wallet.database.max-slot-wal-keep-size must be at least 1MB, or negative for no cap");
+            }
+        }
+
         public boolean external() {
             return url != null && !url.isBlank();
+        }
+    }
+
+    /**
+     * {@code /actuator/health} never waits for a component: the checks that reach PostgreSQL run in
+     * the background every {@code interval}, and health answers with the latest result. A check
+     * that has not answered for {@code timeout} past its turn makes its component DOWN (or, for
+     * information that does not decide whether the node can serve, UNKNOWN), so a dead or hung
+     * database shows within about {@code interval + timeout}.
+     */
+    public record HealthSettings(@DefaultValue("1s") Duration interval, @DefaultValue("1s") Duration timeout) {
+        public HealthSettings {
+            if (interval.isNegative() || interval.isZero() || timeout.isNegative() || timeout.isZero()) {
+                throw new IllegalArgumentException("wallet.health.interval and timeout must be > 0");
+            }
         }
     }
 

@@ -33,6 +33,18 @@ class EmbeddedPostgresTest {
             assertThat(show(server, "full_page_writes")).isEqualTo("on");
             assertThat(show(server, "wal_level")).isEqualTo("logical");
             assertThat(show(server, "listen_addresses")).isEqualTo("127.0.0.1");
+            // A replication slot may not hold more WAL than this: a relay that stays down must not fill the disk.
+            assertThat(show(server, "max_slot_wal_keep_size")).isEqualTo("4GB");
+        }
+    }
+
+    @Test
+    void start_withAWalCapForReplicationSlots_setsIt_andANegativeOneLeavesThemUncapped() throws Exception {
+        try (EmbeddedPostgres server = EmbeddedPostgres.start(dataDir, org.springframework.util.unit.DataSize.ofMegabytes(512))) {
+            assertThat(show(server, "max_slot_wal_keep_size")).isEqualTo("512MB");
+        }
+        try (EmbeddedPostgres server = EmbeddedPostgres.start(dataDir, org.springframework.util.unit.DataSize.ofBytes(-1))) {
+            assertThat(show(server, "max_slot_wal_keep_size")).isEqualTo("-1");
         }
     }
 
