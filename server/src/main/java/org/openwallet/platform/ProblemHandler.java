@@ -121,7 +121,8 @@ public class ProblemHandler {
 
     @ExceptionHandler(OverloadedException.class)
     ResponseEntity<Problem> busy(OverloadedException exception) {
-        ResponseEntity<Problem> response = respond(Problem.of(ProblemCode.SERVICE_UNAVAILABLE, exception.getMessage()));
+        ResponseEntity<Problem> response = respond(Problem.of(ProblemCode.SERVICE_UNAVAILABLE, exception.getMessage())
+                .withReason(exception.reason()));
         return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
                 .header("Retry-After", Long.toString(Math.max(1, exception.retryAfterSeconds()))).body(response.getBody());
     }

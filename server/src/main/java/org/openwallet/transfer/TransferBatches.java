@@ -1,8 +1,11 @@
 package org.openwallet.transfer;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -14,8 +17,11 @@ import java.util.UUID;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
 import org.openwallet.fraud.HardRules;
 import org.openwallet.idempotency.IdempotencyKeys;
@@ -23,7 +29,7 @@ import org.openwallet.identity.UserDirectory;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.LockedWallets;
 import org.openwallet.platform.DeferredWrites;
-import org.openwallet.platform.ProblemCode;
+import org.openwallet.platform.OverloadedException;
 import org.openwallet.platform.ProblemException;
 import org.openwallet.platform.Transactions;
 import org.slf4j.Logger;
@@ -46,11 +52,26 @@ import org.springframework.stereotype.Component;
  * are answers, not errors, and write nothing that could abort the transaction. Should a payment
  * fail for real (an exception), the batch is rolled back and each of its payments runs again in
  * a transaction of its own, so only the failing one fails. Serialization failures and deadlocks
- * rerun the whole batch ({@link Transactions#run}).
+ * rerun the whole batch ({@link Transactions#run}). An {@link Error} is a failure like any other:
+ * the payment that threw it fails alone, and the worker goes on.
+ *
+ * <p>Nothing here waits without bound. The queue holds at most {@code queue-capacity} payments;
+ * one more is answered 503 ({@code reason} {@value #QUEUE_FULL}) at once. A caller waits at most
+ * {@code answer-timeout} for its batch, then is answered 503 ({@value #TIMED_OUT}). That is safe
+ * because of the Idempotency-Key: a payment still in the queue is taken out and never runs, so the
+ * retry makes it; one whose batch is running either commits, and the retry replays it, or rolls
+ * back, and the retry makes it once. A batch skips payments whose callers have stopped waiting, so a
+ * slow database does not make the workers run payments nobody waits for.
  */
 @Component
 class TransferBatches implements DisposableBean {
     private static final Logger log = LoggerFactory.getLogger(TransferBatches.class);
+    /** The problem's {@code reason} when the queue is full: the payment was not made. */
+    static final String QUEUE_FULL = "transfer_queue_full";
+    /** The problem's {@code reason} when the batch did not answer within {@code answer-timeout}. */
+    static final String TIMED_OUT = "transfer_timed_out";
+    /** A batch commits in milliseconds when the database is well; a second lets a backlog drain. */
+    static final long RETRY_AFTER_SECONDS = 1;
 
     /**
      * One payment: whose wallets it needs locked ({@code recipientId} null when there is no
@@ -116,9 +137,11 @@ class TransferBatches implements DisposableBean {
     private final HardRules hardRules;
     private final DeferredWrites deferred;
     private final TransferBatchProperties properties;
-    private final BlockingQueue<Queued> queue = new LinkedBlockingQueue<>();
-    private final List<Thread> workers = new ArrayList<>();
+    private final BlockingQueue<Queued> queue;
+    private final List<Thread> workers = new CopyOnWriteArrayList<>();
     private final DistributionSummary sizes;
+    private final Counter queueFull;
+    private final Counter timedOut;
     private volatile boolean running = true;
 
     TransferBatches(Transactions transactions, Ledger ledger, UserDirectory users, IdempotencyKeys idempotency, HardRules hardRules,
@@ -130,53 +153,118 @@ class TransferBatches implements DisposableBean {
         this.ledger = ledger;
         this.users = users;
         this.properties = properties;
+        this.queue = new LinkedBlockingQueue<>(properties.queueCapacity());
         this.sizes = DistributionSummary.builder("wallet.transfers.batch.size").description("Payments per database transaction")
                 .register(meters);
+        Gauge.builder("wallet.transfers.batch.queued", queue, Collection::size).description("Payments waiting for a batch").register(meters);
+        this.queueFull = Counter.builder("wallet.transfers.batch.refused").tag("reason", QUEUE_FULL)
+                .description("Payments answered 503 by the batches").register(meters);
+        this.timedOut = Counter.builder("wallet.transfers.batch.refused").tag("reason", TIMED_OUT)
+                .description("Payments answered 503 by the batches").register(meters);
         for (int i = 0; i < properties.workers(); i++) {
-            Thread worker = Thread.ofPlatform().name("transfer-batch-" + i).daemon().unstarted(this::work);
-            workers.add(worker);
-            worker.start();
+            startWorker(i);
         }
     }
 
-    /** Runs the payment in the next batch and returns its answer once that batch has committed. */
+    private void startWorker(int index) {
+        Thread worker = Thread.ofPlatform().name("transfer-batch-" + index).daemon().unstarted(() -> work(index));
+        workers.add(worker);
+        worker.start();
+    }
+
+    /**
+     * Runs the payment in the next batch and returns its answer once that batch has committed.
+     *
+     * @throws OverloadedException when the queue is full, or the batch did not answer within {@code answer-timeout}
+     */
     Transfers.Response run(Payment payment) {
-        CompletableFuture<Transfers.Response> answer = new CompletableFuture<>();
-        if (!running || !queue.offer(new Queued(payment, answer))) {
+        Queued queued = new Queued(payment, new CompletableFuture<>());
+        if (!running) {
             throw stopping();
+        }
+        if (!queue.offer(queued)) {
+            queueFull.increment();
+            throw new OverloadedException("Too many payments are waiting for the database; this one was not made. "
+                    + "Retry shortly with the same Idempotency-Key.", QUEUE_FULL, RETRY_AFTER_SECONDS);
         }
         if (!running) {
             // Stopped between the check and the offer: no worker may be left to take it.
             failWaiting();
         }
         try {
-            return answer.join();
-        } catch (CompletionException failed) {
-            if (failed.getCause() instanceof RuntimeException cause) {
-                throw cause;
-            }
-            throw failed;
+            return queued.answer().get(properties.answerTimeout().toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException late) {
+            return gaveUp(queued, late);
+        } catch (ExecutionException failed) {
+            throw unchecked(failed.getCause());
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            return gaveUp(queued, interrupted);
         }
     }
 
-    private void work() {
-        List<Queued> batch = new ArrayList<>(properties.maxSize());
-        while (running) {
+    /**
+     * The caller stops waiting. Its answer is completed with {@code why} first, so that whoever
+     * completes it first decides: if the batch answered in the meantime, that answer is sent; if
+     * not, a batch that has not started the payment yet skips it.
+     */
+    private Transfers.Response gaveUp(Queued queued, Exception why) {
+        // Taken out of the queue, the payment can no longer run at all.
+        boolean neverRuns = queue.remove(queued);
+        if (!queued.answer().completeExceptionally(why)) {
             try {
-                Queued first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
+                return queued.answer().join();
+            } catch (CompletionException failed) {
+                throw unchecked(failed.getCause());
+            }
+        }
+        timedOut.increment();
+        throw new OverloadedException(neverRuns
+                ? "The database did not get to this payment in time; it was not made. Retry shortly with the same Idempotency-Key."
+                : "This payment did not finish in time and may still be made. Retry shortly with the same Idempotency-Key: "
+                        + "the retry returns the payment if it was made and makes it once if it was not.", TIMED_OUT, RETRY_AFTER_SECONDS);
+    }
+
+    /** What the caller's thread throws for a batch's failure; an {@link Error} of the worker becomes a 500, not the caller's own Error. */
+    private static RuntimeException unchecked(Throwable failure) {
+        if (failure instanceof RuntimeException runtime) {
+            return runtime;
+        }
+        return new IllegalStateException("The transfer batch failed: " + failure, failure);
+    }
+
+    private void work(int index) {
+        List<Queued> batch = new ArrayList<>(properties.maxSize());
+        boolean interrupted = false;
+        try {
+            while (running) {
+                try {
+                    Queued first = queue.poll(100, TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        continue;
+                    }
+                    batch.add(first);
+                    fill(batch);
+                    runByCurrency(batch);
+                } catch (InterruptedException stop) {
+                    interrupted = true;
+                    return;
+                } catch (Throwable unexpected) {
+                    // An Error too (a stack overflow, memory running out in one batch): its callers are
+                    // answered and this worker takes the next batch. Were it to end, payments would wait
+                    // for a worker that is gone.
+                    batch.forEach(queued -> queued.answer().completeExceptionally(unexpected));
+                    log.error("A transfer batch failed outside its transaction", unexpected);
+                } finally {
+                    batch.clear();
                 }
-                batch.add(first);
-                fill(batch);
-                runByCurrency(batch);
-            } catch (InterruptedException interrupted) {
-                break;
-            } catch (RuntimeException unexpected) {
-                log.error("A transfer batch failed outside its transaction", unexpected);
-                batch.forEach(queued -> queued.answer().completeExceptionally(unexpected));
-            } finally {
-                batch.clear();
+            }
+        } finally {
+            // Only a failure while handling a failure gets here with the wallet running: a worker
+            // of the same name takes over, so the wallet never runs with fewer workers than configured.
+            if (running && !interrupted) {
+                log.error("Transfer batch worker {} ended unexpectedly; starting another", index);
+                startWorker(index);
             }
         }
     }
@@ -204,12 +292,20 @@ class TransferBatches implements DisposableBean {
         byCurrency.forEach(this::runTogether);
     }
 
-    /** One transaction for all; if it fails, one transaction each, so only the failing payment fails. */
-    private void runTogether(String currency, List<Queued> batch) {
+    /**
+     * One transaction for all; if it fails, one transaction each, so only the failing payment fails.
+     * Payments whose callers have stopped waiting are left out: they are answered already, and their
+     * retries will make them.
+     */
+    private void runTogether(String currency, List<Queued> all) {
+        List<Queued> batch = all.stream().filter(queued -> !queued.answer().isDone()).toList();
+        if (batch.isEmpty()) {
+            return;
+        }
         List<Object> answers;
         try {
             answers = transactions.run(() -> runInOneTransaction(currency, batch));
-        } catch (RuntimeException failed) {
+        } catch (RuntimeException | Error failed) {
             if (batch.size() == 1) {
                 batch.get(0).answer().completeExceptionally(failed);
                 return;
@@ -275,8 +371,8 @@ class TransferBatches implements DisposableBean {
         return answers;
     }
 
-    private static ProblemException stopping() {
-        return new ProblemException(ProblemCode.SERVICE_UNAVAILABLE, "The wallet is shutting down; retry with the same Idempotency-Key.");
+    private static OverloadedException stopping() {
+        return new OverloadedException("The wallet is shutting down; retry with the same Idempotency-Key.", RETRY_AFTER_SECONDS);
     }
 
     @Override
