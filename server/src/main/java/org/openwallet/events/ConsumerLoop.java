@@ -14,7 +14,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -27,28 +30,34 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.openwallet.platform.KafkaCluster;
-import org.openwallet.platform.RedisUnavailableException;
 import org.openwallet.platform.Transactions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.dao.DataAccessResourceFailureException;
-import org.springframework.dao.QueryTimeoutException;
-import org.springframework.dao.RecoverableDataAccessException;
-import org.springframework.dao.TransientDataAccessException;
-import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.transaction.CannotCreateTransactionException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
-/** One handler's consumer: poll, apply each record exactly once in effect, commit, repeat. */
+/**
+ * One handler's consumer: poll, apply each record exactly once in effect, commit, repeat.
+ *
+ * <p>It never dies on its own: a failure to apply one event is retried with backoff (or the event
+ * dead-lettered, if it is poison; see {@link Failures}), and anything else that escapes, an
+ * {@link Error} included (the dead-letter topic unreachable, a commit refused, a bug), closes the
+ * Kafka consumer and starts a new one after a backoff that doubles up to {@link #MAX_RESTART}.
+ * The new one resumes from the last committed offset, so nothing is skipped. Health shows the
+ * consumer {@code restarting} meanwhile ({@link ConsumerHealth}).
+ */
 final class ConsumerLoop implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(ConsumerLoop.class);
     static final Duration POLL_TIMEOUT = Duration.ofMillis(200);
     static final int MAX_POLL_RECORDS = 500;
     static final Duration FIRST_RETRY = Duration.ofMillis(100);
     static final Duration MAX_RETRY = Duration.ofSeconds(5);
+    static final Duration FIRST_RESTART = Duration.ofSeconds(1);
+    static final Duration MAX_RESTART = Duration.ofSeconds(30);
     static final Duration LAG_REFRESH = Duration.ofSeconds(5);
+    /** Errors kept for health (the failure and its root cause) are cut to this length each: messages with SQL can be long. */
+    static final int MAX_ERROR_CHARS = 300;
 
     private final EventHandler handler;
     private final KafkaCluster kafka;
@@ -58,7 +67,20 @@ final class ConsumerLoop implements Runnable {
     private final KafkaProducer<String, String> deadLetters;
     private final DeadLetters deadLetterStore;
     private final AtomicLong lag = new AtomicLong();
+    private final AtomicLong restarts = new AtomicLong();
+    /** Keys (or, in order, the one record) whose event is being retried right now. */
+    private final AtomicInteger retrying = new AtomicInteger();
+    private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
+    private volatile boolean restarting;
+    /**
+     * Only the consumer's own thread uses these: the backoff before the next restart, and since when
+     * the current Kafka consumer has been consuming. The backoff starts anew only after a consumer ran
+     * for {@link #MAX_RESTART}: one that fails again right after its first poll keeps backing off.
+     */
+    private Duration restartBackoff = FIRST_RESTART;
+    private Instant consumingSince;
+    private volatile LastFailure lastFailure;
     private volatile KafkaConsumer<String, String> consumer;
 
     ConsumerLoop(EventHandler handler, KafkaCluster kafka, Transactions transactions, JdbcClient jdbc, JsonMapper json,
@@ -76,16 +98,78 @@ final class ConsumerLoop implements Runnable {
         return lag.get();
     }
 
+    long restarts() {
+        return restarts.get();
+    }
+
+    String name() {
+        return handler.name();
+    }
+
+    /** The last failure the consumer met, applying an event or running at all. */
+    record LastFailure(String error, Instant at) {
+    }
+
+    /** How the consumer is doing, for health. */
+    enum State {
+        /** Consuming. */
+        RUNNING,
+        /** Retrying an event whose store is unavailable (or that failed unexpectedly); later events of its key wait. */
+        RETRYING,
+        /** Failed as a whole; a new Kafka consumer starts after a backoff. Nothing is consumed meanwhile. */
+        RESTARTING,
+        STOPPED
+    }
+
+    State state() {
+        if (!running) {
+            return State.STOPPED;
+        }
+        return restarting ? State.RESTARTING : retrying.get() > 0 ? State.RETRYING : State.RUNNING;
+    }
+
+    LastFailure lastFailure() {
+        return lastFailure;
+    }
+
     void stop() {
         running = false;
+        stopped.countDown();
         KafkaConsumer<String, String> current = consumer;
         if (current != null) {
             current.wakeup();
         }
     }
 
+    /** Consumes until stopped, starting a new Kafka consumer after a backoff whenever one fails. */
     @Override
     public void run() {
+        while (running) {
+            try {
+                consume();
+            } catch (Throwable failure) {
+                // Errors too: a thread that dies leaves its partitions unconsumed with nothing to show for it.
+                if (!running) {
+                    break;
+                }
+                Instant since = consumingSince;
+                if (since != null && Duration.between(since, Instant.now()).compareTo(MAX_RESTART) >= 0) {
+                    // It had been consuming for a while: a new failure, not the same one again.
+                    restartBackoff = FIRST_RESTART;
+                }
+                Duration backoff = restartBackoff;
+                restarts.incrementAndGet();
+                restarting = true;
+                failed(failure);
+                log.error("Consumer {} failed; it restarts in {}", handler.name(), backoff, failure);
+                pause(backoff);
+                restartBackoff = min(backoff.multipliedBy(2), MAX_RESTART);
+            }
+        }
+    }
+
+    /** One Kafka consumer's life: returns when stopping, throws when it failed. */
+    private void consume() {
         Map<String, Object> config = new HashMap<>();
         config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers());
         config.put(ConsumerConfig.GROUP_ID_CONFIG, "wallet." + handler.name());
@@ -95,24 +179,33 @@ final class ConsumerLoop implements Runnable {
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         try (KafkaConsumer<String, String> kafkaConsumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
             consumer = kafkaConsumer;
+            consumingSince = null;
+            if (!running) {
+                return;
+            }
             kafkaConsumer.subscribe(handler.topics());
             Instant nextLagRefresh = Instant.now();
             while (running) {
                 ConsumerRecords<String, String> records = kafkaConsumer.poll(POLL_TIMEOUT);
                 Map<TopicPartition, OffsetAndMetadata> done = handler.parallelism() > 1 ? processByKey(records) : processInOrder(records);
                 if (!done.isEmpty()) {
-                    // Only after every effect of the batch committed: a crash before this re-delivers, never skips.
+                    // Only after every effect of the batch is durable: a crash before this re-delivers, never skips.
                     kafkaConsumer.commitSync(done);
                 }
                 if (Instant.now().isAfter(nextLagRefresh)) {
                     refreshLag(kafkaConsumer);
                     nextLagRefresh = Instant.now().plus(LAG_REFRESH);
                 }
+                if (consumingSince == null) {
+                    // A whole round went through: the consumer is consuming again.
+                    consumingSince = Instant.now();
+                    restarting = false;
+                }
             }
         } catch (WakeupException stopping) {
-            // stop() was called.
-        } catch (RuntimeException failure) {
-            log.error("Consumer {} stopped", handler.name(), failure);
+            if (running) {
+                throw stopping;
+            }
         } finally {
             consumer = null;
         }
@@ -168,14 +261,18 @@ final class ConsumerLoop implements Runnable {
                     return Map.of();
                 }
             } catch (InterruptedException | ExecutionException failed) {
-                // A failure escaping process() (the dead-letter topic unreachable) stops the consumer, as in order.
+                // A failure escaping process() (the dead-letter topic unreachable, an Error) restarts the consumer, as in order.
                 throw new IllegalStateException("consumer " + handler.name() + " failed", failed instanceof ExecutionException e ? e.getCause() : failed);
             }
         }
         return done;
     }
 
-    /** Applies or dead-letters the record; false only when stopping interrupted its retries (it stays uncommitted). */
+    /**
+     * Applies or dead-letters the record; false only when stopping interrupted its retries (it stays
+     * uncommitted). Only poison is dead-lettered; every other failure is retried with backoff for as
+     * long as it lasts (an outage has no bound we could pick), until it succeeds or the consumer stops.
+     */
     private boolean process(ConsumerRecord<String, String> record) {
         Event event;
         try {
@@ -185,31 +282,49 @@ final class ConsumerLoop implements Runnable {
             return true;
         }
         Duration backoff = FIRST_RETRY;
-        while (running) {
-            try {
-                boolean applied = handler.transactional() ? transactions.run(() -> {
-                    int fresh = jdbc.sql("INSERT INTO processed_events (consumer, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
-                            .params(handler.name(), event.id()).update();
-                    if (fresh == 1) {
-                        handler.apply(event);
+        int attempts = 0;
+        try {
+            while (running) {
+                try {
+                    boolean applied = handler.transactional() ? transactions.run(() -> {
+                        int fresh = jdbc.sql("INSERT INTO processed_events (consumer, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                                .params(handler.name(), event.id()).update();
+                        if (fresh == 1) {
+                            handler.apply(event);
+                        }
+                        return fresh == 1;
+                    }) : applyIdempotent(event);
+                    if (applied) {
+                        afterCommit(event);
                     }
-                    return fresh == 1;
-                }) : applyIdempotent(event);
-                if (applied) {
-                    afterCommit(event);
-                }
-                return true;
-            } catch (RuntimeException failure) {
-                if (!isTransient(failure) && !handler.isTransient(failure)) {
-                    deadLetter(record, failure);
                     return true;
+                } catch (RuntimeException failure) {
+                    Failures.Kind kind = Failures.classify(failure);
+                    if (kind == Failures.Kind.POISON) {
+                        deadLetter(record, failure);
+                        return true;
+                    }
+                    if (attempts++ == 0) {
+                        retrying.incrementAndGet();
+                    }
+                    failed(failure);
+                    if (kind == Failures.Kind.UNEXPECTED && attempts == 1) {
+                        log.error("Consumer {} failed unexpectedly on event {}; it retries it (never dead-letters it) in {}", handler.name(),
+                                event.id(), backoff, failure);
+                    } else {
+                        log.warn("Consumer {} retries event {} in {} (attempt {}): {}", handler.name(), event.id(), backoff, attempts,
+                                failure.toString());
+                    }
+                    pause(backoff);
+                    backoff = min(backoff.multipliedBy(2), MAX_RETRY);
                 }
-                log.warn("Consumer {} retries event {} in {}: {}", handler.name(), event.id(), backoff, failure.toString());
-                sleep(backoff);
-                backoff = backoff.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : backoff.multipliedBy(2);
+            }
+            return false;
+        } finally {
+            if (attempts > 0) {
+                retrying.decrementAndGet();
             }
         }
-        return false;
     }
 
     private boolean applyIdempotent(Event event) {
@@ -280,27 +395,34 @@ final class ConsumerLoop implements Runnable {
         lag.set(total);
     }
 
-    /** Failures that go away by themselves: the database or Redis is briefly unreachable. */
-    static boolean isTransient(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
-            if (cause instanceof TransientDataAccessException || cause instanceof RecoverableDataAccessException
-                    || cause instanceof DataAccessResourceFailureException || cause instanceof QueryTimeoutException
-                    || cause instanceof CannotCreateTransactionException || cause instanceof RedisUnavailableException) {
-                return true;
-            }
-        }
-        return false;
-    }
-
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static void sleep(Duration duration) {
+    /** Keeps the failure for health: itself and, when it wraps one, its root cause (which usually says what went wrong). */
+    private void failed(Throwable failure) {
+        Throwable root = failure;
+        for (int depth = 0; root.getCause() != null && root.getCause() != root && depth < Failures.MAX_CAUSES; depth++) {
+            root = root.getCause();
+        }
+        String text = cut(String.valueOf(failure)) + (root == failure ? "" : " <- " + cut(String.valueOf(root)));
+        lastFailure = new LastFailure(text, Instant.now());
+    }
+
+    private static String cut(String text) {
+        return text.length() <= MAX_ERROR_CHARS ? text : text.substring(0, MAX_ERROR_CHARS) + "...";
+    }
+
+    /** Waits {@code duration}, or less if the consumer is stopped meanwhile. */
+    private void pause(Duration duration) {
         try {
-            Thread.sleep(duration);
+            stopped.await(duration.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    private static Duration min(Duration one, Duration other) {
+        return one.compareTo(other) <= 0 ? one : other;
     }
 }

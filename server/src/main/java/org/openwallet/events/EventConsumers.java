@@ -1,10 +1,12 @@
 package org.openwallet.events;
 
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -28,7 +30,7 @@ class EventConsumers implements SmartLifecycle {
     private final JsonMapper json;
     private final MeterRegistry meters;
     private final DeadLetters deadLetterStore;
-    private final List<ConsumerLoop> loops = new ArrayList<>();
+    private final List<ConsumerLoop> loops = new CopyOnWriteArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private KafkaProducer<String, String> deadLetters;
     private volatile boolean running;
@@ -65,6 +67,8 @@ class EventConsumers implements SmartLifecycle {
             ConsumerLoop loop = new ConsumerLoop(handler, cluster, transactions, jdbc, json, deadLetters, deadLetterStore);
             Gauge.builder("wallet.consumer.lag", loop, ConsumerLoop::lag).tag("consumer", handler.name())
                     .description("Records the consumer has yet to process").register(meters);
+            FunctionCounter.builder("wallet.consumer.restarts", loop, ConsumerLoop::restarts).tag("consumer", handler.name())
+                    .description("Times the consumer failed as a whole and was started again").register(meters);
             loops.add(loop);
             threads.add(Thread.ofPlatform().name("consumer-" + handler.name()).start(loop));
         }
@@ -87,6 +91,11 @@ class EventConsumers implements SmartLifecycle {
         loops.clear();
         threads.clear();
         running = false;
+    }
+
+    /** The consumers this process runs, for health. */
+    List<ConsumerLoop> loops() {
+        return List.copyOf(loops);
     }
 
     @Override

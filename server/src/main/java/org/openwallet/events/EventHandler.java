@@ -32,16 +32,14 @@ public interface EventHandler {
         return 1;
     }
 
-    /** Whether a failure of this handler's own store is transient, so the event is retried rather than dead-lettered. */
-    default boolean isTransient(RuntimeException failure) {
-        return false;
-    }
-
     /**
      * Applies one event, inside the database transaction that also records it as applied; the
-     * event is never applied twice for this handler (unless it is not {@link #transactional}). Throw {@link PoisonEventException} for an
-     * event that can never be applied (it goes to the dead-letter topic); any transient failure
-     * (database unavailable) is retried.
+     * event is never applied twice for this handler (unless it is not {@link #transactional}). Throw
+     * {@link PoisonEventException} for an event that can never be applied (malformed, an unknown
+     * version, a reference to something that can never exist): it goes to the dead letters. That is
+     * the only way to dead-letter an event; every other failure (a store down, a broken connection or
+     * transaction, a bug) is retried with backoff until it succeeds, so return only once the effects
+     * are durable: the offset moves past the event as soon as this returns (see {@link Failures}).
      */
     void apply(Event event);
 

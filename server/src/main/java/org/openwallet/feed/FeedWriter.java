@@ -1,11 +1,5 @@
 package org.openwallet.feed;
 
-import com.datastax.oss.driver.api.core.AllNodesFailedException;
-import com.datastax.oss.driver.api.core.DriverTimeoutException;
-import com.datastax.oss.driver.api.core.NoNodeAvailableException;
-import com.datastax.oss.driver.api.core.connection.BusyConnectionException;
-import com.datastax.oss.driver.api.core.connection.ClosedConnectionException;
-import com.datastax.oss.driver.api.core.servererrors.QueryExecutionException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -88,14 +82,6 @@ class FeedWriter implements EventHandler {
     @Override
     public int parallelism() {
         return properties.parallelism();
-    }
-
-    /** Cassandra unreachable, overloaded or timing out: retried, never dead-lettered. */
-    @Override
-    public boolean isTransient(RuntimeException failure) {
-        return failure instanceof AllNodesFailedException || failure instanceof DriverTimeoutException
-                || failure instanceof NoNodeAvailableException || failure instanceof BusyConnectionException
-                || failure instanceof ClosedConnectionException || failure instanceof QueryExecutionException;
     }
 
     @Override

@@ -44,9 +44,13 @@ import org.slf4j.LoggerFactory;
  * SIGKILL, its node drains and exits too.
  *
  * <p>Its two ports are chosen on the first start and kept in {@code ports.properties}, so a restart
- * finds the node where it was. The commit log is synced every 10 s (Cassandra's default, periodic):
- * a crash of the node's JVM loses nothing, a power cut may lose the last seconds of feed entries,
- * which are a projection and replayed from Kafka. Production runs a cluster with replication instead.
+ * finds the node where it was. The commit log is synced before a write is acknowledged
+ * ({@code commitlog_sync: batch}; concurrent writes share one sync): the feed consumer commits its
+ * Kafka offset once Cassandra acknowledged an event's writes, so an acknowledged write must survive
+ * a crash of the node. With Cassandra's default (periodic: synced every 10 s, with replay markers
+ * every 100 ms) a SIGKILL lost the writes of the last 100 ms, offsets already committed past them:
+ * payments that never reached a feed. Production runs a cluster with replication instead, where a
+ * write at LOCAL_QUORUM outlives the crash of one node.
  * JMX stays off and both ports bind 127.0.0.1 only; authentication is off, which loopback allows.
  */
 public final class EmbeddedCassandra implements AutoCloseable {
@@ -441,8 +445,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
                 hints_directory: %1$s/hints
                 saved_caches_directory: %1$s/saved_caches
                 cdc_raw_directory: %1$s/cdc_raw
-                commitlog_sync: periodic
-                commitlog_sync_period: 10000ms
+                commitlog_sync: batch
                 seed_provider:
                   - class_name: org.apache.cassandra.locator.SimpleSeedProvider
                     parameters:
