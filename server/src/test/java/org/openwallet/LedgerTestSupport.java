@@ -12,9 +12,14 @@ public final class LedgerTestSupport {
     }
 
     public static void fund(Transactions transactions, Ledger ledger, UUID userId, long amountMinor) {
+        fund(transactions, ledger, userId, "USD", amountMinor);
+    }
+
+    /** Funds the user's wallet in {@code currency}, opening it first if the user has none in it. */
+    public static void fund(Transactions transactions, Ledger ledger, UUID userId, String currency, long amountMinor) {
         TransferResult result = transactions.run(() -> ledger.post(new TransferCommand(
-                ledger.systemAccount("test_funding", "USD"), ledger.walletOf(userId, "USD").orElseThrow(),
-                amountMinor, "USD", "test_funding", null, null, "private")));
+                ledger.systemAccount("test_funding", currency), ledger.openWallet(userId, currency),
+                amountMinor, currency, "test_funding", null, null, "private")));
         if (!(result instanceof TransferResult.Posted)) {
             throw new IllegalStateException("funding failed: " + result);
         }

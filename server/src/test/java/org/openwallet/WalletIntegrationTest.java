@@ -76,11 +76,11 @@ public abstract class WalletIntegrationTest {
             registry.add("wallet.rate-limits.limits." + limit + ".capacity", () -> "100000000");
         }
         registry.add("wallet.fraud.velocity-max-count", () -> "100000000");
-        registry.add("wallet.fraud.velocity-max-amount", () -> "100000000000.00");
-        registry.add("wallet.fraud.weekly-limit-unverified", () -> "100000000000.00");
-        registry.add("wallet.fraud.weekly-limit-verified", () -> "100000000000.00");
-        registry.add("wallet.fraud.new-recipient-large-amount", () -> "100000000000.00");
-        registry.add("wallet.fraud.new-ip-large-amount", () -> "100000000000.00");
+        registry.add("wallet.fraud.limits.USD.velocity-max-amount", () -> "100000000000.00");
+        registry.add("wallet.fraud.limits.USD.weekly-limit-unverified", () -> "100000000000.00");
+        registry.add("wallet.fraud.limits.USD.weekly-limit-verified", () -> "100000000000.00");
+        registry.add("wallet.fraud.limits.USD.new-recipient-large-amount", () -> "100000000000.00");
+        registry.add("wallet.fraud.limits.USD.new-ip-large-amount", () -> "100000000000.00");
         registry.add("wallet.fraud.budget", () -> "5s");
         registry.add("wallet.funding.withdrawal-weekly-limits.USD.unverified", () -> "100000000000.00");
         registry.add("wallet.funding.withdrawal-weekly-limits.USD.verified", () -> "100000000000.00");

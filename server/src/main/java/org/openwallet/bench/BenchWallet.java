@@ -76,10 +76,10 @@ final class BenchWallet implements AutoCloseable {
             "--wallet.rate-limits.limits.login-per-ip.capacity=100000000",
             "--wallet.rate-limits.limits.signup-per-ip.capacity=100000000",
             "--wallet.fraud.velocity-max-count=100000000",
-            "--wallet.fraud.velocity-max-amount=100000000000.00",
-            "--wallet.fraud.weekly-limit-unverified=100000000000.00",
-            "--wallet.fraud.new-recipient-large-amount=100000000000.00",
-            "--wallet.fraud.new-ip-large-amount=100000000000.00");
+            "--wallet.fraud.limits.USD.velocity-max-amount=100000000000.00",
+            "--wallet.fraud.limits.USD.weekly-limit-unverified=100000000000.00",
+            "--wallet.fraud.limits.USD.new-recipient-large-amount=100000000000.00",
+            "--wallet.fraud.limits.USD.new-ip-large-amount=100000000000.00");
 
     /** A signed-up user and the bearer token its login returned. */
     record User(UUID id, String handle, String token) {

@@ -12,8 +12,10 @@ import com.datastax.oss.driver.api.core.cql.Statement;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -57,6 +59,10 @@ class FeedStore {
     record Copy(String timeline, int bucket, Instant createdAt) {
     }
 
+    /** A copy and the write time (microseconds) of the event that made it. */
+    record Copied(Copy copy, long writtenAtMicros) {
+    }
+
     /** A social-feed row that is there because of a friend. */
     record ByFriend(int bucket, Instant createdAt, UUID transferId, UUID counterparty) {
     }
@@ -71,7 +77,8 @@ class FeedStore {
             PreparedStatement insertByFriend, PreparedStatement selectByFriend, PreparedStatement deleteByFriend,
             PreparedStatement insertFriend, PreparedStatement deleteFriend, PreparedStatement selectFriends,
             PreparedStatement selectFriendsAmong, PreparedStatement selectFirstPage, PreparedStatement selectPageAfter,
-            PreparedStatement selectNewestBucket, PreparedStatement selectBucketBefore, PreparedStatement selectItem) {
+            PreparedStatement selectNewestBucket, PreparedStatement selectBucketBefore, PreparedStatement selectItem,
+            PreparedStatement selectNarrowedAmong) {
     }
 
     private Statements statements() {
@@ -107,7 +114,7 @@ class FeedStore {
                 session.prepare("UPDATE timeline_items USING TIMESTAMP ? SET visibility = ? WHERE timeline = ? AND bucket = ? AND created_at = ? AND transfer_id = ?"),
                 session.prepare("DELETE FROM timeline_items USING TIMESTAMP ? WHERE timeline = ? AND bucket = ? AND created_at = ? AND transfer_id = ?"),
                 session.prepare("DELETE FROM transfer_copies USING TIMESTAMP ? WHERE transfer_id = ? AND timeline = ?"),
-                session.prepare("SELECT timeline, bucket, created_at FROM transfer_copies WHERE transfer_id = ?"),
+                session.prepare("SELECT timeline, bucket, created_at, WRITETIME(bucket) FROM transfer_copies WHERE transfer_id = ?"),
                 session.prepare("SELECT visibility FROM transfer_visibility WHERE transfer_id = ?"),
                 session.prepare("INSERT INTO transfer_visibility (transfer_id, visibility) VALUES (?, ?) USING TIMESTAMP ?"),
                 session.prepare("INSERT INTO feed_items_by_friend (timeline, friend_id, created_at, transfer_id, bucket, counterparty) VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?"),
@@ -121,7 +128,8 @@ class FeedStore {
                 session.prepare("SELECT " + ITEM_COLUMNS + " FROM timeline_items WHERE timeline = ? AND bucket = ? AND (created_at, transfer_id) < (?, ?) LIMIT ?"),
                 session.prepare("SELECT bucket FROM timeline_buckets WHERE timeline = ? LIMIT 1"),
                 session.prepare("SELECT bucket FROM timeline_buckets WHERE timeline = ? AND bucket < ? LIMIT 1"),
-                session.prepare("SELECT " + ITEM_COLUMNS + " FROM timeline_items WHERE timeline = ? AND bucket = ? AND created_at = ? AND transfer_id = ?"));
+                session.prepare("SELECT " + ITEM_COLUMNS + " FROM timeline_items WHERE timeline = ? AND bucket = ? AND created_at = ? AND transfer_id = ?"),
+                session.prepare("SELECT transfer_id, visibility FROM transfer_visibility WHERE transfer_id IN ?"));
     }
 
     /**
@@ -215,10 +223,10 @@ class FeedStore {
         writes.send(statements().deleteByFriend().bind(writeTimeMicros, feed.key(), friend, row.createdAt(), row.transferId()));
     }
 
-    List<Copy> copiesOf(UUID transferId) {
-        List<Copy> copies = new ArrayList<>();
+    List<Copied> copiesOf(UUID transferId) {
+        List<Copied> copies = new ArrayList<>();
         for (Row row : session().execute(statements().selectCopies().bind(transferId))) {
-            copies.add(new Copy(row.getString(0), row.getInt(1), row.getInstant(2)));
+            copies.add(new Copied(new Copy(row.getString(0), row.getInt(1), row.getInstant(2)), row.getLong(3)));
         }
         return copies;
     }
@@ -235,6 +243,21 @@ class FeedStore {
     String narrowedVisibility(UUID transferId) {
         Row row = session().execute(statements().selectNarrowed().bind(transferId)).one();
         return row == null ? null : row.getString(0);
+    }
+
+    /**
+     * The visibilities those of {@code transferIds} were narrowed to (absent: not narrowed); one read
+     * over a bounded number of partitions (a backfill's page at most).
+     */
+    Map<UUID, String> narrowedVisibilities(Collection<UUID> transferIds) {
+        Map<UUID, String> narrowed = new HashMap<>();
+        if (transferIds.isEmpty()) {
+            return narrowed;
+        }
+        for (Row row : session().execute(statements().selectNarrowedAmong().bind(List.copyOf(transferIds)))) {
+            narrowed.put(row.getUuid(0), row.getString(1));
+        }
+        return narrowed;
     }
 
     void putNarrowedVisibility(Writes writes, UUID transferId, String visibility, long writeTimeMicros) {

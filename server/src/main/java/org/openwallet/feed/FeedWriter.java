@@ -8,11 +8,13 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
 import org.openwallet.events.Event;
 import org.openwallet.events.EventHandler;
 import org.openwallet.events.PoisonEventException;
+import org.openwallet.feed.Visibility.Audience;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 
@@ -26,7 +28,8 @@ import tools.jackson.databind.JsonNode;
  *   <li>{@code transfer.visibility_changed}: every copy takes the new visibility; copies the new
  *       visibility no longer allows are deleted.</li>
  *   <li>{@code friendship.created}: both keep the other in their friend list, and each gets the
- *       other's recent non-private payments.</li>
+ *       other's recent payments that the posting path would have shown a friend (narrowings
+ *       included: {@link Visibility#reaches}).</li>
  *   <li>{@code friendship.removed}: the friend lists lose each other, and each feed loses the rows
  *       that only the former friend explained.</li>
  * </ul>
@@ -105,7 +108,7 @@ class FeedWriter implements EventHandler {
                 text(event, payload, "from_handle"), to, text(event, payload, "to_handle"), optionalText(payload, "note"),
                 visibility(event, payload), text(event, payload, "amount"), text(event, payload, "currency"));
         // A narrowing already applied (this event replayed after it) still holds for the copies written now.
-        item = item.withVisibility(Visibility.mostPrivate(store.narrowedVisibility(item.transferId()), item.visibility()));
+        item = narrowed(item, store.narrowedVisibility(item.transferId()));
         long writeTime = micros(event.occurredAt());
         FeedStore.Writes writes = store.writes();
         List<Timeline> copies = new ArrayList<>();
@@ -115,7 +118,7 @@ class FeedWriter implements EventHandler {
             store.putItem(writes, Timeline.activity(party), item, writeTime);
             store.putItem(writes, Timeline.feed(party), item, writeTime);
         }
-        if (!item.visibility().equals(Visibility.PRIVATE)) {
+        if (Visibility.reaches(item.visibility(), Audience.FRIENDS)) {
             FeedItem copy = item.withoutAmount();
             Set<UUID> fromFriends = store.friendsOf(from);
             Set<UUID> toFriends = store.friendsOf(to);
@@ -134,7 +137,7 @@ class FeedWriter implements EventHandler {
                     store.putByFriend(writes, feed, to, copy, writeTime);
                 }
             }
-            if (item.visibility().equals(Visibility.PUBLIC)) {
+            if (Visibility.reaches(item.visibility(), Audience.PUBLIC)) {
                 copies.add(Timeline.PUBLIC);
                 store.putItem(writes, Timeline.PUBLIC, copy, writeTime);
             }
@@ -150,21 +153,38 @@ class FeedWriter implements EventHandler {
         UUID from = uuid(event, payload, "from_user_id");
         UUID to = uuid(event, payload, "to_user_id");
         String visibility = visibility(event, payload);
-        long writeTime = micros(instant(event, payload, "changed_at"));
+        long changedAt = micros(instant(event, payload, "changed_at"));
+        // The narrowing is durable before the copies are read: a backfill running meanwhile either
+        // reads it (and copies accordingly, or narrows its copy after the fact), or wrote its copy
+        // before the read below, which then lists it.
+        FeedStore.Writes recorded = store.writes();
+        store.putNarrowedVisibility(recorded, transferId, visibility, changedAt);
+        recorded.await();
         FeedStore.Writes writes = store.writes();
-        store.putNarrowedVisibility(writes, transferId, visibility, writeTime);
         Set<String> partyTimelines = Set.of(Timeline.activity(from).key(), Timeline.activity(to).key(),
                 Timeline.feed(from).key(), Timeline.feed(to).key());
-        for (FeedStore.Copy copy : store.copiesOf(transferId)) {
-            boolean allowed = partyTimelines.contains(copy.timeline())
-                    || (copy.timeline().equals(Timeline.PUBLIC.key()) ? visibility.equals(Visibility.PUBLIC) : !visibility.equals(Visibility.PRIVATE));
-            if (allowed) {
-                store.updateVisibility(writes, copy, transferId, visibility, writeTime);
-            } else {
-                store.deleteItem(writes, copy, transferId, writeTime);
-            }
+        for (FeedStore.Copied copied : store.copiesOf(transferId)) {
+            FeedStore.Copy copy = copied.copy();
+            Audience audience = partyTimelines.contains(copy.timeline()) ? Audience.PARTIES
+                    : copy.timeline().equals(Timeline.PUBLIC.key()) ? Audience.PUBLIC : Audience.FRIENDS;
+            // A new friend's backfill may have copied the payment after it was narrowed but before
+            // the feed applied the narrowing (friendships and payments are on different topics, so
+            // their order is not kept), at the friendship's time, later than the narrowing's. The
+            // narrowing is written just after such a copy so that it wins, as it would have had it
+            // been applied first.
+            narrowCopy(writes, copy, transferId, visibility, audience, Math.max(changedAt, copied.writtenAtMicros() + 1));
         }
         writes.await();
+    }
+
+    /** Gives a copy its narrowed visibility, or deletes it when that visibility no longer reaches the copy's timeline. */
+    private void narrowCopy(FeedStore.Writes writes, FeedStore.Copy copy, UUID transferId, String visibility, Audience audience,
+                            long writeTime) {
+        if (Visibility.reaches(visibility, audience)) {
+            store.updateVisibility(writes, copy, transferId, visibility, writeTime);
+        } else {
+            store.deleteItem(writes, copy, transferId, writeTime);
+        }
     }
 
     private void friendshipCreated(Event event) {
@@ -175,31 +195,66 @@ class FeedWriter implements EventHandler {
         FeedStore.Writes writes = store.writes();
         store.putFriend(writes, a, b, text(event, payload, "handle_b"), writeTime);
         store.putFriend(writes, b, a, text(event, payload, "handle_a"), writeTime);
-        backfill(writes, a, b, writeTime);
-        backfill(writes, b, a, writeTime);
+        Map<Timeline, List<FeedItem>> backfilled = Map.of(Timeline.feed(a), backfill(writes, a, b, writeTime),
+                Timeline.feed(b), backfill(writes, b, a, writeTime));
         writes.await();
+        narrowBackfilled(backfilled, writeTime);
     }
 
-    /** Copies {@code friend}'s most recent non-private payments into {@code user}'s feed. */
-    private void backfill(FeedStore.Writes writes, UUID user, UUID friend, long writeTime) {
+    /**
+     * Copies {@code friend}'s most recent payments into {@code user}'s feed, those the posting path
+     * would have given a friend: narrowed as the posting path narrows them, and only where
+     * {@link Visibility#reaches} friends. Returns the copies made.
+     */
+    private List<FeedItem> backfill(FeedStore.Writes writes, UUID user, UUID friend, long writeTime) {
         Timeline activity = Timeline.activity(friend);
         Timeline feed = Timeline.feed(user);
         int wanted = properties.backfillItems();
+        List<FeedItem> copied = new ArrayList<>();
         Integer bucket = wanted == 0 ? null : store.newestBucket(activity);
         // The newest page of the newest few buckets at most: a backfill is a courtesy, not a history import.
-        for (int buckets = 0; bucket != null && wanted > 0 && buckets < 3; buckets++) {
-            for (FeedStore.Stored stored : store.page(activity, bucket, null, properties.backfillItems())) {
-                FeedItem item = stored.item();
-                if (wanted > 0 && !item.visibility().equals(Visibility.PRIVATE) && !item.involves(user)) {
-                    FeedItem copy = item.withoutAmount();
+        for (int buckets = 0; bucket != null && copied.size() < wanted && buckets < 3; buckets++) {
+            List<FeedItem> others = store.page(activity, bucket, null, wanted).stream().map(FeedStore.Stored::item)
+                    .filter(item -> !item.involves(user)).toList();
+            Map<UUID, String> narrowings = store.narrowedVisibilities(others.stream().map(FeedItem::transferId).toList());
+            for (FeedItem item : others) {
+                FeedItem copy = narrowed(item, narrowings.get(item.transferId())).withoutAmount();
+                if (copied.size() < wanted && Visibility.reaches(copy.visibility(), Audience.FRIENDS)) {
                     store.putItem(writes, feed, copy, writeTime);
                     store.putCopies(writes, copy, List.of(feed), writeTime);
                     store.putByFriend(writes, feed, friend, copy, writeTime);
-                    wanted--;
+                    copied.add(copy);
                 }
             }
             bucket = store.bucketBefore(activity, bucket);
         }
+        return copied;
+    }
+
+    /**
+     * Narrows again the copies a backfill just made, now that they are durable: a narrowing applied
+     * meanwhile read the payment's copies before these existed, so it is applied to them here,
+     * just after the backfill's own write time.
+     */
+    private void narrowBackfilled(Map<Timeline, List<FeedItem>> backfilled, long writeTime) {
+        List<UUID> transferIds = backfilled.values().stream().flatMap(List::stream).map(FeedItem::transferId).distinct().toList();
+        Map<UUID, String> narrowings = store.narrowedVisibilities(transferIds);
+        FeedStore.Writes writes = store.writes();
+        backfilled.forEach((feed, copies) -> {
+            for (FeedItem copy : copies) {
+                String visibility = Visibility.mostPrivate(narrowings.get(copy.transferId()), copy.visibility());
+                if (!visibility.equals(copy.visibility())) {
+                    narrowCopy(writes, new FeedStore.Copy(feed.key(), feed.bucket(copy.createdAt()), copy.createdAt()), copy.transferId(),
+                            visibility, Audience.FRIENDS, writeTime + 1);
+                }
+            }
+        });
+        writes.await();
+    }
+
+    /** The payment as its copies show it: its own visibility, narrowed by what a party chose later ({@code narrowing}, null if nothing). */
+    private static FeedItem narrowed(FeedItem item, String narrowing) {
+        return item.withVisibility(Visibility.mostPrivate(narrowing, item.visibility()));
     }
 
     private void friendshipRemoved(Event event) {

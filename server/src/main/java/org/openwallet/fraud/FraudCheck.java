@@ -9,6 +9,7 @@ import jakarta.annotation.PreDestroy;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -102,11 +103,8 @@ public class FraudCheck {
     private final Transactions transactions;
     private final Semaphore inFlight;
     private final Counter overloaded;
-    private final long velocityMaxAmountMinor;
-    private final long weeklyLimitUnverifiedMinor;
-    private final long weeklyLimitVerifiedMinor;
-    private final long newRecipientLargeAmountMinor;
-    private final long newIpLargeAmountMinor;
+    /** Per currency code, in its minor units: every supported currency has an entry (checked at startup). */
+    private final Map<String, Limits> limits;
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Timer latency;
 
@@ -127,12 +125,12 @@ public class FraudCheck {
                 .description("Fraud checks whose soft rules were skipped because max-in-flight evaluations were running").register(meters);
         Gauge.builder("wallet.fraud.in_flight", inFlight, permits -> properties.maxInFlight() - permits.availablePermits())
                 .description("Fraud evaluations running, late ones included").register(meters);
-        Currencies.Currency currency = currencies.defaultCurrency();
-        this.velocityMaxAmountMinor = currency.parse(properties.velocityMaxAmount());
-        this.weeklyLimitUnverifiedMinor = currency.parse(properties.weeklyLimitUnverified());
-        this.weeklyLimitVerifiedMinor = currency.parse(properties.weeklyLimitVerified());
-        this.newRecipientLargeAmountMinor = currency.parse(properties.newRecipientLargeAmount());
-        this.newIpLargeAmountMinor = currency.parse(properties.newIpLargeAmount());
+        this.limits = currencies.requiredPerCurrency("wallet.fraud.limits", properties.limits(), (currency, amounts) -> new Limits(
+                currency.parseSetting("velocity-max-amount", amounts.velocityMaxAmount()),
+                currency.parseSetting("weekly-limit-unverified", amounts.weeklyLimitUnverified()),
+                currency.parseSetting("weekly-limit-verified", amounts.weeklyLimitVerified()),
+                currency.parseSetting("new-recipient-large-amount", amounts.newRecipientLargeAmount()),
+                currency.parseSetting("new-ip-large-amount", amounts.newIpLargeAmount())));
         this.latency = Timer.builder("wallet.fraud.latency").description("Time to a fraud decision").publishPercentiles(0.5, 0.99).register(meters);
     }
 
@@ -185,7 +183,7 @@ public class FraudCheck {
     private FraudDecision fallback(UUID id, FraudRequest request, long started, List<String> notes) {
         boolean allow = properties.onTimeout().equals("allow");
         return new FraudDecision(id, allow, allow ? List.of() : List.of(TIMEOUT), true,
-                weeklyLimitMinor(request.senderId()), micros(started), notes, null, null);
+                weeklyLimitMinor(request), micros(started), notes, null, null);
     }
 
     /** Gives back what an allowed decision reserved, for a payment that did not go through. */
@@ -241,10 +239,11 @@ public class FraudCheck {
         Facts facts = read.get();
         List<String> reasons = new ArrayList<>(facts.hard().refusals(request.senderId(), request.recipientId(), request.ip()));
         List<String> notes = new ArrayList<>();
-        if (request.amountMinor() >= newIpLargeAmountMinor && !facts.ipKnown()) {
+        Limits limits = limitsOf(request);
+        if (request.amountMinor() >= limits.newIpLargeAmountMinor() && !facts.ipKnown()) {
             reasons.add(NEW_IP_LARGE_AMOUNT);
         }
-        if (request.amountMinor() >= newRecipientLargeAmountMinor && !facts.paidBefore()) {
+        if (request.amountMinor() >= limits.newRecipientLargeAmountMinor() && !facts.paidBefore()) {
             reasons.add(NEW_RECIPIENT_LARGE_AMOUNT);
         }
         String velocityMember = null;
@@ -255,9 +254,9 @@ public class FraudCheck {
             }
             String member = id + ":" + request.amountMinor();
             try {
-                Long reserved = redis.eval(VELOCITY, ScriptOutputType.INTEGER, new String[] {velocityKey(request.senderId())},
+                Long reserved = redis.eval(VELOCITY, ScriptOutputType.INTEGER, new String[] {velocityKey(request)},
                         Long.toString(properties.velocityWindow().toMillis()), Integer.toString(properties.velocityMaxCount()),
-                        Long.toString(velocityMaxAmountMinor), Long.toString(request.amountMinor()), member);
+                        Long.toString(limits.velocityMaxAmountMinor()), Long.toString(request.amountMinor()), member);
                 if (reserved == 1) {
                     velocityMember = member;
                 } else {
@@ -269,9 +268,8 @@ public class FraudCheck {
                 log.debug("Velocity unchecked for {}: {}", request.senderId(), unavailable.getMessage());
             }
         }
-        long weeklyLimit = facts.tier().equals("verified") ? weeklyLimitVerifiedMinor : weeklyLimitUnverifiedMinor;
-        return Optional.of(new FraudDecision(id, reasons.isEmpty(), List.copyOf(reasons), false, weeklyLimit, micros(started), List.copyOf(notes),
-                velocityMember == null ? null : velocityKey(request.senderId()), velocityMember));
+        return Optional.of(new FraudDecision(id, reasons.isEmpty(), List.copyOf(reasons), false, limits.weeklyLimitMinor(facts.tier()),
+                micros(started), List.copyOf(notes), velocityMember == null ? null : velocityKey(request), velocityMember));
     }
 
     /** The sender's tier and known IP, and the hard-rule facts of both parties: one round trip. */
@@ -321,7 +319,7 @@ public class FraudCheck {
             Set<UUID> blocked = rs.getBoolean(5) ? Set.of(request.recipientId()) : Set.of();
             return new Facts(rs.getString(1), rs.getBoolean(2), true, hardRules.facts(frozen, blocked));
         });
-        if (request.amountMinor() >= newRecipientLargeAmountMinor) {
+        if (request.amountMinor() >= limitsOf(request).newRecipientLargeAmountMinor()) {
             Optional<Boolean> paidBefore = transactions.run(() -> limitStatementsTo(deadline)
                     ? Optional.of(ledger.hasPaid(request.senderId(), request.recipientId(), request.currency()))
                     : Optional.<Boolean>empty());
@@ -349,9 +347,19 @@ public class FraudCheck {
         return true;
     }
 
-    private long weeklyLimitMinor(UUID senderId) {
-        String tier = jdbc.sql("SELECT tier FROM fraud_profiles WHERE user_id = ?").param(senderId).query(String.class).optional().orElse("unverified");
-        return tier.equals("verified") ? weeklyLimitVerifiedMinor : weeklyLimitUnverifiedMinor;
+    private long weeklyLimitMinor(FraudRequest request) {
+        String tier = jdbc.sql("SELECT tier FROM fraud_profiles WHERE user_id = ?").param(request.senderId()).query(String.class).optional()
+                .orElse("unverified");
+        return limitsOf(request).weeklyLimitMinor(tier);
+    }
+
+    /** The limits of the payment's currency; the transfer validated it, so a currency without limits is a bug. */
+    private Limits limitsOf(FraudRequest request) {
+        Limits found = limits.get(request.currency());
+        if (found == null) {
+            throw new IllegalStateException("no fraud limits for " + request.currency() + ", which is not a supported currency");
+        }
+        return found;
     }
 
     @PreDestroy
@@ -364,8 +372,21 @@ public class FraudCheck {
         return properties.weeklyWindow();
     }
 
-    private static String velocityKey(UUID senderId) {
-        return "velocity:{" + senderId + "}";
+    /**
+     * The sender's velocity window in the payment's currency: amounts of different currencies are
+     * not summed, each is held to its own currency's limit. The hash tag keeps a sender's keys on one
+     * Redis Cluster slot.
+     */
+    static String velocityKey(FraudRequest request) {
+        return "velocity:{" + request.senderId() + "}:" + request.currency();
+    }
+
+    /** One currency's amount limits in its minor units. */
+    private record Limits(long velocityMaxAmountMinor, long weeklyLimitUnverifiedMinor, long weeklyLimitVerifiedMinor,
+                          long newRecipientLargeAmountMinor, long newIpLargeAmountMinor) {
+        long weeklyLimitMinor(String tier) {
+            return tier.equals("verified") ? weeklyLimitVerifiedMinor : weeklyLimitUnverifiedMinor;
+        }
     }
 
     private static long micros(long startedNanos) {

@@ -7,6 +7,7 @@ import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.openwallet.identity.AuthenticatedUser;
@@ -70,6 +71,11 @@ class Funding {
     private final Clock clock;
     private final WithdrawalLimits withdrawalLimits;
     private final LateReturns lateReturns;
+    /** Per currency code, the instant fee's minimum and maximum in its minor units. */
+    private final Map<String, FeeBoundsMinor> instantFeeBoundsMinor;
+
+    private record FeeBoundsMinor(long min, long max) {
+    }
 
     Funding(Transactions transactions, JdbcClient jdbc, IdempotencyKeys idempotency, Ledger ledger, BankAccounts accounts, Outbox outbox,
             Currencies currencies, ProblemHandler problems, JsonMapper json, FundingProperties properties, Clock clock,
@@ -87,6 +93,15 @@ class Funding {
         this.properties = properties;
         this.clock = clock;
         this.lateReturns = lateReturns;
+        this.instantFeeBoundsMinor = currencies.requiredPerCurrency("wallet.funding.instant-fee-bounds", properties.instantFeeBounds(),
+                (currency, bounds) -> {
+                    long min = currency.parseSetting("min", bounds.min());
+                    long max = currency.parseSetting("max", bounds.max());
+                    if (min > max) {
+                        throw new IllegalArgumentException("min (" + bounds.min() + ") is above max (" + bounds.max() + ")");
+                    }
+                    return new FeeBoundsMinor(min, max);
+                });
     }
 
     /** The body of a deposit or withdrawal request; {@code speed} only for withdrawals. */
@@ -237,12 +252,11 @@ class Funding {
         return new Response(202, json.writeValueAsBytes(view(request)), false, id);
     }
 
-    /** 1.75 % by default, rounded half up to the minor unit, within the configured minimum and maximum. */
+    /** 1.75 % by default, rounded half up to the minor unit, within the currency's configured minimum and maximum. */
     long instantFee(Currencies.Currency currency, long amountMinor) {
         long fee = new BigDecimal(amountMinor).multiply(properties.instantFeeRate()).setScale(0, RoundingMode.HALF_UP).longValueExact();
-        long min = currency.parse(properties.instantFeeMin());
-        long max = currency.parse(properties.instantFeeMax());
-        return Math.max(min, Math.min(max, fee));
+        FeeBoundsMinor bounds = instantFeeBoundsMinor.get(currency.code());
+        return Math.max(bounds.min(), Math.min(bounds.max(), fee));
     }
 
     /**

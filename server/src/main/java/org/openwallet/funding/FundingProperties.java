@@ -16,8 +16,8 @@ import org.springframework.context.annotation.Configuration;
  * @param webhookSecretFile  the secret shared with the bank for webhook signatures (default {@code <data dir>/keys/bank-webhook.key})
  * @param accountKeyFile     the key that seals account numbers (default {@code <data dir>/keys/bank-account.key})
  * @param instantFeeRate     the instant withdrawal fee as a fraction of the amount (0.0175 = 1.75 %)
- * @param instantFeeMin      its minimum, in the currency's units (a decimal string)
- * @param instantFeeMax      its maximum
+ * @param instantFeeBounds   per currency, the fee's minimum and maximum in that currency's units (decimal
+ *                           strings); every currency of {@code wallet.currencies} needs an entry, or the wallet does not start
  * @param bankTimeout        how long one call to the bank may take
  * @param bankAttempts       how many times one submission is tried in a row before it waits for the next sweep
  * @param webhookTolerance   how old a webhook's signed timestamp may be
@@ -35,8 +35,8 @@ import org.springframework.context.annotation.Configuration;
  */
 @ConfigurationProperties("wallet.funding")
 record FundingProperties(String bankUrl, Path webhookSecretFile, Path accountKeyFile,
-                         @DefaultValue("0.0175") BigDecimal instantFeeRate, @DefaultValue("0.25") String instantFeeMin,
-                         @DefaultValue("25.00") String instantFeeMax, @DefaultValue("3s") Duration bankTimeout,
+                         @DefaultValue("0.0175") BigDecimal instantFeeRate, Map<String, FeeBounds> instantFeeBounds,
+                         @DefaultValue("3s") Duration bankTimeout,
                          @DefaultValue("3") int bankAttempts, @DefaultValue("5m") Duration webhookTolerance,
                          @DefaultValue("5d") Duration stuckAfter, @DefaultValue("2s") Duration simulatorDelay,
                          @DefaultValue("5") int maxBankAccounts, @DefaultValue("3") int verificationAttempts,
@@ -48,7 +48,12 @@ record FundingProperties(String bankUrl, Path webhookSecretFile, Path accountKey
     record TierLimits(String unverified, String verified) {
     }
 
+    /** The instant fee's bounds in one currency, in its units (shipped for USD: 0.25 and 25.00). */
+    record FeeBounds(String min, String max) {
+    }
+
     FundingProperties {
+        instantFeeBounds = instantFeeBounds == null ? Map.of() : Map.copyOf(instantFeeBounds);
         withdrawalWeeklyLimits = withdrawalWeeklyLimits == null ? Map.of() : Map.copyOf(withdrawalWeeklyLimits);
         if (maxBankAccounts < 1 || verificationAttempts < 1 || depositHoldBusinessDays < 0 || withdrawalVelocityMaxCount < 1) {
             throw new IllegalArgumentException("wallet.funding: max-bank-accounts, verification-attempts and withdrawal-velocity-max-count "

@@ -3,6 +3,7 @@ package org.openwallet.funding;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.openwallet.ledger.Balance;
@@ -38,6 +39,11 @@ class WithdrawalLimits {
     private final Currencies currencies;
     private final FundingProperties properties;
     private final Clock clock;
+    /** Per currency code, the weekly limits in its minor units; a currency without them cannot be withdrawn. */
+    private final Map<String, TierLimitsMinor> weeklyLimits;
+
+    private record TierLimitsMinor(long unverified, long verified) {
+    }
 
     WithdrawalLimits(JdbcClient jdbc, Ledger ledger, DepositHolds holds, Currencies currencies, FundingProperties properties, Clock clock) {
         this.jdbc = jdbc;
@@ -46,6 +52,10 @@ class WithdrawalLimits {
         this.currencies = currencies;
         this.properties = properties;
         this.clock = clock;
+        // Read once at startup in each currency's own units: a malformed entry (999.99 for JPY) stops the start, not a withdrawal.
+        this.weeklyLimits = currencies.perCurrency("wallet.funding.withdrawal-weekly-limits", properties.withdrawalWeeklyLimits(),
+                (currency, tiers) -> new TierLimitsMinor(currency.parseSetting("unverified", tiers.unverified()),
+                        currency.parseSetting("verified", tiers.verified())));
     }
 
     /**
@@ -62,14 +72,14 @@ class WithdrawalLimits {
             return Optional.of(Problem.of(ProblemCode.WITHDRAWAL_LIMIT_EXCEEDED, "At most " + properties.withdrawalVelocityMaxCount()
                     + " withdrawals per " + properties.withdrawalVelocityWindow().toHours() + " hours; try again later.").withReason(VELOCITY));
         }
-        FundingProperties.TierLimits tiers = properties.withdrawalWeeklyLimits().get(currency.code());
+        TierLimitsMinor tiers = weeklyLimits.get(currency.code());
         if (tiers == null) {
             return Optional.of(Problem.of(ProblemCode.WITHDRAWAL_LIMIT_EXCEEDED, "Withdrawals in " + currency.code() + " are not enabled.")
                     .withReason(WEEKLY_LIMIT));
         }
         // The tier is the fraud capability's (an admin sets it); read here as the fraud check reads it.
         String tier = jdbc.sql("SELECT tier FROM fraud_profiles WHERE user_id = ?").param(userId).query(String.class).optional().orElse("unverified");
-        long limitMinor = currency.parse(tier.equals("verified") ? tiers.verified() : tiers.unverified());
+        long limitMinor = tier.equals("verified") ? tiers.verified() : tiers.unverified();
         long withdrawnMinor = jdbc.sql("""
                 SELECT coalesce(sum(amount_minor), 0) FROM funding_requests
                  WHERE user_id = ? AND kind = 'withdrawal' AND currency = ? AND status IN ('pending', 'settled') AND created_at > ?""")

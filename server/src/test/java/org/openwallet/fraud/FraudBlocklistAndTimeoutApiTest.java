@@ -222,7 +222,7 @@ class FraudBlocklistAndTimeoutApiTest {
             assertThat(skipped).allSatisfy(decision -> assertThat(decision.latencyMicros()).isLessThan(BUDGET_MICROS));
             // No late evaluation reserved velocity for a payment whose caller had given up.
             for (UUID sender : senders) {
-                long reserved = redis.call(commands -> commands.zcard("velocity:{" + sender + "}"));
+                long reserved = redis.call(commands -> commands.zcard("velocity:{" + sender + "}:USD"));
                 assertThat(reserved).isZero();
             }
             // Every permit came back: with the database answering, the rules decide in time again.

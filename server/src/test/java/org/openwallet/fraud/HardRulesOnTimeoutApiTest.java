@@ -57,7 +57,7 @@ class HardRulesOnTimeoutApiTest {
         WalletIntegrationTest.limitsOutOfReach(registry);
         registry.add("wallet.fraud.budget", () -> "1ns");
         registry.add("wallet.fraud.on-timeout", () -> "allow");
-        registry.add("wallet.fraud.weekly-limit-unverified", () -> "299.99");
+        registry.add("wallet.fraud.limits.USD.weekly-limit-unverified", () -> "299.99");
         registry.add("wallet.fraud.blocked-ips", () -> "192.0.2.0/24,::1/128");
         registry.add("server.address", () -> "::");
     }

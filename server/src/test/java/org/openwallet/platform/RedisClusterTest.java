@@ -200,7 +200,7 @@ class RedisClusterTest {
                     assertThat(created.status()).as(created.body()).isEqualTo(201);
 
                     List<String> keys = List.of(idempotencyKey(sender, key), "rl:{" + sender.id() + "}:transfer-per-user",
-                            "velocity:{" + sender.id() + "}");
+                            "velocity:{" + sender.id() + "}:USD");
                     int slot = SlotHash.getSlot(keys.get(0));
                     EmbeddedRedis owner = cluster().ownerOf(slot);
                     nodesUsed.add(owner.port());
