@@ -56,21 +56,31 @@ public final class RawHttp {
 
     /** Sends {@code method target} with the given extra header lines and JSON body (null for none). */
     public Response send(String method, String target, Map<String, String> headers, String body) throws IOException {
+        Map<String, String> all = new LinkedHashMap<>(headers);
+        if (body != null) {
+            all.put("Content-Type", "application/json");
+        }
+        return sendBytes(method, target, all, body == null ? null : body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Sends exactly these header lines (no Content-Type of its own) and body bytes (null for none). The
+     * request line and header values go out as ISO-8859-1, one byte per character, so a test can send
+     * any byte there, NUL and raw UTF-8 included.
+     */
+    public Response sendBytes(String method, String target, Map<String, String> headers, byte[] body) throws IOException {
         try (Socket socket = new Socket()) {
             if (localAddress != null) {
                 socket.bind(new InetSocketAddress(localAddress, 0));
             }
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), TIMEOUT_MILLIS);
             socket.setSoTimeout(TIMEOUT_MILLIS);
-            byte[] content = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
+            byte[] content = body == null ? new byte[0] : body;
             StringBuilder request = new StringBuilder()
                     .append(method).append(' ').append(target).append(" HTTP/1.1\r\n")
                     .append("Host: 127.0.0.1:").append(port).append("\r\n")
                     .append("Connection: close\r\n");
             headers.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
-            if (body != null) {
-                request.append("Content-Type: application/json\r\n");
-            }
             request.append("Content-Length: ").append(content.length).append("\r\n\r\n");
             OutputStream out = socket.getOutputStream();
             out.write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
@@ -93,37 +103,55 @@ public final class RawHttp {
     }
 
     private static Response parse(byte[] raw) throws IOException {
-        String text = new String(raw, StandardCharsets.UTF_8);
-        int end = text.indexOf("\r\n\r\n");
+        int end = indexOf(raw, HEADER_END, 0);
         if (end < 0) {
-            throw new IOException("no complete response: " + text);
+            throw new IOException("no complete response: " + new String(raw, StandardCharsets.ISO_8859_1));
         }
-        String[] lines = text.substring(0, end).split("\r\n");
+        String[] lines = new String(raw, 0, end, StandardCharsets.ISO_8859_1).split("\r\n");
         int status = Integer.parseInt(lines[0].split(" ")[1]);
         Map<String, String> headers = new LinkedHashMap<>();
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
             headers.putIfAbsent(lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).strip());
         }
-        String body = text.substring(end + 4);
+        byte[] body = java.util.Arrays.copyOfRange(raw, end + HEADER_END.length, raw.length);
         if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
             body = unchunk(body);
         }
-        return new Response(status, headers, body);
+        return new Response(status, headers, new String(body, StandardCharsets.UTF_8));
     }
 
-    private static String unchunk(String chunked) {
-        StringBuilder body = new StringBuilder();
+    private static final byte[] HEADER_END = {'\r', '\n', '\r', '\n'};
+    private static final byte[] LINE_END = {'\r', '\n'};
+
+    /** Chunk sizes count bytes, so the body is unchunked as bytes, before it is decoded as UTF-8. */
+    private static byte[] unchunk(byte[] chunked) throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
         int at = 0;
         while (true) {
-            int lineEnd = chunked.indexOf("\r\n", at);
-            int size = Integer.parseInt(chunked.substring(at, lineEnd).split(";")[0].strip(), 16);
-            if (size == 0) {
-                return body.toString();
+            int lineEnd = indexOf(chunked, LINE_END, at);
+            if (lineEnd < 0) {
+                throw new IOException("truncated chunked body");
             }
-            // Sizes count bytes; the problem bodies here are ASCII, so characters are bytes.
-            body.append(chunked, lineEnd + 2, lineEnd + 2 + size);
+            int size = Integer.parseInt(new String(chunked, at, lineEnd - at, StandardCharsets.ISO_8859_1).split(";")[0].strip(), 16);
+            if (size == 0) {
+                return body.toByteArray();
+            }
+            body.write(chunked, lineEnd + 2, size);
             at = lineEnd + 2 + size + 2;
         }
+    }
+
+    private static int indexOf(byte[] bytes, byte[] needle, int from) {
+        outer:
+        for (int i = from; i <= bytes.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (bytes[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
     }
 }

@@ -6,6 +6,12 @@ package org.openwallet.platform;
  */
 public enum ProblemCode {
     VALIDATION_FAILED(400, "Request is not valid"),
+    /**
+     * The HTTP layer could not read the request at all: a request line, path or header with characters
+     * HTTP does not allow (NUL, raw spaces, control characters), a broken percent-encoding, an encoded
+     * NUL or separator in the path, a malformed chunked body. Answered before any controller runs.
+     */
+    MALFORMED_REQUEST(400, "Request is malformed"),
     IDEMPOTENCY_KEY_MISSING(400, "Idempotency-Key header is required"),
     IDEMPOTENCY_KEY_INVALID(400, "Idempotency-Key header is not valid"),
     INVALID_CURSOR(400, "Cursor is not valid"),
@@ -34,6 +40,8 @@ public enum ProblemCode {
     BANK_ACCOUNT_LOCKED(409, "Bank account verification failed"),
     UNSUPPORTED_MEDIA_TYPE(415, "Unsupported media type"),
     RATE_LIMITED(429, "Too many requests"),
+    /** The request line and headers together are over {@code server.max-http-request-header-size}. */
+    REQUEST_HEADERS_TOO_LARGE(431, "Request header fields too large"),
     IDEMPOTENCY_KEY_REUSED(422, "Idempotency-Key was used with a different request"),
     INSUFFICIENT_FUNDS(422, "Insufficient funds"),
     ACCOUNT_IN_DEBT(422, "The wallet owes money and cannot pay out until that is repaid"),
@@ -52,8 +60,11 @@ public enum ProblemCode {
     DEAD_LETTER_STILL_FAILING(422, "The dead-lettered event still cannot be applied"),
     TRANSFER_NOT_P2P(422, "Only a payment between users has a visibility"),
     INTERNAL_ERROR(500, "Internal error"),
+    /** A method or transfer coding the server does not implement at all (CONNECT, Transfer-Encoding: gzip). */
+    NOT_IMPLEMENTED(501, "Not implemented"),
     SERVICE_UNAVAILABLE(503, "Service unavailable"),
-    FEED_UNAVAILABLE(503, "Feed is unavailable");
+    FEED_UNAVAILABLE(503, "Feed is unavailable"),
+    HTTP_VERSION_NOT_SUPPORTED(505, "HTTP version not supported");
 
     private final int status;
     private final String title;
@@ -61,6 +72,29 @@ public enum ProblemCode {
     ProblemCode(int status, String title) {
         this.status = status;
         this.title = title;
+    }
+
+    /**
+     * The code for an error that the HTTP layer (Tomcat, or the servlet container's own error dispatch)
+     * answered with a bare status and no code of ours. A status without a code of its own maps to the
+     * generic code of its class, so the status a client sees always equals its code's.
+     */
+    public static ProblemCode forHttpStatus(int status) {
+        return switch (status) {
+            case 400 -> MALFORMED_REQUEST;
+            case 401 -> UNAUTHORIZED;
+            case 403 -> FORBIDDEN;
+            case 404 -> NOT_FOUND;
+            case 405 -> METHOD_NOT_ALLOWED;
+            case 406 -> NOT_ACCEPTABLE;
+            case 415 -> UNSUPPORTED_MEDIA_TYPE;
+            case 429 -> RATE_LIMITED;
+            case 431 -> REQUEST_HEADERS_TOO_LARGE;
+            case 501 -> NOT_IMPLEMENTED;
+            case 503 -> SERVICE_UNAVAILABLE;
+            case 505 -> HTTP_VERSION_NOT_SUPPORTED;
+            default -> status >= 500 ? INTERNAL_ERROR : MALFORMED_REQUEST;
+        };
     }
 
     public int status() {

@@ -2,6 +2,7 @@ package org.openwallet.platform;
 
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import org.apache.tomcat.util.http.InvalidParameterException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
@@ -59,6 +60,15 @@ public class ProblemHandler {
     @ExceptionHandler({MethodArgumentTypeMismatchException.class, MissingServletRequestParameterException.class})
     ResponseEntity<Problem> badParameter(Exception exception) {
         return respond(Problem.of(ProblemCode.VALIDATION_FAILED, exception.getMessage()));
+    }
+
+    /**
+     * Tomcat parses the query string (or a form body) on the first read of a parameter and throws when
+     * its percent-encoding is broken ({@code ?cursor=%zz}): bad input, not a server failure.
+     */
+    @ExceptionHandler(InvalidParameterException.class)
+    ResponseEntity<Problem> unparseableParameters(InvalidParameterException exception) {
+        return respond(Problem.of(ProblemCode.MALFORMED_REQUEST, "The query string is not valid percent-encoded UTF-8."));
     }
 
     @ExceptionHandler(NoResourceFoundException.class)
