@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 class CurrenciesTest {
     private final Currencies currencies = new Currencies(new WalletProperties(null, null, null, null, null, "USD",
             Map.of("USD", new WalletProperties.CurrencySettings(2, "10000.00"), "JPY", new WalletProperties.CurrencySettings(0, "1000000")),
-            null, null, null, null, null, null));
+            null, null, null, null, null, null, null));
 
     @Test
     void requiredPerCurrency_readsEachAmountInItsOwnCurrencysMinorUnits() {
