@@ -3,6 +3,7 @@ package org.openwallet.events;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.openwallet.platform.HealthStatus;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.stereotype.Component;
@@ -10,9 +11,10 @@ import org.springframework.stereotype.Component;
 /**
  * The {@code consumers} health component: each consumer this process runs, its state
  * ({@code running}, {@code retrying}, {@code restarting}, {@code stopped}), lag, restarts and last
- * failure. DOWN while any consumer is restarting, that is, consumes nothing until its backoff ends;
- * a consumer retrying one event keeps it UP (it is alive, the store it waits for has its own
- * health), with the failure it retries in the details.
+ * failure. DEGRADED (answered 200) while any consumer is restarting, that is, consumes nothing
+ * until its backoff ends: the node still takes payments, which only wait in Kafka, so a load
+ * balancer must not take it out for that. A consumer retrying one event keeps it UP (it is alive,
+ * the store it waits for has its own health), with the failure it retries in the details.
  */
 @Component("consumers")
 class ConsumerHealth implements HealthIndicator {
@@ -26,10 +28,12 @@ class ConsumerHealth implements HealthIndicator {
     public Health health() {
         List<ConsumerLoop> loops = consumers.loops();
         Map<String, Object> details = new LinkedHashMap<>();
-        boolean down = false;
+        List<String> restarting = new java.util.ArrayList<>();
         for (ConsumerLoop loop : loops) {
             ConsumerLoop.State state = loop.state();
-            down |= state == ConsumerLoop.State.RESTARTING;
+            if (state == ConsumerLoop.State.RESTARTING) {
+                restarting.add(loop.name());
+            }
             Map<String, Object> consumer = new LinkedHashMap<>();
             consumer.put("state", state.name().toLowerCase(java.util.Locale.ROOT));
             consumer.put("lag", loop.lag());
@@ -41,6 +45,11 @@ class ConsumerHealth implements HealthIndicator {
             }
             details.put(loop.name(), consumer);
         }
-        return (down ? Health.down() : Health.up()).withDetails(details).build();
+        if (restarting.isEmpty()) {
+            return Health.up().withDetails(details).build();
+        }
+        return Health.status(HealthStatus.DEGRADED)
+                .withDetail(HealthStatus.REASON, "consumer restarting after a failure: " + String.join(", ", restarting))
+                .withDetails(details).build();
     }
 }

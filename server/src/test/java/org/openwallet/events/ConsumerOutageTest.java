@@ -2,16 +2,11 @@ package org.openwallet.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
@@ -22,7 +17,6 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.Eventually;
@@ -62,7 +56,7 @@ class ConsumerOutageTest extends WalletIntegrationTest {
     EmbeddedPostgres postgres;
 
     @Test
-    void aConsumerThatFailsAsAWhole_isDownInHealthWhileItRestarts_andComesBackByItself() {
+    void aConsumerThatFailsAsAWhole_isDegradedInHealthWhileItRestarts_andComesBackByItself() {
         // The dead letters table refuses this record's row, as a full disk or a broken table would:
         // dead-lettering it fails, and nothing may skip a record that is not dead-lettered.
         String key = "unwritable-" + UUID.randomUUID();
@@ -78,9 +72,9 @@ class ConsumerOutageTest extends WalletIntegrationTest {
                 return "restarting".equals(consumer.get("state").asString()) && consumer.get("restarts").asLong() >= 2
                         && consumer.get("lastError").asString().contains("the dead letters refuse");
             });
-            Api.Response down = management.get("/actuator/health/consumers", null);
-            assertThat(down.status()).as(down.body()).isEqualTo(503);
-            assertThat(down.json().get("status").asString()).isEqualTo("DOWN");
+            Api.Response degraded = management.get("/actuator/health/consumers", null);
+            assertThat(degraded.status()).as("still serving: a load balancer keeps the node; " + degraded.body()).isEqualTo(200);
+            assertThat(degraded.json().get("status").asString()).isEqualTo("DEGRADED");
         } finally {
             jdbc.sql("DROP TRIGGER refuse_test_dead_letter ON dead_letters").update();
             jdbc.sql("DROP FUNCTION refuse_test_dead_letter()").update();
@@ -101,17 +95,17 @@ class ConsumerOutageTest extends WalletIntegrationTest {
 
     /**
      * The consumer is made to wait inside its transaction (the test holds a lock its insert needs),
-     * and PostgreSQL is killed right there: the statement fails, and so does the rollback
-     * ({@code TransactionSystemException: JDBC rollback failed}), which was once taken for poison.
+     * and the PostgreSQL process serving it is killed right there (SIGKILL, as the OOM killer
+     * would). PostgreSQL then ends every session and runs crash recovery, as after a crash of the
+     * whole server: the consumer's statement fails and so does its rollback
+     * ({@code TransactionSystemException: JDBC rollback failed}), which was once taken for poison
+     * and dead-lettered.
      */
     @Test
-    @Disabled("unfinished: the restart below execs the postgres binary, which refuses to run as root; the zonky library's way "
-            + "of starting it must be reused. The consumer part works: it retried CannotCreateTransactionException, dead-lettered nothing")
-    void postgresKilledInTheMiddleOfTheNotificationConsumersTransaction_deadLettersNothing_andEveryNotificationArrives() throws Exception {
+    void postgresCrashInTheMiddleOfTheNotificationConsumersTransaction_deadLettersNothing_andEveryNotificationArrives() throws Exception {
         Api.User alice = fundedUser();
         Api.User bob = api.newUser();
         awaitNotifications(bob, Set.of(pay(alice, bob, "0.10")));
-        Path dataDirectory = dataDirectory();
         Set<String> paid = new HashSet<>();
         try (Connection blocker = DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(), postgres.password());
              Statement statement = blocker.createStatement()) {
@@ -123,24 +117,27 @@ class ConsumerOutageTest extends WalletIntegrationTest {
             // Every event is on Kafka (the feed, which needs no PostgreSQL, shows them): what follows is about the consumer only.
             Eventually.await("the payments in bob's feed", OUTAGE_WAIT, () -> feedIds(bob).containsAll(paid));
             Eventually.await("the notification consumer waiting for its insert, inside its transaction", OUTAGE_WAIT, () ->
-                    jdbc.sql("""
-                            SELECT count(*) FROM pg_stat_activity
-                             WHERE wait_event_type = 'Lock' AND state = 'active' AND query LIKE 'INSERT INTO notifications%'""")
-                            .query(Long.class).single() > 0);
-            kill(dataDirectory);
+                    consumerBackend().isPresent());
+            ProcessHandle backend = ProcessHandle.of(consumerBackend().orElseThrow()).orElseThrow();
+            backend.destroyForcibly();
+            backend.onExit().get(30, TimeUnit.SECONDS);
+        } catch (java.sql.SQLException expected) {
+            // The crash ends the test's own session too.
         }
-        Process restarted = restart(dataDirectory);
-        Runtime.getRuntime().addShutdownHook(new Thread(restarted::destroy));
 
         awaitNotifications(bob, paid);
         assertThat(jdbc.sql("SELECT count(*) FROM dead_letters WHERE consumer = 'notifications' AND record_key = ?")
                 .param(alice.id().toString()).query(Long.class).single()).as("nothing dead-lettered").isZero();
         JsonNode notifications = consumerHealth().get("details").get("notifications");
-        assertThat(notifications.get("lastError").asString()).as("the consumer met the outage and retried").isNotBlank();
+        assertThat(notifications.get("lastError").asString()).as("the consumer met the crash and retried").isNotBlank();
     }
 
-    private Path dataDirectory() {
-        return Path.of(jdbc.sql("SHOW data_directory").query(String.class).single());
+    /** The PostgreSQL process of the notification consumer's blocked insert, if it waits now. */
+    private java.util.Optional<Long> consumerBackend() {
+        return jdbc.sql("""
+                SELECT pid FROM pg_stat_activity
+                 WHERE wait_event_type = 'Lock' AND state = 'active' AND query LIKE 'INSERT INTO notifications%'
+                 LIMIT 1""").query(Long.class).optional();
     }
 
     private Set<String> feedIds(Api.User user) {
@@ -150,31 +147,6 @@ class ConsumerOutageTest extends WalletIntegrationTest {
             page.json().get("items").forEach(item -> ids.add(item.get("transfer_id").asString()));
         }
         return ids;
-    }
-
-    /** Kills the server and every process of it at once (SIGKILL), as the OOM killer or a power cut would, and keeps its command line. */
-    private List<String> killed;
-
-    private void kill(Path dataDirectory) throws IOException, InterruptedException, ExecutionException, TimeoutException {
-        long pid = Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid")).getFirst().strip());
-        ProcessHandle postmaster = ProcessHandle.of(pid).orElseThrow();
-        killed = new ArrayList<>();
-        killed.add(postmaster.info().command().orElseThrow());
-        killed.addAll(List.of(postmaster.info().arguments().orElseThrow()));
-        List<ProcessHandle> all = new ArrayList<>(postmaster.descendants().toList());
-        all.add(postmaster);
-        all.forEach(ProcessHandle::destroyForcibly);
-        for (ProcessHandle process : all) {
-            process.onExit().get(30, TimeUnit.SECONDS);
-        }
-    }
-
-    /** Starts the server again with the command line it had, on its port and data; it runs crash recovery first. */
-    private Process restart(Path dataDirectory) throws IOException {
-        assertThat(killed).as("the server was killed").isNotNull();
-        return new ProcessBuilder(killed).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(dataDirectory.resolveSibling("restarted-postgres.log").toFile()))
-                .start();
     }
 
     private JsonNode consumerHealth() {
