@@ -259,6 +259,9 @@ class OutboxRelay implements SmartLifecycle {
                 Map.entry("publication.autocreate.mode", "disabled"),
                 Map.entry("snapshot.mode", "no_data"),
                 Map.entry("table.include.list", "public.outbox_events"),
+                // pgoutput also streams logical decoding messages (pg_logical_emit_message, which any extension or tool may
+                // write); they are not outbox events, and relaying one would stop the relay.
+                Map.entry("message.prefix.exclude.list", ".*"),
                 Map.entry("tombstones.on.delete", "false"),
                 Map.entry("poll.interval.ms", Long.toString(settings.pollInterval().toMillis())),
                 Map.entry("max.batch.size", Integer.toString(settings.maxBatchSize())),
