@@ -13,6 +13,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.openwallet.platform.OverloadedException;
+import org.openwallet.platform.ProblemCode;
+import org.openwallet.platform.ProblemException;
 import org.openwallet.platform.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.security.crypto.argon2.Argon2PasswordEncoder;
@@ -73,19 +75,48 @@ class PasswordHasher implements AutoCloseable {
         this.refused = meters.counter("wallet.passwords.hashes.refused");
     }
 
-    /** @throws OverloadedException when no hash permit is free within the wait */
+    /**
+     * @throws OverloadedException when no hash permit is free within the wait
+     * @throws ProblemException {@code validation_failed} for a password that is not well-formed
+     *         Unicode (a lone surrogate has no UTF-8 form, so it cannot be hashed)
+     */
     String hash(String password) {
+        if (!wellFormed(password)) {
+            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "password must be valid Unicode text.");
+        }
         return bounded(() -> encoder.encode(password));
     }
 
-    /** @throws OverloadedException when no hash permit is free within the wait */
+    /**
+     * A password that is not well-formed Unicode matches nothing (no hash was ever made of one),
+     * after the time of one check, like any wrong password.
+     *
+     * @throws OverloadedException when no hash permit is free within the wait
+     */
     boolean matches(String password, String hash) {
+        if (!wellFormed(password)) {
+            spendTimeOfOneCheck(password);
+            return false;
+        }
         return bounded(() -> encoder.matches(password, hash));
     }
 
     /** @throws OverloadedException when no hash permit is free within the wait */
     void spendTimeOfOneCheck(String password) {
-        bounded(() -> encoder.matches(password, decoyHash));
+        String checkable = wellFormed(password) ? password : "";
+        bounded(() -> encoder.matches(checkable, decoyHash));
+    }
+
+    private static boolean wellFormed(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The most hashes that ever ran at once in this process; never more than {@link #limit()}. */

@@ -19,6 +19,7 @@ import org.springframework.jdbc.CannotGetJdbcConnectionException;
 import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.bind.MissingPathVariableException;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 import tools.jackson.databind.json.JsonMapper;
@@ -60,6 +61,15 @@ public class ProblemHandler {
     @ExceptionHandler({MethodArgumentTypeMismatchException.class, MissingServletRequestParameterException.class})
     ResponseEntity<Problem> badParameter(Exception exception) {
         return respond(Problem.of(ProblemCode.VALIDATION_FAILED, exception.getMessage()));
+    }
+
+    /**
+     * A path id that converts to nothing ({@code /v1/admin/users/%20/verification}: a blank UUID is
+     * null after conversion) reaches Spring as a missing path variable, which it would answer 500.
+     */
+    @ExceptionHandler(MissingPathVariableException.class)
+    ResponseEntity<Problem> blankPathVariable(MissingPathVariableException exception) {
+        return respond(Problem.of(ProblemCode.VALIDATION_FAILED, "Path segment " + exception.getVariableName() + " is blank."));
     }
 
     /**

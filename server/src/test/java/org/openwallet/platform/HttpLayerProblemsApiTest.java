@@ -51,6 +51,27 @@ class HttpLayerProblemsApiTest extends WalletIntegrationTest {
         assertProblem(response, 400, "idempotency_key_invalid");
     }
 
+    /** Found by OpenApiFuzzTest: a blank id converts to null, which Spring took for a missing path variable and answered 500. */
+    @Test
+    void blankPathId_isAValidationProblem_notAServerError() throws IOException {
+        RawHttp.Response admin = http.send("PUT", "/v1/admin/users/%20/verification",
+                Map.of("Authorization", "Bearer " + user.token(), "Idempotency-Key", "blank-id"), "{}");
+
+        assertProblem(admin, 400, "validation_failed");
+    }
+
+    /** Found by OpenApiFuzzTest: a lone surrogate has no UTF-8 form, and hashing it threw (500). */
+    @Test
+    void passwordWithALoneSurrogate_isAWrongPasswordAtLogin_andRefusedAtSignUp() throws IOException {
+        RawHttp.Response login = http.send("POST", "/v1/auth/login", Map.of(),
+                "{\"handle\":\"" + user.handle() + "\",\"password\":\"\\uD801\"}");
+        RawHttp.Response signUp = http.send("POST", "/v1/auth/signup", Map.of(),
+                "{\"handle\":\"surrogate_" + System.nanoTime() % 100000 + "\",\"password\":\"long enough \\uD801 password\"}");
+
+        assertProblem(login, 401, "invalid_credentials");
+        assertProblem(signUp, 400, "validation_failed");
+    }
+
     @Test
     void idempotencyKeyWithNul_isMalformed() throws IOException {
         RawHttp.Response response = http.send("POST", "/v1/transfers",
