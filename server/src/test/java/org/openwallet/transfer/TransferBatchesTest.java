@@ -44,12 +44,15 @@ import org.springframework.test.context.TestPropertySource;
  *
  * <p>And its bounds: a queue of 32 (room for the 30 payments raced here) and 4 s of waiting for a
  * batch. A test holds a wallet row locked from a connection of its own, as a slow or stuck statement
- * would; the one worker then waits on that lock, with its batch, until the test lets go.
+ * would; the one worker then waits on that lock, with its batch, until the test lets go. The lock
+ * timeout is raised above the answer timeout for that: at the shipped 2 s PostgreSQL would end the
+ * wait first and free the worker, which is the other bound, tested in {@code DatabaseTimeoutsApiTest}.
  */
 @ContextConfiguration(initializers = OwnDataDirectory.class)
 @TestPropertySource(properties = {"test.context=transfer-batches", "wallet.transfers.batch.workers=1",
         "wallet.transfers.batch.max-wait=200ms", "wallet.transfers.batch.max-size=64",
-        "wallet.transfers.batch.queue-capacity=" + TransferBatchesTest.QUEUE_CAPACITY, "wallet.transfers.batch.answer-timeout=4s"})
+        "wallet.transfers.batch.queue-capacity=" + TransferBatchesTest.QUEUE_CAPACITY, "wallet.transfers.batch.answer-timeout=4s",
+        "wallet.database.lock-timeout=30s"})
 @DirtiesContext
 class TransferBatchesTest extends WalletIntegrationTest {
     private static final String EXPLODE = "explode in the database";
