@@ -33,6 +33,7 @@ import org.openwallet.platform.KafkaCluster;
 import org.openwallet.platform.Transactions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.core.NestedExceptionUtils;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -401,10 +402,7 @@ final class ConsumerLoop implements Runnable {
 
     /** Keeps the failure for health: itself and, when it wraps one, its root cause (which usually says what went wrong). */
     private void failed(Throwable failure) {
-        Throwable root = failure;
-        for (int depth = 0; root.getCause() != null && root.getCause() != root && depth < Failures.MAX_CAUSES; depth++) {
-            root = root.getCause();
-        }
+        Throwable root = NestedExceptionUtils.getMostSpecificCause(failure);
         String text = cut(String.valueOf(failure)) + (root == failure ? "" : " <- " + cut(String.valueOf(root)));
         lastFailure = new LastFailure(text, Instant.now());
     }

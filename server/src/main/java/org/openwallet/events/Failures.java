@@ -100,7 +100,7 @@ final class Failures {
                 || cause instanceof ServerError;
     }
 
-    static boolean isTransientSqlState(String sqlState) {
+    private static boolean isTransientSqlState(String sqlState) {
         return sqlState != null && TRANSIENT_SQL_STATE_PREFIXES.stream().anyMatch(sqlState::startsWith);
     }
 

@@ -377,7 +377,7 @@ public class FraudCheck {
      * not summed, each is held to its own currency's limit. The hash tag keeps a sender's keys on one
      * Redis Cluster slot.
      */
-    static String velocityKey(FraudRequest request) {
+    private static String velocityKey(FraudRequest request) {
         return "velocity:{" + request.senderId() + "}:" + request.currency();
     }
 

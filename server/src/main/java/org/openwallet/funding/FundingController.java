@@ -162,8 +162,8 @@ class FundingController {
             ProblemCode.INVALID_AMOUNT, ProblemCode.CURRENCY_MISMATCH})
     @Operation(summary = "Cash out to a linked bank account", description = """
             202: the withdrawal is pending and its amount is held at once (available falls), so it cannot \
-            be spent twice. speed: standard (free) or instant (a fee of 1.75 %, at least 0.25 and at most \
-            25.00, refunded if the withdrawal fails). A failed or returned withdrawal gives the money back.""",
+            be spent twice. speed: standard (free) or instant (a fee of 1.75 %, within the currency's \
+            configured minimum and maximum, USD 0.25 to 25.00; refunded if the withdrawal fails). A failed or returned withdrawal gives the money back.""",
             responses = {
                     @ApiResponse(responseCode = "202", description = "Pending, funds held", content = @Content(schema = @Schema(implementation = FundingView.class))),
                     @ApiResponse(responseCode = "403", description = "account_frozen (not remembered: after unfreezing, the same key works)"),

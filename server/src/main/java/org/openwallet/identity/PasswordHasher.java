@@ -3,6 +3,7 @@ package org.openwallet.identity;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -95,7 +96,7 @@ class PasswordHasher implements AutoCloseable {
      */
     boolean matches(String password, String hash) {
         if (!wellFormed(password)) {
-            spendTimeOfOneCheck(password);
+            spendTimeOfOneCheck("");
             return false;
         }
         return bounded(() -> encoder.matches(password, hash));
@@ -107,16 +108,9 @@ class PasswordHasher implements AutoCloseable {
         bounded(() -> encoder.matches(checkable, decoyHash));
     }
 
+    /** A lone surrogate has no UTF-8 form, which Argon2 hashes. */
     private static boolean wellFormed(String text) {
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                return false;
-            }
-        }
-        return true;
+        return StandardCharsets.UTF_8.newEncoder().canEncode(text);
     }
 
     /** The most hashes that ever ran at once in this process; never more than {@link #limit()}. */

@@ -40,13 +40,15 @@ class RelayLag implements HealthIndicator, DisposableBean {
     private final JdbcClient jdbc;
     private final RelaySettings settings;
     private final SampledHealth sampled;
+    /** The lag the last health sample read; the gauges show it, so a scrape never queries PostgreSQL. */
+    private volatile Lag latest;
 
     RelayLag(JdbcClient jdbc, RelaySettings settings, MeterRegistry meters, WalletProperties properties) {
         this.jdbc = jdbc;
         this.settings = settings;
-        Gauge.builder("wallet.outbox.slot.lag.bytes", this, lag -> lag.read().bytes())
+        Gauge.builder("wallet.outbox.slot.lag.bytes", this, lag -> lag.latest == null ? Double.NaN : lag.latest.bytes())
                 .description("WAL held by the outbox replication slot").baseUnit("bytes").register(meters);
-        Gauge.builder("wallet.outbox.lag.seconds", this, lag -> lag.read().seconds())
+        Gauge.builder("wallet.outbox.lag.seconds", this, lag -> lag.latest == null ? Double.NaN : lag.latest.seconds())
                 .description("Age of the oldest outbox event not yet published to Kafka").baseUnit("seconds").register(meters);
         DataSize cap = properties.database().maxSlotWalKeepSize();
         if (!properties.database().external() && !cap.isNegative() && settings.degradedSlotLag().compareTo(cap) >= 0) {
@@ -88,6 +90,7 @@ class RelayLag implements HealthIndicator, DisposableBean {
         Lag lag;
         try {
             lag = read();
+            latest = lag;
         } catch (DataAccessException unreadable) {
             return Health.unknown().withDetail(HealthStatus.REASON, "the outbox relay's lag cannot be read")
                     .withDetail("error", unreadable.getClass().getName() + ": " + unreadable.getMostSpecificCause().getMessage()).build();

@@ -1,6 +1,5 @@
 package org.openwallet.platform;
 
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -55,11 +54,6 @@ public class Currencies {
 
     public Currency defaultCurrency() {
         return defaultCurrency;
-    }
-
-    /** Every supported currency, in code order. */
-    public Collection<Currency> all() {
-        return List.copyOf(byCode.values());
     }
 
     /**

@@ -79,7 +79,7 @@ public enum ProblemCode {
      * answered with a bare status and no code of ours. A status without a code of its own maps to the
      * generic code of its class, so the status a client sees always equals its code's.
      */
-    public static ProblemCode forHttpStatus(int status) {
+    static ProblemCode forHttpStatus(int status) {
         return switch (status) {
             case 400 -> MALFORMED_REQUEST;
             case 401 -> UNAUTHORIZED;

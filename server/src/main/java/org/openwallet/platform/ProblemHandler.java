@@ -110,9 +110,8 @@ public class ProblemHandler {
     @ExceptionHandler({CannotGetJdbcConnectionException.class, CannotCreateTransactionException.class})
     ResponseEntity<Problem> overloaded(Exception exception) {
         log.warn("No database connection in time: {}", exception.toString());
-        ResponseEntity<Problem> response = respond(Problem.of(ProblemCode.SERVICE_UNAVAILABLE,
-                "The wallet is overloaded; nothing was changed. Retry shortly with the same Idempotency-Key."));
-        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders()).header("Retry-After", "1").body(response.getBody());
+        return unavailable(Problem.of(ProblemCode.SERVICE_UNAVAILABLE,
+                "The wallet is overloaded; nothing was changed. Retry shortly with the same Idempotency-Key."), 1);
     }
 
     /**
@@ -129,9 +128,8 @@ public class ProblemHandler {
             return unexpected(exception);
         }
         log.warn("A database statement ran into the {} timeout: {}", LOCK_NOT_AVAILABLE.equals(sqlState) ? "lock" : "statement", exception.toString());
-        ResponseEntity<Problem> response = respond(Problem.of(ProblemCode.SERVICE_UNAVAILABLE,
-                "The database did not answer in time; nothing was changed. Retry shortly with the same Idempotency-Key."));
-        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders()).header("Retry-After", "1").body(response.getBody());
+        return unavailable(Problem.of(ProblemCode.SERVICE_UNAVAILABLE,
+                "The database did not answer in time; nothing was changed. Retry shortly with the same Idempotency-Key."), 1);
     }
 
     /** SQLSTATE lock_not_available: here, a lock wait ended by {@code lock_timeout}. */
@@ -141,10 +139,15 @@ public class ProblemHandler {
 
     @ExceptionHandler(OverloadedException.class)
     ResponseEntity<Problem> busy(OverloadedException exception) {
-        ResponseEntity<Problem> response = respond(Problem.of(ProblemCode.SERVICE_UNAVAILABLE, exception.getMessage())
-                .withReason(exception.reason()));
+        return unavailable(Problem.of(ProblemCode.SERVICE_UNAVAILABLE, exception.getMessage()).withReason(exception.reason()),
+                Math.max(1, exception.retryAfterSeconds()));
+    }
+
+    /** A 503: nothing was done, and Retry-After says when to come back with the same Idempotency-Key. */
+    private ResponseEntity<Problem> unavailable(Problem problem, long retryAfterSeconds) {
+        ResponseEntity<Problem> response = respond(problem);
         return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
-                .header("Retry-After", Long.toString(Math.max(1, exception.retryAfterSeconds()))).body(response.getBody());
+                .header("Retry-After", Long.toString(retryAfterSeconds)).body(response.getBody());
     }
 
     @ExceptionHandler(Exception.class)

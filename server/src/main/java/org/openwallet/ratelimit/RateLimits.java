@@ -54,15 +54,6 @@ public class RateLimits {
     }
 
     /**
-     * Counts a payment request against the sender's and the IP's limits.
-     *
-     * @throws ProblemException 429 {@code rate_limited} over either limit
-     */
-    public void checkTransfer(UUID userId, String ip, HttpServletResponse response) {
-        enforce(response, limiter.consume(transferPerUser, userId.toString()), limiter.consume(transferPerIp, ip));
-    }
-
-    /**
      * Checks a sign-up before its password is hashed: the IP's sign-ups, so that one client cannot
      * create accounts (and burn hashing time) without bound.
      *
@@ -162,8 +153,8 @@ public class RateLimits {
     }
 
     /**
-     * Like {@link #checkTransfer}, but a refusal is returned, not thrown, so that a retry of a payment
-     * that finished can still be answered with its stored response.
+     * Counts a payment request against the sender's and the IP's limits. A refusal is returned, not
+     * thrown, so that a retry of a payment that finished can still be answered with its stored response.
      */
     public Optional<Refusal> admitTransfer(UUID userId, String ip, HttpServletResponse response) {
         return judge(response, limiter.consume(transferPerUser, userId.toString()), limiter.consume(transferPerIp, ip));

@@ -174,7 +174,9 @@ class Transfers {
             if (done.isPresent()) {
                 return done;
             }
-            rateLimits.checkTransfer(sender.userId(), ip, headers);
+            rateLimits.admitTransfer(sender.userId(), ip, headers).ifPresent(refusal -> {
+                throw refusal.reject(headers);
+            });
             return Optional.empty();
         }
         Optional<RateLimits.Refusal> refusal = rateLimits.admitTransfer(sender.userId(), ip, headers);
