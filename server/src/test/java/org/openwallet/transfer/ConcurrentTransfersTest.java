@@ -20,6 +20,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
@@ -35,17 +36,26 @@ import org.springframework.beans.factory.annotation.Autowired;
  * at the same moment, and overdraft attempts. Whatever the interleaving, no money appears or
  * disappears, no wallet goes negative, no client sees a server error (a deadlock or serialization
  * failure reaching the client would be a 5xx), and every 201 is exactly one balanced transfer.
+ *
+ * <p>The property is about interleavings, not volume: 16 threads released together on 8 wallets,
+ * a quarter of them on two fixed pairs from both sides, race on the same rows from the first
+ * request to the last. 150 payments a thread (2,400 in all) give every wallet hundreds of
+ * contended debits and credits and run wallets dry, in seconds instead of the minutes that 32,000
+ * payments took; the test also checks that the threads really were in flight together.
  */
 class ConcurrentTransfersTest extends WalletIntegrationTest {
-    private static final int USERS = 20;
+    private static final int USERS = 8;
     private static final int THREADS = 16;
-    private static final int TRANSFERS_PER_THREAD = 2_000;
-    /** 400.00 each: 8,000.00 in all, so an amount above 8,000.00 can never be covered by any one wallet. */
+    private static final int TRANSFERS_PER_THREAD = 150;
+    /** 400.00 each: 3,200.00 in all, so an amount above 3,200.00 can never be covered by any one wallet. */
     private static final long FUNDING_MINOR = 40_000;
     private static final long TOTAL_MINOR = USERS * FUNDING_MINOR;
     /** The configured per-transfer maximum (10,000.00): overdraft attempts stay valid requests. */
     private static final long MAX_TRANSFER_MINOR = 1_000_000;
     private static final Duration OVERALL_TIMEOUT = Duration.ofMinutes(8);
+    /** Payments on their way at once, and the most there were: proof that the threads raced. */
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger mostInFlight = new AtomicInteger();
 
     @Autowired
     Transactions transactions;
@@ -80,7 +90,12 @@ class ConcurrentTransfersTest extends WalletIntegrationTest {
             workers.add(executor.submit(() -> {
                 start.await();
                 for (int i = 0; i < TRANSFERS_PER_THREAD; i++) {
-                    attempts.add(attempt(users, thread));
+                    mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+                    try {
+                        attempts.add(attempt(users, thread));
+                    } finally {
+                        inFlight.decrementAndGet();
+                    }
                 }
                 return null;
             }));
@@ -103,6 +118,7 @@ class ConcurrentTransfersTest extends WalletIntegrationTest {
         double seconds = (System.nanoTime() - started) / 1e9;
         int total = THREADS * TRANSFERS_PER_THREAD;
         assertThat(attempts).hasSize(total);
+        assertThat(mostInFlight.get()).as("payments in flight at the same moment").isGreaterThanOrEqualTo(THREADS / 2);
 
         List<Attempt> created = attempts.stream().filter(a -> a.status() == 201).toList();
         long refused = attempts.stream().filter(a -> a.status() == 422).count();
