@@ -42,10 +42,10 @@ final class BenchWallet implements AutoCloseable {
     static final String CURRENCY = "USD";
     /** Funding postings per database transaction: one commit (one fsync) funds this many users. */
     static final int FUNDING_BATCH = 200;
-    /** Threads that sign up and log in users over HTTP. */
     /** Tries of one set-up call that the server answers 503, pausing 0.5 s, 1 s, ... between them. */
     private static final int SET_UP_ATTEMPTS = 5;
     private static final Duration SET_UP_RETRY_PAUSE = Duration.ofMillis(500);
+    /** Threads that sign up and log in users over HTTP. */
     static final int SIGN_UP_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors() * 2);
     private static final JsonMapper JSON = JsonMapper.builder().build();
 

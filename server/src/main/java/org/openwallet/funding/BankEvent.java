@@ -1,5 +1,6 @@
 package org.openwallet.funding;
 
+import java.io.Serial;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Set;
@@ -24,6 +25,9 @@ record BankEvent(String eventId, String type, String bankTransferId, String requ
 
     /** Why the payload is not a bank event. */
     static final class Malformed extends RuntimeException {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
         Malformed(String message) {
             super(message, null, false, false);
         }

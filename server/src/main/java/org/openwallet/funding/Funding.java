@@ -1,5 +1,6 @@
 package org.openwallet.funding;
 
+import java.io.Serial;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.sql.Timestamp;
@@ -165,7 +166,10 @@ class Funding {
 
     /** A withdrawal declined by {@link WithdrawalLimits} after its hold was recorded: the transaction is rolled back. */
     private static final class WithdrawalDeclined extends RuntimeException {
-        private final Problem problem;
+        @Serial
+        private static final long serialVersionUID = 1L;
+
+        private final transient Problem problem;
 
         WithdrawalDeclined(Problem problem) {
             super(problem.detail(), null, false, false);
@@ -175,6 +179,9 @@ class Funding {
 
     /** The balance changed between the check and the hold: the transaction is rolled back. */
     private static final class FundsRaced extends RuntimeException {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
         FundsRaced(String message) {
             super(message, null, false, false);
         }
@@ -301,6 +308,9 @@ class Funding {
 
     /** An outcome for a request this wallet never made. */
     static final class UnknownRequestException extends RuntimeException {
+        @Serial
+        private static final long serialVersionUID = 1L;
+
         UnknownRequestException(UUID requestId) {
             super("no funding request " + requestId);
         }

@@ -13,7 +13,6 @@ import com.nimbusds.jose.jwk.gen.ECKeyGenerator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -277,8 +276,8 @@ class SigningKeys implements DisposableBean {
         synchronized (WRITE_LOCK) {
             try {
                 Files.createDirectories(lockFile.toAbsolutePath().getParent());
-                try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-                     FileLock ignored = channel.lock()) {
+                try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                    channel.lock(); // released when the channel closes
                     return work.run();
                 }
             } catch (IOException exception) {

@@ -27,7 +27,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
  * (idempotency, outbox) atomically with the money.
  */
 @Service
-public class Ledger {
+public final class Ledger {
     static final String WALLET = "user_wallet";
     static final String SYSTEM = "system";
 

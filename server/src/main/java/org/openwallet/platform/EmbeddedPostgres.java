@@ -190,7 +190,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private static void awaitPasswordRequired(String url, Path dataDirectory) throws IOException {
         long deadline = System.nanoTime() + AUTHENTICATION_RELOAD_WAIT.toNanos();
         while (true) {
-            try (Connection unauthenticated = DriverManager.getConnection(url, SUPERUSER, "")) {
+            try {
+                DriverManager.getConnection(url, SUPERUSER, "").close();
                 if (System.nanoTime() > deadline) {
                     throw new IOException("The embedded PostgreSQL in " + dataDirectory + " still lets a connection in without a password after "
                             + AUTHENTICATION_RELOAD_WAIT + "; see its pg_hba.conf");

@@ -1,5 +1,7 @@
 package org.openwallet.platform;
 
+import java.io.Serial;
+
 /**
  * A request refused because a bounded resource (a pool, a permit, a queue) stayed busy for its whole
  * wait. {@link ProblemHandler} answers 503 {@code service_unavailable} with Retry-After, which sheds
@@ -8,6 +10,9 @@ package org.openwallet.platform;
  * it again.
  */
 public class OverloadedException extends RuntimeException {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
     private final String reason;
     private final long retryAfterSeconds;
 

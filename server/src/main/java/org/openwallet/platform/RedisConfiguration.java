@@ -57,8 +57,8 @@ class RedisConfiguration {
                     .socketOptions(socket)
                     .timeoutOptions(timeouts)
                     .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
+                    // Adaptive refresh (on MOVED, ASK, reconnects) is on by default since Lettuce 7.
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder()
-                            .enableAllAdaptiveRefreshTriggers()
                             .enablePeriodicRefresh(Duration.ofSeconds(30))
                             .build())
                     .build());

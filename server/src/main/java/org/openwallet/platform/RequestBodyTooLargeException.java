@@ -1,9 +1,13 @@
 package org.openwallet.platform;
 
+import java.io.Serial;
 import java.io.IOException;
 
 /** The request body crossed {@link WalletProperties.Http#maxBodyBytes()}. */
 public class RequestBodyTooLargeException extends IOException {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
     public RequestBodyTooLargeException(long limitBytes) {
         super("The request body is larger than " + limitBytes + " bytes.");
     }
