@@ -1,5 +1,6 @@
 package org.openwallet.bank;
 
+import java.io.Serial;
 import java.util.Map;
 
 /**
@@ -7,9 +8,12 @@ import java.util.Map;
  * (see docs/bank-simulator.md). Thrown only while reading a request, before anything is changed.
  */
 final class ApiException extends RuntimeException {
+    @Serial
+    private static final long serialVersionUID = 1L;
+
     private final int status;
     private final String code;
-    private final Map<String, Object> details;
+    private final transient Map<String, Object> details;
 
     ApiException(int status, String code, String message) {
         this(status, code, message, Map.of());
