@@ -1,5 +1,6 @@
 package org.openwallet.identity;
 
+import com.github.benmanes.caffeine.cache.Ticker;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -12,10 +13,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
 import org.openwallet.platform.WalletProperties;
 import org.springframework.stereotype.Service;
 
@@ -29,7 +28,7 @@ import org.springframework.stereotype.Service;
 class TokenService {
     /** Tokens longer than this are refused before parsing. */
     static final int MAX_TOKEN_LENGTH = 4096;
-    /** Verified tokens remembered; past this many the memory is emptied and refilled. */
+    /** Verified tokens remembered at most; past this many the least useful are forgotten first. */
     static final int MAX_REMEMBERED = 100_000;
     static final String SESSION_CLAIM = "sid";
 
@@ -38,16 +37,8 @@ class TokenService {
     private final Duration ttl;
     private final String issuer;
     private final Clock clock;
-    /**
-     * Tokens that passed verification, with what they say. An ECDSA verification costs about a
-     * third of the CPU of a whole payment, and a client sends the same token with every request
-     * until it expires; a remembered token is still checked against the clock and its session's
-     * revocation on every use.
-     */
-    private final Map<String, Verified> verified = new ConcurrentHashMap<>();
-
-    private record Verified(AuthenticatedUser user, Instant expires) {
-    }
+    /** A remembered token is still checked against the clock and its session's revocation on every use. */
+    private final VerifiedTokens verified;
 
     TokenService(WalletProperties properties, SigningKeys keys, SessionRevocations revocations, Clock clock) {
         this.keys = keys;
@@ -55,6 +46,7 @@ class TokenService {
         this.ttl = properties.tokens().ttl();
         this.issuer = properties.tokens().issuer();
         this.clock = clock;
+        this.verified = new VerifiedTokens(MAX_REMEMBERED, clock, Ticker.systemTicker());
     }
 
     record IssuedToken(String value, long expiresInSeconds) {
@@ -90,19 +82,16 @@ class TokenService {
             return Optional.empty();
         }
         Instant now = clock.instant();
-        Verified known = verified.get(token);
+        VerifiedTokens.Verified known = verified.get(token);
         if (known == null) {
             known = verifySignature(token);
             if (known == null) {
                 return Optional.empty();
             }
-            if (verified.size() >= MAX_REMEMBERED) {
-                verified.clear();
-            }
-            verified.put(token, known);
+            verified.remember(token, known);
         }
         if (!known.expires().isAfter(now)) {
-            verified.remove(token);
+            verified.forget(token);
             return Optional.empty();
         }
         // Still remembered when revoked: a client retrying a revoked token costs a map lookup, not an ECDSA verification.
@@ -118,7 +107,7 @@ class TokenService {
     }
 
     /** What a correctly signed token of ours says; null for anything else. Expiry is the caller's to check. */
-    private Verified verifySignature(String token) {
+    private VerifiedTokens.Verified verifySignature(String token) {
         try {
             SignedJWT jwt = SignedJWT.parse(token);
             // Only our algorithm: never let the token choose (no "none", no HMAC with the public key).
@@ -136,7 +125,7 @@ class TokenService {
             }
             // A token without a session could never be ended before its expiry: refused.
             UUID sessionId = UUID.fromString(claims.getStringClaim(SESSION_CLAIM));
-            return new Verified(new AuthenticatedUser(UUID.fromString(claims.getSubject()), claims.getStringClaim("handle"), sessionId),
+            return new VerifiedTokens.Verified(new AuthenticatedUser(UUID.fromString(claims.getSubject()), claims.getStringClaim("handle"), sessionId),
                     expires.toInstant());
         } catch (ParseException | JOSEException | IllegalArgumentException | NullPointerException exception) {
             return null;
