@@ -1,18 +1,14 @@
 package org.openwallet.feed;
 
 import java.nio.ByteBuffer;
-import java.security.InvalidKeyException;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.UUID;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.openwallet.platform.SecretKeys;
+import org.openwallet.platform.Signer;
 import org.openwallet.platform.WalletProperties;
 import org.springframework.stereotype.Component;
 
@@ -28,11 +24,11 @@ class FeedCursor {
     private static final int TAG_BYTES = 16;
     private static final int POSITION_BYTES = 1 + 1 + 4 + 8 + 16;
 
-    private final SecretKeySpec key;
+    private final Signer signer;
 
     FeedCursor(FeedProperties feed, WalletProperties wallet) {
         var file = feed.cursorKeyFile() != null ? feed.cursorKeyFile() : wallet.dataDir().resolve("keys").resolve("feed-cursor.key");
-        this.key = new SecretKeySpec(SecretKeys.loadOrCreate(file, 32), "HmacSHA256");
+        this.signer = new Signer(SecretKeys.loadOrCreate(file, 32), TAG_BYTES);
     }
 
     String encode(Timeline.Kind kind, UUID reader, FeedStore.Position position) {
@@ -40,7 +36,7 @@ class FeedCursor {
         bytes.put(FORMAT).put((byte) kind.ordinal()).putInt(position.bucket())
                 .putLong(position.createdAt().toEpochMilli())
                 .putLong(position.transferId().getMostSignificantBits()).putLong(position.transferId().getLeastSignificantBits());
-        bytes.put(tag(bytes.array(), reader));
+        bytes.put(signer.sign(Arrays.copyOf(bytes.array(), POSITION_BYTES), readerBytes(reader)));
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
     }
 
@@ -55,9 +51,7 @@ class FeedCursor {
         if (bytes.length != POSITION_BYTES + TAG_BYTES) {
             throw invalid();
         }
-        byte[] expected = tag(bytes, reader);
-        // Constant time, so the tag cannot be guessed byte by byte.
-        if (!MessageDigest.isEqual(expected, Arrays.copyOfRange(bytes, POSITION_BYTES, bytes.length))) {
+        if (!signer.verifies(Arrays.copyOfRange(bytes, POSITION_BYTES, bytes.length), Arrays.copyOf(bytes, POSITION_BYTES), readerBytes(reader))) {
             throw invalid();
         }
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
@@ -67,16 +61,8 @@ class FeedCursor {
         return new FeedStore.Position(buffer.getInt(), Instant.ofEpochMilli(buffer.getLong()), new UUID(buffer.getLong(), buffer.getLong()));
     }
 
-    private byte[] tag(byte[] cursor, UUID reader) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key);
-            mac.update(cursor, 0, POSITION_BYTES);
-            mac.update(ByteBuffer.allocate(16).putLong(reader.getMostSignificantBits()).putLong(reader.getLeastSignificantBits()).array());
-            return Arrays.copyOf(mac.doFinal(), TAG_BYTES);
-        } catch (NoSuchAlgorithmException | InvalidKeyException impossible) {
-            throw new IllegalStateException("HmacSHA256 is unavailable", impossible);
-        }
+    private static byte[] readerBytes(UUID reader) {
+        return ByteBuffer.allocate(16).putLong(reader.getMostSignificantBits()).putLong(reader.getLeastSignificantBits()).array();
     }
 
     private static ProblemException invalid() {

@@ -1,16 +1,11 @@
 package org.openwallet.funding;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.UUID;
-import javax.crypto.Cipher;
-import javax.crypto.Mac;
-import javax.crypto.spec.GCMParameterSpec;
-import javax.crypto.spec.SecretKeySpec;
+import org.openwallet.platform.Sealer;
 import org.openwallet.platform.SecretKeys;
+import org.openwallet.platform.Signer;
 import org.openwallet.platform.WalletProperties;
 import org.springframework.stereotype.Component;
 
@@ -23,18 +18,14 @@ import org.springframework.stereotype.Component;
  */
 @Component
 class AccountNumbers {
-    private static final int NONCE_BYTES = 12;
-    private static final int TAG_BITS = 128;
-
-    private final SecretKeySpec encryptionKey;
-    private final SecretKeySpec fingerprintKey;
-    private final SecureRandom random = new SecureRandom();
+    private final Sealer sealer;
+    private final Signer fingerprints;
 
     AccountNumbers(FundingProperties funding, WalletProperties wallet) {
         var file = funding.accountKeyFile() != null ? funding.accountKeyFile() : wallet.dataDir().resolve("keys").resolve("bank-account.key");
         byte[] secret = SecretKeys.loadOrCreate(file, 32);
-        this.encryptionKey = new SecretKeySpec(Arrays.copyOf(secret, 32), "AES");
-        this.fingerprintKey = new SecretKeySpec(hmac(new SecretKeySpec(secret, "HmacSHA256"), "fingerprint".getBytes(StandardCharsets.UTF_8)), "HmacSHA256");
+        this.sealer = new Sealer(Arrays.copyOf(secret, 32));
+        this.fingerprints = new Signer(new Signer(secret).sign("fingerprint".getBytes(StandardCharsets.UTF_8)));
     }
 
     byte[] seal(UUID accountId, String accountNumber) {
@@ -58,41 +49,14 @@ class AccountNumbers {
     }
 
     private byte[] seal(String context, String accountNumber) {
-        try {
-            byte[] nonce = new byte[NONCE_BYTES];
-            random.nextBytes(nonce);
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-            cipher.init(Cipher.ENCRYPT_MODE, encryptionKey, new GCMParameterSpec(TAG_BITS, nonce));
-            cipher.updateAAD(context.getBytes(StandardCharsets.US_ASCII));
-            byte[] sealed = cipher.doFinal(accountNumber.getBytes(StandardCharsets.US_ASCII));
-            return ByteBuffer.allocate(NONCE_BYTES + sealed.length).put(nonce).put(sealed).array();
-        } catch (GeneralSecurityException impossible) {
-            throw new IllegalStateException("AES-GCM is unavailable", impossible);
-        }
+        return sealer.seal(context, accountNumber.getBytes(StandardCharsets.US_ASCII));
     }
 
     private String open(String context, byte[] sealed) {
-        try {
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
-            cipher.init(Cipher.DECRYPT_MODE, encryptionKey, new GCMParameterSpec(TAG_BITS, sealed, 0, NONCE_BYTES));
-            cipher.updateAAD(context.getBytes(StandardCharsets.US_ASCII));
-            return new String(cipher.doFinal(sealed, NONCE_BYTES, sealed.length - NONCE_BYTES), StandardCharsets.US_ASCII);
-        } catch (GeneralSecurityException tampered) {
-            throw new IllegalStateException("sealed value of " + context + " does not open with this key", tampered);
-        }
+        return new String(sealer.open(context, sealed), StandardCharsets.US_ASCII);
     }
 
     byte[] fingerprint(String accountNumber) {
-        return hmac(fingerprintKey, accountNumber.getBytes(StandardCharsets.US_ASCII));
-    }
-
-    private static byte[] hmac(SecretKeySpec key, byte[] data) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(key);
-            return mac.doFinal(data);
-        } catch (GeneralSecurityException impossible) {
-            throw new IllegalStateException("HmacSHA256 is unavailable", impossible);
-        }
+        return fingerprints.sign(accountNumber.getBytes(StandardCharsets.US_ASCII));
     }
 }

@@ -1,14 +1,11 @@
 package org.openwallet.funding;
 
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
+import org.openwallet.platform.Signer;
 
 /**
  * The bank's webhook signature: {@code Bank-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">}
@@ -16,12 +13,12 @@ import javax.crypto.spec.SecretKeySpec;
  * now (either way) is refused, so a captured delivery cannot be replayed later.
  */
 final class BankWebhooks {
-    private final byte[] secret;
+    private final Signer signer;
     private final Duration tolerance;
     private final Clock clock;
 
     BankWebhooks(byte[] secret, Duration tolerance, Clock clock) {
-        this.secret = secret.clone();
+        this.signer = new Signer(secret);
         this.tolerance = tolerance;
         this.clock = clock;
     }
@@ -48,24 +45,16 @@ final class BankWebhooks {
         if (Duration.between(signedAt, clock.instant()).abs().compareTo(tolerance) > 0) {
             return "the signature's timestamp is more than " + tolerance.toMinutes() + " minutes away";
         }
-        byte[] expected = sign(timestamp, body);
         byte[] given;
         try {
             given = HexFormat.of().parseHex(signature);
         } catch (IllegalArgumentException notHex) {
             return "the signature is not hex";
         }
-        return MessageDigest.isEqual(expected, given) ? null : "the signature does not match";
+        return signer.verifies(given, signedPrefix(timestamp), body) ? null : "the signature does not match";
     }
 
-    byte[] sign(String timestamp, byte[] body) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret, "HmacSHA256"));
-            mac.update((timestamp + ".").getBytes(StandardCharsets.US_ASCII));
-            return mac.doFinal(body);
-        } catch (GeneralSecurityException impossible) {
-            throw new IllegalStateException("HmacSHA256 is unavailable", impossible);
-        }
+    private static byte[] signedPrefix(String timestamp) {
+        return (timestamp + ".").getBytes(StandardCharsets.US_ASCII);
     }
 }

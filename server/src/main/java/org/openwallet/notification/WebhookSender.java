@@ -5,8 +5,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.InvalidKeyException;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -21,9 +19,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import javax.net.ssl.SSLSocketFactory;
+import org.openwallet.platform.Signer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -282,15 +279,8 @@ final class WebhookSender implements AutoCloseable {
 
     /** The {@code Wallet-Signature} header value for {@code body} sent at {@code timestamp} (unix seconds). */
     static String signature(String secret, long timestamp, byte[] body) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-            mac.update((timestamp + ".").getBytes(StandardCharsets.UTF_8));
-            return "t=" + timestamp + ",v1=" + HexFormat.of().formatHex(mac.doFinal(body));
-        } catch (NoSuchAlgorithmException | InvalidKeyException impossible) {
-            // Every Java runtime must provide HmacSHA256, and any non-empty key is valid for it.
-            throw new IllegalStateException(impossible);
-        }
+        byte[] tag = new Signer(secret.getBytes(StandardCharsets.UTF_8)).sign((timestamp + ".").getBytes(StandardCharsets.UTF_8), body);
+        return "t=" + timestamp + ",v1=" + HexFormat.of().formatHex(tag);
     }
 
     private void count(String outcome) {
