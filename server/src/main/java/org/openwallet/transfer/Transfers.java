@@ -11,7 +11,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import org.openwallet.fraud.FraudCheck;
 import org.openwallet.fraud.FraudDecision;
@@ -19,6 +18,7 @@ import org.openwallet.fraud.FraudRequest;
 import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.identity.UserRef;
 import org.openwallet.identity.UserDirectory;
+import org.openwallet.identity.Visibility;
 import org.openwallet.idempotency.IdempotencyFastPath;
 import org.openwallet.idempotency.IdempotencyKeys;
 import org.openwallet.idempotency.IdempotencyKeys.Claim;
@@ -55,7 +55,6 @@ class Transfers {
     static final String KIND = "p2p";
     static final int MAX_NOTE_LENGTH = 280;
     static final int MAX_PAGE_SIZE = 100;
-    static final Set<String> VISIBILITIES = Set.of("public", "friends", "private");
 
     private final Transactions transactions;
     private final TransferBatches batches;
@@ -210,10 +209,8 @@ class Transfers {
      * so the most private choice of the two wins. Setting the visibility it already has changes
      * nothing; a narrowing is a {@code transfer.visibility_changed} event in the same transaction.
      */
-    Optional<TransferView> narrowVisibility(AuthenticatedUser reader, UUID id, String visibility) {
-        if (visibility == null || !VISIBILITIES.contains(visibility)) {
-            throw invalid("visibility must be one of public, friends, private.");
-        }
+    Optional<TransferView> narrowVisibility(AuthenticatedUser reader, UUID id, String requested) {
+        Visibility visibility = Visibility.parse("visibility", requested);
         return transactions.run(() -> {
             Optional<LedgerTransfer> found = ledger.findTransfer(id).filter(transfer -> transfer.involves(reader.userId()));
             if (found.isEmpty()) {
@@ -229,49 +226,40 @@ class Transfers {
             // Two parties narrowing at once apply one after the other. A row lock alone cannot do it: there
             // is no narrowing row to lock before the first narrowing, and both would then write one.
             jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))").param("transfer-visibility:" + id).query((rs, n) -> 1).list();
-            String current = jdbc.sql("SELECT visibility FROM transfer_visibility WHERE transfer_id = ? FOR UPDATE")
-                    .param(id).query(String.class).optional()
-                    .map(narrowed -> mostPrivate(narrowed, transfer.visibility())).orElse(transfer.visibility());
-            int order = Integer.compare(PRIVACY.indexOf(visibility), PRIVACY.indexOf(current));
-            if (order < 0) {
+            Visibility current = Visibility.morePrivateOf(jdbc.sql("SELECT visibility FROM transfer_visibility WHERE transfer_id = ? FOR UPDATE")
+                    .param(id).query(String.class).optional().map(Transfers::stored).orElse(null), stored(transfer.visibility()));
+            if (current.isMorePrivateThan(visibility)) {
                 throw new ProblemException(ProblemCode.VISIBILITY_NOT_NARROWER,
                         "This transfer is " + current + "; it can only be made more private, not " + visibility + ".");
             }
-            if (order > 0) {
+            if (visibility.isMorePrivateThan(current)) {
                 Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
                 jdbc.sql("""
                                 INSERT INTO transfer_visibility (transfer_id, visibility, changed_by, changed_at) VALUES (?, ?, ?, ?)
                                 ON CONFLICT (transfer_id) DO UPDATE SET visibility = EXCLUDED.visibility,
                                     changed_by = EXCLUDED.changed_by, changed_at = EXCLUDED.changed_at""")
-                        .params(id, visibility, reader.userId(), Timestamp.from(now)).update();
+                        .params(id, visibility.toString(), reader.userId(), Timestamp.from(now)).update();
                 outbox.append(new Outbox.Event("transfer", id.toString(), transfer.fromUserId().toString(), TransferVisibilityChanged.TYPE,
                         TransferVisibilityChanged.VERSION, new TransferVisibilityChanged(id, transfer.fromUserId(), transfer.toUserId(),
-                        visibility, reader.userId(), now.toString())));
+                        visibility.toString(), reader.userId(), now.toString())));
             }
             return Optional.of(view(transfer));
         });
     }
 
-    /** Visibilities from the most public to the most private. */
-    private static final List<String> PRIVACY = List.of("public", "friends", "private");
-
-    private static String mostPrivate(String one, String other) {
-        if (one == null) {
-            return other;
-        }
-        if (other == null) {
-            return one;
-        }
-        return PRIVACY.indexOf(one) >= PRIVACY.indexOf(other) ? one : other;
+    /** A visibility as this server stored it; null (a transfer that is no payment) stays null, an unknown value is a bug. */
+    private static Visibility stored(String visibility) {
+        return visibility == null ? null : Visibility.fromWire(visibility)
+                .orElseThrow(() -> new IllegalStateException("a transfer has an unknown visibility: " + visibility));
     }
 
     /** The narrowed visibility of those of {@code ids} a party made more private. */
-    private Map<UUID, String> narrowed(Collection<UUID> ids) {
-        Map<UUID, String> narrowed = new HashMap<>();
+    private Map<UUID, Visibility> narrowed(Collection<UUID> ids) {
+        Map<UUID, Visibility> narrowed = new HashMap<>();
         if (!ids.isEmpty()) {
             jdbc.sql("SELECT transfer_id, visibility FROM transfer_visibility WHERE transfer_id IN (:ids)").param("ids", ids)
                     .query(rs -> {
-                        narrowed.put((UUID) rs.getObject(1), rs.getString(2));
+                        narrowed.put((UUID) rs.getObject(1), stored(rs.getString(2)));
                     });
         }
         return narrowed;
@@ -294,13 +282,13 @@ class Transfers {
         Map<UUID, String> handles = users.handlesOf(page.stream()
                 .flatMap(t -> java.util.stream.Stream.of(t.fromUserId(), t.toUserId()))
                 .filter(java.util.Objects::nonNull).distinct().toList());
-        Map<UUID, String> narrowed = narrowed(page.stream().map(LedgerTransfer::id).toList());
+        Map<UUID, Visibility> narrowed = narrowed(page.stream().map(LedgerTransfer::id).toList());
         List<TransferView> items = page.stream().map(t -> view(t, handles, narrowed.get(t.id()))).toList();
         return new Page(items, more ? Cursors.encode(page.get(page.size() - 1).id()) : null);
     }
 
     /** The request after validation, in canonical form: its JSON is what the fingerprint hashes. */
-    record ValidRequest(UUID toUserId, String toHandle, long amountMinor, String currency, String note, String visibility) {
+    record ValidRequest(UUID toUserId, String toHandle, long amountMinor, String currency, String note, Visibility visibility) {
     }
 
     private ValidRequest validate(TransferRequest request) {
@@ -354,10 +342,8 @@ class Transfers {
                 throw invalid("note must be valid Unicode text.");
             }
         }
-        if (request.visibility() != null && !VISIBILITIES.contains(request.visibility())) {
-            throw invalid("visibility must be one of public, friends, private.");
-        }
-        return new ValidRequest(toUserId, toHandle, amountMinor, currency.code(), note, request.visibility());
+        Visibility visibility = request.visibility() == null ? null : Visibility.parse("visibility", request.visibility());
+        return new ValidRequest(toUserId, toHandle, amountMinor, currency.code(), note, visibility);
     }
 
     /** Runs inside the batch's transaction; every outcome here is remembered under the Idempotency-Key. */
@@ -387,9 +373,10 @@ class Transfers {
             fraud.record(decision, fraudRequest, refused.get());
             return declined(refused.get());
         }
-        String visibility = request.visibility() != null ? request.visibility() : batch.defaultVisibility(sender.userId()).orElse("friends");
+        Visibility visibility = request.visibility() != null ? request.visibility()
+                : batch.defaultVisibility(sender.userId()).map(Transfers::stored).orElse(Visibility.DEFAULT);
         TransferResult result = wallets.post(sender.userId(), recipient.get().id(), new TransferCommand(from.get(), to.get(),
-                request.amountMinor(), request.currency(), KIND, null, request.note(), visibility),
+                request.amountMinor(), request.currency(), KIND, null, request.note(), visibility.toString()),
                 new Ledger.SendingLimit(fraud.weeklyWindow(), decision.weeklyLimitMinor()));
         fraud.record(decision, fraudRequest, result instanceof TransferResult.LimitExceeded ? FraudCheck.WEEKLY_LIMIT_EXCEEDED : null);
         return switch (result) {
@@ -433,12 +420,13 @@ class Transfers {
     }
 
     /** The transfer as a party sees it; {@code narrowed} is the visibility a party narrowed it to, if any. */
-    private TransferView view(LedgerTransfer transfer, Map<UUID, String> handles, String narrowed) {
+    private TransferView view(LedgerTransfer transfer, Map<UUID, String> handles, Visibility narrowed) {
+        Visibility visibility = Visibility.morePrivateOf(narrowed, stored(transfer.visibility()));
         Currencies.Currency currency = currencies.require(transfer.currency());
         return new TransferView(transfer.id(), transfer.kind(), "posted",
                 transfer.fromUserId(), handles.get(transfer.fromUserId()),
                 transfer.toUserId(), handles.get(transfer.toUserId()),
-                currency.format(transfer.amountMinor()), currency.code(), transfer.note(), mostPrivate(narrowed, transfer.visibility()),
+                currency.format(transfer.amountMinor()), currency.code(), transfer.note(), visibility == null ? null : visibility.toString(),
                 transfer.createdAt().toString());
     }
 
