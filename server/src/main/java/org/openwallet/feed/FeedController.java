@@ -34,7 +34,7 @@ class FeedController {
         static ItemView of(FeedItem item, UUID reader) {
             boolean party = item.involves(reader);
             return new ItemView(item.transferId(), item.fromUserId(), item.fromHandle(), item.toUserId(), item.toHandle(), item.note(),
-                    item.visibility(), item.createdAt().toString(), party ? item.amount() : null, party ? item.currency() : null);
+                    item.visibility().toString(), item.createdAt().toString(), party ? item.amount() : null, party ? item.currency() : null);
         }
     }
 

@@ -86,7 +86,7 @@ class FeedReader {
     private List<FeedStore.Stored> visible(Timeline timeline, UUID reader, List<FeedStore.Stored> rows) {
         return switch (timeline.kind()) {
             case ACTIVITY -> rows;
-            case PUBLIC -> rows.stream().filter(row -> Visibility.reaches(row.item().visibility(), Visibility.Audience.PUBLIC)).toList();
+            case PUBLIC -> rows.stream().filter(row -> Audience.PUBLIC.reaches(row.item().visibility())).toList();
             case FEED -> {
                 Set<UUID> others = new HashSet<>();
                 for (FeedStore.Stored row : rows) {
@@ -97,7 +97,7 @@ class FeedReader {
                 }
                 Set<UUID> friends = store.friendsAmong(reader, others);
                 yield rows.stream().filter(row -> row.item().involves(reader)
-                        || (Visibility.reaches(row.item().visibility(), Visibility.Audience.FRIENDS)
+                        || (Audience.FRIENDS.reaches(row.item().visibility())
                         && (friends.contains(row.item().fromUserId()) || friends.contains(row.item().toUserId())))).toList();
             }
         };

@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
+import org.openwallet.identity.Visibility;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.stereotype.Component;
 
@@ -171,7 +172,7 @@ class FeedStore {
         String key = timeline.key();
         int bucket = timeline.bucket(item.createdAt());
         writes.send(s.insertItem().bind(key, bucket, item.createdAt(), item.transferId(), item.fromUserId(), item.fromHandle(),
-                item.toUserId(), item.toHandle(), item.note(), item.visibility(), item.amount(), item.currency(), writeTimeMicros));
+                item.toUserId(), item.toHandle(), item.note(), item.visibility().toString(), item.amount(), item.currency(), writeTimeMicros));
         String known = key + "#" + bucket;
         if (!knownBuckets.contains(known)) {
             writes.send(s.insertBucket().bind(key, bucket)).thenRun(() -> {
@@ -208,8 +209,8 @@ class FeedStore {
                 feed.bucket(item.createdAt()), counterparty, writeTimeMicros));
     }
 
-    void updateVisibility(Writes writes, Copy copy, UUID transferId, String visibility, long writeTimeMicros) {
-        writes.send(statements().updateVisibility().bind(writeTimeMicros, visibility, copy.timeline(), copy.bucket(), copy.createdAt(), transferId));
+    void updateVisibility(Writes writes, Copy copy, UUID transferId, Visibility visibility, long writeTimeMicros) {
+        writes.send(statements().updateVisibility().bind(writeTimeMicros, visibility.toString(), copy.timeline(), copy.bucket(), copy.createdAt(), transferId));
     }
 
     /** Removes a transfer's row from one timeline, and the record of that copy. */
@@ -240,28 +241,28 @@ class FeedStore {
     }
 
     /** The visibility a transfer was narrowed to, or null. */
-    String narrowedVisibility(UUID transferId) {
+    Visibility narrowedVisibility(UUID transferId) {
         Row row = session().execute(statements().selectNarrowed().bind(transferId)).one();
-        return row == null ? null : row.getString(0);
+        return row == null ? null : visibility(row.getString(0));
     }
 
     /**
      * The visibilities those of {@code transferIds} were narrowed to (absent: not narrowed); one read
      * over a bounded number of partitions (a backfill's page at most).
      */
-    Map<UUID, String> narrowedVisibilities(Collection<UUID> transferIds) {
-        Map<UUID, String> narrowed = new HashMap<>();
+    Map<UUID, Visibility> narrowedVisibilities(Collection<UUID> transferIds) {
+        Map<UUID, Visibility> narrowed = new HashMap<>();
         if (transferIds.isEmpty()) {
             return narrowed;
         }
         for (Row row : session().execute(statements().selectNarrowedAmong().bind(List.copyOf(transferIds)))) {
-            narrowed.put(row.getUuid(0), row.getString(1));
+            narrowed.put(row.getUuid(0), visibility(row.getString(1)));
         }
         return narrowed;
     }
 
-    void putNarrowedVisibility(Writes writes, UUID transferId, String visibility, long writeTimeMicros) {
-        writes.send(statements().insertNarrowed().bind(transferId, visibility, writeTimeMicros));
+    void putNarrowedVisibility(Writes writes, UUID transferId, Visibility visibility, long writeTimeMicros) {
+        writes.send(statements().insertNarrowed().bind(transferId, visibility.toString(), writeTimeMicros));
     }
 
     void putFriend(Writes writes, UUID user, UUID friend, String friendHandle, long writeTimeMicros) {
@@ -319,8 +320,13 @@ class FeedStore {
     private static Stored stored(Row row) {
         FeedItem item = new FeedItem(row.getUuid("transfer_id"), row.getInstant("created_at"), row.getUuid("from_user_id"),
                 row.getString("from_handle"), row.getUuid("to_user_id"), row.getString("to_handle"), row.getString("note"),
-                row.getString("visibility"), row.getString("amount"), row.getString("currency"));
+                visibility(row.getString("visibility")), row.getString("amount"), row.getString("currency"));
         return new Stored(new Position(row.getInt("bucket"), item.createdAt(), item.transferId()), item);
+    }
+
+    /** Only the feed writes these rows, and only valid visibilities: any other value is a bug, not data to show. */
+    private static Visibility visibility(String stored) {
+        return Visibility.fromWire(stored).orElseThrow(() -> new IllegalStateException("the feed store holds an unknown visibility: " + stored));
     }
 
     /** The newest bucket of the timeline, or null when it is empty. */

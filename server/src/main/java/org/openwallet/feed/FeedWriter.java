@@ -14,7 +14,7 @@ import java.util.UUID;
 import org.openwallet.events.Event;
 import org.openwallet.events.EventHandler;
 import org.openwallet.events.PoisonEventException;
-import org.openwallet.feed.Visibility.Audience;
+import org.openwallet.identity.Visibility;
 import org.springframework.stereotype.Component;
 import tools.jackson.databind.JsonNode;
 
@@ -29,7 +29,7 @@ import tools.jackson.databind.JsonNode;
  *       visibility no longer allows are deleted.</li>
  *   <li>{@code friendship.created}: both keep the other in their friend list, and each gets the
  *       other's recent payments that the posting path would have shown a friend (narrowings
- *       included: {@link Visibility#reaches}).</li>
+ *       included: {@link Audience#reaches}).</li>
  *   <li>{@code friendship.removed}: the friend lists lose each other, and each feed loses the rows
  *       that only the former friend explained.</li>
  * </ul>
@@ -118,7 +118,7 @@ class FeedWriter implements EventHandler {
             store.putItem(writes, Timeline.activity(party), item, writeTime);
             store.putItem(writes, Timeline.feed(party), item, writeTime);
         }
-        if (Visibility.reaches(item.visibility(), Audience.FRIENDS)) {
+        if (Audience.FRIENDS.reaches(item.visibility())) {
             FeedItem copy = item.withoutAmount();
             Set<UUID> fromFriends = store.friendsOf(from);
             Set<UUID> toFriends = store.friendsOf(to);
@@ -137,7 +137,7 @@ class FeedWriter implements EventHandler {
                     store.putByFriend(writes, feed, to, copy, writeTime);
                 }
             }
-            if (Visibility.reaches(item.visibility(), Audience.PUBLIC)) {
+            if (Audience.PUBLIC.reaches(item.visibility())) {
                 copies.add(Timeline.PUBLIC);
                 store.putItem(writes, Timeline.PUBLIC, copy, writeTime);
             }
@@ -152,7 +152,7 @@ class FeedWriter implements EventHandler {
         UUID transferId = uuid(event, payload, "transfer_id");
         UUID from = uuid(event, payload, "from_user_id");
         UUID to = uuid(event, payload, "to_user_id");
-        String visibility = visibility(event, payload);
+        Visibility visibility = visibility(event, payload);
         long changedAt = micros(instant(event, payload, "changed_at"));
         // The narrowing is durable before the copies are read: a backfill running meanwhile either
         // reads it (and copies accordingly, or narrows its copy after the fact), or wrote its copy
@@ -178,9 +178,9 @@ class FeedWriter implements EventHandler {
     }
 
     /** Gives a copy its narrowed visibility, or deletes it when that visibility no longer reaches the copy's timeline. */
-    private void narrowCopy(FeedStore.Writes writes, FeedStore.Copy copy, UUID transferId, String visibility, Audience audience,
+    private void narrowCopy(FeedStore.Writes writes, FeedStore.Copy copy, UUID transferId, Visibility visibility, Audience audience,
                             long writeTime) {
-        if (Visibility.reaches(visibility, audience)) {
+        if (audience.reaches(visibility)) {
             store.updateVisibility(writes, copy, transferId, visibility, writeTime);
         } else {
             store.deleteItem(writes, copy, transferId, writeTime);
@@ -204,7 +204,7 @@ class FeedWriter implements EventHandler {
     /**
      * Copies {@code friend}'s most recent payments into {@code user}'s feed, those the posting path
      * would have given a friend: narrowed as the posting path narrows them, and only where
-     * {@link Visibility#reaches} friends. Returns the copies made.
+     * {@link Audience#reaches} friends. Returns the copies made.
      */
     private List<FeedItem> backfill(FeedStore.Writes writes, UUID user, UUID friend, long writeTime) {
         Timeline activity = Timeline.activity(friend);
@@ -216,10 +216,10 @@ class FeedWriter implements EventHandler {
         for (int buckets = 0; bucket != null && copied.size() < wanted && buckets < 3; buckets++) {
             List<FeedItem> others = store.page(activity, bucket, null, wanted).stream().map(FeedStore.Stored::item)
                     .filter(item -> !item.involves(user)).toList();
-            Map<UUID, String> narrowings = store.narrowedVisibilities(others.stream().map(FeedItem::transferId).toList());
+            Map<UUID, Visibility> narrowings = store.narrowedVisibilities(others.stream().map(FeedItem::transferId).toList());
             for (FeedItem item : others) {
                 FeedItem copy = narrowed(item, narrowings.get(item.transferId())).withoutAmount();
-                if (copied.size() < wanted && Visibility.reaches(copy.visibility(), Audience.FRIENDS)) {
+                if (copied.size() < wanted && Audience.FRIENDS.reaches(copy.visibility())) {
                     store.putItem(writes, feed, copy, writeTime);
                     store.putCopies(writes, copy, List.of(feed), writeTime);
                     store.putByFriend(writes, feed, friend, copy, writeTime);
@@ -238,12 +238,12 @@ class FeedWriter implements EventHandler {
      */
     private void narrowBackfilled(Map<Timeline, List<FeedItem>> backfilled, long writeTime) {
         List<UUID> transferIds = backfilled.values().stream().flatMap(List::stream).map(FeedItem::transferId).distinct().toList();
-        Map<UUID, String> narrowings = store.narrowedVisibilities(transferIds);
+        Map<UUID, Visibility> narrowings = store.narrowedVisibilities(transferIds);
         FeedStore.Writes writes = store.writes();
         backfilled.forEach((feed, copies) -> {
             for (FeedItem copy : copies) {
-                String visibility = Visibility.mostPrivate(narrowings.get(copy.transferId()), copy.visibility());
-                if (!visibility.equals(copy.visibility())) {
+                Visibility visibility = Visibility.morePrivateOf(narrowings.get(copy.transferId()), copy.visibility());
+                if (visibility != copy.visibility()) {
                     narrowCopy(writes, new FeedStore.Copy(feed.key(), feed.bucket(copy.createdAt()), copy.createdAt()), copy.transferId(),
                             visibility, Audience.FRIENDS, writeTime + 1);
                 }
@@ -253,8 +253,8 @@ class FeedWriter implements EventHandler {
     }
 
     /** The payment as its copies show it: its own visibility, narrowed by what a party chose later ({@code narrowing}, null if nothing). */
-    private static FeedItem narrowed(FeedItem item, String narrowing) {
-        return item.withVisibility(Visibility.mostPrivate(narrowing, item.visibility()));
+    private static FeedItem narrowed(FeedItem item, Visibility narrowing) {
+        return item.withVisibility(Visibility.morePrivateOf(narrowing, item.visibility()));
     }
 
     private void friendshipRemoved(Event event) {
@@ -325,12 +325,10 @@ class FeedWriter implements EventHandler {
         }
     }
 
-    private static String visibility(Event event, JsonNode payload) {
+    private static Visibility visibility(Event event, JsonNode payload) {
         String visibility = text(event, payload, "visibility");
-        if (!Visibility.isValid(visibility)) {
-            throw new PoisonEventException(event.type() + " has an unknown visibility: " + visibility);
-        }
-        return visibility;
+        return Visibility.fromWire(visibility).orElseThrow(() ->
+                new PoisonEventException(event.type() + " has an unknown visibility: " + visibility));
     }
 
     private static long micros(Instant instant) {

@@ -66,7 +66,7 @@ public class Identity {
             ledger.openWallet(id, currencies.defaultCurrency().code());
             outbox.append(new Outbox.Event("user", id.toString(), id.toString(), UserSignedUp.TYPE, UserSignedUp.VERSION,
                     new UserSignedUp(id, normalized)));
-            return new UserSummary(id, normalized, "friends");
+            return new UserSummary(id, normalized, Visibility.DEFAULT.toString());
         });
     }
 

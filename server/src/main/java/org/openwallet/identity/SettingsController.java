@@ -4,7 +4,6 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import java.util.Set;
 import org.openwallet.platform.ApiContract;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
@@ -18,8 +17,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @Tag(name = "Settings", description = "The caller's preferences")
 class SettingsController {
-    static final Set<String> VISIBILITIES = Set.of("public", "friends", "private");
-
     private final JdbcClient jdbc;
     private final UserDirectory users;
 
@@ -48,10 +45,8 @@ class SettingsController {
             @ApiResponse(responseCode = "200", description = "The settings now")})
     Settings update(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody Settings change) {
         if (change.defaultVisibility() != null) {
-            if (!VISIBILITIES.contains(change.defaultVisibility())) {
-                throw new ProblemException(ProblemCode.VALIDATION_FAILED, "default_visibility must be one of public, friends, private.");
-            }
-            jdbc.sql("UPDATE users SET default_visibility = ? WHERE id = ?").params(change.defaultVisibility(), user.userId()).update();
+            Visibility visibility = Visibility.parse("default_visibility", change.defaultVisibility());
+            jdbc.sql("UPDATE users SET default_visibility = ? WHERE id = ?").params(visibility.toString(), user.userId()).update();
         }
         return current(user);
     }

@@ -30,10 +30,14 @@ import org.springframework.web.bind.annotation.RestController;
 @Tag(name = "Transfers", description = "Pay another user instantly")
 class TransferController {
     private final Transfers transfers;
+    private final TransferVisibility visibility;
+    private final TransferHistory history;
     private final ClientAddress clientAddress;
 
-    TransferController(Transfers transfers, ClientAddress clientAddress) {
+    TransferController(Transfers transfers, TransferVisibility visibility, TransferHistory history, ClientAddress clientAddress) {
         this.transfers = transfers;
+        this.visibility = visibility;
+        this.history = history;
         this.clientAddress = clientAddress;
     }
 
@@ -69,7 +73,7 @@ class TransferController {
             @ApiResponse(responseCode = "404", description = "not_found: no such transfer, or the caller is not a party")})
     TransferView get(@Parameter(hidden = true) AuthenticatedUser user, @PathVariable String id) {
         // Not a party and not existing look the same, so ids reveal nothing about other users.
-        return transfers.find(user, transferId(id))
+        return history.find(user, transferId(id))
                 .orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No transfer " + id + "."));
     }
 
@@ -85,7 +89,7 @@ class TransferController {
             @ApiResponse(responseCode = "409", description = "visibility_not_narrower: it is already more private"),
             @ApiResponse(responseCode = "422", description = "transfer_not_p2p: a deposit, withdrawal, fee or system funding has no visibility")})
     TransferView narrowVisibility(@Parameter(hidden = true) AuthenticatedUser user, @PathVariable String id, @RequestBody VisibilityChange change) {
-        return transfers.narrowVisibility(user, transferId(id), change.visibility())
+        return visibility.narrow(user, transferId(id), change.visibility())
                 .orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No transfer " + id + "."));
     }
 
@@ -100,9 +104,9 @@ class TransferController {
     @GetMapping("/v1/transfers")
     @ApiContract
     @Operation(summary = "The caller's transfers, newest first", description = "Pass next_cursor back as cursor for the next page; it is absent on the last page.")
-    Transfers.Page list(@Parameter(hidden = true) AuthenticatedUser user,
+    TransferHistory.Page list(@Parameter(hidden = true) AuthenticatedUser user,
                         @RequestParam(defaultValue = "20") int limit,
                         @RequestParam(required = false) String cursor) {
-        return transfers.history(user, limit, cursor);
+        return history.page(user, limit, cursor);
     }
 }

@@ -1,17 +1,9 @@
 package org.openwallet.transfer;
 
 import jakarta.servlet.http.HttpServletResponse;
-import java.sql.Timestamp;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.Arrays;
-import java.util.Collection;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import org.openwallet.fraud.FraudCheck;
 import org.openwallet.fraud.FraudDecision;
@@ -19,25 +11,22 @@ import org.openwallet.fraud.FraudRequest;
 import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.identity.UserRef;
 import org.openwallet.identity.UserDirectory;
+import org.openwallet.identity.Visibility;
 import org.openwallet.idempotency.IdempotencyFastPath;
 import org.openwallet.idempotency.IdempotencyKeys;
 import org.openwallet.idempotency.IdempotencyKeys.Claim;
 import org.openwallet.idempotency.IdempotencyKeys.StoredResponse;
 import org.openwallet.ledger.Ledger;
-import org.openwallet.ledger.LedgerTransfer;
 import org.openwallet.ledger.LockedWallets;
 import org.openwallet.ledger.TransferCommand;
 import org.openwallet.ledger.TransferResult;
 import org.openwallet.outbox.Outbox;
 import org.openwallet.platform.Currencies;
-import org.openwallet.platform.Cursors;
 import org.openwallet.platform.Problem;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
 import org.openwallet.platform.ProblemHandler;
-import org.openwallet.platform.Transactions;
 import org.openwallet.ratelimit.RateLimits;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -48,44 +37,38 @@ import tools.jackson.databind.json.JsonMapper;
  *
  * <p>Malformed requests are refused before the transaction and are not remembered; every outcome
  * decided inside it (posted, insufficient funds, unknown recipient, ...) is remembered and replayed.
+ *
+ * <p>This class only pays; narrowing a payment's visibility later is {@link TransferVisibility}, and
+ * reading one's transfers is {@link TransferHistory}.
  */
 @Service
 class Transfers {
     static final String OPERATION = "transfer.create";
     static final String KIND = "p2p";
     static final int MAX_NOTE_LENGTH = 280;
-    static final int MAX_PAGE_SIZE = 100;
-    static final Set<String> VISIBILITIES = Set.of("public", "friends", "private");
 
-    private final Transactions transactions;
     private final TransferBatches batches;
     private final IdempotencyKeys idempotency;
     private final IdempotencyFastPath fastPath;
     private final FraudCheck fraud;
     private final Outbox outbox;
-    private final Ledger ledger;
     private final UserDirectory users;
+    private final TransferViews views;
     private final Currencies currencies;
     private final ProblemHandler problems;
     private final JsonMapper json;
-    private final JdbcClient jdbc;
-    private final Clock clock;
     private final RateLimits rateLimits;
 
-    Transfers(Transactions transactions, TransferBatches batches, IdempotencyKeys idempotency, IdempotencyFastPath fastPath, FraudCheck fraud, Outbox outbox,
-              Ledger ledger, UserDirectory users, Currencies currencies, ProblemHandler problems, JsonMapper json, JdbcClient jdbc,
-              Clock clock, RateLimits rateLimits) {
+    Transfers(TransferBatches batches, IdempotencyKeys idempotency, IdempotencyFastPath fastPath, FraudCheck fraud, Outbox outbox,
+              UserDirectory users, TransferViews views, Currencies currencies, ProblemHandler problems, JsonMapper json, RateLimits rateLimits) {
         this.rateLimits = rateLimits;
-        this.jdbc = jdbc;
-        this.clock = clock;
         this.outbox = outbox;
-        this.transactions = transactions;
         this.batches = batches;
         this.idempotency = idempotency;
         this.fastPath = fastPath;
         this.fraud = fraud;
-        this.ledger = ledger;
         this.users = users;
+        this.views = views;
         this.currencies = currencies;
         this.problems = problems;
         this.json = json;
@@ -201,106 +184,8 @@ class Transfers {
                 "This Idempotency-Key was used for a different request; use a new key for a new payment.");
     }
 
-    Optional<TransferView> find(AuthenticatedUser reader, UUID id) {
-        return ledger.findTransfer(id).filter(transfer -> transfer.involves(reader.userId())).map(this::view);
-    }
-
-    /**
-     * Makes a transfer more private, for everyone: either party may narrow it, nobody may widen it,
-     * so the most private choice of the two wins. Setting the visibility it already has changes
-     * nothing; a narrowing is a {@code transfer.visibility_changed} event in the same transaction.
-     */
-    Optional<TransferView> narrowVisibility(AuthenticatedUser reader, UUID id, String visibility) {
-        if (visibility == null || !VISIBILITIES.contains(visibility)) {
-            throw invalid("visibility must be one of public, friends, private.");
-        }
-        return transactions.run(() -> {
-            Optional<LedgerTransfer> found = ledger.findTransfer(id).filter(transfer -> transfer.involves(reader.userId()));
-            if (found.isEmpty()) {
-                return Optional.<TransferView>empty();
-            }
-            LedgerTransfer transfer = found.get();
-            // Deposits, withdrawals, fees and system fundings have one user party and no feed
-            // visibility; narrowing one would write an event with a null party.
-            if (!transfer.kind().equals(KIND)) {
-                throw new ProblemException(ProblemCode.TRANSFER_NOT_P2P,
-                        "This transfer is a " + transfer.kind() + ", not a payment between users; only payments have a visibility.");
-            }
-            // Two parties narrowing at once apply one after the other. A row lock alone cannot do it: there
-            // is no narrowing row to lock before the first narrowing, and both would then write one.
-            jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))").param("transfer-visibility:" + id).query((rs, n) -> 1).list();
-            String current = jdbc.sql("SELECT visibility FROM transfer_visibility WHERE transfer_id = ? FOR UPDATE")
-                    .param(id).query(String.class).optional()
-                    .map(narrowed -> mostPrivate(narrowed, transfer.visibility())).orElse(transfer.visibility());
-            int order = Integer.compare(PRIVACY.indexOf(visibility), PRIVACY.indexOf(current));
-            if (order < 0) {
-                throw new ProblemException(ProblemCode.VISIBILITY_NOT_NARROWER,
-                        "This transfer is " + current + "; it can only be made more private, not " + visibility + ".");
-            }
-            if (order > 0) {
-                Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
-                jdbc.sql("""
-                                INSERT INTO transfer_visibility (transfer_id, visibility, changed_by, changed_at) VALUES (?, ?, ?, ?)
-                                ON CONFLICT (transfer_id) DO UPDATE SET visibility = EXCLUDED.visibility,
-                                    changed_by = EXCLUDED.changed_by, changed_at = EXCLUDED.changed_at""")
-                        .params(id, visibility, reader.userId(), Timestamp.from(now)).update();
-                outbox.append(new Outbox.Event("transfer", id.toString(), transfer.fromUserId().toString(), TransferVisibilityChanged.TYPE,
-                        TransferVisibilityChanged.VERSION, new TransferVisibilityChanged(id, transfer.fromUserId(), transfer.toUserId(),
-                        visibility, reader.userId(), now.toString())));
-            }
-            return Optional.of(view(transfer));
-        });
-    }
-
-    /** Visibilities from the most public to the most private. */
-    private static final List<String> PRIVACY = List.of("public", "friends", "private");
-
-    private static String mostPrivate(String one, String other) {
-        if (one == null) {
-            return other;
-        }
-        if (other == null) {
-            return one;
-        }
-        return PRIVACY.indexOf(one) >= PRIVACY.indexOf(other) ? one : other;
-    }
-
-    /** The narrowed visibility of those of {@code ids} a party made more private. */
-    private Map<UUID, String> narrowed(Collection<UUID> ids) {
-        Map<UUID, String> narrowed = new HashMap<>();
-        if (!ids.isEmpty()) {
-            jdbc.sql("SELECT transfer_id, visibility FROM transfer_visibility WHERE transfer_id IN (:ids)").param("ids", ids)
-                    .query(rs -> {
-                        narrowed.put((UUID) rs.getObject(1), rs.getString(2));
-                    });
-        }
-        return narrowed;
-    }
-
-    /** One page of the reader's transfers, newest first, and the cursor of the next page if there is one. */
-    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
-    record Page(List<TransferView> items, String nextCursor) {
-    }
-
-    Page history(AuthenticatedUser reader, int limit, String cursor) {
-        if (limit < 1 || limit > MAX_PAGE_SIZE) {
-            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "limit must be between 1 and " + MAX_PAGE_SIZE + ".");
-        }
-        UUID before = cursor == null ? null : Cursors.decode(cursor);
-        // One more than asked tells whether another page exists, so the last page has no cursor.
-        List<LedgerTransfer> rows = ledger.history(reader.userId(), before, limit + 1);
-        boolean more = rows.size() > limit;
-        List<LedgerTransfer> page = more ? rows.subList(0, limit) : rows;
-        Map<UUID, String> handles = users.handlesOf(page.stream()
-                .flatMap(t -> java.util.stream.Stream.of(t.fromUserId(), t.toUserId()))
-                .filter(java.util.Objects::nonNull).distinct().toList());
-        Map<UUID, String> narrowed = narrowed(page.stream().map(LedgerTransfer::id).toList());
-        List<TransferView> items = page.stream().map(t -> view(t, handles, narrowed.get(t.id()))).toList();
-        return new Page(items, more ? Cursors.encode(page.get(page.size() - 1).id()) : null);
-    }
-
     /** The request after validation, in canonical form: its JSON is what the fingerprint hashes. */
-    record ValidRequest(UUID toUserId, String toHandle, long amountMinor, String currency, String note, String visibility) {
+    record ValidRequest(UUID toUserId, String toHandle, long amountMinor, String currency, String note, Visibility visibility) {
     }
 
     private ValidRequest validate(TransferRequest request) {
@@ -354,10 +239,8 @@ class Transfers {
                 throw invalid("note must be valid Unicode text.");
             }
         }
-        if (request.visibility() != null && !VISIBILITIES.contains(request.visibility())) {
-            throw invalid("visibility must be one of public, friends, private.");
-        }
-        return new ValidRequest(toUserId, toHandle, amountMinor, currency.code(), note, request.visibility());
+        Visibility visibility = request.visibility() == null ? null : Visibility.parse("visibility", request.visibility());
+        return new ValidRequest(toUserId, toHandle, amountMinor, currency.code(), note, visibility);
     }
 
     /** Runs inside the batch's transaction; every outcome here is remembered under the Idempotency-Key. */
@@ -387,14 +270,15 @@ class Transfers {
             fraud.record(decision, fraudRequest, refused.get());
             return declined(refused.get());
         }
-        String visibility = request.visibility() != null ? request.visibility() : batch.defaultVisibility(sender.userId()).orElse("friends");
+        Visibility visibility = request.visibility() != null ? request.visibility()
+                : batch.defaultVisibility(sender.userId()).map(TransferViews::stored).orElse(Visibility.DEFAULT);
         TransferResult result = wallets.post(sender.userId(), recipient.get().id(), new TransferCommand(from.get(), to.get(),
-                request.amountMinor(), request.currency(), KIND, null, request.note(), visibility),
+                request.amountMinor(), request.currency(), KIND, null, request.note(), visibility.toString()),
                 new Ledger.SendingLimit(fraud.weeklyWindow(), decision.weeklyLimitMinor()));
         fraud.record(decision, fraudRequest, result instanceof TransferResult.LimitExceeded ? FraudCheck.WEEKLY_LIMIT_EXCEEDED : null);
         return switch (result) {
             case TransferResult.Posted posted -> {
-                TransferView view = view(posted.transfer(), Map.of(sender.userId(), sender.handle(), recipient.get().id(), recipient.get().handle()));
+                TransferView view = views.of(posted.transfer(), Map.of(sender.userId(), sender.handle(), recipient.get().id(), recipient.get().handle()), null);
                 outbox.append(new Outbox.Event("transfer", view.id().toString(), sender.userId().toString(), TransferPosted.TYPE,
                         TransferPosted.VERSION, new TransferPosted(view.id(), view.fromUserId(), view.fromHandle(), view.toUserId(),
                         view.toHandle(), view.amount(), view.currency(), view.note(), view.visibility(), view.createdAt())));
@@ -421,25 +305,6 @@ class Transfers {
 
     private Response problem(ProblemCode code, String detail) {
         return new Response(code.status(), problems.toBytes(Problem.of(code, detail)), false);
-    }
-
-    private TransferView view(LedgerTransfer transfer) {
-        return view(transfer, users.handlesOf(Arrays.stream(new UUID[] {transfer.fromUserId(), transfer.toUserId()})
-                .filter(java.util.Objects::nonNull).toList()), narrowed(List.of(transfer.id())).get(transfer.id()));
-    }
-
-    private TransferView view(LedgerTransfer transfer, Map<UUID, String> handles) {
-        return view(transfer, handles, null);
-    }
-
-    /** The transfer as a party sees it; {@code narrowed} is the visibility a party narrowed it to, if any. */
-    private TransferView view(LedgerTransfer transfer, Map<UUID, String> handles, String narrowed) {
-        Currencies.Currency currency = currencies.require(transfer.currency());
-        return new TransferView(transfer.id(), transfer.kind(), "posted",
-                transfer.fromUserId(), handles.get(transfer.fromUserId()),
-                transfer.toUserId(), handles.get(transfer.toUserId()),
-                currency.format(transfer.amountMinor()), currency.code(), transfer.note(), mostPrivate(narrowed, transfer.visibility()),
-                transfer.createdAt().toString());
     }
 
     private static ProblemException invalid(String detail) {
