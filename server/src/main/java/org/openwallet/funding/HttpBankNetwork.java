@@ -45,7 +45,7 @@ final class HttpBankNetwork implements BankNetwork {
         this.timeout = timeout;
         this.attempts = Math.max(1, attempts);
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
-        this.breaker = new CircuitBreaker(5, Duration.ofSeconds(10), clock);
+        this.breaker = new CircuitBreaker("bank", 5, Duration.ofSeconds(10), clock);
     }
 
     @Override

@@ -1,44 +1,50 @@
 package org.openwallet.platform;
 
+import io.github.resilience4j.circuitbreaker.CircuitBreaker.State;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.TimeUnit;
 
 /**
- * Stops waiting on a dependency that keeps failing. After {@code failureThreshold} failures in a
- * row the breaker opens: calls are refused at once for {@code openDuration}. Then one trial call
- * is let through (half-open); its success closes the breaker, its failure opens it again.
+ * Stops waiting on a dependency that keeps failing: the wallet's one breaker policy, on
+ * Resilience4j's state machine. After {@code failureThreshold} failures in a row the breaker opens:
+ * calls are refused at once for {@code openDuration}. Then one trial call is let through
+ * (half-open); its success closes the breaker, its failure opens it again.
+ *
+ * <p>"In a row" is Resilience4j's count-based window of {@code failureThreshold} calls that must all
+ * have failed (rate threshold 100 %): one success among them keeps the breaker closed.
  */
 public final class CircuitBreaker {
-    private final int failureThreshold;
-    private final long openMillis;
-    private final Clock clock;
-    private final AtomicInteger consecutiveFailures = new AtomicInteger();
-    private final AtomicLong openUntilMillis = new AtomicLong();
-    private final AtomicBoolean trialInFlight = new AtomicBoolean();
+    private final io.github.resilience4j.circuitbreaker.CircuitBreaker breaker;
+    /** Set by the transition listener, which runs on the thread whose failure opened the breaker. */
+    private final ThreadLocal<Boolean> openedHere = ThreadLocal.withInitial(() -> false);
 
-    public CircuitBreaker(int failureThreshold, Duration openDuration, Clock clock) {
-        this.failureThreshold = failureThreshold;
-        this.openMillis = openDuration.toMillis();
-        this.clock = clock;
+    public CircuitBreaker(String name, int failureThreshold, Duration openDuration, Clock clock) {
+        breaker = io.github.resilience4j.circuitbreaker.CircuitBreaker.of(name, CircuitBreakerConfig.custom()
+                .slidingWindowType(SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(failureThreshold)
+                .minimumNumberOfCalls(failureThreshold)
+                .failureRateThreshold(100)
+                .permittedNumberOfCallsInHalfOpenState(1)
+                .waitDurationInOpenState(openDuration)
+                .clock(clock)
+                .build());
+        breaker.getEventPublisher().onStateTransition(event -> {
+            if (event.getStateTransition().getFromState() == State.CLOSED && event.getStateTransition().getToState() == State.OPEN) {
+                openedHere.set(true);
+            }
+        });
     }
 
     /** Whether a call may go ahead now. A caller that gets true must report its outcome. */
     public boolean allowRequest() {
-        if (consecutiveFailures.get() < failureThreshold) {
-            return true;
-        }
-        if (clock.millis() < openUntilMillis.get()) {
-            return false;
-        }
-        return trialInFlight.compareAndSet(false, true);
+        return breaker.tryAcquirePermission();
     }
 
     public void recordSuccess() {
-        consecutiveFailures.set(0);
-        trialInFlight.set(false);
+        breaker.onSuccess(0, TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -46,15 +52,25 @@ public final class CircuitBreaker {
      * threshold (many calls in flight may fail together; only one of them opened the breaker).
      */
     public boolean recordFailure() {
-        int failures = consecutiveFailures.incrementAndGet();
-        if (failures >= failureThreshold) {
-            openUntilMillis.set(clock.millis() + openMillis);
-        }
-        trialInFlight.set(false);
-        return failures == failureThreshold;
+        breaker.onError(0, TimeUnit.NANOSECONDS, Failure.INSTANCE);
+        boolean opened = openedHere.get();
+        openedHere.set(false);
+        return opened;
     }
 
+    /** Open or half-open: the dependency has failed {@code failureThreshold} times and not answered since. */
     public boolean isOpen() {
-        return consecutiveFailures.get() >= failureThreshold;
+        return breaker.getState() != State.CLOSED;
+    }
+
+    /** The failure Resilience4j is told of: the callers keep the real cause for their own logs. */
+    private static final class Failure extends RuntimeException {
+        @java.io.Serial
+        private static final long serialVersionUID = 1L;
+        static final Failure INSTANCE = new Failure();
+
+        private Failure() {
+            super("dependency call failed", null, false, false);
+        }
     }
 }

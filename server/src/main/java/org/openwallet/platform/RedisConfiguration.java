@@ -44,7 +44,7 @@ class RedisConfiguration {
     Redis redis(WalletProperties properties, ObjectProvider<EmbeddedRedis> embedded, MeterRegistry meters, Clock clock) {
         WalletProperties.RedisSettings settings = properties.redis();
         Duration timeout = settings.timeout();
-        CircuitBreaker breaker = new CircuitBreaker(settings.breakerFailureThreshold(), settings.breakerOpenDuration(), clock);
+        CircuitBreaker breaker = new CircuitBreaker("redis", settings.breakerFailureThreshold(), settings.breakerOpenDuration(), clock);
         SocketOptions socket = SocketOptions.builder().connectTimeout(settings.connectTimeout()).build();
         TimeoutOptions timeouts = TimeoutOptions.enabled(timeout);
         if (settings.clusterNodes() != null && !settings.clusterNodes().isBlank()) {

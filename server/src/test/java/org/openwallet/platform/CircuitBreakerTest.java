@@ -12,13 +12,13 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Race;
 
-/** The Redis circuit breaker on its own, with a clock the test moves by hand. */
+/** The circuit breaker policy on its own, with a clock the test moves by hand: refused for the whole open period, its last millisecond included, then one trial. */
 class CircuitBreakerTest {
     private static final int THRESHOLD = 3;
     private static final Duration OPEN = Duration.ofSeconds(2);
 
     private final MutableClock clock = new MutableClock(1_000_000);
-    private final CircuitBreaker breaker = new CircuitBreaker(THRESHOLD, OPEN, clock);
+    private final CircuitBreaker breaker = new CircuitBreaker("test", THRESHOLD, OPEN, clock);
 
     @Test
     void closedBreaker_letsEveryCallThrough_andOpensOnlyAfterThresholdFailuresInARow() {
@@ -45,7 +45,7 @@ class CircuitBreakerTest {
         assertThat(opened).as("callers told they opened the breaker").containsOnlyOnce(true);
         assertThat(breaker.isOpen()).isTrue();
         // The failed trial call after the open period re-opens it; that is no new opening.
-        clock.advance(OPEN.toMillis());
+        clock.advance(OPEN.toMillis() + 1);
         assertThat(breaker.allowRequest()).isTrue();
         assertThat(breaker.recordFailure()).isFalse();
         assertThat(breaker.isOpen()).isTrue();
@@ -71,7 +71,7 @@ class CircuitBreakerTest {
             clock.set(openedAt + elapsed);
             assertThat(breaker.allowRequest()).as("%d ms after opening", elapsed).isFalse();
         }
-        clock.set(openedAt + OPEN.toMillis() - 1);
+        clock.set(openedAt + OPEN.toMillis());
         assertThat(breaker.allowRequest()).isFalse();
         assertThat(breaker.isOpen()).isTrue();
     }
@@ -79,7 +79,7 @@ class CircuitBreakerTest {
     @Test
     void afterTheOpenPeriod_exactlyOneOfManyConcurrentCallersGetsTheTrial() throws Exception {
         open();
-        clock.set(openedAt + OPEN.toMillis());
+        clock.set(openedAt + OPEN.toMillis() + 1);
         int callers = 32;
         List<Boolean> answers = Race.run(callers, racer -> breaker::allowRequest);
         assertThat(answers).as("callers let through while half-open").containsOnlyOnce(true);
@@ -92,7 +92,7 @@ class CircuitBreakerTest {
     @Test
     void successfulTrial_closesTheBreaker_andItTakesThresholdNewFailuresToOpenAgain() {
         open();
-        clock.set(openedAt + OPEN.toMillis());
+        clock.set(openedAt + OPEN.toMillis() + 1);
         assertThat(breaker.allowRequest()).isTrue();
         breaker.recordSuccess();
 
@@ -118,10 +118,10 @@ class CircuitBreakerTest {
 
         assertThat(breaker.isOpen()).isTrue();
         assertThat(breaker.allowRequest()).isFalse();
-        clock.set(trialFailedAt + OPEN.toMillis() - 1);
+        clock.set(trialFailedAt + OPEN.toMillis());
         assertThat(breaker.allowRequest()).isFalse();
 
-        clock.set(trialFailedAt + OPEN.toMillis());
+        clock.set(trialFailedAt + OPEN.toMillis() + 1);
         assertThat(breaker.allowRequest()).isTrue();
         assertThat(breaker.allowRequest()).isFalse();
         breaker.recordSuccess();

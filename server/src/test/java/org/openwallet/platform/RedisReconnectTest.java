@@ -34,7 +34,7 @@ class RedisReconnectTest {
         int port = first.port();
         EmbeddedRedis second = null;
         try (Redis redis = RedisConfiguration.standalone(first.uri(), settings,
-                new CircuitBreaker(settings.breakerFailureThreshold(), settings.breakerOpenDuration(), Clock.systemUTC()),
+                new CircuitBreaker("redis", settings.breakerFailureThreshold(), settings.breakerOpenDuration(), Clock.systemUTC()),
                 new SimpleMeterRegistry())) {
             assertThat(pings(redis)).as("a ping with Redis up").isTrue();
 
