@@ -1,30 +1,26 @@
 package org.openwallet;
 
 import java.time.Duration;
-import java.util.function.BooleanSupplier;
+import org.awaitility.Awaitility;
+import org.junit.platform.launcher.LauncherSession;
+import org.junit.platform.launcher.LauncherSessionListener;
 
-/** Polls a condition that something in the background makes true: a consumer, a relay, the bank. */
-public final class Eventually {
+/**
+ * The suite's defaults for Awaitility, set once per test run (registered in
+ * {@code META-INF/services}): a condition that something in the background makes true (a consumer,
+ * a relay, the bank) gets {@link #LIMIT} unless its test promises a bound of its own, polled every
+ * 100 ms from the first moment, in the test's own thread (so a condition may use what is bound to
+ * it). {@link #pause} is for the tests that must let time pass, not wait for a condition.
+ */
+public final class Eventually implements LauncherSessionListener {
     public static final Duration LIMIT = Duration.ofSeconds(60);
-    private static final Duration POLL = Duration.ofMillis(100);
 
-    private Eventually() {
-    }
-
-    /** Returns once {@code condition} holds; fails naming {@code what} after {@link #LIMIT}. */
-    public static void await(String what, BooleanSupplier condition) {
-        await(what, LIMIT, condition);
-    }
-
-    /** Returns once {@code condition} holds; fails naming {@code what} after {@code limit}, for a promise of "within {@code limit}". */
-    public static void await(String what, Duration limit, BooleanSupplier condition) {
-        long deadline = System.nanoTime() + limit.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("not within " + limit + ": " + what);
-            }
-            pause(POLL);
-        }
+    @Override
+    public void launcherSessionOpened(LauncherSession session) {
+        Awaitility.setDefaultTimeout(LIMIT);
+        Awaitility.setDefaultPollInterval(Duration.ofMillis(100));
+        Awaitility.setDefaultPollDelay(Duration.ZERO);
+        Awaitility.pollInSameThread();
     }
 
     /** Sleeps; an interrupt fails the test instead of being swallowed. */

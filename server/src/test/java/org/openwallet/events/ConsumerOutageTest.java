@@ -1,6 +1,7 @@
 package org.openwallet.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -67,7 +68,7 @@ class ConsumerOutageTest extends WalletIntegrationTest {
                 + key + "') EXECUTE FUNCTION refuse_test_dead_letter()").update();
         try {
             send(key, "this is no event");
-            Eventually.await("the notification consumer restarting, in health", OUTAGE_WAIT, () -> {
+            await("the notification consumer restarting, in health").atMost(OUTAGE_WAIT).until(() -> {
                 JsonNode consumer = consumerHealth().get("details").get("notifications");
                 return "restarting".equals(consumer.get("state").asString()) && consumer.get("restarts").asLong() >= 2
                         && consumer.get("lastError").asString().contains("the dead letters refuse");
@@ -80,7 +81,7 @@ class ConsumerOutageTest extends WalletIntegrationTest {
             jdbc.sql("DROP FUNCTION refuse_test_dead_letter()").update();
         }
 
-        Eventually.await("every consumer running again", OUTAGE_WAIT, () -> {
+        await("every consumer running again").atMost(OUTAGE_WAIT).until(() -> {
             JsonNode health = consumerHealth();
             return "UP".equals(health.get("status").asString())
                     && "running".equals(health.get("details").get("notifications").get("state").asString());
@@ -115,8 +116,8 @@ class ConsumerOutageTest extends WalletIntegrationTest {
                 paid.add(pay(alice, bob, "1.0" + i));
             }
             // Every event is on Kafka (the feed, which needs no PostgreSQL, shows them): what follows is about the consumer only.
-            Eventually.await("the payments in bob's feed", OUTAGE_WAIT, () -> feedIds(bob).containsAll(paid));
-            Eventually.await("the notification consumer waiting for its insert, inside its transaction", OUTAGE_WAIT, () ->
+            await("the payments in bob's feed").atMost(OUTAGE_WAIT).until(() -> feedIds(bob).containsAll(paid));
+            await("the notification consumer waiting for its insert, inside its transaction").atMost(OUTAGE_WAIT).until(() ->
                     consumerBackend().isPresent());
             ProcessHandle backend = ProcessHandle.of(consumerBackend().orElseThrow()).orElseThrow();
             backend.destroyForcibly();
@@ -173,7 +174,7 @@ class ConsumerOutageTest extends WalletIntegrationTest {
     }
 
     private void awaitNotifications(Api.User user, Set<String> transferIds) {
-        Eventually.await("@" + user.handle() + "'s notifications of " + transferIds, OUTAGE_WAIT, () -> {
+        await("@" + user.handle() + "'s notifications of " + transferIds).atMost(OUTAGE_WAIT).until(() -> {
             Api.Response page = api.get("/v1/notifications?limit=100", user.token());
             if (page.status() != 200) {
                 return false;

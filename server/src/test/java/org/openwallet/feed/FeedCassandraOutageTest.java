@@ -1,6 +1,7 @@
 package org.openwallet.feed;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -149,7 +150,7 @@ class FeedCassandraOutageTest extends WalletIntegrationTest {
             // (FeedLag counts it right then). Its offset is committed after the kill, since Kafka is up.
             // A tight loop on the in-process meter, not Eventually's 100 ms polls: the kill follows
             // within microseconds, well inside the 100 ms a periodic commit log leaves unmarked.
-            Eventually.await("payments streaming", () -> newest.size() >= 3);
+            await("payments streaming").until(() -> newest.size() >= 3);
             Timer applied = meters.get("wallet.feed.lag").timer();
             long before = applied.count();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

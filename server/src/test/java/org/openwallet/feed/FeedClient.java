@@ -1,16 +1,15 @@
 package org.openwallet.feed;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.Predicate;
 import org.openwallet.Api;
-import org.openwallet.Eventually;
 import tools.jackson.databind.JsonNode;
 
 /** Reads feeds and sets up friendships over HTTP, as a client would; waits for the feed to catch up. */
@@ -79,23 +78,9 @@ final class FeedClient {
 
     /** Waits until the feed can be read and its item ids satisfy {@code condition}; returns them. */
     List<String> awaitIds(String path, Api.User reader, Predicate<List<String>> condition, Duration wait) {
-        Instant deadline = Instant.now().plus(wait);
-        while (true) {
-            List<String> ids = null;
-            AssertionError unreadable = null;
-            try {
-                ids = ids(path, reader);
-            } catch (AssertionError notYet) {
-                unreadable = notYet;
-            }
-            if (ids != null && condition.test(ids)) {
-                return ids;
-            }
-            if (Instant.now().isAfter(deadline)) {
-                throw new AssertionError(path + " of @" + reader.handle() + " never got there; last seen: " + ids, unreadable);
-            }
-            Eventually.pause(Duration.ofMillis(100));
-        }
+        // An unreadable feed (the consumer or Cassandra not there yet) is an AssertionError of ids(): wait on.
+        return await(path + " of @" + reader.handle()).atMost(wait).ignoreException(AssertionError.class)
+                .until(() -> ids(path, reader), condition);
     }
 
     /** The item of {@code transferId} in the reader's feed, once it is there. */

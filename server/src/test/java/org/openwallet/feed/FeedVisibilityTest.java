@@ -1,15 +1,13 @@
 package org.openwallet.feed;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
-import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
-import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.Ledger;
@@ -123,13 +121,13 @@ class FeedVisibilityTest extends WalletIntegrationTest {
         Api.Response toFriends = api.patch("/v1/transfers/" + open, bob.token(), Map.of("visibility", "friends"));
         assertThat(toFriends.status()).as(toFriends.body()).isEqualTo(200);
         feeds.awaitIds("/v1/feed/public", eve, ids -> !ids.contains(open));
-        assertThat(awaitVisibility(carol, open, "friends")).isTrue();
+        awaitVisibility(carol, open, "friends");
 
         Api.Response toPrivate = api.patch("/v1/transfers/" + open, alice.token(), Map.of("visibility", "private"));
         assertThat(toPrivate.status()).as(toPrivate.body()).isEqualTo(200);
         feeds.awaitIds("/v1/feed", carol, ids -> !ids.contains(open));
         feeds.awaitIds("/v1/feed", dana, ids -> !ids.contains(open));
-        assertThat(awaitVisibility(alice, open, "private")).isTrue();
+        awaitVisibility(alice, open, "private");
         JsonNode own = feeds.awaitItem("/v1/feed/me", bob, open);
         assertThat(own.get("visibility").asString()).isEqualTo("private");
         assertThat(own.get("amount").asString()).isEqualTo("9.99");
@@ -176,15 +174,8 @@ class FeedVisibilityTest extends WalletIntegrationTest {
         assertThat(feeds.ids("/v1/feed", gina)).doesNotContain(hidden);
     }
 
-    private boolean awaitVisibility(Api.User reader, String transferId, String visibility) {
-        Instant deadline = Instant.now().plus(FeedClient.WAIT);
-        while (Instant.now().isBefore(deadline)) {
-            JsonNode item = feeds.awaitItem("/v1/feed", reader, transferId);
-            if (item.get("visibility").asString().equals(visibility)) {
-                return true;
-            }
-            Eventually.pause(Duration.ofMillis(100));
-        }
-        return false;
+    private void awaitVisibility(Api.User reader, String transferId, String visibility) {
+        await("@" + reader.handle() + " seeing " + transferId + " as " + visibility).atMost(FeedClient.WAIT)
+                .until(() -> feeds.awaitItem("/v1/feed", reader, transferId).get("visibility").asString(), visibility::equals);
     }
 }

@@ -1,6 +1,7 @@
 package org.openwallet.fraud;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -207,7 +208,7 @@ class FraudBlocklistAndTimeoutApiTest {
                 decisions = org.openwallet.Race.run(requests, i -> () -> fraud.assess(new FraudRequest(senders.get(i), UUID.randomUUID(), 1_00, "USD", "10.1.2.3")));
                 // The stall goes on, yet no evaluation waits on it any more: each read was cancelled at
                 // its deadline and its connection is back in the pool.
-                org.openwallet.Eventually.await("no fraud read waiting on the stalled table", () -> readsWaitingOnTheStall() == 0);
+                await("no fraud read waiting on the stalled table").until(() -> readsWaitingOnTheStall() == 0);
                 assertThat(readsWaitingOnTheStall()).isZero();
             }
             assertThat(decisions).allSatisfy(decision -> {

@@ -1,6 +1,7 @@
 package org.openwallet.funding;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.net.URI;
@@ -16,7 +17,6 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
-import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.Race;
@@ -84,7 +84,7 @@ class BankFollowUpTest extends WalletIntegrationTest {
 
         UUID stuck = funding.pendingWithdrawal(poisoned, undecryptable, "100.00", "instant");
         assertThat(api.available(poisoned)).as("amount and instant fee held").isEqualTo("398.25");
-        Eventually.await("the first submission failed", () -> submission(stuck).get("submit_failures").asInt() >= 1);
+        await("the first submission failed").until(() -> submission(stuck).get("submit_failures").asInt() >= 1);
 
         // While it backs off it is not due, so it cannot occupy the sweep's batch (of one here).
         Instant beforeQuery = Instant.now();
@@ -182,7 +182,7 @@ class BankFollowUpTest extends WalletIntegrationTest {
         jdbc.sql("UPDATE funding_requests SET amount_minor = amount_minor + 100 WHERE id = ?").param(deposit).update();
 
         bankAdmin("/admin/clock/advance", Map.of("seconds", Duration.ofHours(2).toSeconds()));
-        Eventually.await("the status answer flagged", () -> jdbc.sql("SELECT count(*) FROM flagged_bank_events WHERE event_id = ?")
+        await("the status answer flagged").until(() -> jdbc.sql("SELECT count(*) FROM flagged_bank_events WHERE event_id = ?")
                 .param(queried).query(Integer.class).single() == 1);
 
         assertThat(jdbc.sql("SELECT mismatch FROM flagged_bank_events WHERE event_id = ?").param(queried).query(String.class).single())
@@ -209,7 +209,7 @@ class BankFollowUpTest extends WalletIntegrationTest {
         UUID unknownRequest = UUID.randomUUID();
         String poison = envelope(BankWebhookSender.newEventId(), unknownRequest, "1.00", "bt_unknown");
         assertThat(publisher.publish(unknownRequest.toString(), poison)).isTrue();
-        Eventually.await("the poison event dead-lettered", () -> deadLetterIdOf(admin, unknownRequest) != null);
+        await("the poison event dead-lettered").until(() -> deadLetterIdOf(admin, unknownRequest) != null);
         String poisonId = deadLetterIdOf(admin, unknownRequest);
         Api.Response stillFailing = api.post("/v1/admin/bank-events/dead-letters/" + poisonId + "/redrive", admin.token(), null, Map.of());
         assertThat(stillFailing.status()).as(stillFailing.body()).isEqualTo(422);
@@ -258,7 +258,7 @@ class BankFollowUpTest extends WalletIntegrationTest {
     }
 
     private void awaitSubmitted(UUID requestId) {
-        Eventually.await("request " + requestId + " accepted by the bank", () -> submission(requestId).get("submitted").asBoolean());
+        await("request " + requestId + " accepted by the bank").until(() -> submission(requestId).get("submitted").asBoolean());
     }
 
     /** As if the bank's 202 never reached us: the request waits to be sent again, due now. */
@@ -316,7 +316,7 @@ class BankFollowUpTest extends WalletIntegrationTest {
 
     /** Every event the bank had for us was delivered, and every one the wallet received was consumed. */
     private void awaitEveryWebhookConsumed() {
-        Eventually.await("the bank's webhooks delivered and consumed", () -> {
+        await("the bank's webhooks delivered and consumed").until(() -> {
             JsonNode webhooks = bankAdmin("/admin/stats", null).get("webhooks");
             if (webhooks.get("pending").asInt() != 0 || webhooks.get("held").asInt() != 0) {
                 return false;

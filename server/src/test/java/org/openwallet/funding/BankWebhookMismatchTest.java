@@ -1,6 +1,7 @@
 package org.openwallet.funding;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +13,6 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
-import org.openwallet.Eventually;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.LedgerVerifier;
 import org.openwallet.platform.EmbeddedBankSimulator;
@@ -153,8 +153,7 @@ class BankWebhookMismatchTest extends WalletIntegrationTest {
     }
 
     private void awaitFlagged(String eventId) {
-        Eventually.await("bank event " + eventId + " flagged",
-                () -> jdbc.sql("SELECT count(*) FROM flagged_bank_events WHERE event_id = ?").param(eventId).query(Long.class).single() == 1);
+        await("bank event " + eventId + " flagged").until(() -> jdbc.sql("SELECT count(*) FROM flagged_bank_events WHERE event_id = ?").param(eventId).query(Long.class).single() == 1);
     }
 
     private double flaggedCount() {

@@ -1,6 +1,7 @@
 package org.openwallet.funding;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
@@ -319,7 +320,7 @@ class BankWebhookTest extends WalletIntegrationTest {
 
         // The bank retries the same delivery; while the producer reconnects it may be told 503 again.
         Api.Response[] retried = {bank.deliver(body, signature)};
-        Eventually.await("the bank's retry accepted", () -> {
+        await("the bank's retry accepted").until(() -> {
             if (retried[0].status() != 503) {
                 return true;
             }
@@ -363,8 +364,7 @@ class BankWebhookTest extends WalletIntegrationTest {
     /** Waits until the funding consumer has applied (or skipped) the bank event. */
     private void awaitConsumed(String bankEventId) {
         UUID envelopeId = UUID.nameUUIDFromBytes(("bank:" + bankEventId).getBytes(StandardCharsets.UTF_8));
-        Eventually.await("bank event " + bankEventId + " consumed",
-                () -> count("SELECT count(*) FROM processed_events WHERE consumer = 'funding' AND event_id = ?", envelopeId) > 0);
+        await("bank event " + bankEventId + " consumed").until(() -> count("SELECT count(*) FROM processed_events WHERE consumer = 'funding' AND event_id = ?", envelopeId) > 0);
     }
 
     private long count(String sql, Object... params) {

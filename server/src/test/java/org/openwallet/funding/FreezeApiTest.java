@@ -1,6 +1,7 @@
 package org.openwallet.funding;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.util.List;
 import java.util.Map;
@@ -8,7 +9,6 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
-import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.fraud.FreezeClient;
@@ -154,7 +154,7 @@ class FreezeApiTest extends WalletIntegrationTest {
         UUID account = funding.link(user);
         LedgerTestSupport.fund(transactions, ledger, user.id(), 50_00);
         UUID withdrawal = funding.pendingWithdrawal(user, account, "10.00", "standard");
-        Eventually.await("the withdrawal submitted", () -> submitted(withdrawal));
+        await("the withdrawal submitted").until(() -> submitted(withdrawal));
         // As if the freeze had come between the request's commit and its submission.
         jdbc.sql("UPDATE funding_requests SET submitted_at = NULL, bank_transfer_id = NULL WHERE id = ?").param(withdrawal).update();
         freezes.freeze(user, "account takeover suspected");

@@ -1,6 +1,7 @@
 package org.openwallet.funding;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.net.URI;
@@ -14,7 +15,6 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import org.openwallet.Api;
-import org.openwallet.Eventually;
 import org.openwallet.platform.EmbeddedBankSimulator;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
@@ -109,7 +109,7 @@ final class FundingClient {
 
     /** Waits until the bank accepted the request (it is sent after the commit, in the background); returns the bank's transfer id. */
     String awaitBankTransferId(UUID requestId) {
-        Eventually.await("request " + requestId + " accepted by the bank", () -> jdbc.sql(
+        await("request " + requestId + " accepted by the bank").until(() -> jdbc.sql(
                 "SELECT submitted_at IS NOT NULL FROM funding_requests WHERE id = ?").param(requestId).query(Boolean.class).single());
         return jdbc.sql("SELECT bank_transfer_id FROM funding_requests WHERE id = ?").param(requestId).query(String.class).single();
     }
@@ -192,7 +192,7 @@ final class FundingClient {
 
     /** Waits until the request has {@code status}; returns it then. */
     JsonNode awaitStatus(Api.User user, String kind, UUID id, String status) {
-        Eventually.await(kind + " " + id + " " + status, () -> request(user, kind, id).get("status").asString().equals(status));
+        await(kind + " " + id + " " + status).until(() -> request(user, kind, id).get("status").asString().equals(status));
         return request(user, kind, id);
     }
 

@@ -1,6 +1,7 @@
 package org.openwallet.funding;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,7 +16,6 @@ import java.util.function.Predicate;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
-import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
@@ -269,12 +269,12 @@ class FundingEndToEndTest extends WalletIntegrationTest {
 
     /** The order reached the bank (it is sent after the commit, in the background). */
     private void awaitBankAccepted(UUID requestId) {
-        Eventually.await("request " + requestId + " accepted by the bank", () -> jdbc.sql(
+        await("request " + requestId + " accepted by the bank").until(() -> jdbc.sql(
                 "SELECT submitted_at IS NOT NULL FROM funding_requests WHERE id = ?").param(requestId).query(Boolean.class).single());
     }
 
     private void awaitBank(Predicate<JsonNode> condition) {
-        Eventually.await("the bank's webhooks delivered", () -> condition.test(bankAdmin("/admin/stats", null)));
+        await("the bank's webhooks delivered").until(() -> condition.test(bankAdmin("/admin/stats", null)));
     }
 
     private void advanceBankClock(Duration by) {

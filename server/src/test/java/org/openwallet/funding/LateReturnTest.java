@@ -1,6 +1,7 @@
 package org.openwallet.funding;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -9,7 +10,6 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
-import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.Race;
 import org.openwallet.WalletIntegrationTest;
@@ -216,7 +216,7 @@ class LateReturnTest extends WalletIntegrationTest {
 
     /** The bank's id for the request, once the wallet has sent it (in the background, after the commit). */
     private String bankTransferId(UUID requestId) {
-        Eventually.await("request " + requestId + " accepted by the bank", () -> jdbc.sql(
+        await("request " + requestId + " accepted by the bank").until(() -> jdbc.sql(
                 "SELECT bank_transfer_id IS NOT NULL FROM funding_requests WHERE id = ?").param(requestId).query(Boolean.class).single());
         return jdbc.sql("SELECT bank_transfer_id FROM funding_requests WHERE id = ?").param(requestId).query(String.class).single();
     }
@@ -243,7 +243,7 @@ class LateReturnTest extends WalletIntegrationTest {
     /** Waits until the funding consumer has applied (or skipped) the bank event. */
     private void awaitConsumed(String bankEventId) {
         UUID envelopeId = UUID.nameUUIDFromBytes(("bank:" + bankEventId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        Eventually.await("bank event " + bankEventId + " consumed", () -> jdbc.sql(
+        await("bank event " + bankEventId + " consumed").until(() -> jdbc.sql(
                 "SELECT count(*) FROM processed_events WHERE consumer = 'funding' AND event_id = ?").param(envelopeId).query(Long.class).single() > 0);
     }
 }

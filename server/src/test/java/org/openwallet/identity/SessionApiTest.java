@@ -1,6 +1,7 @@
 package org.openwallet.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.nimbusds.jwt.SignedJWT;
 import java.net.URI;
@@ -14,7 +15,6 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
-import org.openwallet.Eventually;
 import org.openwallet.Race;
 import org.openwallet.WalletIntegrationTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -65,7 +65,7 @@ class SessionApiTest extends WalletIntegrationTest {
     }
 
     private void assertStopsWorking(String what, String accessToken) {
-        Eventually.await(what + ": the access token is refused", REVOCATION_BOUND, () -> api.get(BALANCE, accessToken).status() == 401);
+        await(what + ": the access token is refused").atMost(REVOCATION_BOUND).until(() -> api.get(BALANCE, accessToken).status() == 401);
     }
 
     private static void assertUnauthorized(Api.Response response) {

@@ -1,13 +1,13 @@
 package org.openwallet.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.Race;
 import org.openwallet.RawHttp;
@@ -184,7 +184,7 @@ class SignUpAndLoginLimitsApiTest {
                         "Idempotency-Key", UUID.randomUUID().toString()),
                 "{\"to_handle\":\"" + recipient + "\",\"amount\":\"1.00\",\"currency\":\"USD\"}");
         assertThat(paid.status()).as(paid.body()).isEqualTo(201);
-        Eventually.await("the payment's fraud decision", () -> !decisionIps(victimId).isEmpty());
+        await("the payment's fraud decision").until(() -> !decisionIps(victimId).isEmpty());
         assertThat(decisionIps(victimId)).containsExactly(ownerIp);
     }
 

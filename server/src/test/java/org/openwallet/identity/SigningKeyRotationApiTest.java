@@ -1,6 +1,7 @@
 package org.openwallet.identity;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSHeader;
@@ -21,7 +22,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
-import org.openwallet.Eventually;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.platform.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -94,8 +94,8 @@ class SigningKeyRotationApiTest extends WalletIntegrationTest {
 
         // A token another node already signed with the new key works here too: the unknown key id makes this node re-read the set.
         String signedByAnotherNode = sign(added, before);
-        Eventually.await("a token of the new key is accepted", PICK_UP_BOUND, () -> api.get(BALANCE, signedByAnotherNode).status() == 200);
-        Eventually.await("new tokens carry the new key id", PICK_UP_BOUND, () -> {
+        await("a token of the new key is accepted").atMost(PICK_UP_BOUND).until(() -> api.get(BALANCE, signedByAnotherNode).status() == 200);
+        await("new tokens carry the new key id").atMost(PICK_UP_BOUND).until(() -> {
             try {
                 return keyId(api.login(before.handle(), Api.PASSWORD)).equals(newKeyId);
             } catch (Exception exception) {

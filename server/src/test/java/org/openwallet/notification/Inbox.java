@@ -1,5 +1,6 @@
 package org.openwallet.notification;
 
+
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,8 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
 import org.openwallet.Api;
-import org.openwallet.Eventually;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -62,16 +63,8 @@ final class Inbox {
 
     /** Waits until the user's notifications satisfy {@code done}, and returns them; fails after {@link #ARRIVAL_WAIT}. */
     List<JsonNode> await(Api.User user, Predicate<List<JsonNode>> done, String what) {
-        long deadline = System.nanoTime() + ARRIVAL_WAIT.toNanos();
-        List<JsonNode> items = all(user);
-        while (!done.test(items)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("after " + ARRIVAL_WAIT.toSeconds() + " s, @" + user.handle() + " still lacks " + what + "; has " + items);
-            }
-            Eventually.pause(POLL_INTERVAL);
-            items = all(user);
-        }
-        return items;
+        return Awaitility.await("@" + user.handle() + "'s notifications of " + what).atMost(ARRIVAL_WAIT).pollInterval(POLL_INTERVAL)
+                .until(() -> all(user), done);
     }
 
     /** Waits for the notification of {@code transferId} and returns all the user's notifications. */

@@ -1,6 +1,7 @@
 package org.openwallet.notification;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -23,7 +24,6 @@ import javax.net.ssl.SSLSocketFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.openwallet.Eventually;
 
 /** The webhook sender against a real HTTP receiver: signatures, retries, give-ups, the bounded queue and the SSRF check at send time. */
 class NotificationWebhookSenderTest {
@@ -75,13 +75,8 @@ class NotificationWebhookSenderTest {
     }
 
     private void awaitCount(String outcome, double expected) {
-        long deadline = System.nanoTime() + COUNTER_WAIT.toNanos();
-        while (count(outcome) < expected) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(outcome + " is " + count(outcome) + ", not " + expected + ", after " + COUNTER_WAIT.toSeconds() + " s");
-            }
-            Eventually.pause(Duration.ofMillis(10));
-        }
+        await("the " + outcome + " counter reaching " + expected).atMost(COUNTER_WAIT).pollInterval(Duration.ofMillis(10))
+                .until(() -> count(outcome), counted -> counted >= expected);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package org.openwallet.notification;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -39,7 +40,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.openwallet.Eventually;
 
 /**
  * An https webhook delivered to the checked address still speaks TLS to the URL's host: the
@@ -153,13 +153,8 @@ class NotificationWebhookTlsTest {
     }
 
     private void awaitCount(String outcome) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (count(outcome) < 1) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("no " + outcome + " delivery within " + WAIT);
-            }
-            Eventually.pause(Duration.ofMillis(10));
-        }
+        await("a delivery with outcome " + outcome).atMost(WAIT).pollInterval(Duration.ofMillis(10))
+                .until(() -> count(outcome) >= 1);
     }
 
     private double count(String outcome) {

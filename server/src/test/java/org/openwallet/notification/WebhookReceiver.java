@@ -1,5 +1,6 @@
 package org.openwallet.notification;
 
+
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -19,7 +20,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.openwallet.Eventually;
+import org.awaitility.Awaitility;
 
 /**
  * A webhook receiver on 127.0.0.1 for tests: records every request it gets, per path, and answers
@@ -87,13 +88,8 @@ final class WebhookReceiver implements AutoCloseable {
 
     /** Waits until {@code path} got {@code count} requests and returns them; fails after {@link #WAIT}. */
     List<Request> await(String path, int count) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (requests(path).size() < count) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError(path + " got " + requests(path).size() + " of " + count + " requests in " + WAIT.toSeconds() + " s");
-            }
-            Eventually.pause(Duration.ofMillis(20));
-        }
+        Awaitility.await(count + " requests to " + path).atMost(WAIT).pollInterval(Duration.ofMillis(20))
+                .until(() -> requests(path).size(), received -> received >= count);
         return requests(path);
     }
 

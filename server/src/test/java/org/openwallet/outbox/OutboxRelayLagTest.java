@@ -1,6 +1,7 @@
 package org.openwallet.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
@@ -125,7 +126,7 @@ class OutboxRelayLagTest extends WalletIntegrationTest {
     /** The management port's health once its aggregate status is {@code status} (always answered 200 here). */
     private JsonNode awaitStatus(String status) {
         JsonNode[] seen = new JsonNode[1];
-        Eventually.await("health " + status, WAIT, () -> {
+        await("health " + status).atMost(WAIT).until(() -> {
             seen[0] = health();
             return seen[0].get("status").asString().equals(status);
         });
@@ -135,7 +136,7 @@ class OutboxRelayLagTest extends WalletIntegrationTest {
     /** The outbox lag's health details once {@code condition} holds for them. */
     private JsonNode awaitRelayLagHealth(String what, java.util.function.Predicate<JsonNode> condition) {
         JsonNode[] seen = new JsonNode[1];
-        Eventually.await(what, WAIT, () -> {
+        await(what).atMost(WAIT).until(() -> {
             seen[0] = health().get("components").get("outboxRelayLag").get("details");
             return condition.test(seen[0]);
         });
@@ -148,16 +149,8 @@ class OutboxRelayLagTest extends WalletIntegrationTest {
      * the slot confirms at the next event or heartbeat.
      */
     private RelayLag.Lag awaitCaughtUp(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        RelayLag.Lag current = lag.read();
-        while (!(current.seconds() == 0 && current.slotActive() && current.bytes() < CAUGHT_UP_BYTES)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("relay did not catch up within " + timeout.toSeconds() + " s: " + current);
-            }
-            Eventually.pause(Duration.ofMillis(100));
-            current = lag.read();
-        }
-        return current;
+        return await("the relay caught up").atMost(timeout)
+                .until(lag::read, current -> current.seconds() == 0 && current.slotActive() && current.bytes() < CAUGHT_UP_BYTES);
     }
 
     static final long CAUGHT_UP_BYTES = 64 * 1024;

@@ -1,13 +1,13 @@
 package org.openwallet.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
-import org.openwallet.Eventually;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.Ledger;
@@ -112,11 +112,8 @@ class OutboxRelayStopTest extends WalletIntegrationTest {
             awaitLeader(relay);
         }
         // A closed client's thread ends on its own schedule: wait for it, bounded.
-        long deadline = System.nanoTime() + THREAD_END_WAIT.toNanos();
-        while (!kafkaClientThreads().equals(before) && System.nanoTime() < deadline) {
-            Eventually.pause(Duration.ofMillis(100));
-        }
-        assertThat(kafkaClientThreads()).isEqualTo(before);
+        await("the relay's Kafka client threads ending").atMost(THREAD_END_WAIT)
+                .untilAsserted(() -> assertThat(kafkaClientThreads()).isEqualTo(before));
     }
 
     static final int RESTART_CYCLES = 3;
@@ -130,23 +127,16 @@ class OutboxRelayStopTest extends WalletIntegrationTest {
     }
 
     private void awaitSlotActive() {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!jdbc.sql("SELECT coalesce(bool_or(active), false) FROM pg_replication_slots WHERE slot_name = 'wallet_outbox'")
-                .query(Boolean.class).single()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("nobody streams the slot after " + WAIT.toSeconds() + " s");
-            }
-            Eventually.pause(Duration.ofMillis(50));
-        }
+        await("somebody streaming the slot").atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> jdbc
+                .sql("SELECT coalesce(bool_or(active), false) FROM pg_replication_slots WHERE slot_name = 'wallet_outbox'")
+                .query(Boolean.class).single());
     }
 
     static void awaitLeader(OutboxRelay relay) {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        while (!relay.isLeader()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("relay did not lead within " + WAIT.toSeconds() + " s");
-            }
-            Eventually.pause(Duration.ofMillis(50));
-        }
+        awaitLeader(relay, WAIT);
+    }
+
+    static void awaitLeader(OutboxRelay relay, Duration timeout) {
+        await("the relay leading").atMost(timeout).pollInterval(Duration.ofMillis(50)).until(relay::isLeader);
     }
 }

@@ -1,13 +1,13 @@
 package org.openwallet.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
-import org.openwallet.Eventually;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.Ledger;
@@ -52,7 +52,7 @@ class OutboxRelayTakeoverTest extends WalletIntegrationTest {
 
     @Test
     void secondRelay_waitsWhileTheFirstLeads_andTakesOverWhenItStops() {
-        awaitLeader(first, WAIT);
+        OutboxRelayStopTest.awaitLeader(first, WAIT);
         Payments payments = Payments.among(api, transactions, ledger, 6, 4);
         OutboxRelay second = new OutboxRelay(settings, database, kafka, jdbc, properties);
         List<Payments.Posted> posted;
@@ -60,17 +60,13 @@ class OutboxRelayTakeoverTest extends WalletIntegrationTest {
         try {
             second.start();
             payments.awaitPosted(20, WAIT);
-            long until = System.nanoTime() + STANDBY_WATCH.toNanos();
-            while (System.nanoTime() < until) {
-                assertThat(second.isLeader()).as("the second relay streams while the first leads").isFalse();
-                assertThat(first.isLeader()).isTrue();
-                Eventually.pause(Duration.ofMillis(100));
-            }
+            await("the first relay leading throughout, the second standing by").during(STANDBY_WATCH)
+                    .atMost(STANDBY_WATCH.plusSeconds(10)).until(() -> first.isLeader() && !second.isLeader());
             assertThat(walSenders()).as("replication connections on the slot").isEqualTo(1);
 
             first.stop();
             long stoppedAt = System.nanoTime();
-            awaitLeader(second, TAKEOVER_WAIT);
+            OutboxRelayStopTest.awaitLeader(second, TAKEOVER_WAIT);
             Duration takeover = Duration.ofNanos(System.nanoTime() - stoppedAt);
             assertThat(first.isLeader()).isFalse();
             assertThat(takeover).isLessThan(TAKEOVER_WAIT);
@@ -87,16 +83,6 @@ class OutboxRelayTakeoverTest extends WalletIntegrationTest {
             second.stop();
         }
         assertThat(second.isLeader()).isFalse();
-    }
-
-    private static void awaitLeader(OutboxRelay relay, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!relay.isLeader()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("relay did not lead within " + timeout.toSeconds() + " s");
-            }
-            Eventually.pause(Duration.ofMillis(50));
-        }
     }
 
     private int walSenders() {

@@ -1,5 +1,7 @@
 package org.openwallet.outbox;
 
+import static org.awaitility.Awaitility.await;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -14,7 +16,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.openwallet.Api;
-import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.Transactions;
@@ -106,14 +107,10 @@ final class Payments {
 
     /** Waits (bounded) until at least {@code count} background payments were posted. */
     void awaitPosted(int count, Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (posted.size() < count) {
+        await(count + " background payments posted").atMost(timeout).pollInterval(Duration.ofMillis(20)).until(() -> {
             assertNoFailures();
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("only " + posted.size() + " of " + count + " payments posted within " + timeout.toSeconds() + " s");
-            }
-            Eventually.pause(Duration.ofMillis(20));
-        }
+            return posted.size();
+        }, postedSoFar -> postedSoFar >= count);
     }
 
     /** Stops the background load; returns every payment it posted. */

@@ -1,5 +1,7 @@
 package org.openwallet.outbox;
 
+import static org.awaitility.Awaitility.await;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,7 +14,7 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.openwallet.Eventually;
+import org.awaitility.core.ConditionTimeoutException;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -34,18 +36,14 @@ final class TopicReader implements AutoCloseable {
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
                 new StringDeserializer(), new StringDeserializer());
-        long deadline = System.nanoTime() + topicWait.toNanos();
-        List<PartitionInfo> partitions = List.of();
         // The relay creates its topics when it starts streaming, which may be just after the context is up.
-        while (partitions.isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                consumer.close();
-                throw new AssertionError("topic " + topic + " did not appear within " + topicWait.toSeconds() + " s");
-            }
-            partitions = consumer.partitionsFor(topic, Duration.ofSeconds(5));
-            if (partitions.isEmpty()) {
-                Eventually.pause(POLL);
-            }
+        List<PartitionInfo> partitions;
+        try {
+            partitions = await("topic " + topic + " appearing").atMost(topicWait).pollInterval(POLL)
+                    .until(() -> consumer.partitionsFor(topic, Duration.ofSeconds(5)), found -> !found.isEmpty());
+        } catch (ConditionTimeoutException absent) {
+            consumer.close();
+            throw absent;
         }
         List<TopicPartition> assigned = partitions.stream().map(info -> new TopicPartition(topic, info.partition())).toList();
         consumer.assign(assigned);

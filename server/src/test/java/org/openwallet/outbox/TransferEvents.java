@@ -1,6 +1,7 @@
 package org.openwallet.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -14,7 +15,6 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Header;
 import org.openwallet.Api;
-import org.openwallet.Eventually;
 import tools.jackson.databind.JsonNode;
 
 /** What the relay tests check on {@code wallet.transfer}: which transfers' events arrived, and how often. */
@@ -83,19 +83,9 @@ final class TransferEvents {
      * notification consumer to catch up first.
      */
     static void assertOneNotificationPerTransfer(Api api, List<Api.User> users, List<Payments.Posted> posted, Duration timeout) {
-        Map<String, Long> counts = Map.of();
-        long deadline = System.nanoTime() + timeout.toNanos();
         Set<String> expected = ids(posted);
-        while (System.nanoTime() < deadline) {
-            counts = notificationCounts(api, users, expected);
-            if (counts.size() == expected.size()) {
-                break;
-            }
-            Eventually.pause(Duration.ofMillis(200));
-        }
-        Set<String> missing = new java.util.HashSet<>(expected);
-        missing.removeAll(counts.keySet());
-        assertThat(missing).as("transfers without a notification after " + timeout.toSeconds() + " s").isEmpty();
+        Map<String, Long> counts = await("a notification of every transfer").atMost(timeout).pollInterval(Duration.ofMillis(200))
+                .until(() -> notificationCounts(api, users, expected), found -> found.keySet().containsAll(expected));
         assertThat(counts).as("notifications per transfer").allSatisfy((transferId, count) -> assertThat(count).isEqualTo(1L));
         Map<String, Payments.Posted> byId = new HashMap<>();
         posted.forEach(one -> byId.put(one.transferId(), one));

@@ -1,13 +1,13 @@
 package org.openwallet.platform;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
-import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.RawHttp;
 import org.openwallet.WalletIntegrationTest;
@@ -47,7 +47,7 @@ class ClientAddressApiTest extends WalletIntegrationTest {
         assertThat(paid.status()).as(paid.body()).isEqualTo(201);
 
         // Decisions are written behind the payment, in batches.
-        Eventually.await("the payment's fraud decision", () -> !decisionIps(sender.id()).isEmpty());
+        await("the payment's fraud decision").until(() -> !decisionIps(sender.id()).isEmpty());
         assertThat(decisionIps(sender.id())).containsExactly("127.0.0.1");
         List<String> knownIps = jdbc.sql("SELECT ip FROM fraud_known_ips WHERE user_id = ?").param(sender.id()).query(String.class).list();
         assertThat(knownIps).doesNotContain(SPOOFED);

@@ -2,6 +2,7 @@ package org.openwallet.platform;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
@@ -18,7 +19,6 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.openwallet.Eventually;
 
 /** The embedded Redis requires the password kept in its directory, which no other local user can read. */
 class EmbeddedRedisTest {
@@ -81,9 +81,9 @@ class EmbeddedRedisTest {
             server.destroyForcibly();
             server.onExit().get(10, TimeUnit.SECONDS);
 
-            Eventually.await("Redis started again", Duration.ofSeconds(30), () -> redis.pid() != killed && redis.isAlive());
+            await("Redis started again").atMost(Duration.ofSeconds(30)).until(() -> redis.pid() != killed && redis.isAlive());
             String auth = "*2\r\n$4\r\nAUTH\r\n$64\r\n" + redis.password() + "\r\n";
-            Eventually.await("the new server answers", Duration.ofSeconds(30), () -> {
+            await("the new server answers").atMost(Duration.ofSeconds(30)).until(() -> {
                 try {
                     return send(redis.port(), auth).startsWith("+OK");
                 } catch (IOException notYet) {

@@ -1,5 +1,7 @@
 package org.openwallet.platform;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +12,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.openwallet.Eventually;
 
 /**
  * Freezes a running wallet's embedded PostgreSQL and lets it run on again. The wallet itself
@@ -46,7 +47,7 @@ final class PostgresOutage {
         for (long pid : processes()) {
             signal("CONT", pid);
         }
-        Eventually.await("PostgreSQL taking connections again", WAIT, this::answers);
+        await("PostgreSQL taking connections again").atMost(WAIT).until(this::answers);
     }
 
     private List<Long> processes() throws IOException {

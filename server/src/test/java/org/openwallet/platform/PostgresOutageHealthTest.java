@@ -1,12 +1,12 @@
 package org.openwallet.platform;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
-import org.openwallet.Eventually;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -77,7 +77,7 @@ class PostgresOutageHealthTest extends WalletIntegrationTest {
     /** The health answer once it has {@code status}; every answer on the way must come within {@link #ANSWER_LIMIT}. */
     private static JsonNode awaitStatus(Api port, int httpStatus, String status) {
         JsonNode[] seen = new JsonNode[1];
-        Eventually.await("health " + status, WAIT, () -> {
+        await("health " + status).atMost(WAIT).until(() -> {
             Api.Response response = timedHealth(port);
             seen[0] = response.json();
             return response.status() == httpStatus && status.equals(seen[0].path("status").asString());

@@ -1,6 +1,7 @@
 package org.openwallet.platform;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
@@ -52,7 +53,7 @@ class RedisReconnectTest {
 
             second = EmbeddedRedis.start(directory, port);
             long back = System.nanoTime();
-            Eventually.await("the gateway reaches the restarted Redis", Duration.ofSeconds(60), () -> pings(redis));
+            await("the gateway reaches the restarted Redis").atMost(Duration.ofSeconds(60)).until(() -> pings(redis));
             Duration recovery = Duration.ofNanos(System.nanoTime() - back);
             System.out.printf("RedisReconnectTest: Redis used again %d ms after it came back%n", recovery.toMillis());
             assertThat(recovery).isLessThan(RECOVERY_BOUND);

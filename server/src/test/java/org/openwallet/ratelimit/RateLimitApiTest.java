@@ -1,6 +1,7 @@
 package org.openwallet.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -28,7 +29,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openwallet.Api;
-import org.openwallet.Eventually;
 import org.openwallet.RawHttp;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.LedgerTestSupport;
@@ -562,7 +562,7 @@ class RateLimitApiTest {
             replacement = EmbeddedRedis.start(properties.dataDir().toAbsolutePath().resolve("redis"), redisPort);
 
             // Within about one open period of the breaker, Redis decides again: a login takes no local decision.
-            Eventually.await("logins decided by Redis again", Duration.ofSeconds(45), () -> {
+            await("logins decided by Redis again").atMost(Duration.ofSeconds(45)).until(() -> {
                 double local = localDecisions();
                 Api.Response again = login(sender.handle(), Api.PASSWORD);
                 return again.status() == 200 && localDecisions() == local;

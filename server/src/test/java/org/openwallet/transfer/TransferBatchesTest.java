@@ -2,6 +2,7 @@ package org.openwallet.transfer;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import java.sql.Connection;
@@ -212,7 +213,7 @@ class TransferBatchesTest extends WalletIntegrationTest {
                     }
                 }));
             }
-            Eventually.await("the queue is full", () -> queued() == QUEUE_CAPACITY);
+            await("the queue is full").until(() -> queued() == QUEUE_CAPACITY);
 
             refused = payOneDollar(payer, payee, key);
 
@@ -256,7 +257,7 @@ class TransferBatchesTest extends WalletIntegrationTest {
             // Both wait for the worker, so it takes them into one batch once the lock is gone.
             overflowed = inBackground(() -> batches.run(overflowing));
             neighbourAnswer = inBackground(() -> api.pay(neighbour, payee, "1.00"));
-            Eventually.await("both payments queued", () -> queued() == 2);
+            await("both payments queued").until(() -> queued() == 2);
             lock.rollback();
             blocked.get(60, TimeUnit.SECONDS);
         }
@@ -300,7 +301,7 @@ class TransferBatchesTest extends WalletIntegrationTest {
     /** Retries as a client does on 503 (and on 409 while the first is still running), with the same key. */
     private static Api.Response retry(Supplier<Api.Response> request) {
         AtomicReference<Api.Response> answer = new AtomicReference<>();
-        Eventually.await("an answer other than 503 or 409", () -> {
+        await("an answer other than 503 or 409").until(() -> {
             answer.set(request.get());
             return answer.get().status() != 503 && answer.get().status() != 409;
         });
@@ -334,8 +335,7 @@ class TransferBatchesTest extends WalletIntegrationTest {
             row.next();
             pid = row.getInt(1);
         }
-        Eventually.await("a batch waits for the locked wallet",
-                () -> count("SELECT count(*) FROM pg_stat_activity WHERE ? = ANY(pg_blocking_pids(pid))", pid) == 1);
+        await("a batch waits for the locked wallet").until(() -> count("SELECT count(*) FROM pg_stat_activity WHERE ? = ANY(pg_blocking_pids(pid))", pid) == 1);
     }
 
     private double queued() {
