@@ -11,6 +11,15 @@ public final class LedgerTestSupport {
     private LedgerTestSupport() {
     }
 
+    /** A new signed-up, logged-in user holding {@code amountMinor} USD (none opened when 0). */
+    public static Api.User fundedUser(Api api, Transactions transactions, Ledger ledger, long amountMinor) {
+        Api.User user = api.newUser();
+        if (amountMinor > 0) {
+            fund(transactions, ledger, user.id(), amountMinor);
+        }
+        return user;
+    }
+
     public static void fund(Transactions transactions, Ledger ledger, UUID userId, long amountMinor) {
         fund(transactions, ledger, userId, "USD", amountMinor);
     }

@@ -13,8 +13,6 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.Test;
-import org.openwallet.ledger.Ledger;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
@@ -27,10 +25,6 @@ class VerifyLedgerCommandTest extends WalletIntegrationTest {
 
     @Autowired
     DataSource dataSource;
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
 
     record Run(int exitCode, String output) {
     }

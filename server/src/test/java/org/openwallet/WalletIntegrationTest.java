@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
+import org.openwallet.ledger.Ledger;
+import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalManagementPort;
@@ -30,6 +32,10 @@ public abstract class WalletIntegrationTest {
 
     @Autowired
     protected JdbcClient jdbc;
+    @Autowired
+    protected Transactions transactions;
+    @Autowired
+    protected Ledger ledger;
 
     protected Api api;
     /** A client of the management port. */
@@ -110,5 +116,10 @@ public abstract class WalletIntegrationTest {
     void connectApi() {
         api = new Api("http://127.0.0.1:" + port);
         management = new Api("http://127.0.0.1:" + managementPort);
+    }
+
+    /** A new user holding {@code amountMinor} USD (no wallet opened when 0). */
+    protected Api.User fundedUser(long amountMinor) {
+        return LedgerTestSupport.fundedUser(api, transactions, ledger, amountMinor);
     }
 }

@@ -6,8 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
@@ -15,10 +13,6 @@ import tools.jackson.databind.JsonNode;
 class BalanceApiTest extends WalletIntegrationTest {
     private static final String BALANCE = "/v1/accounts/me/balance";
 
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
 
     private JsonNode balance(Api.User user) {
         Api.Response response = api.get(BALANCE, user.token());

@@ -24,10 +24,8 @@ import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.EmbeddedPostgres;
 import org.openwallet.platform.KafkaCluster;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ContextConfiguration;
@@ -47,10 +45,6 @@ class ConsumerOutageTest extends WalletIntegrationTest {
     private static final String TRANSFER_TOPIC = "wallet.transfer";
     private static final Duration OUTAGE_WAIT = Duration.ofSeconds(120);
 
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
     @Autowired
     KafkaCluster kafka;
     @Autowired
@@ -88,7 +82,7 @@ class ConsumerOutageTest extends WalletIntegrationTest {
         });
         assertThat(jdbc.sql("SELECT count(*) FROM dead_letters WHERE record_key = ? AND consumer = 'notifications'").param(key)
                 .query(Long.class).single()).as("the record dead-lettered once it could be").isEqualTo(1L);
-        Api.User alice = fundedUser();
+        Api.User alice = fundedUser(100_000);
         Api.User bob = api.newUser();
         String after = pay(alice, bob, "1.25");
         awaitNotifications(bob, Set.of(after));
@@ -104,7 +98,7 @@ class ConsumerOutageTest extends WalletIntegrationTest {
      */
     @Test
     void postgresCrashInTheMiddleOfTheNotificationConsumersTransaction_deadLettersNothing_andEveryNotificationArrives() throws Exception {
-        Api.User alice = fundedUser();
+        Api.User alice = fundedUser(100_000);
         Api.User bob = api.newUser();
         awaitNotifications(bob, Set.of(pay(alice, bob, "0.10")));
         Set<String> paid = new HashSet<>();
@@ -152,12 +146,6 @@ class ConsumerOutageTest extends WalletIntegrationTest {
 
     private JsonNode consumerHealth() {
         return management.get("/actuator/health/consumers", null).json();
-    }
-
-    private Api.User fundedUser() {
-        Api.User user = api.newUser();
-        LedgerTestSupport.fund(transactions, ledger, user.id(), 100_000);
-        return user;
     }
 
     /** Pays with one Idempotency-Key, retried as a client would until it is answered 201; the transfer id. */

@@ -29,9 +29,7 @@ import org.openwallet.LedgerTestSupport;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.TestCassandra;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.EmbeddedCassandra;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -64,10 +62,6 @@ class FeedCassandraOutageTest extends WalletIntegrationTest {
         }
     }
 
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
     @Autowired
     MeterRegistry meters;
 

@@ -10,8 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
@@ -21,10 +19,6 @@ import tools.jackson.databind.JsonNode;
  * is Bob's friend, Eve is nobody's.
  */
 class FeedVisibilityTest extends WalletIntegrationTest {
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
 
     FeedClient feeds;
     Api.User alice;

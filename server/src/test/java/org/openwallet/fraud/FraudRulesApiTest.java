@@ -107,9 +107,8 @@ class FraudRulesApiTest {
          * first payment from it passed the rules: the tests of other rules are not about the new-IP one.
          */
         protected Api.User fundedUser(long minor) {
-            Api.User user = api.newUser();
+            Api.User user = LedgerTestSupport.fundedUser(api, transactions, ledger, minor);
             jdbc.sql("INSERT INTO fraud_known_ips (user_id, ip) VALUES (?, '127.0.0.1') ON CONFLICT DO NOTHING").param(user.id()).update();
-            LedgerTestSupport.fund(transactions, ledger, user.id(), minor);
             return user;
         }
 

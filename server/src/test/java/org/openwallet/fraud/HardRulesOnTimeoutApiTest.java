@@ -152,9 +152,7 @@ class HardRulesOnTimeoutApiTest {
     }
 
     private Api.User fundedUser(long minor) {
-        Api.User user = api.newUser();
-        LedgerTestSupport.fund(transactions, ledger, user.id(), minor);
-        return user;
+        return LedgerTestSupport.fundedUser(api, transactions, ledger, minor);
     }
 
     private static void assertPosted(Api.Response response) {

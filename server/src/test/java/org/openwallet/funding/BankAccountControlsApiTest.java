@@ -12,9 +12,7 @@ import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.identity.Role;
 import org.openwallet.identity.Roles;
-import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.EmbeddedBankSimulator;
-import org.openwallet.platform.Transactions;
 import org.openwallet.platform.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -31,10 +29,6 @@ class BankAccountControlsApiTest extends WalletIntegrationTest {
     EmbeddedBankSimulator simulator;
     @Autowired
     WalletProperties properties;
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
     @Autowired
     Roles roles;
     @LocalServerPort

@@ -23,10 +23,8 @@ import org.openwallet.Race;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.identity.Role;
 import org.openwallet.identity.Roles;
-import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.LedgerVerifier;
 import org.openwallet.platform.EmbeddedBankSimulator;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ContextConfiguration;
@@ -54,10 +52,6 @@ class BankFollowUpTest extends WalletIntegrationTest {
 
     @Autowired
     EmbeddedBankSimulator bank;
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
     @Autowired
     LedgerVerifier verifier;
     @Autowired

@@ -20,11 +20,9 @@ import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.LedgerVerifier;
 import org.openwallet.platform.EmbeddedBankSimulator;
 import org.openwallet.platform.EmbeddedKafka;
-import org.openwallet.platform.Transactions;
 import org.openwallet.platform.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.support.DefaultSingletonBeanRegistry;
@@ -48,10 +46,6 @@ class BankWebhookTest extends WalletIntegrationTest {
     /** How long a refused or ignored delivery is given to do harm before the test looks. */
     static final Duration SETTLE_TIME = Duration.ofSeconds(3);
 
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
     @Autowired
     LedgerVerifier verifier;
     @Autowired

@@ -15,9 +15,7 @@ import org.openwallet.fraud.FreezeClient;
 import org.openwallet.fraud.Freezes;
 import org.openwallet.identity.Role;
 import org.openwallet.identity.Roles;
-import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.EmbeddedBankSimulator;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
@@ -31,10 +29,6 @@ class FreezeApiTest extends WalletIntegrationTest {
     Roles roles;
     @Autowired
     EmbeddedBankSimulator simulator;
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
     @Autowired
     Funding fundingService;
     @Autowired

@@ -13,10 +13,8 @@ import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.Race;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.LedgerVerifier;
 import org.openwallet.platform.EmbeddedBankSimulator;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
@@ -27,10 +25,6 @@ import tools.jackson.databind.JsonNode;
  * {@link BankWebhookTest}.
  */
 class FundingApiTest extends WalletIntegrationTest {
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
     @Autowired
     LedgerVerifier verifier;
     @Autowired
@@ -355,11 +349,4 @@ class FundingApiTest extends WalletIntegrationTest {
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("50.00", "0.00"));
     }
 
-    private Api.User fundedUser(long minor) {
-        Api.User user = api.newUser();
-        if (minor > 0) {
-            LedgerTestSupport.fund(transactions, ledger, user.id(), minor);
-        }
-        return user;
-    }
 }

@@ -9,9 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.EmbeddedBankSimulator;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
@@ -23,11 +21,7 @@ import tools.jackson.databind.JsonNode;
  */
 class FundingTransferVisibilityApiTest extends WalletIntegrationTest {
     @Autowired
-    Transactions transactions;
-    @Autowired
     EmbeddedBankSimulator simulator;
-    @Autowired
-    Ledger ledger;
     @Autowired
     Funding fundingService;
 

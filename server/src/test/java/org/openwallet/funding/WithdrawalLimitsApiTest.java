@@ -181,8 +181,6 @@ class WithdrawalLimitsApiTest {
     }
 
     private Api.User fundedUser(long minor) {
-        Api.User user = api.newUser();
-        LedgerTestSupport.fund(transactions, ledger, user.id(), minor);
-        return user;
+        return LedgerTestSupport.fundedUser(api, transactions, ledger, minor);
     }
 }

@@ -12,8 +12,6 @@ import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.Race;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
@@ -25,15 +23,11 @@ class IdempotencyApiTest extends WalletIntegrationTest {
     private static final String REPLAYED = "Idempotent-Replayed";
 
     @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
-    @Autowired
     DataSource dataSource;
 
     @Test
     void sameKeyAndBodyFiveTimes_createsOnce_thenReplaysTheIdenticalBytes_andMovesMoneyOnce() {
-        Api.User alice = funded(100_00);
+        Api.User alice = fundedUser(100_00);
         Api.User bob = api.newUser();
         String key = newKey();
         String body = body(bob, "12.50", "lunch");
@@ -55,7 +49,7 @@ class IdempotencyApiTest extends WalletIntegrationTest {
 
     @Test
     void semanticallyEqualBody_withOtherFormattingFieldOrderAndAmountScale_isReplayed() {
-        Api.User alice = funded(100_00);
+        Api.User alice = fundedUser(100_00);
         Api.User bob = api.newUser();
         String key = newKey();
 
@@ -80,7 +74,7 @@ class IdempotencyApiTest extends WalletIntegrationTest {
 
     @Test
     void sameKeyWithDifferentBody_is422IdempotencyKeyReused_andMovesNoMoney() {
-        Api.User alice = funded(100_00);
+        Api.User alice = fundedUser(100_00);
         Api.User bob = api.newUser();
         Api.User carol = api.newUser();
         String key = newKey();
@@ -136,7 +130,7 @@ class IdempotencyApiTest extends WalletIntegrationTest {
 
     @Test
     void malformedRequestIsNotRemembered_invalidJsonThenValidBodyWithTheSameKeyIsCreated() {
-        Api.User alice = funded(100_00);
+        Api.User alice = fundedUser(100_00);
         Api.User bob = api.newUser();
         String key = newKey();
 
@@ -152,7 +146,7 @@ class IdempotencyApiTest extends WalletIntegrationTest {
 
     @Test
     void invalidRequestIsNotRemembered_unknownFieldThenValidBodyWithTheSameKeyIsCreated() {
-        Api.User alice = funded(100_00);
+        Api.User alice = fundedUser(100_00);
         Api.User bob = api.newUser();
         String key = newKey();
 
@@ -169,8 +163,8 @@ class IdempotencyApiTest extends WalletIntegrationTest {
 
     @Test
     void keysAreScopedPerUser_twoUsersWithTheSameKeyStringBothCreate() {
-        Api.User alice = funded(100_00);
-        Api.User carol = funded(100_00);
+        Api.User alice = fundedUser(100_00);
+        Api.User carol = fundedUser(100_00);
         Api.User bob = api.newUser();
         String key = newKey();
         String body = body(bob, "7.00", "same key, other payer");
@@ -191,7 +185,7 @@ class IdempotencyApiTest extends WalletIntegrationTest {
     @Test
     void concurrentRetriesOfOneKey_createExactlyOnce_othersReplayOrAnswer409_andMoneyMovesOnce() throws Exception {
         int clients = 32;
-        Api.User alice = funded(100_00);
+        Api.User alice = fundedUser(100_00);
         Api.User bob = api.newUser();
         String key = newKey();
         String body = body(bob, "25.00", "raced");
@@ -229,7 +223,7 @@ class IdempotencyApiTest extends WalletIntegrationTest {
 
     @Test
     void requestWhileTheKeyIsHeldInFlight_is409InProgress_movesNoMoney_andSucceedsOnceReleased() throws Exception {
-        Api.User alice = funded(100_00);
+        Api.User alice = fundedUser(100_00);
         Api.User bob = api.newUser();
         String key = newKey();
         String body = body(bob, "30.00", null);
@@ -261,12 +255,6 @@ class IdempotencyApiTest extends WalletIntegrationTest {
         assertThat(released.header(REPLAYED)).isNull();
         assertThat(api.available(alice)).isEqualTo("69.00");
         assertThat(api.available(bob)).isEqualTo("31.00");
-    }
-
-    private Api.User funded(long minor) {
-        Api.User user = api.newUser();
-        LedgerTestSupport.fund(transactions, ledger, user.id(), minor);
-        return user;
     }
 
     private long p2pTransfersFrom(Api.User user) {

@@ -12,7 +12,6 @@ import org.openwallet.WalletIntegrationTest;
 import org.openwallet.idempotency.IdempotencyKeys.Claim;
 import org.openwallet.idempotency.IdempotencyKeys.KeyRequest;
 import org.openwallet.idempotency.IdempotencyKeys.StoredResponse;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /** Claiming a batch's keys at once answers each key exactly as claiming it alone would. */
@@ -21,8 +20,6 @@ class IdempotencyClaimAllTest extends WalletIntegrationTest {
 
     @Autowired
     IdempotencyKeys keys;
-    @Autowired
-    Transactions transactions;
     @Autowired
     DataSource dataSource;
 

@@ -7,18 +7,12 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /** Records are kept for the retention (24 hours by default) and then deleted; a pruned key is new again. */
 class IdempotencyRecordPrunerTest extends WalletIntegrationTest {
     @Autowired
     IdempotencyRecordPruner pruner;
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
 
     @Test
     void prune_deletesRecordsOlderThanTheRetention_andKeepsYoungerOnes() {

@@ -17,9 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.EmbeddedRedis;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
@@ -36,10 +34,6 @@ class RedisFastPathTest extends WalletIntegrationTest {
 
     @Autowired
     EmbeddedRedis embeddedRedis;
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
     @Autowired
     DataSource dataSource;
 
@@ -62,7 +56,7 @@ class RedisFastPathTest extends WalletIntegrationTest {
 
     @Test
     void markerWithAnotherFingerprint_is422KeyReused_fromRedisAlone_thoughPostgresNeverSawTheKey() {
-        Api.User alice = funded(100_00);
+        Api.User alice = fundedUser(100_00);
         Api.User bob = api.newUser();
         String inFlight = newKey();
         String done = newKey();
@@ -87,7 +81,7 @@ class RedisFastPathTest extends WalletIntegrationTest {
 
     @Test
     void doneValueWithTheRightFingerprint_isReplayedFromRedisAlone_withoutPostgresOrANewTransfer() {
-        Api.User alice = funded(100_00);
+        Api.User alice = fundedUser(100_00);
         Api.User bob = api.newUser();
         String body = body(bob, "12.50");
         Api.Response first = api.postRaw(TRANSFERS, alice.token(), newKey(), body);
@@ -120,7 +114,7 @@ class RedisFastPathTest extends WalletIntegrationTest {
 
     @Test
     void inFlightMarkerWithTheRightFingerprint_is409InProgress_movesNoMoney_andOnceGoneTheRequestRuns() {
-        Api.User alice = funded(100_00);
+        Api.User alice = fundedUser(100_00);
         Api.User bob = api.newUser();
         String body = body(bob, "20.00");
         Api.Response first = api.postRaw(TRANSFERS, alice.token(), newKey(), body);
@@ -151,7 +145,7 @@ class RedisFastPathTest extends WalletIntegrationTest {
 
     @Test
     void afterA201_redisHoldsTheDoneResponseForTheRetention_andReplaysItByteForByte() {
-        Api.User alice = funded(100_00);
+        Api.User alice = fundedUser(100_00);
         Api.User bob = api.newUser();
         String key = newKey();
         String body = body(bob, "7.25");
@@ -186,7 +180,7 @@ class RedisFastPathTest extends WalletIntegrationTest {
 
     @Test
     void requestRefusedByPostgresAsInProgress_releasesItsRedisMarker_soTheRetryIsNotBlockedForItsTtl() throws Exception {
-        Api.User alice = funded(100_00);
+        Api.User alice = fundedUser(100_00);
         Api.User bob = api.newUser();
         String key = newKey();
         String body = body(bob, "30.00");
@@ -222,12 +216,6 @@ class RedisFastPathTest extends WalletIntegrationTest {
         String value = redis.get(redisKey(sender, key));
         assertThat(value).as("Redis value of " + key).startsWith("D|");
         return value.split("\\|", 3)[1];
-    }
-
-    private Api.User funded(long minor) {
-        Api.User user = api.newUser();
-        LedgerTestSupport.fund(transactions, ledger, user.id(), minor);
-        return user;
     }
 
     private long p2pTransfersFrom(Api.User user) {

@@ -10,8 +10,6 @@ import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.RawHttp;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
@@ -51,10 +49,6 @@ class AuthenticationPathsApiTest extends WalletIntegrationTest {
 
     @LocalServerPort
     int serverPort;
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
 
     @Test
     void everySpellingOfAProtectedPath_withoutToken_is401() throws Exception {

@@ -30,8 +30,6 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
-import org.openwallet.platform.Transactions;
 import org.openwallet.platform.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -46,10 +44,6 @@ class TokenApiTest extends WalletIntegrationTest {
 
     @Autowired
     WalletProperties properties;
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
     @LocalServerPort
     int serverPort;
 

@@ -24,10 +24,6 @@ class LedgerImmutabilityTest extends WalletIntegrationTest {
     private static final String CHECK_VIOLATION = "23514";
 
     @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
-    @Autowired
     LedgerVerifier verifier;
     @Autowired
     PlatformTransactionManager transactionManager;

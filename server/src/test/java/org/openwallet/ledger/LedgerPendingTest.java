@@ -21,10 +21,6 @@ class LedgerPendingTest extends WalletIntegrationTest {
     private static final String CLEARING = "test_pending_clearing";
 
     @Autowired
-    Ledger ledger;
-    @Autowired
-    Transactions transactions;
-    @Autowired
     LedgerVerifier verifier;
 
     /** A wallet and its owner (the ledger has no users of its own: any id will do). */

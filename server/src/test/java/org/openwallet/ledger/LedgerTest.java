@@ -10,15 +10,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Race;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /** The ledger service on its own: transactions required, no deadlock reaching a caller, references, funds, system accounts. */
 class LedgerTest extends WalletIntegrationTest {
-    @Autowired
-    Ledger ledger;
-    @Autowired
-    Transactions transactions;
     @Autowired
     LedgerVerifier verifier;
 

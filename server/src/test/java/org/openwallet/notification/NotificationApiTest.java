@@ -13,18 +13,12 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 
 /** The notification API: pages, read state, ownership, and the webhook settings, in the default context (private addresses refused). */
 class NotificationApiTest extends WalletIntegrationTest {
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
     @LocalServerPort
     int serverPort;
 
@@ -43,7 +37,7 @@ class NotificationApiTest extends WalletIntegrationTest {
 
     /** Bob receives {@code count} payments from a new payer, one after another; returns the transfer ids in payment order. */
     private List<String> paymentsTo(Api.User bob, int count) {
-        Api.User alice = Users.create(api);
+        Api.User alice = api.newUser();
         LedgerTestSupport.fund(transactions, ledger, alice.id(), 100_000);
         List<String> transferIds = new ArrayList<>();
         for (int i = 1; i <= count; i++) {
@@ -63,7 +57,7 @@ class NotificationApiTest extends WalletIntegrationTest {
 
     @Test
     void list_isNewestFirst_inPagesOfLimit_withNoCursorOnTheLastPage() {
-        Api.User bob = Users.create(api);
+        Api.User bob = api.newUser();
         List<String> newestFirst = new ArrayList<>(paymentsTo(bob, 5));
         Collections.reverse(newestFirst);
 
@@ -82,7 +76,7 @@ class NotificationApiTest extends WalletIntegrationTest {
 
     @Test
     void list_withoutLimit_returnsTwentyPerPage() {
-        Api.User bob = Users.create(api);
+        Api.User bob = api.newUser();
         paymentsTo(bob, 21);
 
         Api.Response first = inbox.page(bob, "");
@@ -93,7 +87,7 @@ class NotificationApiTest extends WalletIntegrationTest {
 
     @Test
     void list_withLimitOutsideOneToHundredOrNotANumber_isRefused() {
-        Api.User bob = Users.create(api);
+        Api.User bob = api.newUser();
 
         assertProblem(inbox.page(bob, "limit=0"), 400, "validation_failed");
         assertProblem(inbox.page(bob, "limit=101"), 400, "validation_failed");
@@ -104,7 +98,7 @@ class NotificationApiTest extends WalletIntegrationTest {
 
     @Test
     void list_withACursorThisApiDidNotIssue_isInvalidCursor() {
-        Api.User bob = Users.create(api);
+        Api.User bob = api.newUser();
 
         assertProblem(inbox.page(bob, "cursor=not*base64"), 400, "invalid_cursor");
         assertProblem(inbox.page(bob, "cursor=" + Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[15])), 400, "invalid_cursor");
@@ -118,7 +112,7 @@ class NotificationApiTest extends WalletIntegrationTest {
 
     @Test
     void markRead_isIdempotent_andUnreadOnlyLeavesReadOnesOut() {
-        Api.User bob = Users.create(api);
+        Api.User bob = api.newUser();
         List<String> transfers = paymentsTo(bob, 3);
         List<JsonNode> all = inbox.all(bob);
         String readId = all.stream().filter(item -> item.get("transfer_id").asString().equals(transfers.get(1))).findFirst()
@@ -142,8 +136,8 @@ class NotificationApiTest extends WalletIntegrationTest {
 
     @Test
     void markRead_ofAnotherUsersOrUnknownNotification_isNotFound_andChangesNothing() {
-        Api.User bob = Users.create(api);
-        Api.User mallory = Users.create(api);
+        Api.User bob = api.newUser();
+        Api.User mallory = api.newUser();
         paymentsTo(bob, 1);
         String bobsId = inbox.all(bob).getFirst().get("id").asString();
 
@@ -156,7 +150,7 @@ class NotificationApiTest extends WalletIntegrationTest {
 
     @Test
     void putWebhook_withUrlThatIsNotHttpOrTooLongOrHasCredentials_isValidationFailed() {
-        Api.User bob = Users.create(api);
+        Api.User bob = api.newUser();
         String tooLong = "https://93.184.216.34/" + "a".repeat(3000 - "https://93.184.216.34/".length());
 
         for (String url : List.of("ftp://93.184.216.34/hook", tooLong, "https://user:pass@93.184.216.34/hook", "/relative/hook",
@@ -170,7 +164,7 @@ class NotificationApiTest extends WalletIntegrationTest {
 
     @Test
     void putWebhook_atTheLengthLimit_isAccepted() {
-        Api.User bob = Users.create(api);
+        Api.User bob = api.newUser();
         String prefix = "https://93.184.216.34/";
         String longest = prefix + "a".repeat(2048 - prefix.length());
 
@@ -180,7 +174,7 @@ class NotificationApiTest extends WalletIntegrationTest {
 
     @Test
     void putWebhook_toLoopbackPrivateOrLinkLocalAddress_isRefusedByDefault() {
-        Api.User bob = Users.create(api);
+        Api.User bob = api.newUser();
 
         for (String url : List.of("http://127.0.0.1:8080/hook", "http://localhost/hook", "http://10.1.2.3/hook", "http://192.168.1.10/hook",
                 "http://172.16.0.1/hook", "http://169.254.169.254/latest/meta-data", "http://[::1]/hook", "http://0.0.0.0/hook",
@@ -194,7 +188,7 @@ class NotificationApiTest extends WalletIntegrationTest {
 
     @Test
     void putWebhook_returnsAFreshSecretEachTime_getShowsOnlyTheUrl_deleteRemovesIt() {
-        Api.User bob = Users.create(api);
+        Api.User bob = api.newUser();
         String url = "https://93.184.216.34/hooks/wallet";
 
         Api.Response created = inbox.putWebhookUrl(bob, url);
@@ -209,7 +203,7 @@ class NotificationApiTest extends WalletIntegrationTest {
         assertThat(shown.status()).isEqualTo(200);
         assertThat(shown.json().propertyNames()).containsExactly("url");
         assertThat(shown.json().get("url").asString()).isEqualTo(url);
-        assertProblem(inbox.getWebhook(Users.create(api)), 404, "not_found");
+        assertProblem(inbox.getWebhook(api.newUser()), 404, "not_found");
 
         assertThat(inbox.deleteWebhook(bob).status()).isEqualTo(204);
         assertProblem(inbox.getWebhook(bob), 404, "not_found");

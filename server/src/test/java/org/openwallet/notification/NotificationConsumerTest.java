@@ -17,8 +17,6 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
@@ -28,10 +26,6 @@ import tools.jackson.databind.JsonNode;
  * Duplicates and poison messages are in {@link NotificationDuplicateAndPoisonTest}.
  */
 class NotificationConsumerTest extends WalletIntegrationTest {
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
     @LocalServerPort
     int serverPort;
 
@@ -42,12 +36,6 @@ class NotificationConsumerTest extends WalletIntegrationTest {
         inbox = new Inbox(api, "http://127.0.0.1:" + serverPort);
     }
 
-    private Api.User fundedUser() {
-        Api.User user = Users.create(api);
-        LedgerTestSupport.fund(transactions, ledger, user.id(), 100_000);
-        return user;
-    }
-
     private String pay(Api.User from, Api.User to, String amount) {
         Api.Response response = api.pay(from, to, amount);
         assertThat(response.status()).as(response.body()).isEqualTo(201);
@@ -56,8 +44,8 @@ class NotificationConsumerTest extends WalletIntegrationTest {
 
     @Test
     void payment_givesTheReceiverExactlyOneNotificationNamingTransferSenderAndAmount_andTheSenderNone() {
-        Api.User alice = fundedUser();
-        Api.User bob = Users.create(api);
+        Api.User alice = fundedUser(100_000);
+        Api.User bob = api.newUser();
 
         String transferId = pay(alice, bob, "12.50");
 
@@ -82,7 +70,7 @@ class NotificationConsumerTest extends WalletIntegrationTest {
     void manyPaymentsAmongFiveUsers_giveEachReceiverExactlyOneNotificationPerTransfer() throws Exception {
         List<Api.User> users = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
-            users.add(fundedUser());
+            users.add(fundedUser(100_000));
         }
         Random random = new Random(42);
         record Payment(Api.User from, Api.User to, String amount) {

@@ -16,9 +16,7 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.KafkaCluster;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;
@@ -46,10 +44,6 @@ class NotificationDuplicateAndPoisonTest extends WalletIntegrationTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
-    @Autowired
     KafkaCluster kafka;
     @LocalServerPort
     int serverPort;
@@ -63,12 +57,6 @@ class NotificationDuplicateAndPoisonTest extends WalletIntegrationTest {
         topic = new TransferTopic(kafka);
     }
 
-    private Api.User fundedUser() {
-        Api.User user = Users.create(api);
-        LedgerTestSupport.fund(transactions, ledger, user.id(), 100_000);
-        return user;
-    }
-
     private String pay(Api.User from, Api.User to, String amount) {
         Api.Response response = api.pay(from, to, amount);
         assertThat(response.status()).as(response.body()).isEqualTo(201);
@@ -77,8 +65,8 @@ class NotificationDuplicateAndPoisonTest extends WalletIntegrationTest {
 
     @Test
     void republishedEvent_changesNothing() {
-        Api.User alice = fundedUser();
-        Api.User bob = Users.create(api);
+        Api.User alice = fundedUser(100_000);
+        Api.User bob = api.newUser();
         String transferId = pay(alice, bob, "3.00");
         inbox.awaitTransfer(bob, transferId);
         ConsumerRecord<String, String> original = topic.postedRecord(transferId);
@@ -97,8 +85,8 @@ class NotificationDuplicateAndPoisonTest extends WalletIntegrationTest {
 
     @Test
     void redeliveredEvent_whoseProcessedRecordIsLost_isStillStoppedByTheUniqueEventId() {
-        Api.User alice = fundedUser();
-        Api.User bob = Users.create(api);
+        Api.User alice = fundedUser(100_000);
+        Api.User bob = api.newUser();
         String transferId = pay(alice, bob, "5.00");
         inbox.awaitTransfer(bob, transferId);
         ConsumerRecord<String, String> original = topic.postedRecord(transferId);
@@ -119,8 +107,8 @@ class NotificationDuplicateAndPoisonTest extends WalletIntegrationTest {
 
     @Test
     void poisonMessages_goToTheDeadLetterTopicWithTheError_andLaterEventsOnTheirPartitionAreStillApplied() {
-        Api.User alice = fundedUser();
-        Api.User bob = Users.create(api);
+        Api.User alice = fundedUser(100_000);
+        Api.User bob = api.newUser();
         String key = alice.id().toString();
         String notJson = "{\"id\": \"" + UUID.randomUUID() + "\", this is not JSON";
         ObjectNode withoutPayload = envelope(UUID.randomUUID(), "transfer.posted", 1);
@@ -142,8 +130,8 @@ class NotificationDuplicateAndPoisonTest extends WalletIntegrationTest {
 
     @Test
     void unknownEventType_isSkipped_butAnUnknownVersionOrMissingFieldIsPoison() {
-        Api.User alice = fundedUser();
-        Api.User bob = Users.create(api);
+        Api.User alice = fundedUser(100_000);
+        Api.User bob = api.newUser();
         String key = alice.id().toString();
         ObjectNode otherType = envelope(UUID.randomUUID(), "transfer.reversed", 1);
         otherType.set("payload", transferPayload(UUID.randomUUID(), alice, bob));

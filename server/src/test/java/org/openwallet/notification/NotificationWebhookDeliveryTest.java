@@ -17,8 +17,6 @@ import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
-import org.openwallet.platform.Transactions;
 import org.openwallet.platform.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -45,10 +43,6 @@ class NotificationWebhookDeliveryTest extends WalletIntegrationTest {
     private static WebhookReceiver receiver;
 
     @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
-    @Autowired
     MeterRegistry meters;
     @Autowired
     WalletProperties properties;
@@ -73,7 +67,7 @@ class NotificationWebhookDeliveryTest extends WalletIntegrationTest {
     }
 
     private Api.User payer() {
-        Api.User user = Users.create(api);
+        Api.User user = api.newUser();
         LedgerTestSupport.fund(transactions, ledger, user.id(), 100_000);
         return user;
     }
@@ -104,7 +98,7 @@ class NotificationWebhookDeliveryTest extends WalletIntegrationTest {
     @Test
     void payment_isPostedToTheReceiversWebhook_signedWithItsSecret() {
         Api.User alice = payer();
-        Api.User bob = Users.create(api);
+        Api.User bob = api.newUser();
         String path = receiver.path("bob-" + bob.id(), n -> 204);
         String secret = webhook(bob, path);
 
@@ -132,7 +126,7 @@ class NotificationWebhookDeliveryTest extends WalletIntegrationTest {
     @Test
     void receiverAnsweringServerError_isRetried_andTheRetryIsSignedAgain() {
         Api.User alice = payer();
-        Api.User bob = Users.create(api);
+        Api.User bob = api.newUser();
         String path = receiver.path("flaky-" + bob.id(), n -> n == 1 ? 500 : 204);
         String secret = webhook(bob, path);
         double deliveredBefore = count("delivered");
@@ -152,7 +146,7 @@ class NotificationWebhookDeliveryTest extends WalletIntegrationTest {
     @Test
     void receiverAlwaysFailing_isTriedThreeTimes_thenGivenUp() {
         Api.User alice = payer();
-        Api.User bob = Users.create(api);
+        Api.User bob = api.newUser();
         String path = receiver.path("down-" + bob.id(), n -> 502);
         webhook(bob, path);
         double failedBefore = count("failed");
@@ -170,7 +164,7 @@ class NotificationWebhookDeliveryTest extends WalletIntegrationTest {
     @Test
     void newSecret_signsTheNextDelivery_andTheOldOneNoLongerVerifies() {
         Api.User alice = payer();
-        Api.User bob = Users.create(api);
+        Api.User bob = api.newUser();
         String path = receiver.path("rotated-" + bob.id(), n -> 204);
         String oldSecret = webhook(bob, path);
         String newSecret = webhook(bob, path);
@@ -184,7 +178,7 @@ class NotificationWebhookDeliveryTest extends WalletIntegrationTest {
 
     @Test
     void putWebhook_toLoopback_isAccepted_whenPrivateAddressesAreAllowed() {
-        Api.User bob = Users.create(api);
+        Api.User bob = api.newUser();
 
         Api.Response response = inbox.putWebhookUrl(bob, "http://127.0.0.1:9/hook");
 

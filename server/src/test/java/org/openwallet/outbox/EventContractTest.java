@@ -11,9 +11,7 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.KafkaCluster;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -34,10 +32,6 @@ class EventContractTest extends WalletIntegrationTest {
     private final EventSchemas schemas = new EventSchemas();
 
     @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
-    @Autowired
     KafkaCluster kafka;
 
     @Test
@@ -50,8 +44,8 @@ class EventContractTest extends WalletIntegrationTest {
 
     @Test
     void transferPosted_asPublished_matchesItsSchema_withKeyAndHeaders() {
-        Api.User alice = TestUsers.create(api);
-        Api.User bob = TestUsers.create(api);
+        Api.User alice = api.newUser();
+        Api.User bob = api.newUser();
         LedgerTestSupport.fund(transactions, ledger, alice.id(), 100_000);
         String withNote = pay(alice, bob, Map.of("to_handle", bob.handle(), "amount", "12.50", "currency", "USD",
                 "note", "lunch \uD83C\uDF5C \"quoted\"", "visibility", "public"));
@@ -81,8 +75,8 @@ class EventContractTest extends WalletIntegrationTest {
 
     @Test
     void userSignedUp_asPublished_matchesItsSchema_withKeyAndHeaders() {
-        Api.User carol = TestUsers.create(api);
-        Api.User dave = TestUsers.create(api);
+        Api.User carol = api.newUser();
+        Api.User dave = api.newUser();
 
         Map<String, ConsumerRecord<String, String>> records =
                 read("wallet.user", "user_id", Set.of(carol.id().toString(), dave.id().toString()));
@@ -98,8 +92,8 @@ class EventContractTest extends WalletIntegrationTest {
 
     @Test
     void transferVisibilityChanged_asPublished_matchesItsSchema_keyedBySender() {
-        Api.User alice = TestUsers.create(api);
-        Api.User bob = TestUsers.create(api);
+        Api.User alice = api.newUser();
+        Api.User bob = api.newUser();
         LedgerTestSupport.fund(transactions, ledger, alice.id(), 100_000);
         String id = pay(alice, bob, Map.of("to_handle", bob.handle(), "amount", "3.00", "currency", "USD", "visibility", "public"));
         narrow(bob, id, "friends");
@@ -131,8 +125,8 @@ class EventContractTest extends WalletIntegrationTest {
 
     @Test
     void friendshipCreatedAndRemoved_asPublished_matchTheirSchemas_keyedByThePair() {
-        Api.User alice = TestUsers.create(api);
-        Api.User bob = TestUsers.create(api);
+        Api.User alice = api.newUser();
+        Api.User bob = api.newUser();
         // bob asks, alice accepts, then alice ends it: user_a/user_b follow the ids, not who acted.
         Api.Response asked = api.post("/v1/friends/requests", bob.token(), null, Map.of("to_handle", alice.handle()));
         assertThat(asked.status()).as(asked.body()).isEqualTo(201);

@@ -9,10 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Eventually;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.EmbeddedKafka;
 import org.openwallet.platform.KafkaCluster;
-import org.openwallet.platform.Transactions;
 import org.openwallet.platform.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.support.DefaultSingletonBeanRegistry;
@@ -33,10 +31,6 @@ class OutboxRelayKafkaRestartTest extends WalletIntegrationTest {
     static final Duration WAIT = Duration.ofSeconds(60);
     static final Duration DOWNTIME = Duration.ofSeconds(2);
 
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
     @Autowired
     KafkaCluster kafka;
     @Autowired

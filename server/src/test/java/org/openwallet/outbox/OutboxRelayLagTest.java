@@ -10,9 +10,7 @@ import org.openwallet.Api;
 import org.openwallet.Eventually;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.KafkaCluster;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ContextConfiguration;
@@ -31,10 +29,6 @@ class OutboxRelayLagTest extends WalletIntegrationTest {
     static final Duration WAIT = Duration.ofSeconds(60);
     static final Duration OUTAGE = Duration.ofMillis(1_500);
 
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
     @Autowired
     KafkaCluster kafka;
     @Autowired

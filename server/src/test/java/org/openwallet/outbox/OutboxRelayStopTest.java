@@ -10,9 +10,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.KafkaCluster;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ContextConfiguration;
@@ -30,10 +28,6 @@ import org.springframework.test.context.TestPropertySource;
 class OutboxRelayStopTest extends WalletIntegrationTest {
     static final Duration WAIT = Duration.ofSeconds(60);
 
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
     @Autowired
     KafkaCluster kafka;
     @Autowired

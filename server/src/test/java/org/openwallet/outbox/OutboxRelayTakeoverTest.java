@@ -10,10 +10,8 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.DatabaseEndpoint;
 import org.openwallet.platform.KafkaCluster;
-import org.openwallet.platform.Transactions;
 import org.openwallet.platform.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.annotation.DirtiesContext;
@@ -35,10 +33,6 @@ class OutboxRelayTakeoverTest extends WalletIntegrationTest {
     /** How long the second relay is watched while the first leads. */
     static final Duration STANDBY_WATCH = Duration.ofSeconds(3);
 
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
     @Autowired
     KafkaCluster kafka;
     @Autowired

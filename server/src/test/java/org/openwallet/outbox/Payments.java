@@ -55,7 +55,7 @@ final class Payments {
     static Payments among(Api api, Transactions transactions, Ledger ledger, int userCount, int threads) {
         List<Api.User> users = new ArrayList<>();
         for (int i = 0; i < userCount; i++) {
-            Api.User user = TestUsers.create(api);
+            Api.User user = api.newUser();
             LedgerTestSupport.fund(transactions, ledger, user.id(), FUNDING_MINOR);
             users.add(user);
         }

@@ -11,7 +11,6 @@ import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.RawHttp;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
@@ -25,10 +24,6 @@ class ClientAddressApiTest extends WalletIntegrationTest {
 
     @LocalServerPort
     int serverPort;
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
 
     @Test
     void aSpoofedForwardedFor_withNoTrustedProxy_isNotTheIpOfLoginsOrPayments() throws Exception {

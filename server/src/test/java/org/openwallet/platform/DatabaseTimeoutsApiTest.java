@@ -16,7 +16,6 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
@@ -34,10 +33,6 @@ class DatabaseTimeoutsApiTest extends WalletIntegrationTest {
 
     @Autowired
     DataSource dataSource;
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
     @Autowired
     Flyway flyway;
 

@@ -23,7 +23,6 @@ import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.RawHttp;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.LedgerVerifier;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -58,10 +57,6 @@ class OpenApiFuzzTest extends WalletIntegrationTest {
     int serverPort;
     @Autowired
     LedgerVerifier verifier;
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
 
     private static List<Operation> operations;
     private static JsonNode document;

@@ -241,9 +241,7 @@ class RedisClusterTest {
     // ---------------------------------------------------------------------------------------
 
     private Api.User funded() {
-        Api.User user = api.newUser();
-        LedgerTestSupport.fund(transactions, ledger, user.id(), 100_00);
-        return user;
+        return LedgerTestSupport.fundedUser(api, transactions, ledger, 100_00);
     }
 
     private double counter(String name, String outcome) {

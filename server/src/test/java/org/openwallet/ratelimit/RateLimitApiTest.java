@@ -101,9 +101,7 @@ class RateLimitApiTest {
         }
 
         protected Api.User fundedUser(long minor) {
-            Api.User user = api.newUser();
-            LedgerTestSupport.fund(transactions, ledger, user.id(), minor);
-            return user;
+            return LedgerTestSupport.fundedUser(api, transactions, ledger, minor);
         }
 
         protected Api.Response login(String handle, String password) {

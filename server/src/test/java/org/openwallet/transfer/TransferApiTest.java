@@ -14,25 +14,13 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
 /** {@code POST /v1/transfers}, {@code GET /v1/transfers/{id}} and {@code GET /v1/transfers}: the happy paths and who may see what. */
 class TransferApiTest extends WalletIntegrationTest {
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
 
     // --- helpers ---
-
-    private Api.User fundedUser(long minor) {
-        Api.User user = api.newUser();
-        LedgerTestSupport.fund(transactions, ledger, user.id(), minor);
-        return user;
-    }
 
     private Api.Response transfer(Api.User from, Map<String, ?> body) {
         return api.post("/v1/transfers", from.token(), UUID.randomUUID().toString(), body);

@@ -28,8 +28,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.json.JsonMapper;
@@ -46,10 +44,6 @@ class TransferValidationApiTest extends WalletIntegrationTest {
     private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
     @LocalServerPort
     int serverPort;
 

@@ -15,8 +15,6 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.ledger.Ledger;
-import org.openwallet.platform.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
@@ -26,18 +24,8 @@ import tools.jackson.databind.JsonNode;
  * The ledger row stays as posted; the narrowing lives beside it and is one outbox event.
  */
 class TransferVisibilityApiTest extends WalletIntegrationTest {
-    @Autowired
-    Transactions transactions;
-    @Autowired
-    Ledger ledger;
 
     // --- helpers ---
-
-    private Api.User fundedUser() {
-        Api.User user = api.newUser();
-        LedgerTestSupport.fund(transactions, ledger, user.id(), 1_000_000);
-        return user;
-    }
 
     /** Pays 1.00 with the given visibility (null: none named) and returns the transfer id. */
     private String pay(Api.User from, Api.User to, String visibility) {
@@ -114,7 +102,7 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
 
     @Test
     void aTransferNamingNoVisibility_takesTheSendersDefault_andAChangedDefaultLeavesOldOnesAlone() {
-        Api.User alice = fundedUser();
+        Api.User alice = fundedUser(1_000_000);
         Api.User bob = api.newUser();
         String before = pay(alice, bob, null);
         assertThat(visibility(alice, before)).as("the default default").isEqualTo("friends");
@@ -131,7 +119,7 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
         assertThat(ledgerVisibility(before)).isEqualTo("friends");
 
         // The receiver's default plays no part.
-        Api.User carol = fundedUser();
+        Api.User carol = fundedUser(1_000_000);
         Api.Response carolPublic = api.patch("/v1/users/me/settings", carol.token(), Map.of("default_visibility", "public"));
         assertThat(carolPublic.status()).isEqualTo(200);
         assertThat(visibility(carol, pay(carol, alice, null))).isEqualTo("public");
@@ -142,7 +130,7 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
 
     @Test
     void theReceiverNarrowsIt_bothSeeIt_theLedgerRowIsUnchanged_andOneEventIsWritten() {
-        Api.User alice = fundedUser();
+        Api.User alice = fundedUser(1_000_000);
         Api.User bob = api.newUser();
         String id = pay(alice, bob, "friends");
 
@@ -170,7 +158,7 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
 
     @Test
     void wideningIsRefused_theSameValueChangesNothing_byEitherParty() {
-        Api.User alice = fundedUser();
+        Api.User alice = fundedUser(1_000_000);
         Api.User bob = api.newUser();
         String id = pay(alice, bob, "public");
 
@@ -202,7 +190,7 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
 
     @Test
     void aTransferPostedPrivate_cannotBeWidened_andNeedsNoNarrowing() {
-        Api.User alice = fundedUser();
+        Api.User alice = fundedUser(1_000_000);
         Api.User bob = api.newUser();
         String id = pay(alice, bob, "private");
 
@@ -219,7 +207,7 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
 
     @Test
     void aThirdParty_orAnUnknownTransfer_isNotFound() {
-        Api.User alice = fundedUser();
+        Api.User alice = fundedUser(1_000_000);
         Api.User bob = api.newUser();
         Api.User mallory = api.newUser();
         String id = pay(alice, bob, "public");
@@ -235,7 +223,7 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
 
     @Test
     void anInvalidVisibility_is400_andChangesNothing() {
-        Api.User alice = fundedUser();
+        Api.User alice = fundedUser(1_000_000);
         Api.User bob = api.newUser();
         String id = pay(alice, bob, "public");
 
@@ -254,7 +242,7 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
     @Test
     void bothPartiesNarrowingAtOnce_neverWiden_andWriteOneEventPerNarrowing() throws Exception {
         for (int round = 0; round < 5; round++) {
-            Api.User alice = fundedUser();
+            Api.User alice = fundedUser(1_000_000);
             Api.User bob = api.newUser();
             String id = pay(alice, bob, "public");
             CountDownLatch start = new CountDownLatch(1);
