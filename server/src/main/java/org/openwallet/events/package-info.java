@@ -6,4 +6,7 @@
  * retried with bounded backoff, and a message that can never be applied goes to {@code <topic>.dlq}
  * without stopping its partition.
  */
+@ApplicationModule(allowedDependencies = {"platform"})
 package org.openwallet.events;
+
+import org.springframework.modulith.ApplicationModule;

@@ -11,4 +11,7 @@
  * its ledger transaction. An admin freezes a user ({@code PUT /v1/admin/users/{id}/freeze});
  * {@link org.openwallet.fraud.Freezes} tells other capabilities whether a user is frozen.
  */
+@ApplicationModule(allowedDependencies = {"audit", "identity", "ledger", "platform"})
 package org.openwallet.fraud;
+
+import org.springframework.modulith.ApplicationModule;

@@ -5,4 +5,7 @@
  * {@code bank.events}, the consumer that settles or voids each request exactly once, and the daily
  * reconciliation against the bank's settlement report.
  */
+@ApplicationModule(allowedDependencies = {"audit", "events", "fraud", "idempotency", "identity", "ledger", "outbox", "platform", "ratelimit"})
 package org.openwallet.funding;
+
+import org.springframework.modulith.ApplicationModule;

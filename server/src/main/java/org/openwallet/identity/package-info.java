@@ -6,4 +6,7 @@
  * logout, by its owner, by a password change or by refresh-token reuse, and its tokens stop
  * working within seconds ({@link org.openwallet.identity.Sessions}).
  */
+@ApplicationModule(allowedDependencies = {"audit", "ledger", "outbox", "platform", "ratelimit"})
 package org.openwallet.identity;
+
+import org.springframework.modulith.ApplicationModule;
