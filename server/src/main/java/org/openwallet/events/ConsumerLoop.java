@@ -351,15 +351,7 @@ final class ConsumerLoop implements Runnable {
 
     /** The event in a record's value; throws for anything that is not a complete envelope. Also used to re-drive a dead letter. */
     static Event parse(JsonMapper json, String topic, String key, String value) {
-        JsonNode envelope = json.readTree(value);
-        for (String field : List.of("id", "type", "version", "occurred_at", "producer", "payload")) {
-            if (envelope == null || !envelope.has(field)) {
-                throw new PoisonEventException("the envelope has no '" + field + "'");
-            }
-        }
-        return new Event(UUID.fromString(envelope.get("id").asString()), envelope.get("type").asString(), envelope.get("version").asInt(),
-                Instant.parse(envelope.get("occurred_at").asString()), envelope.get("producer").asString(), envelope.get("payload"),
-                topic, key);
+        return new Event(EventEnvelope.parse(json, value), topic, key);
     }
 
     /** The record goes to {@code <topic>.dlq} with what went wrong; the partition moves on. */

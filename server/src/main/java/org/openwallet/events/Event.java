@@ -10,4 +10,8 @@ import tools.jackson.databind.JsonNode;
  */
 public record Event(UUID id, String type, int version, Instant occurredAt, String producer, JsonNode payload,
                     String topic, String key) {
+    /** The event in {@code envelope}, read from {@code topic} under {@code key}. */
+    Event(EventEnvelope<JsonNode> envelope, String topic, String key) {
+        this(envelope.id(), envelope.type(), envelope.version(), envelope.occurredAt(), envelope.producer(), envelope.payload(), topic, key);
+    }
 }

@@ -5,19 +5,14 @@ import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
-import org.openwallet.audit.AuditLog;
 import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.identity.Role;
 import org.openwallet.identity.Roles;
 import org.openwallet.platform.ApiContract;
 import org.openwallet.platform.ProblemCode;
 import org.openwallet.platform.ProblemException;
-import org.openwallet.platform.Transactions;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -25,8 +20,6 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /** Admin-only: verification tiers, blocked recipients, and the fraud decision log. */
 @RestController
@@ -34,18 +27,12 @@ import tools.jackson.databind.json.JsonMapper;
 class FraudAdminController {
     static final int MAX_PAGE_SIZE = 100;
 
-    private final JdbcClient jdbc;
-    private final JsonMapper json;
+    private final FraudAdmin fraud;
     private final Roles roles;
-    private final AuditLog audit;
-    private final Transactions transactions;
 
-    FraudAdminController(JdbcClient jdbc, JsonMapper json, Roles roles, AuditLog audit, Transactions transactions) {
-        this.jdbc = jdbc;
-        this.json = json;
+    FraudAdminController(FraudAdmin fraud, Roles roles) {
+        this.fraud = fraud;
         this.roles = roles;
-        this.audit = audit;
-        this.transactions = transactions;
     }
 
     record VerificationRequest(Boolean verified) {
@@ -57,11 +44,7 @@ class FraudAdminController {
     record BlockRequest(String reason) {
     }
 
-    record DecisionView(UUID id, UUID senderId, UUID recipientId, long amountMinor, String currency, String ip, String decision,
-                        JsonNode reasons, JsonNode notes, boolean timedOut, long latencyMicros, long weeklyLimitMinor, String createdAt) {
-    }
-
-    record DecisionPage(List<DecisionView> items) {
+    record DecisionPage(List<FraudAdmin.DecisionView> items) {
     }
 
     @PutMapping("/v1/admin/users/{userId}/verification")
@@ -74,17 +57,7 @@ class FraudAdminController {
         if (request.verified() == null) {
             throw new ProblemException(ProblemCode.VALIDATION_FAILED, "verified (true or false) is required.");
         }
-        String tier = request.verified() ? "verified" : "unverified";
-        transactions.run(() -> {
-            String before = jdbc.sql("SELECT tier FROM fraud_profiles WHERE user_id = ? FOR UPDATE").param(userId).query(String.class)
-                    .optional().orElse("unverified");
-            jdbc.sql("""
-                    INSERT INTO fraud_profiles (user_id, tier) VALUES (?, ?)
-                    ON CONFLICT (user_id) DO UPDATE SET tier = excluded.tier, updated_at = now()
-                    """).params(userId, tier).update();
-            audit.append(admin.actor(), "verification.set", "user", userId, Map.of("tier", before), Map.of("tier", tier));
-            return null;
-        });
+        String tier = fraud.setVerification(admin.actor(), userId, request.verified());
         return new VerificationResponse(userId, tier);
     }
 
@@ -96,14 +69,7 @@ class FraudAdminController {
     ResponseEntity<Void> block(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId,
                                @RequestBody(required = false) BlockRequest request) {
         roles.requireAdmin(admin);
-        String reason = request == null ? null : request.reason();
-        transactions.run(() -> {
-            Map<String, Object> before = blockState(userId);
-            jdbc.sql("INSERT INTO fraud_blocked_recipients (user_id, reason) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET reason = excluded.reason")
-                    .params(userId, reason).update();
-            audit.append(admin.actor(), "recipient.blocked", "user", userId, before, blockState(userId));
-            return null;
-        });
+        fraud.block(admin.actor(), userId, request == null ? null : request.reason());
         return ResponseEntity.noContent().build();
     }
 
@@ -114,13 +80,7 @@ class FraudAdminController {
             responses = @ApiResponse(responseCode = "204", description = "Payments to the user are allowed"))
     ResponseEntity<Void> unblock(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId) {
         roles.requireAdmin(admin);
-        transactions.run(() -> {
-            Map<String, Object> before = blockState(userId);
-            if (jdbc.sql("DELETE FROM fraud_blocked_recipients WHERE user_id = ?").param(userId).update() > 0) {
-                audit.append(admin.actor(), "recipient.unblocked", "user", userId, before, blockState(userId));
-            }
-            return null;
-        });
+        fraud.unblock(admin.actor(), userId);
         return ResponseEntity.noContent().build();
     }
 
@@ -134,23 +94,6 @@ class FraudAdminController {
         if (limit < 1 || limit > MAX_PAGE_SIZE) {
             throw new ProblemException(ProblemCode.VALIDATION_FAILED, "limit must be between 1 and " + MAX_PAGE_SIZE + ".");
         }
-        List<DecisionView> items = jdbc.sql("""
-                SELECT id, sender_id, recipient_id, amount_minor, currency, ip, decision, reasons::text, notes::text,
-                       timed_out, latency_micros, weekly_limit_minor, created_at
-                  FROM fraud_decisions WHERE sender_id = ? ORDER BY id DESC LIMIT ?
-                """)
-                .params(senderId, limit)
-                .query((rs, n) -> new DecisionView((UUID) rs.getObject(1), (UUID) rs.getObject(2), (UUID) rs.getObject(3), rs.getLong(4),
-                        rs.getString(5), rs.getString(6), rs.getString(7), json.readTree(rs.getString(8)), json.readTree(rs.getString(9)),
-                        rs.getBoolean(10), rs.getLong(11), rs.getLong(12), rs.getTimestamp(13).toInstant().toString()))
-                .list();
-        return new DecisionPage(items);
-    }
-
-    /** Whether payments to the user are blocked, and why: the audited state of a block. */
-    private Map<String, Object> blockState(UUID userId) {
-        Optional<String> reason = jdbc.sql("SELECT coalesce(reason, '') FROM fraud_blocked_recipients WHERE user_id = ?")
-                .param(userId).query(String.class).optional();
-        return reason.<Map<String, Object>>map(text -> Map.of("blocked", true, "reason", text)).orElse(Map.of("blocked", false));
+        return new DecisionPage(fraud.decisions(senderId, limit));
     }
 }

@@ -4,9 +4,8 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.UUID;
+import org.openwallet.events.EventEnvelope;
 import org.openwallet.platform.DeferredWrites;
 import org.openwallet.platform.Ids;
 import org.springframework.stereotype.Service;
@@ -50,18 +49,12 @@ public class Outbox {
         }
         UUID id = Ids.next();
         Instant occurredAt = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        Map<String, Object> envelope = new LinkedHashMap<>();
-        envelope.put("id", id.toString());
-        envelope.put("type", event.type());
-        envelope.put("version", event.version());
-        envelope.put("occurred_at", occurredAt.toString());
-        envelope.put("producer", PRODUCER);
-        envelope.put("payload", event.payload());
+        EventEnvelope<Object> envelope = new EventEnvelope<>(id, event.type(), event.version(), occurredAt, PRODUCER, event.payload());
         deferred.insert("""
                 INSERT INTO outbox_events (id, aggregate_type, aggregate_id, owner_id, event_type, schema_version, occurred_at, payload)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb)
                 """, id, event.aggregateType(), event.aggregateId(), event.ownerId(), event.type(), event.version(),
-                Timestamp.from(occurredAt), json.writeValueAsString(envelope));
+                Timestamp.from(occurredAt), envelope.toJson(json));
         return id;
     }
 }
