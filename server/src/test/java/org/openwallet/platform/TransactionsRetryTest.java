@@ -42,6 +42,16 @@ class TransactionsRetryTest extends WalletIntegrationTest {
         assertThat(runFailing("40001", Transactions.MAX_ATTEMPTS - 1)).isEqualTo(Transactions.MAX_ATTEMPTS);
     }
 
+    /** The policies are measured: {@code resilience4j.retry.calls} per policy and outcome, on the management port. */
+    @Test
+    void retriedUnits_areCountedInTheRetryMetrics() {
+        runFailing("40001", 1);
+
+        String scrape = management.get("/actuator/prometheus", null).body();
+        assertThat(scrape).containsPattern("resilience4j_retry_calls_total\\{[^}]*kind=\"successful_with_retry\"[^}]*name=\"postgresql\"[^}]*} [1-9]");
+        assertThat(scrape).contains("name=\"bank\"").contains("name=\"webhook\"");
+    }
+
     @Test
     void aUnitThatKeepsFailingToSerialize_reachesTheCallerAfterMaxAttempts() {
         AtomicInteger runs = new AtomicInteger();
