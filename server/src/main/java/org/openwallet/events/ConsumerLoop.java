@@ -33,7 +33,6 @@ import org.openwallet.platform.KafkaCluster;
 import org.openwallet.platform.Transactions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.core.NestedExceptionUtils;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -392,11 +391,15 @@ final class ConsumerLoop implements Runnable {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Keeps the failure for health: itself and, when it wraps one, its root cause (which usually says what went wrong). */
+    /** Keeps the failure for health (see {@link #describe}). */
     private void failed(Throwable failure) {
-        Throwable root = NestedExceptionUtils.getMostSpecificCause(failure);
-        String text = cut(String.valueOf(failure)) + (root == failure ? "" : " <- " + cut(String.valueOf(root)));
-        lastFailure = new LastFailure(text, Instant.now());
+        lastFailure = new LastFailure(describe(failure), Instant.now());
+    }
+
+    /** The failure and, when it wraps one, its root cause (which usually says what went wrong), each cut to {@link #MAX_ERROR_CHARS}. */
+    static String describe(Throwable failure) {
+        Throwable root = Failures.rootCause(failure);
+        return cut(String.valueOf(failure)) + (root == failure ? "" : " <- " + cut(String.valueOf(root)));
     }
 
     private static String cut(String text) {

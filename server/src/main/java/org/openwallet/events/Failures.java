@@ -105,6 +105,21 @@ final class Failures {
     }
 
     /**
+     * The last of the failure's causes: its cause, that one's cause, and so on, until the chain ends
+     * or comes back to a cause already met. Causes can form a loop, which Spring's
+     * {@code NestedExceptionUtils.getRootCause} walks for ever: the consumer hung there, before it
+     * logged the failure or backed off, with nothing in health or the log to say so.
+     */
+    static Throwable rootCause(Throwable failure) {
+        Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        Throwable root = failure;
+        for (Throwable cause = failure; cause != null && seen.size() < MAX_CAUSES && seen.add(cause); cause = cause.getCause()) {
+            root = cause;
+        }
+        return root;
+    }
+
+    /**
      * The failure, its causes and suppressed exceptions, and what a {@link TransactionSystemException}
      * keeps aside (the work's own failure, overridden by the failed rollback), each once.
      */

@@ -1,5 +1,6 @@
 package org.openwallet.funding;
 
+import io.github.resilience4j.retry.RetryRegistry;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -45,9 +46,10 @@ class FundingConfiguration {
     }
 
     @Bean
-    BankNetwork bankNetwork(FundingProperties funding, ObjectProvider<EmbeddedBankSimulator> simulator, JsonMapper json, Clock clock) {
+    BankNetwork bankNetwork(FundingProperties funding, ObjectProvider<EmbeddedBankSimulator> simulator, JsonMapper json, Clock clock,
+                            RetryRegistry retries) {
         Supplier<String> url = funding.externalBank() ? funding::bankUrl : () -> simulator.getObject().baseUrl().toString();
-        return new HttpBankNetwork(url, json, funding.bankTimeout(), funding.bankAttempts(), clock);
+        return new HttpBankNetwork(url, json, funding.bankTimeout(), funding.bankAttempts(), clock, retries);
     }
 
     /**

@@ -1,5 +1,9 @@
 package org.openwallet.funding;
 
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.github.resilience4j.retry.RetryRegistry;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,6 +19,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.openwallet.platform.CircuitBreaker;
 import org.slf4j.Logger;
@@ -25,8 +31,9 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The bank over HTTP: each order is the network's JSON message, sent with our request id as the
  * bank-side {@code Idempotency-Key}, so a retry (ours, or the sweep's after a crash) is never a
- * second order. Each call has a timeout; a failed call is retried a few times with backoff; after
- * repeated failures a circuit breaker stops calling the bank for a while.
+ * second order. Each call has a timeout; a failed order is retried {@code bankAttempts} times in all,
+ * 200 ms after the first failure and doubling (the Resilience4j policy {@code bank}); after repeated
+ * failures a circuit breaker stops calling the bank for a while.
  */
 final class HttpBankNetwork implements BankNetwork {
     private static final Logger log = LoggerFactory.getLogger(HttpBankNetwork.class);
@@ -36,16 +43,20 @@ final class HttpBankNetwork implements BankNetwork {
     private final HttpClient http;
     private final JsonMapper json;
     private final Duration timeout;
-    private final int attempts;
+    private final Retry orders;
     private final CircuitBreaker breaker;
 
-    HttpBankNetwork(Supplier<String> baseUrl, JsonMapper json, Duration timeout, int attempts, Clock clock) {
+    HttpBankNetwork(Supplier<String> baseUrl, JsonMapper json, Duration timeout, int attempts, Clock clock, RetryRegistry retries) {
         this.baseUrl = baseUrl;
         this.json = json;
         this.timeout = timeout;
-        this.attempts = Math.max(1, attempts);
         this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
         this.breaker = new CircuitBreaker("bank", 5, Duration.ofSeconds(10), clock);
+        this.orders = retries.retry("bank", RetryConfig.<Attempt>custom()
+                .maxAttempts(Math.max(1, attempts))
+                .retryOnResult(attempt -> attempt.failure() != null)
+                .intervalFunction(IntervalFunction.ofExponentialBackoff(FIRST_RETRY, 2))
+                .build());
     }
 
     @Override
@@ -73,50 +84,64 @@ final class HttpBankNetwork implements BankNetwork {
         return post("/v1/micro-deposits", order.requestId(), body, "micro_deposit_id");
     }
 
-    /** One order to the bank, retried a few times with backoff; {@code idField} is the bank's id in a 2xx answer. */
+    /**
+     * One try of an order: the bank's answer, or, when the bank failed or could not be reached, what
+     * went wrong ({@code failure}), which is tried again.
+     */
+    private record Attempt(Submission answer, String failure) {
+        static Attempt answered(Submission answer) {
+            return new Attempt(answer, null);
+        }
+    }
+
+    /** One order to the bank, retried by the {@code bank} policy; {@code idField} is the bank's id in a 2xx answer. */
     private Submission post(String path, UUID requestId, Map<String, Object> body, String idField) {
         String payload = json.writeValueAsString(body);
-        Duration backoff = FIRST_RETRY;
-        String lastProblem = "not tried";
-        for (int attempt = 1; attempt <= attempts; attempt++) {
-            if (!breaker.allowRequest()) {
-                return new Submission.Unavailable("the bank's circuit breaker is open");
-            }
-            try {
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl.get() + path))
-                        .timeout(timeout).header("Content-Type", "application/json").header("Idempotency-Key", requestId.toString())
-                        .POST(HttpRequest.BodyPublishers.ofString(payload)).build(), HttpResponse.BodyHandlers.ofString());
-                int status = response.statusCode();
-                if (status / 100 == 2) {
-                    breaker.recordSuccess();
-                    // The bank took the order. An answer we cannot read does not undo that: failing the
-                    // request on it would release a hold the bank pays out, or drop a debit it makes.
-                    return new Submission.Accepted(idIn(response.body(), idField, false));
-                }
-                if (status == 422 && "idempotency_conflict".equals(errorCode(response.body()))) {
-                    breaker.recordSuccess();
-                    return new Submission.AlreadyAccepted(idIn(response.body(), idField, true), response.body());
-                }
-                if (status / 100 == 4 && status != 408 && status != 429) {
-                    breaker.recordSuccess();
-                    return new Submission.Rejected("the bank refused the order (" + status + "): " + response.body());
-                }
-                breaker.recordFailure();
-                lastProblem = "the bank answered " + status;
-            } catch (IOException failed) {
-                breaker.recordFailure();
-                lastProblem = failed.toString();
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();
-                return new Submission.Unavailable("interrupted");
-            }
-            log.warn("Bank order {} ({}) attempt {} of {} failed: {}", requestId, path, attempt, attempts, lastProblem);
-            if (attempt < attempts) {
-                sleep(backoff);
-                backoff = backoff.multipliedBy(2);
-            }
+        AtomicInteger tries = new AtomicInteger();
+        try {
+            Attempt last = orders.executeSupplier(() -> attempt(path, requestId, payload, idField, tries.incrementAndGet()));
+            return last.failure() == null ? last.answer() : new Submission.Unavailable(last.failure());
+        } catch (CancellationException interrupted) {
+            // Interrupted while waiting to try again; Resilience4j has set the thread's flag again.
+            return new Submission.Unavailable("interrupted");
         }
-        return new Submission.Unavailable(lastProblem);
+    }
+
+    private Attempt attempt(String path, UUID requestId, String payload, String idField, int attempt) {
+        if (!breaker.allowRequest()) {
+            return Attempt.answered(new Submission.Unavailable("the bank's circuit breaker is open"));
+        }
+        String problem;
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl.get() + path))
+                    .timeout(timeout).header("Content-Type", "application/json").header("Idempotency-Key", requestId.toString())
+                    .POST(HttpRequest.BodyPublishers.ofString(payload)).build(), HttpResponse.BodyHandlers.ofString());
+            int status = response.statusCode();
+            if (status / 100 == 2) {
+                breaker.recordSuccess();
+                // The bank took the order. An answer we cannot read does not undo that: failing the
+                // request on it would release a hold the bank pays out, or drop a debit it makes.
+                return Attempt.answered(new Submission.Accepted(idIn(response.body(), idField, false)));
+            }
+            if (status == 422 && "idempotency_conflict".equals(errorCode(response.body()))) {
+                breaker.recordSuccess();
+                return Attempt.answered(new Submission.AlreadyAccepted(idIn(response.body(), idField, true), response.body()));
+            }
+            if (status / 100 == 4 && status != 408 && status != 429) {
+                breaker.recordSuccess();
+                return Attempt.answered(new Submission.Rejected("the bank refused the order (" + status + "): " + response.body()));
+            }
+            breaker.recordFailure();
+            problem = "the bank answered " + status;
+        } catch (IOException failed) {
+            breaker.recordFailure();
+            problem = failed.toString();
+        } catch (InterruptedException interrupted) {
+            Thread.currentThread().interrupt();
+            return Attempt.answered(new Submission.Unavailable("interrupted"));
+        }
+        log.warn("Bank order {} ({}) attempt {} of {} failed: {}", requestId, path, attempt, orders.getRetryConfig().getMaxAttempts(), problem);
+        return new Attempt(null, problem);
     }
 
     @Override
@@ -248,11 +273,4 @@ final class HttpBankNetwork implements BankNetwork {
         }
     }
 
-    private static void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration);
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-        }
-    }
 }

@@ -1,5 +1,6 @@
 package org.openwallet.notification;
 
+import io.github.resilience4j.retry.RetryRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import org.springframework.beans.factory.DisposableBean;
@@ -13,10 +14,11 @@ class WebhookChannel implements NotificationChannel, DisposableBean {
     private final JsonMapper json;
     private final WebhookSender sender;
 
-    WebhookChannel(Webhooks webhooks, JsonMapper json, NotificationProperties properties, MeterRegistry meters, Clock clock) {
+    WebhookChannel(Webhooks webhooks, JsonMapper json, NotificationProperties properties, MeterRegistry meters, Clock clock,
+                   RetryRegistry retries) {
         this.webhooks = webhooks;
         this.json = json;
-        this.sender = new WebhookSender(properties.webhook(), meters, clock);
+        this.sender = new WebhookSender(properties.webhook(), meters, clock, retries);
     }
 
     /** Looks the webhook up now (one indexed read) and queues the request; the HTTP call happens on the sender's threads. */

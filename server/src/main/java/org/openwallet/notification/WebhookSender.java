@@ -1,5 +1,8 @@
 package org.openwallet.notification;
 
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.github.resilience4j.retry.RetryRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -14,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -34,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * attempt is signed afresh for that reason.
  *
  * <p>A 2xx is delivered. A 5xx, a 429, a timeout or a connection failure is tried again after
- * {@code firstRetryDelay}, doubling, up to {@code maxAttempts} in all; anything else (a 4xx, a
- * redirect, which is never followed) fails at once. Every attempt resolves the host once, checks
+ * {@code firstRetryDelay}, doubling, up to {@code maxAttempts} in all (the Resilience4j policy
+ * {@code webhook}); anything else (a 4xx, a redirect, which is never followed) fails at once. Every attempt resolves the host once, checks
  * every address and connects to the checked one ({@link WebhookUrls#destination}, {@link PinnedHttp}).
  *
  * <p>Each user's deliveries form a lane: they are sent one at a time, in order, and a lane goes to
@@ -61,6 +65,7 @@ final class WebhookSender implements AutoCloseable {
     private final Clock clock;
     private final WebhookUrls.Resolver resolver;
     private final PinnedHttp http;
+    private final Retry retry;
     private final ThreadPoolExecutor executor;
     private final ReentrantLock lock = new ReentrantLock();
     /** The lanes of users with deliveries waiting or in flight; guarded by {@link #lock}. */
@@ -68,17 +73,26 @@ final class WebhookSender implements AutoCloseable {
     /** Deliveries waiting in all lanes, in-flight ones not included; guarded by {@link #lock}. */
     private int waiting;
 
-    WebhookSender(NotificationProperties.Webhook settings, MeterRegistry meters, Clock clock) {
-        this(settings, meters, clock, WebhookUrls.Resolver.SYSTEM,
+    WebhookSender(NotificationProperties.Webhook settings, MeterRegistry meters, Clock clock, RetryRegistry retries) {
+        this(settings, meters, clock, retries, WebhookUrls.Resolver.SYSTEM,
                 new PinnedHttp(PinnedHttp.Connector.DIRECT, (SSLSocketFactory) SSLSocketFactory.getDefault()));
     }
 
-    WebhookSender(NotificationProperties.Webhook settings, MeterRegistry meters, Clock clock, WebhookUrls.Resolver resolver, PinnedHttp http) {
+    WebhookSender(NotificationProperties.Webhook settings, MeterRegistry meters, Clock clock, RetryRegistry retries,
+                  WebhookUrls.Resolver resolver, PinnedHttp http) {
         this.settings = settings;
         this.meters = meters;
         this.clock = clock;
         this.resolver = resolver;
         this.http = http;
+        long firstRetryMillis = settings.firstRetryDelay().toMillis();
+        this.retry = retries.retry("webhook", RetryConfig.<Attempt>custom()
+                .maxAttempts(settings.maxAttempts())
+                .retryOnResult(attempt -> attempt.verdict() == Verdict.TRY_AGAIN)
+                // Doubling from firstRetryDelay, which may be zero (Resilience4j's own exponential back-off starts at 1 ms).
+                .intervalFunction(failedAttempts -> (long) (firstRetryMillis * Math.pow(2, failedAttempts - 1)))
+                .build());
+        retry.getEventPublisher().onRetry(event -> meters.counter(METRIC + ".retries").increment());
         AtomicInteger threadNumber = new AtomicInteger();
         // The executor's queue holds one task per lane with waiting deliveries, so never more than queueCapacity.
         this.executor = new ThreadPoolExecutor(settings.threads(), settings.threads(), 1, TimeUnit.MINUTES,
@@ -219,46 +233,46 @@ final class WebhookSender implements AutoCloseable {
     }
 
     private void deliver(Delivery delivery) {
-        Duration delay = settings.firstRetryDelay();
-        for (int attempt = 1; ; attempt++) {
-            InetAddress address;
-            switch (WebhookUrls.destination(delivery.url(), settings.allowPrivateAddresses(), resolver)) {
-                case WebhookUrls.Destination.Refused refused -> {
-                    count("refused");
-                    log.warn("Webhook for notification {} refused: {}", delivery.notificationId(), refused.reason());
-                    return;
-                }
-                case WebhookUrls.Destination.Checked checked -> address = checked.address();
+        AtomicInteger tries = new AtomicInteger();
+        Attempt last;
+        try {
+            last = retry.executeSupplier(() -> {
+                tries.incrementAndGet();
+                return attempt(delivery);
+            });
+        } catch (CancellationException shuttingDown) {
+            count("failed");
+            log.warn("Webhook for notification {} abandoned at shutdown after {} attempt(s)", delivery.notificationId(), tries.get());
+            return;
+        }
+        switch (last.verdict()) {
+            case DELIVERED -> count("delivered");
+            case REFUSED -> {
+                count("refused");
+                log.warn("Webhook for notification {} refused: {}", delivery.notificationId(), last.detail());
             }
-            Attempt result = attempt(delivery, address);
-            if (result.verdict() == Verdict.DELIVERED) {
-                count("delivered");
-                return;
-            }
-            if (result.verdict() == Verdict.GIVE_UP || attempt >= settings.maxAttempts()) {
+            case GIVE_UP, TRY_AGAIN -> {
                 count("failed");
-                log.warn("Webhook for notification {} failed after {} attempt(s): {}", delivery.notificationId(), attempt, result.detail());
-                return;
+                log.warn("Webhook for notification {} failed after {} attempt(s): {}", delivery.notificationId(), tries.get(), last.detail());
             }
-            meters.counter(METRIC + ".retries").increment();
-            try {
-                Thread.sleep(delay);
-            } catch (InterruptedException shuttingDown) {
-                Thread.currentThread().interrupt();
-                count("failed");
-                log.warn("Webhook for notification {} abandoned at shutdown after {} attempt(s)", delivery.notificationId(), attempt);
-                return;
-            }
-            delay = delay.multipliedBy(2);
         }
     }
 
-    private enum Verdict { DELIVERED, TRY_AGAIN, GIVE_UP }
+    /** REFUSED: the destination is not a public address (any more); TRY_AGAIN is the only verdict retried. */
+    private enum Verdict { DELIVERED, REFUSED, TRY_AGAIN, GIVE_UP }
 
     private record Attempt(Verdict verdict, String detail) {
     }
 
-    private Attempt attempt(Delivery delivery, InetAddress address) {
+    /** One try: resolves and checks the destination afresh, then sends to the checked address. */
+    private Attempt attempt(Delivery delivery) {
+        InetAddress address;
+        switch (WebhookUrls.destination(delivery.url(), settings.allowPrivateAddresses(), resolver)) {
+            case WebhookUrls.Destination.Refused refused -> {
+                return new Attempt(Verdict.REFUSED, refused.reason());
+            }
+            case WebhookUrls.Destination.Checked checked -> address = checked.address();
+        }
         long timestamp = clock.instant().getEpochSecond();
         Map<String, String> headers = new LinkedHashMap<>();
         headers.put("Content-Type", "application/json");

@@ -1,5 +1,8 @@
 package org.openwallet.platform;
 
+import io.github.resilience4j.micrometer.tagged.TaggedRetryMetrics;
+import io.github.resilience4j.retry.RetryRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.swagger.v3.oas.models.Components;
 import io.swagger.v3.oas.models.OpenAPI;
 import io.swagger.v3.oas.models.info.Contact;
@@ -26,6 +29,21 @@ class PlatformConfiguration {
     @Bean
     Clock clock() {
         return Clock.systemUTC();
+    }
+
+    /**
+     * The wallet's retry policies, one per dependency (PostgreSQL in {@link Transactions}, the bank,
+     * webhooks), each configured where its dependency is called and registered here under its name.
+     */
+    @Bean
+    RetryRegistry retryRegistry() {
+        return RetryRegistry.ofDefaults();
+    }
+
+    /** {@code resilience4j.retry.calls{name, kind}}: calls that succeeded or failed, with or without retrying. */
+    @Bean
+    MeterBinder retryMetrics(RetryRegistry retries) {
+        return TaggedRetryMetrics.ofRetryRegistry(retries);
     }
 
     /**

@@ -1,5 +1,8 @@
 package org.openwallet.platform;
 
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import io.github.resilience4j.retry.RetryRegistry;
 import java.sql.SQLException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
@@ -20,21 +23,36 @@ import org.springframework.transaction.support.TransactionTemplate;
  * the whole unit is run again from the start, a bounded number of times with jittered backoff;
  * clients never see these errors. The work must therefore be free of side effects outside the
  * database, and it must not make network calls while it holds the connection.
+ *
+ * <p>The retry is the Resilience4j policy {@code postgresql}: {@link #MAX_ATTEMPTS} runs in all,
+ * and before run n+1 a wait drawn evenly from 0 to 2<sup>min(n, 6) - 1</sup> ms (full jitter, so
+ * contenders that failed together do not retry together), in whole milliseconds.
  */
 @Component
 public class Transactions {
     private static final Logger log = LoggerFactory.getLogger(Transactions.class);
     static final int MAX_ATTEMPTS = 8;
-    private static final long BASE_BACKOFF_MICROS = 500;
+    /** The wait before the next run is at most 2^(this - 1) ms, reached after this many failed runs. */
+    private static final int MAX_BACKOFF_DOUBLINGS = 6;
+    /** Deeper than any real chain of causes (Spring, Hikari, the JDBC driver). */
+    private static final int MAX_CAUSES = 64;
 
     private final TransactionTemplate template;
     private final JdbcClient jdbc;
+    private final Retry retry;
 
-    public Transactions(PlatformTransactionManager transactionManager, JdbcClient jdbc) {
+    public Transactions(PlatformTransactionManager transactionManager, JdbcClient jdbc, RetryRegistry retries) {
         this.template = new TransactionTemplate(transactionManager);
         this.template.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
         this.template.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRED);
         this.jdbc = jdbc;
+        this.retry = retries.retry("postgresql", RetryConfig.custom()
+                .maxAttempts(MAX_ATTEMPTS)
+                .retryOnException(failure -> isRetryable(sqlState(failure)))
+                .intervalFunction(Transactions::backOffMillis)
+                .build());
+        retry.getEventPublisher().onRetry(event -> log.debug("Retrying transaction after SQLSTATE {} (attempt {})",
+                sqlState(event.getLastThrowable()), event.getNumberOfRetryAttempts()));
     }
 
     /**
@@ -57,27 +75,20 @@ public class Transactions {
         if (TransactionSynchronizationManager.isActualTransactionActive()) {
             throw new IllegalStateException("Transactions.run must not be nested: a retry would repeat the outer work");
         }
-        for (int attempt = 1; ; attempt++) {
-            try {
-                return template.execute(status -> work.get());
-            } catch (RuntimeException exception) {
-                String sqlState = sqlState(exception);
-                if (!isRetryable(sqlState) || attempt == MAX_ATTEMPTS) {
-                    throw exception;
-                }
-                log.debug("Retrying transaction after SQLSTATE {} (attempt {})", sqlState, attempt);
-                backOff(attempt);
-            }
-        }
+        return retry.executeSupplier(() -> template.execute(status -> work.get()));
     }
 
     static boolean isRetryable(String sqlState) {
         return "40001".equals(sqlState) || "40P01".equals(sqlState);
     }
 
-    /** The SQLSTATE of the first {@link SQLException} in the cause chain, or null. */
+    /**
+     * The SQLSTATE of the first {@link SQLException} in the cause chain, or null. The walk is bounded:
+     * causes can form a loop, and this runs on every failed transaction.
+     */
     public static String sqlState(Throwable throwable) {
-        for (Throwable cause = throwable; cause != null; cause = cause.getCause()) {
+        int depth = 0;
+        for (Throwable cause = throwable; cause != null && depth++ < MAX_CAUSES; cause = cause.getCause()) {
             if (cause instanceof SQLException sql && sql.getSQLState() != null) {
                 return sql.getSQLState();
             }
@@ -85,14 +96,13 @@ public class Transactions {
         return null;
     }
 
-    private static void backOff(int attempt) {
-        long ceilingMicros = BASE_BACKOFF_MICROS << Math.min(attempt, 6);
-        long sleepMicros = ThreadLocalRandom.current().nextLong(ceilingMicros);
-        try {
-            Thread.sleep(sleepMicros / 1000, (int) (sleepMicros % 1000) * 1000);
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("Interrupted while backing off a transaction retry", interrupted);
-        }
+    /**
+     * The wait after {@code failedRuns} failed runs, up to 1, 2, 4 ... 32 ms. Drawn from 0 to the
+     * ceiling inclusive: the mean is half the ceiling, as it was when the wait was drawn in
+     * microseconds below it.
+     */
+    private static Long backOffMillis(int failedRuns) {
+        long ceilingMillis = 1L << (Math.min(failedRuns, MAX_BACKOFF_DOUBLINGS) - 1);
+        return ThreadLocalRandom.current().nextLong(ceilingMillis + 1);
     }
 }

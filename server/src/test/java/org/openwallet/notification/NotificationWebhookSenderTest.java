@@ -3,6 +3,7 @@ package org.openwallet.notification;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.github.resilience4j.retry.RetryRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.InetAddress;
@@ -56,7 +57,8 @@ class NotificationWebhookSenderTest {
     }
 
     private WebhookSender sender(boolean allowPrivate, int threads, int queueCapacity, Duration requestTimeout) {
-        sender = new WebhookSender(settings(allowPrivate, threads, queueCapacity, 20, requestTimeout), meters, Clock.fixed(NOW, ZoneOffset.UTC));
+        sender = new WebhookSender(settings(allowPrivate, threads, queueCapacity, 20, requestTimeout), meters, Clock.fixed(NOW, ZoneOffset.UTC),
+                RetryRegistry.ofDefaults());
         return sender;
     }
 
@@ -103,8 +105,12 @@ class NotificationWebhookSenderTest {
     }
 
     @Test
-    void serverErrors_areRetried_untilOneSucceeds() {
-        String path = receiver.path("flaky", n -> n < 3 ? 503 : 204);
+    void serverErrors_areRetried_afterFirstRetryDelayThenDouble_untilOneSucceeds() {
+        List<Long> arrivals = new CopyOnWriteArrayList<>();
+        String path = receiver.path("flaky", n -> {
+            arrivals.add(System.nanoTime());
+            return n < 3 ? 503 : 204;
+        });
 
         sender().submit(delivery(path, "n2"));
 
@@ -114,6 +120,9 @@ class NotificationWebhookSenderTest {
         assertThat(requests).allSatisfy(request -> assertThat(request.header("Wallet-Notification-Id")).isEqualTo("n2"));
         assertThat(meters.counter(WebhookSender.METRIC + ".retries").count()).isEqualTo(2.0);
         assertThat(count("failed")).isZero();
+        // first-retry-delay is 50 ms here: 50 ms before the second attempt, 100 ms before the third.
+        assertThat(Duration.ofNanos(arrivals.get(1) - arrivals.get(0))).isGreaterThanOrEqualTo(Duration.ofMillis(50));
+        assertThat(Duration.ofNanos(arrivals.get(2) - arrivals.get(1))).isGreaterThanOrEqualTo(Duration.ofMillis(100));
     }
 
     @Test
@@ -190,7 +199,7 @@ class NotificationWebhookSenderTest {
             return socket;
         };
         sender = new WebhookSender(settings(false, 2, 10, 20, Duration.ofSeconds(5)), meters, Clock.fixed(NOW, ZoneOffset.UTC),
-                rebinding, new PinnedHttp(network, (SSLSocketFactory) SSLSocketFactory.getDefault()));
+                RetryRegistry.ofDefaults(), rebinding, new PinnedHttp(network, (SSLSocketFactory) SSLSocketFactory.getDefault()));
 
         sender.submit(new WebhookSender.Delivery(USER, URI.create("http://hooks.example.com:" + receiverPort + path + "?a=1"), SECRET, "n7",
                 "{}".getBytes(StandardCharsets.UTF_8)));
@@ -207,7 +216,7 @@ class NotificationWebhookSenderTest {
     void destinationResolvingToLoopback_isRefused_withoutDialling() {
         List<InetSocketAddress> dialled = new CopyOnWriteArrayList<>();
         sender = new WebhookSender(settings(false, 1, 10, 20, Duration.ofSeconds(5)), meters, Clock.fixed(NOW, ZoneOffset.UTC),
-                host -> new InetAddress[] {InetAddress.getByName("93.184.216.34"), InetAddress.getByName("2002:7f00:1::1")},
+                RetryRegistry.ofDefaults(), host -> new InetAddress[] {InetAddress.getByName("93.184.216.34"), InetAddress.getByName("2002:7f00:1::1")},
                 new PinnedHttp((target, timeoutMillis) -> {
                     dialled.add(target);
                     throw new java.net.ConnectException("not in this test");
@@ -230,7 +239,7 @@ class NotificationWebhookSenderTest {
         UUID slowUser = UUID.randomUUID();
         UUID otherUser = UUID.randomUUID();
         WebhookSender shared = sender = new WebhookSender(settings(true, 2, 100, 3, Duration.ofSeconds(60)), meters,
-                Clock.fixed(NOW, ZoneOffset.UTC));
+                Clock.fixed(NOW, ZoneOffset.UTC), RetryRegistry.ofDefaults());
         try {
             for (int i = 0; i < 10; i++) {
                 shared.submit(new WebhookSender.Delivery(slowUser, URI.create(receiver.url(hanging)), SECRET, "slow-" + i, new byte[0]));

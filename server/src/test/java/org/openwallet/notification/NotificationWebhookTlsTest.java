@@ -3,6 +3,7 @@ package org.openwallet.notification;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.github.resilience4j.retry.RetryRegistry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.BufferedReader;
@@ -148,7 +149,7 @@ class NotificationWebhookTlsTest {
         };
         sender = new WebhookSender(new NotificationProperties.Webhook(false, 1, 10, 20, Duration.ofSeconds(2), Duration.ofSeconds(5), 2,
                 Duration.ofMillis(10)), meters, Clock.fixed(Instant.parse("2026-03-01T12:00:00Z"), ZoneOffset.UTC),
-                host -> new InetAddress[] {checked}, new PinnedHttp(toReceiver, clientTls.getSocketFactory()));
+                RetryRegistry.ofDefaults(), host -> new InetAddress[] {checked}, new PinnedHttp(toReceiver, clientTls.getSocketFactory()));
         return sender;
     }
 
