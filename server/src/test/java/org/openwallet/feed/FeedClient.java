@@ -79,7 +79,7 @@ final class FeedClient {
     /** Waits until the feed can be read and its item ids satisfy {@code condition}; returns them. */
     List<String> awaitIds(String path, Api.User reader, Predicate<List<String>> condition, Duration wait) {
         // An unreadable feed (the consumer or Cassandra not there yet) is an AssertionError of ids(): wait on.
-        return await(path + " of @" + reader.handle()).atMost(wait).ignoreException(AssertionError.class)
+        return await(path + " of @" + reader.handle()).atMost(wait).ignoreExceptionsInstanceOf(AssertionError.class)
                 .until(() -> ids(path, reader), condition);
     }
 
