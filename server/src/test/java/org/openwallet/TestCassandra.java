@@ -2,7 +2,7 @@ package org.openwallet;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import org.openwallet.platform.EmbeddedCassandra;
+import org.openwallet.devstack.EmbeddedCassandra;
 import org.springframework.test.context.DynamicPropertyRegistry;
 
 /**

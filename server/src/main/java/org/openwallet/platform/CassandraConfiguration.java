@@ -5,23 +5,20 @@ import com.datastax.oss.driver.api.core.CqlSession;
 import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
 import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
-import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.context.annotation.DependsOn;
 import org.springframework.core.io.ResourceLoader;
 
 /**
- * Cassandra, the feed store: an external cluster when {@code wallet.cassandra.contact-points} is set,
- * otherwise an embedded node under {@code wallet.data-dir/cassandra}. Only processes that run the
- * {@code api} (which reads the feed) or {@code feed} (which writes it) role connect; the others get
- * neither a node nor a session.
+ * Cassandra, the feed store: the cluster at {@code wallet.cassandra.contact-points}. With none
+ * configured, the development stack (the {@code devstack} module) starts an embedded node and sets
+ * them. Only processes that run the {@code api} (which reads the feed) or {@code feed} (which writes
+ * it) role connect; the others get no session.
  *
  * <p>The {@link CqlSession} handed out is connected to the keyspace, with the schema already applied
  * ({@link CassandraSchema}).
@@ -36,25 +33,16 @@ class CassandraConfiguration {
     private static final Duration SCHEMA_REFRESH_WINDOW = Duration.ofMillis(10);
 
     @Bean(destroyMethod = "close")
-    EmbeddedCassandra embeddedCassandra(WalletProperties properties) throws IOException {
-        WalletProperties.CassandraSettings cassandra = properties.cassandra();
-        if (cassandra.external() || !needsCassandra(properties)) {
-            return null;
-        }
-        return EmbeddedCassandra.start(properties.dataDir().toAbsolutePath().resolve("cassandra"), cassandra.javaHomePath(), cassandra.heapSize());
-    }
-
-    /** Depends on the embedded node, so the session is closed before the node stops. */
-    @Bean(destroyMethod = "close")
-    @DependsOn("embeddedCassandra")
-    CqlSession cqlSession(WalletProperties properties, ObjectProvider<EmbeddedCassandra> embedded, ResourceLoader resources) {
+    CqlSession cqlSession(WalletProperties properties, ResourceLoader resources) {
         if (!needsCassandra(properties)) {
             return null;
         }
         WalletProperties.CassandraSettings settings = properties.cassandra();
-        List<InetSocketAddress> contactPoints = settings.external()
-                ? contactPoints(settings.contactPoints())
-                : List.of(embedded.getObject().address());
+        if (!settings.external()) {
+            throw new IllegalStateException("wallet.cassandra.contact-points (WALLET_CASSANDRA_CONTACT_POINTS) is not set, and there is no"
+                    + " development stack on the classpath to start an embedded node: set them, or start the wallet with ./wallet run");
+        }
+        List<InetSocketAddress> contactPoints = contactPoints(settings.contactPoints());
         CassandraSchema schema = new CassandraSchema(settings.keyspace(), settings.replicationOrDefault(),
                 CassandraSchema.load(settings.schemaLocation(), resources));
         // The keyspace may not exist yet, and a session can only be opened on one that does.

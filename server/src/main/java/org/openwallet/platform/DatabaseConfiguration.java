@@ -2,18 +2,16 @@ package org.openwallet.platform;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import java.io.IOException;
 import java.time.Duration;
 import javax.sql.DataSource;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.context.annotation.DependsOn;
 
 /**
- * The ledger database: an external PostgreSQL when {@code wallet.database.url} is set, otherwise
- * an embedded one under {@code wallet.data-dir}. Either way the wallet sees one pooled DataSource.
+ * The ledger database at {@code wallet.database.url}, as one pooled DataSource. With no URL
+ * configured, the development stack (the {@code devstack} module, on the classpath of
+ * {@code ./wallet run} and the tests) starts an embedded PostgreSQL and sets the URL.
  *
  * <p>Every connection of that pool runs with the statement and lock timeouts of
  * {@code wallet.database} (set when the pool opens the connection, so no request pays for it).
@@ -34,33 +32,17 @@ import org.springframework.context.annotation.DependsOn;
 @Configuration(proxyBeanMethods = false)
 class DatabaseConfiguration {
 
-    /** Null when an external database is configured; Spring then has nothing to stop. */
-    @Bean(destroyMethod = "close")
-    EmbeddedPostgres embeddedPostgres(WalletProperties properties) throws IOException {
-        if (properties.database().external()) {
-            return null;
-        }
-        return EmbeddedPostgres.start(properties.dataDir().toAbsolutePath().resolve("postgres"), properties.database().maxSlotWalKeepSize());
-    }
-
     @Bean
-    DatabaseEndpoint databaseEndpoint(WalletProperties properties, ObjectProvider<EmbeddedPostgres> embedded) {
-        WalletProperties.Database database = properties.database();
-        if (database.external()) {
-            return DatabaseEndpoint.fromJdbcUrl(database.url(), database.username(), database.password());
-        }
-        EmbeddedPostgres server = embedded.getObject();
-        return new DatabaseEndpoint("127.0.0.1", server.port(), "postgres", server.username(), server.password());
+    DatabaseEndpoint databaseEndpoint(WalletProperties properties) {
+        WalletProperties.Database database = requireUrl(properties.database());
+        return DatabaseEndpoint.fromJdbcUrl(database.url(), database.username(), database.password());
     }
 
-    /** Where JDBC connects, as whom: the external database's URL as configured, or the embedded server. */
+    /** Where JDBC connects, as whom. */
     record JdbcTarget(String url, String username, String password) {
-        static JdbcTarget of(WalletProperties.Database database, ObjectProvider<EmbeddedPostgres> embedded) {
-            if (database.external()) {
-                return new JdbcTarget(database.url(), database.username(), database.password());
-            }
-            EmbeddedPostgres server = embedded.getObject();
-            return new JdbcTarget(server.jdbcUrl(), server.username(), server.password());
+        static JdbcTarget of(WalletProperties.Database database) {
+            requireUrl(database);
+            return new JdbcTarget(database.url(), database.username(), database.password());
         }
 
         @Override
@@ -69,16 +51,20 @@ class DatabaseConfiguration {
         }
     }
 
-    /** Depends on the embedded server so that whatever connects with it stops before the server does. */
     @Bean
-    @DependsOn("embeddedPostgres")
-    JdbcTarget jdbcTarget(WalletProperties properties, ObjectProvider<EmbeddedPostgres> embedded) {
-        return JdbcTarget.of(properties.database(), embedded);
+    JdbcTarget jdbcTarget(WalletProperties properties) {
+        return JdbcTarget.of(properties.database());
     }
 
-    /** Depends on the embedded server so the pool is closed before the server stops. */
+    private static WalletProperties.Database requireUrl(WalletProperties.Database database) {
+        if (!database.external()) {
+            throw new IllegalStateException("wallet.database.url (WALLET_DB_URL) is not set, and there is no development stack on the"
+                    + " classpath to start an embedded PostgreSQL: set it, or start the wallet with ./wallet run");
+        }
+        return database;
+    }
+
     @Bean(destroyMethod = "close")
-    @DependsOn("embeddedPostgres")
     DataSource dataSource(WalletProperties properties, JdbcTarget target) {
         WalletProperties.Database database = properties.database();
         HikariConfig config = new HikariConfig();

@@ -1,32 +1,26 @@
 package org.openwallet.platform;
 
-import java.io.IOException;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.context.annotation.DependsOn;
 
-/** Kafka: external brokers when {@code wallet.kafka.bootstrap-servers} is set, otherwise an embedded broker. */
+/**
+ * Kafka: the brokers at {@code wallet.kafka.bootstrap-servers}. With none configured, the development
+ * stack (the {@code devstack} module) starts an embedded broker and sets the address.
+ */
 @Configuration(proxyBeanMethods = false)
 class KafkaConfiguration {
 
-    @Bean(destroyMethod = "close")
-    EmbeddedKafka embeddedKafka(WalletProperties properties) throws IOException {
-        if (properties.kafka().external() || !needsKafka(properties)) {
-            return null;
-        }
-        return EmbeddedKafka.start(properties.dataDir().toAbsolutePath().resolve("kafka"), properties.kafka().partitions());
-    }
-
     @Bean
-    @DependsOn("embeddedKafka")
-    KafkaCluster kafkaCluster(WalletProperties properties, ObjectProvider<EmbeddedKafka> embedded) {
+    KafkaCluster kafkaCluster(WalletProperties properties) {
         if (!needsKafka(properties)) {
             return null;
         }
         WalletProperties.KafkaSettings kafka = properties.kafka();
-        String bootstrap = kafka.external() ? kafka.bootstrapServers() : embedded.getObject().bootstrapServers();
-        return new KafkaCluster(bootstrap, kafka.partitions(), kafka.replicationFactor(), kafka.minInsyncReplicas());
+        if (!kafka.external()) {
+            throw new IllegalStateException("wallet.kafka.bootstrap-servers (WALLET_KAFKA_BOOTSTRAP_SERVERS) is not set, and there is no"
+                    + " development stack on the classpath to start an embedded broker: set it, or start the wallet with ./wallet run");
+        }
+        return new KafkaCluster(kafka.bootstrapServers(), kafka.partitions(), kafka.replicationFactor(), kafka.minInsyncReplicas());
     }
 
     /** Every role talks to Kafka: the API publishes the bank's webhooks to it (its own events go through the outbox). */

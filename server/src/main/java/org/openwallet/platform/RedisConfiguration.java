@@ -11,37 +11,25 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.micrometer.core.instrument.MeterRegistry;
-import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.context.annotation.DependsOn;
 
 /**
- * Redis: an external server ({@code wallet.redis.url}), an external cluster
- * ({@code wallet.redis.cluster-nodes}), or, with neither, an embedded server under
- * {@code wallet.data-dir/redis}. {@code wallet.redis.embedded=false} with neither configured
- * means no Redis at all: every caller takes its fallback (used by {@code verify-ledger}).
+ * Redis: a server ({@code wallet.redis.url}) or a cluster ({@code wallet.redis.cluster-nodes}).
+ * With neither, the development stack (the {@code devstack} module) starts an embedded server and
+ * sets the URL, unless {@code wallet.redis.embedded=false}; neither configured then means no Redis at
+ * all: every caller takes its fallback (used by {@code verify-ledger}, and by a wallet without the
+ * development stack that names no Redis).
  */
 @Configuration(proxyBeanMethods = false)
 class RedisConfiguration {
 
     @Bean(destroyMethod = "close")
-    EmbeddedRedis embeddedRedis(WalletProperties properties) throws IOException {
-        WalletProperties.RedisSettings redis = properties.redis();
-        if (redis.external() || !redis.embedded()) {
-            return null;
-        }
-        return EmbeddedRedis.start(properties.dataDir().toAbsolutePath().resolve("redis"));
-    }
-
-    @Bean(destroyMethod = "close")
-    @DependsOn("embeddedRedis")
-    Redis redis(WalletProperties properties, ObjectProvider<EmbeddedRedis> embedded, MeterRegistry meters, Clock clock) {
+    Redis redis(WalletProperties properties, MeterRegistry meters, Clock clock) {
         WalletProperties.RedisSettings settings = properties.redis();
         Duration timeout = settings.timeout();
         CircuitBreaker breaker = new CircuitBreaker("redis", settings.breakerFailureThreshold(), settings.breakerOpenDuration(), clock);
@@ -68,12 +56,10 @@ class RedisConfiguration {
                 return connection;
             }, connection -> ((StatefulRedisClusterConnection<String, String>) connection).sync(), breaker, meters);
         }
-        EmbeddedRedis server = embedded.getIfAvailable();
-        String uri = settings.external() ? settings.url() : server == null ? null : server.uri();
-        if (uri == null) {
+        if (!settings.external()) {
             return new Redis(null, null, null, breaker, meters);
         }
-        return standalone(uri, settings, breaker, meters);
+        return standalone(settings.url(), settings, breaker, meters);
     }
 
     /**

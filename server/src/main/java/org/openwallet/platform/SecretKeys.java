@@ -9,11 +9,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.Base64;
-import java.util.HexFormat;
 
 /**
  * Symmetric secrets kept in files: base64 of random bytes, created with owner-only permissions on
- * first use (embedded mode). Several nodes share one secret by pointing at the same file.
+ * first use. Several nodes share one secret by pointing at the same file.
  */
 public final class SecretKeys {
     private SecretKeys() {
@@ -34,29 +33,6 @@ public final class SecretKeys {
             throw new UncheckedIOException("Cannot read or create the secret " + file, failure);
         } catch (IllegalArgumentException notBase64) {
             throw new IllegalStateException("Secret " + file + " is not base64", notBase64);
-        }
-    }
-
-    /**
-     * The password in {@code file}, first creating one of {@code length} random bytes in hex if it
-     * does not exist. Hex, not base64: a password goes into URLs ({@code redis://:password@host}),
-     * SQL literals, server configuration files and {@code .pgpass} lines, where {@code /}, {@code +}
-     * or {@code =} would need escaping.
-     */
-    public static String loadOrCreatePassword(Path file, int length) {
-        try {
-            if (!Files.exists(file)) {
-                byte[] secret = new byte[length];
-                new SecureRandom().nextBytes(secret);
-                create(file, HexFormat.of().formatHex(secret));
-            }
-            String password = Files.readString(file, StandardCharsets.US_ASCII).strip();
-            if (!password.matches("[0-9a-f]{" + 2 * length + ",}")) {
-                throw new IllegalStateException("Password " + file + " is not " + length + " or more bytes in lower-case hex");
-            }
-            return password;
-        } catch (IOException failure) {
-            throw new UncheckedIOException("Cannot read or create the password " + file, failure);
         }
     }
 

@@ -24,7 +24,7 @@ import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.platform.EmbeddedPostgres;
+import org.openwallet.devstack.EmbeddedPostgres;
 import org.openwallet.platform.KafkaCluster;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.annotation.DirtiesContext;

@@ -29,7 +29,7 @@ import org.openwallet.LedgerTestSupport;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.TestCassandra;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.platform.EmbeddedCassandra;
+import org.openwallet.devstack.EmbeddedCassandra;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.context.ApplicationContextInitializer;
 import org.springframework.context.ConfigurableApplicationContext;

@@ -11,11 +11,11 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
+import org.openwallet.devstack.EmbeddedBankSimulator;
 import org.openwallet.fraud.FreezeClient;
 import org.openwallet.fraud.Freezes;
 import org.openwallet.identity.Role;
 import org.openwallet.identity.Roles;
-import org.openwallet.platform.EmbeddedBankSimulator;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**

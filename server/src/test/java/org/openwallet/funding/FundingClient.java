@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import org.openwallet.Api;
-import org.openwallet.platform.EmbeddedBankSimulator;
+import org.openwallet.devstack.EmbeddedBankSimulator;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;

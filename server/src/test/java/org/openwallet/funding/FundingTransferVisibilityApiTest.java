@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.platform.EmbeddedBankSimulator;
+import org.openwallet.devstack.EmbeddedBankSimulator;
 import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 

@@ -11,8 +11,8 @@ import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.Race;
 import org.openwallet.WalletIntegrationTest;
+import org.openwallet.devstack.EmbeddedBankSimulator;
 import org.openwallet.ledger.LedgerVerifier;
-import org.openwallet.platform.EmbeddedBankSimulator;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.platform.EmbeddedRedis;
+import org.openwallet.devstack.EmbeddedRedis;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**

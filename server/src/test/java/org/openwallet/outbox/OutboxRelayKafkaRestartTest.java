@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Eventually;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.platform.EmbeddedKafka;
+import org.openwallet.devstack.EmbeddedKafka;
 import org.openwallet.platform.KafkaCluster;
 import org.openwallet.platform.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;

@@ -14,6 +14,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openwallet.TestCassandra;
+import org.openwallet.devstack.DevStack;
+import org.openwallet.devstack.EmbeddedCassandra;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
@@ -29,10 +31,16 @@ class CassandraConfigurationTest {
     }
 
     private ApplicationContextRunner wallet() {
+        // The development stack starts the node, as it does for ./wallet run (an ApplicationContextRunner
+        // is no SpringApplication, so spring.factories does not bring it in).
         return new ApplicationContextRunner()
+                .withInitializer(new DevStack())
                 .withUserConfiguration(Properties.class, CassandraConfiguration.class)
                 .withPropertyValues("wallet.data-dir=" + dataDir, "wallet.cassandra.heap-size=512m",
                         "wallet.cassandra.schema-location=classpath:cassandra-schema/ordered",
+                        // Only the node: the other servers of the stack are for the other roles and settings.
+                        "wallet.database.url=jdbc:postgresql://127.0.0.1:1/unused", "wallet.redis.embedded=false",
+                        "wallet.kafka.bootstrap-servers=127.0.0.1:1", "wallet.funding.bank-url=http://127.0.0.1:1",
                         "wallet.cassandra.java-home=" + (TestCassandra.javaHome() == null ? "" : TestCassandra.javaHome()));
     }
 

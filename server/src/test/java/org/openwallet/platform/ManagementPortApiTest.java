@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.WalletIntegrationTest;
+import org.openwallet.devstack.EmbeddedBankSimulator;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.core.env.Environment;
 import tools.jackson.databind.JsonNode;

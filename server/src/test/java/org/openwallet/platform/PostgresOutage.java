@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.openwallet.devstack.EmbeddedPostgres;
 
 /**
  * Freezes a running wallet's embedded PostgreSQL and lets it run on again. The wallet itself

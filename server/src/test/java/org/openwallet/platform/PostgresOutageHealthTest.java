@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
+import org.openwallet.devstack.EmbeddedPostgres;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ContextConfiguration;

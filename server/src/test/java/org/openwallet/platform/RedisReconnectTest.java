@@ -11,6 +11,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openwallet.Eventually;
+import org.openwallet.devstack.EmbeddedRedis;
 
 /**
  * The Redis gateway against a real Redis that is killed and, after a long outage, started again on

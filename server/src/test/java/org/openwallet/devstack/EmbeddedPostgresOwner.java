@@ -1,4 +1,4 @@
-package org.openwallet.platform;
+package org.openwallet.devstack;
 
 import java.nio.file.Path;
 

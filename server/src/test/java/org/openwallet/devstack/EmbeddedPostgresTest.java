@@ -1,4 +1,4 @@
-package org.openwallet.platform;
+package org.openwallet.devstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,9 +1,7 @@
-package org.openwallet.platform;
+package org.openwallet.devstack;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.Reader;
-import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,18 +35,32 @@ public final class EmbeddedKafka implements AutoCloseable {
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(60);
     private static final int NODE_ID = 1;
 
+    private final ChildServer claim;
     private final KafkaRaftServer server;
     private final int port;
 
-    private EmbeddedKafka(KafkaRaftServer server, int port) {
+    private EmbeddedKafka(ChildServer claim, KafkaRaftServer server, int port) {
+        this.claim = claim;
         this.server = server;
         this.port = port;
     }
 
+    /** Starts the broker whose log lives in {@code directory}; refused while another wallet runs it. */
     public static EmbeddedKafka start(Path directory, int defaultPartitions) throws IOException {
-        Files.createDirectories(directory);
-        Path logs = directory.resolve("logs");
-        int[] ports = ports(directory.resolve("ports.properties"));
+        // In this JVM, not a child: the claim on the directory is all it shares with the other servers.
+        ChildServer claim = ChildServer.claim("Kafka", directory, "kafka.lock");
+        try {
+            return start(claim, defaultPartitions);
+        } catch (IOException | RuntimeException failure) {
+            claim.close();
+            throw failure;
+        }
+    }
+
+    private static EmbeddedKafka start(ChildServer claim, int defaultPartitions) throws IOException {
+        Path logs = claim.directory().resolve("logs");
+        int[] ports = ChildServer.keptPorts(claim.directory().resolve("ports.properties"), "Ports of the embedded Kafka broker, kept across restarts",
+                "broker", "controller");
         Properties config = new Properties();
         config.putAll(Map.ofEntries(
                 Map.entry("process.roles", "broker,controller"),
@@ -79,11 +91,12 @@ public final class EmbeddedKafka implements AutoCloseable {
         }
         KafkaRaftServer server = new KafkaRaftServer(kafkaConfig, Time.SYSTEM);
         server.startup();
-        EmbeddedKafka kafka = new EmbeddedKafka(server, ports[0]);
+        EmbeddedKafka kafka = new EmbeddedKafka(claim, server, ports[0]);
         try {
             kafka.awaitReady();
         } catch (IOException | RuntimeException failure) {
-            kafka.close();
+            server.shutdown();
+            server.awaitShutdown();
             throw failure;
         }
         log.info("Kafka (KRaft) is up on 127.0.0.1:{} with its log in {}", ports[0], logs);
@@ -95,9 +108,13 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        server.shutdown();
-        server.awaitShutdown();
+    public void close() throws IOException {
+        try {
+            server.shutdown();
+            server.awaitShutdown();
+        } finally {
+            claim.close();
+        }
     }
 
     private void awaitReady() throws IOException {
@@ -136,27 +153,5 @@ public final class EmbeddedKafka implements AutoCloseable {
         } catch (Exception exception) {
             throw new IOException("Cannot format the Kafka log directory " + logs, exception);
         }
-    }
-
-    /** The broker and controller ports: chosen once, then read back on every start. */
-    private static int[] ports(Path file) throws IOException {
-        Properties ports = new Properties();
-        if (Files.exists(file)) {
-            try (Reader reader = Files.newBufferedReader(file)) {
-                ports.load(reader);
-            }
-            return new int[] {Integer.parseInt(ports.getProperty("broker")), Integer.parseInt(ports.getProperty("controller"))};
-        }
-        int broker = EmbeddedRedis.freePort();
-        int controller = EmbeddedRedis.freePort();
-        while (controller == broker) {
-            controller = EmbeddedRedis.freePort();
-        }
-        ports.setProperty("broker", Integer.toString(broker));
-        ports.setProperty("controller", Integer.toString(controller));
-        try (Writer writer = Files.newBufferedWriter(file)) {
-            ports.store(writer, "Ports of the embedded Kafka broker, kept across restarts");
-        }
-        return new int[] {broker, controller};
     }
 }

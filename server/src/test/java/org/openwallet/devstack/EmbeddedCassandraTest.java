@@ -1,4 +1,4 @@
-package org.openwallet.platform;
+package org.openwallet.devstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -136,7 +136,7 @@ class EmbeddedCassandraTest {
         Path thisJdk = Path.of(System.getProperty("java.home"));
         int thisMajor = Runtime.version().feature();
 
-        assertThatThrownBy(() -> EmbeddedCassandra.java(thisJdk, EmbeddedCassandra.JVM_DIRECTORY))
+        assertThatThrownBy(() -> EmbeddedCassandra.java(thisJdk, Jdks.JVM_DIRECTORY))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("Java " + thisMajor)
                 .hasMessageContaining("needs a JDK 17");
@@ -153,12 +153,12 @@ class EmbeddedCassandraTest {
 
     @Test
     void majorOf_readsEveryVersionFormat() {
-        assertThat(EmbeddedCassandra.majorOf("\"17.0.15\"")).isEqualTo(17);
-        assertThat(EmbeddedCassandra.majorOf("17")).isEqualTo(17);
-        assertThat(EmbeddedCassandra.majorOf("25.0.1")).isEqualTo(25);
-        assertThat(EmbeddedCassandra.majorOf("1.8.0_392")).isEqualTo(8);
-        assertThat(EmbeddedCassandra.majorOf("")).isZero();
-        assertThat(EmbeddedCassandra.majorOf(null)).isZero();
+        assertThat(Jdks.majorOf("\"17.0.15\"")).isEqualTo(17);
+        assertThat(Jdks.majorOf("17")).isEqualTo(17);
+        assertThat(Jdks.majorOf("25.0.1")).isEqualTo(25);
+        assertThat(Jdks.majorOf("1.8.0_392")).isEqualTo(8);
+        assertThat(Jdks.majorOf("")).isZero();
+        assertThat(Jdks.majorOf(null)).isZero();
     }
 
     private static CqlSession session(EmbeddedCassandra node) {

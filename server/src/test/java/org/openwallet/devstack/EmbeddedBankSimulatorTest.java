@@ -1,4 +1,4 @@
-package org.openwallet.platform;
+package org.openwallet.devstack;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -38,6 +38,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openwallet.platform.SecretKeys;
 import tools.jackson.databind.json.JsonMapper;
 
 /**

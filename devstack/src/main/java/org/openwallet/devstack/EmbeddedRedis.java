@@ -1,24 +1,17 @@
-package org.openwallet.platform;
+package org.openwallet.devstack;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * <p>It still requires a password: anyone on the machine can reach 127.0.0.1, and a local user who
  * could write the idempotency fast path could make a retried payment look new or a new one look
  * like a replay. The password is generated into the directory on first start ({@value #PASSWORD_FILE},
- * owner-only, as {@link SecretKeys} writes it; a directory from before passwords gets one on its
+ * owner-only, as {@link SecretFiles} writes it; a directory from before passwords gets one on its
  * next start) and reaches the server through an owner-only configuration file, never the command
  * line, which every local user can read in {@code ps}. The directory itself is made owner-only too.
  *
@@ -39,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * port, with the same password, after a back-off from {@value #RESTART_BACKOFF_MIN_MILLIS} ms
  * doubling to {@value #RESTART_BACKOFF_MAX_MILLIS} ms, for as long as this object is open: a child
  * process nobody restarts would leave the wallet without Redis until the wallet itself restarted.
- * The wallet's client finds it again by itself ({@link Redis}).
+ * The wallet's client finds it again by itself.
  */
 public final class EmbeddedRedis implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedRedis.class);
@@ -48,74 +41,69 @@ public final class EmbeddedRedis implements AutoCloseable {
     private static final Duration STOP_WAIT = Duration.ofSeconds(10);
     static final String PASSWORD_FILE = "redis.password";
     private static final String CONFIG_FILE = "redis.conf";
+    private static final String LOG_FILE = "redis.log";
+    private static final String PID_FILE = "redis.pid";
     private static final int PASSWORD_BYTES = 32;
     static final long RESTART_BACKOFF_MIN_MILLIS = 100;
     static final long RESTART_BACKOFF_MAX_MILLIS = 5_000;
 
+    private final ChildServer child;
     private final List<String> command;
     private final int port;
     private final String password;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
     /** Guards {@link #process} and {@link #closed}: a restart and a close never overlap. */
     private final Object lifecycle = new Object();
     private Process process;
     private boolean closed;
 
-    private EmbeddedRedis(List<String> command, Process process, int port, String password, FileChannel lockChannel, FileLock lock) {
+    private EmbeddedRedis(ChildServer child, List<String> command, Process process, int port, String password) {
+        this.child = child;
         this.command = command;
         this.process = process;
         this.port = port;
         this.password = password;
-        this.lockChannel = lockChannel;
-        this.lock = lock;
         Thread.ofVirtual().name("embedded-redis-supervisor").start(this::superviseProcess);
     }
 
     /** Starts a Redis server on a free port with its files in {@code directory}. */
     public static EmbeddedRedis start(Path directory, String... extraArguments) throws IOException {
-        return start(directory, freePort(), extraArguments);
+        return start(directory, ChildServer.freePort(), extraArguments);
     }
 
     public static EmbeddedRedis start(Path directory, int port, String... extraArguments) throws IOException {
         Files.createDirectories(directory);
         Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
-        FileChannel lockChannel = FileChannel.open(directory.resolve("redis.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock = tryLock(lockChannel);
-        if (lock == null) {
-            lockChannel.close();
-            throw new IOException("The Redis directory " + directory + " is in use by a running wallet; stop it first");
-        }
+        ChildServer child = ChildServer.claim("Redis", directory, "redis.lock");
         try {
-            stopStaleServer(directory.resolve("redis.pid"));
-            String password = SecretKeys.loadOrCreatePassword(passwordFile(directory), PASSWORD_BYTES);
-            Path config = writeConfig(directory, password);
-            // The configuration file must be the first argument; what follows overrides it.
-            List<String> command = new ArrayList<>(List.of(binary(directory).toString(), config.toAbsolutePath().toString(),
+            Path home = child.directory();
+            // Redis stops at once on SIGTERM (it keeps nothing on disk), so a slow one is killed.
+            child.stopOrphan(home.resolve(PID_FILE), process -> process.command().map(command -> command.contains("redis-server")).orElse(false),
+                    STOP_WAIT, true);
+            String password = SecretFiles.loadOrCreatePassword(passwordFile(home), PASSWORD_BYTES);
+            Path config = writeConfig(home, password);
+            // The configuration file must be the first argument; what follows overrides it. With no
+            // logfile, Redis logs to its standard output, which goes to redis.log.
+            List<String> command = new ArrayList<>(List.of(binary(home).toString(), config.toString(),
                     "--port", Integer.toString(port),
                     "--bind", "127.0.0.1",
-                    "--dir", directory.toAbsolutePath().toString(),
-                    "--pidfile", directory.resolve("redis.pid").toAbsolutePath().toString(),
-                    "--logfile", directory.resolve("redis.log").toAbsolutePath().toString(),
+                    "--dir", home.toString(),
+                    "--pidfile", home.resolve(PID_FILE).toString(),
                     "--daemonize", "no",
                     "--save", "",
                     "--appendonly", "no"));
             command.addAll(List.of(extraArguments));
-            Process process = launch(command, port, password);
-            log.info("Redis is up on 127.0.0.1:{} (pid {}), password in {}", port, process.pid(), passwordFile(directory));
-            return new EmbeddedRedis(List.copyOf(command), process, port, password, lockChannel, lock);
+            Process process = launch(child, command, port, password);
+            log.info("Redis is up on 127.0.0.1:{} (pid {}), password in {}", port, process.pid(), passwordFile(home));
+            return new EmbeddedRedis(child, List.copyOf(command), process, port, password);
         } catch (IOException | RuntimeException failure) {
-            lock.release();
-            lockChannel.close();
+            child.close();
             throw failure;
         }
     }
 
-    private static Process launch(List<String> command, int port, String password) throws IOException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        awaitPong(process, port, password);
-        return process;
+    private static Process launch(ChildServer child, List<String> command, int port, String password) throws IOException {
+        // Redis writes its own PID file (--pidfile).
+        return child.launch(command, child.directory().resolve(LOG_FILE), null, STARTUP_WAIT, STOP_WAIT, () -> answersPong(port, password));
     }
 
     /** Waits for the server to exit and, unless it was closed, starts it again; ends with {@link #close}. */
@@ -142,7 +130,7 @@ public final class EmbeddedRedis implements AutoCloseable {
                     if (closed) {
                         return;
                     }
-                    process = launch(command, port, password);
+                    process = launch(child, command, port, password);
                     log.info("Redis is up again on 127.0.0.1:{} (pid {})", port, process.pid());
                 }
                 backoffMillis = RESTART_BACKOFF_MIN_MILLIS;
@@ -193,23 +181,15 @@ public final class EmbeddedRedis implements AutoCloseable {
     /** Stops the server (SIGTERM, then SIGKILL after a grace period), for good, and releases its directory. */
     @Override
     public void close() throws IOException {
-        Process process;
+        Process current;
         synchronized (lifecycle) {
             closed = true;
-            process = this.process;
+            current = this.process;
         }
         try {
-            process.destroy();
-            if (!process.waitFor(STOP_WAIT.toSeconds(), TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
+            ChildServer.stop(current, STOP_WAIT);
         } finally {
-            if (lock.isValid()) {
-                lock.release();
-            }
-            lockChannel.close();
+            child.close();
         }
     }
 
@@ -250,57 +230,16 @@ public final class EmbeddedRedis implements AutoCloseable {
         return config;
     }
 
-    /** A server left by a killed wallet (its PID file names it) is stopped before a new one starts. */
-    private static void stopStaleServer(Path pidFile) throws IOException {
-        if (!Files.exists(pidFile)) {
-            return;
-        }
-        String text = Files.readString(pidFile).strip();
-        if (!text.matches("\\d+")) {
-            return;
-        }
-        Optional<ProcessHandle> stale = ProcessHandle.of(Long.parseLong(text))
-                .filter(ProcessHandle::isAlive)
-                .filter(process -> process.info().command().map(command -> command.contains("redis-server")).orElse(false));
-        if (stale.isPresent()) {
-            log.warn("Stopping a Redis (pid {}) left running by an earlier wallet process", text);
-            stale.get().destroyForcibly();
-            try {
-                stale.get().onExit().get(STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
-            } catch (Exception exception) {
-                throw new IOException("Redis pid " + text + " did not stop", exception);
-            }
-        }
-    }
-
-    /** Waits until the server answers an authenticated PING: AUTH, then PING, on one connection. */
-    private static void awaitPong(Process process, int port, String password) throws IOException {
+    /** Whether the server answers an authenticated PING: AUTH, then PING, on one connection. */
+    private static boolean answersPong(int port, String password) throws IOException {
         byte[] commands = ("*2\r\n$4\r\nAUTH\r\n$" + password.length() + "\r\n" + password + "\r\n*1\r\n$4\r\nPING\r\n")
                 .getBytes(StandardCharsets.US_ASCII);
-        long deadline = System.nanoTime() + STARTUP_WAIT.toNanos();
-        while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) {
-                throw new IOException("redis-server exited with " + process.exitValue() + " on start; see redis.log");
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                socket.setSoTimeout(500);
-                socket.getOutputStream().write(commands);
-                if (replies(socket.getInputStream(), "+OK\r\n+PONG\r\n".length()).equals("+OK\r\n+PONG\r\n")) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // Not listening yet.
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();
-                throw new IOException("Interrupted while waiting for Redis", interrupted);
-            }
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
+            socket.setSoTimeout(500);
+            socket.getOutputStream().write(commands);
+            return replies(socket.getInputStream(), "+OK\r\n+PONG\r\n".length()).equals("+OK\r\n+PONG\r\n");
         }
-        process.destroyForcibly();
-        throw new IOException("Redis did not answer PING within " + STARTUP_WAIT);
     }
 
     /** Reads up to {@code length} bytes, fewer if the server closes or answers an error (which starts with '-'). */
@@ -318,19 +257,5 @@ public final class EmbeddedRedis implements AutoCloseable {
             }
         }
         return replies.toString();
-    }
-
-    private static FileLock tryLock(FileChannel channel) throws IOException {
-        try {
-            return channel.tryLock();
-        } catch (OverlappingFileLockException heldByThisProcess) {
-            return null;
-        }
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }

@@ -1,33 +1,16 @@
-package org.openwallet.platform;
+package org.openwallet.devstack;
 
-import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.Reader;
-import java.io.UncheckedIOException;
-import java.io.Writer;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
-import java.util.Properties;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,12 +42,11 @@ public final class EmbeddedCassandra implements AutoCloseable {
     static final String CLASSPATH_RESOURCE = "/org/openwallet/cassandra/runtime.classpath";
     static final String MAIN_CLASS = "org.openwallet.cassandra.CassandraProcess";
     static final int JAVA_MAJOR = 17;
-    static final Path JVM_DIRECTORY = Path.of("/usr/lib/jvm");
+    private static final String OR_EXTERNAL = ", or set WALLET_CASSANDRA_CONTACT_POINTS to use an external Cassandra cluster";
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(120);
     /** A drain flushes every memtable; on a busy node that takes a while. */
     private static final Duration STOP_WAIT = Duration.ofSeconds(60);
     private static final Duration STALE_NODE_STOP_WAIT = Duration.ofSeconds(60);
-    private static final int LOG_TAIL_LINES = 40;
     static final String INITIAL_HEAP = "256m";
     private static final long INITIAL_HEAP_BYTES = 256L << 20;
     private static final String LOCK_FILE = "cassandra.lock";
@@ -103,18 +85,14 @@ public final class EmbeddedCassandra implements AutoCloseable {
             "--add-opens", "java.base/java.util=ALL-UNNAMED",
             "--add-opens", "java.base/java.nio=ALL-UNNAMED");
 
+    private final ChildServer child;
     private final Process process;
     private final int port;
-    private final Path directory;
-    private final FileChannel lockChannel;
-    private final FileLock lock;
 
-    private EmbeddedCassandra(Process process, int port, Path directory, FileChannel lockChannel, FileLock lock) {
+    private EmbeddedCassandra(ChildServer child, Process process, int port) {
+        this.child = child;
         this.process = process;
         this.port = port;
-        this.directory = directory;
-        this.lockChannel = lockChannel;
-        this.lock = lock;
     }
 
     /**
@@ -125,21 +103,20 @@ public final class EmbeddedCassandra implements AutoCloseable {
      * @param heapSize the largest JVM heap, e.g. {@code 768m} (-Xmx); see {@link #initialHeap}
      */
     public static EmbeddedCassandra start(Path directory, Path javaHome, String heapSize) throws IOException {
-        Path java = java(javaHome, JVM_DIRECTORY);
-        String classpath = runtimeClasspath();
-        directory = directory.toAbsolutePath();
-        Files.createDirectories(directory);
-        FileChannel lockChannel = FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock lock = tryLock(lockChannel);
-        if (lock == null) {
-            lockChannel.close();
-            throw new IOException("The Cassandra directory " + directory + " is in use by a running wallet; stop it first");
-        }
+        Path java = java(javaHome, Jdks.JVM_DIRECTORY);
+        String classpath = ChildServer.runtimeClasspath(CLASSPATH_RESOURCE, "cassandra", "wallet-cassandra-runtime", OR_EXTERNAL);
+        ChildServer child = ChildServer.claim("Cassandra", directory, LOCK_FILE);
         try {
-            stopStaleNode(directory);
-            int[] ports = ports(directory.resolve("ports.properties"));
+            directory = child.directory();
+            String home = directory.toString();
+            // Normally gone within seconds of its wallet's death (its stdin closed); one still draining is asked to stop.
+            child.stopOrphan(directory.resolve(PID_FILE), process -> process.commandLine()
+                    .map(commandLine -> commandLine.contains(MAIN_CLASS) && commandLine.contains(home)).orElse(false),
+                    STALE_NODE_STOP_WAIT, true);
+            int[] ports = ChildServer.keptPorts(directory.resolve("ports.properties"),
+                    "Ports of the embedded Cassandra node (CQL, internode), kept across restarts", "native", "storage");
             for (int port : ports) {
-                if (accepts(port)) {
+                if (ChildServer.accepts(port)) {
                     throw new IOException("Port " + port + " on 127.0.0.1, kept in " + directory.resolve("ports.properties")
                             + " for this Cassandra node, is taken by another program; stop it or delete that file");
                 }
@@ -182,28 +159,14 @@ public final class EmbeddedCassandra implements AutoCloseable {
                     "-cp", classpath,
                     MAIN_CLASS));
             // Standard input stays a pipe that only this process holds (see CassandraProcess).
-            Process process = new ProcessBuilder(command)
-                    .directory(directory.toFile())
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("logs").resolve(OUTPUT_LOG).toFile()))
-                    .start();
-            Files.writeString(directory.resolve(PID_FILE), Long.toString(process.pid()));
-            EmbeddedCassandra node = new EmbeddedCassandra(process, ports[0], directory, lockChannel, lock);
             long startedAt = System.nanoTime();
-            try {
-                node.awaitCql();
-            } catch (IOException | RuntimeException failure) {
-                node.close();
-                throw failure;
-            }
+            Process process = child.launch(command, directory.resolve("logs").resolve(OUTPUT_LOG), directory.resolve(PID_FILE),
+                    STARTUP_WAIT, STOP_WAIT, () -> ChildServer.accepts(ports[0]));
             log.info("Cassandra is up on 127.0.0.1:{} (pid {}) after {} ms with its data in {}", ports[0], process.pid(),
                     Duration.ofNanos(System.nanoTime() - startedAt).toMillis(), directory);
-            return node;
+            return new EmbeddedCassandra(child, process, ports[0]);
         } catch (IOException | RuntimeException failure) {
-            if (lock.isValid()) {
-                lock.release();
-            }
-            lockChannel.close();
+            child.close();
             throw failure;
         }
     }
@@ -250,7 +213,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
     }
 
     public Path directory() {
-        return directory;
+        return child.directory();
     }
 
     /** Closes this side of the node's stdin pipe, as the kernel does when the wallet dies; for tests. */
@@ -265,167 +228,22 @@ public final class EmbeddedCassandra implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
-            try {
-                process.getOutputStream().close();
-            } catch (IOException alreadyClosed) {
-                // The pipe is gone already; the SIGTERM below does the same.
-            }
-            process.destroy();
-            if (!process.waitFor(STOP_WAIT.toSeconds(), TimeUnit.SECONDS)) {
-                log.warn("Cassandra (pid {}) did not stop within {}; killing it", process.pid(), STOP_WAIT);
-                process.destroyForcibly().waitFor(STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
-            }
-            Files.deleteIfExists(directory.resolve(PID_FILE));
+            ChildServer.stop(process, STOP_WAIT);
+            Files.deleteIfExists(child.directory().resolve(PID_FILE));
             log.info("Cassandra (pid {}) stopped", process.pid());
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            process.destroyForcibly();
         } finally {
-            if (lock.isValid()) {
-                lock.release();
-            }
-            lockChannel.close();
-        }
-    }
-
-    private void awaitCql() throws IOException {
-        long deadline = System.nanoTime() + STARTUP_WAIT.toNanos();
-        while (!accepts(port)) {
-            if (!process.isAlive()) {
-                throw new IOException("Cassandra exited with " + process.exitValue() + " while starting; " + logTail());
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IOException("Cassandra did not accept CQL connections on 127.0.0.1:" + port + " within " + STARTUP_WAIT + "; " + logTail());
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException interrupted) {
-                Thread.currentThread().interrupt();
-                throw new IOException("Interrupted while waiting for Cassandra", interrupted);
-            }
-        }
-    }
-
-    /** The last lines the node printed (warnings, errors, JVM failures), and where its full log is. */
-    private String logTail() {
-        Path logs = directory.resolve("logs");
-        String tail;
-        try (Stream<String> lines = Files.lines(logs.resolve(OUTPUT_LOG), StandardCharsets.UTF_8)) {
-            List<String> all = lines.toList();
-            tail = String.join("\n", all.subList(Math.max(0, all.size() - LOG_TAIL_LINES), all.size()));
-        } catch (IOException | UncheckedIOException unreadable) {
-            tail = "(no output: " + unreadable.getMessage() + ")";
-        }
-        return "full log in " + logs.resolve("system.log") + "; its last output:\n" + tail;
-    }
-
-    private static boolean accepts(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-            return true;
-        } catch (IOException notListening) {
-            return false;
+            child.close();
         }
     }
 
     /**
      * The java binary of a JDK 17: {@code javaHome} when given (it must be 17), else the first JDK 17
-     * in {@code jvmDirectory}. Package-private for tests.
+     * in {@code jvmDirectory} (the rule of {@link Jdks}). Package-private for tests.
      */
     static Path java(Path javaHome, Path jvmDirectory) throws IOException {
-        if (javaHome != null) {
-            Path java = javaHome.resolve("bin").resolve("java");
-            int major = Files.isExecutable(java) ? majorVersion(javaHome) : 0;
-            if (major != JAVA_MAJOR) {
-                throw new IOException("wallet.cassandra.java-home (WALLET_CASSANDRA_JAVA_HOME) is " + javaHome + ", which is "
-                        + (major == 0 ? "no JDK" : "Java " + major) + "; the embedded Cassandra 5.0 needs a JDK " + JAVA_MAJOR);
-            }
-            return java;
-        }
-        List<Path> candidates = new ArrayList<>();
-        if (Files.isDirectory(jvmDirectory)) {
-            try (Stream<Path> entries = Files.list(jvmDirectory)) {
-                entries.sorted(Comparator.comparing(Path::toString)).forEach(candidates::add);
-            }
-        }
-        for (Path candidate : candidates) {
-            if (Files.isExecutable(candidate.resolve("bin").resolve("java")) && majorVersion(candidate) == JAVA_MAJOR) {
-                return candidate.resolve("bin").resolve("java");
-            }
-        }
-        throw new IOException("The embedded Cassandra 5.0 of the feed needs a JDK " + JAVA_MAJOR + " and there is none in "
-                + jvmDirectory + "; install one (e.g. apt-get install openjdk-17-jdk-headless) or set WALLET_CASSANDRA_JAVA_HOME to it,"
-                + " or set WALLET_CASSANDRA_CONTACT_POINTS to use an external Cassandra cluster");
-    }
-
-    /** The major version from the JDK's {@code release} file, or from {@code java -version} without one. */
-    static int majorVersion(Path javaHome) throws IOException {
-        Path release = javaHome.resolve("release");
-        String version = null;
-        if (Files.isRegularFile(release)) {
-            Properties properties = new Properties();
-            try (Reader reader = Files.newBufferedReader(release, StandardCharsets.UTF_8)) {
-                properties.load(reader);
-            }
-            version = properties.getProperty("JAVA_VERSION");
-        }
-        if (version == null) {
-            version = versionFromJava(javaHome.resolve("bin").resolve("java"));
-        }
-        return majorOf(version);
-    }
-
-    /** {@code "17.0.15"} or {@code 17.0.15} -> 17; {@code 1.8.0_392} -> 8; anything else -> 0. */
-    static int majorOf(String version) {
-        if (version == null) {
-            return 0;
-        }
-        String text = version.strip().replace("\"", "");
-        if (text.startsWith("1.")) {
-            text = text.substring(2);
-        }
-        int end = 0;
-        while (end < text.length() && Character.isDigit(text.charAt(end))) {
-            end++;
-        }
-        return end == 0 ? 0 : Integer.parseInt(text.substring(0, end));
-    }
-
-    private static String versionFromJava(Path java) throws IOException {
-        Process process = new ProcessBuilder(java.toString(), "-version").redirectErrorStream(true).start();
-        try (InputStream output = process.getInputStream()) {
-            String text = new String(output.readNBytes(4096), StandardCharsets.UTF_8);
-            process.waitFor(30, TimeUnit.SECONDS);
-            int quote = text.indexOf('"');
-            return quote < 0 ? null : text.substring(quote + 1, Math.max(quote + 1, text.indexOf('"', quote + 1)));
-        } catch (InterruptedException interrupted) {
-            Thread.currentThread().interrupt();
-            throw new IOException("Interrupted while running " + java + " -version", interrupted);
-        } finally {
-            process.destroyForcibly();
-        }
-    }
-
-    /** The node's classpath, as the build wrote it; every entry must still be there. */
-    static String runtimeClasspath() throws IOException {
-        String classpath;
-        try (InputStream resource = EmbeddedCassandra.class.getResourceAsStream(CLASSPATH_RESOURCE)) {
-            if (resource == null) {
-                throw new IOException("The resource " + CLASSPATH_RESOURCE + " is missing: this wallet was built without its cassandra"
-                        + " module; rebuild it with ./wallet build, or set WALLET_CASSANDRA_CONTACT_POINTS to use an external Cassandra cluster");
-            }
-            classpath = new String(resource.readAllBytes(), StandardCharsets.UTF_8).strip();
-        }
-        List<String> missing = Arrays.stream(classpath.split(File.pathSeparator))
-                .filter(entry -> !entry.isBlank() && entry.endsWith(".jar") && !entry.contains("wallet-cassandra-runtime"))
-                .filter(entry -> !Files.isRegularFile(Path.of(entry)))
-                .toList();
-        if (!missing.isEmpty()) {
-            throw new IOException("The embedded Cassandra's jars were built into the wallet by path and " + missing.size()
-                    + " of them are gone (e.g. " + missing.get(0) + "); rebuild the wallet with ./wallet build on this machine,"
-                    + " or set WALLET_CASSANDRA_CONTACT_POINTS to use an external Cassandra cluster");
-        }
-        return classpath;
+        return Jdks.java(javaHome, jvmDirectory, JAVA_MAJOR, "wallet.cassandra.java-home (WALLET_CASSANDRA_JAVA_HOME)",
+                "the embedded Cassandra 5.0 of the feed", "install one (e.g. apt-get install openjdk-17-jdk-headless) or set"
+                        + " WALLET_CASSANDRA_JAVA_HOME to it" + OR_EXTERNAL);
     }
 
     /**
@@ -491,71 +309,5 @@ public final class EmbeddedCassandra implements AutoCloseable {
                   </root>
                 </configuration>
                 """.formatted(logs);
-    }
-
-    /**
-     * A node left by an earlier wallet is normally gone within seconds of that wallet's death (its
-     * stdin closed). If one still runs (say, still draining), it is asked to stop, found by the PID
-     * that wallet wrote, and only if its command line is a wallet's Cassandra node.
-     */
-    private static void stopStaleNode(Path directory) throws IOException {
-        Path pidFile = directory.resolve(PID_FILE);
-        if (!Files.exists(pidFile)) {
-            return;
-        }
-        String text = Files.readString(pidFile).strip();
-        if (!text.matches("\\d+")) {
-            return;
-        }
-        Optional<ProcessHandle> stale = ProcessHandle.of(Long.parseLong(text))
-                .filter(ProcessHandle::isAlive)
-                .filter(process -> process.info().commandLine()
-                        .map(commandLine -> commandLine.contains(MAIN_CLASS) && commandLine.contains(directory.toString()))
-                        .orElse(false));
-        if (stale.isEmpty()) {
-            return;
-        }
-        log.warn("Stopping a Cassandra node (pid {}) left running on {} by an earlier wallet process", text, directory);
-        stale.get().destroy();
-        try {
-            try {
-                stale.get().onExit().get(STALE_NODE_STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
-            } catch (TimeoutException slow) {
-                stale.get().destroyForcibly();
-                stale.get().onExit().get(STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
-            }
-        } catch (Exception exception) {
-            throw new IOException("Cassandra pid " + text + " on " + directory + " did not stop; stop it and retry", exception);
-        }
-    }
-
-    /** The CQL and storage ports: chosen once, then read back on every start. */
-    private static int[] ports(Path file) throws IOException {
-        Properties ports = new Properties();
-        if (Files.exists(file)) {
-            try (Reader reader = Files.newBufferedReader(file)) {
-                ports.load(reader);
-            }
-            return new int[] {Integer.parseInt(ports.getProperty("native")), Integer.parseInt(ports.getProperty("storage"))};
-        }
-        int nativePort = EmbeddedRedis.freePort();
-        int storagePort = EmbeddedRedis.freePort();
-        while (storagePort == nativePort) {
-            storagePort = EmbeddedRedis.freePort();
-        }
-        ports.setProperty("native", Integer.toString(nativePort));
-        ports.setProperty("storage", Integer.toString(storagePort));
-        try (Writer writer = Files.newBufferedWriter(file)) {
-            ports.store(writer, "Ports of the embedded Cassandra node (CQL, internode), kept across restarts");
-        }
-        return new int[] {nativePort, storagePort};
-    }
-
-    private static FileLock tryLock(FileChannel channel) throws IOException {
-        try {
-            return channel.tryLock();
-        } catch (OverlappingFileLockException heldByThisProcess) {
-            return null;
-        }
     }
 }

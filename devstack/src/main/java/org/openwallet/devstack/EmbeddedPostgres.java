@@ -1,22 +1,15 @@
-package org.openwallet.platform;
+package org.openwallet.devstack;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
-import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.springframework.util.unit.DataSize;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -115,12 +108,12 @@ public final class EmbeddedPostgres implements AutoCloseable {
             // moment the server runs.
             staging = Files.createTempDirectory("wallet-postgres-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Path staged = staging.resolve(PASSWORD_FILE);
-            builder.setConnectConfig("password", SecretKeys.loadOrCreatePassword(staged, PASSWORD_BYTES))
+            builder.setConnectConfig("password", SecretFiles.loadOrCreatePassword(staged, PASSWORD_BYTES))
                     .setLocaleConfig("pwfile", staged.toString())
                     .setLocaleConfig("auth", "scram-sha-256");
         } else if (Files.exists(passwordFile)) {
             // The library's readiness check connects too; under trust (not upgraded yet) the password is simply not asked for.
-            builder.setConnectConfig("password", SecretKeys.loadOrCreatePassword(passwordFile, PASSWORD_BYTES));
+            builder.setConnectConfig("password", SecretFiles.loadOrCreatePassword(passwordFile, PASSWORD_BYTES));
         }
         io.zonky.test.db.postgres.embedded.EmbeddedPostgres server;
         try {
@@ -132,7 +125,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         }
         String password;
         try {
-            password = SecretKeys.loadOrCreatePassword(passwordFile, PASSWORD_BYTES);
+            password = SecretFiles.loadOrCreatePassword(passwordFile, PASSWORD_BYTES);
             requirePassword(server.getPort(), dataDirectory, password);
         } catch (IOException | RuntimeException failure) {
             try {
@@ -172,7 +165,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
         String url = jdbcUrl(port);
         try (Connection connection = DriverManager.getConnection(url, SUPERUSER, password);
              Statement statement = connection.createStatement()) {
-            // The password is lower-case hex (SecretKeys), so it cannot end the literal.
+            // The password is lower-case hex (SecretFiles), so it cannot end the literal.
             statement.execute("SET password_encryption = 'scram-sha-256'");
             statement.execute("ALTER ROLE " + SUPERUSER + " PASSWORD '" + password + "'");
             Path temporary = Files.createTempFile(dataDirectory, ".pg_hba", ".tmp",
@@ -242,48 +235,21 @@ public final class EmbeddedPostgres implements AutoCloseable {
     /**
      * A previous wallet process that was killed (SIGKILL, OOM) cannot stop its PostgreSQL, which then
      * keeps the data directory. Stop that server, found by the PID in its own postmaster.pid, so this
-     * start can take over; SIGTERM asks it for a smart shutdown, which flushes everything.
+     * start can take over; SIGTERM asks it for a smart shutdown, which flushes everything (and it is
+     * never killed: a postmaster killed with its backends running is for an operator to look at).
      *
-     * <p>A living wallet holds a lock on the directory's lock file; while someone holds it, the server
-     * is not stale but in use (say, {@code verify-ledger} started while the wallet runs), and this
-     * start is refused instead.
+     * <p>A living wallet holds a lock on the directory's lock file (io.zonky's, held while it runs the
+     * server); while someone holds it, the server is not stale but in use (say, {@code verify-ledger}
+     * started while the wallet runs), and this start is refused instead.
      */
     private static void stopStaleServer(Path dataDirectory) throws IOException {
-        Path pidFile = dataDirectory.resolve("postmaster.pid");
-        if (!Files.exists(pidFile)) {
+        if (!Files.exists(dataDirectory.resolve("postmaster.pid"))) {
             return;
         }
-        try (FileChannel channel = FileChannel.open(dataDirectory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock lock = tryLock(channel)) {
-            if (lock == null) {
-                throw new IOException("The database in " + dataDirectory + " is in use by a running wallet; stop it first");
-            }
-            List<String> lines = Files.readAllLines(pidFile);
-            if (lines.isEmpty() || !lines.get(0).strip().matches("\\d+")) {
-                return;
-            }
-            long pid = Long.parseLong(lines.get(0).strip());
-            Optional<ProcessHandle> stale = ProcessHandle.of(pid)
-                    .filter(ProcessHandle::isAlive)
-                    .filter(process -> process.info().command().map(command -> command.endsWith("postgres")).orElse(false));
-            if (stale.isEmpty()) {
-                return;
-            }
-            log.warn("Stopping a PostgreSQL (pid {}) left running on {} by an earlier wallet process", pid, dataDirectory);
-            stale.get().destroy();
-            try {
-                stale.get().onExit().get(STALE_SERVER_STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
-            } catch (Exception exception) {
-                throw new IOException("PostgreSQL pid " + pid + " on " + dataDirectory + " did not stop; stop it and retry", exception);
-            }
-        }
-    }
-
-    private static FileLock tryLock(FileChannel channel) throws IOException {
-        try {
-            return channel.tryLock();
-        } catch (OverlappingFileLockException heldByThisProcess) {
-            return null;
+        try (ChildServer claim = ChildServer.claim("The database", dataDirectory, LOCK_FILE)) {
+            claim.stopOrphan(dataDirectory.resolve("postmaster.pid"),
+                    process -> process.command().map(command -> command.endsWith("postgres")).orElse(false),
+                    STALE_SERVER_STOP_WAIT, false);
         }
     }
 }
