@@ -88,7 +88,7 @@ class DeployableWithoutDevStackTest {
                         .pollInterval(Duration.ofMillis(500))
                         .failFast("the wallet exited", () -> !wallet.isAlive())
                         .ignoreExceptionsInstanceOf(IOException.class)
-                        .until(() -> client.send(health, HttpResponse.BodyHandlers.ofString()).body(), body -> body.startsWith("{\"status\":\"UP\""));
+                        .until(() -> client.send(health, HttpResponse.BodyHandlers.ofString()).body(), body -> body.endsWith(",\"status\":\"UP\"}"));
             } finally {
                 wallet.destroy();
                 if (!wallet.waitFor(60, TimeUnit.SECONDS)) {
