@@ -79,6 +79,11 @@ public class UserDirectory {
                 .optional();
     }
 
+    /** Sets the visibility of the user's new payments that do not name one. */
+    void setDefaultVisibility(UUID id, Visibility visibility) {
+        jdbc.sql("UPDATE users SET default_visibility = ? WHERE id = ?").params(visibility.toString(), id).update();
+    }
+
     /** The default visibility of each of the users that exists, in one query. */
     public Map<UUID, String> defaultVisibilities(Collection<UUID> ids) {
         Map<UUID, String> visibilities = new HashMap<>();
