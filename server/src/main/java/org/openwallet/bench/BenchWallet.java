@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.Histogram;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.TransferCommand;
-import org.openwallet.platform.Transactions;
+import org.openwallet.platform.database.Transactions;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.util.FileSystemUtils;

@@ -16,7 +16,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
-import org.openwallet.platform.DatabaseEndpoint;
+import org.openwallet.platform.database.DatabaseEndpoint;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**

@@ -24,11 +24,11 @@ import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import org.openwallet.bench.BenchWallet.User;
 import org.openwallet.ledger.LedgerVerifier;
-import org.openwallet.platform.DatabaseEndpoint;
+import org.openwallet.platform.database.DatabaseEndpoint;
 import org.openwallet.platform.EmbeddedBankSimulator;
 import org.openwallet.platform.EmbeddedCassandra;
 import org.openwallet.platform.EmbeddedRedis;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**

@@ -3,7 +3,7 @@ package org.openwallet.identity;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.boot.Banner;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;

@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
-import org.openwallet.platform.Redis;
-import org.openwallet.platform.RedisUnavailableException;
+import org.openwallet.platform.redis.Redis;
+import org.openwallet.platform.redis.RedisUnavailableException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 

@@ -29,8 +29,8 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.openwallet.platform.KafkaCluster;
-import org.openwallet.platform.Transactions;
+import org.openwallet.platform.kafka.KafkaCluster;
+import org.openwallet.platform.database.Transactions;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 

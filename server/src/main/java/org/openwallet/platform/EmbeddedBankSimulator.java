@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.openwallet.platform.crypto.SecretKeys;
 
 /**
  * The bank network simulator (the {@code bank-simulator} module, contract in docs/bank-simulator.md)

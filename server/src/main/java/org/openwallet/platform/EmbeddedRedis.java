@@ -21,6 +21,8 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.openwallet.platform.crypto.SecretKeys;
+import org.openwallet.platform.redis.Redis;
 
 /**
  * A real Redis server run as a child process on 127.0.0.1: Debian's {@code redis-server} when it

@@ -13,7 +13,7 @@ import org.openwallet.WalletIntegrationTest;
 import org.openwallet.identity.Role;
 import org.openwallet.identity.Roles;
 import org.openwallet.platform.EmbeddedBankSimulator;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 

@@ -16,7 +16,7 @@ import org.openwallet.Api;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.LedgerVerifier;
 import org.openwallet.platform.EmbeddedBankSimulator;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.json.JsonMapper;

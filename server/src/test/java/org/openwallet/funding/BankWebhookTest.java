@@ -23,7 +23,7 @@ import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.LedgerVerifier;
 import org.openwallet.platform.EmbeddedBankSimulator;
 import org.openwallet.platform.EmbeddedKafka;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.support.DefaultSingletonBeanRegistry;
 import org.springframework.context.ConfigurableApplicationContext;

@@ -15,7 +15,7 @@ import org.openwallet.Race;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.LedgerVerifier;
 import org.openwallet.platform.EmbeddedBankSimulator;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**

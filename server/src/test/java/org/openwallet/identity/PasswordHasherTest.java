@@ -7,8 +7,8 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Race;
-import org.openwallet.platform.OverloadedException;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.web.OverloadedException;
+import org.openwallet.platform.config.WalletProperties;
 
 class PasswordHasherTest {
     private static final WalletProperties.Passwords SHIPPED = new WalletProperties.Passwords(16384, 2, 0, Duration.ofSeconds(1));

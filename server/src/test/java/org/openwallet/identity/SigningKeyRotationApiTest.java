@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 

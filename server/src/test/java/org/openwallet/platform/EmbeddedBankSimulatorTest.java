@@ -39,6 +39,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.json.JsonMapper;
+import org.openwallet.platform.crypto.SecretKeys;
 
 /**
  * The bank simulator as the wallet runs it: a real child process, spoken to over HTTP, whose
