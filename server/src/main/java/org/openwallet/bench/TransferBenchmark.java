@@ -297,7 +297,7 @@ public final class TransferBenchmark {
             System.out.printf(Locale.ROOT, "%s: %d users signed up, logged in and shown their balance over HTTP in %.1f s (%.0f/s; Argon2id at %d KiB),"
                             + " funded through the ledger in %.1f s%n",
                     NAME, users.size(), signUpSeconds, users.size() / signUpSeconds,
-                    wallet.context().getBean(WalletProperties.class).passwords().memoryKib(), (System.nanoTime() - fundStart) / 1e9);
+                    wallet.context().getEnvironment().getProperty("wallet.passwords.memory-kib", Integer.class, 16384), (System.nanoTime() - fundStart) / 1e9);
 
             measureIdle();
 

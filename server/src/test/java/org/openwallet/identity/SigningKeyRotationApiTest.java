@@ -38,6 +38,8 @@ class SigningKeyRotationApiTest extends WalletIntegrationTest {
 
     @Autowired
     WalletProperties properties;
+    @Autowired
+    TokenProperties tokens;
 
     private static String keyId(String token) throws Exception {
         return SignedJWT.parse(token).getHeader().getKeyID();
@@ -81,7 +83,7 @@ class SigningKeyRotationApiTest extends WalletIntegrationTest {
     void rotation_newTokensCarryTheNewKeyId_oldTokensStillWork_andAnUnknownKeyIdIsRefused() throws Exception {
         Api.User before = api.newUser();
         String oldKeyId = keyId(before.token());
-        Path keySetFile = properties.tokens().keySetFileIn(properties.dataDir());
+        Path keySetFile = tokens.keySetFileIn(properties.dataDir());
 
         String output = rotateAsAnOperatorWould();
 

@@ -20,8 +20,6 @@ public record WalletProperties(
         @DefaultValue("./data") Path dataDir,
         @DefaultValue Database database,
         @DefaultValue Http http,
-        @DefaultValue Tokens tokens,
-        @DefaultValue Passwords passwords,
         @DefaultValue("USD") String defaultCurrency,
         Map<String, CurrencySettings> currencies,
         @DefaultValue Idempotency idempotency,
@@ -94,54 +92,6 @@ public record WalletProperties(
      * and CIDR ranges) whose {@code X-Forwarded-For} is believed; none by default (see {@code ClientAddress}).
      */
     public record Http(@DefaultValue("16384") long maxBodyBytes, @DefaultValue List<String> trustedProxies) {
-    }
-
-    /**
-     * Access tokens (signed JWTs, ES256). The signing keys are a JWK set in {@code keySetFile}
-     * (default {@code dataDir/keys/token-signing-keys.jwks}), shared by every API node and re-read
-     * every {@code keySetRefreshInterval} and whenever a token names a key id it does not know.
-     * {@code keyFile} is the single key of earlier versions: on first start it becomes the set's
-     * first key, with its key id, so tokens it signed stay valid.
-     */
-    public record Tokens(Path keyFile, Path keySetFile, @DefaultValue("15m") Duration ttl, @DefaultValue("openwallet") String issuer,
-                         @DefaultValue("1m") Duration keySetRefreshInterval) {
-        /** Where the signing keys live. */
-        public Path keySetFileIn(Path dataDir) {
-            return keySetFile != null ? keySetFile : dataDir.resolve("keys").resolve("token-signing-keys.jwks");
-        }
-
-        /** Where the single key of earlier versions lived. */
-        public Path legacyKeyFileIn(Path dataDir) {
-            return keyFile != null ? keyFile : dataDir.resolve("keys").resolve("token-signing-key.jwk");
-        }
-    }
-
-    /**
-     * The Argon2id cost of new password hashes (memory in KiB and passes; one lane). A stored hash
-     * carries its own parameters, so changing these never locks anyone out. The defaults are Spring
-     * Security's (RFC 9106's second recommendation scaled down); lower ones weaken every password
-     * hashed under them, and exist for benchmarks that sign up thousands of users.
-     *
-     * <p>Each hash holds {@code memoryKib} of heap for its whole run, on the heap that also holds the
-     * ledger's work, and its CPU, so at most {@code maxConcurrentHashes} run at once (0: one per
-     * processor, at least 2, as more only queue on the CPU the ledger also needs); a sign-up or login
-     * that finds them all busy waits up to {@code hashWait}, then is answered 503 with Retry-After.
-     */
-    public record Passwords(@DefaultValue("16384") int memoryKib, @DefaultValue("2") int iterations,
-                            @DefaultValue("0") int maxConcurrentHashes, @DefaultValue("1s") Duration hashWait) {
-        public Passwords {
-            if (memoryKib < 8 || iterations < 1) {
-                throw new IllegalArgumentException("wallet.passwords needs memory-kib >= 8 and iterations >= 1");
-            }
-            if (maxConcurrentHashes < 0 || hashWait.isNegative()) {
-                throw new IllegalArgumentException("wallet.passwords needs max-concurrent-hashes >= 0 and a hash-wait >= 0");
-            }
-        }
-
-        /** The bound on concurrent hashes: the setting, or one per processor (at least 2) when it is 0. */
-        public int concurrentHashLimit() {
-            return maxConcurrentHashes > 0 ? maxConcurrentHashes : Math.max(2, Runtime.getRuntime().availableProcessors());
-        }
     }
 
     /** A currency's minor-unit scale and the largest amount one transfer may move, as a decimal string. */

@@ -13,7 +13,7 @@ import org.openwallet.platform.config.WalletProperties;
  * hold stops the start; nothing falls back to the default currency's numbers.
  */
 class CurrenciesTest {
-    private final Currencies currencies = new Currencies(new WalletProperties(null, null, null, null, null, "USD",
+    private final Currencies currencies = new Currencies(new WalletProperties(null, null, null, "USD",
             Map.of("USD", new WalletProperties.CurrencySettings(2, "10000.00"), "JPY", new WalletProperties.CurrencySettings(0, "1000000")),
             null, null, null, null, null, null, null));
 
