@@ -1,4 +1,4 @@
-package org.openwallet.outbox;
+package org.openwallet.bench;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -29,10 +29,12 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.openwallet.outbox.Outbox;
 import org.openwallet.platform.kafka.KafkaCluster;
 import org.openwallet.platform.database.Transactions;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.Lifecycle;
 
 /**
  * {@code ./wallet bench-events [--events N] [--writers N] [--rate N] [spring args...]}: the outbox
@@ -54,6 +56,12 @@ import org.springframework.context.ConfigurableApplicationContext;
  * </ol>
  * Other arguments go to Spring, e.g. {@code --wallet.outbox.poll-interval=500ms} to see Debezium's
  * default.
+ *
+ * <p>It writes through the outbox's public API ({@link Outbox}, {@link Transactions}), as every
+ * capability that publishes does, and observes as the consumers do, from Kafka. The relay is stopped
+ * and started through Spring's {@link Lifecycle} contract of its bean ({@value #RELAY_BEAN}), and the
+ * poll interval is read from the wallet's {@code configprops} endpoint on the management port: nothing
+ * in the outbox module is public for this benchmark.
  */
 public final class RelayLatencyBenchmark {
     static final int DEFAULT_EVENTS = 5_000;
@@ -74,6 +82,11 @@ public final class RelayLatencyBenchmark {
     static final String EVENT_TYPE = "benchmark.probe";
     /** Keys spread over this many owners, so the events use every partition as real traffic does. */
     static final int OWNERS = 100;
+    /** The relay's bean (outbox.OutboxConfiguration#outboxRelay), a {@link Lifecycle}. */
+    static final String RELAY_BEAN = "outboxRelay";
+    /** Where the relay's settings are bound, and the one of them this benchmark prints. */
+    static final String RELAY_SETTINGS_PREFIX = "wallet.outbox";
+    static final String POLL_INTERVAL = "pollInterval";
 
     private RelayLatencyBenchmark() {
     }
@@ -113,13 +126,17 @@ public final class RelayLatencyBenchmark {
                 "--wallet.demo.enabled=false",
                 "--server.port=0",
                 "--server.address=127.0.0.1",
-                "--management.server.port=0"));
+                "--management.server.port=0",
+                // The relay's settings as the wallet bound them, defaults included (the management port is loopback).
+                "--management.endpoints.web.exposure.include=health,prometheus,configprops",
+                "--management.endpoint.configprops.show-values=always"));
         System.out.println("bench-events: starting a throwaway wallet (api, relay; embedded PostgreSQL, Redis, Kafka, Cassandra) in " + dataDir);
         try (ConfigurableApplicationContext context = application.run(springArgs.toArray(String[]::new))) {
             Run run = new Run(context.getBean(Outbox.class), context.getBean(Transactions.class), context.getBean(KafkaCluster.class),
-                    context.getBean(OutboxRelay.class), options);
+                    context.getBean(RELAY_BEAN, Lifecycle.class), options);
+            ManagementEndpoint management = ManagementEndpoint.of(context);
             System.out.printf(Locale.ROOT, "bench-events: %d events, wallet.outbox.poll-interval=%d ms%n",
-                    options.events(), context.getBean(RelaySettings.class).pollInterval().toMillis());
+                    options.events(), management.durationProperty(RELAY_SETTINGS_PREFIX, POLL_INTERVAL).toMillis());
             return run.measure() ? 0 : 1;
         } finally {
             deleteRecursively(dataDir);
@@ -169,12 +186,12 @@ public final class RelayLatencyBenchmark {
         private final Outbox outbox;
         private final Transactions transactions;
         private final KafkaCluster kafka;
-        private final OutboxRelay relay;
+        private final Lifecycle relay;
         private final Options options;
         private final Map<String, Long> committedNanos = new ConcurrentHashMap<>();
         private final Map<String, Long> receivedNanos = new ConcurrentHashMap<>();
 
-        Run(Outbox outbox, Transactions transactions, KafkaCluster kafka, OutboxRelay relay, Options options) {
+        Run(Outbox outbox, Transactions transactions, KafkaCluster kafka, Lifecycle relay, Options options) {
             this.outbox = outbox;
             this.transactions = transactions;
             this.kafka = kafka;

@@ -12,7 +12,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.Histogram;
 import org.openwallet.bench.BenchWallet.User;
-import org.openwallet.feed.FeedLag;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -24,7 +23,9 @@ import tools.jackson.databind.JsonNode;
  *   <li>Signs up the users over HTTP, funds them, and makes each befriend {@code --friends} others.</li>
  *   <li><b>Feed lag.</b> Sends {@code --transfers} payments over HTTP at a fixed {@code --rate}
  *       (visibility: half friends, a third public, the rest private) and takes, for each, the time
- *       from its ledger commit to all its feed rows being written ({@link FeedLag}).</li>
+ *       from its ledger commit to all its feed rows being written: the wallet's
+ *       {@code wallet.feed.lag} timer, read from its Prometheus endpoint before and after, with
+ *       histogram buckets 5 % apart that this benchmark asks for ({@link TimerBuckets}).</li>
  *   <li><b>Page latency.</b> Reads {@code --reads} first pages of 20 items of random users' social
  *       feeds over HTTP, and the second page after each, from 4 concurrent readers.</li>
  * </ol>
@@ -35,6 +36,9 @@ public final class FeedBenchmark {
     private static final long FUNDING_MINOR = 100_000_000L;
     private static final int WARM_UP_TRANSFERS = 300;
     private static final int READERS = 4;
+    /** The feed's lag timer, as the wallet registers it and as Prometheus names it. */
+    static final String LAG_TIMER = "wallet.feed.lag";
+    static final String LAG_TIMER_PROMETHEUS = "wallet_feed_lag_seconds";
 
     private FeedBenchmark() {
     }
@@ -74,7 +78,11 @@ public final class FeedBenchmark {
                     + " [--reads N (2000)] [--spring.property=value ...]");
             return 2;
         }
-        try (BenchWallet wallet = BenchWallet.start("bench-feed", applicationClass, options.springArgs())) {
+        List<String> springArgs = new ArrayList<>();
+        // Histogram buckets for the lag timer, so its percentiles can be read from the scrape; a caller's settings still win.
+        springArgs.add("--management.metrics.distribution.slo[" + LAG_TIMER + "]=" + TimerBuckets.boundariesMicros());
+        springArgs.addAll(options.springArgs());
+        try (BenchWallet wallet = BenchWallet.start("bench-feed", applicationClass, springArgs)) {
             return new Run(wallet, options).measure() ? 0 : 1;
         } catch (Exception failure) {
             System.err.println("bench-feed: failed: " + failure);
@@ -99,32 +107,33 @@ public final class FeedBenchmark {
             System.out.printf(Locale.ROOT, "bench-feed: %d users, %d friends each asked, set up in %.1f s%n",
                     users.size(), options.friends(), (System.nanoTime() - setUpStart) / 1e9);
 
-            FeedLag lag = wallet.context().getBean(FeedLag.class);
+            ManagementEndpoint management = ManagementEndpoint.of(wallet.context());
+            long before = management.timer(LAG_TIMER_PROMETHEUS).count();
             int warmUp = pay(users, WARM_UP_TRANSFERS, options.rate());
             // Every warm-up payment is in the feed before the measured ones start.
-            long warmUpApplied = 0;
-            for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); warmUpApplied < warmUp && System.nanoTime() < until; ) {
+            TimerBuckets warmedUp = management.timer(LAG_TIMER_PROMETHEUS);
+            for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); warmedUp.count() - before < warmUp && System.nanoTime() < until; ) {
                 Thread.sleep(100);
-                warmUpApplied += lag.takeInterval().getTotalCount();
+                warmedUp = management.timer(LAG_TIMER_PROMETHEUS);
             }
             long start = System.nanoTime();
             int sent = pay(users, options.transfers(), options.rate());
             double seconds = (System.nanoTime() - start) / 1e9;
-            Histogram lags = new Histogram(3);
+            TimerBuckets lags = management.timer(LAG_TIMER_PROMETHEUS).minus(warmedUp);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (lags.getTotalCount() < sent && System.nanoTime() < deadline) {
+            while (lags.count() < sent && System.nanoTime() < deadline) {
                 Thread.sleep(200);
-                lags.add(lag.takeInterval());
+                lags = management.timer(LAG_TIMER_PROMETHEUS).minus(warmedUp);
             }
             System.out.printf(Locale.ROOT, "bench-feed: %d payments in %.1f s (%.0f/s offered at %d/s); errors %s%n",
                     sent, seconds, sent / seconds, options.rate(), wallet.errors());
             System.out.printf(Locale.ROOT, "bench-feed: feed lag (ledger commit -> readable in every timeline), %d payments: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
-                    lags.getTotalCount(), lags.getValueAtPercentile(50) / 1e3, lags.getValueAtPercentile(99) / 1e3, lags.getMaxValue() / 1e3);
+                    lags.count(), lags.percentileMillis(0.50), lags.percentileMillis(0.99), lags.maxMillis());
 
             Histogram pages = readPages(users);
             System.out.printf(Locale.ROOT, "bench-feed: feed page of 20 over HTTP, %d reads (first and second pages, %d readers): p50 %.2f ms, p99 %.2f ms%n",
                     pages.getTotalCount(), READERS, pages.getValueAtPercentile(50) / 1e3, pages.getValueAtPercentile(99) / 1e3);
-            return lags.getTotalCount() >= sent && wallet.errors().isEmpty();
+            return lags.count() >= sent && wallet.errors().isEmpty();
         }
 
         private void befriend(List<User> users) throws Exception {

@@ -1,4 +1,4 @@
-package org.openwallet.outbox;
+package org.openwallet.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -73,7 +73,7 @@ class RelayLatencyBenchmarkTest {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Djava.io.tmpdir=" + tmp,
                 "-cp", System.getProperty("java.class.path"),
-                "org.openwallet.WalletApplication", "bench-events", "--events", "200", "--writers", "2", "--rate", "400"))
+                "org.openwallet.bench.Benchmarks", "bench-events", "--events", "200", "--writers", "2", "--rate", "400"))
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile());
         Map<String, String> environment = builder.environment();
