@@ -1,12 +1,9 @@
 package org.openwallet;
 
-import org.openwallet.bench.FeedBenchmark;
-import org.openwallet.bench.TransferBenchmark;
 import org.openwallet.funding.ReconcileCommand;
 import org.openwallet.identity.RolesCommand;
 import org.openwallet.identity.TokensCommand;
 import org.openwallet.ledger.LedgerVerifier;
-import org.openwallet.outbox.RelayLatencyBenchmark;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -14,10 +11,9 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The wallet server. {@code verify-ledger} as the first argument runs the ledger verification
- * against the configured database instead of serving, and exits non-zero on any difference;
- * {@code bench-events} measures the outbox relay's commit-to-Kafka latency on a throwaway wallet
- * ({@link RelayLatencyBenchmark}); {@code bench-feed} the feed's lag and page latency ({@link FeedBenchmark});
- * {@code bench} payments per second end to end beside pgbench on the same server ({@link TransferBenchmark}).
+ * against the configured database instead of serving, and exits non-zero on any difference. The
+ * benchmarks ({@code ./wallet bench}, {@code bench-feed}, {@code bench-events}) are a program of their
+ * own in the {@code bench/} module, which starts this application as a client would see it.
  */
 @SpringBootApplication
 public class WalletApplication {
@@ -31,20 +27,11 @@ public class WalletApplication {
         if (args.length > 0 && args[0].equals("tokens")) {
             System.exit(TokensCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
-        if (args.length > 0 && args[0].equals("bench-events")) {
-            System.exit(RelayLatencyBenchmark.run(WalletApplication.class, java.util.Arrays.copyOfRange(args, 1, args.length)));
-        }
         if (args.length > 0 && args[0].equals("reconcile")) {
             System.exit(ReconcileCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
         if (args.length > 0 && args[0].equals("bank-events")) {
             System.exit(org.openwallet.funding.BankEventsCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
-        }
-        if (args.length > 0 && args[0].equals("bench-feed")) {
-            System.exit(FeedBenchmark.run(WalletApplication.class, java.util.Arrays.copyOfRange(args, 1, args.length)));
-        }
-        if (args.length > 0 && args[0].equals("bench")) {
-            System.exit(TransferBenchmark.run(WalletApplication.class, java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
         SpringApplication.run(WalletApplication.class, args);
     }

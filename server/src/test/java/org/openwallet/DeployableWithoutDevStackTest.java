@@ -24,7 +24,7 @@ import org.openwallet.devstack.EmbeddedBankSimulator;
 import org.openwallet.devstack.EmbeddedKafka;
 import org.openwallet.devstack.EmbeddedPostgres;
 import org.openwallet.devstack.EmbeddedRedis;
-import org.openwallet.platform.SecretKeys;
+import org.openwallet.platform.crypto.SecretKeys;
 
 /**
  * A production wallet carries only the product: the server's runtime classpath (what its Boot jar

@@ -4,7 +4,7 @@ import java.util.UUID;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.TransferCommand;
 import org.openwallet.ledger.TransferResult;
-import org.openwallet.platform.Transactions;
+import org.openwallet.platform.database.Transactions;
 
 /** Funds test users the way the demo does: an ordinary balanced transfer from a system account. */
 public final class LedgerTestSupport {

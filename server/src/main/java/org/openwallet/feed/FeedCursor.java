@@ -5,11 +5,11 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.UUID;
-import org.openwallet.platform.ProblemCode;
-import org.openwallet.platform.ProblemException;
-import org.openwallet.platform.SecretKeys;
-import org.openwallet.platform.Signer;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.web.ProblemCode;
+import org.openwallet.platform.web.ProblemException;
+import org.openwallet.platform.crypto.SecretKeys;
+import org.openwallet.platform.crypto.Signer;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.stereotype.Component;
 
 /**

@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.UUID;
 import org.openwallet.audit.Actor;
 import org.openwallet.audit.AuditLog;
-import org.openwallet.platform.Transactions;
+import org.openwallet.platform.database.Transactions;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import tools.jackson.databind.JsonNode;

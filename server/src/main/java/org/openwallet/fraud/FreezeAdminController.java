@@ -4,24 +4,16 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import java.sql.Timestamp;
-import java.time.Clock;
-import java.time.temporal.ChronoUnit;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.openwallet.audit.AuditLog;
 import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.identity.Role;
 import org.openwallet.identity.Roles;
-import org.openwallet.platform.ApiContract;
-import org.openwallet.platform.ProblemCode;
-import org.openwallet.platform.ProblemException;
-import org.openwallet.platform.Transactions;
+import org.openwallet.platform.web.ApiContract;
+import org.openwallet.platform.web.ProblemCode;
+import org.openwallet.platform.web.ProblemException;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -39,20 +31,12 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @Tag(name = "Admin: fraud")
 class FreezeAdminController {
-    private final JdbcClient jdbc;
     private final Freezes freezes;
     private final Roles roles;
-    private final AuditLog audit;
-    private final Transactions transactions;
-    private final Clock clock;
 
-    FreezeAdminController(JdbcClient jdbc, Freezes freezes, Roles roles, AuditLog audit, Transactions transactions, Clock clock) {
-        this.jdbc = jdbc;
+    FreezeAdminController(Freezes freezes, Roles roles) {
         this.freezes = freezes;
         this.roles = roles;
-        this.audit = audit;
-        this.transactions = transactions;
-        this.clock = clock;
     }
 
     record FreezeRequest(String reason) {
@@ -83,20 +67,7 @@ class FreezeAdminController {
             throw new ProblemException(ProblemCode.VALIDATION_FAILED,
                     "reason is required: 1 to " + Freezes.MAX_REASON_LENGTH + " characters, without control characters.");
         }
-        return transactions.run(() -> {
-            lockUser(userId);
-            Optional<Freezes.Freeze> before = freezes.find(userId);
-            if (before.isPresent() && before.get().reason().equals(reason)) {
-                return FreezeView.of(userId, before);
-            }
-            jdbc.sql("""
-                    INSERT INTO fraud_freezes (user_id, reason, frozen_by, frozen_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT (user_id) DO UPDATE SET reason = excluded.reason, frozen_by = excluded.frozen_by
-                    """).params(userId, reason, admin.userId(), Timestamp.from(clock.instant().truncatedTo(ChronoUnit.MICROS))).update();
-            Optional<Freezes.Freeze> after = freezes.find(userId);
-            audit.append(admin.actor(), "user.frozen", "user", userId, state(before), state(after));
-            return FreezeView.of(userId, after);
-        });
+        return FreezeView.of(userId, Optional.of(freezes.freeze(admin.actor(), admin.userId(), userId, reason)));
     }
 
     @DeleteMapping("/v1/admin/users/{userId}/freeze")
@@ -107,15 +78,7 @@ class FreezeAdminController {
                     @ApiResponse(responseCode = "403", description = "forbidden: not an admin")})
     ResponseEntity<Void> unfreeze(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId) {
         roles.requireAdmin(admin);
-        transactions.run(() -> {
-            lockUser(userId);
-            Optional<Freezes.Freeze> before = freezes.find(userId);
-            if (before.isPresent()) {
-                jdbc.sql("DELETE FROM fraud_freezes WHERE user_id = ?").param(userId).update();
-                audit.append(admin.actor(), "user.unfrozen", "user", userId, state(before), state(Optional.empty()));
-            }
-            return null;
-        });
+        freezes.unfreeze(admin.actor(), userId);
         return ResponseEntity.noContent().build();
     }
 
@@ -126,20 +89,5 @@ class FreezeAdminController {
     FreezeView find(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId) {
         roles.require(admin, Role.ADMIN, Role.SUPPORT);
         return FreezeView.of(userId, freezes.find(userId));
-    }
-
-    /** Fails on an unknown user; otherwise serializes freezes and unfreezes of the same user, so each is audited against the state it changed. */
-    private void lockUser(UUID userId) {
-        if (jdbc.sql("SELECT id FROM users WHERE id = ? FOR UPDATE").param(userId).query(UUID.class).optional().isEmpty()) {
-            throw new ProblemException(ProblemCode.USER_NOT_FOUND, "No user " + userId + ".");
-        }
-    }
-
-    /** The audited state of a freeze. */
-    private static Map<String, Object> state(Optional<Freezes.Freeze> freeze) {
-        Map<String, Object> state = new LinkedHashMap<>();
-        state.put("frozen", freeze.isPresent());
-        freeze.ifPresent(found -> state.put("reason", found.reason()));
-        return state;
     }
 }

@@ -1,10 +1,18 @@
 package org.openwallet.fraud;
 
+import java.sql.Timestamp;
+import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.openwallet.platform.ProblemCode;
-import org.openwallet.platform.ProblemException;
+import org.openwallet.audit.Actor;
+import org.openwallet.audit.AuditLog;
+import org.openwallet.platform.web.ProblemCode;
+import org.openwallet.platform.web.ProblemException;
+import org.openwallet.platform.database.Transactions;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 
@@ -19,9 +27,15 @@ public class Freezes {
     public static final int MAX_REASON_LENGTH = 500;
 
     private final JdbcClient jdbc;
+    private final AuditLog audit;
+    private final Transactions transactions;
+    private final Clock clock;
 
-    Freezes(JdbcClient jdbc) {
+    Freezes(JdbcClient jdbc, AuditLog audit, Transactions transactions, Clock clock) {
         this.jdbc = jdbc;
+        this.audit = audit;
+        this.transactions = transactions;
+        this.clock = clock;
     }
 
     /** A freeze in force: why, by whom (a user id; null for an operator), since when. */
@@ -47,5 +61,54 @@ public class Freezes {
         if (isFrozen(userId)) {
             throw new ProblemException(ProblemCode.ACCOUNT_FROZEN, "This account is frozen: you cannot " + what + " until it is unfrozen.");
         }
+    }
+
+    /**
+     * Freezes {@code userId} for {@code reason} (already validated), audited as {@code actor}; the
+     * freeze in force. The same reason again changes nothing and audits nothing; another replaces it.
+     */
+    Freeze freeze(Actor actor, UUID frozenBy, UUID userId, String reason) {
+        return transactions.run(() -> {
+            lockUser(userId);
+            Optional<Freeze> before = find(userId);
+            if (before.isPresent() && before.get().reason().equals(reason)) {
+                return before.get();
+            }
+            jdbc.sql("""
+                    INSERT INTO fraud_freezes (user_id, reason, frozen_by, frozen_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (user_id) DO UPDATE SET reason = excluded.reason, frozen_by = excluded.frozen_by
+                    """).params(userId, reason, frozenBy, Timestamp.from(clock.instant().truncatedTo(ChronoUnit.MICROS))).update();
+            Optional<Freeze> after = find(userId);
+            audit.append(actor, "user.frozen", "user", userId, state(before), state(after));
+            return after.orElseThrow();
+        });
+    }
+
+    /** Lifts the freeze on {@code userId}, audited as {@code actor}; nothing for a user who is not frozen. */
+    void unfreeze(Actor actor, UUID userId) {
+        transactions.run(() -> {
+            lockUser(userId);
+            Optional<Freeze> before = find(userId);
+            if (before.isPresent()) {
+                jdbc.sql("DELETE FROM fraud_freezes WHERE user_id = ?").param(userId).update();
+                audit.append(actor, "user.unfrozen", "user", userId, state(before), state(Optional.empty()));
+            }
+            return null;
+        });
+    }
+
+    /** Fails on an unknown user; otherwise serializes freezes and unfreezes of the same user, so each is audited against the state it changed. */
+    private void lockUser(UUID userId) {
+        if (jdbc.sql("SELECT id FROM users WHERE id = ? FOR UPDATE").param(userId).query(UUID.class).optional().isEmpty()) {
+            throw new ProblemException(ProblemCode.USER_NOT_FOUND, "No user " + userId + ".");
+        }
+    }
+
+    /** The audited state of a freeze. */
+    private static Map<String, Object> state(Optional<Freeze> freeze) {
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("frozen", freeze.isPresent());
+        freeze.ifPresent(found -> state.put("reason", found.reason()));
+        return state;
     }
 }

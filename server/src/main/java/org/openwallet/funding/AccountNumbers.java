@@ -3,10 +3,10 @@ package org.openwallet.funding;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.UUID;
-import org.openwallet.platform.Sealer;
-import org.openwallet.platform.SecretKeys;
-import org.openwallet.platform.Signer;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.crypto.Sealer;
+import org.openwallet.platform.crypto.SecretKeys;
+import org.openwallet.platform.crypto.Signer;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.stereotype.Component;
 
 /**

@@ -4,22 +4,15 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import java.sql.Timestamp;
-import java.time.Clock;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import java.util.UUID;
-import org.openwallet.audit.AuditLog;
 import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.identity.Roles;
-import org.openwallet.platform.ApiContract;
-import org.openwallet.platform.ProblemCode;
-import org.openwallet.platform.ProblemException;
-import org.openwallet.platform.Transactions;
+import org.openwallet.platform.web.ApiContract;
+import org.openwallet.platform.web.ProblemCode;
+import org.openwallet.platform.web.ProblemException;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
@@ -32,20 +25,12 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @Tag(name = "Admin: bank accounts", description = "Allowances to link an account number another user holds")
 class BankAccountAdminController {
-    private final JdbcClient jdbc;
-    private final Transactions transactions;
+    private final BankAccounts accounts;
     private final Roles roles;
-    private final AuditLog audit;
-    private final AccountNumbers numbers;
-    private final Clock clock;
 
-    BankAccountAdminController(JdbcClient jdbc, Transactions transactions, Roles roles, AuditLog audit, AccountNumbers numbers, Clock clock) {
-        this.jdbc = jdbc;
-        this.transactions = transactions;
+    BankAccountAdminController(BankAccounts accounts, Roles roles) {
+        this.accounts = accounts;
         this.roles = roles;
-        this.audit = audit;
-        this.numbers = numbers;
-        this.clock = clock;
     }
 
     record AllowanceRequest(UUID userId, String routingNumber, String accountNumber) {
@@ -68,25 +53,7 @@ class BankAccountAdminController {
             throw new ProblemException(ProblemCode.VALIDATION_FAILED, "user_id, a valid routing_number and account_number (4 to 17 digits) are required.");
         }
         String last4 = request.accountNumber().substring(request.accountNumber().length() - 4);
-        byte[] fingerprint = numbers.fingerprint(request.accountNumber());
-        boolean created = transactions.run(() -> {
-            if (jdbc.sql("SELECT count(*) FROM users WHERE id = ?").param(request.userId()).query(Long.class).single() == 0) {
-                throw new ProblemException(ProblemCode.USER_NOT_FOUND, "No user " + request.userId() + ".");
-            }
-            int inserted = jdbc.sql("""
-                    INSERT INTO bank_account_allowances (user_id, routing_number, account_fingerprint, last4, granted_by, granted_at)
-                    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""")
-                    .params(request.userId(), request.routingNumber(), fingerprint, last4, admin.userId(), Timestamp.from(clock.instant()))
-                    .update();
-            if (inserted == 1) {
-                Map<String, Object> after = new LinkedHashMap<>();
-                after.put("allowed", true);
-                after.put("routing_number", request.routingNumber());
-                after.put("last4", last4);
-                audit.append(admin.actor(), "bank_account_allowance.granted", "user", request.userId(), Map.of("allowed", false), after);
-            }
-            return inserted == 1;
-        });
+        boolean created = accounts.allowLinking(admin.actor(), admin.userId(), request.userId(), request.routingNumber(), request.accountNumber());
         return ResponseEntity.status(created ? HttpStatus.CREATED : HttpStatus.OK)
                 .body(new AllowanceView(request.userId(), request.routingNumber(), last4));
     }

@@ -4,13 +4,17 @@ import java.security.SecureRandom;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.openwallet.audit.Actor;
+import org.openwallet.audit.AuditLog;
 import org.openwallet.platform.Ids;
-import org.openwallet.platform.ProblemCode;
-import org.openwallet.platform.ProblemException;
-import org.openwallet.platform.Transactions;
+import org.openwallet.platform.web.ProblemCode;
+import org.openwallet.platform.web.ProblemException;
+import org.openwallet.platform.database.Transactions;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 
@@ -37,10 +41,12 @@ class BankAccounts {
     private final AccountNumbers numbers;
     private final Clock clock;
     private final FundingProperties properties;
+    private final AuditLog audit;
     private final SecureRandom random = new SecureRandom();
 
-    BankAccounts(JdbcClient jdbc, Transactions transactions, AccountNumbers numbers, Clock clock, FundingProperties properties) {
+    BankAccounts(JdbcClient jdbc, Transactions transactions, AccountNumbers numbers, Clock clock, FundingProperties properties, AuditLog audit) {
         this.jdbc = jdbc;
+        this.audit = audit;
         this.transactions = transactions;
         this.numbers = numbers;
         this.clock = clock;
@@ -119,6 +125,33 @@ class BankAccounts {
                             numbers.sealMicroDeposits(id, newMicroDeposits()), Timestamp.from(clock.instant()))
                     .update();
             return new Linked(find(userId, id).orElseThrow(), true);
+        });
+    }
+
+    /**
+     * Allows {@code userId} to link an account number another user holds verified (a joint account),
+     * audited as {@code actor} with the last four digits only; false when it was allowed before.
+     */
+    boolean allowLinking(Actor actor, UUID grantedBy, UUID userId, String routingNumber, String accountNumber) {
+        String last4 = accountNumber.substring(accountNumber.length() - 4);
+        byte[] fingerprint = numbers.fingerprint(accountNumber);
+        return transactions.run(() -> {
+            if (jdbc.sql("SELECT count(*) FROM users WHERE id = ?").param(userId).query(Long.class).single() == 0) {
+                throw new ProblemException(ProblemCode.USER_NOT_FOUND, "No user " + userId + ".");
+            }
+            int inserted = jdbc.sql("""
+                    INSERT INTO bank_account_allowances (user_id, routing_number, account_fingerprint, last4, granted_by, granted_at)
+                    VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""")
+                    .params(userId, routingNumber, fingerprint, last4, grantedBy, Timestamp.from(clock.instant()))
+                    .update();
+            if (inserted == 1) {
+                Map<String, Object> after = new LinkedHashMap<>();
+                after.put("allowed", true);
+                after.put("routing_number", routingNumber);
+                after.put("last4", last4);
+                audit.append(actor, "bank_account_allowance.granted", "user", userId, Map.of("allowed", false), after);
+            }
+            return inserted == 1;
         });
     }
 

@@ -5,7 +5,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
-import org.openwallet.platform.Signer;
+import org.openwallet.platform.crypto.Signer;
 
 /**
  * The bank's webhook signature: {@code Bank-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "t.body">}

@@ -14,7 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.openwallet.ledger.Ledger;
-import org.openwallet.platform.Currencies;
+import org.openwallet.platform.money.Currencies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;

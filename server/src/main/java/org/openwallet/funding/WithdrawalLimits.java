@@ -8,9 +8,9 @@ import java.util.Optional;
 import java.util.UUID;
 import org.openwallet.ledger.Balance;
 import org.openwallet.ledger.Ledger;
-import org.openwallet.platform.Currencies;
-import org.openwallet.platform.Problem;
-import org.openwallet.platform.ProblemCode;
+import org.openwallet.platform.money.Currencies;
+import org.openwallet.platform.web.Problem;
+import org.openwallet.platform.web.ProblemCode;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 

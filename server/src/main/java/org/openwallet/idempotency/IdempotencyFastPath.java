@@ -9,9 +9,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import org.openwallet.idempotency.IdempotencyKeys.StoredResponse;
-import org.openwallet.platform.Redis;
-import org.openwallet.platform.RedisUnavailableException;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.redis.Redis;
+import org.openwallet.platform.redis.RedisUnavailableException;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.stereotype.Service;
 
 /**

@@ -5,7 +5,7 @@
  * first request is still running answers 409. PostgreSQL is the durable truth: the record commits
  * in the same transaction as the money it describes.
  */
-@ApplicationModule(allowedDependencies = {"platform"})
+@ApplicationModule(allowedDependencies = {"platform::config", "platform::database", "platform::redis", "platform::web"})
 package org.openwallet.idempotency;
 
 import org.springframework.modulith.ApplicationModule;

@@ -3,7 +3,7 @@ package org.openwallet.identity;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.openwallet.platform.Transactions;
+import org.openwallet.platform.database.Transactions;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 
@@ -31,7 +31,7 @@ class PasswordChanges {
     /**
      * Changes the password if {@code oldPassword} is the current one.
      *
-     * @throws org.openwallet.platform.ProblemException {@code validation_failed} when the new password breaks the sign-up rules
+     * @throws org.openwallet.platform.web.ProblemException {@code validation_failed} when the new password breaks the sign-up rules
      */
     Outcome change(AuthenticatedUser user, String oldPassword, String newPassword) {
         Identity.requireAcceptablePassword(newPassword, "new_password");

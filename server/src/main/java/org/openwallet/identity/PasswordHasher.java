@@ -13,17 +13,16 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
-import org.openwallet.platform.OverloadedException;
-import org.openwallet.platform.ProblemCode;
-import org.openwallet.platform.ProblemException;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.web.OverloadedException;
+import org.openwallet.platform.web.ProblemCode;
+import org.openwallet.platform.web.ProblemException;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.security.crypto.argon2.Argon2PasswordEncoder;
 import org.springframework.stereotype.Component;
 
 /**
  * Argon2id password hashes, by default with Spring Security's parameters (16 MiB, 2 passes; see
- * {@link WalletProperties.Passwords}). Hashing is deliberately slow; it runs before any database
+ * {@link PasswordProperties}). Hashing is deliberately slow; it runs before any database
  * transaction is opened. A hash names its own parameters, so checking follows whatever it was made with.
  *
  * <p>Every hash, a check or the decoy check of an unknown handle alike, takes one of a bounded
@@ -54,16 +53,12 @@ class PasswordHasher implements AutoCloseable {
     private final Counter refused;
     private final ExecutorService hashThreads;
 
-    @Autowired
-    PasswordHasher(WalletProperties properties, MeterRegistry meters) {
-        this(properties.passwords(), meters);
-    }
-
-    PasswordHasher(WalletProperties.Passwords cost) {
+    PasswordHasher(PasswordProperties cost) {
         this(cost, new SimpleMeterRegistry());
     }
 
-    private PasswordHasher(WalletProperties.Passwords cost, MeterRegistry meters) {
+    @Autowired
+    PasswordHasher(PasswordProperties cost, MeterRegistry meters) {
         this.encoder = new Argon2PasswordEncoder(SALT_BYTES, HASH_BYTES, 1, cost.memoryKib(), cost.iterations());
         this.decoyHash = encoder.encode("decoy password that matches nothing");
         this.limit = cost.concurrentHashLimit();

@@ -7,9 +7,9 @@ import java.util.Optional;
 import java.util.UUID;
 import org.openwallet.audit.Actor;
 import org.openwallet.audit.AuditLog;
-import org.openwallet.platform.ProblemCode;
-import org.openwallet.platform.ProblemException;
-import org.openwallet.platform.Transactions;
+import org.openwallet.platform.web.ProblemCode;
+import org.openwallet.platform.web.ProblemException;
+import org.openwallet.platform.database.Transactions;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 

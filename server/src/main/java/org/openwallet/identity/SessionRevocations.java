@@ -11,7 +11,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import org.openwallet.platform.WalletProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -59,9 +58,9 @@ class SessionRevocations implements SmartLifecycle {
     /** Whether the last poll failed, so that an outage is logged once, not every second. */
     private volatile boolean failing;
 
-    SessionRevocations(JdbcClient jdbc, WalletProperties wallet, SessionProperties sessions, MeterRegistry meters) {
+    SessionRevocations(JdbcClient jdbc, TokenProperties tokens, SessionProperties sessions, MeterRegistry meters) {
         this.jdbc = jdbc;
-        this.remembered = wallet.tokens().ttl().plus(CLOCK_SKEW);
+        this.remembered = tokens.ttl().plus(CLOCK_SKEW);
         this.maxStalenessNanos = sessions.revocationMaxStaleness().toNanos();
         this.lastPollNanos = System.nanoTime() - maxStalenessNanos - 1;
         meters.gauge("wallet.sessions.revocations.remembered", revoked, Map::size);

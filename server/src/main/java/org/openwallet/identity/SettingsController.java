@@ -4,11 +4,10 @@ import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
 import io.swagger.v3.oas.annotations.responses.ApiResponse;
 import io.swagger.v3.oas.annotations.tags.Tag;
-import org.openwallet.platform.ApiContract;
-import org.openwallet.platform.ProblemCode;
-import org.openwallet.platform.ProblemException;
+import org.openwallet.platform.web.ApiContract;
+import org.openwallet.platform.web.ProblemCode;
+import org.openwallet.platform.web.ProblemException;
 import org.springframework.http.MediaType;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.RequestBody;
@@ -17,11 +16,9 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @Tag(name = "Settings", description = "The caller's preferences")
 class SettingsController {
-    private final JdbcClient jdbc;
     private final UserDirectory users;
 
-    SettingsController(JdbcClient jdbc, UserDirectory users) {
-        this.jdbc = jdbc;
+    SettingsController(UserDirectory users) {
         this.users = users;
     }
 
@@ -45,8 +42,7 @@ class SettingsController {
             @ApiResponse(responseCode = "200", description = "The settings now")})
     Settings update(@Parameter(hidden = true) AuthenticatedUser user, @RequestBody Settings change) {
         if (change.defaultVisibility() != null) {
-            Visibility visibility = Visibility.parse("default_visibility", change.defaultVisibility());
-            jdbc.sql("UPDATE users SET default_visibility = ? WHERE id = ?").params(visibility.toString(), user.userId()).update();
+            users.setDefaultVisibility(user.userId(), Visibility.parse("default_visibility", change.defaultVisibility()));
         }
         return current(user);
     }

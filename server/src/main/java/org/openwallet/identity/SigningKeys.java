@@ -34,7 +34,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Function;
 import java.util.stream.Collectors;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.config.WalletProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -87,10 +87,10 @@ class SigningKeys implements DisposableBean {
         }
     }
 
-    SigningKeys(WalletProperties properties, Clock clock) {
-        this.keySetFile = properties.tokens().keySetFileIn(properties.dataDir());
-        this.current = Snapshot.of(loadOrCreate(keySetFile, properties.tokens().legacyKeyFileIn(properties.dataDir()), clock));
-        long refreshMillis = properties.tokens().keySetRefreshInterval().toMillis();
+    SigningKeys(WalletProperties properties, TokenProperties tokens, Clock clock) {
+        this.keySetFile = tokens.keySetFileIn(properties.dataDir());
+        this.current = Snapshot.of(loadOrCreate(keySetFile, tokens.legacyKeyFileIn(properties.dataDir()), clock));
+        long refreshMillis = tokens.keySetRefreshInterval().toMillis();
         this.refresher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("token-key-refresher").factory());
         refresher.scheduleWithFixedDelay(this::reload, refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
     }

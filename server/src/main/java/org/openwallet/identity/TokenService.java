@@ -15,7 +15,6 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.Optional;
 import java.util.UUID;
-import org.openwallet.platform.WalletProperties;
 import org.springframework.stereotype.Service;
 
 /**
@@ -40,11 +39,11 @@ class TokenService {
     /** A remembered token is still checked against the clock and its session's revocation on every use. */
     private final VerifiedTokens verified;
 
-    TokenService(WalletProperties properties, SigningKeys keys, SessionRevocations revocations, Clock clock) {
+    TokenService(TokenProperties tokens, SigningKeys keys, SessionRevocations revocations, Clock clock) {
         this.keys = keys;
         this.revocations = revocations;
-        this.ttl = properties.tokens().ttl();
-        this.issuer = properties.tokens().issuer();
+        this.ttl = tokens.ttl();
+        this.issuer = tokens.issuer();
         this.clock = clock;
         this.verified = new VerifiedTokens(MAX_REMEMBERED, clock, Ticker.systemTicker());
     }

@@ -3,7 +3,7 @@ package org.openwallet.identity;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.boot.Banner;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
@@ -26,7 +26,7 @@ public final class TokensCommand {
 
     /** Binds the wallet's settings, nothing else. */
     @Configuration(proxyBeanMethods = false)
-    @EnableConfigurationProperties(WalletProperties.class)
+    @EnableConfigurationProperties({WalletProperties.class, TokenProperties.class})
     static class Settings {
     }
 
@@ -39,14 +39,15 @@ public final class TokensCommand {
         try (ConfigurableApplicationContext context = new SpringApplicationBuilder(Settings.class)
                 .web(WebApplicationType.NONE).bannerMode(Banner.Mode.OFF).logStartupInfo(false)
                 .properties("logging.level.root=WARN").run()) {
-            WalletProperties properties = context.getBean(WalletProperties.class);
-            Path keySetFile = properties.tokens().keySetFileIn(properties.dataDir());
-            Path legacyKeyFile = properties.tokens().legacyKeyFileIn(properties.dataDir());
+            Path dataDir = context.getBean(WalletProperties.class).dataDir();
+            TokenProperties tokens = context.getBean(TokenProperties.class);
+            Path keySetFile = tokens.keySetFileIn(dataDir);
+            Path legacyKeyFile = tokens.legacyKeyFileIn(dataDir);
             if (args[0].equals("list")) {
                 SigningKeys.describe(SigningKeys.loadOrCreate(keySetFile, legacyKeyFile, Clock.systemUTC())).forEach(System.out::println);
                 return 0;
             }
-            SigningKeys.Rotation rotation = SigningKeys.rotate(keySetFile, legacyKeyFile, retention(properties), Clock.systemUTC());
+            SigningKeys.Rotation rotation = SigningKeys.rotate(keySetFile, legacyKeyFile, retention(tokens), Clock.systemUTC());
             System.out.println("tokens: added key " + rotation.added().getKeyID() + " to " + keySetFile
                     + (rotation.pruned().isEmpty() ? "" : "; pruned " + String.join(", ", rotation.pruned())));
             SigningKeys.describe(rotation.keys()).forEach(line -> System.out.println("  " + line));
@@ -55,7 +56,7 @@ public final class TokensCommand {
     }
 
     /** How long a superseded key must stay: nodes may sign with it until they re-read the set, and its tokens live on. */
-    static Duration retention(WalletProperties properties) {
-        return properties.tokens().ttl().plus(properties.tokens().keySetRefreshInterval()).plus(SigningKeys.PRUNE_MARGIN);
+    static Duration retention(TokenProperties tokens) {
+        return tokens.ttl().plus(tokens.keySetRefreshInterval()).plus(SigningKeys.PRUNE_MARGIN);
     }
 }

@@ -10,8 +10,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
-import org.openwallet.platform.Redis;
-import org.openwallet.platform.RedisUnavailableException;
+import org.openwallet.platform.redis.Redis;
+import org.openwallet.platform.redis.RedisUnavailableException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 
@@ -77,6 +77,11 @@ public class UserDirectory {
                 .param(id)
                 .query((rs, n) -> new UserSummary((UUID) rs.getObject(1), rs.getString(2), rs.getString(3)))
                 .optional();
+    }
+
+    /** Sets the visibility of the user's new payments that do not name one. */
+    void setDefaultVisibility(UUID id, Visibility visibility) {
+        jdbc.sql("UPDATE users SET default_visibility = ? WHERE id = ?").params(visibility.toString(), id).update();
     }
 
     /** The default visibility of each of the users that exists, in one query. */

@@ -2,8 +2,8 @@ package org.openwallet.identity;
 
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Optional;
-import org.openwallet.platform.ProblemCode;
-import org.openwallet.platform.ProblemException;
+import org.openwallet.platform.web.ProblemCode;
+import org.openwallet.platform.web.ProblemException;
 
 /**
  * Who may see a payment in feeds, from the most public to the most private: the declaration order

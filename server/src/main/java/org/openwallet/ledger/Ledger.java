@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import org.openwallet.platform.DeferredWrites;
+import org.openwallet.platform.database.DeferredWrites;
 import org.openwallet.platform.Ids;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -23,7 +23,7 @@ import org.springframework.transaction.support.TransactionSynchronizationManager
 
 /**
  * The ledger's public API. Methods that write must run inside
- * {@link org.openwallet.platform.Transactions#run}, so that a caller can commit its own records
+ * {@link org.openwallet.platform.database.Transactions#run}, so that a caller can commit its own records
  * (idempotency, outbox) atomically with the money.
  */
 @Service
@@ -144,7 +144,7 @@ public final class Ledger {
     }
 
     /** The one wording of the refusal a wallet in debt gets for a payment or a withdrawal (problem {@code account_in_debt}). */
-    public static String debtRefusal(org.openwallet.platform.Currencies.Currency currency, long debtMinor) {
+    public static String debtRefusal(org.openwallet.platform.money.Currencies.Currency currency, long debtMinor) {
         return "Your wallet owes " + currency.format(debtMinor) + " " + currency.code() + " for a deposit your bank returned; money you"
                 + " receive repays it first, and you can pay and withdraw again once it is repaid.";
     }

@@ -2,7 +2,7 @@ package org.openwallet.ledger;
 
 import java.util.ArrayList;
 import java.util.List;
-import org.openwallet.platform.Transactions;
+import org.openwallet.platform.database.Transactions;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 

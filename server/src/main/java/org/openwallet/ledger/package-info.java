@@ -5,7 +5,7 @@
  * updated or deleted. All money SQL lives here, so the ledger can later be split across databases
  * by user without touching its callers.
  */
-@ApplicationModule(allowedDependencies = {"platform"})
+@ApplicationModule(allowedDependencies = {"platform", "platform::database", "platform::money"})
 package org.openwallet.ledger;
 
 import org.springframework.modulith.ApplicationModule;

@@ -6,7 +6,7 @@ import java.util.UUID;
 import org.openwallet.events.Event;
 import org.openwallet.events.EventHandler;
 import org.openwallet.events.PoisonEventException;
-import org.openwallet.platform.Currencies;
+import org.openwallet.platform.money.Currencies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.stereotype.Component;

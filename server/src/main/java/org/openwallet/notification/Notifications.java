@@ -8,11 +8,11 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.openwallet.platform.Currencies;
-import org.openwallet.platform.Cursors;
+import org.openwallet.platform.money.Currencies;
+import org.openwallet.platform.web.Cursors;
 import org.openwallet.platform.Ids;
-import org.openwallet.platform.ProblemCode;
-import org.openwallet.platform.ProblemException;
+import org.openwallet.platform.web.ProblemCode;
+import org.openwallet.platform.web.ProblemException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLSocketFactory;
-import org.openwallet.platform.Signer;
+import org.openwallet.platform.crypto.Signer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

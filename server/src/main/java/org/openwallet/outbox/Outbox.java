@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 import org.openwallet.events.EventEnvelope;
-import org.openwallet.platform.DeferredWrites;
+import org.openwallet.platform.database.DeferredWrites;
 import org.openwallet.platform.Ids;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionSynchronizationManager;

@@ -1,8 +1,8 @@
 package org.openwallet.outbox;
 
-import org.openwallet.platform.DatabaseEndpoint;
-import org.openwallet.platform.KafkaCluster;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.database.DatabaseEndpoint;
+import org.openwallet.platform.kafka.KafkaCluster;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;

@@ -7,7 +7,7 @@ import java.util.Locale;
 import java.util.Map;
 import org.openwallet.platform.HealthStatus;
 import org.openwallet.platform.SampledHealth;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.config.WalletProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;

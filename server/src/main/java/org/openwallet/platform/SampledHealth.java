@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
+import org.openwallet.platform.config.WalletProperties;
 
 /**
  * A health check that runs in the background, every {@code wallet.health.interval}, on a thread

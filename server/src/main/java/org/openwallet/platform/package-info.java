@@ -1,7 +1,8 @@
 /**
- * Cross-cutting pieces every capability uses: configuration, the one way to run a database
- * transaction, time-ordered ids, money parsing and formatting at the API edge, and the mapping of
- * errors to RFC 9457 problem details.
+ * Cross-cutting pieces, each a named interface a capability must ask for in its
+ * {@code allowedDependencies}: {@code money}, {@code web} (the HTTP edge), {@code redis},
+ * {@code crypto}, {@code database}, {@code kafka} and {@code config}. The base package holds what
+ * is too small to split: time-ordered ids, health states and the circuit breaker.
  */
-@org.springframework.modulith.ApplicationModule(type = org.springframework.modulith.ApplicationModule.Type.OPEN)
+@org.springframework.modulith.ApplicationModule(allowedDependencies = {})
 package org.openwallet.platform;

@@ -5,8 +5,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
-import org.openwallet.platform.Redis;
-import org.openwallet.platform.RedisUnavailableException;
+import org.openwallet.platform.redis.Redis;
+import org.openwallet.platform.redis.RedisUnavailableException;
 import org.springframework.stereotype.Component;
 
 /**

@@ -5,7 +5,7 @@
  * every limit still holds, per node, and a cache outage is neither a sign-in outage nor a hole in
  * the limits; each such decision is counted ({@code wallet.ratelimit.local}).
  */
-@ApplicationModule(allowedDependencies = {"platform"})
+@ApplicationModule(allowedDependencies = {"platform::redis", "platform::web"})
 package org.openwallet.ratelimit;
 
 import org.springframework.modulith.ApplicationModule;

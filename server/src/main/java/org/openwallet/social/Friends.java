@@ -11,11 +11,11 @@ import java.util.UUID;
 import org.openwallet.identity.UserDirectory;
 import org.openwallet.identity.UserRef;
 import org.openwallet.outbox.Outbox;
-import org.openwallet.platform.Cursors;
+import org.openwallet.platform.web.Cursors;
 import org.openwallet.platform.Ids;
-import org.openwallet.platform.ProblemCode;
-import org.openwallet.platform.ProblemException;
-import org.openwallet.platform.Transactions;
+import org.openwallet.platform.web.ProblemCode;
+import org.openwallet.platform.web.ProblemException;
+import org.openwallet.platform.database.Transactions;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 

@@ -4,7 +4,7 @@
  * is a {@code friendship.*} event on {@code wallet.friendship}, from which the feed keeps its own
  * copy.
  */
-@ApplicationModule(allowedDependencies = {"identity", "outbox", "platform"})
+@ApplicationModule(allowedDependencies = {"identity", "outbox", "platform", "platform::database", "platform::web"})
 package org.openwallet.social;
 
 import org.springframework.modulith.ApplicationModule;

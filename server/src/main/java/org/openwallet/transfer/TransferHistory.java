@@ -7,9 +7,9 @@ import java.util.UUID;
 import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.LedgerTransfer;
-import org.openwallet.platform.Cursors;
-import org.openwallet.platform.ProblemCode;
-import org.openwallet.platform.ProblemException;
+import org.openwallet.platform.web.Cursors;
+import org.openwallet.platform.web.ProblemCode;
+import org.openwallet.platform.web.ProblemException;
 import org.springframework.stereotype.Service;
 
 /** The reader's own transfers: one by id, or a page at a time, newest first. A reader sees only transfers they took part in. */

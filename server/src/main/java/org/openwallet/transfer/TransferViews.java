@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 import org.openwallet.identity.UserDirectory;
 import org.openwallet.identity.Visibility;
 import org.openwallet.ledger.LedgerTransfer;
-import org.openwallet.platform.Currencies;
+import org.openwallet.platform.money.Currencies;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 

@@ -11,9 +11,9 @@ import org.openwallet.identity.Visibility;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.LedgerTransfer;
 import org.openwallet.outbox.Outbox;
-import org.openwallet.platform.ProblemCode;
-import org.openwallet.platform.ProblemException;
-import org.openwallet.platform.Transactions;
+import org.openwallet.platform.web.ProblemCode;
+import org.openwallet.platform.web.ProblemException;
+import org.openwallet.platform.database.Transactions;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 

@@ -38,8 +38,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.openwallet.platform.SecretKeys;
+import org.openwallet.platform.crypto.SecretKeys;
 import tools.jackson.databind.json.JsonMapper;
+import org.openwallet.platform.crypto.SecretKeys;
 
 /**
  * The bank simulator as the wallet runs it: a real child process, spoken to over HTTP, whose

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.openwallet.platform.redis.Redis;
 
 /** The embedded Redis requires the password kept in its directory, which no other local user can read. */
 class EmbeddedRedisTest {

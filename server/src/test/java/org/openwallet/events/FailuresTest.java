@@ -10,7 +10,7 @@ import java.net.InetSocketAddress;
 import java.sql.SQLException;
 import java.sql.SQLTransientConnectionException;
 import org.junit.jupiter.api.Test;
-import org.openwallet.platform.RedisUnavailableException;
+import org.openwallet.platform.redis.RedisUnavailableException;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.PSQLState;
 import org.springframework.dao.DataIntegrityViolationException;

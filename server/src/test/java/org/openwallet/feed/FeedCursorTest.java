@@ -11,7 +11,7 @@ import java.util.Base64;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.openwallet.platform.ProblemException;
+import org.openwallet.platform.web.ProblemException;
 
 /** Cursors already handed out keep working: known answers captured from the code before {@code platform.Signer}. */
 class FeedCursorTest {

@@ -24,7 +24,7 @@ import org.openwallet.Api;
 import org.openwallet.Eventually;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.platform.Ids;
-import org.openwallet.platform.KafkaCluster;
+import org.openwallet.platform.kafka.KafkaCluster;
 import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;

@@ -197,7 +197,7 @@ class FraudBlocklistAndTimeoutApiTest {
         @Autowired
         FraudCheck fraud;
         @Autowired
-        org.openwallet.platform.Redis redis;
+        org.openwallet.platform.redis.Redis redis;
 
         @Test
         void stalledEvaluations_areBoundedByMaxInFlight_holdNoConnectionPastTheDeadline_andReserveNothing() throws Exception {

@@ -13,7 +13,7 @@ import org.openwallet.WalletIntegrationTest;
 import org.openwallet.identity.Role;
 import org.openwallet.identity.Roles;
 import org.openwallet.ledger.Ledger;
-import org.openwallet.platform.Transactions;
+import org.openwallet.platform.database.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;

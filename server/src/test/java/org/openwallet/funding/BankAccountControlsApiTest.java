@@ -13,7 +13,8 @@ import org.openwallet.WalletIntegrationTest;
 import org.openwallet.devstack.EmbeddedBankSimulator;
 import org.openwallet.identity.Role;
 import org.openwallet.identity.Roles;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.config.WalletProperties;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 

@@ -2,7 +2,7 @@ package org.openwallet.funding;
 
 import java.time.Instant;
 import java.util.UUID;
-import org.openwallet.platform.Transactions;
+import org.openwallet.platform.database.Transactions;
 
 /**
  * Applies a bank's outcome to a request the way the reconciliation worker does after a verified

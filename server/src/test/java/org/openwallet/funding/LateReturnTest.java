@@ -15,7 +15,8 @@ import org.openwallet.Race;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.devstack.EmbeddedBankSimulator;
 import org.openwallet.ledger.LedgerVerifier;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.config.WalletProperties;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**

@@ -76,7 +76,7 @@ class IdempotencyRecordPrunerTest extends WalletIntegrationTest {
     }
 
     @Autowired
-    org.openwallet.platform.Redis redis;
+    org.openwallet.platform.redis.Redis redis;
 
     private void insertRecord(UUID user, String key, String age) {
         jdbc.sql("""

@@ -7,12 +7,11 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Race;
-import org.openwallet.platform.OverloadedException;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.web.OverloadedException;
 
 class PasswordHasherTest {
-    private static final WalletProperties.Passwords SHIPPED = new WalletProperties.Passwords(16384, 2, 0, Duration.ofSeconds(1));
-    private static final WalletProperties.Passwords CHEAP = new WalletProperties.Passwords(64, 1, 0, Duration.ofSeconds(1));
+    private static final PasswordProperties SHIPPED = new PasswordProperties(16384, 2, 0, Duration.ofSeconds(1));
+    private static final PasswordProperties CHEAP = new PasswordProperties(64, 1, 0, Duration.ofSeconds(1));
 
     @Test
     void hashesWithTheConfiguredCost() {
@@ -32,14 +31,14 @@ class PasswordHasherTest {
 
     @Test
     void refusesACostArgon2CannotRun() {
-        assertThatThrownBy(() -> new WalletProperties.Passwords(4, 1, 0, Duration.ofSeconds(1))).hasMessageContaining("memory-kib >= 8");
-        assertThatThrownBy(() -> new WalletProperties.Passwords(64, 0, 0, Duration.ofSeconds(1))).hasMessageContaining("iterations >= 1");
+        assertThatThrownBy(() -> new PasswordProperties(4, 1, 0, Duration.ofSeconds(1))).hasMessageContaining("memory-kib >= 8");
+        assertThatThrownBy(() -> new PasswordProperties(64, 0, 0, Duration.ofSeconds(1))).hasMessageContaining("iterations >= 1");
     }
 
     @Test
     void refusesANegativeHashBound() {
-        assertThatThrownBy(() -> new WalletProperties.Passwords(64, 1, -1, Duration.ofSeconds(1))).hasMessageContaining("max-concurrent-hashes >= 0");
-        assertThat(new WalletProperties.Passwords(64, 1, 0, Duration.ofSeconds(1)).concurrentHashLimit())
+        assertThatThrownBy(() -> new PasswordProperties(64, 1, -1, Duration.ofSeconds(1))).hasMessageContaining("max-concurrent-hashes >= 0");
+        assertThat(new PasswordProperties(64, 1, 0, Duration.ofSeconds(1)).concurrentHashLimit())
                 .isEqualTo(Math.max(2, Runtime.getRuntime().availableProcessors()));
     }
 
@@ -47,7 +46,7 @@ class PasswordHasherTest {
     void atMostTheBoundHashAtOnce_theRestWaitThenAreRefused() throws Exception {
         // Hashes slow enough (64 MiB, 4 passes: a few hundred milliseconds) that two of them are still
         // running when the other racers' 50 ms wait ends.
-        PasswordHasher hasher = new PasswordHasher(new WalletProperties.Passwords(65536, 4, 2, Duration.ofMillis(50)));
+        PasswordHasher hasher = new PasswordHasher(new PasswordProperties(65536, 4, 2, Duration.ofMillis(50)));
         String hash = hasher.hash("correct horse");
 
         List<String> outcomes = Race.run(8, racer -> () -> {

@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
@@ -38,6 +38,8 @@ class SigningKeyRotationApiTest extends WalletIntegrationTest {
 
     @Autowired
     WalletProperties properties;
+    @Autowired
+    TokenProperties tokens;
 
     private static String keyId(String token) throws Exception {
         return SignedJWT.parse(token).getHeader().getKeyID();
@@ -81,7 +83,7 @@ class SigningKeyRotationApiTest extends WalletIntegrationTest {
     void rotation_newTokensCarryTheNewKeyId_oldTokensStillWork_andAnUnknownKeyIdIsRefused() throws Exception {
         Api.User before = api.newUser();
         String oldKeyId = keyId(before.token());
-        Path keySetFile = properties.tokens().keySetFileIn(properties.dataDir());
+        Path keySetFile = tokens.keySetFileIn(properties.dataDir());
 
         String output = rotateAsAnOperatorWould();
 

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
@@ -44,6 +44,8 @@ class TokenApiTest extends WalletIntegrationTest {
 
     @Autowired
     WalletProperties properties;
+    @Autowired
+    TokenProperties tokens;
     @LocalServerPort
     int serverPort;
 
@@ -59,7 +61,7 @@ class TokenApiTest extends WalletIntegrationTest {
 
     /** The server's own newest signing key, as it keeps it (embedded mode: in the data directory's key set). */
     private ECKey serverKey() throws Exception {
-        return SigningKeys.read(properties.tokens().keySetFileIn(properties.dataDir())).getLast();
+        return SigningKeys.read(tokens.keySetFileIn(properties.dataDir())).getLast();
     }
 
     /** Claims like the server's own for {@code user}: issuer, subject, handle, the session of their login, 10 minutes to live. */

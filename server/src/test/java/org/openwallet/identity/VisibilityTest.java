@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
-import org.openwallet.platform.ProblemCode;
-import org.openwallet.platform.ProblemException;
+import org.openwallet.platform.web.ProblemCode;
+import org.openwallet.platform.web.ProblemException;
 import tools.jackson.databind.json.JsonMapper;
 
 class VisibilityTest {

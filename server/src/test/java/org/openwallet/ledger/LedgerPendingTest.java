@@ -8,7 +8,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Race;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.platform.Transactions;
+import org.openwallet.platform.database.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**

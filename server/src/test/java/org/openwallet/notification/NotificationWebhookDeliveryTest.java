@@ -17,7 +17,7 @@ import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.platform.WalletProperties;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.annotation.DirtiesContext;

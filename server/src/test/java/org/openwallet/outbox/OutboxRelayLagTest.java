@@ -10,7 +10,7 @@ import org.openwallet.Api;
 import org.openwallet.Eventually;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.platform.KafkaCluster;
+import org.openwallet.platform.kafka.KafkaCluster;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ContextConfiguration;

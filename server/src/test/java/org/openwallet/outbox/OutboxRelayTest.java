@@ -16,7 +16,7 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.platform.KafkaCluster;
+import org.openwallet.platform.kafka.KafkaCluster;
 import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 

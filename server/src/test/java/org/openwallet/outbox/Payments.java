@@ -18,7 +18,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.ledger.Ledger;
-import org.openwallet.platform.Transactions;
+import org.openwallet.platform.database.Transactions;
 
 /**
  * Real payments through the API among a few funded users, from several threads at once, either a

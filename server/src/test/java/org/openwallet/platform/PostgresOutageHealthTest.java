@@ -15,6 +15,7 @@ import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ContextConfiguration;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
+import org.openwallet.platform.config.WalletProperties;
 
 /**
  * With PostgreSQL hung (frozen), {@code /actuator/health} answers at once, on the public and on the

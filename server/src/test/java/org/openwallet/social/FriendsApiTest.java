@@ -531,7 +531,7 @@ class FriendsApiTest extends WalletIntegrationTest {
         @org.springframework.beans.factory.annotation.Autowired
         SocialProperties properties;
         @org.springframework.beans.factory.annotation.Autowired
-        org.openwallet.platform.WalletProperties wallet;
+        org.openwallet.platform.config.WalletProperties wallet;
 
         @Test
         void context_isItsOwn_withTheLowLimit() {

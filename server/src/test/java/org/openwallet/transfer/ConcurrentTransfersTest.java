@@ -26,7 +26,7 @@ import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.LedgerVerifier;
-import org.openwallet.platform.Money;
+import org.openwallet.platform.money.Money;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**

@@ -31,7 +31,7 @@ import org.openwallet.WalletIntegrationTest;
 import org.openwallet.idempotency.IdempotencyKeys;
 import org.openwallet.idempotency.IdempotencyKeys.StoredResponse;
 import org.openwallet.ledger.LedgerVerifier;
-import org.openwallet.platform.OverloadedException;
+import org.openwallet.platform.web.OverloadedException;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ContextConfiguration;

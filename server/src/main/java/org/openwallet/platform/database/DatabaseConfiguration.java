@@ -1,0 +1,108 @@
+package org.openwallet.platform.database;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import java.time.Duration;
+import javax.sql.DataSource;
+import org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.openwallet.platform.config.WalletProperties;
+import org.springframework.context.annotation.DependsOn;
+
+/**
+ * The ledger database at {@code wallet.database.url}, as one pooled DataSource. With no URL
+ * configured, the development stack (the {@code devstack} module, on the classpath of
+ * {@code ./wallet run} and the tests) starts an embedded PostgreSQL and sets the URL.
+ *
+ * <p>Every connection of that pool runs with the statement and lock timeouts of
+ * {@code wallet.database} (set when the pool opens the connection, so no request pays for it).
+ * Three kinds of connections do not:
+ * <ul>
+ *   <li>Flyway's, which are its own and not the pool's: a migration may rewrite a large table, and
+ *       creating the outbox's replication slot (V7) waits for every transaction open at that
+ *       moment, however long. A migration cut off half-way would stop the start.</li>
+ *   <li>The relay's (Debezium's replication stream and the leadership connection,
+ *       {@link DatabaseEndpoint}): a replication stream is one statement that runs for as long as
+ *       the relay streams.</li>
+ *   <li>Operator work that scans the whole ledger or waits for a run in progress (ledger
+ *       verification, reconciliation): it lifts the limits for its own transaction only, with
+ *       {@link Transactions#runWithoutStatementLimits}.</li>
+ * </ul>
+ * The health check has a connection of its own too ({@link DatabaseHealth}), with limits of its own.
+ */
+@Configuration(proxyBeanMethods = false)
+class DatabaseConfiguration {
+
+    @Bean
+    DatabaseEndpoint databaseEndpoint(WalletProperties properties) {
+        WalletProperties.Database database = requireUrl(properties.database());
+        return DatabaseEndpoint.fromJdbcUrl(database.url(), database.username(), database.password());
+    }
+
+    /** Where JDBC connects, as whom. */
+    record JdbcTarget(String url, String username, String password) {
+        static JdbcTarget of(WalletProperties.Database database) {
+            requireUrl(database);
+            return new JdbcTarget(database.url(), database.username(), database.password());
+        }
+
+        @Override
+        public String toString() {
+            return "JdbcTarget[url=" + url + ", username=" + username + ", password=****]";
+        }
+    }
+
+    @Bean
+    JdbcTarget jdbcTarget(WalletProperties properties) {
+        return JdbcTarget.of(properties.database());
+    }
+
+    private static WalletProperties.Database requireUrl(WalletProperties.Database database) {
+        if (!database.external()) {
+            throw new IllegalStateException("wallet.database.url (WALLET_DB_URL) is not set, and there is no development stack on the"
+                    + " classpath to start an embedded PostgreSQL: set it, or start the wallet with ./wallet run");
+        }
+        return database;
+    }
+
+    @Bean(destroyMethod = "close")
+    DataSource dataSource(WalletProperties properties, JdbcTarget target) {
+        WalletProperties.Database database = properties.database();
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(target.url());
+        config.setUsername(target.username());
+        config.setPassword(target.password());
+        config.setPoolName("ledger");
+        config.setMaximumPoolSize(database.poolSize());
+        config.setConnectionTimeout(5_000);
+        config.setConnectionInitSql(sessionLimits(database));
+        // Prepared statements are reused across a connection's life: the transfer path runs the same few statements.
+        config.addDataSourceProperty("prepareThreshold", "1");
+        config.addDataSourceProperty("reWriteBatchedInserts", "true");
+        return new HikariDataSource(config);
+    }
+
+    /**
+     * The statement run on each new pooled connection. Session-wide ({@code is_local} false), so it
+     * holds for the connection's whole life; code that needs other limits sets them with
+     * {@code SET LOCAL} semantics, which end with its transaction and so never leak into the pool.
+     */
+    static String sessionLimits(WalletProperties.Database database) {
+        return "SELECT set_config('statement_timeout', '" + millis(database.statementTimeout()) + "', false), "
+                + "set_config('lock_timeout', '" + millis(database.lockTimeout()) + "', false)";
+    }
+
+    private static String millis(Duration duration) {
+        return duration.toMillis() + "ms";
+    }
+
+    /**
+     * Flyway migrates over connections of its own, outside the pool and so without its limits
+     * (see the class comment). They exist only while migrations run.
+     */
+    @Bean
+    FlywayConfigurationCustomizer unlimitedMigrationConnections(JdbcTarget target) {
+        return configuration -> configuration.dataSource(target.url(), target.username(), target.password());
+    }
+}
