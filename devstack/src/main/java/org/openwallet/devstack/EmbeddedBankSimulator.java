@@ -31,12 +31,15 @@ public final class EmbeddedBankSimulator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedBankSimulator.class);
     /** Written by the {@code bank-simulator} module: its jar and its runtime jars, ':'-separated. */
     static final String CLASSPATH_RESOURCE = "/org/openwallet/bank/runtime.classpath";
+
     static final String MAIN_CLASS = "org.openwallet.bank.BankSimulator";
     static final String PORT_FILE = "bank-simulator.port";
     static final String LOG_FILE = "bank-simulator.log";
     private static final String LOCK_FILE = "bank-simulator.lock";
     /** A small program: a small heap, and the client compiler only, which starts faster. */
-    private static final List<String> JVM_OPTIONS = List.of("-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    private static final List<String> JVM_OPTIONS =
+            List.of("-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(30);
     private static final Duration STOP_WAIT = Duration.ofSeconds(10);
 
@@ -59,15 +62,16 @@ public final class EmbeddedBankSimulator implements AutoCloseable {
      * @param secretFile       the webhook signing secret: base64 of at least 32 random bytes, as {@link SecretFiles} writes it
      * @param settlementDelay  how long each transfer takes to settle or fail (its fixed-delay mode); zero for tests
      */
-    public static EmbeddedBankSimulator start(Path directory, int port, URI webhookUrl, Path secretFile, Duration settlementDelay)
-            throws IOException {
+    public static EmbeddedBankSimulator start(
+            Path directory, int port, URI webhookUrl, Path secretFile, Duration settlementDelay) throws IOException {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be from 0 to 65535, not " + port);
         }
         if (!Files.isRegularFile(secretFile)) {
             throw new IOException("The bank simulator's webhook secret file " + secretFile + " does not exist");
         }
-        String classpath = ChildServer.runtimeClasspath(CLASSPATH_RESOURCE, "bank-simulator", "wallet-bank-simulator", "");
+        String classpath =
+                ChildServer.runtimeClasspath(CLASSPATH_RESOURCE, "bank-simulator", "wallet-bank-simulator", "");
         ChildServer child = ChildServer.claim("The bank simulator", directory, LOCK_FILE);
         try {
             Path portFile = child.directory().resolve(PORT_FILE);
@@ -80,7 +84,9 @@ public final class EmbeddedBankSimulator implements AutoCloseable {
                     throw taken;
                 }
                 // The remembered port was free a moment ago; another program took it since. Any port will do.
-                log.warn("The bank simulator could not listen on its previous port {}; starting it on a free one", remembered);
+                log.warn(
+                        "The bank simulator could not listen on its previous port {}; starting it on a free one",
+                        remembered);
                 return launch(child, classpath, 0, webhookUrl, secretFile, settlementDelay);
             }
         } catch (IOException | RuntimeException failure) {
@@ -89,14 +95,18 @@ public final class EmbeddedBankSimulator implements AutoCloseable {
         }
     }
 
-    private static EmbeddedBankSimulator launch(ChildServer child, String classpath, int port, URI webhookUrl, Path secretFile,
-            Duration settlementDelay) throws IOException {
+    private static EmbeddedBankSimulator launch(
+            ChildServer child, String classpath, int port, URI webhookUrl, Path secretFile, Duration settlementDelay)
+            throws IOException {
         Path portFile = child.directory().resolve(PORT_FILE);
         Files.deleteIfExists(portFile);
         List<String> command = new ArrayList<>();
         command.add(Jdks.currentJava());
         command.addAll(JVM_OPTIONS);
-        command.addAll(List.of("-cp", classpath, MAIN_CLASS,
+        command.addAll(List.of(
+                "-cp",
+                classpath,
+                MAIN_CLASS,
                 "--port=" + port,
                 "--port-file=" + portFile,
                 "--secret-file=" + secretFile.toAbsolutePath(),
@@ -107,11 +117,20 @@ public final class EmbeddedBankSimulator implements AutoCloseable {
         long startedAt = System.nanoTime();
         // Standard input stays a pipe that only this process holds: its end of file tells the child to exit.
         // The child writes the port file atomically once it listens.
-        Process process = child.launch(command, child.directory().resolve(LOG_FILE), null, STARTUP_WAIT, STOP_WAIT,
+        Process process = child.launch(
+                command,
+                child.directory().resolve(LOG_FILE),
+                null,
+                STARTUP_WAIT,
+                STOP_WAIT,
                 () -> readPort(portFile) != null);
         int bound = readPort(portFile);
-        log.info("The bank simulator is up on http://127.0.0.1:{} (pid {}) after {} ms; its log is {}", bound, process.pid(),
-                Duration.ofNanos(System.nanoTime() - startedAt).toMillis(), child.directory().resolve(LOG_FILE));
+        log.info(
+                "The bank simulator is up on http://127.0.0.1:{} (pid {}) after {} ms; its log is {}",
+                bound,
+                process.pid(),
+                Duration.ofNanos(System.nanoTime() - startedAt).toMillis(),
+                child.directory().resolve(LOG_FILE));
         return new EmbeddedBankSimulator(child, process, bound);
     }
 

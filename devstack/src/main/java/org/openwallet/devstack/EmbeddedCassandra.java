@@ -40,12 +40,15 @@ public final class EmbeddedCassandra implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedCassandra.class);
     /** Written by the {@code cassandra} module: its jar and the runtime jars of cassandra-all, ':'-separated. */
     static final String CLASSPATH_RESOURCE = "/org/openwallet/cassandra/runtime.classpath";
+
     static final String MAIN_CLASS = "org.openwallet.cassandra.CassandraProcess";
     static final int JAVA_MAJOR = 17;
-    private static final String OR_EXTERNAL = ", or set WALLET_CASSANDRA_CONTACT_POINTS to use an external Cassandra cluster";
+    private static final String OR_EXTERNAL =
+            ", or set WALLET_CASSANDRA_CONTACT_POINTS to use an external Cassandra cluster";
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(120);
     /** A drain flushes every memtable; on a busy node that takes a while. */
     private static final Duration STOP_WAIT = Duration.ofSeconds(60);
+
     private static final Duration STALE_NODE_STOP_WAIT = Duration.ofSeconds(60);
     static final String INITIAL_HEAP = "256m";
     private static final long INITIAL_HEAP_BYTES = 256L << 20;
@@ -60,30 +63,54 @@ public final class EmbeddedCassandra implements AutoCloseable {
      */
     private static final List<String> JVM17_MODULE_OPTIONS = List.of(
             "-Djdk.attach.allowAttachSelf=true",
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-exports", "java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED",
-            "--add-exports", "java.rmi/sun.rmi.registry=ALL-UNNAMED",
-            "--add-exports", "java.rmi/sun.rmi.server=ALL-UNNAMED",
-            "--add-exports", "java.sql/java.sql=ALL-UNNAMED",
-            "--add-exports", "java.base/java.lang.ref=ALL-UNNAMED",
-            "--add-exports", "jdk.unsupported/sun.misc=ALL-UNNAMED",
-            "--add-exports", "jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
-            "--add-exports", "jdk.attach/sun.tools.attach=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang.module=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.loader=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.ref=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.reflect=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.math=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.module=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.util.jar=ALL-UNNAMED",
-            "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
-            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-opens", "java.base/java.io=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED",
-            "--add-opens", "jdk.compiler/com.sun.tools.javac=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-            "--add-opens", "java.base/java.util=ALL-UNNAMED",
-            "--add-opens", "java.base/java.nio=ALL-UNNAMED");
+            "--add-exports",
+            "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-exports",
+            "java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED",
+            "--add-exports",
+            "java.rmi/sun.rmi.registry=ALL-UNNAMED",
+            "--add-exports",
+            "java.rmi/sun.rmi.server=ALL-UNNAMED",
+            "--add-exports",
+            "java.sql/java.sql=ALL-UNNAMED",
+            "--add-exports",
+            "java.base/java.lang.ref=ALL-UNNAMED",
+            "--add-exports",
+            "jdk.unsupported/sun.misc=ALL-UNNAMED",
+            "--add-exports",
+            "jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
+            "--add-exports",
+            "jdk.attach/sun.tools.attach=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/java.lang.module=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/jdk.internal.loader=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/jdk.internal.ref=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/jdk.internal.reflect=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/jdk.internal.math=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/jdk.internal.module=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/jdk.internal.util.jar=ALL-UNNAMED",
+            "--add-opens",
+            "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/java.io=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/java.lang.reflect=ALL-UNNAMED",
+            "--add-opens",
+            "jdk.compiler/com.sun.tools.javac=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/java.lang=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/java.util=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/java.nio=ALL-UNNAMED");
 
     private final ChildServer child;
     private final Process process;
@@ -104,24 +131,35 @@ public final class EmbeddedCassandra implements AutoCloseable {
      */
     public static EmbeddedCassandra start(Path directory, Path javaHome, String heapSize) throws IOException {
         Path java = java(javaHome, Jdks.JVM_DIRECTORY);
-        String classpath = ChildServer.runtimeClasspath(CLASSPATH_RESOURCE, "cassandra", "wallet-cassandra-runtime", OR_EXTERNAL);
+        String classpath =
+                ChildServer.runtimeClasspath(CLASSPATH_RESOURCE, "cassandra", "wallet-cassandra-runtime", OR_EXTERNAL);
         ChildServer child = ChildServer.claim("Cassandra", directory, LOCK_FILE);
         try {
             directory = child.directory();
             String home = directory.toString();
-            // Normally gone within seconds of its wallet's death (its stdin closed); one still draining is asked to stop.
-            child.stopOrphan(directory.resolve(PID_FILE), process -> process.commandLine()
-                    .map(commandLine -> commandLine.contains(MAIN_CLASS) && commandLine.contains(home)).orElse(false),
-                    STALE_NODE_STOP_WAIT, true);
-            int[] ports = ChildServer.keptPorts(directory.resolve("ports.properties"),
-                    "Ports of the embedded Cassandra node (CQL, internode), kept across restarts", "native", "storage");
+            // Normally gone within seconds of its wallet's death (its stdin closed); one still draining is asked to
+            // stop.
+            child.stopOrphan(
+                    directory.resolve(PID_FILE),
+                    process -> process.commandLine()
+                            .map(commandLine -> commandLine.contains(MAIN_CLASS) && commandLine.contains(home))
+                            .orElse(false),
+                    STALE_NODE_STOP_WAIT,
+                    true);
+            int[] ports = ChildServer.keptPorts(
+                    directory.resolve("ports.properties"),
+                    "Ports of the embedded Cassandra node (CQL, internode), kept across restarts",
+                    "native",
+                    "storage");
             for (int port : ports) {
                 if (ChildServer.accepts(port)) {
-                    throw new IOException("Port " + port + " on 127.0.0.1, kept in " + directory.resolve("ports.properties")
-                            + " for this Cassandra node, is taken by another program; stop it or delete that file");
+                    throw new IOException(
+                            "Port " + port + " on 127.0.0.1, kept in " + directory.resolve("ports.properties")
+                                    + " for this Cassandra node, is taken by another program; stop it or delete that file");
                 }
             }
-            for (String subdirectory : List.of("data", "commitlog", "hints", "saved_caches", "cdc_raw", "triggers", "logs")) {
+            for (String subdirectory :
+                    List.of("data", "commitlog", "hints", "saved_caches", "cdc_raw", "triggers", "logs")) {
                 Files.createDirectories(directory.resolve(subdirectory));
             }
             Path config = directory.resolve("cassandra.yaml");
@@ -129,14 +167,23 @@ public final class EmbeddedCassandra implements AutoCloseable {
             Path logback = directory.resolve("logback.xml");
             Files.writeString(logback, logbackConfiguration(directory.resolve("logs")), StandardCharsets.UTF_8);
 
-            List<String> command = new ArrayList<>(List.of(java.toString(),
-                    "-Xms" + initialHeap(heapSize), "-Xmx" + heapSize, "-Xss256k",
-                    "-XX:+UseG1GC", "-XX:+ParallelRefProcEnabled", "-XX:MaxTenuringThreshold=1", "-XX:G1HeapRegionSize=16m",
-                    "-XX:MaxGCPauseMillis=300", "-XX:+UseThreadPriorities", "-XX:+PerfDisableSharedMem",
+            List<String> command = new ArrayList<>(List.of(
+                    java.toString(),
+                    "-Xms" + initialHeap(heapSize),
+                    "-Xmx" + heapSize,
+                    "-Xss256k",
+                    "-XX:+UseG1GC",
+                    "-XX:+ParallelRefProcEnabled",
+                    "-XX:MaxTenuringThreshold=1",
+                    "-XX:G1HeapRegionSize=16m",
+                    "-XX:MaxGCPauseMillis=300",
+                    "-XX:+UseThreadPriorities",
+                    "-XX:+PerfDisableSharedMem",
                     // Cassandra's startup check asks for this: a node that carries on after an
                     // OutOfMemoryError may write corrupt data.
                     "-XX:+ExitOnOutOfMemoryError",
-                    "-ea", "-da:net.openhft...",
+                    "-ea",
+                    "-da:net.openhft...",
                     "-Djava.net.preferIPv4Stack=true",
                     "-Dio.netty.tryReflectionSetAccessible=true",
                     "-Dio.netty.allocator.useCacheForAllThreads=true",
@@ -156,14 +203,24 @@ public final class EmbeddedCassandra implements AutoCloseable {
                     "-Dcassandra.superuser_setup_delay_ms=0",
                     "-Dcassandra.auto_bootstrap=false",
                     "-Dcassandra.shutdown_announce_in_ms=0",
-                    "-cp", classpath,
+                    "-cp",
+                    classpath,
                     MAIN_CLASS));
             // Standard input stays a pipe that only this process holds (see CassandraProcess).
             long startedAt = System.nanoTime();
-            Process process = child.launch(command, directory.resolve("logs").resolve(OUTPUT_LOG), directory.resolve(PID_FILE),
-                    STARTUP_WAIT, STOP_WAIT, () -> ChildServer.accepts(ports[0]));
-            log.info("Cassandra is up on 127.0.0.1:{} (pid {}) after {} ms with its data in {}", ports[0], process.pid(),
-                    Duration.ofNanos(System.nanoTime() - startedAt).toMillis(), directory);
+            Process process = child.launch(
+                    command,
+                    directory.resolve("logs").resolve(OUTPUT_LOG),
+                    directory.resolve(PID_FILE),
+                    STARTUP_WAIT,
+                    STOP_WAIT,
+                    () -> ChildServer.accepts(ports[0]));
+            log.info(
+                    "Cassandra is up on 127.0.0.1:{} (pid {}) after {} ms with its data in {}",
+                    ports[0],
+                    process.pid(),
+                    Duration.ofNanos(System.nanoTime() - startedAt).toMillis(),
+                    directory);
             return new EmbeddedCassandra(child, process, ports[0]);
         } catch (IOException | RuntimeException failure) {
             child.close();
@@ -180,14 +237,16 @@ public final class EmbeddedCassandra implements AutoCloseable {
     static String initialHeap(String heapSize) {
         Matcher size = Pattern.compile("(\\d+)([kKmMgG]?)").matcher(heapSize.strip());
         if (!size.matches()) {
-            throw new IllegalArgumentException("wallet.cassandra.heap-size (WALLET_CASSANDRA_HEAP) must be like 768m or 2g, not " + heapSize);
+            throw new IllegalArgumentException(
+                    "wallet.cassandra.heap-size (WALLET_CASSANDRA_HEAP) must be like 768m or 2g, not " + heapSize);
         }
-        long bytes = Long.parseLong(size.group(1)) << switch (size.group(2).toLowerCase(Locale.ROOT)) {
-            case "k" -> 10;
-            case "m" -> 20;
-            case "g" -> 30;
-            default -> 0;
-        };
+        long bytes = Long.parseLong(size.group(1))
+                << switch (size.group(2).toLowerCase(Locale.ROOT)) {
+                    case "k" -> 10;
+                    case "m" -> 20;
+                    case "g" -> 30;
+                    default -> 0;
+                };
         return bytes < INITIAL_HEAP_BYTES ? heapSize.strip() : INITIAL_HEAP;
     }
 
@@ -241,8 +300,13 @@ public final class EmbeddedCassandra implements AutoCloseable {
      * in {@code jvmDirectory} (the rule of {@link Jdks}). Package-private for tests.
      */
     static Path java(Path javaHome, Path jvmDirectory) throws IOException {
-        return Jdks.java(javaHome, jvmDirectory, JAVA_MAJOR, "wallet.cassandra.java-home (WALLET_CASSANDRA_JAVA_HOME)",
-                "the embedded Cassandra 5.0 of the feed", "install one (e.g. apt-get install openjdk-17-jdk-headless) or set"
+        return Jdks.java(
+                javaHome,
+                jvmDirectory,
+                JAVA_MAJOR,
+                "wallet.cassandra.java-home (WALLET_CASSANDRA_JAVA_HOME)",
+                "the embedded Cassandra 5.0 of the feed",
+                "install one (e.g. apt-get install openjdk-17-jdk-headless) or set"
                         + " WALLET_CASSANDRA_JAVA_HOME to it" + OR_EXTERNAL);
     }
 

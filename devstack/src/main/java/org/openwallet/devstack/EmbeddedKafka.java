@@ -59,8 +59,11 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     private static EmbeddedKafka start(ChildServer claim, int defaultPartitions) throws IOException {
         Path logs = claim.directory().resolve("logs");
-        int[] ports = ChildServer.keptPorts(claim.directory().resolve("ports.properties"), "Ports of the embedded Kafka broker, kept across restarts",
-                "broker", "controller");
+        int[] ports = ChildServer.keptPorts(
+                claim.directory().resolve("ports.properties"),
+                "Ports of the embedded Kafka broker, kept across restarts",
+                "broker",
+                "controller");
         Properties config = new Properties();
         config.putAll(Map.ofEntries(
                 Map.entry("process.roles", "broker,controller"),
@@ -118,12 +121,20 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private void awaitReady() throws IOException {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000))) {
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                5_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                10_000))) {
             long deadline = System.nanoTime() + STARTUP_WAIT.toNanos();
             while (true) {
                 try {
-                    if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                    if (!admin.describeCluster()
+                            .nodes()
+                            .get(5, TimeUnit.SECONDS)
+                            .isEmpty()) {
                         return;
                     }
                 } catch (Exception notYet) {

@@ -53,6 +53,7 @@ public final class EmbeddedRedis implements AutoCloseable {
     private final String password;
     /** Guards {@link #process} and {@link #closed}: a restart and a close never overlap. */
     private final Object lifecycle = new Object();
+
     private Process process;
     private boolean closed;
 
@@ -77,20 +78,34 @@ public final class EmbeddedRedis implements AutoCloseable {
         try {
             Path home = child.directory();
             // Redis stops at once on SIGTERM (it keeps nothing on disk), so a slow one is killed.
-            child.stopOrphan(home.resolve(PID_FILE), process -> process.command().map(command -> command.contains("redis-server")).orElse(false),
-                    STOP_WAIT, true);
+            child.stopOrphan(
+                    home.resolve(PID_FILE),
+                    process -> process.command()
+                            .map(command -> command.contains("redis-server"))
+                            .orElse(false),
+                    STOP_WAIT,
+                    true);
             String password = SecretFiles.loadOrCreatePassword(passwordFile(home), PASSWORD_BYTES);
             Path config = writeConfig(home, password);
             // The configuration file must be the first argument; what follows overrides it. With no
             // logfile, Redis logs to its standard output, which goes to redis.log.
-            List<String> command = new ArrayList<>(List.of(binary(home).toString(), config.toString(),
-                    "--port", Integer.toString(port),
-                    "--bind", "127.0.0.1",
-                    "--dir", home.toString(),
-                    "--pidfile", home.resolve(PID_FILE).toString(),
-                    "--daemonize", "no",
-                    "--save", "",
-                    "--appendonly", "no"));
+            List<String> command = new ArrayList<>(List.of(
+                    binary(home).toString(),
+                    config.toString(),
+                    "--port",
+                    Integer.toString(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--dir",
+                    home.toString(),
+                    "--pidfile",
+                    home.resolve(PID_FILE).toString(),
+                    "--daemonize",
+                    "no",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no"));
             command.addAll(List.of(extraArguments));
             Process process = launch(child, command, port, password);
             log.info("Redis is up on 127.0.0.1:{} (pid {}), password in {}", port, process.pid(), passwordFile(home));
@@ -101,9 +116,16 @@ public final class EmbeddedRedis implements AutoCloseable {
         }
     }
 
-    private static Process launch(ChildServer child, List<String> command, int port, String password) throws IOException {
+    private static Process launch(ChildServer child, List<String> command, int port, String password)
+            throws IOException {
         // Redis writes its own PID file (--pidfile).
-        return child.launch(command, child.directory().resolve(LOG_FILE), null, STARTUP_WAIT, STOP_WAIT, () -> answersPong(port, password));
+        return child.launch(
+                command,
+                child.directory().resolve(LOG_FILE),
+                null,
+                STARTUP_WAIT,
+                STOP_WAIT,
+                () -> answersPong(port, password));
     }
 
     /** Waits for the server to exit and, unless it was closed, starts it again; ends with {@link #close}. */
@@ -124,7 +146,12 @@ public final class EmbeddedRedis implements AutoCloseable {
                         return;
                     }
                 }
-                log.warn("Redis (pid {}) exited by itself with {}; starting it again on port {} in {} ms", current.pid(), exit, port, backoffMillis);
+                log.warn(
+                        "Redis (pid {}) exited by itself with {}; starting it again on port {} in {} ms",
+                        current.pid(),
+                        exit,
+                        port,
+                        backoffMillis);
                 Thread.sleep(backoffMillis);
                 synchronized (lifecycle) {
                     if (closed) {
@@ -206,7 +233,8 @@ public final class EmbeddedRedis implements AutoCloseable {
             Path temporary = Files.createTempFile(extracted.getParent(), "redis-server", ".tmp");
             try (InputStream bundled = EmbeddedRedis.class.getResourceAsStream(BUNDLED_BINARY)) {
                 if (bundled == null) {
-                    throw new IOException("No redis-server on the PATH and none bundled; install Redis or set WALLET_REDIS_URL");
+                    throw new IOException(
+                            "No redis-server on the PATH and none bundled; install Redis or set WALLET_REDIS_URL");
                 }
                 Files.copy(bundled, temporary, StandardCopyOption.REPLACE_EXISTING);
             }
@@ -222,10 +250,16 @@ public final class EmbeddedRedis implements AutoCloseable {
      */
     private static Path writeConfig(Path directory, String password) throws IOException {
         Path config = directory.resolve(CONFIG_FILE);
-        Path temporary = Files.createTempFile(directory, ".redis-conf", ".tmp",
+        Path temporary = Files.createTempFile(
+                directory,
+                ".redis-conf",
+                ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(temporary, "# Written by the wallet on every start: it holds the password, so it is owner-only.\n"
-                + "requirepass " + password + "\n", StandardCharsets.US_ASCII);
+        Files.writeString(
+                temporary,
+                "# Written by the wallet on every start: it holds the password, so it is owner-only.\n" + "requirepass "
+                        + password + "\n",
+                StandardCharsets.US_ASCII);
         Files.move(temporary, config, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return config;
     }

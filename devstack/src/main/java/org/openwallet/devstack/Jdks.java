@@ -28,8 +28,7 @@ final class Jdks {
     /** Where installed JDKs are looked for; {@code WALLET_JVM_DIR} exists so the "no JDK" path can be tested. */
     static final Path JVM_DIRECTORY = Path.of(System.getenv().getOrDefault("WALLET_JVM_DIR", "/usr/lib/jvm"));
 
-    private Jdks() {
-    }
+    private Jdks() {}
 
     /**
      * The {@code java} binary of a JDK {@code major}: {@code configured} if given, else the first in
@@ -39,13 +38,14 @@ final class Jdks {
      * @param whatNeedsIt  for the messages, e.g. {@code the embedded Cassandra 5.0}
      * @param advice       what to do when there is none, appended to the message
      */
-    static Path java(Path configured, Path jvmDirectory, int major, String setting, String whatNeedsIt, String advice) throws IOException {
+    static Path java(Path configured, Path jvmDirectory, int major, String setting, String whatNeedsIt, String advice)
+            throws IOException {
         if (configured != null) {
             Path java = configured.resolve("bin").resolve("java");
             int found = Files.isExecutable(java) ? majorVersion(configured) : 0;
             if (found != major) {
-                throw new IOException(setting + " is " + configured + ", which is " + (found == 0 ? "no JDK" : "Java " + found)
-                        + "; " + whatNeedsIt + " needs a JDK " + major);
+                throw new IOException(setting + " is " + configured + ", which is "
+                        + (found == 0 ? "no JDK" : "Java " + found) + "; " + whatNeedsIt + " needs a JDK " + major);
             }
             return java;
         }
@@ -60,7 +60,8 @@ final class Jdks {
                 return candidate.resolve("bin").resolve("java");
             }
         }
-        throw new IOException(Character.toUpperCase(whatNeedsIt.charAt(0)) + whatNeedsIt.substring(1) + " needs a JDK " + major + " and there is none in " + jvmDirectory + "; " + advice);
+        throw new IOException(Character.toUpperCase(whatNeedsIt.charAt(0)) + whatNeedsIt.substring(1) + " needs a JDK "
+                + major + " and there is none in " + jvmDirectory + "; " + advice);
     }
 
     /** The major version from the JDK's {@code release} file, or from {@code java -version} without one. */
@@ -97,7 +98,9 @@ final class Jdks {
     }
 
     private static String versionFromJava(Path java) throws IOException {
-        Process process = new ProcessBuilder(java.toString(), "-version").redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(java.toString(), "-version")
+                .redirectErrorStream(true)
+                .start();
         try (InputStream output = process.getInputStream()) {
             String text = new String(output.readNBytes(4096), StandardCharsets.UTF_8);
             process.waitFor(30, TimeUnit.SECONDS);
@@ -113,7 +116,10 @@ final class Jdks {
 
     /** The binary of the JVM running this wallet, for a child that runs on any Java 21+. */
     static String currentJava() {
-        return ProcessHandle.current().info().command()
-                .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        return ProcessHandle.current()
+                .info()
+                .command()
+                .orElseGet(() ->
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 }

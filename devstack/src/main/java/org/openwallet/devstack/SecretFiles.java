@@ -18,8 +18,7 @@ import java.util.HexFormat;
  * A second copy on purpose, not a dependency: this module never depends on the server.
  */
 final class SecretFiles {
-    private SecretFiles() {
-    }
+    private SecretFiles() {}
 
     /** The base64 secret in {@code file}, first creating one of {@code length} random bytes. */
     static void ensureSecret(Path file, int length) {
@@ -48,7 +47,8 @@ final class SecretFiles {
             }
             String password = Files.readString(file, StandardCharsets.US_ASCII).strip();
             if (!password.matches("[0-9a-f]{" + 2 * length + ",}")) {
-                throw new IllegalStateException("Password " + file + " is not " + length + " or more bytes in lower-case hex");
+                throw new IllegalStateException(
+                        "Password " + file + " is not " + length + " or more bytes in lower-case hex");
             }
             return password;
         } catch (IOException failure) {
@@ -59,11 +59,15 @@ final class SecretFiles {
     private static void create(Path file, String text) throws IOException {
         Path directory = file.toAbsolutePath().getParent();
         Files.createDirectories(directory);
-        Path temporary = Files.createTempFile(directory, ".secret", ".tmp",
+        Path temporary = Files.createTempFile(
+                directory,
+                ".secret",
+                ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(temporary, text, StandardCharsets.US_ASCII);
         try {
-            // Atomic and never over an existing file: of two processes creating it together, one wins and both read its secret.
+            // Atomic and never over an existing file: of two processes creating it together, one wins and both read its
+            // secret.
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException raced) {
             Files.deleteIfExists(temporary);

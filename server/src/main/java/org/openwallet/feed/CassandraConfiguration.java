@@ -10,10 +10,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.io.ResourceLoader;
-import org.openwallet.platform.config.WalletProperties;
 
 /**
  * Cassandra, the feed store: the cluster at {@code wallet.cassandra.contact-points}. With none
@@ -40,11 +40,14 @@ class CassandraConfiguration {
         }
         WalletProperties.CassandraSettings settings = properties.cassandra();
         if (!settings.external()) {
-            throw new IllegalStateException("wallet.cassandra.contact-points (WALLET_CASSANDRA_CONTACT_POINTS) is not set, and there is no"
-                    + " development stack on the classpath to start an embedded node: set them, or start the wallet with ./wallet run");
+            throw new IllegalStateException(
+                    "wallet.cassandra.contact-points (WALLET_CASSANDRA_CONTACT_POINTS) is not set, and there is no"
+                            + " development stack on the classpath to start an embedded node: set them, or start the wallet with ./wallet run");
         }
         List<InetSocketAddress> contactPoints = contactPoints(settings.contactPoints());
-        CassandraSchema schema = new CassandraSchema(settings.keyspace(), settings.replicationOrDefault(),
+        CassandraSchema schema = new CassandraSchema(
+                settings.keyspace(),
+                settings.replicationOrDefault(),
                 CassandraSchema.load(settings.schemaLocation(), resources));
         // The keyspace may not exist yet, and a session can only be opened on one that does.
         try (CqlSession withoutKeyspace = connect(contactPoints, settings, null)) {
@@ -60,7 +63,8 @@ class CassandraConfiguration {
         return session;
     }
 
-    static CqlSession connect(List<InetSocketAddress> contactPoints, WalletProperties.CassandraSettings settings, String keyspace) {
+    static CqlSession connect(
+            List<InetSocketAddress> contactPoints, WalletProperties.CassandraSettings settings, String keyspace) {
         return CqlSession.builder()
                 .addContactPoints(contactPoints)
                 .withLocalDatacenter(settings.localDatacenter())
@@ -87,10 +91,11 @@ class CassandraConfiguration {
 
     private static String consistency(String configured) {
         try {
-            return DefaultConsistencyLevel.valueOf(configured.strip().toUpperCase(Locale.ROOT)).name();
+            return DefaultConsistencyLevel.valueOf(configured.strip().toUpperCase(Locale.ROOT))
+                    .name();
         } catch (IllegalArgumentException unknown) {
-            throw new IllegalArgumentException("wallet.cassandra.consistency (WALLET_CASSANDRA_CONSISTENCY) " + configured
-                    + " is not a consistency level, e.g. LOCAL_QUORUM, QUORUM, LOCAL_ONE");
+            throw new IllegalArgumentException("wallet.cassandra.consistency (WALLET_CASSANDRA_CONSISTENCY) "
+                    + configured + " is not a consistency level, e.g. LOCAL_QUORUM, QUORUM, LOCAL_ONE");
         }
     }
 
@@ -107,7 +112,8 @@ class CassandraConfiguration {
             if (point.startsWith("[")) {
                 int close = point.indexOf(']');
                 if (close < 0 || (close + 1 < point.length() && point.charAt(close + 1) != ':')) {
-                    throw new IllegalArgumentException("wallet.cassandra.contact-points: " + point + " is not [address]:port");
+                    throw new IllegalArgumentException(
+                            "wallet.cassandra.contact-points: " + point + " is not [address]:port");
                 }
                 host = point.substring(1, close);
                 port = close + 1 < point.length() ? point.substring(close + 2) : null;

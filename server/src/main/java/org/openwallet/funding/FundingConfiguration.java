@@ -4,12 +4,8 @@ import io.github.resilience4j.retry.RetryRegistry;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.function.Supplier;
-import org.openwallet.platform.crypto.SecretKeys;
-import org.openwallet.platform.config.WalletProperties;
 import org.openwallet.platform.config.WalletProperties;
 import org.openwallet.platform.crypto.SecretKeys;
-import org.springframework.beans.factory.ObjectProvider;
-import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import tools.jackson.databind.json.JsonMapper;
@@ -25,7 +21,8 @@ class FundingConfiguration {
 
     @Bean
     BankWebhooks bankWebhooks(FundingProperties funding, WalletProperties wallet, Clock clock) {
-        return new BankWebhooks(SecretKeys.loadOrCreate(webhookSecretFile(funding, wallet), 32), funding.webhookTolerance(), clock);
+        return new BankWebhooks(
+                SecretKeys.loadOrCreate(webhookSecretFile(funding, wallet), 32), funding.webhookTolerance(), clock);
     }
 
     /** Without a bank URL (a process without the api role and no development stack), a call to the bank fails, saying so. */
@@ -33,8 +30,9 @@ class FundingConfiguration {
     BankNetwork bankNetwork(FundingProperties funding, JsonMapper json, Clock clock, RetryRegistry retries) {
         Supplier<String> url = () -> {
             if (!funding.externalBank()) {
-                throw new IllegalStateException("wallet.funding.bank-url (WALLET_BANK_URL) is not set, and there is no development stack"
-                        + " on the classpath to start the bank simulator: set it, or start the wallet with ./wallet run");
+                throw new IllegalStateException(
+                        "wallet.funding.bank-url (WALLET_BANK_URL) is not set, and there is no development stack"
+                                + " on the classpath to start the bank simulator: set it, or start the wallet with ./wallet run");
             }
             return funding.bankUrl();
         };
@@ -42,6 +40,8 @@ class FundingConfiguration {
     }
 
     static Path webhookSecretFile(FundingProperties funding, WalletProperties wallet) {
-        return funding.webhookSecretFile() != null ? funding.webhookSecretFile() : wallet.dataDir().resolve("keys").resolve("bank-webhook.key");
+        return funding.webhookSecretFile() != null
+                ? funding.webhookSecretFile()
+                : wallet.dataDir().resolve("keys").resolve("bank-webhook.key");
     }
 }

@@ -19,6 +19,7 @@ import tools.jackson.databind.JsonNode;
 class ManagementPortApiTest extends WalletIntegrationTest {
     @Autowired
     Environment environment;
+
     @Autowired
     EmbeddedBankSimulator bank;
 

@@ -4,11 +4,10 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import java.time.Duration;
 import javax.sql.DataSource;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.openwallet.platform.config.WalletProperties;
-import org.springframework.context.annotation.DependsOn;
 
 /**
  * The ledger database at {@code wallet.database.url}, as one pooled DataSource. With no URL
@@ -60,8 +59,9 @@ class DatabaseConfiguration {
 
     private static WalletProperties.Database requireUrl(WalletProperties.Database database) {
         if (!database.external()) {
-            throw new IllegalStateException("wallet.database.url (WALLET_DB_URL) is not set, and there is no development stack on the"
-                    + " classpath to start an embedded PostgreSQL: set it, or start the wallet with ./wallet run");
+            throw new IllegalStateException(
+                    "wallet.database.url (WALLET_DB_URL) is not set, and there is no development stack on the"
+                            + " classpath to start an embedded PostgreSQL: set it, or start the wallet with ./wallet run");
         }
         return database;
     }

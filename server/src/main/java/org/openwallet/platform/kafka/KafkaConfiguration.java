@@ -1,9 +1,8 @@
 package org.openwallet.platform.kafka;
 
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.openwallet.platform.config.WalletProperties;
-import org.springframework.context.annotation.DependsOn;
 
 /**
  * Kafka: the brokers at {@code wallet.kafka.bootstrap-servers}. With none configured, the development
@@ -19,14 +18,19 @@ class KafkaConfiguration {
         }
         WalletProperties.KafkaSettings kafka = properties.kafka();
         if (!kafka.external()) {
-            throw new IllegalStateException("wallet.kafka.bootstrap-servers (WALLET_KAFKA_BOOTSTRAP_SERVERS) is not set, and there is no"
-                    + " development stack on the classpath to start an embedded broker: set it, or start the wallet with ./wallet run");
+            throw new IllegalStateException(
+                    "wallet.kafka.bootstrap-servers (WALLET_KAFKA_BOOTSTRAP_SERVERS) is not set, and there is no"
+                            + " development stack on the classpath to start an embedded broker: set it, or start the wallet with ./wallet run");
         }
-        return new KafkaCluster(kafka.bootstrapServers(), kafka.partitions(), kafka.replicationFactor(), kafka.minInsyncReplicas());
+        return new KafkaCluster(
+                kafka.bootstrapServers(), kafka.partitions(), kafka.replicationFactor(), kafka.minInsyncReplicas());
     }
 
     /** Every role talks to Kafka: the API publishes the bank's webhooks to it (its own events go through the outbox). */
     private static boolean needsKafka(WalletProperties properties) {
-        return properties.runs("api") || properties.runs("relay") || properties.runs("consumers") || properties.runs("feed");
+        return properties.runs("api")
+                || properties.runs("relay")
+                || properties.runs("consumers")
+                || properties.runs("feed");
     }
 }
