@@ -31,7 +31,8 @@ public class WalletApplication {
             System.exit(ReconcileCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
         if (args.length > 0 && args[0].equals("bank-events")) {
-            System.exit(org.openwallet.funding.BankEventsCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+            System.exit(
+                    org.openwallet.funding.BankEventsCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
         }
         SpringApplication.run(WalletApplication.class, args);
     }

@@ -33,8 +33,7 @@ public final class Api {
     }
 
     /** A signed-up, logged-in user. */
-    public record User(UUID id, String handle, String token) {
-    }
+    public record User(UUID id, String handle, String token) {}
 
     /** A response with its body parsed as JSON when it is JSON. */
     public record Response(int status, HttpResponse<String> raw) {
@@ -59,7 +58,8 @@ public final class Api {
 
     /** Signs up a user with a unique handle and logs in. */
     public User newUser() {
-        String handle = "u" + HANDLES.incrementAndGet() + "_" + UUID.randomUUID().toString().substring(0, 6);
+        String handle = "u" + HANDLES.incrementAndGet() + "_"
+                + UUID.randomUUID().toString().substring(0, 6);
         Response signUp = post("/v1/auth/signup", null, null, Map.of("handle", handle, "password", PASSWORD));
         if (signUp.status() != 201) {
             throw new IllegalStateException("sign-up failed: " + signUp.body());
@@ -92,7 +92,8 @@ public final class Api {
                 throw new IllegalStateException("login failed: " + login.status() + " " + login.body());
             }
             String retryAfter = login.header("Retry-After");
-            Eventually.pause(retryAfter == null ? Duration.ofSeconds(1) : Duration.ofSeconds(Long.parseLong(retryAfter)));
+            Eventually.pause(
+                    retryAfter == null ? Duration.ofSeconds(1) : Duration.ofSeconds(Long.parseLong(retryAfter)));
         }
     }
 
@@ -138,17 +139,24 @@ public final class Api {
 
     /** Pays {@code amount} from one user to another's handle with a fresh Idempotency-Key. */
     public Response pay(User from, User to, String amount) {
-        return post("/v1/transfers", from.token(), UUID.randomUUID().toString(),
+        return post(
+                "/v1/transfers",
+                from.token(),
+                UUID.randomUUID().toString(),
                 Map.of("to_handle", to.handle(), "amount", amount, "currency", "USD"));
     }
 
     /** The user's available balance as a decimal string. */
     public String available(User user) {
-        return get("/v1/accounts/me/balance", user.token()).json().get("available").asString();
+        return get("/v1/accounts/me/balance", user.token())
+                .json()
+                .get("available")
+                .asString();
     }
 
     private HttpRequest.Builder request(String path, String token) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30));
+        HttpRequest.Builder builder =
+                HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30));
         if (token != null) {
             builder.header("Authorization", "Bearer " + token);
         }

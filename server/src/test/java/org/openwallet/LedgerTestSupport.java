@@ -8,8 +8,7 @@ import org.openwallet.platform.database.Transactions;
 
 /** Funds test users the way the demo does: an ordinary balanced transfer from a system account. */
 public final class LedgerTestSupport {
-    private LedgerTestSupport() {
-    }
+    private LedgerTestSupport() {}
 
     /** A new signed-up, logged-in user holding {@code amountMinor} USD (none opened when 0). */
     public static Api.User fundedUser(Api api, Transactions transactions, Ledger ledger, long amountMinor) {
@@ -27,8 +26,14 @@ public final class LedgerTestSupport {
     /** Funds the user's wallet in {@code currency}, opening it first if the user has none in it. */
     public static void fund(Transactions transactions, Ledger ledger, UUID userId, String currency, long amountMinor) {
         TransferResult result = transactions.run(() -> ledger.post(new TransferCommand(
-                ledger.systemAccount("test_funding", currency), ledger.openWallet(userId, currency),
-                amountMinor, currency, "test_funding", null, null, "private")));
+                ledger.systemAccount("test_funding", currency),
+                ledger.openWallet(userId, currency),
+                amountMinor,
+                currency,
+                "test_funding",
+                null,
+                null,
+                "private")));
         if (!(result instanceof TransferResult.Posted)) {
             throw new IllegalStateException("funding failed: " + result);
         }

@@ -22,8 +22,11 @@ import org.springframework.modulith.docs.Documenter;
  */
 class ModularityTest {
     /** The development servers and the bank simulator share the base package but are programs of their own, not modules. */
-    private static final ApplicationModules MODULES = ApplicationModules.of(WalletApplication.class,
-            JavaClass.Predicates.resideInAnyPackage("org.openwallet.bank..", "org.openwallet.cassandra..", "org.openwallet.devstack.."));
+    private static final ApplicationModules MODULES = ApplicationModules.of(
+            WalletApplication.class,
+            JavaClass.Predicates.resideInAnyPackage(
+                    "org.openwallet.bank..", "org.openwallet.cassandra..", "org.openwallet.devstack.."));
+
     private static final Path DOCS = Path.of("..", "docs", "modules");
 
     @Test
@@ -42,9 +45,12 @@ class ModularityTest {
             replace(DOCS, generated);
         }
         List<String> names = names(generated);
-        assertThat(names(DOCS)).as("files in docs/modules (-Dwallet.docs.update=true writes them anew)").isEqualTo(names);
+        assertThat(names(DOCS))
+                .as("files in docs/modules (-Dwallet.docs.update=true writes them anew)")
+                .isEqualTo(names);
         for (String name : names) {
-            assertThat(Files.readString(DOCS.resolve(name))).as("docs/modules/" + name + " (-Dwallet.docs.update=true writes it anew)")
+            assertThat(Files.readString(DOCS.resolve(name)))
+                    .as("docs/modules/" + name + " (-Dwallet.docs.update=true writes it anew)")
                     .isEqualTo(normalized(generated.resolve(name)));
         }
     }
@@ -52,7 +58,10 @@ class ModularityTest {
     /** The Documenter writes a diagram's relations in no fixed order: they are sorted, in place. */
     private static String normalized(Path file) throws IOException {
         List<String> lines = new ArrayList<>(Files.readAllLines(file));
-        List<Integer> relations = IntStream.range(0, lines.size()).filter(i -> lines.get(i).startsWith("Rel(")).boxed().toList();
+        List<Integer> relations = IntStream.range(0, lines.size())
+                .filter(i -> lines.get(i).startsWith("Rel("))
+                .boxed()
+                .toList();
         List<String> sorted = relations.stream().map(lines::get).sorted().toList();
         for (int i = 0; i < relations.size(); i++) {
             lines.set(relations.get(i), sorted.get(i));

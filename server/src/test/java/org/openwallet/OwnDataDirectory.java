@@ -27,7 +27,12 @@ public class OwnDataDirectory implements ApplicationContextInitializer<Configura
 
     @Override
     public void initialize(ConfigurableApplicationContext context) {
-        context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("own-test-data-dir",
-                Map.of("wallet.data-dir", WalletIntegrationTest.newDataDir(PREFIX).toString())));
+        context.getEnvironment()
+                .getPropertySources()
+                .addFirst(new MapPropertySource(
+                        "own-test-data-dir",
+                        Map.of(
+                                "wallet.data-dir",
+                                WalletIntegrationTest.newDataDir(PREFIX).toString())));
     }
 }

@@ -20,8 +20,7 @@ import java.util.function.IntFunction;
 public final class Race {
     private static final Duration LIMIT = Duration.ofMinutes(2);
 
-    private Race() {
-    }
+    private Race() {}
 
     public static <T> List<T> run(int racers, IntFunction<Callable<T>> racer) throws Exception {
         CountDownLatch ready = new CountDownLatch(racers);

@@ -68,7 +68,8 @@ public final class RawHttp {
      * request line and header values go out as ISO-8859-1, one byte per character, so a test can send
      * any byte there, NUL and raw UTF-8 included.
      */
-    public Response sendBytes(String method, String target, Map<String, String> headers, byte[] body) throws IOException {
+    public Response sendBytes(String method, String target, Map<String, String> headers, byte[] body)
+            throws IOException {
         try (Socket socket = new Socket()) {
             if (localAddress != null) {
                 socket.bind(new InetSocketAddress(localAddress, 0));
@@ -77,10 +78,16 @@ public final class RawHttp {
             socket.setSoTimeout(TIMEOUT_MILLIS);
             byte[] content = body == null ? new byte[0] : body;
             StringBuilder request = new StringBuilder()
-                    .append(method).append(' ').append(target).append(" HTTP/1.1\r\n")
-                    .append("Host: 127.0.0.1:").append(port).append("\r\n")
+                    .append(method)
+                    .append(' ')
+                    .append(target)
+                    .append(" HTTP/1.1\r\n")
+                    .append("Host: 127.0.0.1:")
+                    .append(port)
+                    .append("\r\n")
                     .append("Connection: close\r\n");
-            headers.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
+            headers.forEach((name, value) ->
+                    request.append(name).append(": ").append(value).append("\r\n"));
             request.append("Content-Length: ").append(content.length).append("\r\n\r\n");
             OutputStream out = socket.getOutputStream();
             out.write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
@@ -112,7 +119,9 @@ public final class RawHttp {
         Map<String, String> headers = new LinkedHashMap<>();
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
-            headers.putIfAbsent(lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).strip());
+            headers.putIfAbsent(
+                    lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT),
+                    lines[i].substring(colon + 1).strip());
         }
         byte[] body = java.util.Arrays.copyOfRange(raw, end + HEADER_END.length, raw.length);
         if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
@@ -133,7 +142,8 @@ public final class RawHttp {
             if (lineEnd < 0) {
                 throw new IOException("truncated chunked body");
             }
-            int size = Integer.parseInt(new String(chunked, at, lineEnd - at, StandardCharsets.ISO_8859_1).split(";")[0].strip(), 16);
+            int size = Integer.parseInt(
+                    new String(chunked, at, lineEnd - at, StandardCharsets.ISO_8859_1).split(";")[0].strip(), 16);
             if (size == 0) {
                 return body.toByteArray();
             }

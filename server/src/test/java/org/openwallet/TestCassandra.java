@@ -19,12 +19,12 @@ public final class TestCassandra {
     public static final String KEYSPACE = "wallet";
     /** What the shipped default (NetworkTopologyStrategy, 3 replicas) would be on a cluster of one node. */
     public static final String REPLICATION = "{'class': 'SimpleStrategy', 'replication_factor': 1}";
+
     private static final String HEAP_SIZE = "768m";
 
     private static EmbeddedCassandra node;
 
-    private TestCassandra() {
-    }
+    private TestCassandra() {}
 
     /** The node, started on the first call. */
     public static synchronized EmbeddedCassandra node() {
@@ -36,13 +36,16 @@ public final class TestCassandra {
                 throw new IllegalStateException("Cannot start the tests' Cassandra node in " + directory, failure);
             }
             EmbeddedCassandra started = node;
-            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                try {
-                    started.close();
-                } catch (IOException ignored) {
-                    // The JVM is exiting; the node exits by itself when its stdin closes.
-                }
-            }, "test-cassandra-stop"));
+            Runtime.getRuntime()
+                    .addShutdownHook(new Thread(
+                            () -> {
+                                try {
+                                    started.close();
+                                } catch (IOException ignored) {
+                                    // The JVM is exiting; the node exits by itself when its stdin closes.
+                                }
+                            },
+                            "test-cassandra-stop"));
         }
         return node;
     }

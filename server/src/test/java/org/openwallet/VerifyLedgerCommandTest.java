@@ -26,8 +26,7 @@ class VerifyLedgerCommandTest extends WalletIntegrationTest {
     @Autowired
     DataSource dataSource;
 
-    record Run(int exitCode, String output) {
-    }
+    record Run(int exitCode, String output) {}
 
     @Test
     void verifyLedger_onAConsistentLedger_printsWhatItCheckedAndExitsZero() throws Exception {
@@ -46,12 +45,16 @@ class VerifyLedgerCommandTest extends WalletIntegrationTest {
         LedgerTestSupport.fund(transactions, ledger, user.id(), 12_34);
         UUID wallet = ledger.walletOf(user.id(), "USD").orElseThrow();
 
-        jdbc.sql("UPDATE ledger_accounts SET posted_minor = posted_minor + 1 WHERE id = ?").param(wallet).update();
+        jdbc.sql("UPDATE ledger_accounts SET posted_minor = posted_minor + 1 WHERE id = ?")
+                .param(wallet)
+                .update();
         Run run;
         try {
             run = verifyLedger();
         } finally {
-            jdbc.sql("UPDATE ledger_accounts SET posted_minor = posted_minor - 1 WHERE id = ?").param(wallet).update();
+            jdbc.sql("UPDATE ledger_accounts SET posted_minor = posted_minor - 1 WHERE id = ?")
+                    .param(wallet)
+                    .update();
         }
 
         assertThat(run.exitCode()).as(run.output()).isEqualTo(1);
@@ -63,9 +66,11 @@ class VerifyLedgerCommandTest extends WalletIntegrationTest {
         Path dataDir = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "verify-ledger-");
         Path output = dataDir.resolve("verify-ledger.out");
         ProcessBuilder builder = new ProcessBuilder(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                "org.openwallet.WalletApplication", "verify-ledger"))
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "org.openwallet.WalletApplication",
+                        "verify-ledger"))
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile());
         Map<String, String> environment = builder.environment();
@@ -77,7 +82,8 @@ class VerifyLedgerCommandTest extends WalletIntegrationTest {
         Process process = builder.start();
         try {
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                throw new AssertionError("verify-ledger did not finish within " + TIMEOUT_SECONDS + " s:\n" + read(output));
+                throw new AssertionError(
+                        "verify-ledger did not finish within " + TIMEOUT_SECONDS + " s:\n" + read(output));
             }
         } finally {
             if (process.isAlive()) {

@@ -32,8 +32,10 @@ public abstract class WalletIntegrationTest {
 
     @Autowired
     protected JdbcClient jdbc;
+
     @Autowired
     protected Transactions transactions;
+
     @Autowired
     protected Ledger ledger;
 
@@ -77,8 +79,15 @@ public abstract class WalletIntegrationTest {
      * of their own. A later registration of the same property wins.
      */
     public static void limitsOutOfReach(DynamicPropertyRegistry registry) {
-        for (String limit : new String[] {"transfer-per-user", "transfer-per-ip", "login-per-ip", "login-failures-per-handle-and-ip",
-                "login-failures-per-handle", "withdrawal-per-user", "bank-link-per-user"}) {
+        for (String limit : new String[] {
+            "transfer-per-user",
+            "transfer-per-ip",
+            "login-per-ip",
+            "login-failures-per-handle-and-ip",
+            "login-failures-per-handle",
+            "withdrawal-per-user",
+            "bank-link-per-user"
+        }) {
             registry.add("wallet.rate-limits.limits." + limit + ".capacity", () -> "100000000");
         }
         registry.add("wallet.fraud.velocity-max-count", () -> "100000000");

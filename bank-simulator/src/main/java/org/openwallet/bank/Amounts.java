@@ -11,8 +11,7 @@ final class Amounts {
     /** No sign, no exponent, no leading zeros, at most two decimals, at most eight digits of dollars. */
     private static final Pattern DECIMAL = Pattern.compile("(0|[1-9][0-9]{0,7})(\\.[0-9]{1,2})?");
 
-    private Amounts() {
-    }
+    private Amounts() {}
 
     /** The amount in cents, or -1 when {@code text} is not a positive amount of the form above. */
     static long parseMinor(String text) {

@@ -41,40 +41,32 @@ final class Bank {
     /** What became of a {@code POST /v1/transfers}. */
     sealed interface Acceptance {
         /** A new transfer, now in flight. */
-        record Accepted(Transfer transfer) implements Acceptance {
-        }
+        record Accepted(Transfer transfer) implements Acceptance {}
 
         /** The request id was seen before with the same body: the original transfer, nothing done again. */
-        record Replayed(Transfer transfer) implements Acceptance {
-        }
+        record Replayed(Transfer transfer) implements Acceptance {}
 
         /** The request id was seen before with a different body. */
-        record Conflicting(Transfer existing) implements Acceptance {
-        }
+        record Conflicting(Transfer existing) implements Acceptance {}
 
         /** The bank holds {@code maxTransfers} already. */
-        record AtCapacity(int maxTransfers) implements Acceptance {
-        }
+        record AtCapacity(int maxTransfers) implements Acceptance {}
     }
 
     /** What became of a request to return a settled debit late ({@code POST /admin/transfers/{id}/return}). */
     sealed interface LateReturn {
         /** Returned now; its {@code transfer.returned} event is on its way. */
-        record Returned(Transfer transfer) implements LateReturn {
-        }
+        record Returned(Transfer transfer) implements LateReturn {}
 
         /** No transfer with that id. */
-        record Unknown() implements LateReturn {
-        }
+        record Unknown() implements LateReturn {}
 
         /** Not a settled debit (in flight, failed, a credit, or returned already): nothing changed. */
-        record NotReturnable(Transfer transfer) implements LateReturn {
-        }
+        record NotReturnable(Transfer transfer) implements LateReturn {}
     }
 
     /** A late return the {@code ...0010} trigger has planned for a settled debit. */
-    private record PlannedReturn(Instant dueAt, long sequence, String transferId, ReasonCode reason) {
-    }
+    private record PlannedReturn(Instant dueAt, long sequence, String transferId, ReasonCode reason) {}
 
     private final SimulatedClock clock;
     private final Supplier<BankConfig> config;
@@ -86,19 +78,24 @@ final class Bank {
     private final Condition changed = lock.newCondition();
     private final Map<String, Transfer> byRequestId = new HashMap<>();
     private final Map<String, Transfer> byId = new HashMap<>();
-    private final PriorityQueue<Transfer> inFlight = new PriorityQueue<>(
-            Comparator.comparing(Transfer::dueAt).thenComparingLong(Transfer::sequence));
+    private final PriorityQueue<Transfer> inFlight =
+            new PriorityQueue<>(Comparator.comparing(Transfer::dueAt).thenComparingLong(Transfer::sequence));
     private final TreeMap<LocalDate, List<SettlementItem>> settlements = new TreeMap<>();
     private final TreeMap<LocalDate, List<ReturnItem>> returns = new TreeMap<>();
-    private final PriorityQueue<PlannedReturn> plannedReturns = new PriorityQueue<>(
-            Comparator.comparing(PlannedReturn::dueAt).thenComparingLong(PlannedReturn::sequence));
+    private final PriorityQueue<PlannedReturn> plannedReturns =
+            new PriorityQueue<>(Comparator.comparing(PlannedReturn::dueAt).thenComparingLong(PlannedReturn::sequence));
     private long lateReturned;
     private final Map<TransferStatus, Long> counts = new HashMap<>();
     private long sequence;
     private int planted;
     private boolean stopped;
 
-    Bank(SimulatedClock clock, Supplier<BankConfig> config, RandomGenerator random, Consumer<WebhookEvent> events, int maxTransfers) {
+    Bank(
+            SimulatedClock clock,
+            Supplier<BankConfig> config,
+            RandomGenerator random,
+            Consumer<WebhookEvent> events,
+            int maxTransfers) {
         this.clock = clock;
         this.config = config;
         this.random = random;
@@ -122,10 +119,19 @@ final class Bank {
             }
             Instant now = clock.instant();
             ReasonCode reason = reasonFor(request, settings);
-            TransferStatus outcome = reason == null ? TransferStatus.SETTLED
+            TransferStatus outcome = reason == null
+                    ? TransferStatus.SETTLED
                     : request.direction() == Direction.DEBIT ? TransferStatus.FAILED : TransferStatus.RETURNED;
-            Transfer transfer = new Transfer("bt_" + UUID.randomUUID().toString().replace("-", ""), sequence++, request,
-                    now, dueAt(now, settings), outcome, reason, TransferStatus.ACCEPTED, null);
+            Transfer transfer = new Transfer(
+                    "bt_" + UUID.randomUUID().toString().replace("-", ""),
+                    sequence++,
+                    request,
+                    now,
+                    dueAt(now, settings),
+                    outcome,
+                    reason,
+                    TransferStatus.ACCEPTED,
+                    null);
             byRequestId.put(request.requestId(), transfer);
             byId.put(transfer.id(), transfer);
             inFlight.add(transfer);
@@ -157,8 +163,8 @@ final class Bank {
     private Instant dueAt(Instant now, BankConfig settings) {
         return switch (settings.mode()) {
             case FIXED_DELAY -> now.plusMillis(settings.delayMillis());
-            case BUSINESS_DAYS -> BusinessDays.add(now,
-                    random.nextInt(settings.businessDaysMin(), settings.businessDaysMax() + 1));
+            case BUSINESS_DAYS ->
+                BusinessDays.add(now, random.nextInt(settings.businessDaysMin(), settings.businessDaysMax() + 1));
         };
     }
 
@@ -179,8 +185,13 @@ final class Bank {
                 counts.merge(TransferStatus.ACCEPTED, -1L, Long::sum);
                 counts.merge(transfer.status(), 1L, Long::sum);
                 if (transfer.status() == TransferStatus.SETTLED) {
-                    record(new SettlementItem(transfer.id(), transfer.request().requestId(), transfer.request().direction(),
-                            transfer.request().amountMinor(), transfer.request().currency(), transfer.completedAt()));
+                    record(new SettlementItem(
+                            transfer.id(),
+                            transfer.request().requestId(),
+                            transfer.request().direction(),
+                            transfer.request().amountMinor(),
+                            transfer.request().currency(),
+                            transfer.completedAt()));
                     planLateReturn(transfer, settings);
                 }
                 completed.add(WebhookEvent.of(transfer));
@@ -196,11 +207,15 @@ final class Bank {
             lock.unlock();
         }
         for (WebhookEvent event : completed) {
-            Log.info("Transfer " + event.transfer().id() + " (request " + event.transfer().request().requestId() + ", "
-                    + event.transfer().request().direction().wireName() + " " + Amounts.format(event.transfer().request().amountMinor())
+            Log.info("Transfer " + event.transfer().id() + " (request "
+                    + event.transfer().request().requestId() + ", "
+                    + event.transfer().request().direction().wireName() + " "
+                    + Amounts.format(event.transfer().request().amountMinor())
                     + " on account " + event.transfer().request().maskedAccountNumber() + ") "
                     + event.transfer().status().wireName()
-                    + (event.transfer().reasonCode() == null ? "" : " with " + event.transfer().reasonCode()));
+                    + (event.transfer().reasonCode() == null
+                            ? ""
+                            : " with " + event.transfer().reasonCode()));
             events.accept(event);
         }
         return completed.size();
@@ -212,8 +227,10 @@ final class Bank {
      * delay; business days: a new draw).
      */
     private void planLateReturn(Transfer settled, BankConfig settings) {
-        if (settled.request().direction() == Direction.DEBIT && ReasonCode.triggeredBy(settled.request().accountNumber()) == ReasonCode.R10) {
-            plannedReturns.add(new PlannedReturn(dueAt(settled.completedAt(), settings), sequence++, settled.id(), ReasonCode.R10));
+        if (settled.request().direction() == Direction.DEBIT
+                && ReasonCode.triggeredBy(settled.request().accountNumber()) == ReasonCode.R10) {
+            plannedReturns.add(new PlannedReturn(
+                    dueAt(settled.completedAt(), settings), sequence++, settled.id(), ReasonCode.R10));
             changed.signalAll();
         }
     }
@@ -226,7 +243,8 @@ final class Bank {
      */
     LateReturn returnLate(String bankTransferId, ReasonCode reason) {
         if (!ReasonCode.LATE_RETURNS.contains(reason)) {
-            throw new IllegalArgumentException("a late return has reason " + ReasonCode.LATE_RETURNS + ", not " + reason);
+            throw new IllegalArgumentException(
+                    "a late return has reason " + ReasonCode.LATE_RETURNS + ", not " + reason);
         }
         Transfer returned;
         lock.lock();
@@ -243,7 +261,8 @@ final class Bank {
             lock.unlock();
         }
         WebhookEvent event = WebhookEvent.of(returned);
-        Log.info("Transfer " + returned.id() + " (request " + returned.request().requestId() + ") returned late with " + reason);
+        Log.info("Transfer " + returned.id() + " (request " + returned.request().requestId() + ") returned late with "
+                + reason);
         events.accept(event);
         return new LateReturn.Returned(returned);
     }
@@ -251,17 +270,34 @@ final class Bank {
     /** Under the lock: the settled debit, returned at {@code at}; null (nothing changed) if it is not a settled debit. */
     private Transfer returnSettledDebit(String bankTransferId, ReasonCode reason, Instant at) {
         Transfer settled = byId.get(bankTransferId);
-        if (settled == null || settled.status() != TransferStatus.SETTLED || settled.request().direction() != Direction.DEBIT) {
+        if (settled == null
+                || settled.status() != TransferStatus.SETTLED
+                || settled.request().direction() != Direction.DEBIT) {
             return null;
         }
-        Transfer returned = new Transfer(settled.id(), settled.sequence(), settled.request(), settled.acceptedAt(), at,
-                TransferStatus.RETURNED, reason, TransferStatus.RETURNED, at);
+        Transfer returned = new Transfer(
+                settled.id(),
+                settled.sequence(),
+                settled.request(),
+                settled.acceptedAt(),
+                at,
+                TransferStatus.RETURNED,
+                reason,
+                TransferStatus.RETURNED,
+                at);
         byRequestId.put(returned.request().requestId(), returned);
         byId.put(returned.id(), returned);
         lateReturned++;
         returns.computeIfAbsent(at.atZone(ZoneOffset.UTC).toLocalDate(), date -> new ArrayList<>())
-                .add(new ReturnItem(returned.id(), returned.request().requestId(), Direction.DEBIT, returned.request().amountMinor(),
-                        returned.request().currency(), reason, settled.completedAt(), at));
+                .add(new ReturnItem(
+                        returned.id(),
+                        returned.request().requestId(),
+                        Direction.DEBIT,
+                        returned.request().amountMinor(),
+                        returned.request().currency(),
+                        reason,
+                        settled.completedAt(),
+                        at));
         return returned;
     }
 
@@ -375,7 +411,9 @@ final class Bank {
     }
 
     private void record(SettlementItem item) {
-        settlements.computeIfAbsent(item.settledAt().atZone(ZoneOffset.UTC).toLocalDate(), date -> new ArrayList<>()).add(item);
+        settlements
+                .computeIfAbsent(item.settledAt().atZone(ZoneOffset.UTC).toLocalDate(), date -> new ArrayList<>())
+                .add(item);
     }
 
     /** How many transfers are in each status. */
@@ -384,7 +422,9 @@ final class Bank {
         try {
             Map<String, Long> result = new LinkedHashMap<>();
             for (TransferStatus status : TransferStatus.values()) {
-                result.put(status == TransferStatus.ACCEPTED ? "in_flight" : status.wireName(), counts.getOrDefault(status, 0L));
+                result.put(
+                        status == TransferStatus.ACCEPTED ? "in_flight" : status.wireName(),
+                        counts.getOrDefault(status, 0L));
             }
             result.put("late_returned", lateReturned);
             result.put("planted_settlements", (long) planted);

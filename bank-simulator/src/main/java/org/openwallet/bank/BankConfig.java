@@ -80,7 +80,8 @@ record BankConfig(
      * abandoned after 10,000 attempts (about three and a half days at 30 s, when real banks stop too).
      */
     static BankConfig defaults() {
-        return new BankConfig(Mode.FIXED_DELAY, 2000, 1, 3, 0.0, false, false, 5, 5000, null, 500, 30_000, 10_000, 5000);
+        return new BankConfig(
+                Mode.FIXED_DELAY, 2000, 1, 3, 0.0, false, false, 5, 5000, null, 500, 30_000, 10_000, 5000);
     }
 
     BankConfig {
@@ -97,7 +98,10 @@ record BankConfig(
             throw new IllegalArgumentException("webhook_url must be an absolute http or https URL, not " + webhookUrl);
         }
         check(webhookRetryInitialMillis, 1, MAX_RETRY_MILLIS, "webhook_retry_initial_millis");
-        check(webhookRetryMaxMillis, webhookRetryInitialMillis, MAX_RETRY_MILLIS,
+        check(
+                webhookRetryMaxMillis,
+                webhookRetryInitialMillis,
+                MAX_RETRY_MILLIS,
                 "webhook_retry_max_millis (at least webhook_retry_initial_millis)");
         check(webhookMaxAttempts, 1, MAX_ATTEMPTS, "webhook_max_attempts");
         check(webhookTimeoutMillis, 100, MAX_TIMEOUT_MILLIS, "webhook_timeout_millis");
@@ -133,18 +137,32 @@ record BankConfig(
                 case "duplicate_webhooks" -> duplicateWebhooks = bool(value, "duplicate_webhooks");
                 case "out_of_order" -> outOfOrder = bool(value, "out_of_order");
                 case "out_of_order_window" -> outOfOrderWindow = smallInteger(value, "out_of_order_window");
-                case "out_of_order_max_hold_millis" -> outOfOrderMaxHoldMillis = integer(value, "out_of_order_max_hold_millis");
+                case "out_of_order_max_hold_millis" ->
+                    outOfOrderMaxHoldMillis = integer(value, "out_of_order_max_hold_millis");
                 case "webhook_url" -> webhookUrl = value == null ? null : uri(string(value, "webhook_url"));
-                case "webhook_retry_initial_millis" -> webhookRetryInitialMillis = integer(value, "webhook_retry_initial_millis");
+                case "webhook_retry_initial_millis" ->
+                    webhookRetryInitialMillis = integer(value, "webhook_retry_initial_millis");
                 case "webhook_retry_max_millis" -> webhookRetryMaxMillis = integer(value, "webhook_retry_max_millis");
                 case "webhook_max_attempts" -> webhookMaxAttempts = smallInteger(value, "webhook_max_attempts");
                 case "webhook_timeout_millis" -> webhookTimeoutMillis = integer(value, "webhook_timeout_millis");
                 default -> throw new IllegalArgumentException("Unknown setting " + change.getKey());
             }
         }
-        return new BankConfig(mode, delayMillis, businessDaysMin, businessDaysMax, failureRate, duplicateWebhooks, outOfOrder,
-                outOfOrderWindow, outOfOrderMaxHoldMillis, webhookUrl, webhookRetryInitialMillis, webhookRetryMaxMillis,
-                webhookMaxAttempts, webhookTimeoutMillis);
+        return new BankConfig(
+                mode,
+                delayMillis,
+                businessDaysMin,
+                businessDaysMax,
+                failureRate,
+                duplicateWebhooks,
+                outOfOrder,
+                outOfOrderWindow,
+                outOfOrderMaxHoldMillis,
+                webhookUrl,
+                webhookRetryInitialMillis,
+                webhookRetryMaxMillis,
+                webhookMaxAttempts,
+                webhookTimeoutMillis);
     }
 
     Map<String, Object> toJson() {
@@ -213,7 +231,10 @@ record BankConfig(
     }
 
     private static double decimal(Object value, String name) {
-        if (value instanceof Integer || value instanceof Long || value instanceof BigDecimal || value instanceof Double) {
+        if (value instanceof Integer
+                || value instanceof Long
+                || value instanceof BigDecimal
+                || value instanceof Double) {
             return ((Number) value).doubleValue();
         }
         throw new IllegalArgumentException(name + " must be a number");

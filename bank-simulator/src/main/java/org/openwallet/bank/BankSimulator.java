@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +38,7 @@ public final class BankSimulator implements AutoCloseable {
     public static final String LISTENING = "Bank simulator listening on http://127.0.0.1:";
     /** The webhook secret must be at least this many bytes (after base64 decoding): HMAC-SHA256's own output size. */
     static final int MIN_SECRET_BYTES = 32;
+
     private static final int HTTP_THREADS = 4;
     private static final int HTTP_QUEUE = 256;
     private static final int HTTP_BACKLOG = 128;
@@ -54,7 +54,13 @@ public final class BankSimulator implements AutoCloseable {
      * @param maxTransfers    how many transfers the bank keeps before it answers 503
      * @param exitOnStdinEof  exit when standard input reaches end of file, i.e. when the parent is gone
      */
-    record Options(int port, Path portFile, Path secretFile, BankConfig config, Long seed, int maxTransfers,
+    record Options(
+            int port,
+            Path portFile,
+            Path secretFile,
+            BankConfig config,
+            Long seed,
+            int maxTransfers,
             boolean exitOnStdinEof) {
 
         static final String USAGE = """
@@ -132,7 +138,12 @@ public final class BankSimulator implements AutoCloseable {
     private final Thread completer;
     private final WebhookDispatcher dispatcher;
 
-    private BankSimulator(HttpServer server, ThreadPoolExecutor httpThreads, Bank bank, Thread completer, WebhookDispatcher dispatcher) {
+    private BankSimulator(
+            HttpServer server,
+            ThreadPoolExecutor httpThreads,
+            Bank bank,
+            Thread completer,
+            WebhookDispatcher dispatcher) {
         this.server = server;
         this.httpThreads = httpThreads;
         this.bank = bank;
@@ -146,13 +157,20 @@ public final class BankSimulator implements AutoCloseable {
         Random random = options.seed() == null ? new Random() : new Random(options.seed());
         AtomicReference<BankConfig> config = new AtomicReference<>(options.config());
         SimulatedClock clock = new SimulatedClock(InstantSource.system());
-        WebhookDispatcher dispatcher = new WebhookDispatcher(config::get, secret, InstantSource.system(), new Random(random.nextLong()));
+        WebhookDispatcher dispatcher =
+                new WebhookDispatcher(config::get, secret, InstantSource.system(), new Random(random.nextLong()));
         Bank bank = new Bank(clock, config::get, new Random(random.nextLong()), dispatcher, options.maxTransfers());
 
-        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), options.port()), HTTP_BACKLOG);
+        HttpServer server = HttpServer.create(
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), options.port()), HTTP_BACKLOG);
         // A full queue makes the accepting thread serve the request itself: back-pressure, not an unbounded queue.
-        ThreadPoolExecutor httpThreads = new ThreadPoolExecutor(HTTP_THREADS, HTTP_THREADS, 0, TimeUnit.MILLISECONDS,
-                new ArrayBlockingQueue<>(HTTP_QUEUE), Thread.ofPlatform().name("bank-http-", 1).factory(),
+        ThreadPoolExecutor httpThreads = new ThreadPoolExecutor(
+                HTTP_THREADS,
+                HTTP_THREADS,
+                0,
+                TimeUnit.MILLISECONDS,
+                new ArrayBlockingQueue<>(HTTP_QUEUE),
+                Thread.ofPlatform().name("bank-http-", 1).factory(),
                 new ThreadPoolExecutor.CallerRunsPolicy());
         server.setExecutor(httpThreads);
         server.createContext("/", new HttpApi(bank, dispatcher, config, clock));
@@ -194,7 +212,8 @@ public final class BankSimulator implements AutoCloseable {
             return;
         }
         Runtime.getRuntime().addShutdownHook(new Thread(simulator::close, "bank-shutdown"));
-        Log.info(LISTENING + simulator.port() + " (pid " + ProcessHandle.current().pid() + "); configuration "
+        Log.info(LISTENING + simulator.port() + " (pid "
+                + ProcessHandle.current().pid() + "); configuration "
                 + options.config().toJson());
         if (options.exitOnStdinEof()) {
             Thread parentWatch = new Thread(BankSimulator::exitWhenParentIsGone, "bank-parent-watch");
@@ -249,8 +268,8 @@ public final class BankSimulator implements AutoCloseable {
             throw new IllegalArgumentException("The webhook secret file " + file + " must hold base64 text", notBase64);
         }
         if (secret.length < MIN_SECRET_BYTES) {
-            throw new IllegalArgumentException("The webhook secret in " + file + " has " + secret.length + " bytes; it needs at least "
-                    + MIN_SECRET_BYTES);
+            throw new IllegalArgumentException("The webhook secret in " + file + " has " + secret.length
+                    + " bytes; it needs at least " + MIN_SECRET_BYTES);
         }
         return secret;
     }

@@ -11,8 +11,7 @@ import java.time.ZonedDateTime;
  * day after the day it was accepted (Friday + 1 is Monday; Saturday + 1 is Monday too).
  */
 final class BusinessDays {
-    private BusinessDays() {
-    }
+    private BusinessDays() {}
 
     static Instant add(Instant start, int businessDays) {
         if (businessDays < 0) {

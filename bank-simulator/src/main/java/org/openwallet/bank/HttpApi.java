@@ -23,9 +23,11 @@ import java.util.concurrent.atomic.AtomicReference;
 final class HttpApi implements HttpHandler {
     /** No request to this bank needs more; a larger one is refused before it is read. */
     static final int MAX_BODY_BYTES = 64 * 1024;
+
     static final String IDEMPOTENCY_KEY = "Idempotency-Key";
     /** The longest single advance of the clock: a year, far beyond any settlement. */
     static final long MAX_CLOCK_ADVANCE_SECONDS = 366L * 24 * 3600;
+
     private static final String TRANSFERS = "/v1/transfers";
     private static final String ADMIN_TRANSFERS = "/admin/transfers/";
     private static final String RETURN = "/return";
@@ -79,10 +81,17 @@ final class HttpApi implements HttpHandler {
                 String routingNumber = queryParameter(exchange, "routing_number");
                 String accountNumber = queryParameter(exchange, "account_number");
                 if (routingNumber == null || accountNumber == null) {
-                    throw ApiException.badRequest("invalid_account_number", "routing_number and account_number are required");
+                    throw ApiException.badRequest(
+                            "invalid_account_number", "routing_number and account_number are required");
                 }
-                send(exchange, 200, Map.of("items", microDeposits.statement(routingNumber, accountNumber).stream()
-                        .map(MicroDeposits.Sent::toJson).toList()));
+                send(
+                        exchange,
+                        200,
+                        Map.of(
+                                "items",
+                                microDeposits.statement(routingNumber, accountNumber).stream()
+                                        .map(MicroDeposits.Sent::toJson)
+                                        .toList()));
             }
             case "/v1/reports/settlement" -> {
                 only(method, "GET");
@@ -116,7 +125,8 @@ final class HttpApi implements HttpHandler {
                 send(exchange, 200, stats);
             }
             default -> {
-                if (path.startsWith(ADMIN_TRANSFERS) && path.endsWith(RETURN)
+                if (path.startsWith(ADMIN_TRANSFERS)
+                        && path.endsWith(RETURN)
                         && path.length() > ADMIN_TRANSFERS.length() + RETURN.length()
                         && path.indexOf('/', ADMIN_TRANSFERS.length()) == path.length() - RETURN.length()) {
                     only(method, "POST");
@@ -125,7 +135,8 @@ final class HttpApi implements HttpHandler {
                     only(method, "GET");
                     Transfer transfer = bank.transfer(path.substring(TRANSFERS.length() + 1));
                     if (transfer == null) {
-                        throw new ApiException(404, "not_found", "No transfer " + path.substring(TRANSFERS.length() + 1));
+                        throw new ApiException(
+                                404, "not_found", "No transfer " + path.substring(TRANSFERS.length() + 1));
                     }
                     send(exchange, 200, transfer.toJson());
                 } else {
@@ -138,29 +149,40 @@ final class HttpApi implements HttpHandler {
     private void createTransfer(HttpExchange exchange) throws IOException {
         String key = exchange.getRequestHeaders().getFirst(IDEMPOTENCY_KEY);
         if (key == null || key.isBlank()) {
-            throw ApiException.badRequest("missing_idempotency_key", "The Idempotency-Key header is required; it is the request_id");
+            throw ApiException.badRequest(
+                    "missing_idempotency_key", "The Idempotency-Key header is required; it is the request_id");
         }
         TransferRequest request = TransferRequest.parse(Json.object(body(exchange)));
         if (!key.equals(request.requestId())) {
-            throw ApiException.badRequest("idempotency_key_mismatch", "The Idempotency-Key header must equal request_id");
+            throw ApiException.badRequest(
+                    "idempotency_key_mismatch", "The Idempotency-Key header must equal request_id");
         }
         switch (bank.accept(request)) {
             case Bank.Acceptance.Accepted accepted -> {
                 Log.info("Accepted " + accepted.transfer().id() + " for request " + request.requestId() + ": "
-                        + request.direction().wireName() + " " + Amounts.format(request.amountMinor()) + " " + request.currency()
-                        + " on account " + request.maskedAccountNumber() + ", due " + accepted.transfer().dueAt());
+                        + request.direction().wireName() + " " + Amounts.format(request.amountMinor()) + " "
+                        + request.currency()
+                        + " on account " + request.maskedAccountNumber() + ", due "
+                        + accepted.transfer().dueAt());
                 send(exchange, 202, acceptedJson(accepted.transfer()));
             }
             case Bank.Acceptance.Replayed replayed -> send(exchange, 202, acceptedJson(replayed.transfer()));
             // The existing transfer's id goes with the refusal: the sender (who made the request id)
             // learns that the bank does hold an order under it, and can follow that order's outcome.
-            case Bank.Acceptance.Conflicting conflicting -> throw new ApiException(422, "idempotency_conflict",
-                    "request_id " + request.requestId() + " was used for a different transfer (" + conflicting.existing().id() + ")",
-                    Map.of("bank_transfer_id", conflicting.existing().id()));
+            case Bank.Acceptance.Conflicting conflicting ->
+                throw new ApiException(
+                        422,
+                        "idempotency_conflict",
+                        "request_id " + request.requestId() + " was used for a different transfer ("
+                                + conflicting.existing().id() + ")",
+                        Map.of("bank_transfer_id", conflicting.existing().id()));
             case Bank.Acceptance.AtCapacity full -> {
                 exchange.getResponseHeaders().set("Retry-After", "60");
-                throw new ApiException(503, "capacity_exceeded",
-                        "The simulator holds its maximum of " + full.maxTransfers() + " transfers; restart it or raise --max-transfers");
+                throw new ApiException(
+                        503,
+                        "capacity_exceeded",
+                        "The simulator holds its maximum of " + full.maxTransfers()
+                                + " transfers; restart it or raise --max-transfers");
             }
         }
     }
@@ -168,25 +190,35 @@ final class HttpApi implements HttpHandler {
     private void sendMicroDeposits(HttpExchange exchange) throws IOException {
         String key = exchange.getRequestHeaders().getFirst(IDEMPOTENCY_KEY);
         if (key == null || key.isBlank()) {
-            throw ApiException.badRequest("missing_idempotency_key", "The Idempotency-Key header is required; it is the request_id");
+            throw ApiException.badRequest(
+                    "missing_idempotency_key", "The Idempotency-Key header is required; it is the request_id");
         }
         MicroDeposits.Order order = MicroDeposits.parse(Json.object(body(exchange)));
         if (!key.equals(order.requestId())) {
-            throw ApiException.badRequest("idempotency_key_mismatch", "The Idempotency-Key header must equal request_id");
+            throw ApiException.badRequest(
+                    "idempotency_key_mismatch", "The Idempotency-Key header must equal request_id");
         }
         switch (microDeposits.send(order)) {
             case MicroDeposits.Outcome.Accepted accepted -> {
-                Log.info("Sent micro-deposits " + accepted.sent().id() + " for request " + order.requestId() + " to account ending "
+                Log.info("Sent micro-deposits " + accepted.sent().id() + " for request " + order.requestId()
+                        + " to account ending "
                         + order.accountNumber().substring(order.accountNumber().length() - 4));
                 send(exchange, 202, microDepositJson(accepted.sent()));
             }
             case MicroDeposits.Outcome.Replayed replayed -> send(exchange, 202, microDepositJson(replayed.sent()));
-            case MicroDeposits.Outcome.Conflicting conflicting -> throw new ApiException(422, "idempotency_conflict",
-                    "request_id " + order.requestId() + " was used for different micro-deposits (" + conflicting.existing().id() + ")");
+            case MicroDeposits.Outcome.Conflicting conflicting ->
+                throw new ApiException(
+                        422,
+                        "idempotency_conflict",
+                        "request_id " + order.requestId() + " was used for different micro-deposits ("
+                                + conflicting.existing().id() + ")");
             case MicroDeposits.Outcome.AtCapacity full -> {
                 exchange.getResponseHeaders().set("Retry-After", "60");
-                throw new ApiException(503, "capacity_exceeded", "The simulator holds its maximum of " + MicroDeposits.MAX_ORDERS
-                        + " micro-deposit orders; restart it");
+                throw new ApiException(
+                        503,
+                        "capacity_exceeded",
+                        "The simulator holds its maximum of " + MicroDeposits.MAX_ORDERS
+                                + " micro-deposit orders; restart it");
             }
         }
     }
@@ -215,11 +247,13 @@ final class HttpApi implements HttpHandler {
         } catch (DateTimeParseException invalid) {
             throw ApiException.badRequest("invalid_date", "date must be given as YYYY-MM-DD");
         }
-        List<Map<String, Object>> items = bank.settledOn(day).stream().map(SettlementItem::toJson).toList();
+        List<Map<String, Object>> items =
+                bank.settledOn(day).stream().map(SettlementItem::toJson).toList();
         Map<String, Object> report = new LinkedHashMap<>();
         report.put("date", day.toString());
         report.put("items", items);
-        report.put("returns", bank.returnedOn(day).stream().map(ReturnItem::toJson).toList());
+        report.put(
+                "returns", bank.returnedOn(day).stream().map(ReturnItem::toJson).toList());
         send(exchange, 200, report);
     }
 
@@ -232,14 +266,23 @@ final class HttpApi implements HttpHandler {
             }
         }
         Object code = body.getOrDefault("reason_code", ReasonCode.R10.name());
-        ReasonCode reason = ReasonCode.LATE_RETURNS.stream().filter(candidate -> candidate.name().equals(code)).findFirst()
-                .orElseThrow(() -> ApiException.badRequest("invalid_reason_code", "reason_code must be one of " + ReasonCode.LATE_RETURNS));
+        ReasonCode reason = ReasonCode.LATE_RETURNS.stream()
+                .filter(candidate -> candidate.name().equals(code))
+                .findFirst()
+                .orElseThrow(() -> ApiException.badRequest(
+                        "invalid_reason_code", "reason_code must be one of " + ReasonCode.LATE_RETURNS));
         switch (bank.returnLate(bankTransferId, reason)) {
-            case Bank.LateReturn.Returned returned -> send(exchange, 200, returned.transfer().toJson());
-            case Bank.LateReturn.Unknown unknown -> throw new ApiException(404, "not_found", "No transfer " + bankTransferId);
-            case Bank.LateReturn.NotReturnable refused -> throw new ApiException(409, "not_returnable",
-                    "Only a settled debit can be returned late; " + bankTransferId + " is a " + refused.transfer().request().direction().wireName()
-                            + ", " + refused.transfer().status().wireName());
+            case Bank.LateReturn.Returned returned ->
+                send(exchange, 200, returned.transfer().toJson());
+            case Bank.LateReturn.Unknown unknown ->
+                throw new ApiException(404, "not_found", "No transfer " + bankTransferId);
+            case Bank.LateReturn.NotReturnable refused ->
+                throw new ApiException(
+                        409,
+                        "not_returnable",
+                        "Only a settled debit can be returned late; " + bankTransferId + " is a "
+                                + refused.transfer().request().direction().wireName() + ", "
+                                + refused.transfer().status().wireName());
         }
     }
 
@@ -259,8 +302,10 @@ final class HttpApi implements HttpHandler {
     private void advanceClock(HttpExchange exchange) throws IOException {
         Object seconds = Json.object(body(exchange)).get("seconds");
         if (!(seconds instanceof Integer || seconds instanceof Long)
-                || ((Number) seconds).longValue() < 0 || ((Number) seconds).longValue() > MAX_CLOCK_ADVANCE_SECONDS) {
-            throw ApiException.badRequest("invalid_seconds", "seconds must be a whole number from 0 to " + MAX_CLOCK_ADVANCE_SECONDS);
+                || ((Number) seconds).longValue() < 0
+                || ((Number) seconds).longValue() > MAX_CLOCK_ADVANCE_SECONDS) {
+            throw ApiException.badRequest(
+                    "invalid_seconds", "seconds must be a whole number from 0 to " + MAX_CLOCK_ADVANCE_SECONDS);
         }
         Instant now = clock.advance(Duration.ofSeconds(((Number) seconds).longValue()));
         Log.info("Clock advanced by " + seconds + " s to " + now);
@@ -277,7 +322,8 @@ final class HttpApi implements HttpHandler {
     private void plantSettlement(HttpExchange exchange) throws IOException {
         Map<String, Object> body = Json.object(body(exchange));
         for (String field : body.keySet()) {
-            if (!List.of("bank_transfer_id", "request_id", "direction", "amount", "currency", "settled_at").contains(field)) {
+            if (!List.of("bank_transfer_id", "request_id", "direction", "amount", "currency", "settled_at")
+                    .contains(field)) {
                 throw ApiException.badRequest("unknown_field", "Unknown field " + field);
             }
         }
@@ -287,7 +333,8 @@ final class HttpApi implements HttpHandler {
         }
         long amountMinor = Amounts.parseMinor(body.get("amount") instanceof String text ? text : null);
         if (amountMinor <= 0) {
-            throw ApiException.badRequest("invalid_amount", "amount must be a positive decimal string with at most 2 decimals");
+            throw ApiException.badRequest(
+                    "invalid_amount", "amount must be a positive decimal string with at most 2 decimals");
         }
         Object currency = body.getOrDefault("currency", TransferRequest.CURRENCY);
         if (!TransferRequest.CURRENCY.equals(currency)) {
@@ -300,13 +347,21 @@ final class HttpApi implements HttpHandler {
             String text = optionalString(body, "settled_at");
             settledAt = text == null ? clock.instant() : Instant.parse(text);
         } catch (DateTimeParseException invalid) {
-            throw ApiException.badRequest("invalid_settled_at", "settled_at must be an ISO-8601 instant, e.g. 2026-03-02T15:04:05Z");
+            throw ApiException.badRequest(
+                    "invalid_settled_at", "settled_at must be an ISO-8601 instant, e.g. 2026-03-02T15:04:05Z");
         }
         SettlementItem item = new SettlementItem(
                 bankTransferId == null ? "bt_" + UUID.randomUUID().toString().replace("-", "") : bankTransferId,
-                requestId, direction, amountMinor, TransferRequest.CURRENCY, settledAt);
+                requestId,
+                direction,
+                amountMinor,
+                TransferRequest.CURRENCY,
+                settledAt);
         if (!bank.plant(item)) {
-            throw new ApiException(503, "capacity_exceeded", "At most " + Bank.MAX_PLANTED_SETTLEMENTS + " settlements can be planted");
+            throw new ApiException(
+                    503,
+                    "capacity_exceeded",
+                    "At most " + Bank.MAX_PLANTED_SETTLEMENTS + " settlements can be planted");
         }
         Log.info("Planted a settlement: " + item.toJson());
         send(exchange, 201, item.toJson());
@@ -329,12 +384,14 @@ final class HttpApi implements HttpHandler {
     private static byte[] body(HttpExchange exchange) throws IOException {
         String length = exchange.getRequestHeaders().getFirst("Content-Length");
         if (length != null && length.matches("[0-9]{1,18}") && Long.parseLong(length) > MAX_BODY_BYTES) {
-            throw new ApiException(413, "body_too_large", "A request body may have at most " + MAX_BODY_BYTES + " bytes");
+            throw new ApiException(
+                    413, "body_too_large", "A request body may have at most " + MAX_BODY_BYTES + " bytes");
         }
         try (InputStream in = exchange.getRequestBody()) {
             byte[] body = in.readNBytes(MAX_BODY_BYTES + 1);
             if (body.length > MAX_BODY_BYTES) {
-                throw new ApiException(413, "body_too_large", "A request body may have at most " + MAX_BODY_BYTES + " bytes");
+                throw new ApiException(
+                        413, "body_too_large", "A request body may have at most " + MAX_BODY_BYTES + " bytes");
             }
             return body;
         }

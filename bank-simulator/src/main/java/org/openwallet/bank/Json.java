@@ -18,8 +18,7 @@ final class Json {
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
 
-    private Json() {
-    }
+    private Json() {}
 
     /** The JSON object in {@code body}; a 400 {@code invalid_json} for anything else. */
     @SuppressWarnings("unchecked")
@@ -28,7 +27,8 @@ final class Json {
         try {
             value = MAPPER.readValue(body, Object.class);
         } catch (JacksonException malformed) {
-            throw ApiException.badRequest("invalid_json", "The body is not valid JSON: " + malformed.getOriginalMessage());
+            throw ApiException.badRequest(
+                    "invalid_json", "The body is not valid JSON: " + malformed.getOriginalMessage());
         }
         if (!(value instanceof Map<?, ?> object)) {
             throw ApiException.badRequest("invalid_json", "The body must be a JSON object");

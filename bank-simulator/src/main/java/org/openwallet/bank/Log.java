@@ -7,8 +7,7 @@ import java.time.Instant;
  * No logging framework: the simulator's whole log is a handful of kinds of lines.
  */
 final class Log {
-    private Log() {
-    }
+    private Log() {}
 
     static void info(String message) {
         System.out.println(Instant.now() + " INFO  [" + Thread.currentThread().getName() + "] " + message);

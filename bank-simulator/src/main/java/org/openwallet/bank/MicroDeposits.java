@@ -19,13 +19,16 @@ import java.util.regex.Pattern;
 final class MicroDeposits {
     /** The most micro-deposit orders kept; beyond it the bank answers 503. */
     static final int MAX_ORDERS = 10_000;
+
     private static final Pattern ACCOUNT_NUMBER = Pattern.compile("[0-9]{4,17}");
-    private static final Pattern REQUEST_ID = Pattern.compile("[\\x21-\\x7E]{1," + TransferRequest.REQUEST_ID_MAX_LENGTH + "}");
-    private static final Set<String> FIELDS = Set.of("request_id", "routing_number", "account_number", "holder_name", "amounts", "currency");
+    private static final Pattern REQUEST_ID =
+            Pattern.compile("[\\x21-\\x7E]{1," + TransferRequest.REQUEST_ID_MAX_LENGTH + "}");
+    private static final Set<String> FIELDS =
+            Set.of("request_id", "routing_number", "account_number", "holder_name", "amounts", "currency");
 
     /** One order of two micro-deposits, as validated. */
-    record Order(String requestId, String routingNumber, String accountNumber, String holderName, List<Long> amountsMinor) {
-    }
+    record Order(
+            String requestId, String routingNumber, String accountNumber, String holderName, List<Long> amountsMinor) {}
 
     record Sent(String id, Order order, Instant sentAt) {
         Map<String, Object> toJson() {
@@ -34,7 +37,9 @@ final class MicroDeposits {
             json.put("request_id", order.requestId());
             json.put("routing_number", order.routingNumber());
             json.put("account_number", order.accountNumber());
-            json.put("amounts", order.amountsMinor().stream().map(Amounts::format).toList());
+            json.put(
+                    "amounts",
+                    order.amountsMinor().stream().map(Amounts::format).toList());
             json.put("currency", TransferRequest.CURRENCY);
             json.put("sent_at", sentAt.toString());
             return json;
@@ -58,32 +63,38 @@ final class MicroDeposits {
         }
         String requestId = body.get("request_id") instanceof String text ? text : "";
         if (!REQUEST_ID.matcher(requestId).matches()) {
-            throw ApiException.badRequest("invalid_request_id", "request_id must be 1 to 255 printable ASCII characters without spaces");
+            throw ApiException.badRequest(
+                    "invalid_request_id", "request_id must be 1 to 255 printable ASCII characters without spaces");
         }
         String routingNumber = body.get("routing_number") instanceof String text ? text : null;
         if (!RoutingNumbers.isValid(routingNumber)) {
-            throw ApiException.badRequest("invalid_routing_number", "routing_number must be 9 digits with a valid ABA check digit");
+            throw ApiException.badRequest(
+                    "invalid_routing_number", "routing_number must be 9 digits with a valid ABA check digit");
         }
         String accountNumber = body.get("account_number") instanceof String text ? text : "";
         if (!ACCOUNT_NUMBER.matcher(accountNumber).matches()) {
             throw ApiException.badRequest("invalid_account_number", "account_number must be 4 to 17 digits");
         }
         String holderName = body.get("holder_name") instanceof String text ? text.strip() : "";
-        if (holderName.isEmpty() || holderName.length() > TransferRequest.HOLDER_NAME_MAX_LENGTH
+        if (holderName.isEmpty()
+                || holderName.length() > TransferRequest.HOLDER_NAME_MAX_LENGTH
                 || holderName.chars().anyMatch(Character::isISOControl)) {
-            throw ApiException.badRequest("invalid_holder_name", "holder_name must be 1 to 100 characters without control characters");
+            throw ApiException.badRequest(
+                    "invalid_holder_name", "holder_name must be 1 to 100 characters without control characters");
         }
         if (!TransferRequest.CURRENCY.equals(body.get("currency"))) {
             throw ApiException.badRequest("invalid_currency", "currency must be \"USD\"");
         }
         if (!(body.get("amounts") instanceof List<?> amounts) || amounts.size() != 2) {
-            throw ApiException.badRequest("invalid_amounts", "amounts must be two decimal strings from \"0.01\" to \"0.99\"");
+            throw ApiException.badRequest(
+                    "invalid_amounts", "amounts must be two decimal strings from \"0.01\" to \"0.99\"");
         }
         List<Long> minor = new ArrayList<>();
         for (Object amount : amounts) {
             long cents = Amounts.parseMinor(amount instanceof String text ? text : null);
             if (cents < 1 || cents > 99) {
-                throw ApiException.badRequest("invalid_amounts", "amounts must be two decimal strings from \"0.01\" to \"0.99\"");
+                throw ApiException.badRequest(
+                        "invalid_amounts", "amounts must be two decimal strings from \"0.01\" to \"0.99\"");
             }
             minor.add(cents);
         }
@@ -92,17 +103,13 @@ final class MicroDeposits {
 
     /** What became of an order: sent now, sent before (a replay), a different order under the same id, or no room. */
     sealed interface Outcome {
-        record Accepted(Sent sent) implements Outcome {
-        }
+        record Accepted(Sent sent) implements Outcome {}
 
-        record Replayed(Sent sent) implements Outcome {
-        }
+        record Replayed(Sent sent) implements Outcome {}
 
-        record Conflicting(Sent existing) implements Outcome {
-        }
+        record Conflicting(Sent existing) implements Outcome {}
 
-        record AtCapacity() implements Outcome {
-        }
+        record AtCapacity() implements Outcome {}
     }
 
     synchronized Outcome send(Order order) {
@@ -121,7 +128,9 @@ final class MicroDeposits {
 
     /** The account's statement: every micro-deposit order sent to it, oldest first. */
     synchronized List<Sent> statement(String routingNumber, String accountNumber) {
-        return all.stream().filter(sent -> sent.order().routingNumber().equals(routingNumber) && sent.order().accountNumber().equals(accountNumber))
+        return all.stream()
+                .filter(sent -> sent.order().routingNumber().equals(routingNumber)
+                        && sent.order().accountNumber().equals(accountNumber))
                 .toList();
     }
 }

@@ -9,8 +9,15 @@ import java.util.Map;
  * (it stays in the settlement items of its own day, where the money moved) and that the bank took
  * back later, with its reason code.
  */
-record ReturnItem(String bankTransferId, String requestId, Direction direction, long amountMinor, String currency, ReasonCode reasonCode,
-                  Instant settledAt, Instant returnedAt) {
+record ReturnItem(
+        String bankTransferId,
+        String requestId,
+        Direction direction,
+        long amountMinor,
+        String currency,
+        ReasonCode reasonCode,
+        Instant settledAt,
+        Instant returnedAt) {
 
     Map<String, Object> toJson() {
         Map<String, Object> json = new LinkedHashMap<>();

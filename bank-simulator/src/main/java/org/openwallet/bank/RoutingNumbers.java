@@ -8,8 +8,7 @@ package org.openwallet.bank;
 final class RoutingNumbers {
     private static final int[] WEIGHTS = {3, 7, 1, 3, 7, 1, 3, 7, 1};
 
-    private RoutingNumbers() {
-    }
+    private RoutingNumbers() {}
 
     /** True for nine ASCII digits with a valid check digit; false for anything else, null included. */
     static boolean isValid(String routingNumber) {

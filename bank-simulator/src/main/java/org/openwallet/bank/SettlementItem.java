@@ -5,7 +5,13 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** One line of the settlement report: money that actually moved, on the day of {@code settledAt} (UTC). */
-record SettlementItem(String bankTransferId, String requestId, Direction direction, long amountMinor, String currency, Instant settledAt) {
+record SettlementItem(
+        String bankTransferId,
+        String requestId,
+        Direction direction,
+        long amountMinor,
+        String currency,
+        Instant settledAt) {
 
     Map<String, Object> toJson() {
         Map<String, Object> json = new LinkedHashMap<>();

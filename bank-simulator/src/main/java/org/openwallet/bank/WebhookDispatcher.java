@@ -54,6 +54,7 @@ final class WebhookDispatcher implements Consumer<WebhookEvent>, AutoCloseable {
     private final List<Delivery> held = new ArrayList<>();
     /** Counts released windows, so a hold timer set for an earlier window does not release a later one early; guarded by this. */
     private long window;
+
     private volatile boolean stopped;
 
     WebhookDispatcher(Supplier<BankConfig> config, byte[] secret, InstantSource wallClock, RandomGenerator random) {
@@ -97,7 +98,8 @@ final class WebhookDispatcher implements Consumer<WebhookEvent>, AutoCloseable {
             releaseHeld();
         } else if (held.size() == 1) {
             long heldWindow = window;
-            holdTimer.schedule(() -> releaseHeld(heldWindow), settings.outOfOrderMaxHoldMillis(), TimeUnit.MILLISECONDS);
+            holdTimer.schedule(
+                    () -> releaseHeld(heldWindow), settings.outOfOrderMaxHoldMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -176,7 +178,8 @@ final class WebhookDispatcher implements Consumer<WebhookEvent>, AutoCloseable {
                 .build();
         String outcome;
         try {
-            int status = client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
+            int status =
+                    client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
             if (status >= 200 && status < 300) {
                 delivered.incrementAndGet();
                 pending.decrementAndGet();
@@ -195,12 +198,13 @@ final class WebhookDispatcher implements Consumer<WebhookEvent>, AutoCloseable {
             abandoned.incrementAndGet();
             pending.decrementAndGet();
             Log.warn("Gave up on " + delivery.event.type() + " " + delivery.event.eventId() + " for request "
-                    + delivery.event.transfer().request().requestId() + " after " + delivery.attempts + " attempts; the last: " + outcome);
+                    + delivery.event.transfer().request().requestId() + " after " + delivery.attempts
+                    + " attempts; the last: " + outcome);
             return;
         }
         long backoffMillis = backoffMillis(settings, delivery.attempts);
-        Log.info("Webhook " + delivery.event.eventId() + " attempt " + delivery.attempts + " to " + settings.webhookUrl()
-                + " failed (" + outcome + "); next in " + backoffMillis + " ms");
+        Log.info("Webhook " + delivery.event.eventId() + " attempt " + delivery.attempts + " to "
+                + settings.webhookUrl() + " failed (" + outcome + "); next in " + backoffMillis + " ms");
         schedule(delivery, backoffMillis);
     }
 

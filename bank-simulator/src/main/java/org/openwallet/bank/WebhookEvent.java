@@ -31,7 +31,9 @@ record WebhookEvent(String eventId, Transfer transfer) {
         json.put("direction", transfer.request().direction().wireName());
         json.put("amount", Amounts.format(transfer.request().amountMinor()));
         json.put("currency", transfer.request().currency());
-        json.put("reason_code", transfer.reasonCode() == null ? null : transfer.reasonCode().name());
+        json.put(
+                "reason_code",
+                transfer.reasonCode() == null ? null : transfer.reasonCode().name());
         json.put("occurred_at", occurredAt().toString());
         return json;
     }

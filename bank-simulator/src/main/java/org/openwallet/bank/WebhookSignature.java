@@ -17,8 +17,7 @@ final class WebhookSignature {
     static final String HEADER = "Bank-Signature";
     private static final String ALGORITHM = "HmacSHA256";
 
-    private WebhookSignature() {
-    }
+    private WebhookSignature() {}
 
     static String header(byte[] secret, long unixSeconds, byte[] body) {
         return "t=" + unixSeconds + ",v1=" + HexFormat.of().formatHex(mac(secret, unixSeconds, body));

@@ -16,7 +16,9 @@ class AmountsTest {
 
     @Test
     void parseMinor_refusesZero_negative_threeDecimals_exponents_leadingZeros_andTooLarge() {
-        for (String text : new String[] {"0", "0.00", "-1.00", "12.505", "1e3", "01.00", ".5", "5.", "100000000.00", " 1.00", "", "1,00"}) {
+        for (String text : new String[] {
+            "0", "0.00", "-1.00", "12.505", "1e3", "01.00", ".5", "5.", "100000000.00", " 1.00", "", "1,00"
+        }) {
             assertEquals(-1, Amounts.parseMinor(text), text);
         }
         assertEquals(-1, Amounts.parseMinor(null));

@@ -20,6 +20,7 @@ import org.junit.jupiter.api.Test;
 class BankTest {
     /** A Monday. */
     private final AtomicReference<Instant> realNow = new AtomicReference<>(Instant.parse("2026-03-02T15:00:00Z"));
+
     private final SimulatedClock clock = new SimulatedClock(realNow::get);
     private final AtomicReference<BankConfig> config = new AtomicReference<>(BankConfig.defaults());
     private final List<WebhookEvent> events = new ArrayList<>();
@@ -57,10 +58,22 @@ class BankTest {
 
         large.completeDue();
 
-        assertEquals(List.of("transfer.failed R01", "transfer.failed R02", "transfer.failed R03",
-                "transfer.settled null", "transfer.returned R02", "transfer.returned R03"),
-                events.stream().map(event -> event.type() + " " + event.toJson().get("reason_code")).toList());
-        assertEquals(List.of("c1"), large.settledOn(LocalDate.parse("2026-03-02")).stream().map(SettlementItem::requestId).toList(),
+        assertEquals(
+                List.of(
+                        "transfer.failed R01",
+                        "transfer.failed R02",
+                        "transfer.failed R03",
+                        "transfer.settled null",
+                        "transfer.returned R02",
+                        "transfer.returned R03"),
+                events.stream()
+                        .map(event -> event.type() + " " + event.toJson().get("reason_code"))
+                        .toList());
+        assertEquals(
+                List.of("c1"),
+                large.settledOn(LocalDate.parse("2026-03-02")).stream()
+                        .map(SettlementItem::requestId)
+                        .toList(),
                 "only what settled is in the report");
     }
 
@@ -77,7 +90,8 @@ class BankTest {
         for (WebhookEvent event : events) {
             Direction direction = event.transfer().request().direction();
             assertEquals(direction == Direction.DEBIT ? "transfer.failed" : "transfer.returned", event.type());
-            assertTrue(ReasonCode.applicableTo(direction).contains(event.transfer().reasonCode()));
+            assertTrue(
+                    ReasonCode.applicableTo(direction).contains(event.transfer().reasonCode()));
         }
     }
 
@@ -88,8 +102,11 @@ class BankTest {
         Bank.Acceptance again = bank.accept(debit("req-1", "123456789"));
         Bank.Acceptance different = bank.accept(credit("req-1", "123456789"));
 
-        assertSame(first, assertInstanceOf(Bank.Acceptance.Replayed.class, again).transfer());
-        assertSame(first, assertInstanceOf(Bank.Acceptance.Conflicting.class, different).existing());
+        assertSame(
+                first, assertInstanceOf(Bank.Acceptance.Replayed.class, again).transfer());
+        assertSame(
+                first,
+                assertInstanceOf(Bank.Acceptance.Conflicting.class, different).existing());
         realNow.set(realNow.get().plusSeconds(10));
         assertEquals(1, bank.completeDue());
         assertEquals(1, events.size());
@@ -116,7 +133,9 @@ class BankTest {
 
         clock.advance(Duration.ofDays(1)); // Monday 15:00
         assertEquals(1, bank.completeDue());
-        assertEquals(Instant.parse("2026-03-09T15:00:00Z"), bank.transfer(transfer.id()).completedAt());
+        assertEquals(
+                Instant.parse("2026-03-09T15:00:00Z"),
+                bank.transfer(transfer.id()).completedAt());
         assertEquals(1, bank.settledOn(LocalDate.parse("2026-03-09")).size());
         assertEquals(0, bank.settledOn(LocalDate.parse("2026-03-06")).size());
     }
@@ -127,18 +146,29 @@ class BankTest {
         Bank large = new Bank(clock, config::get, new Random(7), events::add, 1000);
         List<Instant> dueTimes = new ArrayList<>();
         for (int index = 0; index < 200; index++) {
-            dueTimes.add(((Bank.Acceptance.Accepted) large.accept(debit("r" + index, "12345678"))).transfer().dueAt());
+            dueTimes.add(((Bank.Acceptance.Accepted) large.accept(debit("r" + index, "12345678")))
+                    .transfer()
+                    .dueAt());
         }
         // From Monday 15:00: 1, 2 or 3 business days is Tuesday, Wednesday or Thursday 15:00.
-        assertEquals(List.of(Instant.parse("2026-03-03T15:00:00Z"), Instant.parse("2026-03-04T15:00:00Z"),
-                Instant.parse("2026-03-05T15:00:00Z")), dueTimes.stream().distinct().sorted().toList());
+        assertEquals(
+                List.of(
+                        Instant.parse("2026-03-03T15:00:00Z"),
+                        Instant.parse("2026-03-04T15:00:00Z"),
+                        Instant.parse("2026-03-05T15:00:00Z")),
+                dueTimes.stream().distinct().sorted().toList());
     }
 
     @Test
     void plantedSettlement_appearsInTheReportOfItsDay_only() {
-        bank.plant(new SettlementItem("bt_x", null, Direction.CREDIT, 500, "USD", Instant.parse("2026-03-04T23:59:59Z")));
+        bank.plant(
+                new SettlementItem("bt_x", null, Direction.CREDIT, 500, "USD", Instant.parse("2026-03-04T23:59:59Z")));
 
-        assertEquals(List.of("bt_x"), bank.settledOn(LocalDate.parse("2026-03-04")).stream().map(SettlementItem::bankTransferId).toList());
+        assertEquals(
+                List.of("bt_x"),
+                bank.settledOn(LocalDate.parse("2026-03-04")).stream()
+                        .map(SettlementItem::bankTransferId)
+                        .toList());
         assertEquals(List.of(), bank.settledOn(LocalDate.parse("2026-03-05")));
     }
 
@@ -154,13 +184,20 @@ class BankTest {
         realNow.set(realNow.get().plusMillis(1));
         assertEquals(1, bank.completeDue());
 
-        assertEquals(List.of("transfer.settled null", "transfer.returned R10"),
-                events.stream().map(event -> event.type() + " " + event.toJson().get("reason_code")).toList());
+        assertEquals(
+                List.of("transfer.settled null", "transfer.returned R10"),
+                events.stream()
+                        .map(event -> event.type() + " " + event.toJson().get("reason_code"))
+                        .toList());
         assertEquals("2026-03-02T15:00:04Z", events.get(1).toJson().get("occurred_at"), "the return's own time");
         Transfer returned = bank.transfer(transfer.id());
         assertEquals(TransferStatus.RETURNED, returned.status());
         assertEquals(ReasonCode.R10, returned.reasonCode());
-        assertEquals(List.of("req-1"), bank.settledOn(LocalDate.parse("2026-03-02")).stream().map(SettlementItem::requestId).toList(),
+        assertEquals(
+                List.of("req-1"),
+                bank.settledOn(LocalDate.parse("2026-03-02")).stream()
+                        .map(SettlementItem::requestId)
+                        .toList(),
                 "the settlement stays in its day's report: the money did move");
         List<ReturnItem> returns = bank.returnedOn(LocalDate.parse("2026-03-02"));
         assertEquals(1, returns.size());
@@ -182,14 +219,26 @@ class BankTest {
         Bank.LateReturn returned = large.returnLate(debit.id(), ReasonCode.R01);
         Bank.LateReturn again = large.returnLate(debit.id(), ReasonCode.R01);
 
-        assertEquals(ReasonCode.R01, assertInstanceOf(Bank.LateReturn.Returned.class, returned).transfer().reasonCode());
+        assertEquals(
+                ReasonCode.R01,
+                assertInstanceOf(Bank.LateReturn.Returned.class, returned)
+                        .transfer()
+                        .reasonCode());
         assertInstanceOf(Bank.LateReturn.NotReturnable.class, again, "returned once only");
         assertInstanceOf(Bank.LateReturn.NotReturnable.class, large.returnLate(credit.id(), ReasonCode.R10));
         assertInstanceOf(Bank.LateReturn.NotReturnable.class, large.returnLate(failed.id(), ReasonCode.R10));
         assertInstanceOf(Bank.LateReturn.NotReturnable.class, large.returnLate(inFlight.id(), ReasonCode.R10));
         assertInstanceOf(Bank.LateReturn.Unknown.class, large.returnLate("bt_nothing", ReasonCode.R10));
-        assertEquals(1, events.stream().filter(event -> event.type().equals("transfer.returned")).count());
-        assertEquals(List.of("d1"), large.returnedOn(LocalDate.parse("2026-03-02")).stream().map(ReturnItem::requestId).toList());
+        assertEquals(
+                1,
+                events.stream()
+                        .filter(event -> event.type().equals("transfer.returned"))
+                        .count());
+        assertEquals(
+                List.of("d1"),
+                large.returnedOn(LocalDate.parse("2026-03-02")).stream()
+                        .map(ReturnItem::requestId)
+                        .toList());
     }
 
     private Transfer accepted(TransferRequest request) {
@@ -197,7 +246,8 @@ class BankTest {
     }
 
     private static Transfer accept(Bank bank, TransferRequest request) {
-        return assertInstanceOf(Bank.Acceptance.Accepted.class, bank.accept(request)).transfer();
+        return assertInstanceOf(Bank.Acceptance.Accepted.class, bank.accept(request))
+                .transfer();
     }
 
     static TransferRequest debit(String requestId, String accountNumber) {
@@ -205,6 +255,7 @@ class BankTest {
     }
 
     static TransferRequest credit(String requestId, String accountNumber) {
-        return new TransferRequest(requestId, Direction.CREDIT, "021000021", accountNumber, "Ada Lovelace", 1250, "USD");
+        return new TransferRequest(
+                requestId, Direction.CREDIT, "021000021", accountNumber, "Ada Lovelace", 1250, "USD");
     }
 }

@@ -14,8 +14,11 @@ class WebhookDispatcherTest {
     @Test
     void backoff_startsAtTheInitialWait_doubles_andStopsAtTheMaximum() {
         BankConfig settings = BankConfig.defaults();
-        assertEquals(List.of(500L, 1000L, 2000L, 4000L, 8000L, 16000L, 30000L, 30000L),
-                IntStream.rangeClosed(1, 8).mapToObj(attempt -> WebhookDispatcher.backoffMillis(settings, attempt)).toList());
+        assertEquals(
+                List.of(500L, 1000L, 2000L, 4000L, 8000L, 16000L, 30000L, 30000L),
+                IntStream.rangeClosed(1, 8)
+                        .mapToObj(attempt -> WebhookDispatcher.backoffMillis(settings, attempt))
+                        .toList());
         assertEquals(30000L, WebhookDispatcher.backoffMillis(settings, 1_000_000), "no overflow after many attempts");
     }
 
@@ -47,7 +50,8 @@ class WebhookDispatcherTest {
                 Map.of("webhook_url", "ftp://example.com/hook"),
                 Map.of("mode", "instant"),
                 Map.of("duplicate_webhooks", "yes"))) {
-            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> settings.with(change), change.toString());
+            org.junit.jupiter.api.Assertions.assertThrows(
+                    IllegalArgumentException.class, () -> settings.with(change), change.toString());
         }
     }
 }

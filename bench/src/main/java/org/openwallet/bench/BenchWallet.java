@@ -44,9 +44,11 @@ final class BenchWallet implements AutoCloseable {
     static final int FUNDING_BATCH = 200;
     /** Tries of one set-up call that the server answers 503, pausing 0.5 s, 1 s, ... between them. */
     private static final int SET_UP_ATTEMPTS = 5;
+
     private static final Duration SET_UP_RETRY_PAUSE = Duration.ofMillis(500);
     /** Threads that sign up and log in users over HTTP. */
     static final int SIGN_UP_THREADS = Math.max(2, Runtime.getRuntime().availableProcessors() * 2);
+
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /**
@@ -82,14 +84,16 @@ final class BenchWallet implements AutoCloseable {
             "--wallet.fraud.limits.USD.new-ip-large-amount=100000000000.00");
 
     /** A signed-up user and the bearer token its login returned. */
-    record User(UUID id, String handle, String token) {
-    }
+    record User(UUID id, String handle, String token) {}
 
     private final String name;
     private final Path dataDirectory;
     private final ConfigurableApplicationContext context;
     private final String baseUrl;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
     private final Map<String, AtomicInteger> errors = new ConcurrentHashMap<>();
 
     private BenchWallet(String name, Path dataDirectory, ConfigurableApplicationContext context) {
@@ -108,13 +112,23 @@ final class BenchWallet implements AutoCloseable {
         SpringApplication application = new SpringApplication(applicationClass);
         // The embedded broker warns about what is normal on a fresh single node (topics being created);
         // the wallet's own warnings (a Redis breaker opening under load) stay.
-        application.setDefaultProperties(Map.of("logging.level.root", "WARN", "logging.level.kafka", "ERROR",
-                "logging.level.org.apache.kafka", "ERROR", "springdoc.api-docs.enabled", "false", "springdoc.swagger-ui.enabled", "false"));
+        application.setDefaultProperties(Map.of(
+                "logging.level.root",
+                "WARN",
+                "logging.level.kafka",
+                "ERROR",
+                "logging.level.org.apache.kafka",
+                "ERROR",
+                "springdoc.api-docs.enabled",
+                "false",
+                "springdoc.swagger-ui.enabled",
+                "false"));
         List<String> args = new ArrayList<>();
         args.add("--wallet.data-dir=" + dataDirectory);
         args.addAll(SETTINGS);
         args.addAll(springArgs);
-        System.out.println(name + ": starting a throwaway wallet (all roles; embedded PostgreSQL, Redis, Kafka, Cassandra, bank simulator) in "
+        System.out.println(name
+                + ": starting a throwaway wallet (all roles; embedded PostgreSQL, Redis, Kafka, Cassandra, bank simulator) in "
                 + dataDirectory);
         try {
             return new BenchWallet(name, dataDirectory, application.run(args.toArray(String[]::new)));
@@ -157,8 +171,10 @@ final class BenchWallet implements AutoCloseable {
             for (int i = 0; i < count; i++) {
                 String handle = prefix + i;
                 futures.add(pool.submit(() -> {
-                    JsonNode signedUp = callRetrying503("POST", "/v1/auth/signup", null, Map.of("handle", handle, "password", PASSWORD), 201);
-                    JsonNode login = callRetrying503("POST", "/v1/auth/login", null, Map.of("handle", handle, "password", PASSWORD), 200);
+                    JsonNode signedUp = callRetrying503(
+                            "POST", "/v1/auth/signup", null, Map.of("handle", handle, "password", PASSWORD), 201);
+                    JsonNode login = callRetrying503(
+                            "POST", "/v1/auth/login", null, Map.of("handle", handle, "password", PASSWORD), 200);
                     if (signedUp == null || login == null) {
                         throw new IllegalStateException("could not sign up and log in " + handle + ": " + errors);
                     }
@@ -188,8 +204,15 @@ final class BenchWallet implements AutoCloseable {
             transactions.run(() -> {
                 UUID source = ledger.systemAccount("bench_funding", CURRENCY);
                 for (User user : batch) {
-                    ledger.post(new TransferCommand(source, ledger.openWallet(user.id(), CURRENCY), amountMinor, CURRENCY, "bench_funding",
-                            "bench-funding:" + user.id(), "Benchmark funding", "private"));
+                    ledger.post(new TransferCommand(
+                            source,
+                            ledger.openWallet(user.id(), CURRENCY),
+                            amountMinor,
+                            CURRENCY,
+                            "bench_funding",
+                            "bench-funding:" + user.id(),
+                            "Benchmark funding",
+                            "private"));
                 }
                 return null;
             });
@@ -213,12 +236,14 @@ final class BenchWallet implements AutoCloseable {
     }
 
     private JsonNode call(String method, String path, String token, Object body, int expected, int attempts) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30));
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30));
         if (token != null) {
             request.header("Authorization", "Bearer " + token);
         }
         if (body != null) {
-            request.header("Content-Type", "application/json").header("Idempotency-Key", UUID.randomUUID().toString());
+            request.header("Content-Type", "application/json")
+                    .header("Idempotency-Key", UUID.randomUUID().toString());
             request.method(method, HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
         } else {
             request.method(method, HttpRequest.BodyPublishers.noBody());
@@ -232,14 +257,18 @@ final class BenchWallet implements AutoCloseable {
                 }
                 boolean ok = expected == -1 ? response.statusCode() / 100 == 2 : response.statusCode() == expected;
                 if (!ok) {
-                    errors.computeIfAbsent(method + " " + path.replaceAll("\\?.*", "") + " " + problemCode(response.statusCode(), response.body()),
-                            key -> new AtomicInteger()).incrementAndGet();
+                    errors.computeIfAbsent(
+                                    method + " " + path.replaceAll("\\?.*", "") + " "
+                                            + problemCode(response.statusCode(), response.body()),
+                                    key -> new AtomicInteger())
+                            .incrementAndGet();
                     return null;
                 }
                 return JSON.readTree(response.body());
             }
         } catch (IOException | InterruptedException failure) {
-            errors.computeIfAbsent(method + " " + failure.getClass().getSimpleName(), key -> new AtomicInteger()).incrementAndGet();
+            errors.computeIfAbsent(method + " " + failure.getClass().getSimpleName(), key -> new AtomicInteger())
+                    .incrementAndGet();
             return null;
         }
     }
@@ -281,7 +310,8 @@ final class BenchWallet implements AutoCloseable {
             throw new IllegalArgumentException(args[index - 1] + " must be a number, not " + args[index]);
         }
         if (value < min || value > max) {
-            throw new IllegalArgumentException(args[index - 1] + " must be between " + min + " and " + max + ", not " + value);
+            throw new IllegalArgumentException(
+                    args[index - 1] + " must be between " + min + " and " + max + ", not " + value);
         }
         return value;
     }
@@ -299,8 +329,13 @@ final class BenchWallet implements AutoCloseable {
         if (micros.getTotalCount() == 0) {
             return "no samples";
         }
-        return String.format(Locale.ROOT, "p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms",
-                micros.getValueAtPercentile(50) / 1e3, micros.getValueAtPercentile(90) / 1e3, micros.getValueAtPercentile(99) / 1e3,
-                micros.getValueAtPercentile(99.9) / 1e3, micros.getMaxValue() / 1e3);
+        return String.format(
+                Locale.ROOT,
+                "p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms",
+                micros.getValueAtPercentile(50) / 1e3,
+                micros.getValueAtPercentile(90) / 1e3,
+                micros.getValueAtPercentile(99) / 1e3,
+                micros.getValueAtPercentile(99.9) / 1e3,
+                micros.getMaxValue() / 1e3);
     }
 }

@@ -11,8 +11,7 @@ import org.openwallet.WalletApplication;
 public final class Benchmarks {
     static final String USAGE = "usage: (bench | bench-feed | bench-events) [options]; bench --help lists bench's";
 
-    private Benchmarks() {
-    }
+    private Benchmarks() {}
 
     public static void main(String[] args) {
         System.exit(run(args));

@@ -44,15 +44,33 @@ final class CpuMeter {
      * offset log, the consumers: {@code kafka-producer-network-thread | ...} and the like) are the
      * wallet's work and do not match.
      */
-    static final Pattern KAFKA_BROKER_THREAD = Pattern.compile(String.join("|",
-            "data-plane-kafka-.*", "kafka-scheduler-\\d+", "kafka-log-cleaner-thread-\\d+",
-            "kafka-\\d+-(raft|metadata-loader|snapshot-generator)-.*", "quorum-controller-\\d+-.*", "(broker|controller)-\\d+-.*",
-            "group-coordinator-.*", "executor-group-coordinator", "share-.*", "raft-expiration-reaper", "persister-state-manager-reaper",
-            "PersisterStateManager", "network-partition-metadata-client-reaper", "client-metrics-reaper", "transaction-log-manager-\\d+",
-            "TxnMarkerSenderThread-\\d+", "AddPartitionsToTxnSenderThread-\\d+", "ExpirationReaper-\\d+-.*", "executor-[A-Z][A-Za-z]*",
-            "LogDirFailureHandler", "SensorExpiryThread", "metrics-meter-tick-thread-\\d+"));
+    static final Pattern KAFKA_BROKER_THREAD = Pattern.compile(String.join(
+            "|",
+            "data-plane-kafka-.*",
+            "kafka-scheduler-\\d+",
+            "kafka-log-cleaner-thread-\\d+",
+            "kafka-\\d+-(raft|metadata-loader|snapshot-generator)-.*",
+            "quorum-controller-\\d+-.*",
+            "(broker|controller)-\\d+-.*",
+            "group-coordinator-.*",
+            "executor-group-coordinator",
+            "share-.*",
+            "raft-expiration-reaper",
+            "persister-state-manager-reaper",
+            "PersisterStateManager",
+            "network-partition-metadata-client-reaper",
+            "client-metrics-reaper",
+            "transaction-log-manager-\\d+",
+            "TxnMarkerSenderThread-\\d+",
+            "AddPartitionsToTxnSenderThread-\\d+",
+            "ExpirationReaper-\\d+-.*",
+            "executor-[A-Z][A-Za-z]*",
+            "LogDirFailureHandler",
+            "SensorExpiryThread",
+            "metrics-meter-tick-thread-\\d+"));
 
-    private final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+    private final com.sun.management.ThreadMXBean threads =
+            (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     private final com.sun.management.OperatingSystemMXBean system =
             (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
     private final Map<String, Long> processes = new LinkedHashMap<>();
@@ -111,7 +129,10 @@ final class CpuMeter {
      * per transfer were measured on a shared machine.
      */
     static long others(Map<String, Long> used) {
-        long parts = used.entrySet().stream().filter(part -> !part.getKey().equals(MACHINE)).mapToLong(Map.Entry::getValue).sum();
+        long parts = used.entrySet().stream()
+                .filter(part -> !part.getKey().equals(MACHINE))
+                .mapToLong(Map.Entry::getValue)
+                .sum();
         return Math.max(0, used.getOrDefault(MACHINE, 0L) - parts);
     }
 
@@ -146,7 +167,9 @@ final class CpuMeter {
     /** A process's CPU time and its descendants', living and exited; 0 once it is gone. */
     static long processTreeNanos(long pid) {
         long total = ownAndExitedChildrenNanos(pid);
-        List<ProcessHandle> descendants = ProcessHandle.of(pid).map(process -> process.descendants().toList()).orElse(List.of());
+        List<ProcessHandle> descendants = ProcessHandle.of(pid)
+                .map(process -> process.descendants().toList())
+                .orElse(List.of());
         for (ProcessHandle descendant : descendants) {
             total += ownAndExitedChildrenNanos(descendant.pid());
         }
@@ -184,12 +207,19 @@ final class CpuMeter {
     static long[] parseStat(String stat) {
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" ");
         // fields[0] is field 3 (state), so field n is fields[n - 3].
-        return new long[] {Long.parseLong(fields[11]), Long.parseLong(fields[12]), Long.parseLong(fields[13]), Long.parseLong(fields[14])};
+        return new long[] {
+            Long.parseLong(fields[11]),
+            Long.parseLong(fields[12]),
+            Long.parseLong(fields[13]),
+            Long.parseLong(fields[14])
+        };
     }
 
     /** The process id in the first line of a PostgreSQL data directory's {@code postmaster.pid}. */
     static long postmasterPid(Path dataDirectory) throws IOException {
-        String first = Files.readAllLines(dataDirectory.resolve("postmaster.pid")).getFirst().strip();
+        String first = Files.readAllLines(dataDirectory.resolve("postmaster.pid"))
+                .getFirst()
+                .strip();
         return Long.parseLong(first);
     }
 }

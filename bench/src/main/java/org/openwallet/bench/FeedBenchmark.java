@@ -34,14 +34,15 @@ import tools.jackson.databind.JsonNode;
 public final class FeedBenchmark {
     /** What each user is funded with: more than any run of this benchmark spends. */
     private static final long FUNDING_MINOR = 100_000_000L;
+
     private static final int WARM_UP_TRANSFERS = 300;
     private static final int READERS = 4;
     /** The feed's lag timer, as the wallet registers it and as Prometheus names it. */
     static final String LAG_TIMER = "wallet.feed.lag";
+
     static final String LAG_TIMER_PROMETHEUS = "wallet_feed_lag_seconds";
 
-    private FeedBenchmark() {
-    }
+    private FeedBenchmark() {}
 
     record Options(int users, int friends, int transfers, int rate, int reads, List<String> springArgs) {
         static Options parse(String[] args) {
@@ -74,12 +75,14 @@ public final class FeedBenchmark {
             options = Options.parse(args);
         } catch (IllegalArgumentException invalid) {
             System.err.println("bench-feed: " + invalid.getMessage());
-            System.err.println("usage: bench-feed [--users N (default 200)] [--friends N (10)] [--transfers N (5000)] [--rate PER_SECOND (200)]"
-                    + " [--reads N (2000)] [--spring.property=value ...]");
+            System.err.println(
+                    "usage: bench-feed [--users N (default 200)] [--friends N (10)] [--transfers N (5000)] [--rate PER_SECOND (200)]"
+                            + " [--reads N (2000)] [--spring.property=value ...]");
             return 2;
         }
         List<String> springArgs = new ArrayList<>();
-        // Histogram buckets for the lag timer, so its percentiles can be read from the scrape; a caller's settings still win.
+        // Histogram buckets for the lag timer, so its percentiles can be read from the scrape; a caller's settings
+        // still win.
         springArgs.add("--management.metrics.distribution.slo[" + LAG_TIMER + "]=" + TimerBuckets.boundariesMicros());
         springArgs.addAll(options.springArgs());
         try (BenchWallet wallet = BenchWallet.start("bench-feed", applicationClass, springArgs)) {
@@ -104,15 +107,20 @@ public final class FeedBenchmark {
             List<User> users = wallet.signUp(options.users());
             wallet.fund(users, FUNDING_MINOR);
             befriend(users);
-            System.out.printf(Locale.ROOT, "bench-feed: %d users, %d friends each asked, set up in %.1f s%n",
-                    users.size(), options.friends(), (System.nanoTime() - setUpStart) / 1e9);
+            System.out.printf(
+                    Locale.ROOT,
+                    "bench-feed: %d users, %d friends each asked, set up in %.1f s%n",
+                    users.size(),
+                    options.friends(),
+                    (System.nanoTime() - setUpStart) / 1e9);
 
             ManagementEndpoint management = ManagementEndpoint.of(wallet.context());
             long before = management.timer(LAG_TIMER_PROMETHEUS).count();
             int warmUp = pay(users, WARM_UP_TRANSFERS, options.rate());
             // Every warm-up payment is in the feed before the measured ones start.
             TimerBuckets warmedUp = management.timer(LAG_TIMER_PROMETHEUS);
-            for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); warmedUp.count() - before < warmUp && System.nanoTime() < until; ) {
+            for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                    warmedUp.count() - before < warmUp && System.nanoTime() < until; ) {
                 Thread.sleep(100);
                 warmedUp = management.timer(LAG_TIMER_PROMETHEUS);
             }
@@ -125,14 +133,30 @@ public final class FeedBenchmark {
                 Thread.sleep(200);
                 lags = management.timer(LAG_TIMER_PROMETHEUS).minus(warmedUp);
             }
-            System.out.printf(Locale.ROOT, "bench-feed: %d payments in %.1f s (%.0f/s offered at %d/s); errors %s%n",
-                    sent, seconds, sent / seconds, options.rate(), wallet.errors());
-            System.out.printf(Locale.ROOT, "bench-feed: feed lag (ledger commit -> readable in every timeline), %d payments: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
-                    lags.count(), lags.percentileMillis(0.50), lags.percentileMillis(0.99), lags.maxMillis());
+            System.out.printf(
+                    Locale.ROOT,
+                    "bench-feed: %d payments in %.1f s (%.0f/s offered at %d/s); errors %s%n",
+                    sent,
+                    seconds,
+                    sent / seconds,
+                    options.rate(),
+                    wallet.errors());
+            System.out.printf(
+                    Locale.ROOT,
+                    "bench-feed: feed lag (ledger commit -> readable in every timeline), %d payments: p50 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+                    lags.count(),
+                    lags.percentileMillis(0.50),
+                    lags.percentileMillis(0.99),
+                    lags.maxMillis());
 
             Histogram pages = readPages(users);
-            System.out.printf(Locale.ROOT, "bench-feed: feed page of 20 over HTTP, %d reads (first and second pages, %d readers): p50 %.2f ms, p99 %.2f ms%n",
-                    pages.getTotalCount(), READERS, pages.getValueAtPercentile(50) / 1e3, pages.getValueAtPercentile(99) / 1e3);
+            System.out.printf(
+                    Locale.ROOT,
+                    "bench-feed: feed page of 20 over HTTP, %d reads (first and second pages, %d readers): p50 %.2f ms, p99 %.2f ms%n",
+                    pages.getTotalCount(),
+                    READERS,
+                    pages.getValueAtPercentile(50) / 1e3,
+                    pages.getValueAtPercentile(99) / 1e3);
             return lags.count() >= sent && wallet.errors().isEmpty();
         }
 
@@ -144,9 +168,21 @@ public final class FeedBenchmark {
                     for (int k = 1; k <= options.friends() / 2 + options.friends() % 2; k++) {
                         User asked = users.get((i + k) % users.size());
                         futures.add(pool.submit(() -> {
-                            JsonNode request = wallet.call("POST", "/v1/friends/requests", asking.token(), Map.of("to_handle", asked.handle()), -1);
-                            if (request != null && request.get("status").asString().equals("pending")) {
-                                wallet.call("POST", "/v1/friends/requests/" + request.get("id").asString() + "/accept", asked.token(), Map.of(), 200);
+                            JsonNode request = wallet.call(
+                                    "POST",
+                                    "/v1/friends/requests",
+                                    asking.token(),
+                                    Map.of("to_handle", asked.handle()),
+                                    -1);
+                            if (request != null
+                                    && request.get("status").asString().equals("pending")) {
+                                wallet.call(
+                                        "POST",
+                                        "/v1/friends/requests/"
+                                                + request.get("id").asString() + "/accept",
+                                        asked.token(),
+                                        Map.of(),
+                                        200);
                             }
                             return null;
                         }));
@@ -180,8 +216,23 @@ public final class FeedBenchmark {
                     User recipient = to;
                     String visibility = visibilities[random.nextInt(visibilities.length)];
                     senders.submit(() -> {
-                        if (wallet.call("POST", "/v1/transfers", from.token(), Map.of("to_handle", recipient.handle(), "amount", "1.00",
-                                "currency", "USD", "visibility", visibility, "note", "bench"), 201) != null) {
+                        if (wallet.call(
+                                        "POST",
+                                        "/v1/transfers",
+                                        from.token(),
+                                        Map.of(
+                                                "to_handle",
+                                                recipient.handle(),
+                                                "amount",
+                                                "1.00",
+                                                "currency",
+                                                "USD",
+                                                "visibility",
+                                                visibility,
+                                                "note",
+                                                "bench"),
+                                        201)
+                                != null) {
                             posted.incrementAndGet();
                         }
                         return null;
@@ -207,7 +258,12 @@ public final class FeedBenchmark {
                             JsonNode next = first == null ? null : first.get("next_cursor");
                             if (next != null) {
                                 begin = System.nanoTime();
-                                wallet.call("GET", "/v1/feed?limit=20&cursor=" + next.asString(), reader.token(), null, 200);
+                                wallet.call(
+                                        "GET",
+                                        "/v1/feed?limit=20&cursor=" + next.asString(),
+                                        reader.token(),
+                                        null,
+                                        200);
                                 mine.recordValue((System.nanoTime() - begin) / 1_000);
                             }
                         }

@@ -25,10 +25,10 @@ interface LoadConnection extends AutoCloseable {
     /** How long one request may take before it counts as failed. */
     Duration REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
-    record Response(int status, byte[] body) {
-    }
+    record Response(int status, byte[] body) {}
 
-    Response post(String path, String authorization, String idempotencyKey, byte[] json) throws IOException, InterruptedException;
+    Response post(String path, String authorization, String idempotencyKey, byte[] json)
+            throws IOException, InterruptedException;
 
     /** Connections this one opened (the server closes keep-alive connections after a number of requests). */
     long connects();
@@ -60,9 +60,12 @@ interface LoadConnection extends AutoCloseable {
 
         @Override
         public Response post(String path, String authorization, String idempotencyKey, byte[] json) throws IOException {
-            byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nAuthorization: " + authorization
-                    + "\r\nIdempotency-Key: " + idempotencyKey + "\r\nContent-Type: application/json\r\nAccept: application/json"
-                    + "\r\nContent-Length: " + json.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1);
+            byte[] head = ("POST " + path + " HTTP/1.1\r\nHost: " + host + ":" + port + "\r\nAuthorization: "
+                            + authorization
+                            + "\r\nIdempotency-Key: " + idempotencyKey
+                            + "\r\nContent-Type: application/json\r\nAccept: application/json"
+                            + "\r\nContent-Length: " + json.length + "\r\n\r\n")
+                    .getBytes(StandardCharsets.ISO_8859_1);
             boolean reused = socket != null;
             try {
                 return exchange(head, json);
@@ -120,10 +123,10 @@ interface LoadConnection extends AutoCloseable {
                 String value = header.substring(colon + 1).trim();
                 switch (name) {
                     case "content-length" -> contentLength = Long.parseLong(value);
-                    case "transfer-encoding" -> chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
+                    case "transfer-encoding" ->
+                        chunked = value.toLowerCase(Locale.ROOT).contains("chunked");
                     case "connection" -> closeAfter = value.equalsIgnoreCase("close");
-                    default -> {
-                    }
+                    default -> {}
                 }
             }
             byte[] body = chunked ? chunkedBody() : fixedBody(contentLength);
@@ -137,7 +140,8 @@ interface LoadConnection extends AutoCloseable {
             Socket opened = new Socket();
             opened.setTcpNoDelay(true);
             opened.setKeepAlive(true);
-            opened.connect(new InetSocketAddress(host, port), (int) Duration.ofSeconds(5).toMillis());
+            opened.connect(new InetSocketAddress(host, port), (int)
+                    Duration.ofSeconds(5).toMillis());
             opened.setSoTimeout((int) REQUEST_TIMEOUT.toMillis());
             socket = opened;
             in = new BufferedInputStream(opened.getInputStream(), 16_384);
@@ -238,11 +242,16 @@ interface LoadConnection extends AutoCloseable {
         }
 
         @Override
-        public Response post(String path, String authorization, String idempotencyKey, byte[] json) throws IOException, InterruptedException {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(REQUEST_TIMEOUT)
-                    .header("Authorization", authorization).header("Idempotency-Key", idempotencyKey)
-                    .header("Content-Type", "application/json").header("Accept", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(json)).build();
+        public Response post(String path, String authorization, String idempotencyKey, byte[] json)
+                throws IOException, InterruptedException {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                    .timeout(REQUEST_TIMEOUT)
+                    .header("Authorization", authorization)
+                    .header("Idempotency-Key", idempotencyKey)
+                    .header("Content-Type", "application/json")
+                    .header("Accept", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(json))
+                    .build();
             HttpResponse<byte[]> response = client.send(request, HttpResponse.BodyHandlers.ofByteArray());
             return new Response(response.statusCode(), response.body());
         }

@@ -21,7 +21,10 @@ final class ManagementEndpoint {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     private final String baseUrl;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     private ManagementEndpoint(String baseUrl) {
         this.baseUrl = baseUrl;
@@ -50,14 +53,17 @@ final class ManagementEndpoint {
     Duration durationProperty(String prefix, String name) {
         JsonNode value = configurationProperty(prefix, name);
         // Jackson writes a Duration as ISO-8601 text, or as seconds when configured to write timestamps.
-        return value.isNumber() ? Duration.ofNanos(Math.round(value.asDouble() * 1e9)) : DurationStyle.detectAndParse(value.asString());
+        return value.isNumber()
+                ? Duration.ofNanos(Math.round(value.asDouble() * 1e9))
+                : DurationStyle.detectAndParse(value.asString());
     }
 
     private JsonNode configurationProperty(String prefix, String name) {
         JsonNode contexts = JSON.readTree(get("/configprops")).path("contexts");
         for (Iterator<JsonNode> context = contexts.values().iterator(); context.hasNext(); ) {
             for (JsonNode bean : context.next().path("beans").values()) {
-                if (prefix.equals(bean.path("prefix").asString(null)) && bean.path("properties").has(name)) {
+                if (prefix.equals(bean.path("prefix").asString(null))
+                        && bean.path("properties").has(name)) {
                     return bean.path("properties").get(name);
                 }
             }
@@ -66,7 +72,10 @@ final class ManagementEndpoint {
     }
 
     private String get(String path) {
-        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(TIMEOUT).GET().build();
+        HttpRequest request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(TIMEOUT)
+                .GET()
+                .build();
         try {
             HttpResponse<String> response = http.send(request, HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() != 200) {

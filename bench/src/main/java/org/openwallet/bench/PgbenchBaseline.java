@@ -38,6 +38,7 @@ final class PgbenchBaseline {
     static final String DATABASE = "pgbench";
     /** Worker threads of pgbench, one per core of this machine's two. */
     static final int THREADS = 2;
+
     private static final Duration INIT_WAIT = Duration.ofMinutes(10);
     private static final Duration RUN_GRACE = Duration.ofMinutes(2);
     private static final Pattern TPS = Pattern.compile("(?m)^tps = ([0-9.]+) \\(without initial connection time\\)");
@@ -51,14 +52,23 @@ final class PgbenchBaseline {
      * @param latencyMicros from pgbench's per-transaction log, the same percentiles as the wallet's
      * @param cpuNanos      CPU used during the measured run by each part; pgbench itself under {@link CpuMeter#EXITED_CHILDREN}
      */
-    record Result(String pgbenchVersion, String serverVersion, Map<String, String> settings, int scale, int clients, double seconds,
-                  double transactionsPerSecond, long transactions, long failed, double latencyAverageMillis, Histogram latencyMicros,
-                  Map<String, Long> cpuNanos, double initSeconds) {
-    }
+    record Result(
+            String pgbenchVersion,
+            String serverVersion,
+            Map<String, String> settings,
+            int scale,
+            int clients,
+            double seconds,
+            double transactionsPerSecond,
+            long transactions,
+            long failed,
+            double latencyAverageMillis,
+            Histogram latencyMicros,
+            Map<String, Long> cpuNanos,
+            double initSeconds) {}
 
     /** What pgbench's summary says. */
-    record Summary(double transactionsPerSecond, double latencyAverageMillis, long transactions, long failed) {
-    }
+    record Summary(double transactionsPerSecond, double latencyAverageMillis, long transactions, long failed) {}
 
     private final Path binary;
     private final DatabaseEndpoint endpoint;
@@ -79,8 +89,10 @@ final class PgbenchBaseline {
         Path debian = Path.of("/usr/lib/postgresql");
         if (Files.isDirectory(debian)) {
             try (Stream<Path> versions = Files.list(debian)) {
-                Optional<Path> newest = versions.filter(version -> version.getFileName().toString().matches("\\d+"))
-                        .max(Comparator.comparingInt(version -> Integer.parseInt(version.getFileName().toString())))
+                Optional<Path> newest = versions.filter(
+                                version -> version.getFileName().toString().matches("\\d+"))
+                        .max(Comparator.comparingInt(version ->
+                                Integer.parseInt(version.getFileName().toString())))
                         .map(version -> version.resolve("bin").resolve("pgbench"))
                         .filter(Files::isExecutable);
                 if (newest.isPresent()) {
@@ -101,32 +113,45 @@ final class PgbenchBaseline {
 
     /** Connections the server can still give to pgbench's clients. */
     int freeConnections() {
-        int max = jdbc.sql("SELECT setting::int FROM pg_settings WHERE name = 'max_connections'").query(Integer.class).single();
-        int reserved = jdbc.sql("SELECT setting::int FROM pg_settings WHERE name = 'superuser_reserved_connections'").query(Integer.class).single();
-        int used = jdbc.sql("SELECT count(*)::int FROM pg_stat_activity").query(Integer.class).single();
+        int max = jdbc.sql("SELECT setting::int FROM pg_settings WHERE name = 'max_connections'")
+                .query(Integer.class)
+                .single();
+        int reserved = jdbc.sql("SELECT setting::int FROM pg_settings WHERE name = 'superuser_reserved_connections'")
+                .query(Integer.class)
+                .single();
+        int used = jdbc.sql("SELECT count(*)::int FROM pg_stat_activity")
+                .query(Integer.class)
+                .single();
         return max - reserved - used;
     }
 
     /** Creates and fills the database (scale = clients), warms up, then measures for {@code measurement}. */
-    Result run(int clients, Duration warmUp, Duration measurement, String progressPrefix) throws IOException, InterruptedException {
+    Result run(int clients, Duration warmUp, Duration measurement, String progressPrefix)
+            throws IOException, InterruptedException {
         Map<String, String> settings = new LinkedHashMap<>();
-        for (String setting : List.of("fsync", "synchronous_commit", "full_page_writes", "wal_level", "shared_buffers", "max_connections")) {
-            settings.put(setting, jdbc.sql("SHOW " + setting).query(String.class).single());
+        for (String setting : List.of(
+                "fsync", "synchronous_commit", "full_page_writes", "wal_level", "shared_buffers", "max_connections")) {
+            settings.put(
+                    setting, jdbc.sql("SHOW " + setting).query(String.class).single());
         }
-        String serverVersion = jdbc.sql("SHOW server_version").query(String.class).single();
-        String pgbenchVersion = output(List.of(binary.toString(), "--version"), Duration.ofSeconds(30)).strip();
+        String serverVersion =
+                jdbc.sql("SHOW server_version").query(String.class).single();
+        String pgbenchVersion = output(List.of(binary.toString(), "--version"), Duration.ofSeconds(30))
+                .strip();
         // CREATE DATABASE cannot run in a transaction; the pool's connections autocommit.
         jdbc.sql("DROP DATABASE IF EXISTS " + DATABASE).update();
         jdbc.sql("CREATE DATABASE " + DATABASE).update();
 
         int scale = clients;
-        System.out.printf("%s: pgbench -i -s %d (%d branches, %,d accounts; rows generated server-side) ...%n",
+        System.out.printf(
+                "%s: pgbench -i -s %d (%d branches, %,d accounts; rows generated server-side) ...%n",
                 progressPrefix, scale, scale, scale * 100_000L);
         long initStart = System.nanoTime();
         output(command("-i", "-s", Integer.toString(scale), "-I", "dtGvp", "-q"), INIT_WAIT);
         double initSeconds = (System.nanoTime() - initStart) / 1e9;
 
-        List<String> run = List.of("-M", "prepared", "-b", "tpcb-like", "-c", Integer.toString(clients), "-j", Integer.toString(THREADS));
+        List<String> run = List.of(
+                "-M", "prepared", "-b", "tpcb-like", "-c", Integer.toString(clients), "-j", Integer.toString(THREADS));
         if (!warmUp.isZero()) {
             List<String> warm = new ArrayList<>(run);
             warm.addAll(List.of("-T", Long.toString(Math.max(1, warmUp.toSeconds()))));
@@ -135,7 +160,8 @@ final class PgbenchBaseline {
         Path logs = Files.createDirectories(workDirectory.resolve("pgbench-log"));
         List<String> measured = new ArrayList<>(run);
         // The warm-up (or, without one, this run) vacuumed the tables; -n keeps vacuum out of the measured CPU.
-        measured.addAll(List.of("-T", Long.toString(measurement.toSeconds()), "-l", "--log-prefix=" + logs.resolve("tx")));
+        measured.addAll(
+                List.of("-T", Long.toString(measurement.toSeconds()), "-l", "--log-prefix=" + logs.resolve("tx")));
         if (!warmUp.isZero()) {
             measured.add("-n");
         }
@@ -151,8 +177,20 @@ final class PgbenchBaseline {
                 }
             }
         }
-        return new Result(pgbenchVersion, serverVersion, settings, scale, clients, measurement.toSeconds(), summary.transactionsPerSecond(),
-                summary.transactions(), summary.failed(), summary.latencyAverageMillis(), latencies, used, initSeconds);
+        return new Result(
+                pgbenchVersion,
+                serverVersion,
+                settings,
+                scale,
+                clients,
+                measurement.toSeconds(),
+                summary.transactionsPerSecond(),
+                summary.transactions(),
+                summary.failed(),
+                summary.latencyAverageMillis(),
+                latencies,
+                used,
+                initSeconds);
     }
 
     /** Reads pgbench's closing summary; fails when it has no throughput line (pgbench did not run). */
@@ -164,8 +202,11 @@ final class PgbenchBaseline {
         Matcher latency = LATENCY_AVERAGE.matcher(text);
         Matcher failed = FAILED.matcher(text);
         Matcher processed = PROCESSED.matcher(text);
-        return new Summary(Double.parseDouble(tps.group(1)), latency.find() ? Double.parseDouble(latency.group(1)) : Double.NaN,
-                processed.find() ? Long.parseLong(processed.group(1)) : 0, failed.find() ? Long.parseLong(failed.group(1)) : 0);
+        return new Summary(
+                Double.parseDouble(tps.group(1)),
+                latency.find() ? Double.parseDouble(latency.group(1)) : Double.NaN,
+                processed.find() ? Long.parseLong(processed.group(1)) : 0,
+                failed.find() ? Long.parseLong(failed.group(1)) : 0);
     }
 
     /**
@@ -184,8 +225,14 @@ final class PgbenchBaseline {
     }
 
     private List<String> command(List<String> args) {
-        List<String> command = new ArrayList<>(List.of(binary.toString(), "-h", endpoint.host(), "-p", Integer.toString(endpoint.port()),
-                "-U", endpoint.username()));
+        List<String> command = new ArrayList<>(List.of(
+                binary.toString(),
+                "-h",
+                endpoint.host(),
+                "-p",
+                Integer.toString(endpoint.port()),
+                "-U",
+                endpoint.username()));
         command.addAll(args);
         command.add(DATABASE);
         return command;
@@ -194,14 +241,16 @@ final class PgbenchBaseline {
     /** Runs a command to its end within {@code wait}; its output (stdout and stderr), or an exception when it failed. */
     private String output(List<String> command, Duration wait) throws IOException, InterruptedException {
         Path output = Files.createTempFile(workDirectory, "pgbench-", ".out");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
         if (!endpoint.password().isEmpty()) {
             builder.environment().put("PGPASSWORD", endpoint.password());
         }
         Process process = builder.start();
         if (!process.waitFor(wait.toSeconds(), TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor();
-            throw new IOException(String.join(" ", command) + " did not finish within " + wait + ":\n" + Files.readString(output));
+            throw new IOException(
+                    String.join(" ", command) + " did not finish within " + wait + ":\n" + Files.readString(output));
         }
         String text = Files.readString(output);
         if (process.exitValue() != 0) {

@@ -30,8 +30,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.openwallet.outbox.Outbox;
-import org.openwallet.platform.kafka.KafkaCluster;
 import org.openwallet.platform.database.Transactions;
+import org.openwallet.platform.kafka.KafkaCluster;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.Lifecycle;
@@ -70,11 +70,13 @@ public final class RelayLatencyBenchmark {
     static final int MAX_WRITERS = 64;
     /** Events per second over all writers; 0 writes as fast as the writers can. */
     static final int DEFAULT_RATE = 500;
+
     static final int MAX_RATE = 100_000;
     /** Events sent first and not measured: they wait for the pipeline to be up and warm the JIT. */
     static final int WARM_UP_EVENTS = 500;
     /** Events per transaction in the throughput phase. */
     static final int DRAIN_BATCH = 100;
+
     static final Duration PIPELINE_WAIT = Duration.ofSeconds(60);
     static final Duration RECEIVE_WAIT = Duration.ofSeconds(60);
     static final String AGGREGATE_TYPE = "benchmark";
@@ -86,10 +88,10 @@ public final class RelayLatencyBenchmark {
     static final String RELAY_BEAN = "outboxRelay";
     /** Where the relay's settings are bound, and the one of them this benchmark prints. */
     static final String RELAY_SETTINGS_PREFIX = "wallet.outbox";
+
     static final String POLL_INTERVAL = "pollInterval";
 
-    private RelayLatencyBenchmark() {
-    }
+    private RelayLatencyBenchmark() {}
 
     /** Runs the benchmark with the wallet's application class; returns the process exit code. */
     public static int run(Class<?> applicationClass, String[] args) {
@@ -100,7 +102,8 @@ public final class RelayLatencyBenchmark {
             System.err.println("bench-events: " + invalid.getMessage());
             System.err.println("usage: bench-events [--events N (1-" + MAX_EVENTS + ", default " + DEFAULT_EVENTS + ")]"
                     + " [--writers N (1-" + MAX_WRITERS + ", default " + DEFAULT_WRITERS + ")]"
-                    + " [--rate EVENTS_PER_SECOND (0 = unpaced, default " + DEFAULT_RATE + ")] [--spring.property=value ...]");
+                    + " [--rate EVENTS_PER_SECOND (0 = unpaced, default " + DEFAULT_RATE
+                    + ")] [--spring.property=value ...]");
             return 2;
         }
         Path dataDir;
@@ -111,8 +114,13 @@ public final class RelayLatencyBenchmark {
             return 1;
         }
         SpringApplication application = new SpringApplication(applicationClass);
-        application.setDefaultProperties(Map.of("logging.level.root", "WARN",
-                "springdoc.api-docs.enabled", "false", "springdoc.swagger-ui.enabled", "false"));
+        application.setDefaultProperties(Map.of(
+                "logging.level.root",
+                "WARN",
+                "springdoc.api-docs.enabled",
+                "false",
+                "springdoc.swagger-ui.enabled",
+                "false"));
         List<String> springArgs = new ArrayList<>(options.springArgs());
         // Everything embedded and throwaway, whatever WALLET_* variables say: never a real database.
         springArgs.addAll(List.of(
@@ -130,13 +138,24 @@ public final class RelayLatencyBenchmark {
                 // The relay's settings as the wallet bound them, defaults included (the management port is loopback).
                 "--management.endpoints.web.exposure.include=health,prometheus,configprops",
                 "--management.endpoint.configprops.show-values=always"));
-        System.out.println("bench-events: starting a throwaway wallet (api, relay; embedded PostgreSQL, Redis, Kafka, Cassandra) in " + dataDir);
+        System.out.println(
+                "bench-events: starting a throwaway wallet (api, relay; embedded PostgreSQL, Redis, Kafka, Cassandra) in "
+                        + dataDir);
         try (ConfigurableApplicationContext context = application.run(springArgs.toArray(String[]::new))) {
-            Run run = new Run(context.getBean(Outbox.class), context.getBean(Transactions.class), context.getBean(KafkaCluster.class),
-                    context.getBean(RELAY_BEAN, Lifecycle.class), options);
+            Run run = new Run(
+                    context.getBean(Outbox.class),
+                    context.getBean(Transactions.class),
+                    context.getBean(KafkaCluster.class),
+                    context.getBean(RELAY_BEAN, Lifecycle.class),
+                    options);
             ManagementEndpoint management = ManagementEndpoint.of(context);
-            System.out.printf(Locale.ROOT, "bench-events: %d events, wallet.outbox.poll-interval=%d ms%n",
-                    options.events(), management.durationProperty(RELAY_SETTINGS_PREFIX, POLL_INTERVAL).toMillis());
+            System.out.printf(
+                    Locale.ROOT,
+                    "bench-events: %d events, wallet.outbox.poll-interval=%d ms%n",
+                    options.events(),
+                    management
+                            .durationProperty(RELAY_SETTINGS_PREFIX, POLL_INTERVAL)
+                            .toMillis());
             return run.measure() ? 0 : 1;
         } finally {
             deleteRecursively(dataDir);
@@ -172,7 +191,8 @@ public final class RelayLatencyBenchmark {
             try {
                 int value = Integer.parseInt(args[index]);
                 if (value < min || value > max) {
-                    throw new IllegalArgumentException(name + " must be between " + min + " and " + max + ", not " + value);
+                    throw new IllegalArgumentException(
+                            name + " must be between " + min + " and " + max + ", not " + value);
                 }
                 return value;
             } catch (NumberFormatException notNumber) {
@@ -231,7 +251,8 @@ public final class RelayLatencyBenchmark {
                 // Warm-up: also proves the relay is streaming before anything is measured.
                 List<String> warmUp = write(WARM_UP_EVENTS, 1, 0);
                 if (!awaitReceived(warmUp, PIPELINE_WAIT)) {
-                    throw new IllegalStateException("the relay did not deliver the warm-up events within " + PIPELINE_WAIT);
+                    throw new IllegalStateException(
+                            "the relay did not deliver the warm-up events within " + PIPELINE_WAIT);
                 }
                 return latency() & throughput();
             } catch (InterruptedException interrupted) {
@@ -252,16 +273,33 @@ public final class RelayLatencyBenchmark {
             List<String> ids = write(options.events(), options.writers(), options.rate());
             long committed = System.nanoTime();
             boolean all = awaitReceived(ids, RECEIVE_WAIT);
-            long[] latencies = ids.stream().filter(receivedNanos::containsKey)
-                    .mapToLong(id -> Math.max(0, receivedNanos.get(id) - committedNanos.get(id))).sorted().toArray();
-            long lastReceived = ids.stream().filter(receivedNanos::containsKey).mapToLong(receivedNanos::get).max().orElse(committed);
-            System.out.printf(Locale.ROOT, "  latency: one event per transaction from %d writers, paced at %s%n", options.writers(),
+            long[] latencies = ids.stream()
+                    .filter(receivedNanos::containsKey)
+                    .mapToLong(id -> Math.max(0, receivedNanos.get(id) - committedNanos.get(id)))
+                    .sorted()
+                    .toArray();
+            long lastReceived = ids.stream()
+                    .filter(receivedNanos::containsKey)
+                    .mapToLong(receivedNanos::get)
+                    .max()
+                    .orElse(committed);
+            System.out.printf(
+                    Locale.ROOT,
+                    "  latency: one event per transaction from %d writers, paced at %s%n",
+                    options.writers(),
                     options.rate() == 0 ? "their fastest" : options.rate() + " events/s");
-            System.out.printf(Locale.ROOT, "    committed %.0f events/s, received %.0f events/s%n",
-                    ids.size() / seconds(committed - start), latencies.length / seconds(lastReceived - start));
+            System.out.printf(
+                    Locale.ROOT,
+                    "    committed %.0f events/s, received %.0f events/s%n",
+                    ids.size() / seconds(committed - start),
+                    latencies.length / seconds(lastReceived - start));
             if (latencies.length > 0) {
-                System.out.printf(Locale.ROOT, "    commit -> consumer: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms%n",
-                        millis(percentile(latencies, 0.50)), millis(percentile(latencies, 0.90)), millis(percentile(latencies, 0.99)),
+                System.out.printf(
+                        Locale.ROOT,
+                        "    commit -> consumer: p50 %.1f ms, p90 %.1f ms, p99 %.1f ms, max %.1f ms%n",
+                        millis(percentile(latencies, 0.50)),
+                        millis(percentile(latencies, 0.90)),
+                        millis(percentile(latencies, 0.99)),
                         millis(latencies[latencies.length - 1]));
             }
             return reportMissing(ids.size() - latencies.length) && all;
@@ -276,20 +314,34 @@ public final class RelayLatencyBenchmark {
                 relay.start();
             }
             boolean all = awaitReceived(ids, RECEIVE_WAIT);
-            long[] received = ids.stream().filter(receivedNanos::containsKey).mapToLong(receivedNanos::get).sorted().toArray();
-            System.out.printf(Locale.ROOT, "  throughput: %d events committed while the relay was stopped, in transactions of %d%n",
-                    ids.size(), DRAIN_BATCH);
+            long[] received = ids.stream()
+                    .filter(receivedNanos::containsKey)
+                    .mapToLong(receivedNanos::get)
+                    .sorted()
+                    .toArray();
+            System.out.printf(
+                    Locale.ROOT,
+                    "  throughput: %d events committed while the relay was stopped, in transactions of %d%n",
+                    ids.size(),
+                    DRAIN_BATCH);
             if (received.length > 1) {
                 long drainNanos = received[received.length - 1] - received[0];
-                System.out.printf(Locale.ROOT, "    drained in %.2f s once it streamed: %.0f events/s%n",
-                        seconds(drainNanos), (received.length - 1) / seconds(drainNanos));
+                System.out.printf(
+                        Locale.ROOT,
+                        "    drained in %.2f s once it streamed: %.0f events/s%n",
+                        seconds(drainNanos),
+                        (received.length - 1) / seconds(drainNanos));
             }
             return reportMissing(ids.size() - received.length) && all;
         }
 
         private static boolean reportMissing(int missing) {
             if (missing > 0) {
-                System.out.printf(Locale.ROOT, "    MISSING: %d events did not arrive within %d s%n", missing, RECEIVE_WAIT.toSeconds());
+                System.out.printf(
+                        Locale.ROOT,
+                        "    MISSING: %d events did not arrive within %d s%n",
+                        missing,
+                        RECEIVE_WAIT.toSeconds());
             }
             return missing == 0;
         }
@@ -358,14 +410,22 @@ public final class RelayLatencyBenchmark {
         }
 
         private KafkaConsumer<String, String> consumer() {
-            KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                    ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                    ConsumerConfig.GROUP_ID_CONFIG, "bench-events-" + UUID.randomUUID(),
-                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                    // A consumer as eager as it can be: the broker answers a fetch as soon as anything is there.
-                    ConsumerConfig.FETCH_MIN_BYTES_CONFIG, 1,
-                    ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10),
-                    new StringDeserializer(), new StringDeserializer());
+            KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
+                    Map.of(
+                            ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                            kafka.bootstrapServers(),
+                            ConsumerConfig.GROUP_ID_CONFIG,
+                            "bench-events-" + UUID.randomUUID(),
+                            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                            false,
+                            // A consumer as eager as it can be: the broker answers a fetch as soon as anything is
+                            // there.
+                            ConsumerConfig.FETCH_MIN_BYTES_CONFIG,
+                            1,
+                            ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+                            10),
+                    new StringDeserializer(),
+                    new StringDeserializer());
             // A topic just created takes a moment to show in the metadata.
             long deadline = System.nanoTime() + PIPELINE_WAIT.toNanos();
             List<TopicPartition> partitions = List.of();
@@ -375,7 +435,8 @@ public final class RelayLatencyBenchmark {
                     throw new IllegalStateException(TOPIC + " has no partitions after " + PIPELINE_WAIT);
                 }
                 partitions = consumer.partitionsFor(TOPIC, Duration.ofSeconds(5)).stream()
-                        .map(info -> new TopicPartition(TOPIC, info.partition())).toList();
+                        .map(info -> new TopicPartition(TOPIC, info.partition()))
+                        .toList();
             }
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
@@ -384,7 +445,8 @@ public final class RelayLatencyBenchmark {
 
         /** A payload of the size and shape of a {@code transfer.posted}. */
         private static Outbox.Event event() {
-            UUID owner = new UUID(0, java.util.concurrent.ThreadLocalRandom.current().nextInt(OWNERS));
+            UUID owner =
+                    new UUID(0, java.util.concurrent.ThreadLocalRandom.current().nextInt(OWNERS));
             Map<String, Object> payload = new LinkedHashMap<>();
             payload.put("transfer_id", UUID.randomUUID().toString());
             payload.put("from_user_id", owner.toString());
@@ -396,7 +458,8 @@ public final class RelayLatencyBenchmark {
             payload.put("note", "benchmark");
             payload.put("visibility", "private");
             payload.put("created_at", java.time.Instant.now().toString());
-            return new Outbox.Event(AGGREGATE_TYPE, payload.get("transfer_id").toString(), owner.toString(), EVENT_TYPE, 1, payload);
+            return new Outbox.Event(
+                    AGGREGATE_TYPE, payload.get("transfer_id").toString(), owner.toString(), EVENT_TYPE, 1, payload);
         }
     }
 

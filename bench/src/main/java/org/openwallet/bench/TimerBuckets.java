@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
 record TimerBuckets(double[] upperBoundsSeconds, long[] cumulativeCounts, double maxSeconds) {
     /** Bucket bounds of the lag timers: from 0.5 ms to two minutes, each 5 % above the one before. */
     static final long SMALLEST_BOUND_MICROS = 500;
+
     static final long LARGEST_BOUND_MICROS = 120_000_000;
     static final double BOUND_RATIO = 1.05;
 
@@ -28,7 +29,9 @@ record TimerBuckets(double[] upperBoundsSeconds, long[] cumulativeCounts, double
     /** The bounds to ask for, as a Spring list of durations (Micrometer's service-level objectives). */
     static String boundariesMicros() {
         StringBuilder list = new StringBuilder();
-        for (double bound = SMALLEST_BOUND_MICROS; bound <= LARGEST_BOUND_MICROS; bound = Math.ceil(bound * BOUND_RATIO)) {
+        for (double bound = SMALLEST_BOUND_MICROS;
+                bound <= LARGEST_BOUND_MICROS;
+                bound = Math.ceil(bound * BOUND_RATIO)) {
             list.append(list.isEmpty() ? "" : ",").append((long) bound).append("us");
         }
         return list.toString();
@@ -60,8 +63,10 @@ record TimerBuckets(double[] upperBoundsSeconds, long[] cumulativeCounts, double
         if (buckets.isEmpty()) {
             throw new IllegalStateException("the scrape has no histogram buckets of " + name);
         }
-        return new TimerBuckets(buckets.keySet().stream().mapToDouble(Double::doubleValue).toArray(),
-                buckets.values().stream().mapToLong(Long::longValue).toArray(), max);
+        return new TimerBuckets(
+                buckets.keySet().stream().mapToDouble(Double::doubleValue).toArray(),
+                buckets.values().stream().mapToLong(Long::longValue).toArray(),
+                max);
     }
 
     private static double bound(String le) {

@@ -24,11 +24,10 @@ import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import org.openwallet.bench.BenchWallet.User;
 import org.openwallet.ledger.LedgerVerifier;
-import org.openwallet.platform.database.DatabaseEndpoint;
 import org.openwallet.platform.EmbeddedBankSimulator;
 import org.openwallet.platform.EmbeddedCassandra;
 import org.openwallet.platform.EmbeddedRedis;
-import org.openwallet.platform.config.WalletProperties;
+import org.openwallet.platform.database.DatabaseEndpoint;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 /**
@@ -63,18 +62,20 @@ public final class TransferBenchmark {
     static final double RATE_SHARE_OF_CLOSED_LOOP = 0.8;
     /** A smoke run must end within two minutes on two cores, setting up included. */
     static final int QUICK_USERS = 1_000;
+
     static final int QUICK_WARM_UP_SECONDS = 2;
     static final int QUICK_DURATION_SECONDS = 8;
     /** A pause with no load before the scenarios, to show what each process uses doing nothing. */
     static final Duration IDLE_MEASUREMENT = Duration.ofSeconds(5);
+
     static final Duration QUICK_IDLE_MEASUREMENT = Duration.ofSeconds(2);
     /** Not the server's CPU: the clients (load generator, pgbench) and the machine's total. */
-    private static final Set<String> CLIENT_AND_MACHINE = Set.of(CpuMeter.LOAD, CpuMeter.EXITED_CHILDREN, CpuMeter.MACHINE);
+    private static final Set<String> CLIENT_AND_MACHINE =
+            Set.of(CpuMeter.LOAD, CpuMeter.EXITED_CHILDREN, CpuMeter.MACHINE);
     /** What each user is funded with: $1,000,000, more than a run of payments of at most $1.00 can take from anyone. */
     static final long FUNDING_MINOR = 100_000_000L;
 
-    private TransferBenchmark() {
-    }
+    private TransferBenchmark() {}
 
     /** What can be run, in the order it runs. */
     enum Scenario {
@@ -103,15 +104,20 @@ public final class TransferBenchmark {
         }
 
         static Scenario of(String id) {
-            return Arrays.stream(values()).filter(scenario -> scenario.id.equals(id)).findFirst()
+            return Arrays.stream(values())
+                    .filter(scenario -> scenario.id.equals(id))
+                    .findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("--scenarios: no scenario " + id + "; there are "
-                            + Arrays.stream(values()).map(scenario -> scenario.id).collect(Collectors.joining(", "))));
+                            + Arrays.stream(values())
+                                    .map(scenario -> scenario.id)
+                                    .collect(Collectors.joining(", "))));
         }
     }
 
     /** Which HTTP client the load threads use. */
     enum Client {
-        PLAIN, JDK
+        PLAIN,
+        JDK
     }
 
     /**
@@ -120,8 +126,18 @@ public final class TransferBenchmark {
      * @param rate         payments per second of the fixed-rate scenarios; 0: 80% of the closed-loop uniform throughput
      * @param scenarios    what runs, always in {@link Scenario} order
      */
-    record Options(int users, int clients, int warmUpSeconds, int durationSeconds, int rate, Set<Scenario> scenarios,
-                   double zipfExponent, Client client, boolean quick, boolean help, List<String> springArgs) {
+    record Options(
+            int users,
+            int clients,
+            int warmUpSeconds,
+            int durationSeconds,
+            int rate,
+            Set<Scenario> scenarios,
+            double zipfExponent,
+            Client client,
+            boolean quick,
+            boolean help,
+            List<String> springArgs) {
 
         static Options parse(String[] args) {
             Integer users = null;
@@ -152,12 +168,21 @@ public final class TransferBenchmark {
             }
             boolean needsRate = scenarios.stream().anyMatch(Scenario::fixedRate);
             if (needsRate && rate == 0 && !scenarios.contains(Scenario.CLOSED_UNIFORM)) {
-                throw new IllegalArgumentException("a fixed-rate scenario needs --rate, or closed-uniform to take 80% of");
+                throw new IllegalArgumentException(
+                        "a fixed-rate scenario needs --rate, or closed-uniform to take 80% of");
             }
-            return new Options(users != null ? users : quick ? QUICK_USERS : DEFAULT_USERS, clients,
+            return new Options(
+                    users != null ? users : quick ? QUICK_USERS : DEFAULT_USERS,
+                    clients,
                     warmUp != null ? warmUp : quick ? QUICK_WARM_UP_SECONDS : DEFAULT_WARM_UP_SECONDS,
                     duration != null ? duration : quick ? QUICK_DURATION_SECONDS : DEFAULT_DURATION_SECONDS,
-                    rate, Set.copyOf(scenarios), zipfExponent, client, quick, help, List.copyOf(rest));
+                    rate,
+                    Set.copyOf(scenarios),
+                    zipfExponent,
+                    client,
+                    quick,
+                    help,
+                    List.copyOf(rest));
         }
 
         private static String value(String[] args, int index) {
@@ -230,8 +255,14 @@ public final class TransferBenchmark {
                   --quick            a smoke run of under 2 minutes: fewer users, short warm-up and measurement
                   --help             this text
                   --x.y=z            any other wallet setting, as for ./wallet run
-                """.formatted(DEFAULT_USERS, QUICK_USERS, DEFAULT_CLIENTS, DEFAULT_WARM_UP_SECONDS, QUICK_WARM_UP_SECONDS,
-                DEFAULT_DURATION_SECONDS, QUICK_DURATION_SECONDS);
+                """.formatted(
+                        DEFAULT_USERS,
+                        QUICK_USERS,
+                        DEFAULT_CLIENTS,
+                        DEFAULT_WARM_UP_SECONDS,
+                        QUICK_WARM_UP_SECONDS,
+                        DEFAULT_DURATION_SECONDS,
+                        QUICK_DURATION_SECONDS);
     }
 
     public static int run(Class<?> applicationClass, String[] args) {
@@ -264,8 +295,7 @@ public final class TransferBenchmark {
     }
 
     /** How the run ended: its exit code, and the line to end with (the ratio, or why there is none). */
-    private record Outcome(int exitCode, String lastLine) {
-    }
+    private record Outcome(int exitCode, String lastLine) {}
 
     private static final class Run {
         private final BenchWallet wallet;
@@ -280,10 +310,18 @@ public final class TransferBenchmark {
             this.jdbc = wallet.context().getBean(JdbcClient.class);
             Map<String, Long> processes = new LinkedHashMap<>();
             processes.put(CpuMeter.POSTGRES, postmasterPid());
-            wallet.context().getBeanProvider(EmbeddedRedis.class).ifAvailable(redis -> processes.put(CpuMeter.REDIS, redis.pid()));
-            wallet.context().getBeanProvider(EmbeddedCassandra.class).ifAvailable(node -> processes.put(CpuMeter.CASSANDRA, node.pid()));
-            wallet.context().getBeanProvider(EmbeddedBankSimulator.class).ifAvailable(bank -> processes.put(CpuMeter.BANK, bank.pid()));
-            this.cpu = new CpuMeter(processes, name -> CpuMeter.KAFKA_BROKER_THREAD.matcher(name).matches());
+            wallet.context()
+                    .getBeanProvider(EmbeddedRedis.class)
+                    .ifAvailable(redis -> processes.put(CpuMeter.REDIS, redis.pid()));
+            wallet.context()
+                    .getBeanProvider(EmbeddedCassandra.class)
+                    .ifAvailable(node -> processes.put(CpuMeter.CASSANDRA, node.pid()));
+            wallet.context()
+                    .getBeanProvider(EmbeddedBankSimulator.class)
+                    .ifAvailable(bank -> processes.put(CpuMeter.BANK, bank.pid()));
+            this.cpu = new CpuMeter(
+                    processes,
+                    name -> CpuMeter.KAFKA_BROKER_THREAD.matcher(name).matches());
         }
 
         /** Runs everything but the last line. */
@@ -294,10 +332,16 @@ public final class TransferBenchmark {
             double signUpSeconds = (System.nanoTime() - setUpStart) / 1e9;
             long fundStart = System.nanoTime();
             wallet.fund(users, FUNDING_MINOR);
-            System.out.printf(Locale.ROOT, "%s: %d users signed up, logged in and shown their balance over HTTP in %.1f s (%.0f/s; Argon2id at %d KiB),"
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s: %d users signed up, logged in and shown their balance over HTTP in %.1f s (%.0f/s; Argon2id at %d KiB),"
                             + " funded through the ledger in %.1f s%n",
-                    NAME, users.size(), signUpSeconds, users.size() / signUpSeconds,
-                    wallet.context().getEnvironment().getProperty("wallet.passwords.memory-kib", Integer.class, 16384), (System.nanoTime() - fundStart) / 1e9);
+                    NAME,
+                    users.size(),
+                    signUpSeconds,
+                    users.size() / signUpSeconds,
+                    wallet.context().getEnvironment().getProperty("wallet.passwords.memory-kib", Integer.class, 16384),
+                    (System.nanoTime() - fundStart) / 1e9);
 
             measureIdle();
 
@@ -311,17 +355,28 @@ public final class TransferBenchmark {
                         continue;
                     }
                     TransferLoad.Accounts accounts = scenario.zipf()
-                            ? TransferLoad.zipf(users.size(), options.zipfExponent()) : TransferLoad.uniform(users.size());
+                            ? TransferLoad.zipf(users.size(), options.zipfExponent())
+                            : TransferLoad.uniform(users.size());
                     Duration warmUp = Duration.ofSeconds(options.warmUpSeconds());
                     Duration measurement = Duration.ofSeconds(options.durationSeconds());
                     TransferLoad.Result result;
                     if (scenario.fixedRate()) {
-                        double rate = options.rate() > 0 ? options.rate() : RATE_SHARE_OF_CLOSED_LOOP * closedUniformPerSecond;
+                        double rate = options.rate() > 0
+                                ? options.rate()
+                                : RATE_SHARE_OF_CLOSED_LOOP * closedUniformPerSecond;
                         if (!(rate >= 1)) {
-                            System.out.printf("%s: %s skipped: closed-uniform completed no transfers to take 80%% of%n", NAME, scenario.id);
+                            System.out.printf(
+                                    "%s: %s skipped: closed-uniform completed no transfers to take 80%% of%n",
+                                    NAME, scenario.id);
                             continue;
                         }
-                        printScenarioStart(scenario, String.format(Locale.ROOT, "%.0f payments/s offered from %d connections", rate, options.clients()));
+                        printScenarioStart(
+                                scenario,
+                                String.format(
+                                        Locale.ROOT,
+                                        "%.0f payments/s offered from %d connections",
+                                        rate,
+                                        options.clients()));
                         result = load.fixedRate(scenario.id, accounts, rate, warmUp, measurement);
                     } else {
                         printScenarioStart(scenario, options.clients() + " clients");
@@ -337,8 +392,9 @@ public final class TransferBenchmark {
             if (options.scenarios().contains(Scenario.PGBENCH)) {
                 Optional<Path> binary = PgbenchBaseline.find();
                 if (binary.isEmpty()) {
-                    pgbenchMissing = "pgbench not found (looked in /usr/lib/postgresql/*/bin and on the PATH); install it, e.g."
-                            + " apt-get install postgresql-client-15 (any client from 13 on works against this PostgreSQL 17)";
+                    pgbenchMissing =
+                            "pgbench not found (looked in /usr/lib/postgresql/*/bin and on the PATH); install it, e.g."
+                                    + " apt-get install postgresql-client-15 (any client from 13 on works against this PostgreSQL 17)";
                     System.out.println(NAME + ": " + pgbenchMissing);
                 } else {
                     pgbench = pgbench(binary.get());
@@ -350,14 +406,18 @@ public final class TransferBenchmark {
 
             boolean ledgerOk = verifyLedger();
             printSummary(pgbench);
-            Optional<TransferLoad.Result> closedUniform = results.stream().filter(result -> result.name().equals(Scenario.CLOSED_UNIFORM.id)).findFirst();
+            Optional<TransferLoad.Result> closedUniform = results.stream()
+                    .filter(result -> result.name().equals(Scenario.CLOSED_UNIFORM.id))
+                    .findFirst();
             String lastLine;
             if (closedUniform.isEmpty()) {
                 lastLine = "wallet/pgbench ratio not measured: the closed-uniform scenario was not chosen";
             } else if (pgbench.isEmpty()) {
                 lastLine = "wallet/pgbench ratio not measured: " + pgbenchMissing;
             } else {
-                lastLine = String.format(Locale.ROOT, "wallet/pgbench ratio: %.2f",
+                lastLine = String.format(
+                        Locale.ROOT,
+                        "wallet/pgbench ratio: %.2f",
                         closedUniform.get().transfersPerSecond() / pgbench.get().transactionsPerSecond());
             }
             boolean everyScenarioPaid = results.stream().allMatch(result -> result.succeeded() > 0);
@@ -382,30 +442,60 @@ public final class TransferBenchmark {
             used.remove(CpuMeter.LOAD);
             used.remove(CpuMeter.MACHINE);
             used.put("other processes", others);
-            System.out.printf(Locale.ROOT, "%s: idle for %.0f s, cores busy: %s%n", NAME, seconds, used.entrySet().stream()
-                    .map(part -> String.format(Locale.ROOT, "%s %.3f", part.getKey(), part.getValue() / 1e9 / seconds))
-                    .collect(Collectors.joining(", ")));
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s: idle for %.0f s, cores busy: %s%n",
+                    NAME,
+                    seconds,
+                    used.entrySet().stream()
+                            .map(part -> String.format(
+                                    Locale.ROOT, "%s %.3f", part.getKey(), part.getValue() / 1e9 / seconds))
+                            .collect(Collectors.joining(", ")));
         }
 
         private Optional<PgbenchBaseline.Result> pgbench(Path binary) {
-            PgbenchBaseline baseline = new PgbenchBaseline(binary, wallet.context().getBean(DatabaseEndpoint.class), jdbc, cpu, wallet.dataDirectory());
+            PgbenchBaseline baseline = new PgbenchBaseline(
+                    binary, wallet.context().getBean(DatabaseEndpoint.class), jdbc, cpu, wallet.dataDirectory());
             int free = baseline.freeConnections();
             if (options.clients() > free) {
-                System.out.printf("%s: pgbench skipped: %d clients, but the server has only %d connections left (max_connections)%n",
+                System.out.printf(
+                        "%s: pgbench skipped: %d clients, but the server has only %d connections left (max_connections)%n",
                         NAME, options.clients(), free);
                 return Optional.empty();
             }
-            System.out.printf("%n%s: pgbench - %s; %d clients, %d threads, warm-up %d s, measured %d s%n", NAME, Scenario.PGBENCH.description,
-                    options.clients(), PgbenchBaseline.THREADS, options.warmUpSeconds(), options.durationSeconds());
+            System.out.printf(
+                    "%n%s: pgbench - %s; %d clients, %d threads, warm-up %d s, measured %d s%n",
+                    NAME,
+                    Scenario.PGBENCH.description,
+                    options.clients(),
+                    PgbenchBaseline.THREADS,
+                    options.warmUpSeconds(),
+                    options.durationSeconds());
             try {
-                PgbenchBaseline.Result result = baseline.run(options.clients(), Duration.ofSeconds(options.warmUpSeconds()),
-                        Duration.ofSeconds(options.durationSeconds()), NAME);
-                System.out.printf(Locale.ROOT, "  %s against PostgreSQL %s; database %s, scale %d, initialised in %.1f s%n",
-                        result.pgbenchVersion(), result.serverVersion(), PgbenchBaseline.DATABASE, result.scale(), result.initSeconds());
-                System.out.println("  server settings: " + result.settings().entrySet().stream()
-                        .map(setting -> setting.getKey() + "=" + setting.getValue()).collect(Collectors.joining(", ")));
-                System.out.printf(Locale.ROOT, "  transactions/s %.1f (%d transactions, %d failed; latency average %.2f ms)%n",
-                        result.transactionsPerSecond(), result.transactions(), result.failed(), result.latencyAverageMillis());
+                PgbenchBaseline.Result result = baseline.run(
+                        options.clients(),
+                        Duration.ofSeconds(options.warmUpSeconds()),
+                        Duration.ofSeconds(options.durationSeconds()),
+                        NAME);
+                System.out.printf(
+                        Locale.ROOT,
+                        "  %s against PostgreSQL %s; database %s, scale %d, initialised in %.1f s%n",
+                        result.pgbenchVersion(),
+                        result.serverVersion(),
+                        PgbenchBaseline.DATABASE,
+                        result.scale(),
+                        result.initSeconds());
+                System.out.println("  server settings: "
+                        + result.settings().entrySet().stream()
+                                .map(setting -> setting.getKey() + "=" + setting.getValue())
+                                .collect(Collectors.joining(", ")));
+                System.out.printf(
+                        Locale.ROOT,
+                        "  transactions/s %.1f (%d transactions, %d failed; latency average %.2f ms)%n",
+                        result.transactionsPerSecond(),
+                        result.transactions(),
+                        result.failed(),
+                        result.latencyAverageMillis());
                 System.out.println("  latency        " + BenchWallet.latencies(result.latencyMicros()));
                 Map<String, Long> cpuNanos = new LinkedHashMap<>(result.cpuNanos());
                 // Processes this JVM started and reaped during the run: pgbench itself.
@@ -420,7 +510,8 @@ public final class TransferBenchmark {
         }
 
         private boolean verifyLedger() {
-            LedgerVerifier.Report report = wallet.context().getBean(LedgerVerifier.class).verify();
+            LedgerVerifier.Report report =
+                    wallet.context().getBean(LedgerVerifier.class).verify();
             System.out.println();
             System.out.println(NAME + ": ledger verification: " + report.summary());
             report.problems().forEach(problem -> System.out.println("  " + problem));
@@ -430,40 +521,77 @@ public final class TransferBenchmark {
         private void printMachine() {
             String cpuModel = "unknown CPU";
             try (Stream<String> lines = Files.lines(Path.of("/proc/cpuinfo"))) {
-                cpuModel = lines.filter(line -> line.startsWith("model name")).findFirst()
-                        .map(line -> line.substring(line.indexOf(':') + 1).strip()).orElse(cpuModel);
+                cpuModel = lines.filter(line -> line.startsWith("model name"))
+                        .findFirst()
+                        .map(line -> line.substring(line.indexOf(':') + 1).strip())
+                        .orElse(cpuModel);
             } catch (IOException | RuntimeException unreadable) {
                 // Not Linux, or no model name: the core count still says what matters.
             }
-            long memoryBytes = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
-            System.out.printf(Locale.ROOT, "%s: machine: %d cores (%s), %.1f GiB memory; Java %s; load client %s%n", NAME,
-                    Runtime.getRuntime().availableProcessors(), cpuModel, memoryBytes / (1024.0 * 1024 * 1024), Runtime.version(),
+            long memoryBytes = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                    .getTotalMemorySize();
+            System.out.printf(
+                    Locale.ROOT,
+                    "%s: machine: %d cores (%s), %.1f GiB memory; Java %s; load client %s%n",
+                    NAME,
+                    Runtime.getRuntime().availableProcessors(),
+                    cpuModel,
+                    memoryBytes / (1024.0 * 1024 * 1024),
+                    Runtime.version(),
                     options.client() == Client.PLAIN ? "plain sockets" : "java.net.http");
-            System.out.println(NAME + ": PostgreSQL " + jdbc.sql("SHOW server_version").query(String.class).single() + ": "
+            System.out.println(NAME + ": PostgreSQL "
+                    + jdbc.sql("SHOW server_version").query(String.class).single() + ": "
                     + Stream.of("fsync", "synchronous_commit", "full_page_writes")
-                    .map(setting -> setting + "=" + jdbc.sql("SHOW " + setting).query(String.class).single()).collect(Collectors.joining(", ")));
+                            .map(setting -> setting + "="
+                                    + jdbc.sql("SHOW " + setting)
+                                            .query(String.class)
+                                            .single())
+                            .collect(Collectors.joining(", ")));
         }
 
         private void printScenarioStart(Scenario scenario, String load) {
-            System.out.printf(Locale.ROOT, "%n%s: %s - %s over %d users%s; %s; warm-up %d s, measured %d s%n", NAME, scenario.id,
-                    scenario.description, options.users(), scenario.zipf() ? " (exponent " + options.zipfExponent() + ")" : "", load,
-                    options.warmUpSeconds(), options.durationSeconds());
+            System.out.printf(
+                    Locale.ROOT,
+                    "%n%s: %s - %s over %d users%s; %s; warm-up %d s, measured %d s%n",
+                    NAME,
+                    scenario.id,
+                    scenario.description,
+                    options.users(),
+                    scenario.zipf() ? " (exponent " + options.zipfExponent() + ")" : "",
+                    load,
+                    options.warmUpSeconds(),
+                    options.durationSeconds());
         }
 
         private void print(TransferLoad.Result result) {
-            String offered = result.offeredPerSecond() > 0 ? String.format(Locale.ROOT, " of %.0f/s offered", result.offeredPerSecond()) : "";
-            System.out.printf(Locale.ROOT, "  transfers/s    %.1f%s (%d transfers, %d errors)%n", result.transfersPerSecond(), offered,
-                    result.succeeded(), result.requests() - result.succeeded());
+            String offered = result.offeredPerSecond() > 0
+                    ? String.format(Locale.ROOT, " of %.0f/s offered", result.offeredPerSecond())
+                    : "";
+            System.out.printf(
+                    Locale.ROOT,
+                    "  transfers/s    %.1f%s (%d transfers, %d errors)%n",
+                    result.transfersPerSecond(),
+                    offered,
+                    result.succeeded(),
+                    result.requests() - result.succeeded());
             System.out.println("  latency        " + BenchWallet.latencies(result.latencyMicros())
                     + (result.offeredPerSecond() > 0 ? " (from each payment's due time)" : ""));
-            System.out.println("  errors         " + (result.errors().isEmpty() ? "none" : result.errors().entrySet().stream()
-                    .map(error -> error.getKey() + ": " + error.getValue()).collect(Collectors.joining(", "))));
+            System.out.println("  errors         "
+                    + (result.errors().isEmpty()
+                            ? "none"
+                            : result.errors().entrySet().stream()
+                                    .map(error -> error.getKey() + ": " + error.getValue())
+                                    .collect(Collectors.joining(", "))));
             Map<String, Long> cpuNanos = new LinkedHashMap<>(result.cpuNanos());
             cpuNanos.remove(CpuMeter.EXITED_CHILDREN);
             printCpu(cpuNanos, result.requests(), result.seconds(), "transfer");
             if (result.connects() > result.clients()) {
-                System.out.printf(Locale.ROOT, "  connections    %d opened by %d clients: the server closed keep-alive connections %d times%n",
-                        result.connects(), result.clients(), result.connects() - result.clients());
+                System.out.printf(
+                        Locale.ROOT,
+                        "  connections    %d opened by %d clients: the server closed keep-alive connections %d times%n",
+                        result.connects(),
+                        result.clients(),
+                        result.connects() - result.clients());
             }
         }
 
@@ -471,12 +599,21 @@ public final class TransferBenchmark {
             Map<String, Long> cpuNanos = new LinkedHashMap<>(used);
             cpuNanos.remove(CpuMeter.MACHINE);
             long total = cpuNanos.values().stream().mapToLong(Long::longValue).sum();
-            System.out.printf(Locale.ROOT, "  CPU/%-10s %s; total %.0f us (%.2f cores busy)%n", what,
-                    cpuNanos.entrySet().stream().map(part -> String.format(Locale.ROOT, "%s %.0f us", part.getKey(), perEach(part.getValue(), count)))
+            System.out.printf(
+                    Locale.ROOT,
+                    "  CPU/%-10s %s; total %.0f us (%.2f cores busy)%n",
+                    what,
+                    cpuNanos.entrySet().stream()
+                            .map(part -> String.format(
+                                    Locale.ROOT, "%s %.0f us", part.getKey(), perEach(part.getValue(), count)))
                             .collect(Collectors.joining(", ")),
-                    perEach(total, count), total / 1e9 / seconds);
-            System.out.printf(Locale.ROOT, "                 (Kafka's broker runs inside the wallet JVM, counted by its threads; GC and JIT count for"
-                    + " the wallet; other processes on the machine meanwhile: %.2f cores)%n", CpuMeter.others(used) / 1e9 / seconds);
+                    perEach(total, count),
+                    total / 1e9 / seconds);
+            System.out.printf(
+                    Locale.ROOT,
+                    "                 (Kafka's broker runs inside the wallet JVM, counted by its threads; GC and JIT count for"
+                            + " the wallet; other processes on the machine meanwhile: %.2f cores)%n",
+                    CpuMeter.others(used) / 1e9 / seconds);
         }
 
         private static double perEach(long nanos, long count) {
@@ -484,25 +621,56 @@ public final class TransferBenchmark {
         }
 
         private void printSummary(Optional<PgbenchBaseline.Result> pgbench) {
-            System.out.printf("%n%s: summary (%d clients, %d users, measured %d s each)%n", NAME, options.clients(), options.users(),
-                    options.durationSeconds());
-            System.out.printf(Locale.ROOT, "  %-15s %10s %9s %9s %9s %9s %8s %14s%n", "scenario", "per second", "p50 ms", "p90 ms", "p99 ms",
-                    "p99.9 ms", "errors", "server CPU us");
+            System.out.printf(
+                    "%n%s: summary (%d clients, %d users, measured %d s each)%n",
+                    NAME, options.clients(), options.users(), options.durationSeconds());
+            System.out.printf(
+                    Locale.ROOT,
+                    "  %-15s %10s %9s %9s %9s %9s %8s %14s%n",
+                    "scenario",
+                    "per second",
+                    "p50 ms",
+                    "p90 ms",
+                    "p99 ms",
+                    "p99.9 ms",
+                    "errors",
+                    "server CPU us");
             for (TransferLoad.Result result : results) {
-                summaryRow(result.name(), result.transfersPerSecond(), result.latencyMicros(), result.requests() - result.succeeded(),
-                        result.cpuNanos(), result.requests());
+                summaryRow(
+                        result.name(),
+                        result.transfersPerSecond(),
+                        result.latencyMicros(),
+                        result.requests() - result.succeeded(),
+                        result.cpuNanos(),
+                        result.requests());
             }
-            pgbench.ifPresent(result -> summaryRow("pgbench", result.transactionsPerSecond(), result.latencyMicros(), result.failed(),
-                    result.cpuNanos(), result.transactions()));
+            pgbench.ifPresent(result -> summaryRow(
+                    "pgbench",
+                    result.transactionsPerSecond(),
+                    result.latencyMicros(),
+                    result.failed(),
+                    result.cpuNanos(),
+                    result.transactions()));
         }
 
         /** One row of the summary: throughput, latency, errors, and the server's CPU (every process but the client's) per transfer. */
-        private static void summaryRow(String name, double perSecond, Histogram micros, long errors, Map<String, Long> cpuNanos, long count) {
-            long total = cpuNanos.entrySet().stream().filter(part -> !CLIENT_AND_MACHINE.contains(part.getKey()))
-                    .mapToLong(Map.Entry::getValue).sum();
-            System.out.printf(Locale.ROOT, "  %-15s %10.1f %9.2f %9.2f %9.2f %9.2f %8d %14.0f%n", name, perSecond,
-                    micros.getValueAtPercentile(50) / 1e3, micros.getValueAtPercentile(90) / 1e3, micros.getValueAtPercentile(99) / 1e3,
-                    micros.getValueAtPercentile(99.9) / 1e3, errors, perEach(total, count));
+        private static void summaryRow(
+                String name, double perSecond, Histogram micros, long errors, Map<String, Long> cpuNanos, long count) {
+            long total = cpuNanos.entrySet().stream()
+                    .filter(part -> !CLIENT_AND_MACHINE.contains(part.getKey()))
+                    .mapToLong(Map.Entry::getValue)
+                    .sum();
+            System.out.printf(
+                    Locale.ROOT,
+                    "  %-15s %10.1f %9.2f %9.2f %9.2f %9.2f %8d %14.0f%n",
+                    name,
+                    perSecond,
+                    micros.getValueAtPercentile(50) / 1e3,
+                    micros.getValueAtPercentile(90) / 1e3,
+                    micros.getValueAtPercentile(99) / 1e3,
+                    micros.getValueAtPercentile(99.9) / 1e3,
+                    errors,
+                    perEach(total, count));
         }
 
         /** The PostgreSQL server's postmaster: the first line of {@code postmaster.pid} in the embedded server's data directory. */
@@ -518,17 +686,25 @@ public final class TransferBenchmark {
 
             LoadClients() {
                 if (options.client() == Client.JDK) {
-                    Set<Long> before = Arrays.stream(ManagementFactory.getThreadMXBean().getAllThreadIds()).boxed().collect(Collectors.toSet());
-                    ThreadFactory named = Thread.ofPlatform().name("bench-load-http-", 0).factory();
+                    Set<Long> before = Arrays.stream(
+                                    ManagementFactory.getThreadMXBean().getAllThreadIds())
+                            .boxed()
+                            .collect(Collectors.toSet());
+                    ThreadFactory named =
+                            Thread.ofPlatform().name("bench-load-http-", 0).factory();
                     // The client's worker threads come and go; each counts as the load's from its start.
                     jdkExecutor = Executors.newCachedThreadPool(task -> named.newThread(() -> {
                         cpu.registerLoadThread();
                         task.run();
                     }));
-                    jdkClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5))
-                            .executor(jdkExecutor).build();
+                    jdkClient = HttpClient.newBuilder()
+                            .version(HttpClient.Version.HTTP_1_1)
+                            .connectTimeout(Duration.ofSeconds(5))
+                            .executor(jdkExecutor)
+                            .build();
                     // The client's selector thread starts with it; its CPU is the load's too.
-                    Arrays.stream(ManagementFactory.getThreadMXBean().getAllThreadIds()).filter(id -> !before.contains(id))
+                    Arrays.stream(ManagementFactory.getThreadMXBean().getAllThreadIds())
+                            .filter(id -> !before.contains(id))
                             .forEach(cpu::registerLoadThread);
                 } else {
                     jdkClient = null;

@@ -78,10 +78,19 @@ final class TransferLoad {
      * @param cpuNanos         CPU used in the window by each part (see {@link CpuMeter})
      * @param connects         connections opened by the load threads during the whole scenario
      */
-    record Result(String name, int clients, double offeredPerSecond, double seconds, long succeeded, Histogram latencyMicros,
-                  Map<String, Long> errors, Map<String, Long> cpuNanos, long connects) {
+    record Result(
+            String name,
+            int clients,
+            double offeredPerSecond,
+            double seconds,
+            long succeeded,
+            Histogram latencyMicros,
+            Map<String, Long> errors,
+            Map<String, Long> cpuNanos,
+            long connects) {
         long requests() {
-            return succeeded + errors.values().stream().mapToLong(Long::longValue).sum();
+            return succeeded
+                    + errors.values().stream().mapToLong(Long::longValue).sum();
         }
 
         double transfersPerSecond() {
@@ -97,6 +106,7 @@ final class TransferLoad {
     private final int clients;
     /** Makes every Idempotency-Key of this run unique: one prefix per run, then scenario, thread and sequence. */
     private final String runId = Long.toString(System.currentTimeMillis(), 36);
+
     private final AtomicLong scenarios = new AtomicLong();
 
     TransferLoad(List<User> users, Supplier<LoadConnection> connections, CpuMeter cpu, int clients) {
@@ -104,15 +114,18 @@ final class TransferLoad {
         this.connections = connections;
         this.cpu = cpu;
         this.clients = clients;
-        this.authorizations = users.stream().map(user -> "Bearer " + user.token()).toArray(String[]::new);
+        this.authorizations =
+                users.stream().map(user -> "Bearer " + user.token()).toArray(String[]::new);
         this.userIds = users.stream().map(user -> user.id().toString()).toArray(String[]::new);
     }
 
-    Result closedLoop(String name, Accounts accounts, Duration warmUp, Duration measurement) throws InterruptedException {
+    Result closedLoop(String name, Accounts accounts, Duration warmUp, Duration measurement)
+            throws InterruptedException {
         return run(name, accounts, 0, warmUp, measurement);
     }
 
-    Result fixedRate(String name, Accounts accounts, double perSecond, Duration warmUp, Duration measurement) throws InterruptedException {
+    Result fixedRate(String name, Accounts accounts, double perSecond, Duration warmUp, Duration measurement)
+            throws InterruptedException {
         if (!(perSecond > 0)) {
             throw new IllegalArgumentException("a fixed rate must be above 0, not " + perSecond);
         }
@@ -120,7 +133,13 @@ final class TransferLoad {
     }
 
     /** The phases' boundaries on the {@link System#nanoTime()} clock, shared by every load thread. */
-    private record Window(long start, long measureFrom, long measureUntil, long giveUpAt, double intervalNanos, CountDownLatch sampled) {
+    private record Window(
+            long start,
+            long measureFrom,
+            long measureUntil,
+            long giveUpAt,
+            double intervalNanos,
+            CountDownLatch sampled) {
         boolean measured(long nanos) {
             return nanos >= measureFrom && nanos < measureUntil;
         }
@@ -135,12 +154,18 @@ final class TransferLoad {
         }
     }
 
-    private Result run(String name, Accounts accounts, double perSecond, Duration warmUp, Duration measurement) throws InterruptedException {
+    private Result run(String name, Accounts accounts, double perSecond, Duration warmUp, Duration measurement)
+            throws InterruptedException {
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(50);
         long measureFrom = start + warmUp.toNanos();
         long measureUntil = measureFrom + measurement.toNanos();
-        Window window = new Window(start, measureFrom, measureUntil, measureUntil + FIXED_RATE_DRAIN.toNanos(),
-                perSecond > 0 ? 1e9 / perSecond : 0, new CountDownLatch(1));
+        Window window = new Window(
+                start,
+                measureFrom,
+                measureUntil,
+                measureUntil + FIXED_RATE_DRAIN.toNanos(),
+                perSecond > 0 ? 1e9 / perSecond : 0,
+                new CountDownLatch(1));
         String keyPrefix = "bench-" + runId + "-" + scenarios.incrementAndGet() + "-";
         AtomicLong nextIndex = new AtomicLong();
         Map<String, LongAdder> errors = new ConcurrentHashMap<>();
@@ -173,14 +198,26 @@ final class TransferLoad {
             // Payments due inside the window that no thread got to send before giving up.
             long firstDue = (long) Math.ceil((measureFrom - start) / window.intervalNanos());
             long firstAfter = (long) Math.ceil((measureUntil - start) / window.intervalNanos());
-            long answered = succeeded + errorCounts.values().stream().mapToLong(Long::longValue).sum();
+            long answered = succeeded
+                    + errorCounts.values().stream().mapToLong(Long::longValue).sum();
             long unsent = firstAfter - firstDue - answered;
             if (unsent > 0) {
-                errorCounts.put("client: not sent by " + FIXED_RATE_DRAIN.toSeconds() + " s after the end (the rate was not kept)", unsent);
+                errorCounts.put(
+                        "client: not sent by " + FIXED_RATE_DRAIN.toSeconds()
+                                + " s after the end (the rate was not kept)",
+                        unsent);
             }
         }
-        return new Result(name, clients, perSecond, measurement.toNanos() / 1e9, succeeded, latencies, errorCounts,
-                CpuMeter.between(cpuBefore, cpuAfter), connects);
+        return new Result(
+                name,
+                clients,
+                perSecond,
+                measurement.toNanos() / 1e9,
+                succeeded,
+                latencies,
+                errorCounts,
+                CpuMeter.between(cpuBefore, cpuAfter),
+                connects);
     }
 
     private static void sleepUntil(long nanos) throws InterruptedException {
@@ -202,7 +239,12 @@ final class TransferLoad {
         private long connects;
         private long sequence;
 
-        Worker(String keyPrefix, Accounts accounts, Window window, AtomicLong nextIndex, Map<String, LongAdder> errors) {
+        Worker(
+                String keyPrefix,
+                Accounts accounts,
+                Window window,
+                AtomicLong nextIndex,
+                Map<String, LongAdder> errors) {
             this.keyPrefix = keyPrefix;
             this.accounts = accounts;
             this.window = window;
@@ -251,14 +293,18 @@ final class TransferLoad {
                 payee = accounts.next(random);
             }
             int cents = 1 + random.nextInt(100);
-            byte[] body = ("{\"to_user_id\":\"" + userIds[payee] + "\",\"amount\":\"" + cents / 100 + "." + cents % 100 / 10 + cents % 10
-                    + "\",\"currency\":\"" + BenchWallet.CURRENCY + "\",\"note\":\"bench\"}").getBytes(StandardCharsets.UTF_8);
+            byte[] body = ("{\"to_user_id\":\"" + userIds[payee] + "\",\"amount\":\"" + cents / 100 + "."
+                            + cents % 100 / 10 + cents % 10 + "\",\"currency\":\"" + BenchWallet.CURRENCY
+                            + "\",\"note\":\"bench\"}")
+                    .getBytes(StandardCharsets.UTF_8);
             String idempotencyKey = keyPrefix + sequence++;
             String error = null;
             try {
                 LoadConnection.Response response = connection.post(PATH, authorizations[payer], idempotencyKey, body);
                 if (response.status() != 201) {
-                    error = response.status() + " " + BenchWallet.problemCode(response.status(), new String(response.body(), StandardCharsets.UTF_8));
+                    error = response.status() + " "
+                            + BenchWallet.problemCode(
+                                    response.status(), new String(response.body(), StandardCharsets.UTF_8));
                 }
             } catch (IOException failure) {
                 error = "client: " + failure.getClass().getSimpleName();

@@ -29,8 +29,9 @@ class RelayLatencyBenchmarkTest {
 
     @Test
     void options_passSpringPropertiesThrough_andTakeRateZeroAsUnpaced() {
-        RelayLatencyBenchmark.Options options = RelayLatencyBenchmark.Options.parse(new String[] {
-                "--events", "100", "--wallet.outbox.poll-interval=500ms", "--writers", "2", "--rate", "0"});
+        RelayLatencyBenchmark.Options options = RelayLatencyBenchmark.Options.parse(
+                new String[] {"--events", "100", "--wallet.outbox.poll-interval=500ms", "--writers", "2", "--rate", "0"
+                });
 
         assertThat(options.events()).isEqualTo(100);
         assertThat(options.writers()).isEqualTo(2);
@@ -41,8 +42,10 @@ class RelayLatencyBenchmarkTest {
     @Test
     void options_outsideTheirBounds_orUnknown_areRefused() {
         assertThatThrownBy(() -> parse("--events", "0")).hasMessageContaining("--events must be between 1 and");
-        assertThatThrownBy(() -> parse("--events", Integer.toString(RelayLatencyBenchmark.MAX_EVENTS + 1))).hasMessageContaining("--events");
-        assertThatThrownBy(() -> parse("--writers", Integer.toString(RelayLatencyBenchmark.MAX_WRITERS + 1))).hasMessageContaining("--writers");
+        assertThatThrownBy(() -> parse("--events", Integer.toString(RelayLatencyBenchmark.MAX_EVENTS + 1)))
+                .hasMessageContaining("--events");
+        assertThatThrownBy(() -> parse("--writers", Integer.toString(RelayLatencyBenchmark.MAX_WRITERS + 1)))
+                .hasMessageContaining("--writers");
         assertThatThrownBy(() -> parse("--rate", "-1")).hasMessageContaining("--rate");
         assertThatThrownBy(() -> parse("--events")).hasMessageContaining("needs a number");
         assertThatThrownBy(() -> parse("--events", "many")).hasMessageContaining("must be a number");
@@ -70,10 +73,18 @@ class RelayLatencyBenchmarkTest {
         Path tmp = Files.createTempDirectory(Path.of("target").toAbsolutePath(), "bench-events-");
         Path output = tmp.resolve("bench-events.out");
         ProcessBuilder builder = new ProcessBuilder(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Djava.io.tmpdir=" + tmp,
-                "-cp", System.getProperty("java.class.path"),
-                "org.openwallet.bench.Benchmarks", "bench-events", "--events", "200", "--writers", "2", "--rate", "400"))
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-Djava.io.tmpdir=" + tmp,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "org.openwallet.bench.Benchmarks",
+                        "bench-events",
+                        "--events",
+                        "200",
+                        "--writers",
+                        "2",
+                        "--rate",
+                        "400"))
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile());
         Map<String, String> environment = builder.environment();
@@ -84,7 +95,8 @@ class RelayLatencyBenchmarkTest {
         Process process = builder.start();
         try {
             if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                throw new AssertionError("bench-events did not finish within " + TIMEOUT_SECONDS + " s:\n" + read(output));
+                throw new AssertionError(
+                        "bench-events did not finish within " + TIMEOUT_SECONDS + " s:\n" + read(output));
             }
         } finally {
             if (process.isAlive()) {
@@ -94,12 +106,14 @@ class RelayLatencyBenchmarkTest {
         String text = read(output);
 
         assertThat(process.exitValue()).as(text).isZero();
-        assertThat(text).contains("bench-events: 200 events, wallet.outbox.poll-interval=10 ms")
+        assertThat(text)
+                .contains("bench-events: 200 events, wallet.outbox.poll-interval=10 ms")
                 .containsPattern("commit -> consumer: p50 [0-9.]+ ms, p90 [0-9.]+ ms, p99 [0-9.]+ ms, max [0-9.]+ ms")
                 .containsPattern("drained in [0-9.]+ s once it streamed: [0-9]+ events/s")
                 .doesNotContain("MISSING");
         try (Stream<Path> left = Files.list(tmp)) {
-            assertThat(left.map(path -> path.getFileName().toString())).as("left in java.io.tmpdir")
+            assertThat(left.map(path -> path.getFileName().toString()))
+                    .as("left in java.io.tmpdir")
                     .noneMatch(name -> name.startsWith("wallet-bench-events-"));
         }
     }

@@ -39,7 +39,8 @@ class TimerBucketsTest {
     void minus_keepsWhatWasRecordedBetweenTwoScrapes_andPercentilesInterpolateInsideABucket() {
         TimerBuckets before = TimerBuckets.parse(scrape(10, 10, 10, 10, 0.0009), NAME);
         // Since then: 4 values between 1 and 2 ms, 4 between 2 and 4 ms.
-        TimerBuckets between = TimerBuckets.parse(scrape(10, 14, 18, 18, 0.0031), NAME).minus(before);
+        TimerBuckets between =
+                TimerBuckets.parse(scrape(10, 14, 18, 18, 0.0031), NAME).minus(before);
 
         assertThat(between.count()).isEqualTo(8);
         assertThat(between.percentileMillis(0.50)).isCloseTo(2.0, within(1e-9));
@@ -61,8 +62,12 @@ class TimerBucketsTest {
     void aPercentileInTheInfiniteBucket_isTheMaximum_andNothingRecorded_isNaN() {
         TimerBuckets before = TimerBuckets.parse(scrape(0, 0, 0, 0, 0), NAME);
 
-        assertThat(TimerBuckets.parse(scrape(0, 0, 0, 1, 7.5), NAME).minus(before).percentileMillis(0.5)).isEqualTo(7500.0);
-        assertThat(TimerBuckets.parse(scrape(0, 0, 0, 0, 0), NAME).minus(before).percentileMillis(0.5)).isNaN();
+        assertThat(TimerBuckets.parse(scrape(0, 0, 0, 1, 7.5), NAME)
+                        .minus(before)
+                        .percentileMillis(0.5))
+                .isEqualTo(7500.0);
+        assertThat(TimerBuckets.parse(scrape(0, 0, 0, 0, 0), NAME).minus(before).percentileMillis(0.5))
+                .isNaN();
     }
 
     @Test

@@ -22,7 +22,9 @@ class TransferBenchmarkOptionsTest {
         assertThat(options.warmUpSeconds()).isEqualTo(TransferBenchmark.DEFAULT_WARM_UP_SECONDS);
         assertThat(options.durationSeconds()).isEqualTo(TransferBenchmark.DEFAULT_DURATION_SECONDS);
         assertThat(options.rate()).isZero();
-        assertThat(options.ordered()).containsExactly(Scenario.CLOSED_UNIFORM, Scenario.CLOSED_ZIPF, Scenario.RATE_UNIFORM, Scenario.PGBENCH);
+        assertThat(options.ordered())
+                .containsExactly(
+                        Scenario.CLOSED_UNIFORM, Scenario.CLOSED_ZIPF, Scenario.RATE_UNIFORM, Scenario.PGBENCH);
         assertThat(options.zipfExponent()).isEqualTo(1.0);
         assertThat(options.client()).isEqualTo(Client.PLAIN);
         assertThat(options.quick()).isFalse();
@@ -44,8 +46,19 @@ class TransferBenchmarkOptionsTest {
 
     @Test
     void scenarios_runInTheirOwnOrder_whateverTheOrderGiven_andSpringSettingsPassThrough() {
-        Options options = Options.parse(new String[] {"--scenarios", "pgbench, rate-zipf,closed-uniform", "--clients", "8", "--rate", "500",
-                "--zipf-exponent", "1.2", "--client", "jdk", "--wallet.transfers.batch.max-size=64"});
+        Options options = Options.parse(new String[] {
+            "--scenarios",
+            "pgbench, rate-zipf,closed-uniform",
+            "--clients",
+            "8",
+            "--rate",
+            "500",
+            "--zipf-exponent",
+            "1.2",
+            "--client",
+            "jdk",
+            "--wallet.transfers.batch.max-size=64"
+        });
 
         assertThat(options.ordered()).containsExactly(Scenario.CLOSED_UNIFORM, Scenario.RATE_ZIPF, Scenario.PGBENCH);
         assertThat(options.clients()).isEqualTo(8);
@@ -58,14 +71,16 @@ class TransferBenchmarkOptionsTest {
     @Test
     void aFixedRateScenario_withoutARateOrClosedUniformToTakeItFrom_isRefused() {
         assertThatThrownBy(() -> parse("--scenarios", "rate-uniform")).hasMessageContaining("needs --rate");
-        assertThat(parse("--scenarios", "rate-uniform", "--rate", "100").ordered()).containsExactly(Scenario.RATE_UNIFORM);
+        assertThat(parse("--scenarios", "rate-uniform", "--rate", "100").ordered())
+                .containsExactly(Scenario.RATE_UNIFORM);
     }
 
     @Test
     void options_outsideTheirBounds_orUnknown_areRefused() {
         assertThatThrownBy(() -> parse("--users", "1")).hasMessageContaining("--users must be between 2 and");
         assertThatThrownBy(() -> parse("--clients", "0")).hasMessageContaining("--clients must be between 1 and");
-        assertThatThrownBy(() -> parse("--clients", Integer.toString(TransferBenchmark.MAX_CLIENTS + 1))).hasMessageContaining("--clients");
+        assertThatThrownBy(() -> parse("--clients", Integer.toString(TransferBenchmark.MAX_CLIENTS + 1)))
+                .hasMessageContaining("--clients");
         assertThatThrownBy(() -> parse("--duration", "0")).hasMessageContaining("--duration");
         assertThatThrownBy(() -> parse("--warmup", "-1")).hasMessageContaining("--warmup");
         assertThatThrownBy(() -> parse("--rate", "0")).hasMessageContaining("--rate");
@@ -82,8 +97,23 @@ class TransferBenchmarkOptionsTest {
     @Test
     void help_isAnOption_andTheUsageNamesEveryOption() {
         assertThat(parse("--help").help()).isTrue();
-        assertThat(TransferBenchmark.usage()).contains("--users", "--clients", "--warmup", "--duration", "--rate", "--scenarios",
-                "--zipf-exponent", "--client", "--quick", "--help", "closed-uniform", "closed-zipf", "rate-uniform", "rate-zipf", "pgbench");
+        assertThat(TransferBenchmark.usage())
+                .contains(
+                        "--users",
+                        "--clients",
+                        "--warmup",
+                        "--duration",
+                        "--rate",
+                        "--scenarios",
+                        "--zipf-exponent",
+                        "--client",
+                        "--quick",
+                        "--help",
+                        "closed-uniform",
+                        "closed-zipf",
+                        "rate-uniform",
+                        "rate-zipf",
+                        "pgbench");
     }
 
     @Test
@@ -107,7 +137,8 @@ class TransferBenchmarkOptionsTest {
         assertThat(summary.latencyAverageMillis()).isEqualTo(62.712);
         assertThat(summary.transactions()).isEqualTo(61234);
         assertThat(summary.failed()).isEqualTo(3);
-        assertThatThrownBy(() -> PgbenchBaseline.parseSummary("connection to server failed")).hasMessageContaining("no tps line");
+        assertThatThrownBy(() -> PgbenchBaseline.parseSummary("connection to server failed"))
+                .hasMessageContaining("no tps line");
     }
 
     @Test
@@ -124,28 +155,50 @@ class TransferBenchmarkOptionsTest {
 
     @Test
     void procStat_cpuFields_areReadPastACommandNameWithSpacesAndParentheses() {
-        long[] times = CpuMeter.parseStat("1234 (postgres: a (b) c) S 1 1234 1234 0 -1 4194560 100 0 0 0 17 5 3 2 20 0 1 0 500 1000 10");
+        long[] times = CpuMeter.parseStat(
+                "1234 (postgres: a (b) c) S 1 1234 1234 0 -1 4194560 100 0 0 0 17 5 3 2 20 0 1 0 500 1000 10");
 
         assertThat(times).containsExactly(17, 5, 3, 2);
     }
 
     @Test
     void procStat_machineBusyTime_isEverythingButIdleAndIowait() {
-        assertThat(CpuMeter.parseMachineBusyTicks("cpu  100 2 30 5000 40 5 6 7 0 0")).isEqualTo(100 + 2 + 30 + 5 + 6 + 7);
+        assertThat(CpuMeter.parseMachineBusyTicks("cpu  100 2 30 5000 40 5 6 7 0 0"))
+                .isEqualTo(100 + 2 + 30 + 5 + 6 + 7);
     }
 
     @Test
     void kafkaBrokerThreads_areToldFromTheWalletsOwnKafkaClients() {
-        for (String broker : List.of("data-plane-kafka-request-handler-3", "data-plane-kafka-network-thread-1-PLAINTEXT-PLAINTEXT-0",
-                "kafka-1-raft-io-thread", "kafka-1-raft-scheduler0", "quorum-controller-1-event-handler", "group-coordinator-event-processor-2",
-                "broker-1-to-controller-heartbeat-channel-manager", "ExpirationReaper-1-Produce", "executor-Fetch", "kafka-scheduler-7",
-                "TxnMarkerSenderThread-1", "metrics-meter-tick-thread-2")) {
-            assertThat(CpuMeter.KAFKA_BROKER_THREAD.matcher(broker).matches()).as(broker).isTrue();
+        for (String broker : List.of(
+                "data-plane-kafka-request-handler-3",
+                "data-plane-kafka-network-thread-1-PLAINTEXT-PLAINTEXT-0",
+                "kafka-1-raft-io-thread",
+                "kafka-1-raft-scheduler0",
+                "quorum-controller-1-event-handler",
+                "group-coordinator-event-processor-2",
+                "broker-1-to-controller-heartbeat-channel-manager",
+                "ExpirationReaper-1-Produce",
+                "executor-Fetch",
+                "kafka-scheduler-7",
+                "TxnMarkerSenderThread-1",
+                "metrics-meter-tick-thread-2")) {
+            assertThat(CpuMeter.KAFKA_BROKER_THREAD.matcher(broker).matches())
+                    .as(broker)
+                    .isTrue();
         }
-        for (String wallet : List.of("kafka-producer-network-thread | wallet-outbox-relay", "kafka-coordinator-heartbeat-thread | wallet.feed",
-                "kafka-admin-client-thread | wallet-outbox-relay-shared-admin", "KafkaBasedLog Work Thread - wallet.relay.offsets",
-                "consumer-feed", "transfer-batch-0", "ForkJoinPool-1-worker-1", "debezium-postgresconnector-wallet-keep-alive", "MasterPoller")) {
-            assertThat(CpuMeter.KAFKA_BROKER_THREAD.matcher(wallet).matches()).as(wallet).isFalse();
+        for (String wallet : List.of(
+                "kafka-producer-network-thread | wallet-outbox-relay",
+                "kafka-coordinator-heartbeat-thread | wallet.feed",
+                "kafka-admin-client-thread | wallet-outbox-relay-shared-admin",
+                "KafkaBasedLog Work Thread - wallet.relay.offsets",
+                "consumer-feed",
+                "transfer-batch-0",
+                "ForkJoinPool-1-worker-1",
+                "debezium-postgresconnector-wallet-keep-alive",
+                "MasterPoller")) {
+            assertThat(CpuMeter.KAFKA_BROKER_THREAD.matcher(wallet).matches())
+                    .as(wallet)
+                    .isFalse();
         }
     }
 

@@ -37,7 +37,9 @@ class ZipfDistributionTest {
         for (int rank : new int[] {0, 1, 2, 9, 99, 999}) {
             double expected = zipf.probability(rank) * DRAWS;
             // Five standard deviations of a binomial count: a correct sampler fails this about never.
-            assertThat((double) counts[rank]).as("rank %d", rank).isCloseTo(expected, within(5 * Math.sqrt(expected) + 1));
+            assertThat((double) counts[rank])
+                    .as("rank %d", rank)
+                    .isCloseTo(expected, within(5 * Math.sqrt(expected) + 1));
         }
     }
 
@@ -68,7 +70,8 @@ class ZipfDistributionTest {
     @Test
     void invalidArguments_areRefused() {
         assertThatThrownBy(() -> new ZipfDistribution(0, 1.0)).hasMessageContaining("size");
-        assertThatThrownBy(() -> new ZipfDistribution(ZipfDistribution.MAX_SIZE + 1, 1.0)).hasMessageContaining("size");
+        assertThatThrownBy(() -> new ZipfDistribution(ZipfDistribution.MAX_SIZE + 1, 1.0))
+                .hasMessageContaining("size");
         assertThatThrownBy(() -> new ZipfDistribution(10, -0.5)).hasMessageContaining("exponent");
         assertThatThrownBy(() -> new ZipfDistribution(10, Double.NaN)).hasMessageContaining("exponent");
         assertThatThrownBy(() -> new ZipfDistribution(10, 1.0).sample(1.0)).hasMessageContaining("[0, 1)");
@@ -89,8 +92,12 @@ class ZipfDistributionTest {
         }
 
         assertThat(counts[hottest]).isGreaterThan(DRAWS / 10);
-        assertThat(hottest).as("the hottest account is not simply the first user").isNotZero();
-        assertThat(java.util.Arrays.stream(counts).min().orElseThrow()).as("draws of the coldest user").isPositive();
+        assertThat(hottest)
+                .as("the hottest account is not simply the first user")
+                .isNotZero();
+        assertThat(java.util.Arrays.stream(counts).min().orElseThrow())
+                .as("draws of the coldest user")
+                .isPositive();
     }
 
     private static long[] draw(ZipfDistribution zipf) {

@@ -15,8 +15,7 @@ import org.apache.cassandra.service.CassandraDaemon;
  * orphaned node keeps the data directory or its ports.
  */
 public final class CassandraProcess {
-    private CassandraProcess() {
-    }
+    private CassandraProcess() {}
 
     public static void main(String[] args) {
         Thread parentWatch = new Thread(CassandraProcess::exitWhenParentIsGone, "wallet-parent-watch");

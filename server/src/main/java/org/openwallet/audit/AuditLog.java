@@ -26,9 +26,16 @@ public class AuditLog {
     }
 
     /** One recorded action. {@code before} and {@code after} are JSON, null where there was no state. */
-    public record Entry(UUID id, UUID actorId, String actor, String action, String targetType, String targetId,
-                        JsonNode before, JsonNode after, String createdAt) {
-    }
+    public record Entry(
+            UUID id,
+            UUID actorId,
+            String actor,
+            String action,
+            String targetType,
+            String targetId,
+            JsonNode before,
+            JsonNode after,
+            String createdAt) {}
 
     /**
      * Records that {@code actor} did {@code action} to a target, which was {@code before} and is now
@@ -39,8 +46,15 @@ public class AuditLog {
                 INSERT INTO audit_log (id, actor_id, actor, action, target_type, target_id, before, after)
                 VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb)
                 """)
-                .params(Ids.next(), actor.userId(), actor.name(), action, targetType, targetId.toString(),
-                        before == null ? null : json.writeValueAsString(before), after == null ? null : json.writeValueAsString(after))
+                .params(
+                        Ids.next(),
+                        actor.userId(),
+                        actor.name(),
+                        action,
+                        targetType,
+                        targetId.toString(),
+                        before == null ? null : json.writeValueAsString(before),
+                        after == null ? null : json.writeValueAsString(after))
                 .update();
     }
 
@@ -61,9 +75,20 @@ public class AuditLog {
                    AND (:before::uuid IS NULL OR id < :before)
                  ORDER BY id DESC LIMIT :limit
                 """)
-                .param("type", targetType).param("target", targetId).param("before", before).param("limit", limit)
-                .query((rs, n) -> new Entry((UUID) rs.getObject(1), (UUID) rs.getObject(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                        rs.getString(6), readJson(rs.getString(7)), readJson(rs.getString(8)), rs.getTimestamp(9).toInstant().toString()))
+                .param("type", targetType)
+                .param("target", targetId)
+                .param("before", before)
+                .param("limit", limit)
+                .query((rs, n) -> new Entry(
+                        (UUID) rs.getObject(1),
+                        (UUID) rs.getObject(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        rs.getString(5),
+                        rs.getString(6),
+                        readJson(rs.getString(7)),
+                        readJson(rs.getString(8)),
+                        rs.getTimestamp(9).toInstant().toString()))
                 .list();
     }
 

@@ -7,8 +7,8 @@ import org.openwallet.identity.UserSummary;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.TransferCommand;
 import org.openwallet.ledger.TransferResult;
-import org.openwallet.platform.money.Currencies;
 import org.openwallet.platform.database.Transactions;
+import org.openwallet.platform.money.Currencies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.ApplicationArguments;
@@ -36,7 +36,8 @@ class DemoSeeder implements ApplicationRunner {
     private final Currencies currencies;
     private final Transactions transactions;
 
-    DemoSeeder(Identity identity, UserDirectory users, Ledger ledger, Currencies currencies, Transactions transactions) {
+    DemoSeeder(
+            Identity identity, UserDirectory users, Ledger ledger, Currencies currencies, Transactions transactions) {
         this.identity = identity;
         this.users = users;
         this.ledger = ledger;
@@ -53,16 +54,23 @@ class DemoSeeder implements ApplicationRunner {
             TransferResult result = transactions.run(() -> ledger.post(new TransferCommand(
                     ledger.systemAccount(FUNDING_ACCOUNT, currency.code()),
                     ledger.openWallet(user.id(), currency.code()),
-                    amountMinor, currency.code(), "demo_funding", "demo-funding:" + user.id(), "Demo funding", "private")));
+                    amountMinor,
+                    currency.code(),
+                    "demo_funding",
+                    "demo-funding:" + user.id(),
+                    "Demo funding",
+                    "private")));
             switch (result) {
-                case TransferResult.Posted posted -> log.info("Demo: funded @{} with {} {}", handle, FUNDING_AMOUNT, currency.code());
-                case TransferResult.AlreadyPosted already -> log.info("Demo: @{} was funded before; nothing moved", handle);
+                case TransferResult.Posted posted ->
+                    log.info("Demo: funded @{} with {} {}", handle, FUNDING_AMOUNT, currency.code());
+                case TransferResult.AlreadyPosted already ->
+                    log.info("Demo: @{} was funded before; nothing moved", handle);
                 case TransferResult.InsufficientFunds impossible ->
-                        throw new IllegalStateException("a system account cannot lack funds: " + impossible);
+                    throw new IllegalStateException("a system account cannot lack funds: " + impossible);
                 case TransferResult.LimitExceeded impossible ->
-                        throw new IllegalStateException("demo funding has no sending limit: " + impossible);
+                    throw new IllegalStateException("demo funding has no sending limit: " + impossible);
                 case TransferResult.InDebt impossible ->
-                        throw new IllegalStateException("a system account owes nothing: " + impossible);
+                    throw new IllegalStateException("a system account owes nothing: " + impossible);
             }
         }
         log.info("Demo users ready: alice and bob, password '{}'", PASSWORD);

@@ -49,7 +49,9 @@ class ConsumerHealth implements HealthIndicator {
             return Health.up().withDetails(details).build();
         }
         return Health.status(HealthStatus.DEGRADED)
-                .withDetail(HealthStatus.REASON, "consumer restarting after a failure: " + String.join(", ", restarting))
-                .withDetails(details).build();
+                .withDetail(
+                        HealthStatus.REASON, "consumer restarting after a failure: " + String.join(", ", restarting))
+                .withDetails(details)
+                .build();
     }
 }

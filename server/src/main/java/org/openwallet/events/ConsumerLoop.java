@@ -9,12 +9,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,12 +28,11 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.openwallet.platform.kafka.KafkaCluster;
 import org.openwallet.platform.database.Transactions;
+import org.openwallet.platform.kafka.KafkaCluster;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -70,6 +68,7 @@ final class ConsumerLoop implements Runnable {
     private final AtomicLong restarts = new AtomicLong();
     /** Keys (or, in order, the one record) whose event is being retried right now. */
     private final AtomicInteger retrying = new AtomicInteger();
+
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running = true;
     private volatile boolean restarting;
@@ -79,12 +78,19 @@ final class ConsumerLoop implements Runnable {
      * for {@link #MAX_RESTART}: one that fails again right after its first poll keeps backing off.
      */
     private Duration restartBackoff = FIRST_RESTART;
+
     private Instant consumingSince;
     private volatile LastFailure lastFailure;
     private volatile KafkaConsumer<String, String> consumer;
 
-    ConsumerLoop(EventHandler handler, KafkaCluster kafka, Transactions transactions, JdbcClient jdbc, JsonMapper json,
-                 KafkaProducer<String, String> deadLetters, DeadLetters deadLetterStore) {
+    ConsumerLoop(
+            EventHandler handler,
+            KafkaCluster kafka,
+            Transactions transactions,
+            JdbcClient jdbc,
+            JsonMapper json,
+            KafkaProducer<String, String> deadLetters,
+            DeadLetters deadLetterStore) {
         this.handler = handler;
         this.kafka = kafka;
         this.transactions = transactions;
@@ -107,8 +113,7 @@ final class ConsumerLoop implements Runnable {
     }
 
     /** The last failure the consumer met, applying an event or running at all. */
-    record LastFailure(String error, Instant at) {
-    }
+    record LastFailure(String error, Instant at) {}
 
     /** How the consumer is doing, for health. */
     enum State {
@@ -177,7 +182,8 @@ final class ConsumerLoop implements Runnable {
         config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, MAX_POLL_RECORDS);
         config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        try (KafkaConsumer<String, String> kafkaConsumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> kafkaConsumer =
+                new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
             consumer = kafkaConsumer;
             consumingSince = null;
             if (!running) {
@@ -187,7 +193,8 @@ final class ConsumerLoop implements Runnable {
             Instant nextLagRefresh = Instant.now();
             while (running) {
                 ConsumerRecords<String, String> records = kafkaConsumer.poll(POLL_TIMEOUT);
-                Map<TopicPartition, OffsetAndMetadata> done = handler.parallelism() > 1 ? processByKey(records) : processInOrder(records);
+                Map<TopicPartition, OffsetAndMetadata> done =
+                        handler.parallelism() > 1 ? processByKey(records) : processInOrder(records);
                 if (!done.isEmpty()) {
                     // Only after every effect of the batch is durable: a crash before this re-delivers, never skips.
                     kafkaConsumer.commitSync(done);
@@ -218,7 +225,8 @@ final class ConsumerLoop implements Runnable {
             if (!process(record)) {
                 break;
             }
-            done.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
+            done.put(
+                    new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
         }
         return done;
     }
@@ -233,8 +241,10 @@ final class ConsumerLoop implements Runnable {
         Map<String, List<ConsumerRecord<String, String>>> byKey = new LinkedHashMap<>();
         Map<TopicPartition, OffsetAndMetadata> done = new HashMap<>();
         for (ConsumerRecord<String, String> record : records) {
-            byKey.computeIfAbsent(record.topic() + "/" + record.key(), key -> new ArrayList<>()).add(record);
-            done.put(new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
+            byKey.computeIfAbsent(record.topic() + "/" + record.key(), key -> new ArrayList<>())
+                    .add(record);
+            done.put(
+                    new TopicPartition(record.topic(), record.partition()), new OffsetAndMetadata(record.offset() + 1));
         }
         Semaphore slots = new Semaphore(handler.parallelism());
         List<Future<Boolean>> keys = new ArrayList<>();
@@ -261,8 +271,11 @@ final class ConsumerLoop implements Runnable {
                     return Map.of();
                 }
             } catch (InterruptedException | ExecutionException failed) {
-                // A failure escaping process() (the dead-letter topic unreachable, an Error) restarts the consumer, as in order.
-                throw new IllegalStateException("consumer " + handler.name() + " failed", failed instanceof ExecutionException e ? e.getCause() : failed);
+                // A failure escaping process() (the dead-letter topic unreachable, an Error) restarts the consumer, as
+                // in order.
+                throw new IllegalStateException(
+                        "consumer " + handler.name() + " failed",
+                        failed instanceof ExecutionException e ? e.getCause() : failed);
             }
         }
         return done;
@@ -286,14 +299,18 @@ final class ConsumerLoop implements Runnable {
         try {
             while (running) {
                 try {
-                    boolean applied = handler.transactional() ? transactions.run(() -> {
-                        int fresh = jdbc.sql("INSERT INTO processed_events (consumer, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
-                                .params(handler.name(), event.id()).update();
-                        if (fresh == 1) {
-                            handler.apply(event);
-                        }
-                        return fresh == 1;
-                    }) : applyIdempotent(event);
+                    boolean applied = handler.transactional()
+                            ? transactions.run(() -> {
+                                int fresh = jdbc.sql(
+                                                "INSERT INTO processed_events (consumer, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                                        .params(handler.name(), event.id())
+                                        .update();
+                                if (fresh == 1) {
+                                    handler.apply(event);
+                                }
+                                return fresh == 1;
+                            })
+                            : applyIdempotent(event);
                     if (applied) {
                         afterCommit(event);
                     }
@@ -309,10 +326,19 @@ final class ConsumerLoop implements Runnable {
                     }
                     failed(failure);
                     if (kind == Failures.Kind.UNEXPECTED && attempts == 1) {
-                        log.error("Consumer {} failed unexpectedly on event {}; it retries it (never dead-letters it) in {}", handler.name(),
-                                event.id(), backoff, failure);
+                        log.error(
+                                "Consumer {} failed unexpectedly on event {}; it retries it (never dead-letters it) in {}",
+                                handler.name(),
+                                event.id(),
+                                backoff,
+                                failure);
                     } else {
-                        log.warn("Consumer {} retries event {} in {} (attempt {}): {}", handler.name(), event.id(), backoff, attempts,
+                        log.warn(
+                                "Consumer {} retries event {} in {} (attempt {}): {}",
+                                handler.name(),
+                                event.id(),
+                                backoff,
+                                attempts,
                                 failure.toString());
                     }
                     pause(backoff);
@@ -340,7 +366,11 @@ final class ConsumerLoop implements Runnable {
         try {
             handler.afterCommit(event);
         } catch (RuntimeException failure) {
-            log.error("Consumer {} applied event {} but its after-commit step failed", handler.name(), event.id(), failure);
+            log.error(
+                    "Consumer {} applied event {} but its after-commit step failed",
+                    handler.name(),
+                    event.id(),
+                    failure);
         }
     }
 
@@ -355,9 +385,15 @@ final class ConsumerLoop implements Runnable {
 
     /** The record goes to {@code <topic>.dlq} with what went wrong; the partition moves on. */
     private void deadLetter(ConsumerRecord<String, String> record, Throwable error) {
-        log.error("Consumer {} sends {}-{}@{} to the dead-letter topic: {}", handler.name(), record.topic(), record.partition(),
-                record.offset(), error.toString());
-        ProducerRecord<String, String> dead = new ProducerRecord<>(record.topic() + ".dlq", null, record.key(), record.value());
+        log.error(
+                "Consumer {} sends {}-{}@{} to the dead-letter topic: {}",
+                handler.name(),
+                record.topic(),
+                record.partition(),
+                record.offset(),
+                error.toString());
+        ProducerRecord<String, String> dead =
+                new ProducerRecord<>(record.topic() + ".dlq", null, record.key(), record.value());
         record.headers().forEach(header -> dead.headers().add(header));
         dead.headers().add("dlq-consumer", bytes(handler.name()));
         dead.headers().add("dlq-error", bytes(String.valueOf(error)));
@@ -381,7 +417,8 @@ final class ConsumerLoop implements Runnable {
             return;
         }
         long total = 0;
-        for (Map.Entry<TopicPartition, Long> end : kafkaConsumer.endOffsets(assigned).entrySet()) {
+        for (Map.Entry<TopicPartition, Long> end :
+                kafkaConsumer.endOffsets(assigned).entrySet()) {
             total += Math.max(0, end.getValue() - kafkaConsumer.position(end.getKey()));
         }
         lag.set(total);

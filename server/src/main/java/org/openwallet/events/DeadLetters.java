@@ -41,26 +41,32 @@ public class DeadLetters {
     }
 
     /** One dead-lettered record. {@code redrivenAt}, {@code redrivenBy} and {@code redriveOutcome} are null until it is re-driven. */
-    public record DeadLetter(UUID id, String consumer, String topic, int partition, long offset, String key, String value, String error,
-                             Instant deadAt, Instant redrivenAt, UUID redrivenBy, String redriveOutcome) {
-    }
+    public record DeadLetter(
+            UUID id,
+            String consumer,
+            String topic,
+            int partition,
+            long offset,
+            String key,
+            String value,
+            String error,
+            Instant deadAt,
+            Instant redrivenAt,
+            UUID redrivenBy,
+            String redriveOutcome) {}
 
     /** What a re-drive did. */
     public sealed interface Redrive {
         /** The event was applied now. */
-        record Applied(DeadLetter deadLetter) implements Redrive {
-        }
+        record Applied(DeadLetter deadLetter) implements Redrive {}
 
         /** The consumer had applied the event already (a redelivery after the dead-lettering): nothing was applied again. */
-        record AlreadyApplied(DeadLetter deadLetter) implements Redrive {
-        }
+        record AlreadyApplied(DeadLetter deadLetter) implements Redrive {}
 
         /** The dead letter was re-driven before: nothing was done. */
-        record AlreadyRedriven(DeadLetter deadLetter) implements Redrive {
-        }
+        record AlreadyRedriven(DeadLetter deadLetter) implements Redrive {}
 
-        record NotFound() implements Redrive {
-        }
+        record NotFound() implements Redrive {}
     }
 
     /** Records a record the consumer {@code consumer} dead-letters; a second time for the same record changes nothing. */
@@ -71,8 +77,15 @@ public class DeadLetters {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (consumer, topic, kafka_partition, kafka_offset) DO NOTHING
                 """)
-                .params(Ids.next(), consumer, record.topic(), record.partition(), record.offset(), record.key(),
-                        record.value() == null ? "" : record.value(), text.length() <= MAX_ERROR_CHARS ? text : text.substring(0, MAX_ERROR_CHARS),
+                .params(
+                        Ids.next(),
+                        consumer,
+                        record.topic(),
+                        record.partition(),
+                        record.offset(),
+                        record.key(),
+                        record.value() == null ? "" : record.value(),
+                        text.length() <= MAX_ERROR_CHARS ? text : text.substring(0, MAX_ERROR_CHARS),
                         Timestamp.from(clock.instant()))
                 .update();
     }
@@ -85,13 +98,21 @@ public class DeadLetters {
         if (limit < 1 || limit > MAX_PAGE_SIZE + 1) {
             throw new IllegalArgumentException("limit must be between 1 and " + MAX_PAGE_SIZE);
         }
-        return jdbc.sql(SELECT + " WHERE consumer = :consumer AND (CAST(:before AS uuid) IS NULL OR id < :before) ORDER BY id DESC LIMIT :limit")
-                .param("consumer", consumer).param("before", before).param("limit", limit)
-                .query(DeadLetters::deadLetter).list();
+        return jdbc.sql(
+                        SELECT
+                                + " WHERE consumer = :consumer AND (CAST(:before AS uuid) IS NULL OR id < :before) ORDER BY id DESC LIMIT :limit")
+                .param("consumer", consumer)
+                .param("before", before)
+                .param("limit", limit)
+                .query(DeadLetters::deadLetter)
+                .list();
     }
 
     public Optional<DeadLetter> find(String consumer, UUID id) {
-        return jdbc.sql(SELECT + " WHERE consumer = ? AND id = ?").params(consumer, id).query(DeadLetters::deadLetter).optional();
+        return jdbc.sql(SELECT + " WHERE consumer = ? AND id = ?")
+                .params(consumer, id)
+                .query(DeadLetters::deadLetter)
+                .optional();
     }
 
     /**
@@ -104,8 +125,10 @@ public class DeadLetters {
         if (!TransactionSynchronizationManager.isActualTransactionActive()) {
             throw new IllegalStateException("a re-drive runs in the caller's transaction");
         }
-        Optional<DeadLetter> locked = jdbc.sql(SELECT + " WHERE consumer = ? AND id = ? FOR UPDATE").params(handler.name(), id)
-                .query(DeadLetters::deadLetter).optional();
+        Optional<DeadLetter> locked = jdbc.sql(SELECT + " WHERE consumer = ? AND id = ? FOR UPDATE")
+                .params(handler.name(), id)
+                .query(DeadLetters::deadLetter)
+                .optional();
         if (locked.isEmpty()) {
             return new Redrive.NotFound();
         }
@@ -119,15 +142,19 @@ public class DeadLetters {
         } catch (RuntimeException malformed) {
             throw new PoisonEventException("the dead letter is not a valid event: " + malformed);
         }
-        boolean fresh = !handler.transactional() || jdbc.sql("INSERT INTO processed_events (consumer, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
-                .params(handler.name(), event.id()).update() == 1;
+        boolean fresh = !handler.transactional()
+                || jdbc.sql("INSERT INTO processed_events (consumer, event_id) VALUES (?, ?) ON CONFLICT DO NOTHING")
+                                .params(handler.name(), event.id())
+                                .update()
+                        == 1;
         if (fresh) {
             handler.apply(event);
         }
         String outcome = fresh ? "applied" : "already_applied";
         Instant now = clock.instant();
         jdbc.sql("UPDATE dead_letters SET redriven_at = ?, redriven_by = ?, redrive_outcome = ? WHERE id = ?")
-                .params(Timestamp.from(now), actorId, outcome, id).update();
+                .params(Timestamp.from(now), actorId, outcome, id)
+                .update();
         DeadLetter redriven = find(handler.name(), id).orElseThrow();
         return fresh ? new Redrive.Applied(redriven) : new Redrive.AlreadyApplied(redriven);
     }
@@ -138,9 +165,18 @@ public class DeadLetters {
 
     private static DeadLetter deadLetter(ResultSet rs, int row) throws SQLException {
         Timestamp redrivenAt = rs.getTimestamp("redriven_at");
-        return new DeadLetter((UUID) rs.getObject("id"), rs.getString("consumer"), rs.getString("topic"), rs.getInt("kafka_partition"),
-                rs.getLong("kafka_offset"), rs.getString("record_key"), rs.getString("record_value"), rs.getString("error"),
-                rs.getTimestamp("dead_at").toInstant(), redrivenAt == null ? null : redrivenAt.toInstant(), (UUID) rs.getObject("redriven_by"),
+        return new DeadLetter(
+                (UUID) rs.getObject("id"),
+                rs.getString("consumer"),
+                rs.getString("topic"),
+                rs.getInt("kafka_partition"),
+                rs.getLong("kafka_offset"),
+                rs.getString("record_key"),
+                rs.getString("record_value"),
+                rs.getString("error"),
+                rs.getTimestamp("dead_at").toInstant(),
+                redrivenAt == null ? null : redrivenAt.toInstant(),
+                (UUID) rs.getObject("redriven_by"),
                 rs.getString("redrive_outcome"));
     }
 }

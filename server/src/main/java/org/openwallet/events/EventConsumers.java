@@ -11,9 +11,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.openwallet.platform.kafka.KafkaCluster;
-import org.openwallet.platform.database.Transactions;
 import org.openwallet.platform.config.WalletProperties;
+import org.openwallet.platform.database.Transactions;
+import org.openwallet.platform.kafka.KafkaCluster;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -35,9 +35,18 @@ class EventConsumers implements SmartLifecycle {
     private KafkaProducer<String, String> deadLetters;
     private volatile boolean running;
 
-    EventConsumers(List<EventHandler> handlers, ObjectProvider<KafkaCluster> kafka, Transactions transactions, JdbcClient jdbc,
-                   JsonMapper json, MeterRegistry meters, WalletProperties properties, DeadLetters deadLetterStore) {
-        this.handlers = handlers.stream().filter(handler -> properties.runs(handler.role())).toList();
+    EventConsumers(
+            List<EventHandler> handlers,
+            ObjectProvider<KafkaCluster> kafka,
+            Transactions transactions,
+            JdbcClient jdbc,
+            JsonMapper json,
+            MeterRegistry meters,
+            WalletProperties properties,
+            DeadLetters deadLetterStore) {
+        this.handlers = handlers.stream()
+                .filter(handler -> properties.runs(handler.role()))
+                .toList();
         this.kafka = kafka;
         this.transactions = transactions;
         this.jdbc = jdbc;
@@ -60,15 +69,29 @@ class EventConsumers implements SmartLifecycle {
             topics.add(topic + ".dlq");
         }));
         cluster.ensureTopics(topics.stream().distinct().toList());
-        deadLetters = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.CLIENT_ID_CONFIG, "wallet-dead-letters"), new StringSerializer(), new StringSerializer());
+        deadLetters = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        cluster.bootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.CLIENT_ID_CONFIG,
+                        "wallet-dead-letters"),
+                new StringSerializer(),
+                new StringSerializer());
         for (EventHandler handler : handlers) {
-            ConsumerLoop loop = new ConsumerLoop(handler, cluster, transactions, jdbc, json, deadLetters, deadLetterStore);
-            Gauge.builder("wallet.consumer.lag", loop, ConsumerLoop::lag).tag("consumer", handler.name())
-                    .description("Records the consumer has yet to process").register(meters);
-            FunctionCounter.builder("wallet.consumer.restarts", loop, ConsumerLoop::restarts).tag("consumer", handler.name())
-                    .description("Times the consumer failed as a whole and was started again").register(meters);
+            ConsumerLoop loop =
+                    new ConsumerLoop(handler, cluster, transactions, jdbc, json, deadLetters, deadLetterStore);
+            Gauge.builder("wallet.consumer.lag", loop, ConsumerLoop::lag)
+                    .tag("consumer", handler.name())
+                    .description("Records the consumer has yet to process")
+                    .register(meters);
+            FunctionCounter.builder("wallet.consumer.restarts", loop, ConsumerLoop::restarts)
+                    .tag("consumer", handler.name())
+                    .description("Times the consumer failed as a whole and was started again")
+                    .register(meters);
             loops.add(loop);
             threads.add(Thread.ofPlatform().name("consumer-" + handler.name()).start(loop));
         }

@@ -47,8 +47,12 @@ public record EventEnvelope<P>(UUID id, String type, int version, Instant occurr
                 throw new PoisonEventException("the envelope has no '" + field + "'");
             }
         }
-        return new EventEnvelope<>(UUID.fromString(envelope.get("id").asString()), envelope.get("type").asString(),
-                envelope.get("version").asInt(), Instant.parse(envelope.get("occurred_at").asString()), envelope.get("producer").asString(),
+        return new EventEnvelope<>(
+                UUID.fromString(envelope.get("id").asString()),
+                envelope.get("type").asString(),
+                envelope.get("version").asInt(),
+                Instant.parse(envelope.get("occurred_at").asString()),
+                envelope.get("producer").asString(),
                 envelope.get("payload"));
     }
 }

@@ -48,6 +48,5 @@ public interface EventHandler {
      * Best effort: it runs once, only in the process that applied the event (a crash right after the
      * commit skips it), and a failure is logged, neither retried nor dead-lettered.
      */
-    default void afterCommit(Event event) {
-    }
+    default void afterCommit(Event event) {}
 }

@@ -60,8 +60,7 @@ final class Failures {
      */
     private static final List<String> TRANSIENT_SQL_STATE_PREFIXES = List.of("08", "40", "53", "57", "58", "55P03");
 
-    private Failures() {
-    }
+    private Failures() {}
 
     enum Kind {
         /** The event can never be applied: dead-lettered. */
@@ -84,19 +83,28 @@ final class Failures {
     }
 
     private static boolean isUnavailable(Throwable cause) {
-        return cause instanceof TransientDataAccessException || cause instanceof RecoverableDataAccessException
+        return cause instanceof TransientDataAccessException
+                || cause instanceof RecoverableDataAccessException
                 || cause instanceof DataAccessResourceFailureException
-                || cause instanceof CannotCreateTransactionException || cause instanceof TransactionSystemException
+                || cause instanceof CannotCreateTransactionException
+                || cause instanceof TransactionSystemException
                 || cause instanceof TransactionTimedOutException
-                || cause instanceof SQLTransientException || cause instanceof SQLRecoverableException
+                || cause instanceof SQLTransientException
+                || cause instanceof SQLRecoverableException
                 || cause instanceof SQLNonTransientConnectionException
                 || (cause instanceof SQLException sql && isTransientSqlState(sql.getSQLState()))
-                || cause instanceof RedisUnavailableException || cause instanceof RedisException
-                || cause instanceof AllNodesFailedException || cause instanceof DriverTimeoutException
-                || cause instanceof RequestThrottlingException || cause instanceof BusyConnectionException
-                || cause instanceof ClosedConnectionException || cause instanceof ConnectionInitException
-                || cause instanceof HeartbeatException || cause instanceof QueryExecutionException
-                || cause instanceof OverloadedException || cause instanceof BootstrappingException
+                || cause instanceof RedisUnavailableException
+                || cause instanceof RedisException
+                || cause instanceof AllNodesFailedException
+                || cause instanceof DriverTimeoutException
+                || cause instanceof RequestThrottlingException
+                || cause instanceof BusyConnectionException
+                || cause instanceof ClosedConnectionException
+                || cause instanceof ConnectionInitException
+                || cause instanceof HeartbeatException
+                || cause instanceof QueryExecutionException
+                || cause instanceof OverloadedException
+                || cause instanceof BootstrappingException
                 || cause instanceof ServerError;
     }
 
@@ -113,7 +121,9 @@ final class Failures {
     static Throwable rootCause(Throwable failure) {
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         Throwable root = failure;
-        for (Throwable cause = failure; cause != null && seen.size() < MAX_CAUSES && seen.add(cause); cause = cause.getCause()) {
+        for (Throwable cause = failure;
+                cause != null && seen.size() < MAX_CAUSES && seen.add(cause);
+                cause = cause.getCause()) {
             root = cause;
         }
         return root;

@@ -6,7 +6,14 @@
  * retried with bounded backoff, and a message that can never be applied goes to {@code <topic>.dlq}
  * without stopping its partition.
  */
-@ApplicationModule(allowedDependencies = {"platform", "platform::config", "platform::database", "platform::kafka", "platform::redis"})
+@ApplicationModule(
+        allowedDependencies = {
+            "platform",
+            "platform::config",
+            "platform::database",
+            "platform::kafka",
+            "platform::redis"
+        })
 package org.openwallet.events;
 
 import org.springframework.modulith.ApplicationModule;

@@ -11,13 +11,13 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.openwallet.platform.EmbeddedCassandra;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.DependsOn;
 import org.springframework.core.io.ResourceLoader;
-import org.openwallet.platform.EmbeddedCassandra;
-import org.openwallet.platform.config.WalletProperties;
 
 /**
  * Cassandra, the feed store: an external cluster when {@code wallet.cassandra.contact-points} is set,
@@ -43,13 +43,17 @@ class CassandraConfiguration {
         if (cassandra.external() || !needsCassandra(properties)) {
             return null;
         }
-        return EmbeddedCassandra.start(properties.dataDir().toAbsolutePath().resolve("cassandra"), cassandra.javaHomePath(), cassandra.heapSize());
+        return EmbeddedCassandra.start(
+                properties.dataDir().toAbsolutePath().resolve("cassandra"),
+                cassandra.javaHomePath(),
+                cassandra.heapSize());
     }
 
     /** Depends on the embedded node, so the session is closed before the node stops. */
     @Bean(destroyMethod = "close")
     @DependsOn("embeddedCassandra")
-    CqlSession cqlSession(WalletProperties properties, ObjectProvider<EmbeddedCassandra> embedded, ResourceLoader resources) {
+    CqlSession cqlSession(
+            WalletProperties properties, ObjectProvider<EmbeddedCassandra> embedded, ResourceLoader resources) {
         if (!needsCassandra(properties)) {
             return null;
         }
@@ -57,7 +61,9 @@ class CassandraConfiguration {
         List<InetSocketAddress> contactPoints = settings.external()
                 ? contactPoints(settings.contactPoints())
                 : List.of(embedded.getObject().address());
-        CassandraSchema schema = new CassandraSchema(settings.keyspace(), settings.replicationOrDefault(),
+        CassandraSchema schema = new CassandraSchema(
+                settings.keyspace(),
+                settings.replicationOrDefault(),
                 CassandraSchema.load(settings.schemaLocation(), resources));
         // The keyspace may not exist yet, and a session can only be opened on one that does.
         try (CqlSession withoutKeyspace = connect(contactPoints, settings, null)) {
@@ -73,7 +79,8 @@ class CassandraConfiguration {
         return session;
     }
 
-    static CqlSession connect(List<InetSocketAddress> contactPoints, WalletProperties.CassandraSettings settings, String keyspace) {
+    static CqlSession connect(
+            List<InetSocketAddress> contactPoints, WalletProperties.CassandraSettings settings, String keyspace) {
         return CqlSession.builder()
                 .addContactPoints(contactPoints)
                 .withLocalDatacenter(settings.localDatacenter())
@@ -100,10 +107,11 @@ class CassandraConfiguration {
 
     private static String consistency(String configured) {
         try {
-            return DefaultConsistencyLevel.valueOf(configured.strip().toUpperCase(Locale.ROOT)).name();
+            return DefaultConsistencyLevel.valueOf(configured.strip().toUpperCase(Locale.ROOT))
+                    .name();
         } catch (IllegalArgumentException unknown) {
-            throw new IllegalArgumentException("wallet.cassandra.consistency (WALLET_CASSANDRA_CONSISTENCY) " + configured
-                    + " is not a consistency level, e.g. LOCAL_QUORUM, QUORUM, LOCAL_ONE");
+            throw new IllegalArgumentException("wallet.cassandra.consistency (WALLET_CASSANDRA_CONSISTENCY) "
+                    + configured + " is not a consistency level, e.g. LOCAL_QUORUM, QUORUM, LOCAL_ONE");
         }
     }
 
@@ -120,7 +128,8 @@ class CassandraConfiguration {
             if (point.startsWith("[")) {
                 int close = point.indexOf(']');
                 if (close < 0 || (close + 1 < point.length() && point.charAt(close + 1) != ':')) {
-                    throw new IllegalArgumentException("wallet.cassandra.contact-points: " + point + " is not [address]:port");
+                    throw new IllegalArgumentException(
+                            "wallet.cassandra.contact-points: " + point + " is not [address]:port");
                 }
                 host = point.substring(1, close);
                 port = close + 1 < point.length() ? point.substring(close + 2) : null;

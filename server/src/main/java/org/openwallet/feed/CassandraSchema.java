@@ -53,9 +53,11 @@ public final class CassandraSchema {
     static final Duration LOCK_TTL = Duration.ofSeconds(60);
     /** How long a start waits for another instance's migration before it gives up. */
     static final Duration LOCK_WAIT = Duration.ofMinutes(5);
+
     private static final Duration LOCK_RETRY = Duration.ofMillis(200);
     /** DDL is slower than the feed's requests: a new table means new files on every replica. */
     private static final Duration STATEMENT_TIMEOUT = Duration.ofSeconds(60);
+
     private static final Duration SCHEMA_AGREEMENT_WAIT = Duration.ofSeconds(60);
     private static final Pattern SCRIPT_NAME = Pattern.compile("V(\\d{1,9})__(.+)\\.cql");
     private static final Pattern KEYSPACE_NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_]{0,47}");
@@ -79,15 +81,20 @@ public final class CassandraSchema {
 
     public CassandraSchema(String keyspace, String replication, List<Script> scripts) {
         if (!KEYSPACE_NAME.matcher(keyspace).matches()) {
-            throw new IllegalArgumentException("wallet.cassandra.keyspace must be a letter then up to 47 letters, digits or _; got " + keyspace);
+            throw new IllegalArgumentException(
+                    "wallet.cassandra.keyspace must be a letter then up to 47 letters, digits or _; got " + keyspace);
         }
         this.keyspace = keyspace;
         this.replication = replication;
-        this.scripts = scripts.stream().sorted(Comparator.comparingInt(Script::version)).toList();
+        this.scripts = scripts.stream()
+                .sorted(Comparator.comparingInt(Script::version))
+                .toList();
         for (int i = 1; i < this.scripts.size(); i++) {
             if (this.scripts.get(i).version() == this.scripts.get(i - 1).version()) {
-                throw new IllegalArgumentException("Two Cassandra migration scripts have version " + this.scripts.get(i).version() + ": "
-                        + this.scripts.get(i - 1).name() + " and " + this.scripts.get(i).name());
+                throw new IllegalArgumentException("Two Cassandra migration scripts have version "
+                        + this.scripts.get(i).version() + ": "
+                        + this.scripts.get(i - 1).name() + " and "
+                        + this.scripts.get(i).name());
             }
         }
     }
@@ -144,35 +151,47 @@ public final class CassandraSchema {
      */
     public List<Script> migrate(CqlSession session) {
         if (!session.getKeyspace().map(CqlIdentifier.fromCql(keyspace)::equals).orElse(false)) {
-            throw new IllegalArgumentException("The session must be connected to the keyspace " + keyspace + ", not " + session.getKeyspace());
+            throw new IllegalArgumentException(
+                    "The session must be connected to the keyspace " + keyspace + ", not " + session.getKeyspace());
         }
         createBookkeepingTables(session);
         lock(session);
         try {
             Map<Integer, Row> applied = new HashMap<>();
-            for (Row row : session.execute(bookkeeping("SELECT version, description, checksum FROM " + HISTORY_TABLE))) {
+            for (Row row :
+                    session.execute(bookkeeping("SELECT version, description, checksum FROM " + HISTORY_TABLE))) {
                 applied.put(row.getInt("version"), row);
             }
             for (Script script : scripts) {
                 Row record = applied.get(script.version());
                 if (record != null && !script.checksum().equals(record.getString("checksum"))) {
-                    throw new IllegalStateException("The Cassandra migration " + script.name() + " was changed after it was applied to keyspace "
-                            + keyspace + " (checksum " + record.getString("checksum") + " when applied, " + script.checksum()
+                    throw new IllegalStateException("The Cassandra migration " + script.name()
+                            + " was changed after it was applied to keyspace "
+                            + keyspace + " (checksum " + record.getString("checksum") + " when applied, "
+                            + script.checksum()
                             + " now). Restore it and put the change in a new script V<next>__<description>.cql.");
                 }
             }
-            List<Script> pending = scripts.stream().filter(script -> !applied.containsKey(script.version())).toList();
+            List<Script> pending = scripts.stream()
+                    .filter(script -> !applied.containsKey(script.version()))
+                    .toList();
             for (Script script : pending) {
                 apply(session, script);
                 renewLock(session);
             }
             List<Integer> unknown = applied.keySet().stream()
-                    .filter(version -> scripts.stream().noneMatch(script -> script.version() == version)).sorted().toList();
+                    .filter(version -> scripts.stream().noneMatch(script -> script.version() == version))
+                    .sorted()
+                    .toList();
             if (!unknown.isEmpty()) {
                 // A rolling upgrade: a newer wallet migrated further; its scripts only add to this one's.
                 log.info("Cassandra keyspace {}: versions {} were applied by a newer wallet", keyspace, unknown);
             }
-            log.info("Cassandra keyspace {}: {} migration(s) applied now, {} before", keyspace, pending.size(), applied.size());
+            log.info(
+                    "Cassandra keyspace {}: {} migration(s) applied now, {} before",
+                    keyspace,
+                    pending.size(),
+                    applied.size());
             return pending;
         } finally {
             unlock(session);
@@ -186,13 +205,23 @@ public final class CassandraSchema {
             try {
                 execute(session, statement);
             } catch (RuntimeException failure) {
-                throw new IllegalStateException("The Cassandra migration " + script.name() + " failed at: " + statement
-                        + " (its earlier statements have run; it runs again from its start on the next start)", failure);
+                throw new IllegalStateException(
+                        "The Cassandra migration " + script.name() + " failed at: " + statement
+                                + " (its earlier statements have run; it runs again from its start on the next start)",
+                        failure);
             }
         }
-        session.execute(bookkeeping("INSERT INTO " + HISTORY_TABLE + " (version, description, checksum, applied_at) VALUES (?, ?, ?, toTimestamp(now()))",
-                script.version(), script.description(), script.checksum()));
-        log.info("Cassandra keyspace {}: applied {} ({} statements) in {} ms", keyspace, script.name(), statements.size(),
+        session.execute(bookkeeping(
+                "INSERT INTO " + HISTORY_TABLE
+                        + " (version, description, checksum, applied_at) VALUES (?, ?, ?, toTimestamp(now()))",
+                script.version(),
+                script.description(),
+                script.checksum()));
+        log.info(
+                "Cassandra keyspace {}: applied {} ({} statements) in {} ms",
+                keyspace,
+                script.name(),
+                statements.size(),
                 Duration.ofNanos(System.nanoTime() - startedAt).toMillis());
     }
 
@@ -202,10 +231,15 @@ public final class CassandraSchema {
      * creating it concurrently create the same table rather than two conflicting ones.
      */
     private void createBookkeepingTables(CqlSession session) {
-        execute(session, "CREATE TABLE IF NOT EXISTS " + HISTORY_TABLE
-                + " (version int PRIMARY KEY, description text, checksum text, applied_at timestamp) WITH ID = " + tableId(HISTORY_TABLE));
-        execute(session, "CREATE TABLE IF NOT EXISTS " + LOCK_TABLE
-                + " (name text PRIMARY KEY, owner text, locked_at timestamp) WITH ID = " + tableId(LOCK_TABLE));
+        execute(
+                session,
+                "CREATE TABLE IF NOT EXISTS " + HISTORY_TABLE
+                        + " (version int PRIMARY KEY, description text, checksum text, applied_at timestamp) WITH ID = "
+                        + tableId(HISTORY_TABLE));
+        execute(
+                session,
+                "CREATE TABLE IF NOT EXISTS " + LOCK_TABLE
+                        + " (name text PRIMARY KEY, owner text, locked_at timestamp) WITH ID = " + tableId(LOCK_TABLE));
     }
 
     private UUID tableId(String table) {
@@ -216,20 +250,27 @@ public final class CassandraSchema {
         long deadline = System.nanoTime() + LOCK_WAIT.toNanos();
         boolean waiting = false;
         while (true) {
-            ResultSet result = session.execute(serial("INSERT INTO " + LOCK_TABLE + " (name, owner, locked_at) VALUES ('schema', ?, toTimestamp(now()))"
-                    + " IF NOT EXISTS USING TTL ?", owner, (int) LOCK_TTL.toSeconds()));
+            ResultSet result = session.execute(serial(
+                    "INSERT INTO " + LOCK_TABLE + " (name, owner, locked_at) VALUES ('schema', ?, toTimestamp(now()))"
+                            + " IF NOT EXISTS USING TTL ?",
+                    owner,
+                    (int) LOCK_TTL.toSeconds()));
             if (result.wasApplied()) {
                 return;
             }
             Row existing = result.one();
             String holder = existing == null ? null : existing.getString("owner");
             if (!waiting) {
-                log.info("Cassandra keyspace {}: another wallet instance ({}) is migrating the schema; waiting for it", keyspace, holder);
+                log.info(
+                        "Cassandra keyspace {}: another wallet instance ({}) is migrating the schema; waiting for it",
+                        keyspace,
+                        holder);
                 waiting = true;
             }
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("Another wallet instance (" + holder + ") has held the Cassandra schema lock of keyspace "
-                        + keyspace + " for over " + LOCK_WAIT + "; if none is running, the lock expires " + LOCK_TTL + " after its last renewal");
+                throw new IllegalStateException("Another wallet instance (" + holder
+                        + ") has held the Cassandra schema lock of keyspace " + keyspace + " for over " + LOCK_WAIT
+                        + "; if none is running, the lock expires " + LOCK_TTL + " after its last renewal");
             }
             try {
                 Thread.sleep(LOCK_RETRY.toMillis());
@@ -242,11 +283,14 @@ public final class CassandraSchema {
 
     /** Long migrations keep the lock: its time to live starts again after every script. */
     private void renewLock(CqlSession session) {
-        ResultSet result = session.execute(serial("UPDATE " + LOCK_TABLE + " USING TTL ? SET locked_at = toTimestamp(now()) WHERE name = 'schema' IF owner = ?",
-                (int) LOCK_TTL.toSeconds(), owner));
+        ResultSet result = session.execute(serial(
+                "UPDATE " + LOCK_TABLE
+                        + " USING TTL ? SET locked_at = toTimestamp(now()) WHERE name = 'schema' IF owner = ?",
+                (int) LOCK_TTL.toSeconds(),
+                owner));
         if (!result.wasApplied()) {
-            throw new IllegalStateException("Lost the Cassandra schema lock of keyspace " + keyspace + " while migrating (a script ran longer than "
-                    + LOCK_TTL + "); restart to resume");
+            throw new IllegalStateException("Lost the Cassandra schema lock of keyspace " + keyspace
+                    + " while migrating (a script ran longer than " + LOCK_TTL + "); restart to resume");
         }
     }
 
@@ -254,7 +298,11 @@ public final class CassandraSchema {
         try {
             session.execute(serial("DELETE FROM " + LOCK_TABLE + " WHERE name = 'schema' IF owner = ?", owner));
         } catch (RuntimeException failure) {
-            log.warn("Could not release the Cassandra schema lock of keyspace {}; it expires within {}", keyspace, LOCK_TTL, failure);
+            log.warn(
+                    "Could not release the Cassandra schema lock of keyspace {}; it expires within {}",
+                    keyspace,
+                    LOCK_TTL,
+                    failure);
         }
     }
 
@@ -270,14 +318,16 @@ public final class CassandraSchema {
         long deadline = System.nanoTime() + SCHEMA_AGREEMENT_WAIT.toNanos();
         while (!session.checkSchemaAgreement()) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("The Cassandra nodes did not agree on the schema of keyspace " + keyspace + " within "
-                        + SCHEMA_AGREEMENT_WAIT + "; check that every node is up (nodetool describecluster)");
+                throw new IllegalStateException(
+                        "The Cassandra nodes did not agree on the schema of keyspace " + keyspace + " within "
+                                + SCHEMA_AGREEMENT_WAIT + "; check that every node is up (nodetool describecluster)");
             }
             try {
                 Thread.sleep(200);
             } catch (InterruptedException interrupted) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted while waiting for Cassandra schema agreement", interrupted);
+                throw new IllegalStateException(
+                        "Interrupted while waiting for Cassandra schema agreement", interrupted);
             }
         }
     }
@@ -287,7 +337,9 @@ public final class CassandraSchema {
      * another datacenter must see what this one applied.
      */
     private static SimpleStatement bookkeeping(String cql, Object... values) {
-        return SimpleStatement.newInstance(cql, values).setConsistencyLevel(DefaultConsistencyLevel.QUORUM).setTimeout(STATEMENT_TIMEOUT);
+        return SimpleStatement.newInstance(cql, values)
+                .setConsistencyLevel(DefaultConsistencyLevel.QUORUM)
+                .setTimeout(STATEMENT_TIMEOUT);
     }
 
     /** The lock is a Paxos round over every datacenter (SERIAL), so two datacenters cannot both win it. */

@@ -5,11 +5,11 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.UUID;
-import org.openwallet.platform.web.ProblemCode;
-import org.openwallet.platform.web.ProblemException;
+import org.openwallet.platform.config.WalletProperties;
 import org.openwallet.platform.crypto.SecretKeys;
 import org.openwallet.platform.crypto.Signer;
-import org.openwallet.platform.config.WalletProperties;
+import org.openwallet.platform.web.ProblemCode;
+import org.openwallet.platform.web.ProblemException;
 import org.springframework.stereotype.Component;
 
 /**
@@ -27,15 +27,20 @@ class FeedCursor {
     private final Signer signer;
 
     FeedCursor(FeedProperties feed, WalletProperties wallet) {
-        var file = feed.cursorKeyFile() != null ? feed.cursorKeyFile() : wallet.dataDir().resolve("keys").resolve("feed-cursor.key");
+        var file = feed.cursorKeyFile() != null
+                ? feed.cursorKeyFile()
+                : wallet.dataDir().resolve("keys").resolve("feed-cursor.key");
         this.signer = new Signer(SecretKeys.loadOrCreate(file, 32), TAG_BYTES);
     }
 
     String encode(Timeline.Kind kind, UUID reader, FeedStore.Position position) {
         ByteBuffer bytes = ByteBuffer.allocate(POSITION_BYTES + TAG_BYTES);
-        bytes.put(FORMAT).put((byte) kind.ordinal()).putInt(position.bucket())
+        bytes.put(FORMAT)
+                .put((byte) kind.ordinal())
+                .putInt(position.bucket())
                 .putLong(position.createdAt().toEpochMilli())
-                .putLong(position.transferId().getMostSignificantBits()).putLong(position.transferId().getLeastSignificantBits());
+                .putLong(position.transferId().getMostSignificantBits())
+                .putLong(position.transferId().getLeastSignificantBits());
         bytes.put(signer.sign(Arrays.copyOf(bytes.array(), POSITION_BYTES), readerBytes(reader)));
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
     }
@@ -51,18 +56,25 @@ class FeedCursor {
         if (bytes.length != POSITION_BYTES + TAG_BYTES) {
             throw invalid();
         }
-        if (!signer.verifies(Arrays.copyOfRange(bytes, POSITION_BYTES, bytes.length), Arrays.copyOf(bytes, POSITION_BYTES), readerBytes(reader))) {
+        if (!signer.verifies(
+                Arrays.copyOfRange(bytes, POSITION_BYTES, bytes.length),
+                Arrays.copyOf(bytes, POSITION_BYTES),
+                readerBytes(reader))) {
             throw invalid();
         }
         ByteBuffer buffer = ByteBuffer.wrap(bytes);
         if (buffer.get() != FORMAT || buffer.get() != kind.ordinal()) {
             throw invalid();
         }
-        return new FeedStore.Position(buffer.getInt(), Instant.ofEpochMilli(buffer.getLong()), new UUID(buffer.getLong(), buffer.getLong()));
+        return new FeedStore.Position(
+                buffer.getInt(), Instant.ofEpochMilli(buffer.getLong()), new UUID(buffer.getLong(), buffer.getLong()));
     }
 
     private static byte[] readerBytes(UUID reader) {
-        return ByteBuffer.allocate(16).putLong(reader.getMostSignificantBits()).putLong(reader.getLeastSignificantBits()).array();
+        return ByteBuffer.allocate(16)
+                .putLong(reader.getMostSignificantBits())
+                .putLong(reader.getLeastSignificantBits())
+                .array();
     }
 
     private static ProblemException invalid() {

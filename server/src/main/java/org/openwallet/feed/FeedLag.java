@@ -16,8 +16,10 @@ class FeedLag {
     private final Timer timer;
 
     FeedLag(MeterRegistry meters) {
-        this.timer = Timer.builder("wallet.feed.lag").description("From a payment's ledger commit to its rows being readable in the feed")
-                .publishPercentiles(0.5, 0.99).register(meters);
+        this.timer = Timer.builder("wallet.feed.lag")
+                .description("From a payment's ledger commit to its rows being readable in the feed")
+                .publishPercentiles(0.5, 0.99)
+                .register(meters);
     }
 
     void record(Duration lag) {

@@ -17,17 +17,20 @@ import org.springframework.context.annotation.Configuration;
  * @param parallelism     how many Kafka keys (senders, friend pairs) one consumer applies at once
  */
 @ConfigurationProperties("wallet.feed")
-record FeedProperties(Path cursorKeyFile, @DefaultValue("20") int backfillItems, @DefaultValue("512") int maxWritesInFlight,
-                      @DefaultValue("32") int parallelism) {
+record FeedProperties(
+        Path cursorKeyFile,
+        @DefaultValue("20") int backfillItems,
+        @DefaultValue("512") int maxWritesInFlight,
+        @DefaultValue("32") int parallelism) {
     FeedProperties {
         if (backfillItems < 0 || maxWritesInFlight < 1 || parallelism < 1) {
-            throw new IllegalArgumentException("wallet.feed.backfill-items must be >= 0, wallet.feed.max-writes-in-flight and "
-                    + "wallet.feed.parallelism >= 1");
+            throw new IllegalArgumentException(
+                    "wallet.feed.backfill-items must be >= 0, wallet.feed.max-writes-in-flight and "
+                            + "wallet.feed.parallelism >= 1");
         }
     }
 
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(FeedProperties.class)
-    static class Enable {
-    }
+    static class Enable {}
 }

@@ -31,18 +31,19 @@ class FeedReader {
         this.cursors = cursors;
     }
 
-    record Page(List<FeedItem> items, String nextCursor) {
-    }
+    record Page(List<FeedItem> items, String nextCursor) {}
 
     Page read(Timeline timeline, UUID reader, int limit, String cursor) {
         if (limit < 1 || limit > MAX_PAGE_SIZE) {
-            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "limit must be between 1 and " + MAX_PAGE_SIZE + ".");
+            throw new ProblemException(
+                    ProblemCode.VALIDATION_FAILED, "limit must be between 1 and " + MAX_PAGE_SIZE + ".");
         }
         FeedStore.Position after = cursor == null ? null : cursors.decode(timeline.kind(), reader, cursor);
         try {
             return page(timeline, reader, limit, after);
         } catch (DriverException unavailable) {
-            throw new ProblemException(ProblemCode.FEED_UNAVAILABLE, "The feed cannot be read right now; try again shortly.");
+            throw new ProblemException(
+                    ProblemCode.FEED_UNAVAILABLE, "The feed cannot be read right now; try again shortly.");
         }
     }
 
@@ -63,8 +64,13 @@ class FeedReader {
         }
         boolean more = found.size() > limit;
         List<FeedStore.Stored> page = more ? found.subList(0, limit) : found;
-        String next = more ? cursors.encode(timeline.kind(), reader, page.getLast().position()) : null;
-        return new Page(page.stream().map(stored -> withAmountForParty(timeline, reader, stored.item())).toList(), next);
+        String next =
+                more ? cursors.encode(timeline.kind(), reader, page.getLast().position()) : null;
+        return new Page(
+                page.stream()
+                        .map(stored -> withAmountForParty(timeline, reader, stored.item()))
+                        .toList(),
+                next);
     }
 
     /**
@@ -86,7 +92,10 @@ class FeedReader {
     private List<FeedStore.Stored> visible(Timeline timeline, UUID reader, List<FeedStore.Stored> rows) {
         return switch (timeline.kind()) {
             case ACTIVITY -> rows;
-            case PUBLIC -> rows.stream().filter(row -> Audience.PUBLIC.reaches(row.item().visibility())).toList();
+            case PUBLIC ->
+                rows.stream()
+                        .filter(row -> Audience.PUBLIC.reaches(row.item().visibility()))
+                        .toList();
             case FEED -> {
                 Set<UUID> others = new HashSet<>();
                 for (FeedStore.Stored row : rows) {
@@ -96,9 +105,12 @@ class FeedReader {
                     }
                 }
                 Set<UUID> friends = store.friendsAmong(reader, others);
-                yield rows.stream().filter(row -> row.item().involves(reader)
-                        || (Audience.FRIENDS.reaches(row.item().visibility())
-                        && (friends.contains(row.item().fromUserId()) || friends.contains(row.item().toUserId())))).toList();
+                yield rows.stream()
+                        .filter(row -> row.item().involves(reader)
+                                || (Audience.FRIENDS.reaches(row.item().visibility())
+                                        && (friends.contains(row.item().fromUserId())
+                                                || friends.contains(row.item().toUserId()))))
+                        .toList();
             }
         };
     }

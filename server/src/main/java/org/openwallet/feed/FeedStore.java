@@ -40,6 +40,7 @@ class FeedStore {
     private final Set<String> knownBuckets = ConcurrentHashMap.newKeySet();
     /** Writes in flight from this process, all events together: within what one driver connection takes (1,024 requests). */
     private final Semaphore permits;
+
     private volatile Statements statements;
     /** Looked up once: a bean factory lookup per statement cost 3 % of the JVM's CPU under load. */
     private volatile CqlSession session;
@@ -50,37 +51,45 @@ class FeedStore {
     }
 
     /** Where a row sits in its timeline. */
-    record Position(int bucket, Instant createdAt, UUID transferId) {
-    }
+    record Position(int bucket, Instant createdAt, UUID transferId) {}
 
-    record Stored(Position position, FeedItem item) {
-    }
+    record Stored(Position position, FeedItem item) {}
 
     /** A timeline a transfer was copied into. */
-    record Copy(String timeline, int bucket, Instant createdAt) {
-    }
+    record Copy(String timeline, int bucket, Instant createdAt) {}
 
     /** A copy and the write time (microseconds) of the event that made it. */
-    record Copied(Copy copy, long writtenAtMicros) {
-    }
+    record Copied(Copy copy, long writtenAtMicros) {}
 
     /** A social-feed row that is there because of a friend. */
-    record ByFriend(int bucket, Instant createdAt, UUID transferId, UUID counterparty) {
-    }
+    record ByFriend(int bucket, Instant createdAt, UUID transferId, UUID counterparty) {}
 
     private static final String ITEM_COLUMNS =
             "bucket, created_at, transfer_id, from_user_id, from_handle, to_user_id, to_handle, note, visibility, amount, currency";
 
     private record Statements(
-            PreparedStatement insertItem, PreparedStatement insertBucket, PreparedStatement insertCopy,
-            PreparedStatement updateVisibility, PreparedStatement deleteItem, PreparedStatement deleteCopy,
-            PreparedStatement selectCopies, PreparedStatement selectNarrowed, PreparedStatement insertNarrowed,
-            PreparedStatement insertByFriend, PreparedStatement selectByFriend, PreparedStatement deleteByFriend,
-            PreparedStatement insertFriend, PreparedStatement deleteFriend, PreparedStatement selectFriends,
-            PreparedStatement selectFriendsAmong, PreparedStatement selectFirstPage, PreparedStatement selectPageAfter,
-            PreparedStatement selectNewestBucket, PreparedStatement selectBucketBefore, PreparedStatement selectItem,
-            PreparedStatement selectNarrowedAmong) {
-    }
+            PreparedStatement insertItem,
+            PreparedStatement insertBucket,
+            PreparedStatement insertCopy,
+            PreparedStatement updateVisibility,
+            PreparedStatement deleteItem,
+            PreparedStatement deleteCopy,
+            PreparedStatement selectCopies,
+            PreparedStatement selectNarrowed,
+            PreparedStatement insertNarrowed,
+            PreparedStatement insertByFriend,
+            PreparedStatement selectByFriend,
+            PreparedStatement deleteByFriend,
+            PreparedStatement insertFriend,
+            PreparedStatement deleteFriend,
+            PreparedStatement selectFriends,
+            PreparedStatement selectFriendsAmong,
+            PreparedStatement selectFirstPage,
+            PreparedStatement selectPageAfter,
+            PreparedStatement selectNewestBucket,
+            PreparedStatement selectBucketBefore,
+            PreparedStatement selectItem,
+            PreparedStatement selectNarrowedAmong) {}
 
     private Statements statements() {
         Statements prepared = statements;
@@ -100,7 +109,8 @@ class FeedStore {
         if (resolved == null) {
             resolved = sessions.getIfAvailable();
             if (resolved == null) {
-                throw new IllegalStateException("this process has no Cassandra session (it runs neither the api nor the feed role)");
+                throw new IllegalStateException(
+                        "this process has no Cassandra session (it runs neither the api nor the feed role)");
             }
             session = resolved;
         }
@@ -109,27 +119,41 @@ class FeedStore {
 
     private static Statements prepare(CqlSession session) {
         return new Statements(
-                session.prepare("INSERT INTO timeline_items (timeline, " + ITEM_COLUMNS + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?"),
+                session.prepare("INSERT INTO timeline_items (timeline, " + ITEM_COLUMNS
+                        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) USING TIMESTAMP ?"),
                 session.prepare("INSERT INTO timeline_buckets (timeline, bucket) VALUES (?, ?)"),
-                session.prepare("INSERT INTO transfer_copies (transfer_id, timeline, bucket, created_at) VALUES (?, ?, ?, ?) USING TIMESTAMP ?"),
-                session.prepare("UPDATE timeline_items USING TIMESTAMP ? SET visibility = ? WHERE timeline = ? AND bucket = ? AND created_at = ? AND transfer_id = ?"),
-                session.prepare("DELETE FROM timeline_items USING TIMESTAMP ? WHERE timeline = ? AND bucket = ? AND created_at = ? AND transfer_id = ?"),
+                session.prepare(
+                        "INSERT INTO transfer_copies (transfer_id, timeline, bucket, created_at) VALUES (?, ?, ?, ?) USING TIMESTAMP ?"),
+                session.prepare(
+                        "UPDATE timeline_items USING TIMESTAMP ? SET visibility = ? WHERE timeline = ? AND bucket = ? AND created_at = ? AND transfer_id = ?"),
+                session.prepare(
+                        "DELETE FROM timeline_items USING TIMESTAMP ? WHERE timeline = ? AND bucket = ? AND created_at = ? AND transfer_id = ?"),
                 session.prepare("DELETE FROM transfer_copies USING TIMESTAMP ? WHERE transfer_id = ? AND timeline = ?"),
-                session.prepare("SELECT timeline, bucket, created_at, WRITETIME(bucket) FROM transfer_copies WHERE transfer_id = ?"),
+                session.prepare(
+                        "SELECT timeline, bucket, created_at, WRITETIME(bucket) FROM transfer_copies WHERE transfer_id = ?"),
                 session.prepare("SELECT visibility FROM transfer_visibility WHERE transfer_id = ?"),
-                session.prepare("INSERT INTO transfer_visibility (transfer_id, visibility) VALUES (?, ?) USING TIMESTAMP ?"),
-                session.prepare("INSERT INTO feed_items_by_friend (timeline, friend_id, created_at, transfer_id, bucket, counterparty) VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?"),
-                session.prepare("SELECT created_at, transfer_id, bucket, counterparty FROM feed_items_by_friend WHERE timeline = ? AND friend_id = ?"),
-                session.prepare("DELETE FROM feed_items_by_friend USING TIMESTAMP ? WHERE timeline = ? AND friend_id = ? AND created_at = ? AND transfer_id = ?"),
+                session.prepare(
+                        "INSERT INTO transfer_visibility (transfer_id, visibility) VALUES (?, ?) USING TIMESTAMP ?"),
+                session.prepare(
+                        "INSERT INTO feed_items_by_friend (timeline, friend_id, created_at, transfer_id, bucket, counterparty) VALUES (?, ?, ?, ?, ?, ?) USING TIMESTAMP ?"),
+                session.prepare(
+                        "SELECT created_at, transfer_id, bucket, counterparty FROM feed_items_by_friend WHERE timeline = ? AND friend_id = ?"),
+                session.prepare(
+                        "DELETE FROM feed_items_by_friend USING TIMESTAMP ? WHERE timeline = ? AND friend_id = ? AND created_at = ? AND transfer_id = ?"),
                 session.prepare("INSERT INTO friends (user_id, friend_id, handle) VALUES (?, ?, ?) USING TIMESTAMP ?"),
                 session.prepare("DELETE FROM friends USING TIMESTAMP ? WHERE user_id = ? AND friend_id = ?"),
                 session.prepare("SELECT friend_id FROM friends WHERE user_id = ?"),
                 session.prepare("SELECT friend_id FROM friends WHERE user_id = ? AND friend_id IN ?"),
-                session.prepare("SELECT " + ITEM_COLUMNS + " FROM timeline_items WHERE timeline = ? AND bucket = ? LIMIT ?"),
-                session.prepare("SELECT " + ITEM_COLUMNS + " FROM timeline_items WHERE timeline = ? AND bucket = ? AND (created_at, transfer_id) < (?, ?) LIMIT ?"),
+                session.prepare(
+                        "SELECT " + ITEM_COLUMNS + " FROM timeline_items WHERE timeline = ? AND bucket = ? LIMIT ?"),
+                session.prepare(
+                        "SELECT " + ITEM_COLUMNS
+                                + " FROM timeline_items WHERE timeline = ? AND bucket = ? AND (created_at, transfer_id) < (?, ?) LIMIT ?"),
                 session.prepare("SELECT bucket FROM timeline_buckets WHERE timeline = ? LIMIT 1"),
                 session.prepare("SELECT bucket FROM timeline_buckets WHERE timeline = ? AND bucket < ? LIMIT 1"),
-                session.prepare("SELECT " + ITEM_COLUMNS + " FROM timeline_items WHERE timeline = ? AND bucket = ? AND created_at = ? AND transfer_id = ?"),
+                session.prepare(
+                        "SELECT " + ITEM_COLUMNS
+                                + " FROM timeline_items WHERE timeline = ? AND bucket = ? AND created_at = ? AND transfer_id = ?"),
                 session.prepare("SELECT transfer_id, visibility FROM transfer_visibility WHERE transfer_id IN ?"));
     }
 
@@ -143,7 +167,9 @@ class FeedStore {
 
         private CompletableFuture<?> send(Statement<?> statement) {
             permits.acquireUninterruptibly();
-            CompletableFuture<?> done = session().executeAsync(statement).toCompletableFuture()
+            CompletableFuture<?> done = session()
+                    .executeAsync(statement)
+                    .toCompletableFuture()
                     .whenComplete((result, failure) -> permits.release());
             sent.add(done);
             return done;
@@ -171,8 +197,21 @@ class FeedStore {
         Statements s = statements();
         String key = timeline.key();
         int bucket = timeline.bucket(item.createdAt());
-        writes.send(s.insertItem().bind(key, bucket, item.createdAt(), item.transferId(), item.fromUserId(), item.fromHandle(),
-                item.toUserId(), item.toHandle(), item.note(), item.visibility().toString(), item.amount(), item.currency(), writeTimeMicros));
+        writes.send(s.insertItem()
+                .bind(
+                        key,
+                        bucket,
+                        item.createdAt(),
+                        item.transferId(),
+                        item.fromUserId(),
+                        item.fromHandle(),
+                        item.toUserId(),
+                        item.toHandle(),
+                        item.note(),
+                        item.visibility().toString(),
+                        item.amount(),
+                        item.currency(),
+                        writeTimeMicros));
         String known = key + "#" + bucket;
         if (!knownBuckets.contains(known)) {
             writes.send(s.insertBucket().bind(key, bucket)).thenRun(() -> {
@@ -193,8 +232,14 @@ class FeedStore {
         for (int start = 0; start < timelines.size(); start += COPIES_PER_BATCH) {
             BatchStatementBuilder batch = BatchStatement.builder(DefaultBatchType.UNLOGGED);
             for (Timeline timeline : timelines.subList(start, Math.min(timelines.size(), start + COPIES_PER_BATCH))) {
-                batch.addStatement(statements().insertCopy().bind(item.transferId(), timeline.key(), timeline.bucket(item.createdAt()),
-                        item.createdAt(), writeTimeMicros));
+                batch.addStatement(statements()
+                        .insertCopy()
+                        .bind(
+                                item.transferId(),
+                                timeline.key(),
+                                timeline.bucket(item.createdAt()),
+                                item.createdAt(),
+                                writeTimeMicros));
             }
             writes.send(batch.build());
         }
@@ -205,12 +250,28 @@ class FeedStore {
     /** Notes that {@code item} is in {@code feed} (a social feed) because {@code friend} is one of its parties. */
     void putByFriend(Writes writes, Timeline feed, UUID friend, FeedItem item, long writeTimeMicros) {
         UUID counterparty = item.fromUserId().equals(friend) ? item.toUserId() : item.fromUserId();
-        writes.send(statements().insertByFriend().bind(feed.key(), friend, item.createdAt(), item.transferId(),
-                feed.bucket(item.createdAt()), counterparty, writeTimeMicros));
+        writes.send(statements()
+                .insertByFriend()
+                .bind(
+                        feed.key(),
+                        friend,
+                        item.createdAt(),
+                        item.transferId(),
+                        feed.bucket(item.createdAt()),
+                        counterparty,
+                        writeTimeMicros));
     }
 
     void updateVisibility(Writes writes, Copy copy, UUID transferId, Visibility visibility, long writeTimeMicros) {
-        writes.send(statements().updateVisibility().bind(writeTimeMicros, visibility.toString(), copy.timeline(), copy.bucket(), copy.createdAt(), transferId));
+        writes.send(statements()
+                .updateVisibility()
+                .bind(
+                        writeTimeMicros,
+                        visibility.toString(),
+                        copy.timeline(),
+                        copy.bucket(),
+                        copy.createdAt(),
+                        transferId));
     }
 
     /** Removes a transfer's row from one timeline, and the record of that copy. */
@@ -221,7 +282,9 @@ class FeedStore {
     }
 
     void deleteByFriend(Writes writes, Timeline feed, UUID friend, ByFriend row, long writeTimeMicros) {
-        writes.send(statements().deleteByFriend().bind(writeTimeMicros, feed.key(), friend, row.createdAt(), row.transferId()));
+        writes.send(statements()
+                .deleteByFriend()
+                .bind(writeTimeMicros, feed.key(), friend, row.createdAt(), row.transferId()));
     }
 
     List<Copied> copiesOf(UUID transferId) {
@@ -242,7 +305,9 @@ class FeedStore {
 
     /** The visibility a transfer was narrowed to, or null. */
     Visibility narrowedVisibility(UUID transferId) {
-        Row row = session().execute(statements().selectNarrowed().bind(transferId)).one();
+        Row row = session()
+                .execute(statements().selectNarrowed().bind(transferId))
+                .one();
         return row == null ? null : visibility(row.getString(0));
     }
 
@@ -313,31 +378,48 @@ class FeedStore {
 
     /** One row of a timeline, if it is there. */
     Stored find(Timeline timeline, Instant createdAt, UUID transferId) {
-        Row row = session().execute(statements().selectItem().bind(timeline.key(), timeline.bucket(createdAt), createdAt, transferId)).one();
+        Row row = session()
+                .execute(statements()
+                        .selectItem()
+                        .bind(timeline.key(), timeline.bucket(createdAt), createdAt, transferId))
+                .one();
         return row == null ? null : stored(row);
     }
 
     private static Stored stored(Row row) {
-        FeedItem item = new FeedItem(row.getUuid("transfer_id"), row.getInstant("created_at"), row.getUuid("from_user_id"),
-                row.getString("from_handle"), row.getUuid("to_user_id"), row.getString("to_handle"), row.getString("note"),
-                visibility(row.getString("visibility")), row.getString("amount"), row.getString("currency"));
+        FeedItem item = new FeedItem(
+                row.getUuid("transfer_id"),
+                row.getInstant("created_at"),
+                row.getUuid("from_user_id"),
+                row.getString("from_handle"),
+                row.getUuid("to_user_id"),
+                row.getString("to_handle"),
+                row.getString("note"),
+                visibility(row.getString("visibility")),
+                row.getString("amount"),
+                row.getString("currency"));
         return new Stored(new Position(row.getInt("bucket"), item.createdAt(), item.transferId()), item);
     }
 
     /** Only the feed writes these rows, and only valid visibilities: any other value is a bug, not data to show. */
     private static Visibility visibility(String stored) {
-        return Visibility.fromWire(stored).orElseThrow(() -> new IllegalStateException("the feed store holds an unknown visibility: " + stored));
+        return Visibility.fromWire(stored)
+                .orElseThrow(() -> new IllegalStateException("the feed store holds an unknown visibility: " + stored));
     }
 
     /** The newest bucket of the timeline, or null when it is empty. */
     Integer newestBucket(Timeline timeline) {
-        Row row = session().execute(statements().selectNewestBucket().bind(timeline.key())).one();
+        Row row = session()
+                .execute(statements().selectNewestBucket().bind(timeline.key()))
+                .one();
         return row == null ? null : row.getInt(0);
     }
 
     /** The next older bucket with rows, or null. */
     Integer bucketBefore(Timeline timeline, int bucket) {
-        Row row = session().execute(statements().selectBucketBefore().bind(timeline.key(), bucket)).one();
+        Row row = session()
+                .execute(statements().selectBucketBefore().bind(timeline.key(), bucket))
+                .one();
         return row == null ? null : row.getInt(0);
     }
 }

@@ -104,9 +104,17 @@ class FeedWriter implements EventHandler {
         JsonNode payload = payload(event, 1);
         UUID from = uuid(event, payload, "from_user_id");
         UUID to = uuid(event, payload, "to_user_id");
-        FeedItem item = new FeedItem(uuid(event, payload, "transfer_id"), instant(event, payload, "created_at"), from,
-                text(event, payload, "from_handle"), to, text(event, payload, "to_handle"), optionalText(payload, "note"),
-                visibility(event, payload), text(event, payload, "amount"), text(event, payload, "currency"));
+        FeedItem item = new FeedItem(
+                uuid(event, payload, "transfer_id"),
+                instant(event, payload, "created_at"),
+                from,
+                text(event, payload, "from_handle"),
+                to,
+                text(event, payload, "to_handle"),
+                optionalText(payload, "note"),
+                visibility(event, payload),
+                text(event, payload, "amount"),
+                text(event, payload, "currency"));
         // A narrowing already applied (this event replayed after it) still holds for the copies written now.
         item = narrowed(item, store.narrowedVisibility(item.transferId()));
         long writeTime = micros(event.occurredAt());
@@ -161,25 +169,35 @@ class FeedWriter implements EventHandler {
         store.putNarrowedVisibility(recorded, transferId, visibility, changedAt);
         recorded.await();
         FeedStore.Writes writes = store.writes();
-        Set<String> partyTimelines = Set.of(Timeline.activity(from).key(), Timeline.activity(to).key(),
-                Timeline.feed(from).key(), Timeline.feed(to).key());
+        Set<String> partyTimelines = Set.of(
+                Timeline.activity(from).key(),
+                Timeline.activity(to).key(),
+                Timeline.feed(from).key(),
+                Timeline.feed(to).key());
         for (FeedStore.Copied copied : store.copiesOf(transferId)) {
             FeedStore.Copy copy = copied.copy();
-            Audience audience = partyTimelines.contains(copy.timeline()) ? Audience.PARTIES
+            Audience audience = partyTimelines.contains(copy.timeline())
+                    ? Audience.PARTIES
                     : copy.timeline().equals(Timeline.PUBLIC.key()) ? Audience.PUBLIC : Audience.FRIENDS;
             // A new friend's backfill may have copied the payment after it was narrowed but before
             // the feed applied the narrowing (friendships and payments are on different topics, so
             // their order is not kept), at the friendship's time, later than the narrowing's. The
             // narrowing is written just after such a copy so that it wins, as it would have had it
             // been applied first.
-            narrowCopy(writes, copy, transferId, visibility, audience, Math.max(changedAt, copied.writtenAtMicros() + 1));
+            narrowCopy(
+                    writes, copy, transferId, visibility, audience, Math.max(changedAt, copied.writtenAtMicros() + 1));
         }
         writes.await();
     }
 
     /** Gives a copy its narrowed visibility, or deletes it when that visibility no longer reaches the copy's timeline. */
-    private void narrowCopy(FeedStore.Writes writes, FeedStore.Copy copy, UUID transferId, Visibility visibility, Audience audience,
-                            long writeTime) {
+    private void narrowCopy(
+            FeedStore.Writes writes,
+            FeedStore.Copy copy,
+            UUID transferId,
+            Visibility visibility,
+            Audience audience,
+            long writeTime) {
         if (audience.reaches(visibility)) {
             store.updateVisibility(writes, copy, transferId, visibility, writeTime);
         } else {
@@ -195,8 +213,11 @@ class FeedWriter implements EventHandler {
         FeedStore.Writes writes = store.writes();
         store.putFriend(writes, a, b, text(event, payload, "handle_b"), writeTime);
         store.putFriend(writes, b, a, text(event, payload, "handle_a"), writeTime);
-        Map<Timeline, List<FeedItem>> backfilled = Map.of(Timeline.feed(a), backfill(writes, a, b, writeTime),
-                Timeline.feed(b), backfill(writes, b, a, writeTime));
+        Map<Timeline, List<FeedItem>> backfilled = Map.of(
+                Timeline.feed(a),
+                backfill(writes, a, b, writeTime),
+                Timeline.feed(b),
+                backfill(writes, b, a, writeTime));
         writes.await();
         narrowBackfilled(backfilled, writeTime);
     }
@@ -214,11 +235,15 @@ class FeedWriter implements EventHandler {
         Integer bucket = wanted == 0 ? null : store.newestBucket(activity);
         // The newest page of the newest few buckets at most: a backfill is a courtesy, not a history import.
         for (int buckets = 0; bucket != null && copied.size() < wanted && buckets < 3; buckets++) {
-            List<FeedItem> others = store.page(activity, bucket, null, wanted).stream().map(FeedStore.Stored::item)
-                    .filter(item -> !item.involves(user)).toList();
-            Map<UUID, Visibility> narrowings = store.narrowedVisibilities(others.stream().map(FeedItem::transferId).toList());
+            List<FeedItem> others = store.page(activity, bucket, null, wanted).stream()
+                    .map(FeedStore.Stored::item)
+                    .filter(item -> !item.involves(user))
+                    .toList();
+            Map<UUID, Visibility> narrowings = store.narrowedVisibilities(
+                    others.stream().map(FeedItem::transferId).toList());
             for (FeedItem item : others) {
-                FeedItem copy = narrowed(item, narrowings.get(item.transferId())).withoutAmount();
+                FeedItem copy =
+                        narrowed(item, narrowings.get(item.transferId())).withoutAmount();
                 if (copied.size() < wanted && Audience.FRIENDS.reaches(copy.visibility())) {
                     store.putItem(writes, feed, copy, writeTime);
                     store.putCopies(writes, copy, List.of(feed), writeTime);
@@ -237,15 +262,24 @@ class FeedWriter implements EventHandler {
      * just after the backfill's own write time.
      */
     private void narrowBackfilled(Map<Timeline, List<FeedItem>> backfilled, long writeTime) {
-        List<UUID> transferIds = backfilled.values().stream().flatMap(List::stream).map(FeedItem::transferId).distinct().toList();
+        List<UUID> transferIds = backfilled.values().stream()
+                .flatMap(List::stream)
+                .map(FeedItem::transferId)
+                .distinct()
+                .toList();
         Map<UUID, Visibility> narrowings = store.narrowedVisibilities(transferIds);
         FeedStore.Writes writes = store.writes();
         backfilled.forEach((feed, copies) -> {
             for (FeedItem copy : copies) {
                 Visibility visibility = Visibility.morePrivateOf(narrowings.get(copy.transferId()), copy.visibility());
                 if (visibility != copy.visibility()) {
-                    narrowCopy(writes, new FeedStore.Copy(feed.key(), feed.bucket(copy.createdAt()), copy.createdAt()), copy.transferId(),
-                            visibility, Audience.FRIENDS, writeTime + 1);
+                    narrowCopy(
+                            writes,
+                            new FeedStore.Copy(feed.key(), feed.bucket(copy.createdAt()), copy.createdAt()),
+                            copy.transferId(),
+                            visibility,
+                            Audience.FRIENDS,
+                            writeTime + 1);
                 }
             }
         });
@@ -278,7 +312,11 @@ class FeedWriter implements EventHandler {
         Set<UUID> friends = store.friendsOf(user);
         for (FeedStore.ByFriend row : store.byFriend(feed, formerFriend)) {
             if (!friends.contains(row.counterparty())) {
-                store.deleteItem(writes, new FeedStore.Copy(feed.key(), row.bucket(), row.createdAt()), row.transferId(), writeTime);
+                store.deleteItem(
+                        writes,
+                        new FeedStore.Copy(feed.key(), row.bucket(), row.createdAt()),
+                        row.transferId(),
+                        writeTime);
             }
             store.deleteByFriend(writes, feed, formerFriend, row, writeTime);
         }
@@ -286,7 +324,8 @@ class FeedWriter implements EventHandler {
 
     private static JsonNode payload(Event event, int version) {
         if (event.version() != version) {
-            throw new PoisonEventException(event.type() + " version " + event.version() + " is unknown to the feed (it reads version " + version + ")");
+            throw new PoisonEventException(event.type() + " version " + event.version()
+                    + " is unknown to the feed (it reads version " + version + ")");
         }
         if (event.payload() == null || !event.payload().isObject()) {
             throw new PoisonEventException(event.type() + " has no payload object");
@@ -327,8 +366,9 @@ class FeedWriter implements EventHandler {
 
     private static Visibility visibility(Event event, JsonNode payload) {
         String visibility = text(event, payload, "visibility");
-        return Visibility.fromWire(visibility).orElseThrow(() ->
-                new PoisonEventException(event.type() + " has an unknown visibility: " + visibility));
+        return Visibility.fromWire(visibility)
+                .orElseThrow(
+                        () -> new PoisonEventException(event.type() + " has an unknown visibility: " + visibility));
     }
 
     private static long micros(Instant instant) {

@@ -10,7 +10,9 @@
  * visibility rules again, so the feed never shows what a reader may not see, even in the moment
  * between an unfriending and its clean-up.
  */
-@ApplicationModule(allowedDependencies = {"events", "identity", "platform", "platform::config", "platform::crypto", "platform::web"})
+@ApplicationModule(
+        allowedDependencies = {"events", "identity", "platform", "platform::config", "platform::crypto", "platform::web"
+        })
 package org.openwallet.feed;
 
 import org.springframework.modulith.ApplicationModule;

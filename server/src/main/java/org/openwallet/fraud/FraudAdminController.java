@@ -35,24 +35,24 @@ class FraudAdminController {
         this.roles = roles;
     }
 
-    record VerificationRequest(Boolean verified) {
-    }
+    record VerificationRequest(Boolean verified) {}
 
-    record VerificationResponse(UUID userId, String tier) {
-    }
+    record VerificationResponse(UUID userId, String tier) {}
 
-    record BlockRequest(String reason) {
-    }
+    record BlockRequest(String reason) {}
 
-    record DecisionPage(List<FraudAdmin.DecisionView> items) {
-    }
+    record DecisionPage(List<FraudAdmin.DecisionView> items) {}
 
     @PutMapping("/v1/admin/users/{userId}/verification")
     @ApiContract(access = ApiContract.Access.ADMIN)
-    @Operation(summary = "Set a user's verification tier (raises the weekly sending limit)",
-            description = "verified: true moves the user to the verified tier, whose weekly sending limit is higher; false moves them back. Audited (verification.set).")
-    VerificationResponse setVerification(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId,
-                                         @RequestBody VerificationRequest request) {
+    @Operation(
+            summary = "Set a user's verification tier (raises the weekly sending limit)",
+            description =
+                    "verified: true moves the user to the verified tier, whose weekly sending limit is higher; false moves them back. Audited (verification.set).")
+    VerificationResponse setVerification(
+            @Parameter(hidden = true) AuthenticatedUser admin,
+            @PathVariable UUID userId,
+            @RequestBody VerificationRequest request) {
         roles.requireAdmin(admin);
         if (request.verified() == null) {
             throw new ProblemException(ProblemCode.VALIDATION_FAILED, "verified (true or false) is required.");
@@ -63,11 +63,15 @@ class FraudAdminController {
 
     @PutMapping("/v1/admin/fraud/blocked-recipients/{userId}")
     @ApiContract(access = ApiContract.Access.ADMIN)
-    @Operation(summary = "Block payments to a user",
-            description = "Every payment to this user is declined (transfer_declined, reason recipient_blocked) until unblocked; reason is optional. Blocking again replaces the reason. Audited (recipient.blocked).",
+    @Operation(
+            summary = "Block payments to a user",
+            description =
+                    "Every payment to this user is declined (transfer_declined, reason recipient_blocked) until unblocked; reason is optional. Blocking again replaces the reason. Audited (recipient.blocked).",
             responses = @ApiResponse(responseCode = "204", description = "Payments to the user are blocked"))
-    ResponseEntity<Void> block(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId,
-                               @RequestBody(required = false) BlockRequest request) {
+    ResponseEntity<Void> block(
+            @Parameter(hidden = true) AuthenticatedUser admin,
+            @PathVariable UUID userId,
+            @RequestBody(required = false) BlockRequest request) {
         roles.requireAdmin(admin);
         fraud.block(admin.actor(), userId, request == null ? null : request.reason());
         return ResponseEntity.noContent().build();
@@ -75,8 +79,10 @@ class FraudAdminController {
 
     @DeleteMapping("/v1/admin/fraud/blocked-recipients/{userId}")
     @ApiContract(access = ApiContract.Access.ADMIN)
-    @Operation(summary = "Allow payments to a user again",
-            description = "Removes the block; unblocking a user who is not blocked changes nothing. Audited (recipient.unblocked) when a block was removed.",
+    @Operation(
+            summary = "Allow payments to a user again",
+            description =
+                    "Removes the block; unblocking a user who is not blocked changes nothing. Audited (recipient.unblocked) when a block was removed.",
             responses = @ApiResponse(responseCode = "204", description = "Payments to the user are allowed"))
     ResponseEntity<Void> unblock(@Parameter(hidden = true) AuthenticatedUser admin, @PathVariable UUID userId) {
         roles.requireAdmin(admin);
@@ -86,13 +92,18 @@ class FraudAdminController {
 
     @GetMapping("/v1/admin/fraud/decisions")
     @ApiContract(access = ApiContract.Access.ADMIN_OR_SUPPORT)
-    @Operation(summary = "Fraud decisions for a sender, newest first",
-            description = "Every decision the fraud check took on payments of sender_id, with its reasons and latency; limit is 1-100 (default 20).")
-    DecisionPage decisions(@Parameter(hidden = true) AuthenticatedUser admin, @RequestParam("sender_id") UUID senderId,
-                           @RequestParam(defaultValue = "20") int limit) {
+    @Operation(
+            summary = "Fraud decisions for a sender, newest first",
+            description =
+                    "Every decision the fraud check took on payments of sender_id, with its reasons and latency; limit is 1-100 (default 20).")
+    DecisionPage decisions(
+            @Parameter(hidden = true) AuthenticatedUser admin,
+            @RequestParam("sender_id") UUID senderId,
+            @RequestParam(defaultValue = "20") int limit) {
         roles.require(admin, Role.ADMIN, Role.SUPPORT);
         if (limit < 1 || limit > MAX_PAGE_SIZE) {
-            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "limit must be between 1 and " + MAX_PAGE_SIZE + ".");
+            throw new ProblemException(
+                    ProblemCode.VALIDATION_FAILED, "limit must be between 1 and " + MAX_PAGE_SIZE + ".");
         }
         return new DecisionPage(fraud.decisions(senderId, limit));
     }

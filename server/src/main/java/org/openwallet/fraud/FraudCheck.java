@@ -21,16 +21,15 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.openwallet.ledger.Ledger;
-import org.openwallet.platform.money.Currencies;
-import org.openwallet.platform.database.DeferredWrites;
-import org.openwallet.platform.web.IpRanges;
 import org.openwallet.platform.Ids;
+import org.openwallet.platform.database.DeferredWrites;
+import org.openwallet.platform.database.Transactions;
+import org.openwallet.platform.money.Currencies;
 import org.openwallet.platform.redis.Redis;
 import org.openwallet.platform.redis.RedisUnavailableException;
-import org.openwallet.platform.database.Transactions;
+import org.postgresql.jdbc.PgStatement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.postgresql.jdbc.PgStatement;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -64,6 +63,7 @@ public class FraudCheck {
     static final String TIMEOUT = "timeout";
     /** A note: the soft rules were skipped because {@code max-in-flight} evaluations were already running. */
     static final String OVERLOADED = "overloaded";
+
     static final String VELOCITY_UNCHECKED = "velocity_unchecked";
     /** SQLSTATE query_canceled: here, the statement timeout that ends a read at the deadline. */
     private static final String QUERY_CANCELED = "57014";
@@ -105,11 +105,22 @@ public class FraudCheck {
     private final Counter overloaded;
     /** Per currency code, in its minor units: every supported currency has an entry (checked at startup). */
     private final Map<String, Limits> limits;
+
     private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
     private final Timer latency;
 
-    FraudCheck(FraudProperties properties, JdbcClient jdbc, DeferredWrites deferred, Redis redis, Ledger ledger, Currencies currencies, JsonMapper json,
-               MeterRegistry meters, HardRules hardRules, Transactions transactions, JdbcTemplate jdbcTemplate) {
+    FraudCheck(
+            FraudProperties properties,
+            JdbcClient jdbc,
+            DeferredWrites deferred,
+            Redis redis,
+            Ledger ledger,
+            Currencies currencies,
+            JsonMapper json,
+            MeterRegistry meters,
+            HardRules hardRules,
+            Transactions transactions,
+            JdbcTemplate jdbcTemplate) {
         this.properties = properties;
         this.jdbcTemplate = jdbcTemplate;
         this.jdbc = jdbc;
@@ -122,16 +133,28 @@ public class FraudCheck {
         this.transactions = transactions;
         this.inFlight = new Semaphore(properties.maxInFlight());
         this.overloaded = Counter.builder("wallet.fraud.overloaded")
-                .description("Fraud checks whose soft rules were skipped because max-in-flight evaluations were running").register(meters);
-        Gauge.builder("wallet.fraud.in_flight", inFlight, permits -> properties.maxInFlight() - permits.availablePermits())
-                .description("Fraud evaluations running, late ones included").register(meters);
-        this.limits = currencies.requiredPerCurrency("wallet.fraud.limits", properties.limits(), (currency, amounts) -> new Limits(
-                currency.parseSetting("velocity-max-amount", amounts.velocityMaxAmount()),
-                currency.parseSetting("weekly-limit-unverified", amounts.weeklyLimitUnverified()),
-                currency.parseSetting("weekly-limit-verified", amounts.weeklyLimitVerified()),
-                currency.parseSetting("new-recipient-large-amount", amounts.newRecipientLargeAmount()),
-                currency.parseSetting("new-ip-large-amount", amounts.newIpLargeAmount())));
-        this.latency = Timer.builder("wallet.fraud.latency").description("Time to a fraud decision").publishPercentiles(0.5, 0.99).register(meters);
+                .description(
+                        "Fraud checks whose soft rules were skipped because max-in-flight evaluations were running")
+                .register(meters);
+        Gauge.builder(
+                        "wallet.fraud.in_flight",
+                        inFlight,
+                        permits -> properties.maxInFlight() - permits.availablePermits())
+                .description("Fraud evaluations running, late ones included")
+                .register(meters);
+        this.limits = currencies.requiredPerCurrency(
+                "wallet.fraud.limits",
+                properties.limits(),
+                (currency, amounts) -> new Limits(
+                        currency.parseSetting("velocity-max-amount", amounts.velocityMaxAmount()),
+                        currency.parseSetting("weekly-limit-unverified", amounts.weeklyLimitUnverified()),
+                        currency.parseSetting("weekly-limit-verified", amounts.weeklyLimitVerified()),
+                        currency.parseSetting("new-recipient-large-amount", amounts.newRecipientLargeAmount()),
+                        currency.parseSetting("new-ip-large-amount", amounts.newIpLargeAmount())));
+        this.latency = Timer.builder("wallet.fraud.latency")
+                .description("Time to a fraud decision")
+                .publishPercentiles(0.5, 0.99)
+                .register(meters);
     }
 
     /**
@@ -165,7 +188,8 @@ public class FraudCheck {
         // is what bounds the evaluations still running in the background after their deadline.
         evaluation.whenComplete((result, failure) -> inFlight.release());
         try {
-            return evaluation.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+            return evaluation
+                    .get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
                     .orElseGet(() -> fallback(id, request, started, List.of(TIMEOUT)));
         } catch (TimeoutException late) {
             // Whatever a late evaluation still reserves is given back as soon as it ends.
@@ -182,8 +206,16 @@ public class FraudCheck {
     /** The {@code on-timeout} default: the soft rules did not decide; the hard ones are the ledger's. */
     private FraudDecision fallback(UUID id, FraudRequest request, long started, List<String> notes) {
         boolean allow = properties.onTimeout().equals("allow");
-        return new FraudDecision(id, allow, allow ? List.of() : List.of(TIMEOUT), true,
-                weeklyLimitMinor(request), micros(started), notes, null, null);
+        return new FraudDecision(
+                id,
+                allow,
+                allow ? List.of() : List.of(TIMEOUT),
+                true,
+                weeklyLimitMinor(request),
+                micros(started),
+                notes,
+                null,
+                null);
     }
 
     /** Gives back what an allowed decision reserved, for a payment that did not go through. */
@@ -206,20 +238,39 @@ public class FraudCheck {
     public void record(FraudDecision decision, FraudRequest request, String ledgerDeclineReason) {
         boolean allowed = decision.allowed() && ledgerDeclineReason == null;
         List<String> reasons = ledgerDeclineReason == null ? decision.reasons() : List.of(ledgerDeclineReason);
-        meters.counter("wallet.fraud.decisions", "decision", allowed ? "allow" : "decline",
-                "reason", allowed ? (decision.timedOut() ? TIMEOUT : "none") : reasons.get(0)).increment();
+        meters.counter(
+                        "wallet.fraud.decisions",
+                        "decision",
+                        allowed ? "allow" : "decline",
+                        "reason",
+                        allowed ? (decision.timedOut() ? TIMEOUT : "none") : reasons.get(0))
+                .increment();
         // One statement (in a batch, queued with the others): the decision, and for an allowed payment its IP as known.
         // This is the only way an IP becomes known: a payment from it that passed every rule. A login
         // alone proves only the password, which a phished or stuffed account's attacker has too.
-        deferred.insert("""
+        deferred.insert(
+                """
                 WITH decision AS (
                     INSERT INTO fraud_decisions (id, sender_id, recipient_id, amount_minor, currency, ip, decision, reasons, notes,
                                                  timed_out, latency_micros, weekly_limit_minor)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?))
                 INSERT INTO fraud_known_ips (user_id, ip) SELECT ?, ? WHERE ? ON CONFLICT DO NOTHING
-                """, decision.id(), request.senderId(), request.recipientId(), request.amountMinor(), request.currency(), request.ip(),
-                allowed ? "allow" : "decline", json.writeValueAsString(reasons), json.writeValueAsString(decision.notes()),
-                decision.timedOut(), decision.latencyMicros(), decision.weeklyLimitMinor(), request.senderId(), request.ip(), allowed);
+                """,
+                decision.id(),
+                request.senderId(),
+                request.recipientId(),
+                request.amountMinor(),
+                request.currency(),
+                request.ip(),
+                allowed ? "allow" : "decline",
+                json.writeValueAsString(reasons),
+                json.writeValueAsString(decision.notes()),
+                decision.timedOut(),
+                decision.latencyMicros(),
+                decision.weeklyLimitMinor(),
+                request.senderId(),
+                request.ip(),
+                allowed);
     }
 
     /** The rules' decision, or empty when the budget ran out first (the caller then applies the default). */
@@ -237,7 +288,8 @@ public class FraudCheck {
             return Optional.empty();
         }
         Facts facts = read.get();
-        List<String> reasons = new ArrayList<>(facts.hard().refusals(request.senderId(), request.recipientId(), request.ip()));
+        List<String> reasons =
+                new ArrayList<>(facts.hard().refusals(request.senderId(), request.recipientId(), request.ip()));
         List<String> notes = new ArrayList<>();
         Limits limits = limitsOf(request);
         if (request.amountMinor() >= limits.newIpLargeAmountMinor() && !facts.ipKnown()) {
@@ -254,9 +306,15 @@ public class FraudCheck {
             }
             String member = id + ":" + request.amountMinor();
             try {
-                Long reserved = redis.eval(VELOCITY, ScriptOutputType.INTEGER, new String[] {velocityKey(request)},
-                        Long.toString(properties.velocityWindow().toMillis()), Integer.toString(properties.velocityMaxCount()),
-                        Long.toString(limits.velocityMaxAmountMinor()), Long.toString(request.amountMinor()), member);
+                Long reserved = redis.eval(
+                        VELOCITY,
+                        ScriptOutputType.INTEGER,
+                        new String[] {velocityKey(request)},
+                        Long.toString(properties.velocityWindow().toMillis()),
+                        Integer.toString(properties.velocityMaxCount()),
+                        Long.toString(limits.velocityMaxAmountMinor()),
+                        Long.toString(request.amountMinor()),
+                        member);
                 if (reserved == 1) {
                     velocityMember = member;
                 } else {
@@ -268,8 +326,16 @@ public class FraudCheck {
                 log.debug("Velocity unchecked for {}: {}", request.senderId(), unavailable.getMessage());
             }
         }
-        return Optional.of(new FraudDecision(id, reasons.isEmpty(), List.copyOf(reasons), false, limits.weeklyLimitMinor(facts.tier()),
-                micros(started), List.copyOf(notes), velocityMember == null ? null : velocityKey(request), velocityMember));
+        return Optional.of(new FraudDecision(
+                id,
+                reasons.isEmpty(),
+                List.copyOf(reasons),
+                false,
+                limits.weeklyLimitMinor(facts.tier()),
+                micros(started),
+                List.copyOf(notes),
+                velocityMember == null ? null : velocityKey(request),
+                velocityMember));
     }
 
     /** The sender's tier and known IP, and the hard-rule facts of both parties: one round trip. */
@@ -292,33 +358,35 @@ public class FraudCheck {
         if (deadline - System.nanoTime() <= 0) {
             return Optional.empty();
         }
-        Facts facts = jdbcTemplate.query(connection -> {
-            var statement = connection.prepareStatement(FACTS);
-            long remainingMillis = remainingMillis(deadline);
-            if (remainingMillis <= 0) {
-                statement.close();
-                throw new java.sql.SQLException("the fraud budget ran out before the read", QUERY_CANCELED);
-            }
-            statement.unwrap(PgStatement.class).setQueryTimeoutMs(remainingMillis);
-            statement.setObject(1, request.senderId());
-            statement.setObject(2, request.senderId());
-            statement.setString(3, request.ip());
-            statement.setObject(4, request.senderId());
-            statement.setObject(5, request.recipientId());
-            statement.setObject(6, request.recipientId());
-            return statement;
-        }, rs -> {
-            rs.next();
-            Set<UUID> frozen = new HashSet<>();
-            if (rs.getBoolean(3)) {
-                frozen.add(request.senderId());
-            }
-            if (rs.getBoolean(4)) {
-                frozen.add(request.recipientId());
-            }
-            Set<UUID> blocked = rs.getBoolean(5) ? Set.of(request.recipientId()) : Set.of();
-            return new Facts(rs.getString(1), rs.getBoolean(2), true, hardRules.facts(frozen, blocked));
-        });
+        Facts facts = jdbcTemplate.query(
+                connection -> {
+                    var statement = connection.prepareStatement(FACTS);
+                    long remainingMillis = remainingMillis(deadline);
+                    if (remainingMillis <= 0) {
+                        statement.close();
+                        throw new java.sql.SQLException("the fraud budget ran out before the read", QUERY_CANCELED);
+                    }
+                    statement.unwrap(PgStatement.class).setQueryTimeoutMs(remainingMillis);
+                    statement.setObject(1, request.senderId());
+                    statement.setObject(2, request.senderId());
+                    statement.setString(3, request.ip());
+                    statement.setObject(4, request.senderId());
+                    statement.setObject(5, request.recipientId());
+                    statement.setObject(6, request.recipientId());
+                    return statement;
+                },
+                rs -> {
+                    rs.next();
+                    Set<UUID> frozen = new HashSet<>();
+                    if (rs.getBoolean(3)) {
+                        frozen.add(request.senderId());
+                    }
+                    if (rs.getBoolean(4)) {
+                        frozen.add(request.recipientId());
+                    }
+                    Set<UUID> blocked = rs.getBoolean(5) ? Set.of(request.recipientId()) : Set.of();
+                    return new Facts(rs.getString(1), rs.getBoolean(2), true, hardRules.facts(frozen, blocked));
+                });
         if (request.amountMinor() >= limitsOf(request).newRecipientLargeAmountMinor()) {
             Optional<Boolean> paidBefore = transactions.run(() -> limitStatementsTo(deadline)
                     ? Optional.of(ledger.hasPaid(request.senderId(), request.recipientId(), request.currency()))
@@ -343,12 +411,18 @@ public class FraudCheck {
         if (remainingMillis <= 0) {
             return false;
         }
-        jdbc.sql("SELECT set_config('statement_timeout', ?, true)").param(Long.toString(remainingMillis)).query(String.class).single();
+        jdbc.sql("SELECT set_config('statement_timeout', ?, true)")
+                .param(Long.toString(remainingMillis))
+                .query(String.class)
+                .single();
         return true;
     }
 
     private long weeklyLimitMinor(FraudRequest request) {
-        String tier = jdbc.sql("SELECT tier FROM fraud_profiles WHERE user_id = ?").param(request.senderId()).query(String.class).optional()
+        String tier = jdbc.sql("SELECT tier FROM fraud_profiles WHERE user_id = ?")
+                .param(request.senderId())
+                .query(String.class)
+                .optional()
                 .orElse("unverified");
         return limitsOf(request).weeklyLimitMinor(tier);
     }
@@ -357,7 +431,8 @@ public class FraudCheck {
     private Limits limitsOf(FraudRequest request) {
         Limits found = limits.get(request.currency());
         if (found == null) {
-            throw new IllegalStateException("no fraud limits for " + request.currency() + ", which is not a supported currency");
+            throw new IllegalStateException(
+                    "no fraud limits for " + request.currency() + ", which is not a supported currency");
         }
         return found;
     }
@@ -382,8 +457,12 @@ public class FraudCheck {
     }
 
     /** One currency's amount limits in its minor units. */
-    private record Limits(long velocityMaxAmountMinor, long weeklyLimitUnverifiedMinor, long weeklyLimitVerifiedMinor,
-                          long newRecipientLargeAmountMinor, long newIpLargeAmountMinor) {
+    private record Limits(
+            long velocityMaxAmountMinor,
+            long weeklyLimitUnverifiedMinor,
+            long weeklyLimitVerifiedMinor,
+            long newRecipientLargeAmountMinor,
+            long newIpLargeAmountMinor) {
         long weeklyLimitMinor(String tier) {
             return tier.equals("verified") ? weeklyLimitVerifiedMinor : weeklyLimitUnverifiedMinor;
         }

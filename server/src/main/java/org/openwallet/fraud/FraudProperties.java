@@ -44,9 +44,12 @@ record FraudProperties(
      * @param newRecipientLargeAmount from this amount on, a first payment to a recipient is declined
      * @param newIpLargeAmount        from this amount on, a payment from an IP the sender has not paid from before is declined
      */
-    record AmountLimits(String velocityMaxAmount, String weeklyLimitUnverified, String weeklyLimitVerified,
-                        String newRecipientLargeAmount, String newIpLargeAmount) {
-    }
+    record AmountLimits(
+            String velocityMaxAmount,
+            String weeklyLimitUnverified,
+            String weeklyLimitVerified,
+            String newRecipientLargeAmount,
+            String newIpLargeAmount) {}
 
     FraudProperties {
         limits = limits == null ? Map.of() : Map.copyOf(limits);
@@ -60,6 +63,5 @@ record FraudProperties(
 
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(FraudProperties.class)
-    static class Enable {
-    }
+    static class Enable {}
 }

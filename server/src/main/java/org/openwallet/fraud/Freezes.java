@@ -10,9 +10,9 @@ import java.util.Optional;
 import java.util.UUID;
 import org.openwallet.audit.Actor;
 import org.openwallet.audit.AuditLog;
+import org.openwallet.platform.database.Transactions;
 import org.openwallet.platform.web.ProblemCode;
 import org.openwallet.platform.web.ProblemException;
-import org.openwallet.platform.database.Transactions;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 
@@ -39,8 +39,7 @@ public class Freezes {
     }
 
     /** A freeze in force: why, by whom (a user id; null for an operator), since when. */
-    public record Freeze(UUID userId, String reason, UUID frozenBy, Instant frozenAt) {
-    }
+    public record Freeze(UUID userId, String reason, UUID frozenBy, Instant frozenAt) {}
 
     public boolean isFrozen(UUID userId) {
         return find(userId).isPresent();
@@ -49,7 +48,11 @@ public class Freezes {
     public Optional<Freeze> find(UUID userId) {
         return jdbc.sql("SELECT user_id, reason, frozen_by, frozen_at FROM fraud_freezes WHERE user_id = ?")
                 .param(userId)
-                .query((rs, n) -> new Freeze((UUID) rs.getObject(1), rs.getString(2), (UUID) rs.getObject(3), rs.getTimestamp(4).toInstant()))
+                .query((rs, n) -> new Freeze(
+                        (UUID) rs.getObject(1),
+                        rs.getString(2),
+                        (UUID) rs.getObject(3),
+                        rs.getTimestamp(4).toInstant()))
                 .optional();
     }
 
@@ -59,7 +62,9 @@ public class Freezes {
      */
     public void refuseIfFrozen(UUID userId, String what) {
         if (isFrozen(userId)) {
-            throw new ProblemException(ProblemCode.ACCOUNT_FROZEN, "This account is frozen: you cannot " + what + " until it is unfrozen.");
+            throw new ProblemException(
+                    ProblemCode.ACCOUNT_FROZEN,
+                    "This account is frozen: you cannot " + what + " until it is unfrozen.");
         }
     }
 
@@ -77,7 +82,13 @@ public class Freezes {
             jdbc.sql("""
                     INSERT INTO fraud_freezes (user_id, reason, frozen_by, frozen_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT (user_id) DO UPDATE SET reason = excluded.reason, frozen_by = excluded.frozen_by
-                    """).params(userId, reason, frozenBy, Timestamp.from(clock.instant().truncatedTo(ChronoUnit.MICROS))).update();
+                    """)
+                    .params(
+                            userId,
+                            reason,
+                            frozenBy,
+                            Timestamp.from(clock.instant().truncatedTo(ChronoUnit.MICROS)))
+                    .update();
             Optional<Freeze> after = find(userId);
             audit.append(actor, "user.frozen", "user", userId, state(before), state(after));
             return after.orElseThrow();
@@ -90,7 +101,9 @@ public class Freezes {
             lockUser(userId);
             Optional<Freeze> before = find(userId);
             if (before.isPresent()) {
-                jdbc.sql("DELETE FROM fraud_freezes WHERE user_id = ?").param(userId).update();
+                jdbc.sql("DELETE FROM fraud_freezes WHERE user_id = ?")
+                        .param(userId)
+                        .update();
                 audit.append(actor, "user.unfrozen", "user", userId, state(before), state(Optional.empty()));
             }
             return null;
@@ -99,7 +112,11 @@ public class Freezes {
 
     /** Fails on an unknown user; otherwise serializes freezes and unfreezes of the same user, so each is audited against the state it changed. */
     private void lockUser(UUID userId) {
-        if (jdbc.sql("SELECT id FROM users WHERE id = ? FOR UPDATE").param(userId).query(UUID.class).optional().isEmpty()) {
+        if (jdbc.sql("SELECT id FROM users WHERE id = ? FOR UPDATE")
+                .param(userId)
+                .query(UUID.class)
+                .optional()
+                .isEmpty()) {
             throw new ProblemException(ProblemCode.USER_NOT_FOUND, "No user " + userId + ".");
         }
     }

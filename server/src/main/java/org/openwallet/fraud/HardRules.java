@@ -52,7 +52,9 @@ public class HardRules {
     public Facts read(Collection<UUID> senders, Collection<UUID> recipients) {
         Set<UUID> frozen = new HashSet<>();
         Set<UUID> blocked = new HashSet<>();
-        UUID[] everyone = java.util.stream.Stream.concat(senders.stream(), recipients.stream()).distinct().toArray(UUID[]::new);
+        UUID[] everyone = java.util.stream.Stream.concat(senders.stream(), recipients.stream())
+                .distinct()
+                .toArray(UUID[]::new);
         jdbc.sql(FACTS).params(everyone, recipients.toArray(UUID[]::new)).query(rs -> {
             (rs.getString(2).equals("frozen") ? frozen : blocked).add((UUID) rs.getObject(1));
         });

@@ -11,7 +11,17 @@
  * its ledger transaction. An admin freezes a user ({@code PUT /v1/admin/users/{id}/freeze});
  * {@link org.openwallet.fraud.Freezes} tells other capabilities whether a user is frozen.
  */
-@ApplicationModule(allowedDependencies = {"audit", "identity", "ledger", "platform", "platform::database", "platform::money", "platform::redis", "platform::web"})
+@ApplicationModule(
+        allowedDependencies = {
+            "audit",
+            "identity",
+            "ledger",
+            "platform",
+            "platform::database",
+            "platform::money",
+            "platform::redis",
+            "platform::web"
+        })
 package org.openwallet.fraud;
 
 import org.springframework.modulith.ApplicationModule;

@@ -3,10 +3,10 @@ package org.openwallet.funding;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.UUID;
+import org.openwallet.platform.config.WalletProperties;
 import org.openwallet.platform.crypto.Sealer;
 import org.openwallet.platform.crypto.SecretKeys;
 import org.openwallet.platform.crypto.Signer;
-import org.openwallet.platform.config.WalletProperties;
 import org.springframework.stereotype.Component;
 
 /**
@@ -22,7 +22,9 @@ class AccountNumbers {
     private final Signer fingerprints;
 
     AccountNumbers(FundingProperties funding, WalletProperties wallet) {
-        var file = funding.accountKeyFile() != null ? funding.accountKeyFile() : wallet.dataDir().resolve("keys").resolve("bank-account.key");
+        var file = funding.accountKeyFile() != null
+                ? funding.accountKeyFile()
+                : wallet.dataDir().resolve("keys").resolve("bank-account.key");
         byte[] secret = SecretKeys.loadOrCreate(file, 32);
         this.sealer = new Sealer(Arrays.copyOf(secret, 32));
         this.fingerprints = new Signer(new Signer(secret).sign("fingerprint".getBytes(StandardCharsets.UTF_8)));

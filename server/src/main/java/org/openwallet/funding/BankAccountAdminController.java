@@ -33,27 +33,35 @@ class BankAccountAdminController {
         this.roles = roles;
     }
 
-    record AllowanceRequest(UUID userId, String routingNumber, String accountNumber) {
-    }
+    record AllowanceRequest(UUID userId, String routingNumber, String accountNumber) {}
 
-    record AllowanceView(UUID userId, String routingNumber, String last4) {
-    }
+    record AllowanceView(UUID userId, String routingNumber, String last4) {}
 
     @PostMapping(path = "/v1/admin/bank-account-allowances", consumes = MediaType.APPLICATION_JSON_VALUE)
     @ApiContract(access = ApiContract.Access.ADMIN, problems = ProblemCode.USER_NOT_FOUND)
-    @Operation(summary = "Allow a user to link an account number another user holds verified",
-            description = "For a joint account, after support has checked it: the user may then link (and verify) routing_number and account_number although another user holds them verified. Allowing again changes nothing (200). Audited (bank_account_allowance.granted) with the last four digits only.", responses = {
-            @ApiResponse(responseCode = "201", description = "Allowed"),
-            @ApiResponse(responseCode = "200", description = "Allowed before"),
-            @ApiResponse(responseCode = "403", description = "forbidden: admins only")})
-    ResponseEntity<AllowanceView> allow(@Parameter(hidden = true) AuthenticatedUser admin, @RequestBody AllowanceRequest request) {
+    @Operation(
+            summary = "Allow a user to link an account number another user holds verified",
+            description =
+                    "For a joint account, after support has checked it: the user may then link (and verify) routing_number and account_number although another user holds them verified. Allowing again changes nothing (200). Audited (bank_account_allowance.granted) with the last four digits only.",
+            responses = {
+                @ApiResponse(responseCode = "201", description = "Allowed"),
+                @ApiResponse(responseCode = "200", description = "Allowed before"),
+                @ApiResponse(responseCode = "403", description = "forbidden: admins only")
+            })
+    ResponseEntity<AllowanceView> allow(
+            @Parameter(hidden = true) AuthenticatedUser admin, @RequestBody AllowanceRequest request) {
         roles.requireAdmin(admin);
-        if (request.userId() == null || !RoutingNumbers.isValid(request.routingNumber())
-                || request.accountNumber() == null || !request.accountNumber().matches("[0-9]{4,17}")) {
-            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "user_id, a valid routing_number and account_number (4 to 17 digits) are required.");
+        if (request.userId() == null
+                || !RoutingNumbers.isValid(request.routingNumber())
+                || request.accountNumber() == null
+                || !request.accountNumber().matches("[0-9]{4,17}")) {
+            throw new ProblemException(
+                    ProblemCode.VALIDATION_FAILED,
+                    "user_id, a valid routing_number and account_number (4 to 17 digits) are required.");
         }
         String last4 = request.accountNumber().substring(request.accountNumber().length() - 4);
-        boolean created = accounts.allowLinking(admin.actor(), admin.userId(), request.userId(), request.routingNumber(), request.accountNumber());
+        boolean created = accounts.allowLinking(
+                admin.actor(), admin.userId(), request.userId(), request.routingNumber(), request.accountNumber());
         return ResponseEntity.status(created ? HttpStatus.CREATED : HttpStatus.OK)
                 .body(new AllowanceView(request.userId(), request.routingNumber(), last4));
     }

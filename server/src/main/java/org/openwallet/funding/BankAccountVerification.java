@@ -6,11 +6,11 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.openwallet.platform.database.Transactions;
 import org.openwallet.platform.money.Currencies;
 import org.openwallet.platform.money.Money;
 import org.openwallet.platform.web.ProblemCode;
 import org.openwallet.platform.web.ProblemException;
-import org.openwallet.platform.database.Transactions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -38,8 +38,15 @@ class BankAccountVerification {
     private final Currencies currencies;
     private final Clock clock;
 
-    BankAccountVerification(JdbcClient jdbc, Transactions transactions, AccountNumbers numbers, BankAccounts accounts, BankNetwork bank,
-                            FundingProperties properties, Currencies currencies, Clock clock) {
+    BankAccountVerification(
+            JdbcClient jdbc,
+            Transactions transactions,
+            AccountNumbers numbers,
+            BankAccounts accounts,
+            BankNetwork bank,
+            FundingProperties properties,
+            Currencies currencies,
+            Clock clock) {
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.numbers = numbers;
@@ -50,9 +57,15 @@ class BankAccountVerification {
         this.clock = clock;
     }
 
-    private record Pending(UUID id, UUID userId, String routingNumber, byte[] fingerprint, String status, byte[] microDepositsSealed,
-                           boolean sent, int attempts) {
-    }
+    private record Pending(
+            UUID id,
+            UUID userId,
+            String routingNumber,
+            byte[] fingerprint,
+            String status,
+            byte[] microDepositsSealed,
+            boolean sent,
+            int attempts) {}
 
     /**
      * Asks the bank to send the account's micro-deposits, unless they were sent already. Call after
@@ -62,13 +75,22 @@ class BankAccountVerification {
      */
     void sendMicroDeposits(UUID accountId) {
         Optional<Pending> found = find(accountId, false);
-        if (found.isEmpty() || !found.get().status().equals(BankAccounts.PENDING_VERIFICATION) || found.get().sent()) {
+        if (found.isEmpty()
+                || !found.get().status().equals(BankAccounts.PENDING_VERIFICATION)
+                || found.get().sent()) {
             return;
         }
         BankAccounts.Destination destination = accounts.destination(accountId);
-        List<String> amounts = List.of(numbers.openMicroDeposits(accountId, found.get().microDepositsSealed()).split(","));
-        BankNetwork.Submission answer = bank.sendMicroDeposits(new BankNetwork.MicroDepositOrder(accountId, destination.routingNumber(),
-                destination.accountNumber(), destination.holderName(), amounts, currencies.defaultCurrency().code()));
+        List<String> amounts =
+                List.of(numbers.openMicroDeposits(accountId, found.get().microDepositsSealed())
+                        .split(","));
+        BankNetwork.Submission answer = bank.sendMicroDeposits(new BankNetwork.MicroDepositOrder(
+                accountId,
+                destination.routingNumber(),
+                destination.accountNumber(),
+                destination.holderName(),
+                amounts,
+                currencies.defaultCurrency().code()));
         switch (answer) {
             // The bank already holding an order under this id means an earlier send arrived: sent either way.
             case BankNetwork.Submission.Accepted accepted -> markSent(accountId);
@@ -76,35 +98,35 @@ class BankAccountVerification {
             case BankNetwork.Submission.Rejected rejected -> {
                 // The bank will never take it (the account does not exist there): it can never be verified.
                 log.warn("The bank refused the micro-deposits of bank account {}: {}", accountId, rejected.reason());
-                jdbc.sql("UPDATE bank_accounts SET status = 'verification_failed' WHERE id = ? AND status = 'pending_verification'")
-                        .param(accountId).update();
+                jdbc.sql(
+                                "UPDATE bank_accounts SET status = 'verification_failed' WHERE id = ? AND status = 'pending_verification'")
+                        .param(accountId)
+                        .update();
             }
             case BankNetwork.Submission.Unavailable unavailable ->
-                    log.warn("Micro-deposits of bank account {} not sent yet: {}", accountId, unavailable.reason());
+                log.warn("Micro-deposits of bank account {} not sent yet: {}", accountId, unavailable.reason());
         }
     }
 
     private void markSent(UUID accountId) {
-        jdbc.sql("UPDATE bank_accounts SET micro_deposits_sent_at = ? WHERE id = ?").params(Timestamp.from(clock.instant()), accountId).update();
+        jdbc.sql("UPDATE bank_accounts SET micro_deposits_sent_at = ? WHERE id = ?")
+                .params(Timestamp.from(clock.instant()), accountId)
+                .update();
     }
 
     /** The outcome of a verification attempt. */
     sealed interface Outcome {
         /** The account is active now (or was already). */
-        record Verified() implements Outcome {
-        }
+        record Verified() implements Outcome {}
 
         /** The amounts are wrong; {@code attemptsLeft} more tries before the account locks (0: it is locked now). */
-        record Wrong(int attemptsLeft) implements Outcome {
-        }
+        record Wrong(int attemptsLeft) implements Outcome {}
 
         /** Locked by earlier wrong answers, or refused by the bank. */
-        record Locked() implements Outcome {
-        }
+        record Locked() implements Outcome {}
 
         /** The bank has not sent the micro-deposits yet. */
-        record NotSent() implements Outcome {
-        }
+        record NotSent() implements Outcome {}
     }
 
     /**
@@ -118,8 +140,11 @@ class BankAccountVerification {
     Outcome verify(UUID userId, UUID accountId, List<String> amounts) {
         long[] given = parse(amounts);
         return transactions.run(() -> {
-            Pending account = find(accountId, true).filter(found -> found.userId().equals(userId) && !found.status().equals(BankAccounts.REMOVED))
-                    .orElseThrow(() -> new ProblemException(ProblemCode.NOT_FOUND, "No bank account " + accountId + "."));
+            Pending account = find(accountId, true)
+                    .filter(found ->
+                            found.userId().equals(userId) && !found.status().equals(BankAccounts.REMOVED))
+                    .orElseThrow(
+                            () -> new ProblemException(ProblemCode.NOT_FOUND, "No bank account " + accountId + "."));
             switch (account.status()) {
                 case BankAccounts.ACTIVE -> {
                     return new Outcome.Verified();
@@ -127,19 +152,25 @@ class BankAccountVerification {
                 case BankAccounts.VERIFICATION_FAILED -> {
                     return new Outcome.Locked();
                 }
-                default -> {
-                }
+                default -> {}
             }
             if (!account.sent()) {
                 return new Outcome.NotSent();
             }
-            long[] sent = Arrays.stream(numbers.openMicroDeposits(accountId, account.microDepositsSealed()).split(","))
-                    .mapToLong(amount -> Money.parseMinor(amount, 2)).sorted().toArray();
+            long[] sent = Arrays.stream(numbers.openMicroDeposits(accountId, account.microDepositsSealed())
+                            .split(","))
+                    .mapToLong(amount -> Money.parseMinor(amount, 2))
+                    .sorted()
+                    .toArray();
             if (!Arrays.equals(sent, given)) {
                 int attempts = account.attempts() + 1;
                 boolean locked = attempts >= properties.verificationAttempts();
                 jdbc.sql("UPDATE bank_accounts SET verification_attempts = ?, status = ? WHERE id = ?")
-                        .params(attempts, locked ? BankAccounts.VERIFICATION_FAILED : BankAccounts.PENDING_VERIFICATION, accountId).update();
+                        .params(
+                                attempts,
+                                locked ? BankAccounts.VERIFICATION_FAILED : BankAccounts.PENDING_VERIFICATION,
+                                accountId)
+                        .update();
                 if (locked) {
                     log.info("Bank account {} locked after {} wrong micro-deposit answers", accountId, attempts);
                 }
@@ -149,8 +180,10 @@ class BankAccountVerification {
             if (accounts.inUseByAnother(userId, account.routingNumber(), account.fingerprint())) {
                 throw BankAccounts.inUse();
             }
-            jdbc.sql("UPDATE bank_accounts SET status = 'active', verified_at = ?, micro_deposits_sealed = NULL WHERE id = ?")
-                    .params(Timestamp.from(clock.instant()), accountId).update();
+            jdbc.sql(
+                            "UPDATE bank_accounts SET status = 'active', verified_at = ?, micro_deposits_sealed = NULL WHERE id = ?")
+                    .params(Timestamp.from(clock.instant()), accountId)
+                    .update();
             return new Outcome.Verified();
         });
     }
@@ -169,7 +202,8 @@ class BankAccountVerification {
                 throw new ProblemException(ProblemCode.VALIDATION_FAILED, expected);
             }
             if (cents[i] < 1 || cents[i] > 99) {
-                throw new ProblemException(ProblemCode.VALIDATION_FAILED, "Each micro-deposit is between 0.01 and 0.99.");
+                throw new ProblemException(
+                        ProblemCode.VALIDATION_FAILED, "Each micro-deposit is between 0.01 and 0.99.");
             }
         }
         Arrays.sort(cents);
@@ -181,8 +215,15 @@ class BankAccountVerification {
                 SELECT id, user_id, routing_number, account_fingerprint, status, micro_deposits_sealed, micro_deposits_sent_at IS NOT NULL,
                        verification_attempts FROM bank_accounts WHERE id = ?""" + (lock ? " FOR UPDATE" : ""))
                 .param(accountId)
-                .query((rs, n) -> new Pending((UUID) rs.getObject(1), (UUID) rs.getObject(2), rs.getString(3), rs.getBytes(4), rs.getString(5),
-                        rs.getBytes(6), rs.getBoolean(7), rs.getInt(8)))
+                .query((rs, n) -> new Pending(
+                        (UUID) rs.getObject(1),
+                        (UUID) rs.getObject(2),
+                        rs.getString(3),
+                        rs.getBytes(4),
+                        rs.getString(5),
+                        rs.getBytes(6),
+                        rs.getBoolean(7),
+                        rs.getInt(8)))
                 .optional();
     }
 }

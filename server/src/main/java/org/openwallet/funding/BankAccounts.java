@@ -12,9 +12,9 @@ import java.util.UUID;
 import org.openwallet.audit.Actor;
 import org.openwallet.audit.AuditLog;
 import org.openwallet.platform.Ids;
+import org.openwallet.platform.database.Transactions;
 import org.openwallet.platform.web.ProblemCode;
 import org.openwallet.platform.web.ProblemException;
-import org.openwallet.platform.database.Transactions;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 
@@ -34,6 +34,7 @@ class BankAccounts {
     static final int MAX_HOLDER_NAME = 100;
     /** Failed verifications of one account number, across users, after which it cannot be linked again for a while. */
     static final int MAX_FAILED_VERIFICATIONS_PER_NUMBER = 2;
+
     static final java.time.Duration FAILED_VERIFICATION_WINDOW = java.time.Duration.ofDays(30);
 
     private final JdbcClient jdbc;
@@ -44,7 +45,13 @@ class BankAccounts {
     private final AuditLog audit;
     private final SecureRandom random = new SecureRandom();
 
-    BankAccounts(JdbcClient jdbc, Transactions transactions, AccountNumbers numbers, Clock clock, FundingProperties properties, AuditLog audit) {
+    BankAccounts(
+            JdbcClient jdbc,
+            Transactions transactions,
+            AccountNumbers numbers,
+            Clock clock,
+            FundingProperties properties,
+            AuditLog audit) {
         this.jdbc = jdbc;
         this.audit = audit;
         this.transactions = transactions;
@@ -58,16 +65,20 @@ class BankAccounts {
     static final String VERIFICATION_FAILED = "verification_failed";
     static final String REMOVED = "removed";
 
-    record BankAccount(UUID id, UUID userId, String routingNumber, String last4, String holderName, String bankName, String status,
-                       Instant createdAt) {
-    }
+    record BankAccount(
+            UUID id,
+            UUID userId,
+            String routingNumber,
+            String last4,
+            String holderName,
+            String bankName,
+            String status,
+            Instant createdAt) {}
 
-    record Linked(BankAccount account, boolean created) {
-    }
+    record Linked(BankAccount account, boolean created) {}
 
     /** What the bank adapter needs: the account with its number opened. Never leaves the server. */
-    record Destination(String routingNumber, String accountNumber, String holderName) {
-    }
+    record Destination(String routingNumber, String accountNumber, String holderName) {}
 
     /**
      * The checks of a link request that need nothing but the request.
@@ -82,7 +93,9 @@ class BankAccounts {
             throw invalid("account_number must be 4 to 17 digits.");
         }
         String holder = holderName == null ? "" : holderName.strip();
-        if (holder.isEmpty() || holder.length() > MAX_HOLDER_NAME || holder.chars().anyMatch(Character::isISOControl)) {
+        if (holder.isEmpty()
+                || holder.length() > MAX_HOLDER_NAME
+                || holder.chars().anyMatch(Character::isISOControl)) {
             throw invalid("holder_name must be 1 to " + MAX_HOLDER_NAME + " characters.");
         }
     }
@@ -93,26 +106,39 @@ class BankAccounts {
         byte[] fingerprint = numbers.fingerprint(accountNumber);
         return transactions.run(() -> {
             // One link at a time per user, so the same account linked twice at once ends as one row.
-            jdbc.sql("SELECT id FROM users WHERE id = ? FOR UPDATE").param(userId).query(UUID.class).list();
-            Optional<BankAccount> existing = jdbc.sql(SELECT
-                            + " WHERE user_id = ? AND routing_number = ? AND account_fingerprint = ? AND status IN ('pending_verification', 'active')")
-                    .params(userId, routingNumber, fingerprint).query((rs, n) -> account(rs)).optional();
+            jdbc.sql("SELECT id FROM users WHERE id = ? FOR UPDATE")
+                    .param(userId)
+                    .query(UUID.class)
+                    .list();
+            Optional<BankAccount> existing = jdbc.sql(
+                            SELECT
+                                    + " WHERE user_id = ? AND routing_number = ? AND account_fingerprint = ? AND status IN ('pending_verification', 'active')")
+                    .params(userId, routingNumber, fingerprint)
+                    .query((rs, n) -> account(rs))
+                    .optional();
             if (existing.isPresent()) {
                 return new Linked(existing.get(), false);
             }
-            long linked = jdbc.sql("SELECT count(*) FROM bank_accounts WHERE user_id = ? AND status IN ('pending_verification', 'active')")
-                    .param(userId).query(Long.class).single();
+            long linked = jdbc.sql(
+                            "SELECT count(*) FROM bank_accounts WHERE user_id = ? AND status IN ('pending_verification', 'active')")
+                    .param(userId)
+                    .query(Long.class)
+                    .single();
             if (linked >= properties.maxBankAccounts()) {
-                throw new ProblemException(ProblemCode.BANK_ACCOUNT_LIMIT_REACHED, "You have " + linked + " bank accounts linked, the most allowed; "
-                        + "remove one to link another.");
+                throw new ProblemException(
+                        ProblemCode.BANK_ACCOUNT_LIMIT_REACHED,
+                        "You have " + linked + " bank accounts linked, the most allowed; "
+                                + "remove one to link another.");
             }
             lockNumber(routingNumber, fingerprint);
             if (inUseByAnother(userId, routingNumber, fingerprint)) {
                 throw inUse();
             }
             if (failedVerificationsOf(routingNumber, fingerprint) >= MAX_FAILED_VERIFICATIONS_PER_NUMBER) {
-                throw new ProblemException(ProblemCode.BANK_ACCOUNT_LOCKED, "This bank account failed verification too often to be linked "
-                        + "again for now; contact support.");
+                throw new ProblemException(
+                        ProblemCode.BANK_ACCOUNT_LOCKED,
+                        "This bank account failed verification too often to be linked "
+                                + "again for now; contact support.");
             }
             UUID id = Ids.next();
             jdbc.sql("""
@@ -120,9 +146,17 @@ class BankAccounts {
                                                bank_name, status, micro_deposits_sealed, created_at)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending_verification', ?, ?)
                     """)
-                    .params(id, userId, routingNumber, numbers.seal(id, accountNumber), fingerprint,
-                            accountNumber.substring(accountNumber.length() - 4), holder, RoutingNumbers.bankName(routingNumber).orElse(null),
-                            numbers.sealMicroDeposits(id, newMicroDeposits()), Timestamp.from(clock.instant()))
+                    .params(
+                            id,
+                            userId,
+                            routingNumber,
+                            numbers.seal(id, accountNumber),
+                            fingerprint,
+                            accountNumber.substring(accountNumber.length() - 4),
+                            holder,
+                            RoutingNumbers.bankName(routingNumber).orElse(null),
+                            numbers.sealMicroDeposits(id, newMicroDeposits()),
+                            Timestamp.from(clock.instant()))
                     .update();
             return new Linked(find(userId, id).orElseThrow(), true);
         });
@@ -136,7 +170,11 @@ class BankAccounts {
         String last4 = accountNumber.substring(accountNumber.length() - 4);
         byte[] fingerprint = numbers.fingerprint(accountNumber);
         return transactions.run(() -> {
-            if (jdbc.sql("SELECT count(*) FROM users WHERE id = ?").param(userId).query(Long.class).single() == 0) {
+            if (jdbc.sql("SELECT count(*) FROM users WHERE id = ?")
+                            .param(userId)
+                            .query(Long.class)
+                            .single()
+                    == 0) {
                 throw new ProblemException(ProblemCode.USER_NOT_FOUND, "No user " + userId + ".");
             }
             int inserted = jdbc.sql("""
@@ -165,13 +203,19 @@ class BankAccounts {
         return jdbc.sql("""
                 SELECT count(*) FROM bank_accounts
                  WHERE routing_number = ? AND account_fingerprint = ? AND status = 'verification_failed' AND created_at > ?
-                """).params(routingNumber, fingerprint, Timestamp.from(clock.instant().minus(FAILED_VERIFICATION_WINDOW)))
-                .query(Long.class).single();
+                """)
+                .params(
+                        routingNumber,
+                        fingerprint,
+                        Timestamp.from(clock.instant().minus(FAILED_VERIFICATION_WINDOW)))
+                .query(Long.class)
+                .single();
     }
 
     /** Two amounts of 1 to 99 cents, as {@code "0.32,0.07"}: random, so only the account's owner can read them off the statement. */
     private String newMicroDeposits() {
-        return "0." + String.format("%02d", 1 + random.nextInt(99)) + ",0." + String.format("%02d", 1 + random.nextInt(99));
+        return "0." + String.format("%02d", 1 + random.nextInt(99)) + ",0."
+                + String.format("%02d", 1 + random.nextInt(99));
     }
 
     /**
@@ -180,7 +224,9 @@ class BankAccounts {
      */
     void lockNumber(String routingNumber, byte[] fingerprint) {
         jdbc.sql("SELECT pg_advisory_xact_lock(hashtextextended('bank-account:' || ? || ':' || encode(?, 'hex'), 0))")
-                .params(routingNumber, fingerprint).query((rs, n) -> 1).list();
+                .params(routingNumber, fingerprint)
+                .query((rs, n) -> 1)
+                .list();
     }
 
     /** Whether another user holds this number verified, and no admin allowed {@code userId} to link it too. */
@@ -188,40 +234,62 @@ class BankAccounts {
         return jdbc.sql("""
                 SELECT EXISTS (SELECT 1 FROM bank_accounts WHERE routing_number = ? AND account_fingerprint = ? AND status = 'active' AND user_id <> ?)
                    AND NOT EXISTS (SELECT 1 FROM bank_account_allowances WHERE user_id = ? AND routing_number = ? AND account_fingerprint = ?)
-                """).params(routingNumber, fingerprint, userId, userId, routingNumber, fingerprint).query(Boolean.class).single();
+                """)
+                .params(routingNumber, fingerprint, userId, userId, routingNumber, fingerprint)
+                .query(Boolean.class)
+                .single();
     }
 
     static ProblemException inUse() {
-        return new ProblemException(ProblemCode.BANK_ACCOUNT_IN_USE,
+        return new ProblemException(
+                ProblemCode.BANK_ACCOUNT_IN_USE,
                 "This bank account is linked to another user of this wallet. If it is also yours (a joint account), contact support.");
     }
 
     List<BankAccount> list(UUID userId) {
-        return jdbc.sql(SELECT + " WHERE user_id = ? AND status <> 'removed' ORDER BY id").param(userId).query((rs, n) -> account(rs)).list();
+        return jdbc.sql(SELECT + " WHERE user_id = ? AND status <> 'removed' ORDER BY id")
+                .param(userId)
+                .query((rs, n) -> account(rs))
+                .list();
     }
 
     Optional<BankAccount> find(UUID userId, UUID id) {
-        return jdbc.sql(SELECT + " WHERE user_id = ? AND id = ?").params(userId, id).query((rs, n) -> account(rs)).optional();
+        return jdbc.sql(SELECT + " WHERE user_id = ? AND id = ?")
+                .params(userId, id)
+                .query((rs, n) -> account(rs))
+                .optional();
     }
 
     /** Removes a linked account; true if it was linked (removing it again changes nothing). */
     boolean remove(UUID userId, UUID id) {
-        return jdbc.sql("UPDATE bank_accounts SET status = 'removed', removed_at = ? WHERE user_id = ? AND id = ? AND status <> 'removed'")
-                .params(Timestamp.from(clock.instant()), userId, id).update() == 1;
+        return jdbc.sql(
+                                "UPDATE bank_accounts SET status = 'removed', removed_at = ? WHERE user_id = ? AND id = ? AND status <> 'removed'")
+                        .params(Timestamp.from(clock.instant()), userId, id)
+                        .update()
+                == 1;
     }
 
     Destination destination(UUID accountId) {
         return jdbc.sql("SELECT routing_number, account_number_sealed, holder_name FROM bank_accounts WHERE id = ?")
                 .param(accountId)
-                .query((rs, n) -> new Destination(rs.getString(1), numbers.open(accountId, rs.getBytes(2)), rs.getString(3)))
+                .query((rs, n) ->
+                        new Destination(rs.getString(1), numbers.open(accountId, rs.getBytes(2)), rs.getString(3)))
                 .single();
     }
 
-    private static final String SELECT = "SELECT id, user_id, routing_number, last4, holder_name, bank_name, status, created_at FROM bank_accounts";
+    private static final String SELECT =
+            "SELECT id, user_id, routing_number, last4, holder_name, bank_name, status, created_at FROM bank_accounts";
 
     private static BankAccount account(java.sql.ResultSet rs) throws java.sql.SQLException {
-        return new BankAccount((UUID) rs.getObject("id"), (UUID) rs.getObject("user_id"), rs.getString("routing_number"), rs.getString("last4"),
-                rs.getString("holder_name"), rs.getString("bank_name"), rs.getString("status"), rs.getTimestamp("created_at").toInstant());
+        return new BankAccount(
+                (UUID) rs.getObject("id"),
+                (UUID) rs.getObject("user_id"),
+                rs.getString("routing_number"),
+                rs.getString("last4"),
+                rs.getString("holder_name"),
+                rs.getString("bank_name"),
+                rs.getString("status"),
+                rs.getTimestamp("created_at").toInstant());
     }
 
     private static ProblemException invalid(String detail) {

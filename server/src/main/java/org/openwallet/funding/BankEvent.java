@@ -12,8 +12,16 @@ import tools.jackson.databind.JsonNode;
  * present and well formed, or the event is refused. The webhook answers a malformed one 400 before
  * anything is stored; the consumer reads the stored copy with the same rules.
  */
-record BankEvent(String eventId, String type, String bankTransferId, String requestId, BankNetwork.Direction direction,
-                 String amount, String currency, String reasonCode, Instant occurredAt) {
+record BankEvent(
+        String eventId,
+        String type,
+        String bankTransferId,
+        String requestId,
+        BankNetwork.Direction direction,
+        String amount,
+        String currency,
+        String reasonCode,
+        Instant occurredAt) {
     static final Set<String> TYPES = Set.of("transfer.settled", "transfer.failed", "transfer.returned");
     /** The longest id or code the wallet keeps from the bank. */
     static final int MAX_TEXT = 200;
@@ -71,12 +79,16 @@ record BankEvent(String eventId, String type, String bankTransferId, String requ
         } catch (DateTimeParseException invalid) {
             throw new Malformed("occurred_at must be an ISO-8601 instant");
         }
-        return new BankEvent(eventId, type, bankTransferId, requestId, direction, amount, currency, reasonCode, occurredAt);
+        return new BankEvent(
+                eventId, type, bankTransferId, requestId, direction, amount, currency, reasonCode, occurredAt);
     }
 
     private static String text(JsonNode event, String field) {
         JsonNode value = event.get(field);
-        if (value == null || !value.isString() || value.asString().isBlank() || value.asString().length() > MAX_TEXT) {
+        if (value == null
+                || !value.isString()
+                || value.asString().isBlank()
+                || value.asString().length() > MAX_TEXT) {
             throw new Malformed("the event has no valid '" + field + "'");
         }
         return value.asString();

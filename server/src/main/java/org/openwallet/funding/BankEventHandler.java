@@ -54,7 +54,8 @@ class BankEventHandler implements EventHandler {
             throw new PoisonEventException("not a valid bank event: " + malformed.getMessage());
         }
         if (!event.type().equals("bank." + bankEvent.type())) {
-            throw new PoisonEventException("the envelope says " + event.type() + ", the bank's event " + bankEvent.type());
+            throw new PoisonEventException(
+                    "the envelope says " + event.type() + ", the bank's event " + bankEvent.type());
         }
         Optional<FlaggedBankEvents.Mismatch> mismatch = flagged.check(requestId, bankEvent);
         if (mismatch.isPresent()) {
@@ -62,7 +63,8 @@ class BankEventHandler implements EventHandler {
             return;
         }
         try {
-            funding.applyOutcome(requestId, outcome, bankEvent.reasonCode(), bankEvent.eventId(), bankEvent.occurredAt());
+            funding.applyOutcome(
+                    requestId, outcome, bankEvent.reasonCode(), bankEvent.eventId(), bankEvent.occurredAt());
         } catch (Funding.UnknownRequestException unknown) {
             throw new PoisonEventException(unknown.getMessage());
         }

@@ -15,10 +15,10 @@ import java.util.UUID;
  * re-drive is the same exactly-once, audited action as through the API, recorded under that admin.
  */
 public final class BankEventsCommand {
-    static final String USAGE = "usage: bank-events dead-letters [--url http://host:port] | bank-events redrive <dead-letter id> [--url http://host:port]";
+    static final String USAGE =
+            "usage: bank-events dead-letters [--url http://host:port] | bank-events redrive <dead-letter id> [--url http://host:port]";
 
-    private BankEventsCommand() {
-    }
+    private BankEventsCommand() {}
 
     public static int run(String[] args) {
         String url = "http://127.0.0.1:" + System.getenv().getOrDefault("WALLET_PORT", "8080");
@@ -47,16 +47,21 @@ public final class BankEventsCommand {
         }
         String token = System.getenv("WALLET_ADMIN_TOKEN");
         if (token == null || token.isBlank()) {
-            System.err.println("bank-events: set WALLET_ADMIN_TOKEN to an admin's access token (log in as a user granted the role with ./wallet admin grant <handle> admin)");
+            System.err.println(
+                    "bank-events: set WALLET_ADMIN_TOKEN to an admin's access token (log in as a user granted the role with ./wallet admin grant <handle> admin)");
             return 2;
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder().timeout(Duration.ofMinutes(1)).header("Authorization", "Bearer " + token);
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder().timeout(Duration.ofMinutes(1)).header("Authorization", "Bearer " + token);
         request = id == null
-                ? request.uri(URI.create(url + "/v1/admin/bank-events/dead-letters?limit=100")).GET()
+                ? request.uri(URI.create(url + "/v1/admin/bank-events/dead-letters?limit=100"))
+                        .GET()
                 : request.uri(URI.create(url + "/v1/admin/bank-events/dead-letters/" + id + "/redrive"))
-                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}"));
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{}"));
         try {
-            HttpResponse<String> response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response =
+                    HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
             System.out.println(response.body());
             return response.statusCode() == 200 ? 0 : 1;
         } catch (IOException | InterruptedException failed) {

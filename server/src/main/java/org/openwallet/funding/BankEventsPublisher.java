@@ -33,7 +33,9 @@ class BankEventsPublisher implements AutoCloseable {
     /** Publishes and waits; false if Kafka did not take it in time (the caller answers 503 and the bank retries). */
     boolean publish(String key, String envelope) {
         try {
-            producer().send(new ProducerRecord<>(TOPIC, key, envelope)).get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+            producer()
+                    .send(new ProducerRecord<>(TOPIC, key, envelope))
+                    .get(SEND_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
             return true;
         } catch (ExecutionException | TimeoutException | RuntimeException failed) {
             return false;
@@ -50,13 +52,26 @@ class BankEventsPublisher implements AutoCloseable {
                 if (producer == null) {
                     KafkaCluster cluster = kafka.getObject();
                     cluster.ensureTopics(List.of(TOPIC, TOPIC + ".dlq"));
-                    producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, cluster.bootstrapServers(),
-                            ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                            ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) SEND_TIMEOUT.toMillis(),
-                            ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, (int) SEND_TIMEOUT.toMillis(),
-                            ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) SEND_TIMEOUT.toMillis() - 500,
-                            ProducerConfig.LINGER_MS_CONFIG, 0,
-                            ProducerConfig.CLIENT_ID_CONFIG, "wallet-bank-webhooks"), new StringSerializer(), new StringSerializer());
+                    producer = new KafkaProducer<>(
+                            Map.of(
+                                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                                    cluster.bootstrapServers(),
+                                    ProducerConfig.ACKS_CONFIG,
+                                    "all",
+                                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                                    true,
+                                    ProducerConfig.MAX_BLOCK_MS_CONFIG,
+                                    (int) SEND_TIMEOUT.toMillis(),
+                                    ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                                    (int) SEND_TIMEOUT.toMillis(),
+                                    ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                                    (int) SEND_TIMEOUT.toMillis() - 500,
+                                    ProducerConfig.LINGER_MS_CONFIG,
+                                    0,
+                                    ProducerConfig.CLIENT_ID_CONFIG,
+                                    "wallet-bank-webhooks"),
+                            new StringSerializer(),
+                            new StringSerializer());
                 }
                 current = producer;
             }

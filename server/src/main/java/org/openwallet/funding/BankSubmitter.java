@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.openwallet.fraud.Freezes;
-import org.openwallet.platform.money.Currencies;
-import org.openwallet.platform.database.Transactions;
 import org.openwallet.platform.config.WalletProperties;
+import org.openwallet.platform.database.Transactions;
+import org.openwallet.platform.money.Currencies;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessResourceFailureException;
@@ -62,8 +62,18 @@ class BankSubmitter {
     private final boolean enabled;
     private final Freezes freezes;
 
-    BankSubmitter(BankNetwork bank, BankAccounts accounts, Funding funding, Transactions transactions, JdbcClient jdbc, Currencies currencies,
-                  Clock clock, WalletProperties properties, SubmissionProperties settings, MeterRegistry meters, Freezes freezes) {
+    BankSubmitter(
+            BankNetwork bank,
+            BankAccounts accounts,
+            Funding funding,
+            Transactions transactions,
+            JdbcClient jdbc,
+            Currencies currencies,
+            Clock clock,
+            WalletProperties properties,
+            SubmissionProperties settings,
+            MeterRegistry meters,
+            Freezes freezes) {
         this.freezes = freezes;
         this.bank = bank;
         this.accounts = accounts;
@@ -74,13 +84,15 @@ class BankSubmitter {
         this.clock = clock;
         this.settings = settings;
         this.abandoned = Counter.builder("wallet.funding.submissions.abandoned")
-                .description("Funding requests failed because their submission to the bank kept failing; each needs an operator's look")
+                .description(
+                        "Funding requests failed because their submission to the bank kept failing; each needs an operator's look")
                 .register(meters);
         this.duplicates = Counter.builder("wallet.funding.submissions.duplicate")
                 .description("Submissions the bank answered with an order it already held under the same request id")
                 .register(meters);
         this.unreadable = Counter.builder("wallet.funding.submissions.unreadable")
-                .description("Orders the bank accepted with an answer naming no bank transfer id; each needs an operator's look")
+                .description(
+                        "Orders the bank accepted with an answer naming no bank transfer id; each needs an operator's look")
                 .register(meters);
         this.enabled = properties.runs("api");
     }
@@ -90,7 +102,9 @@ class BankSubmitter {
         Thread.ofVirtual().name("bank-submit-" + requestId).start(() -> submit(requestId));
     }
 
-    @Scheduled(initialDelayString = "${wallet.funding.sweep-interval:5s}", fixedDelayString = "${wallet.funding.sweep-interval:5s}")
+    @Scheduled(
+            initialDelayString = "${wallet.funding.sweep-interval:5s}",
+            fixedDelayString = "${wallet.funding.sweep-interval:5s}")
     void sweep() {
         if (!enabled) {
             return;
@@ -112,15 +126,20 @@ class BankSubmitter {
                    AND (next_attempt_at IS NOT NULL OR created_at < :grace)
                  ORDER BY coalesce(next_attempt_at, created_at) LIMIT :batch
                 """)
-                .param("now", Timestamp.from(now)).param("grace", Timestamp.from(now.minus(SWEEP_GRACE))).param("batch", settings.sweepBatch())
-                .query(UUID.class).list();
+                .param("now", Timestamp.from(now))
+                .param("grace", Timestamp.from(now.minus(SWEEP_GRACE)))
+                .param("batch", settings.sweepBatch())
+                .query(UUID.class)
+                .list();
     }
 
     void submit(UUID requestId) {
         BankNetwork.Submission answer;
         try {
             Optional<FundingRequest> found = funding.find(requestId);
-            if (found.isEmpty() || !found.get().status().equals(FundingRequest.PENDING) || found.get().submittedAt() != null) {
+            if (found.isEmpty()
+                    || !found.get().status().equals(FundingRequest.PENDING)
+                    || found.get().submittedAt() != null) {
                 return;
             }
             FundingRequest request = found.get();
@@ -131,10 +150,16 @@ class BankSubmitter {
                 return;
             }
             BankAccounts.Destination destination = accounts.destination(request.bankAccountId());
-            answer = bank.submit(new BankNetwork.Order(request.id(),
-                    request.kind().equals(FundingRequest.DEPOSIT) ? BankNetwork.Direction.DEBIT : BankNetwork.Direction.CREDIT,
-                    destination.routingNumber(), destination.accountNumber(), destination.holderName(),
-                    currencies.require(request.currency()).format(request.amountMinor()), request.currency()));
+            answer = bank.submit(new BankNetwork.Order(
+                    request.id(),
+                    request.kind().equals(FundingRequest.DEPOSIT)
+                            ? BankNetwork.Direction.DEBIT
+                            : BankNetwork.Direction.CREDIT,
+                    destination.routingNumber(),
+                    destination.accountNumber(),
+                    destination.holderName(),
+                    currencies.require(request.currency()).format(request.amountMinor()),
+                    request.currency()));
         } catch (RuntimeException failure) {
             failed(requestId, failure);
             return;
@@ -146,7 +171,9 @@ class BankSubmitter {
                         // Not a failure to retry or count: the bank has the order. The webhook names its
                         // id; without one, reconciliation reports the request stuck. An operator looks.
                         unreadable.increment();
-                        log.error("The bank accepted funding request {} with an answer that names no bank transfer id", requestId);
+                        log.error(
+                                "The bank accepted funding request {} with an answer that names no bank transfer id",
+                                requestId);
                     }
                     accepted(requestId, accepted.bankTransferId());
                 }
@@ -154,18 +181,23 @@ class BankSubmitter {
                     // Our id, so our order: an earlier send whose answer never reached us (with, oddly,
                     // other fields: the webhook's amount check and reconciliation compare them).
                     duplicates.increment();
-                    log.warn("The bank already holds an order for funding request {} ({}); taken as accepted: {}", requestId,
-                            duplicate.bankTransferId(), duplicate.detail());
+                    log.warn(
+                            "The bank already holds an order for funding request {} ({}); taken as accepted: {}",
+                            requestId,
+                            duplicate.bankTransferId(),
+                            duplicate.detail());
                     accepted(requestId, duplicate.bankTransferId());
                 }
                 case BankNetwork.Submission.Rejected rejected -> {
                     log.warn("The bank rejected funding request {}: {}", requestId, rejected.reason());
-                    transactions.run(() -> funding.applyOutcome(requestId, FundingRequest.FAILED, "rejected", null, clock.instant()));
+                    transactions.run(() ->
+                            funding.applyOutcome(requestId, FundingRequest.FAILED, "rejected", null, clock.instant()));
                 }
                 case BankNetwork.Submission.Unavailable unavailable -> backOff(requestId, unavailable.reason(), false);
             }
         } catch (RuntimeException failure) {
-            // Recording the answer failed (the database is away): the sweep sends it again, which the bank takes as the same order.
+            // Recording the answer failed (the database is away): the sweep sends it again, which the bank takes as the
+            // same order.
             log.error("Recording the bank's answer for funding request {} failed", requestId, failure);
         }
     }
@@ -175,7 +207,8 @@ class BankSubmitter {
                         UPDATE funding_requests SET submitted_at = ?, bank_transfer_id = ?, submit_attempts = submit_attempts + 1,
                                last_submit_error = NULL, next_attempt_at = NULL
                          WHERE id = ? AND submitted_at IS NULL""")
-                .params(Timestamp.from(clock.instant()), bankTransferId, requestId).update();
+                .params(Timestamp.from(clock.instant()), bankTransferId, requestId)
+                .update();
     }
 
     /** A submission threw: counted, backed off, and after too many such failures the request fails with its hold released. */
@@ -189,14 +222,24 @@ class BankSubmitter {
             transactions.run(() -> {
                 Integer failures = backOff(requestId, failure.toString(), true);
                 if (failures != null && failures >= settings.maxFailures()) {
-                    if (funding.applyOutcome(requestId, FundingRequest.FAILED, SUBMISSION_FAILED, null, clock.instant())) {
+                    if (funding.applyOutcome(
+                            requestId, FundingRequest.FAILED, SUBMISSION_FAILED, null, clock.instant())) {
                         abandoned.increment();
-                        log.error("Funding request {} failed after {} submissions to the bank that threw; its hold is released. "
-                                + "Last failure: {}", requestId, failures, failure.toString(), failure);
+                        log.error(
+                                "Funding request {} failed after {} submissions to the bank that threw; its hold is released. "
+                                        + "Last failure: {}",
+                                requestId,
+                                failures,
+                                failure.toString(),
+                                failure);
                     }
                 } else {
-                    log.error("Submitting funding request {} failed ({} of {}); it is tried again later", requestId, failures,
-                            settings.maxFailures(), failure);
+                    log.error(
+                            "Submitting funding request {} failed ({} of {}); it is tried again later",
+                            requestId,
+                            failures,
+                            settings.maxFailures(),
+                            failure);
                 }
                 return null;
             });
@@ -217,9 +260,15 @@ class BankSubmitter {
                            + make_interval(secs => least(:initial * power(2, least(submit_attempts, 30)), :max))
                  WHERE id = :id AND status = 'pending' AND submitted_at IS NULL
                 RETURNING submit_failures""")
-                .param("failure", threw ? 1 : 0).param("error", abbreviate(error)).param("now", Timestamp.from(clock.instant()))
-                .param("initial", seconds(settings.backoffInitial())).param("max", seconds(settings.backoffMax())).param("id", requestId)
-                .query(Integer.class).optional().orElse(null);
+                .param("failure", threw ? 1 : 0)
+                .param("error", abbreviate(error))
+                .param("now", Timestamp.from(clock.instant()))
+                .param("initial", seconds(settings.backoffInitial()))
+                .param("max", seconds(settings.backoffMax()))
+                .param("id", requestId)
+                .query(Integer.class)
+                .optional()
+                .orElse(null);
     }
 
     private static double seconds(Duration duration) {

@@ -26,6 +26,7 @@ import tools.jackson.databind.json.JsonMapper;
 class BankWebhookIntake {
     /** The {@code producer} of the envelopes around the bank's events. */
     static final String PRODUCER = "bank";
+
     private static final Logger log = LoggerFactory.getLogger(BankWebhookIntake.class);
 
     private final BankWebhooks signatures;
@@ -35,7 +36,13 @@ class BankWebhookIntake {
     private final Clock clock;
     private final MeterRegistry meters;
 
-    BankWebhookIntake(BankWebhooks signatures, BankEventsPublisher publisher, JdbcClient jdbc, JsonMapper json, Clock clock, MeterRegistry meters) {
+    BankWebhookIntake(
+            BankWebhooks signatures,
+            BankEventsPublisher publisher,
+            JdbcClient jdbc,
+            JsonMapper json,
+            Clock clock,
+            MeterRegistry meters) {
         this.signatures = signatures;
         this.publisher = publisher;
         this.jdbc = jdbc;
@@ -62,7 +69,8 @@ class BankWebhookIntake {
         if (refusal != null) {
             meters.counter("wallet.bank.webhooks", "outcome", "refused").increment();
             log.warn("Refused a bank webhook: {}", refusal);
-            throw new ProblemException(ProblemCode.INVALID_SIGNATURE, "The webhook signature is not valid: " + refusal + ".");
+            throw new ProblemException(
+                    ProblemCode.INVALID_SIGNATURE, "The webhook signature is not valid: " + refusal + ".");
         }
         JsonNode event;
         try {
@@ -78,21 +86,27 @@ class BankWebhookIntake {
             // retries get the same answer. Logged, since it means a bank-side bug or a leaked key.
             meters.counter("wallet.bank.webhooks", "outcome", "malformed").increment();
             log.warn("Refused a signed but malformed bank webhook: {}", malformed.getMessage());
-            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "Not a valid bank event: " + malformed.getMessage() + ".");
+            throw new ProblemException(
+                    ProblemCode.VALIDATION_FAILED, "Not a valid bank event: " + malformed.getMessage() + ".");
         }
         String eventId = parsed.eventId();
-        boolean seen = jdbc.sql("SELECT EXISTS (SELECT 1 FROM bank_webhook_events WHERE event_id = ?)").param(eventId).query(Boolean.class).single();
+        boolean seen = jdbc.sql("SELECT EXISTS (SELECT 1 FROM bank_webhook_events WHERE event_id = ?)")
+                .param(eventId)
+                .query(Boolean.class)
+                .single();
         if (seen) {
             meters.counter("wallet.bank.webhooks", "outcome", "duplicate").increment();
             return Outcome.DUPLICATE;
         }
-        if (!publisher.publish(parsed.requestId(), envelope(parsed, event, clock.instant()).toJson(json))) {
+        if (!publisher.publish(
+                parsed.requestId(), envelope(parsed, event, clock.instant()).toJson(json))) {
             meters.counter("wallet.bank.webhooks", "outcome", "unavailable").increment();
             throw new ProblemException(ProblemCode.SERVICE_UNAVAILABLE, "The event could not be stored; retry later.");
         }
         // After Kafka has it: were this insert lost, a redelivery is published again and the consumer ignores it.
         jdbc.sql("INSERT INTO bank_webhook_events (event_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING")
-                .params(eventId, Timestamp.from(clock.instant())).update();
+                .params(eventId, Timestamp.from(clock.instant()))
+                .update();
         meters.counter("wallet.bank.webhooks", "outcome", "accepted").increment();
         return Outcome.ACCEPTED;
     }

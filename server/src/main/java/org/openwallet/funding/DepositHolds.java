@@ -46,7 +46,8 @@ public class DepositHolds {
             return 0;
         }
         Instant now = clock.instant();
-        // n business days are at most n + 2 calendar days per started week (plus the weekend a Saturday settlement waits through).
+        // n business days are at most n + 2 calendar days per started week (plus the weekend a Saturday settlement
+        // waits through).
         Instant oldestHeld = now.minus(Duration.ofDays(days + 2L * (days / 5 + 1) + 2));
         List<long[]> deposits = jdbc.sql("""
                 SELECT (extract(epoch FROM bank_settled_at) * 1000)::bigint, amount_minor FROM funding_requests
@@ -57,7 +58,8 @@ public class DepositHolds {
                 .list();
         boolean all = deposits.size() == MAX_DEPOSITS;
         return deposits.stream()
-                .filter(deposit -> all || releasedAt(Instant.ofEpochMilli(deposit[0]), days).isAfter(now))
+                .filter(deposit -> all
+                        || releasedAt(Instant.ofEpochMilli(deposit[0]), days).isAfter(now))
                 .mapToLong(deposit -> deposit[1])
                 .sum();
     }

@@ -44,11 +44,9 @@ class FlaggedBankEvents {
     }
 
     /** What a flagged event got wrong, for people; {@code fields} for machines (e.g. {@code amount,direction}). */
-    record Mismatch(String fields, String detail) {
-    }
+    record Mismatch(String fields, String detail) {}
 
-    private record Asked(String kind, long amountMinor, String currency, String bankTransferId) {
-    }
+    private record Asked(String kind, long amountMinor, String currency, String bankTransferId) {}
 
     /**
      * Compares the event with its request, locking the request row (the same lock the outcome takes
@@ -58,9 +56,11 @@ class FlaggedBankEvents {
      * Must run in a transaction.
      */
     Optional<Mismatch> check(UUID requestId, BankEvent event) {
-        Optional<Asked> found = jdbc.sql("SELECT kind, amount_minor, currency, bank_transfer_id FROM funding_requests WHERE id = ? FOR UPDATE")
+        Optional<Asked> found = jdbc.sql(
+                        "SELECT kind, amount_minor, currency, bank_transfer_id FROM funding_requests WHERE id = ? FOR UPDATE")
                 .param(requestId)
-                .query((rs, n) -> new Asked(rs.getString(1), rs.getLong(2), rs.getString(3).strip(), rs.getString(4)))
+                .query((rs, n) -> new Asked(
+                        rs.getString(1), rs.getLong(2), rs.getString(3).strip(), rs.getString(4)))
                 .optional();
         if (found.isEmpty()) {
             return Optional.empty();
@@ -68,10 +68,13 @@ class FlaggedBankEvents {
         Asked asked = found.get();
         List<String> fields = new ArrayList<>();
         List<String> details = new ArrayList<>();
-        BankNetwork.Direction expected = asked.kind().equals(FundingRequest.DEPOSIT) ? BankNetwork.Direction.DEBIT : BankNetwork.Direction.CREDIT;
+        BankNetwork.Direction expected = asked.kind().equals(FundingRequest.DEPOSIT)
+                ? BankNetwork.Direction.DEBIT
+                : BankNetwork.Direction.CREDIT;
         if (event.direction() != expected) {
             fields.add("direction");
-            details.add("a " + asked.kind() + " is a " + expected.name().toLowerCase() + ", the event says " + event.direction().name().toLowerCase());
+            details.add("a " + asked.kind() + " is a " + expected.name().toLowerCase() + ", the event says "
+                    + event.direction().name().toLowerCase());
         }
         if (!event.currency().equals(asked.currency())) {
             fields.add("currency");
@@ -85,14 +88,16 @@ class FlaggedBankEvents {
         }
         if (asked.bankTransferId() != null && !asked.bankTransferId().equals(event.bankTransferId())) {
             fields.add("bank_transfer_id");
-            details.add("the bank accepted it as " + asked.bankTransferId() + ", the event says " + event.bankTransferId());
+            details.add(
+                    "the bank accepted it as " + asked.bankTransferId() + ", the event says " + event.bankTransferId());
         }
         if (!fields.isEmpty()) {
             return Optional.of(new Mismatch(String.join(",", fields), String.join("; ", details)));
         }
         if (asked.bankTransferId() == null) {
             jdbc.sql("UPDATE funding_requests SET bank_transfer_id = ? WHERE id = ? AND bank_transfer_id IS NULL")
-                    .params(event.bankTransferId(), requestId).update();
+                    .params(event.bankTransferId(), requestId)
+                    .update();
         }
         return Optional.empty();
     }
@@ -104,20 +109,42 @@ class FlaggedBankEvents {
                                                  occurred_at, mismatch, detail, payload, flagged_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?)
                 ON CONFLICT (event_id) DO NOTHING""")
-                .params(event.eventId(), requestId, event.type(), event.bankTransferId(), event.direction().name().toLowerCase(), event.amount(),
-                        event.currency(), event.reasonCode(), Timestamp.from(event.occurredAt()), mismatch.fields(), mismatch.detail(),
-                        json.writeValueAsString(payload), Timestamp.from(clock.instant()))
+                .params(
+                        event.eventId(),
+                        requestId,
+                        event.type(),
+                        event.bankTransferId(),
+                        event.direction().name().toLowerCase(),
+                        event.amount(),
+                        event.currency(),
+                        event.reasonCode(),
+                        Timestamp.from(event.occurredAt()),
+                        mismatch.fields(),
+                        mismatch.detail(),
+                        json.writeValueAsString(payload),
+                        Timestamp.from(clock.instant()))
                 .update();
         if (inserted == 1) {
-            meters.counter("wallet.bank.events.flagged", "mismatch", mismatch.fields()).increment();
-            log.warn("Flagged bank event {} ({}) for request {} and left the request as it is: {}", event.eventId(), event.type(), requestId,
+            meters.counter("wallet.bank.events.flagged", "mismatch", mismatch.fields())
+                    .increment();
+            log.warn(
+                    "Flagged bank event {} ({}) for request {} and left the request as it is: {}",
+                    event.eventId(),
+                    event.type(),
+                    requestId,
                     mismatch.detail());
         }
     }
 
     /** A flagged event as reconciliation reports it. */
-    record Flagged(String eventId, UUID requestId, String bankTransferId, String amount, String currency, String mismatch, String detail) {
-    }
+    record Flagged(
+            String eventId,
+            UUID requestId,
+            String bankTransferId,
+            String amount,
+            String currency,
+            String mismatch,
+            String detail) {}
 
     /** The events flagged in {@code [from, to)} by the wallet's clock, oldest first, at most {@code limit}. */
     List<Flagged> flaggedBetween(Instant from, Instant to, int limit) {
@@ -125,8 +152,14 @@ class FlaggedBankEvents {
                 SELECT event_id, request_id, bank_transfer_id, amount, currency, mismatch, detail FROM flagged_bank_events
                  WHERE flagged_at >= ? AND flagged_at < ? ORDER BY flagged_at LIMIT ?""")
                 .params(Timestamp.from(from), Timestamp.from(to), limit)
-                .query((rs, n) -> new Flagged(rs.getString(1), (UUID) rs.getObject(2), rs.getString(3), rs.getString(4), rs.getString(5).strip(),
-                        rs.getString(6), rs.getString(7)))
+                .query((rs, n) -> new Flagged(
+                        rs.getString(1),
+                        (UUID) rs.getObject(2),
+                        rs.getString(3),
+                        rs.getString(4),
+                        rs.getString(5).strip(),
+                        rs.getString(6),
+                        rs.getString(7)))
                 .list();
     }
 

@@ -11,24 +11,24 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.idempotency.IdempotencyKeys;
 import org.openwallet.idempotency.IdempotencyKeys.Claim;
 import org.openwallet.idempotency.IdempotencyKeys.StoredResponse;
+import org.openwallet.identity.AuthenticatedUser;
 import org.openwallet.ledger.Balance;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.PendingResult;
 import org.openwallet.ledger.TransferCommand;
 import org.openwallet.ledger.TransferResult;
 import org.openwallet.outbox.Outbox;
+import org.openwallet.platform.Ids;
+import org.openwallet.platform.database.Transactions;
 import org.openwallet.platform.money.Currencies;
 import org.openwallet.platform.web.Cursors;
-import org.openwallet.platform.Ids;
 import org.openwallet.platform.web.Problem;
 import org.openwallet.platform.web.ProblemCode;
 import org.openwallet.platform.web.ProblemException;
 import org.openwallet.platform.web.ProblemHandler;
-import org.openwallet.platform.database.Transactions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -75,12 +75,22 @@ class Funding {
     /** Per currency code, the instant fee's minimum and maximum in its minor units. */
     private final Map<String, FeeBoundsMinor> instantFeeBoundsMinor;
 
-    private record FeeBoundsMinor(long min, long max) {
-    }
+    private record FeeBoundsMinor(long min, long max) {}
 
-    Funding(Transactions transactions, JdbcClient jdbc, IdempotencyKeys idempotency, Ledger ledger, BankAccounts accounts, Outbox outbox,
-            Currencies currencies, ProblemHandler problems, JsonMapper json, FundingProperties properties, Clock clock,
-            WithdrawalLimits withdrawalLimits, LateReturns lateReturns) {
+    Funding(
+            Transactions transactions,
+            JdbcClient jdbc,
+            IdempotencyKeys idempotency,
+            Ledger ledger,
+            BankAccounts accounts,
+            Outbox outbox,
+            Currencies currencies,
+            ProblemHandler problems,
+            JsonMapper json,
+            FundingProperties properties,
+            Clock clock,
+            WithdrawalLimits withdrawalLimits,
+            LateReturns lateReturns) {
         this.withdrawalLimits = withdrawalLimits;
         this.transactions = transactions;
         this.jdbc = jdbc;
@@ -94,27 +104,25 @@ class Funding {
         this.properties = properties;
         this.clock = clock;
         this.lateReturns = lateReturns;
-        this.instantFeeBoundsMinor = currencies.requiredPerCurrency("wallet.funding.instant-fee-bounds", properties.instantFeeBounds(),
-                (currency, bounds) -> {
+        this.instantFeeBoundsMinor = currencies.requiredPerCurrency(
+                "wallet.funding.instant-fee-bounds", properties.instantFeeBounds(), (currency, bounds) -> {
                     long min = currency.parseSetting("min", bounds.min());
                     long max = currency.parseSetting("max", bounds.max());
                     if (min > max) {
-                        throw new IllegalArgumentException("min (" + bounds.min() + ") is above max (" + bounds.max() + ")");
+                        throw new IllegalArgumentException(
+                                "min (" + bounds.min() + ") is above max (" + bounds.max() + ")");
                     }
                     return new FeeBoundsMinor(min, max);
                 });
     }
 
     /** The body of a deposit or withdrawal request; {@code speed} only for withdrawals. */
-    record Order(String bankAccountId, String amount, String currency, String speed) {
-    }
+    record Order(String bankAccountId, String amount, String currency, String speed) {}
 
     /** A response ready to send, its request id when one was created, and whether it is a replay. */
-    record Response(int status, byte[] body, boolean replayed, UUID createdRequestId) {
-    }
+    record Response(int status, byte[] body, boolean replayed, UUID createdRequestId) {}
 
-    private record ValidOrder(UUID bankAccountId, long amountMinor, String currency, String speed) {
-    }
+    private record ValidOrder(UUID bankAccountId, long amountMinor, String currency, String speed) {}
 
     Response deposit(AuthenticatedUser user, String idempotencyKey, Order order) {
         return create(user, idempotencyKey, FundingRequest.DEPOSIT, order, null);
@@ -129,7 +137,8 @@ class Funding {
         return create(user, idempotencyKey, FundingRequest.WITHDRAWAL, order, rateLimit);
     }
 
-    private Response create(AuthenticatedUser user, String idempotencyKey, String kind, Order order, Runnable rateLimit) {
+    private Response create(
+            AuthenticatedUser user, String idempotencyKey, String kind, Order order, Runnable rateLimit) {
         String key = IdempotencyKeys.requireValid(idempotencyKey);
         ValidOrder valid = validate(kind, order);
         String operation = kind.equals(FundingRequest.DEPOSIT) ? DEPOSIT_OPERATION : WITHDRAWAL_OPERATION;
@@ -144,14 +153,24 @@ class Funding {
         }
         try {
             return transactions.run(() -> switch (idempotency.claim(user.userId(), operation, key, fingerprint)) {
-                case Claim.InProgress inProgress -> throw new ProblemException(ProblemCode.IDEMPOTENCY_REQUEST_IN_PROGRESS,
-                        "The first request with this Idempotency-Key has not finished; retry shortly.");
-                case Claim.Reused reused -> throw new ProblemException(ProblemCode.IDEMPOTENCY_KEY_REUSED,
-                        "This Idempotency-Key was used for a different request; use a new key for a new one.");
-                case Claim.Replay replay -> new Response(replay.response().status(), replay.response().body(), true, null);
+                case Claim.InProgress inProgress ->
+                    throw new ProblemException(
+                            ProblemCode.IDEMPOTENCY_REQUEST_IN_PROGRESS,
+                            "The first request with this Idempotency-Key has not finished; retry shortly.");
+                case Claim.Reused reused ->
+                    throw new ProblemException(
+                            ProblemCode.IDEMPOTENCY_KEY_REUSED,
+                            "This Idempotency-Key was used for a different request; use a new key for a new one.");
+                case Claim.Replay replay ->
+                    new Response(replay.response().status(), replay.response().body(), true, null);
                 case Claim.Proceed proceed -> {
                     Response fresh = execute(user.userId(), kind, valid);
-                    idempotency.complete(user.userId(), operation, key, fingerprint, new StoredResponse(fresh.status(), fresh.body()));
+                    idempotency.complete(
+                            user.userId(),
+                            operation,
+                            key,
+                            fingerprint,
+                            new StoredResponse(fresh.status(), fresh.body()));
                     yield fresh;
                 }
             });
@@ -194,8 +213,11 @@ class Funding {
             return problem(ProblemCode.NOT_FOUND, "No linked bank account " + order.bankAccountId() + ".");
         }
         if (!account.get().status().equals(BankAccounts.ACTIVE)) {
-            return problem(ProblemCode.BANK_ACCOUNT_UNVERIFIED, "Bank account " + order.bankAccountId() + " is " + account.get().status()
-                    + ": confirm its two micro-deposits (POST /v1/bank-accounts/{id}/verify) before moving money with it.");
+            return problem(
+                    ProblemCode.BANK_ACCOUNT_UNVERIFIED,
+                    "Bank account " + order.bankAccountId() + " is "
+                            + account.get().status()
+                            + ": confirm its two micro-deposits (POST /v1/bank-accounts/{id}/verify) before moving money with it.");
         }
         Optional<UUID> wallet = ledger.walletOf(userId, order.currency());
         if (wallet.isEmpty()) {
@@ -204,40 +226,74 @@ class Funding {
         Currencies.Currency currency = currencies.require(order.currency());
         UUID id = Ids.next();
         UUID clearing = SystemAccounts.bankClearing(ledger, currency.code(), id);
-        long feeMinor = kind.equals(FundingRequest.WITHDRAWAL) && "instant".equals(order.speed()) ? instantFee(currency, order.amountMinor()) : 0;
+        long feeMinor = kind.equals(FundingRequest.WITHDRAWAL) && "instant".equals(order.speed())
+                ? instantFee(currency, order.amountMinor())
+                : 0;
         if (kind.equals(FundingRequest.WITHDRAWAL)) {
             long debtMinor = ledger.debtOf(userId, currency.code());
             if (debtMinor > 0) {
                 return problem(ProblemCode.ACCOUNT_IN_DEBT, Ledger.debtRefusal(currency, debtMinor));
             }
-            long availableMinor = ledger.balanceOf(userId, currency.code()).map(Balance::availableMinor).orElse(0L);
+            long availableMinor = ledger.balanceOf(userId, currency.code())
+                    .map(Balance::availableMinor)
+                    .orElse(0L);
             if (availableMinor < order.amountMinor() + feeMinor) {
-                return problem(ProblemCode.INSUFFICIENT_FUNDS, "Available balance is " + currency.format(availableMinor) + " " + currency.code()
-                        + "; this withdrawal needs " + currency.format(order.amountMinor() + feeMinor) + " " + currency.code()
-                        + (feeMinor > 0 ? " including the instant fee of " + currency.format(feeMinor) : "") + ".");
+                return problem(
+                        ProblemCode.INSUFFICIENT_FUNDS,
+                        "Available balance is " + currency.format(availableMinor) + " " + currency.code()
+                                + "; this withdrawal needs " + currency.format(order.amountMinor() + feeMinor) + " "
+                                + currency.code()
+                                + (feeMinor > 0 ? " including the instant fee of " + currency.format(feeMinor) : "")
+                                + ".");
             }
         }
         TransferCommand hold = kind.equals(FundingRequest.DEPOSIT)
-                ? new TransferCommand(clearing, wallet.get(), order.amountMinor(), currency.code(), "deposit", "funding:" + id, null, null)
-                : new TransferCommand(wallet.get(), clearing, order.amountMinor(), currency.code(), "withdrawal", "funding:" + id, null, null);
+                ? new TransferCommand(
+                        clearing,
+                        wallet.get(),
+                        order.amountMinor(),
+                        currency.code(),
+                        "deposit",
+                        "funding:" + id,
+                        null,
+                        null)
+                : new TransferCommand(
+                        wallet.get(),
+                        clearing,
+                        order.amountMinor(),
+                        currency.code(),
+                        "withdrawal",
+                        "funding:" + id,
+                        null,
+                        null);
         PendingResult pending = ledger.pend(hold);
         if (pending instanceof PendingResult.InDebt inDebt) {
             // A late return committed between the check above and this hold: the same answer as that check.
-            throw new WithdrawalDeclined(Problem.of(ProblemCode.ACCOUNT_IN_DEBT, Ledger.debtRefusal(currency, inDebt.debtMinor())));
+            throw new WithdrawalDeclined(
+                    Problem.of(ProblemCode.ACCOUNT_IN_DEBT, Ledger.debtRefusal(currency, inDebt.debtMinor())));
         }
         if (!(pending instanceof PendingResult.Pending recorded)) {
             throw new FundsRaced("Your available balance changed while this withdrawal was being made; it is below "
                     + currency.format(order.amountMinor() + feeMinor) + " " + currency.code() + ".");
         }
         if (kind.equals(FundingRequest.WITHDRAWAL)) {
-            withdrawalLimits.decline(userId, currency.code(), order.amountMinor(), feeMinor).ifPresent(problem -> {
-                throw new WithdrawalDeclined(problem);
-            });
+            withdrawalLimits
+                    .decline(userId, currency.code(), order.amountMinor(), feeMinor)
+                    .ifPresent(problem -> {
+                        throw new WithdrawalDeclined(problem);
+                    });
         }
         UUID feeTransferId = null;
         if (feeMinor > 0) {
-            TransferResult fee = ledger.post(new TransferCommand(wallet.get(), SystemAccounts.feeRevenue(ledger, currency.code(), id), feeMinor,
-                    currency.code(), "withdrawal_fee", "fee:" + id, "Instant withdrawal fee", null));
+            TransferResult fee = ledger.post(new TransferCommand(
+                    wallet.get(),
+                    SystemAccounts.feeRevenue(ledger, currency.code(), id),
+                    feeMinor,
+                    currency.code(),
+                    "withdrawal_fee",
+                    "fee:" + id,
+                    "Instant withdrawal fee",
+                    null));
             if (!(fee instanceof TransferResult.Posted posted)) {
                 throw new FundsRaced("Your available balance changed while this withdrawal was being made.");
             }
@@ -249,11 +305,24 @@ class Funding {
                                               pending_transfer_id, fee_transfer_id, created_at, updated_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)
                 """)
-                .params(id, userId, kind, order.bankAccountId(), order.amountMinor(), currency.code(), order.speed(), feeMinor,
-                        recorded.transfer().id(), feeTransferId, Timestamp.from(now), Timestamp.from(now))
+                .params(
+                        id,
+                        userId,
+                        kind,
+                        order.bankAccountId(),
+                        order.amountMinor(),
+                        currency.code(),
+                        order.speed(),
+                        feeMinor,
+                        recorded.transfer().id(),
+                        feeTransferId,
+                        Timestamp.from(now),
+                        Timestamp.from(now))
                 .update();
-        jdbc.sql("INSERT INTO funding_transitions (request_id, from_status, to_status, occurred_at) VALUES (?, 'new', 'pending', ?)")
-                .params(id, Timestamp.from(now)).update();
+        jdbc.sql(
+                        "INSERT INTO funding_transitions (request_id, from_status, to_status, occurred_at) VALUES (?, 'new', 'pending', ?)")
+                .params(id, Timestamp.from(now))
+                .update();
         FundingRequest request = find(id).orElseThrow();
         publish(request, "funding.requested");
         return new Response(202, json.writeValueAsBytes(view(request)), false, id);
@@ -261,7 +330,10 @@ class Funding {
 
     /** 1.75 % by default, rounded half up to the minor unit, within the currency's configured minimum and maximum. */
     long instantFee(Currencies.Currency currency, long amountMinor) {
-        long fee = new BigDecimal(amountMinor).multiply(properties.instantFeeRate()).setScale(0, RoundingMode.HALF_UP).longValueExact();
+        long fee = new BigDecimal(amountMinor)
+                .multiply(properties.instantFeeRate())
+                .setScale(0, RoundingMode.HALF_UP)
+                .longValueExact();
         FeeBoundsMinor bounds = instantFeeBoundsMinor.get(currency.code());
         return Math.max(bounds.min(), Math.min(bounds.max(), fee));
     }
@@ -273,7 +345,10 @@ class Funding {
      * decided (a duplicate or late outcome): nothing changes then.
      */
     boolean applyOutcome(UUID requestId, String outcome, String reasonCode, String bankEventId, Instant occurredAt) {
-        FundingRequest request = jdbc.sql(SELECT + " WHERE id = ? FOR UPDATE").param(requestId).query((rs, n) -> request(rs)).optional()
+        FundingRequest request = jdbc.sql(SELECT + " WHERE id = ? FOR UPDATE")
+                .param(requestId)
+                .query((rs, n) -> request(rs))
+                .optional()
                 .orElseThrow(() -> new UnknownRequestException(requestId));
         if (!request.status().equals(FundingRequest.PENDING)) {
             if (LateReturns.isLateReturn(request, outcome)) {
@@ -282,7 +357,12 @@ class Funding {
                 return true;
             }
             if (!request.status().equals(outcome)) {
-                log.warn("Bank says {} {} for request {}, which is already {}; left as it is", outcome, reasonCode, requestId, request.status());
+                log.warn(
+                        "Bank says {} {} for request {}, which is already {}; left as it is",
+                        outcome,
+                        reasonCode,
+                        requestId,
+                        request.status());
             }
             return false;
         }
@@ -291,17 +371,33 @@ class Funding {
         } else {
             ledger.voidPending(request.pendingTransferId());
             if (request.feeMinor() > 0) {
-                UUID wallet = ledger.walletOf(request.userId(), request.currency()).orElseThrow();
-                ledger.post(new TransferCommand(SystemAccounts.feeRevenue(ledger, request.currency(), request.id()), wallet, request.feeMinor(), request.currency(),
-                        "withdrawal_fee_refund", "fee-refund:" + request.id(), "Instant withdrawal fee refunded", null));
+                UUID wallet =
+                        ledger.walletOf(request.userId(), request.currency()).orElseThrow();
+                ledger.post(new TransferCommand(
+                        SystemAccounts.feeRevenue(ledger, request.currency(), request.id()),
+                        wallet,
+                        request.feeMinor(),
+                        request.currency(),
+                        "withdrawal_fee_refund",
+                        "fee-refund:" + request.id(),
+                        "Instant withdrawal fee refunded",
+                        null));
             }
         }
         Instant now = now();
-        jdbc.sql("UPDATE funding_requests SET status = ?, reason_code = ?, bank_settled_at = ?, updated_at = ? WHERE id = ?")
-                .params(outcome, reasonCode, outcome.equals(FundingRequest.SETTLED) ? Timestamp.from(occurredAt) : null, Timestamp.from(now), requestId)
+        jdbc.sql(
+                        "UPDATE funding_requests SET status = ?, reason_code = ?, bank_settled_at = ?, updated_at = ? WHERE id = ?")
+                .params(
+                        outcome,
+                        reasonCode,
+                        outcome.equals(FundingRequest.SETTLED) ? Timestamp.from(occurredAt) : null,
+                        Timestamp.from(now),
+                        requestId)
                 .update();
-        jdbc.sql("INSERT INTO funding_transitions (request_id, from_status, to_status, reason_code, bank_event_id, occurred_at) VALUES (?, 'pending', ?, ?, ?, ?)")
-                .params(requestId, outcome, reasonCode, bankEventId, Timestamp.from(now)).update();
+        jdbc.sql(
+                        "INSERT INTO funding_transitions (request_id, from_status, to_status, reason_code, bank_event_id, occurred_at) VALUES (?, 'pending', ?, ?, ?, ?)")
+                .params(requestId, outcome, reasonCode, bankEventId, Timestamp.from(now))
+                .update();
         publish(find(requestId).orElseThrow(), "funding." + outcome);
         return true;
     }
@@ -317,43 +413,76 @@ class Funding {
     }
 
     Optional<FundingRequest> find(UUID id) {
-        return jdbc.sql(SELECT + " WHERE id = ?").param(id).query((rs, n) -> request(rs)).optional();
+        return jdbc.sql(SELECT + " WHERE id = ?")
+                .param(id)
+                .query((rs, n) -> request(rs))
+                .optional();
     }
 
     Optional<FundingView> find(UUID userId, String kind, UUID id) {
-        return find(id).filter(request -> request.userId().equals(userId) && request.kind().equals(kind)).map(this::view);
+        return find(id).filter(request ->
+                        request.userId().equals(userId) && request.kind().equals(kind))
+                .map(this::view);
     }
 
-    record Page(List<FundingView> items, String nextCursor) {
-    }
+    record Page(List<FundingView> items, String nextCursor) {}
 
     Page list(UUID userId, String kind, int limit, String cursor) {
         if (limit < 1 || limit > MAX_PAGE_SIZE) {
-            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "limit must be between 1 and " + MAX_PAGE_SIZE + ".");
+            throw new ProblemException(
+                    ProblemCode.VALIDATION_FAILED, "limit must be between 1 and " + MAX_PAGE_SIZE + ".");
         }
         UUID before = cursor == null ? null : Cursors.decode(cursor);
         List<FundingRequest> rows = jdbc.sql(SELECT + """
                          WHERE user_id = :user AND kind = :kind AND (CAST(:before AS uuid) IS NULL OR id < :before)
                         ORDER BY id DESC LIMIT :fetch""")
-                .param("user", userId).param("kind", kind).param("before", before).param("fetch", limit + 1)
-                .query((rs, n) -> request(rs)).list();
+                .param("user", userId)
+                .param("kind", kind)
+                .param("before", before)
+                .param("fetch", limit + 1)
+                .query((rs, n) -> request(rs))
+                .list();
         boolean more = rows.size() > limit;
         List<FundingRequest> page = more ? rows.subList(0, limit) : rows;
-        return new Page(page.stream().map(this::view).toList(), more ? Cursors.encode(page.getLast().id()) : null);
+        return new Page(
+                page.stream().map(this::view).toList(),
+                more ? Cursors.encode(page.getLast().id()) : null);
     }
 
     FundingView view(FundingRequest request) {
         Currencies.Currency currency = currencies.require(request.currency());
-        return new FundingView(request.id(), request.kind(), request.status(), request.bankAccountId(), currency.format(request.amountMinor()),
-                request.kind().equals(FundingRequest.WITHDRAWAL) ? currency.format(request.feeMinor()) : null, currency.code(), request.speed(),
-                request.reasonCode(), request.createdAt().toString(), request.updatedAt().toString());
+        return new FundingView(
+                request.id(),
+                request.kind(),
+                request.status(),
+                request.bankAccountId(),
+                currency.format(request.amountMinor()),
+                request.kind().equals(FundingRequest.WITHDRAWAL) ? currency.format(request.feeMinor()) : null,
+                currency.code(),
+                request.speed(),
+                request.reasonCode(),
+                request.createdAt().toString(),
+                request.updatedAt().toString());
     }
 
     private void publish(FundingRequest request, String type) {
         Currencies.Currency currency = currencies.require(request.currency());
-        outbox.append(new Outbox.Event(FundingEvent.AGGREGATE, request.id().toString(), request.userId().toString(), type, FundingEvent.VERSION,
-                new FundingEvent(request.id(), request.userId(), request.kind(), currency.format(request.amountMinor()),
-                        currency.format(request.feeMinor()), currency.code(), request.status(), request.reasonCode(), request.updatedAt().toString())));
+        outbox.append(new Outbox.Event(
+                FundingEvent.AGGREGATE,
+                request.id().toString(),
+                request.userId().toString(),
+                type,
+                FundingEvent.VERSION,
+                new FundingEvent(
+                        request.id(),
+                        request.userId(),
+                        request.kind(),
+                        currency.format(request.amountMinor()),
+                        currency.format(request.feeMinor()),
+                        currency.code(),
+                        request.status(),
+                        request.reasonCode(),
+                        request.updatedAt().toString())));
     }
 
     private ValidOrder validate(String kind, Order order) {
@@ -361,15 +490,21 @@ class Funding {
         try {
             accountId = UUID.fromString(order.bankAccountId() == null ? "" : order.bankAccountId());
         } catch (IllegalArgumentException notUuid) {
-            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "bank_account_id must be the id of one of your linked bank accounts.");
+            throw new ProblemException(
+                    ProblemCode.VALIDATION_FAILED,
+                    "bank_account_id must be the id of one of your linked bank accounts.");
         }
         if (order.currency() == null || !order.currency().matches("[A-Z]{3}")) {
-            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "currency must be an ISO 4217 code such as \"USD\".");
+            throw new ProblemException(
+                    ProblemCode.VALIDATION_FAILED, "currency must be an ISO 4217 code such as \"USD\".");
         }
-        Currencies.Currency currency = currencies.find(order.currency()).orElseThrow(() ->
-                new ProblemException(ProblemCode.CURRENCY_MISMATCH, "This wallet does not hold " + order.currency() + "."));
+        Currencies.Currency currency = currencies
+                .find(order.currency())
+                .orElseThrow(() -> new ProblemException(
+                        ProblemCode.CURRENCY_MISMATCH, "This wallet does not hold " + order.currency() + "."));
         if (order.amount() == null) {
-            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "amount is required, as a decimal string such as \"50.00\".");
+            throw new ProblemException(
+                    ProblemCode.VALIDATION_FAILED, "amount is required, as a decimal string such as \"50.00\".");
         }
         long amountMinor;
         try {
@@ -378,8 +513,10 @@ class Funding {
             throw new ProblemException(ProblemCode.INVALID_AMOUNT, bad.getMessage() + ".");
         }
         if (amountMinor == 0 || amountMinor > currency.maxTransferMinor()) {
-            throw new ProblemException(ProblemCode.INVALID_AMOUNT, "amount must be above zero and at most "
-                    + currency.format(currency.maxTransferMinor()) + " " + currency.code() + ".");
+            throw new ProblemException(
+                    ProblemCode.INVALID_AMOUNT,
+                    "amount must be above zero and at most " + currency.format(currency.maxTransferMinor()) + " "
+                            + currency.code() + ".");
         }
         String speed = null;
         if (kind.equals(FundingRequest.WITHDRAWAL)) {
@@ -406,11 +543,23 @@ class Funding {
                    bank_transfer_id, submitted_at, bank_settled_at, created_at, updated_at FROM funding_requests""";
 
     static FundingRequest request(java.sql.ResultSet rs) throws java.sql.SQLException {
-        return new FundingRequest((UUID) rs.getObject("id"), (UUID) rs.getObject("user_id"), rs.getString("kind"),
-                (UUID) rs.getObject("bank_account_id"), rs.getLong("amount_minor"), rs.getString("currency").strip(), rs.getString("speed"),
-                rs.getLong("fee_minor"), rs.getString("status"), rs.getString("reason_code"), (UUID) rs.getObject("pending_transfer_id"),
-                rs.getString("bank_transfer_id"), instant(rs.getTimestamp("submitted_at")), instant(rs.getTimestamp("bank_settled_at")),
-                rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("updated_at").toInstant());
+        return new FundingRequest(
+                (UUID) rs.getObject("id"),
+                (UUID) rs.getObject("user_id"),
+                rs.getString("kind"),
+                (UUID) rs.getObject("bank_account_id"),
+                rs.getLong("amount_minor"),
+                rs.getString("currency").strip(),
+                rs.getString("speed"),
+                rs.getLong("fee_minor"),
+                rs.getString("status"),
+                rs.getString("reason_code"),
+                (UUID) rs.getObject("pending_transfer_id"),
+                rs.getString("bank_transfer_id"),
+                instant(rs.getTimestamp("submitted_at")),
+                instant(rs.getTimestamp("bank_settled_at")),
+                rs.getTimestamp("created_at").toInstant(),
+                rs.getTimestamp("updated_at").toInstant());
     }
 
     private static Instant instant(Timestamp timestamp) {

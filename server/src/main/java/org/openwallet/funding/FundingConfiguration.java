@@ -11,8 +11,8 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.function.Supplier;
 import org.openwallet.platform.EmbeddedBankSimulator;
-import org.openwallet.platform.crypto.SecretKeys;
 import org.openwallet.platform.config.WalletProperties;
+import org.openwallet.platform.crypto.SecretKeys;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.context.annotation.Bean;
@@ -31,7 +31,8 @@ class FundingConfiguration {
 
     @Bean
     BankWebhooks bankWebhooks(FundingProperties funding, WalletProperties wallet, Clock clock) {
-        return new BankWebhooks(SecretKeys.loadOrCreate(webhookSecretFile(funding, wallet), 32), funding.webhookTolerance(), clock);
+        return new BankWebhooks(
+                SecretKeys.loadOrCreate(webhookSecretFile(funding, wallet), 32), funding.webhookTolerance(), clock);
     }
 
     @Bean(destroyMethod = "close")
@@ -42,13 +43,20 @@ class FundingConfiguration {
         Path secret = webhookSecretFile(funding, wallet);
         SecretKeys.loadOrCreate(secret, 32);
         // The webhook URL needs the HTTP port, known only once the server listens: set below.
-        return EmbeddedBankSimulator.start(wallet.dataDir().toAbsolutePath().resolve("bank-simulator"), 0, null, secret, funding.simulatorDelay());
+        return EmbeddedBankSimulator.start(
+                wallet.dataDir().toAbsolutePath().resolve("bank-simulator"), 0, null, secret, funding.simulatorDelay());
     }
 
     @Bean
-    BankNetwork bankNetwork(FundingProperties funding, ObjectProvider<EmbeddedBankSimulator> simulator, JsonMapper json, Clock clock,
-                            RetryRegistry retries) {
-        Supplier<String> url = funding.externalBank() ? funding::bankUrl : () -> simulator.getObject().baseUrl().toString();
+    BankNetwork bankNetwork(
+            FundingProperties funding,
+            ObjectProvider<EmbeddedBankSimulator> simulator,
+            JsonMapper json,
+            Clock clock,
+            RetryRegistry retries) {
+        Supplier<String> url = funding.externalBank()
+                ? funding::bankUrl
+                : () -> simulator.getObject().baseUrl().toString();
         return new HttpBankNetwork(url, json, funding.bankTimeout(), funding.bankAttempts(), clock, retries);
     }
 
@@ -64,20 +72,29 @@ class FundingConfiguration {
         if (event.getApplicationContext().getServerNamespace() != null) {
             return;
         }
-        EmbeddedBankSimulator simulator = event.getApplicationContext().getBeanProvider(EmbeddedBankSimulator.class).getIfAvailable();
+        EmbeddedBankSimulator simulator = event.getApplicationContext()
+                .getBeanProvider(EmbeddedBankSimulator.class)
+                .getIfAvailable();
         if (simulator == null) {
             return;
         }
         String webhook = "http://127.0.0.1:" + event.getWebServer().getPort() + "/v1/webhooks/bank";
-        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(simulator.baseUrl() + "/admin/config"))
-                .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString("{\"webhook_url\":\"" + webhook + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> answer = HttpClient.newHttpClient()
+                .send(
+                        HttpRequest.newBuilder(URI.create(simulator.baseUrl() + "/admin/config"))
+                                .timeout(Duration.ofSeconds(10))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{\"webhook_url\":\"" + webhook + "\"}"))
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString());
         if (answer.statusCode() != 200) {
             throw new IllegalStateException("The bank simulator refused its webhook URL: " + answer.body());
         }
     }
 
     static Path webhookSecretFile(FundingProperties funding, WalletProperties wallet) {
-        return funding.webhookSecretFile() != null ? funding.webhookSecretFile() : wallet.dataDir().resolve("keys").resolve("bank-webhook.key");
+        return funding.webhookSecretFile() != null
+                ? funding.webhookSecretFile()
+                : wallet.dataDir().resolve("keys").resolve("bank-webhook.key");
     }
 }

@@ -34,30 +34,41 @@ import org.springframework.context.annotation.Configuration;
  * @param withdrawalVelocityWindow its rolling window
  */
 @ConfigurationProperties("wallet.funding")
-record FundingProperties(String bankUrl, Path webhookSecretFile, Path accountKeyFile,
-                         @DefaultValue("0.0175") BigDecimal instantFeeRate, Map<String, FeeBounds> instantFeeBounds,
-                         @DefaultValue("3s") Duration bankTimeout,
-                         @DefaultValue("3") int bankAttempts, @DefaultValue("5m") Duration webhookTolerance,
-                         @DefaultValue("5d") Duration stuckAfter, @DefaultValue("2s") Duration simulatorDelay,
-                         @DefaultValue("5") int maxBankAccounts, @DefaultValue("3") int verificationAttempts,
-                         @DefaultValue("3") int depositHoldBusinessDays, Map<String, TierLimits> withdrawalWeeklyLimits,
-                         @DefaultValue("7d") Duration withdrawalWindow, @DefaultValue("5") int withdrawalVelocityMaxCount,
-                         @DefaultValue("24h") Duration withdrawalVelocityWindow) {
+record FundingProperties(
+        String bankUrl,
+        Path webhookSecretFile,
+        Path accountKeyFile,
+        @DefaultValue("0.0175") BigDecimal instantFeeRate,
+        Map<String, FeeBounds> instantFeeBounds,
+        @DefaultValue("3s") Duration bankTimeout,
+        @DefaultValue("3") int bankAttempts,
+        @DefaultValue("5m") Duration webhookTolerance,
+        @DefaultValue("5d") Duration stuckAfter,
+        @DefaultValue("2s") Duration simulatorDelay,
+        @DefaultValue("5") int maxBankAccounts,
+        @DefaultValue("3") int verificationAttempts,
+        @DefaultValue("3") int depositHoldBusinessDays,
+        Map<String, TierLimits> withdrawalWeeklyLimits,
+        @DefaultValue("7d") Duration withdrawalWindow,
+        @DefaultValue("5") int withdrawalVelocityMaxCount,
+        @DefaultValue("24h") Duration withdrawalVelocityWindow) {
 
     /** A limit per verification tier ({@code fraud_profiles.tier}), in the currency's units. */
-    record TierLimits(String unverified, String verified) {
-    }
+    record TierLimits(String unverified, String verified) {}
 
     /** The instant fee's bounds in one currency, in its units (shipped for USD: 0.25 and 25.00). */
-    record FeeBounds(String min, String max) {
-    }
+    record FeeBounds(String min, String max) {}
 
     FundingProperties {
         instantFeeBounds = instantFeeBounds == null ? Map.of() : Map.copyOf(instantFeeBounds);
         withdrawalWeeklyLimits = withdrawalWeeklyLimits == null ? Map.of() : Map.copyOf(withdrawalWeeklyLimits);
-        if (maxBankAccounts < 1 || verificationAttempts < 1 || depositHoldBusinessDays < 0 || withdrawalVelocityMaxCount < 1) {
-            throw new IllegalArgumentException("wallet.funding: max-bank-accounts, verification-attempts and withdrawal-velocity-max-count "
-                    + "must be at least 1, deposit-hold-business-days at least 0");
+        if (maxBankAccounts < 1
+                || verificationAttempts < 1
+                || depositHoldBusinessDays < 0
+                || withdrawalVelocityMaxCount < 1) {
+            throw new IllegalArgumentException(
+                    "wallet.funding: max-bank-accounts, verification-attempts and withdrawal-velocity-max-count "
+                            + "must be at least 1, deposit-hold-business-days at least 0");
         }
     }
 
@@ -67,6 +78,5 @@ record FundingProperties(String bankUrl, Path webhookSecretFile, Path accountKey
 
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(FundingProperties.class)
-    static class Enable {
-    }
+    static class Enable {}
 }

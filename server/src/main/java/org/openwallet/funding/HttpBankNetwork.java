@@ -46,17 +46,28 @@ final class HttpBankNetwork implements BankNetwork {
     private final Retry orders;
     private final CircuitBreaker breaker;
 
-    HttpBankNetwork(Supplier<String> baseUrl, JsonMapper json, Duration timeout, int attempts, Clock clock, RetryRegistry retries) {
+    HttpBankNetwork(
+            Supplier<String> baseUrl,
+            JsonMapper json,
+            Duration timeout,
+            int attempts,
+            Clock clock,
+            RetryRegistry retries) {
         this.baseUrl = baseUrl;
         this.json = json;
         this.timeout = timeout;
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(timeout).build();
+        this.http = HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(timeout)
+                .build();
         this.breaker = new CircuitBreaker("bank", 5, Duration.ofSeconds(10), clock);
-        this.orders = retries.retry("bank", RetryConfig.<Attempt>custom()
-                .maxAttempts(Math.max(1, attempts))
-                .retryOnResult(attempt -> attempt.failure() != null)
-                .intervalFunction(IntervalFunction.ofExponentialBackoff(FIRST_RETRY, 2))
-                .build());
+        this.orders = retries.retry(
+                "bank",
+                RetryConfig.<Attempt>custom()
+                        .maxAttempts(Math.max(1, attempts))
+                        .retryOnResult(attempt -> attempt.failure() != null)
+                        .intervalFunction(IntervalFunction.ofExponentialBackoff(FIRST_RETRY, 2))
+                        .build());
     }
 
     @Override
@@ -99,7 +110,8 @@ final class HttpBankNetwork implements BankNetwork {
         String payload = json.writeValueAsString(body);
         AtomicInteger tries = new AtomicInteger();
         try {
-            Attempt last = orders.executeSupplier(() -> attempt(path, requestId, payload, idField, tries.incrementAndGet()));
+            Attempt last =
+                    orders.executeSupplier(() -> attempt(path, requestId, payload, idField, tries.incrementAndGet()));
             return last.failure() == null ? last.answer() : new Submission.Unavailable(last.failure());
         } catch (CancellationException interrupted) {
             // Interrupted while waiting to try again; Resilience4j has set the thread's flag again.
@@ -113,9 +125,14 @@ final class HttpBankNetwork implements BankNetwork {
         }
         String problem;
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl.get() + path))
-                    .timeout(timeout).header("Content-Type", "application/json").header("Idempotency-Key", requestId.toString())
-                    .POST(HttpRequest.BodyPublishers.ofString(payload)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create(baseUrl.get() + path))
+                            .timeout(timeout)
+                            .header("Content-Type", "application/json")
+                            .header("Idempotency-Key", requestId.toString())
+                            .POST(HttpRequest.BodyPublishers.ofString(payload))
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             int status = response.statusCode();
             if (status / 100 == 2) {
                 breaker.recordSuccess();
@@ -125,11 +142,13 @@ final class HttpBankNetwork implements BankNetwork {
             }
             if (status == 422 && "idempotency_conflict".equals(errorCode(response.body()))) {
                 breaker.recordSuccess();
-                return Attempt.answered(new Submission.AlreadyAccepted(idIn(response.body(), idField, true), response.body()));
+                return Attempt.answered(
+                        new Submission.AlreadyAccepted(idIn(response.body(), idField, true), response.body()));
             }
             if (status / 100 == 4 && status != 408 && status != 429) {
                 breaker.recordSuccess();
-                return Attempt.answered(new Submission.Rejected("the bank refused the order (" + status + "): " + response.body()));
+                return Attempt.answered(
+                        new Submission.Rejected("the bank refused the order (" + status + "): " + response.body()));
             }
             breaker.recordFailure();
             problem = "the bank answered " + status;
@@ -140,7 +159,13 @@ final class HttpBankNetwork implements BankNetwork {
             Thread.currentThread().interrupt();
             return Attempt.answered(new Submission.Unavailable("interrupted"));
         }
-        log.warn("Bank order {} ({}) attempt {} of {} failed: {}", requestId, path, attempt, orders.getRetryConfig().getMaxAttempts(), problem);
+        log.warn(
+                "Bank order {} ({}) attempt {} of {} failed: {}",
+                requestId,
+                path,
+                attempt,
+                orders.getRetryConfig().getMaxAttempts(),
+                problem);
         return new Attempt(null, problem);
     }
 
@@ -151,9 +176,13 @@ final class HttpBankNetwork implements BankNetwork {
             List<Settled> items = new ArrayList<>();
             for (JsonNode item : json.readTree(response.body()).get("items")) {
                 JsonNode requestId = item.get("request_id");
-                items.add(new Settled(item.get("bank_transfer_id").asString(), uuidOrNull(requestId),
-                        Direction.valueOf(item.get("direction").asString().toUpperCase(Locale.ROOT)), item.get("amount").asString(),
-                        item.get("currency").asString(), Instant.parse(item.get("settled_at").asString())));
+                items.add(new Settled(
+                        item.get("bank_transfer_id").asString(),
+                        uuidOrNull(requestId),
+                        Direction.valueOf(item.get("direction").asString().toUpperCase(Locale.ROOT)),
+                        item.get("amount").asString(),
+                        item.get("currency").asString(),
+                        Instant.parse(item.get("settled_at").asString())));
             }
             return items;
         } catch (IOException failed) {
@@ -170,9 +199,14 @@ final class HttpBankNetwork implements BankNetwork {
             return new TransferState.Unavailable("the bank's circuit breaker is open");
         }
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl.get() + "/v1/transfers/"
-                            + java.net.URLEncoder.encode(bankTransferId, java.nio.charset.StandardCharsets.UTF_8)))
-                    .timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create(baseUrl.get() + "/v1/transfers/"
+                                    + java.net.URLEncoder.encode(
+                                            bankTransferId, java.nio.charset.StandardCharsets.UTF_8)))
+                            .timeout(timeout)
+                            .GET()
+                            .build(),
+                    HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 404) {
                 breaker.recordSuccess();
                 return new TransferState.Unknown();
@@ -190,9 +224,15 @@ final class HttpBankNetwork implements BankNetwork {
             if (!List.of("settled", "failed", "returned").contains(state)) {
                 throw new IllegalStateException("the bank's status of " + bankTransferId + " is " + state);
             }
-            return new TransferState.Completed(text(transfer, "bank_transfer_id"), uuidOrNull(transfer.get("request_id")),
-                    Direction.valueOf(text(transfer, "direction").toUpperCase(Locale.ROOT)), text(transfer, "amount"), text(transfer, "currency"),
-                    state, text(transfer, "reason_code"), Instant.parse(text(transfer, "completed_at")));
+            return new TransferState.Completed(
+                    text(transfer, "bank_transfer_id"),
+                    uuidOrNull(transfer.get("request_id")),
+                    Direction.valueOf(text(transfer, "direction").toUpperCase(Locale.ROOT)),
+                    text(transfer, "amount"),
+                    text(transfer, "currency"),
+                    state,
+                    text(transfer, "reason_code"),
+                    Instant.parse(text(transfer, "completed_at")));
         } catch (IOException failed) {
             breaker.recordFailure();
             return new TransferState.Unavailable(failed.toString());
@@ -221,7 +261,9 @@ final class HttpBankNetwork implements BankNetwork {
     private String errorCode(String body) {
         try {
             JsonNode error = json.readTree(body).get("error");
-            return error == null || error.get("code") == null ? null : error.get("code").asString();
+            return error == null || error.get("code") == null
+                    ? null
+                    : error.get("code").asString();
         } catch (RuntimeException unreadable) {
             return null;
         }
@@ -238,9 +280,14 @@ final class HttpBankNetwork implements BankNetwork {
             List<Returned> returns = new ArrayList<>();
             JsonNode items = json.readTree(report(date).body()).get("returns");
             for (JsonNode item : items == null ? List.<JsonNode>of() : items) {
-                returns.add(new Returned(item.get("bank_transfer_id").asString(), uuidOrNull(item.get("request_id")),
-                        Direction.valueOf(item.get("direction").asString().toUpperCase(Locale.ROOT)), item.get("amount").asString(),
-                        item.get("currency").asString(), item.get("reason_code").asString(), Instant.parse(item.get("returned_at").asString())));
+                returns.add(new Returned(
+                        item.get("bank_transfer_id").asString(),
+                        uuidOrNull(item.get("request_id")),
+                        Direction.valueOf(item.get("direction").asString().toUpperCase(Locale.ROOT)),
+                        item.get("amount").asString(),
+                        item.get("currency").asString(),
+                        item.get("reason_code").asString(),
+                        Instant.parse(item.get("returned_at").asString())));
             }
             return returns;
         } catch (IOException failed) {
@@ -253,10 +300,15 @@ final class HttpBankNetwork implements BankNetwork {
 
     /** The bank's report of {@code date}: its settled {@code items} and its late {@code returns}. */
     private HttpResponse<String> report(LocalDate date) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl.get() + "/v1/reports/settlement?date=" + date))
-                .timeout(timeout.multipliedBy(10)).GET().build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create(baseUrl.get() + "/v1/reports/settlement?date=" + date))
+                        .timeout(timeout.multipliedBy(10))
+                        .GET()
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
-            throw new IllegalStateException("the bank's settlement report for " + date + " answered " + response.statusCode());
+            throw new IllegalStateException(
+                    "the bank's settlement report for " + date + " answered " + response.statusCode());
         }
         return response;
     }
@@ -272,5 +324,4 @@ final class HttpBankNetwork implements BankNetwork {
             return null;
         }
     }
-
 }

@@ -51,7 +51,8 @@ class LateReturns {
 
     /** Whether the bank's {@code outcome} for {@code request} is a late return: a deposit that settled, now returned. */
     static boolean isLateReturn(FundingRequest request, String outcome) {
-        return request.kind().equals(FundingRequest.DEPOSIT) && request.status().equals(FundingRequest.SETTLED)
+        return request.kind().equals(FundingRequest.DEPOSIT)
+                && request.status().equals(FundingRequest.SETTLED)
                 && outcome.equals(FundingRequest.RETURNED);
     }
 
@@ -61,27 +62,53 @@ class LateReturns {
      * transition. Called once per request: the caller sees it {@code returned} afterwards.
      */
     void apply(FundingRequest request, String reasonCode, String bankEventId, Instant returnedAt) {
-        Ledger.Reversal reversal = ledger.reverseReturnedDeposit(request.userId(), SystemAccounts.bankClearing(ledger, request.currency(), request.id()), request.amountMinor(),
-                request.currency(), REFERENCE_PREFIX + request.id());
+        Ledger.Reversal reversal = ledger.reverseReturnedDeposit(
+                request.userId(),
+                SystemAccounts.bankClearing(ledger, request.currency(), request.id()),
+                request.amountMinor(),
+                request.currency(),
+                REFERENCE_PREFIX + request.id());
         Instant now = clock.instant().truncatedTo(ChronoUnit.MICROS);
         jdbc.sql("""
                 INSERT INTO funding_late_returns (request_id, reason_code, bank_event_id, returned_at, amount_minor, reversed_minor, debt_minor, recorded_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (request_id) DO NOTHING""")
-                .params(request.id(), reasonCode == null ? "unknown" : reasonCode, bankEventId, Timestamp.from(returnedAt), request.amountMinor(),
-                        reversal.reversedMinor(), reversal.debtMinor(), Timestamp.from(now))
+                .params(
+                        request.id(),
+                        reasonCode == null ? "unknown" : reasonCode,
+                        bankEventId,
+                        Timestamp.from(returnedAt),
+                        request.amountMinor(),
+                        reversal.reversedMinor(),
+                        reversal.debtMinor(),
+                        Timestamp.from(now))
                 .update();
         jdbc.sql("UPDATE funding_requests SET status = ?, reason_code = ?, updated_at = ? WHERE id = ?")
-                .params(FundingRequest.RETURNED, reasonCode, Timestamp.from(now), request.id()).update();
-        jdbc.sql("INSERT INTO funding_transitions (request_id, from_status, to_status, reason_code, bank_event_id, occurred_at) VALUES (?, ?, ?, ?, ?, ?)")
-                .params(request.id(), FundingRequest.SETTLED, FundingRequest.RETURNED, reasonCode, bankEventId, Timestamp.from(now)).update();
+                .params(FundingRequest.RETURNED, reasonCode, Timestamp.from(now), request.id())
+                .update();
+        jdbc.sql(
+                        "INSERT INTO funding_transitions (request_id, from_status, to_status, reason_code, bank_event_id, occurred_at) VALUES (?, ?, ?, ?, ?, ?)")
+                .params(
+                        request.id(),
+                        FundingRequest.SETTLED,
+                        FundingRequest.RETURNED,
+                        reasonCode,
+                        bankEventId,
+                        Timestamp.from(now))
+                .update();
         Currencies.Currency currency = currencies.require(request.currency());
         meters.counter("wallet.funding.late_returns").increment();
         if (reversal.debtMinor() > 0) {
             meters.counter("wallet.funding.late_returns.debt").increment();
         }
-        log.warn("The bank returned settled deposit {} of user {} late ({}): {} {} taken back from the wallet, {} {} left as the user's debt",
-                request.id(), request.userId(), reasonCode, currency.format(reversal.reversedMinor()), currency.code(),
-                currency.format(reversal.debtMinor()), currency.code());
+        log.warn(
+                "The bank returned settled deposit {} of user {} late ({}): {} {} taken back from the wallet, {} {} left as the user's debt",
+                request.id(),
+                request.userId(),
+                reasonCode,
+                currency.format(reversal.reversedMinor()),
+                currency.code(),
+                currency.format(reversal.debtMinor()),
+                currency.code());
     }
 
     /**
@@ -95,7 +122,8 @@ class LateReturns {
         Map<UUID, Recorded> reversedThatDay = new HashMap<>();
         jdbc.sql(RECORDED + " WHERE r.returned_at >= ? AND r.returned_at < ?")
                 .params(Timestamp.from(dayStart), Timestamp.from(dayStart.plusSeconds(86_400)))
-                .query((rs, n) -> recorded(rs)).list()
+                .query((rs, n) -> recorded(rs))
+                .list()
                 .forEach(recorded -> reversedThatDay.put(recorded.requestId(), recorded));
         List<Reconciliation.Difference> differences = new ArrayList<>();
         for (BankNetwork.Returned returned : bankReturns) {
@@ -103,31 +131,54 @@ class LateReturns {
             Recorded here = returned.requestId() == null ? null : reversedThatDay.remove(returned.requestId());
             if (here == null && returned.requestId() != null) {
                 // Recorded on another day (the bank's clock and ours may straddle midnight): still a match.
-                here = jdbc.sql(RECORDED + " WHERE r.request_id = ?").param(returned.requestId()).query((rs, n) -> recorded(rs)).optional().orElse(null);
+                here = jdbc.sql(RECORDED + " WHERE r.request_id = ?")
+                        .param(returned.requestId())
+                        .query((rs, n) -> recorded(rs))
+                        .optional()
+                        .orElse(null);
             }
             if (here == null) {
-                Optional<FundingRequest> known = returned.requestId() == null ? Optional.empty()
-                        : jdbc.sql(Funding.SELECT + " WHERE id = ?").param(returned.requestId()).query((rs, n) -> Funding.request(rs)).optional();
-                differences.add(new Reconciliation.Difference(Reconciliation.Difference.MISSING_IN_LEDGER, returned.requestId(),
-                        returned.bankTransferId(), bankMinor, null, "the bank returned it late (" + returned.reasonCode() + ") on "
-                        + returned.returnedAt() + "; the ledger has no reversal" + known.map(request -> " (it is " + request.status() + ")")
-                                .orElse(" and no such request")));
+                Optional<FundingRequest> known = returned.requestId() == null
+                        ? Optional.empty()
+                        : jdbc.sql(Funding.SELECT + " WHERE id = ?")
+                                .param(returned.requestId())
+                                .query((rs, n) -> Funding.request(rs))
+                                .optional();
+                differences.add(new Reconciliation.Difference(
+                        Reconciliation.Difference.MISSING_IN_LEDGER,
+                        returned.requestId(),
+                        returned.bankTransferId(),
+                        bankMinor,
+                        null,
+                        "the bank returned it late (" + returned.reasonCode() + ") on "
+                                + returned.returnedAt() + "; the ledger has no reversal"
+                                + known.map(request -> " (it is " + request.status() + ")")
+                                        .orElse(" and no such request")));
             } else if (here.amountMinor() != bankMinor) {
-                differences.add(new Reconciliation.Difference(Reconciliation.Difference.AMOUNT_MISMATCH, returned.requestId(),
-                        returned.bankTransferId(), bankMinor, here.amountMinor(), "the bank returned " + returned.amount()
-                        + " late, the ledger reversed " + currencies.require(returned.currency()).format(here.amountMinor())));
+                differences.add(new Reconciliation.Difference(
+                        Reconciliation.Difference.AMOUNT_MISMATCH,
+                        returned.requestId(),
+                        returned.bankTransferId(),
+                        bankMinor,
+                        here.amountMinor(),
+                        "the bank returned " + returned.amount() + " late, the ledger reversed "
+                                + currencies.require(returned.currency()).format(here.amountMinor())));
             }
         }
         for (Recorded missing : reversedThatDay.values()) {
-            differences.add(new Reconciliation.Difference(Reconciliation.Difference.MISSING_AT_BANK, missing.requestId(), missing.bankTransferId(),
-                    null, missing.amountMinor(), "reversed in the ledger after a late return (" + missing.reasonCode()
-                    + "), absent from the bank's returns of that day"));
+            differences.add(new Reconciliation.Difference(
+                    Reconciliation.Difference.MISSING_AT_BANK,
+                    missing.requestId(),
+                    missing.bankTransferId(),
+                    null,
+                    missing.amountMinor(),
+                    "reversed in the ledger after a late return (" + missing.reasonCode()
+                            + "), absent from the bank's returns of that day"));
         }
         return differences;
     }
 
-    private record Recorded(UUID requestId, String bankTransferId, long amountMinor, String reasonCode) {
-    }
+    private record Recorded(UUID requestId, String bankTransferId, long amountMinor, String reasonCode) {}
 
     private static final String RECORDED = """
             SELECT r.request_id, f.bank_transfer_id, r.amount_minor, r.reason_code

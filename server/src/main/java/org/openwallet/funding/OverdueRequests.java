@@ -7,8 +7,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import org.openwallet.platform.database.Transactions;
 import org.openwallet.platform.config.WalletProperties;
+import org.openwallet.platform.database.Transactions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -44,8 +44,17 @@ class OverdueRequests {
     private final MeterRegistry meters;
     private final boolean enabled;
 
-    OverdueRequests(BankNetwork bank, Funding funding, Transactions transactions, JdbcClient jdbc, FlaggedBankEvents flagged, JsonMapper json,
-                    Clock clock, SubmissionProperties settings, MeterRegistry meters, WalletProperties properties) {
+    OverdueRequests(
+            BankNetwork bank,
+            Funding funding,
+            Transactions transactions,
+            JdbcClient jdbc,
+            FlaggedBankEvents flagged,
+            JsonMapper json,
+            Clock clock,
+            SubmissionProperties settings,
+            MeterRegistry meters,
+            WalletProperties properties) {
         this.bank = bank;
         this.funding = funding;
         this.transactions = transactions;
@@ -58,10 +67,11 @@ class OverdueRequests {
         this.enabled = properties.runs("api");
     }
 
-    private record Overdue(UUID requestId, String bankTransferId) {
-    }
+    private record Overdue(UUID requestId, String bankTransferId) {}
 
-    @Scheduled(initialDelayString = "${wallet.funding.status-query-interval:1m}", fixedDelayString = "${wallet.funding.status-query-interval:1m}")
+    @Scheduled(
+            initialDelayString = "${wallet.funding.status-query-interval:1m}",
+            fixedDelayString = "${wallet.funding.status-query-interval:1m}")
     void askAboutOverdue() {
         if (!enabled) {
             return;
@@ -76,7 +86,8 @@ class OverdueRequests {
                 .param("overdue", Timestamp.from(now.minus(settings.overdueAfter())))
                 .param("again", Timestamp.from(now.minus(settings.statusQueryEvery())))
                 .param("batch", settings.statusQueryBatch())
-                .query((rs, n) -> new Overdue((UUID) rs.getObject(1), rs.getString(2))).list();
+                .query((rs, n) -> new Overdue((UUID) rs.getObject(1), rs.getString(2)))
+                .list();
         for (Overdue request : overdue) {
             try {
                 ask(request, now);
@@ -89,17 +100,24 @@ class OverdueRequests {
     private void ask(Overdue overdue, Instant now) {
         // Marked before the call (no connection is held while the bank answers): a request whose query
         // keeps failing is asked again only after status-query-every, not in every round.
-        jdbc.sql("UPDATE funding_requests SET status_checked_at = ? WHERE id = ?").params(Timestamp.from(now), overdue.requestId()).update();
+        jdbc.sql("UPDATE funding_requests SET status_checked_at = ? WHERE id = ?")
+                .params(Timestamp.from(now), overdue.requestId())
+                .update();
         BankNetwork.TransferState state = bank.status(overdue.bankTransferId());
         String result = switch (state) {
             case BankNetwork.TransferState.InFlight inFlight -> "in_flight";
             case BankNetwork.TransferState.Unknown unknown -> {
-                log.warn("The bank does not know transfer {} of overdue funding request {}; reconciliation will report it",
-                        overdue.bankTransferId(), overdue.requestId());
+                log.warn(
+                        "The bank does not know transfer {} of overdue funding request {}; reconciliation will report it",
+                        overdue.bankTransferId(),
+                        overdue.requestId());
                 yield "unknown";
             }
             case BankNetwork.TransferState.Unavailable unavailable -> {
-                log.warn("Asking the bank about funding request {} failed: {}", overdue.requestId(), unavailable.reason());
+                log.warn(
+                        "Asking the bank about funding request {} failed: {}",
+                        overdue.requestId(),
+                        unavailable.reason());
                 yield "unavailable";
             }
             case BankNetwork.TransferState.Completed completed -> apply(overdue, completed);
@@ -108,17 +126,31 @@ class OverdueRequests {
     }
 
     private String apply(Overdue overdue, BankNetwork.TransferState.Completed completed) {
-        if (!overdue.requestId().equals(completed.requestId()) || completed.bankTransferId() == null || completed.amount() == null
+        if (!overdue.requestId().equals(completed.requestId())
+                || completed.bankTransferId() == null
+                || completed.amount() == null
                 || completed.currency() == null) {
-            log.error("The bank's status of transfer {} ({} {} {} for request {}) is not about funding request {}; not applied",
-                    completed.bankTransferId(), completed.direction(), completed.amount(), completed.currency(), completed.requestId(),
+            log.error(
+                    "The bank's status of transfer {} ({} {} {} for request {}) is not about funding request {}; not applied",
+                    completed.bankTransferId(),
+                    completed.direction(),
+                    completed.amount(),
+                    completed.currency(),
+                    completed.requestId(),
                     overdue.requestId());
             return "mismatch";
         }
         // The answer is held to the webhook's rules (direction, amount, currency, the bank's transfer id),
         // and one that breaks them is flagged the same way, once per transfer, for reconciliation to report.
-        BankEvent answer = new BankEvent(SOURCE_PREFIX + completed.bankTransferId(), "transfer." + completed.outcome(), completed.bankTransferId(),
-                completed.requestId().toString(), completed.direction(), completed.amount(), completed.currency(), completed.reasonCode(),
+        BankEvent answer = new BankEvent(
+                SOURCE_PREFIX + completed.bankTransferId(),
+                "transfer." + completed.outcome(),
+                completed.bankTransferId(),
+                completed.requestId().toString(),
+                completed.direction(),
+                completed.amount(),
+                completed.currency(),
+                completed.reasonCode(),
                 completed.completedAt());
         String result = transactions.run(() -> {
             Optional<FlaggedBankEvents.Mismatch> mismatch = flagged.check(overdue.requestId(), answer);
@@ -126,11 +158,20 @@ class OverdueRequests {
                 flagged.flag(overdue.requestId(), answer, mismatch.get(), json.valueToTree(completed));
                 return "mismatch";
             }
-            return funding.applyOutcome(overdue.requestId(), completed.outcome(), completed.reasonCode(), answer.eventId(), completed.completedAt())
-                    ? "applied" : "already_decided";
+            return funding.applyOutcome(
+                            overdue.requestId(),
+                            completed.outcome(),
+                            completed.reasonCode(),
+                            answer.eventId(),
+                            completed.completedAt())
+                    ? "applied"
+                    : "already_decided";
         });
         if (result.equals("applied")) {
-            log.info("Funding request {} is {} by the bank's status query; its webhook never came", overdue.requestId(), completed.outcome());
+            log.info(
+                    "Funding request {} is {} by the bank's status query; its webhook never came",
+                    overdue.requestId(),
+                    completed.outcome());
         }
         return result;
     }

@@ -13,8 +13,7 @@ final class RoutingNumbers {
             "011000015", "Federal Reserve Bank of Boston",
             "110000000", "Bank Simulator");
 
-    private RoutingNumbers() {
-    }
+    private RoutingNumbers() {}
 
     static boolean isValid(String routingNumber) {
         if (routingNumber == null || !routingNumber.matches("[0-9]{9}")) {

@@ -22,22 +22,27 @@ import org.springframework.context.annotation.Configuration;
  * @param statusQueryBatch  the most requests one round of status queries asks about
  */
 @ConfigurationProperties("wallet.funding.submission")
-record SubmissionProperties(@DefaultValue("5s") Duration backoffInitial, @DefaultValue("15m") Duration backoffMax,
-                            @DefaultValue("8") int maxFailures, @DefaultValue("100") int sweepBatch,
-                            @DefaultValue("3d") Duration overdueAfter, @DefaultValue("6h") Duration statusQueryEvery,
-                            @DefaultValue("100") int statusQueryBatch) {
+record SubmissionProperties(
+        @DefaultValue("5s") Duration backoffInitial,
+        @DefaultValue("15m") Duration backoffMax,
+        @DefaultValue("8") int maxFailures,
+        @DefaultValue("100") int sweepBatch,
+        @DefaultValue("3d") Duration overdueAfter,
+        @DefaultValue("6h") Duration statusQueryEvery,
+        @DefaultValue("100") int statusQueryBatch) {
 
     SubmissionProperties {
         if (backoffInitial.isNegative() || backoffInitial.isZero() || backoffMax.compareTo(backoffInitial) < 0) {
-            throw new IllegalArgumentException("wallet.funding.submission.backoff-initial must be positive and at most backoff-max");
+            throw new IllegalArgumentException(
+                    "wallet.funding.submission.backoff-initial must be positive and at most backoff-max");
         }
         if (maxFailures < 1 || sweepBatch < 1 || statusQueryBatch < 1) {
-            throw new IllegalArgumentException("wallet.funding.submission.max-failures, sweep-batch and status-query-batch must be at least 1");
+            throw new IllegalArgumentException(
+                    "wallet.funding.submission.max-failures, sweep-batch and status-query-batch must be at least 1");
         }
     }
 
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(SubmissionProperties.class)
-    static class Enable {
-    }
+    static class Enable {}
 }

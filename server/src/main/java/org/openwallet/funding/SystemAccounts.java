@@ -26,8 +26,7 @@ final class SystemAccounts {
      */
     static final int SUB_ACCOUNTS = 16;
 
-    private SystemAccounts() {
-    }
+    private SystemAccounts() {}
 
     /** The bank clearing sub-account for a movement keyed by {@code key} (e.g. the funding request id). */
     static UUID bankClearing(Ledger ledger, String currency, UUID key) {
@@ -44,6 +43,7 @@ final class SystemAccounts {
      * half random, so the low half is what spreads them.
      */
     static int subAccountOf(UUID key) {
-        return Math.floorMod(Long.hashCode(key.getLeastSignificantBits() ^ (key.getLeastSignificantBits() >>> 29)), SUB_ACCOUNTS);
+        return Math.floorMod(
+                Long.hashCode(key.getLeastSignificantBits() ^ (key.getLeastSignificantBits() >>> 29)), SUB_ACCOUNTS);
     }
 }

@@ -42,19 +42,28 @@ class WithdrawalLimits {
     /** Per currency code, the weekly limits in its minor units; a currency without them cannot be withdrawn. */
     private final Map<String, TierLimitsMinor> weeklyLimits;
 
-    private record TierLimitsMinor(long unverified, long verified) {
-    }
+    private record TierLimitsMinor(long unverified, long verified) {}
 
-    WithdrawalLimits(JdbcClient jdbc, Ledger ledger, DepositHolds holds, Currencies currencies, FundingProperties properties, Clock clock) {
+    WithdrawalLimits(
+            JdbcClient jdbc,
+            Ledger ledger,
+            DepositHolds holds,
+            Currencies currencies,
+            FundingProperties properties,
+            Clock clock) {
         this.jdbc = jdbc;
         this.ledger = ledger;
         this.holds = holds;
         this.currencies = currencies;
         this.properties = properties;
         this.clock = clock;
-        // Read once at startup in each currency's own units: a malformed entry (999.99 for JPY) stops the start, not a withdrawal.
-        this.weeklyLimits = currencies.perCurrency("wallet.funding.withdrawal-weekly-limits", properties.withdrawalWeeklyLimits(),
-                (currency, tiers) -> new TierLimitsMinor(currency.parseSetting("unverified", tiers.unverified()),
+        // Read once at startup in each currency's own units: a malformed entry (999.99 for JPY) stops the start, not a
+        // withdrawal.
+        this.weeklyLimits = currencies.perCurrency(
+                "wallet.funding.withdrawal-weekly-limits",
+                properties.withdrawalWeeklyLimits(),
+                (currency, tiers) -> new TierLimitsMinor(
+                        currency.parseSetting("unverified", tiers.unverified()),
                         currency.parseSetting("verified", tiers.verified())));
     }
 
@@ -66,38 +75,65 @@ class WithdrawalLimits {
     Optional<Problem> decline(UUID userId, String currencyCode, long amountMinor, long feeMinor) {
         Currencies.Currency currency = currencies.require(currencyCode);
         Instant now = clock.instant();
-        long recent = jdbc.sql("SELECT count(*) FROM funding_requests WHERE user_id = ? AND kind = 'withdrawal' AND created_at > ?")
-                .params(userId, Timestamp.from(now.minus(properties.withdrawalVelocityWindow()))).query(Long.class).single();
+        long recent = jdbc.sql(
+                        "SELECT count(*) FROM funding_requests WHERE user_id = ? AND kind = 'withdrawal' AND created_at > ?")
+                .params(userId, Timestamp.from(now.minus(properties.withdrawalVelocityWindow())))
+                .query(Long.class)
+                .single();
         if (recent + 1 > properties.withdrawalVelocityMaxCount()) {
-            return Optional.of(Problem.of(ProblemCode.WITHDRAWAL_LIMIT_EXCEEDED, "At most " + properties.withdrawalVelocityMaxCount()
-                    + " withdrawals per " + properties.withdrawalVelocityWindow().toHours() + " hours; try again later.").withReason(VELOCITY));
+            return Optional.of(Problem.of(
+                            ProblemCode.WITHDRAWAL_LIMIT_EXCEEDED,
+                            "At most " + properties.withdrawalVelocityMaxCount() + " withdrawals per "
+                                    + properties.withdrawalVelocityWindow().toHours() + " hours; try again later.")
+                    .withReason(VELOCITY));
         }
         TierLimitsMinor tiers = weeklyLimits.get(currency.code());
         if (tiers == null) {
-            return Optional.of(Problem.of(ProblemCode.WITHDRAWAL_LIMIT_EXCEEDED, "Withdrawals in " + currency.code() + " are not enabled.")
+            return Optional.of(Problem.of(
+                            ProblemCode.WITHDRAWAL_LIMIT_EXCEEDED,
+                            "Withdrawals in " + currency.code() + " are not enabled.")
                     .withReason(WEEKLY_LIMIT));
         }
         // The tier is the fraud capability's (an admin sets it); read here as the fraud check reads it.
-        String tier = jdbc.sql("SELECT tier FROM fraud_profiles WHERE user_id = ?").param(userId).query(String.class).optional().orElse("unverified");
+        String tier = jdbc.sql("SELECT tier FROM fraud_profiles WHERE user_id = ?")
+                .param(userId)
+                .query(String.class)
+                .optional()
+                .orElse("unverified");
         long limitMinor = tier.equals("verified") ? tiers.verified() : tiers.unverified();
         long withdrawnMinor = jdbc.sql("""
                 SELECT coalesce(sum(amount_minor), 0) FROM funding_requests
                  WHERE user_id = ? AND kind = 'withdrawal' AND currency = ? AND status IN ('pending', 'settled') AND created_at > ?""")
-                .params(userId, currency.code(), Timestamp.from(now.minus(properties.withdrawalWindow()))).query(Long.class).single();
+                .params(userId, currency.code(), Timestamp.from(now.minus(properties.withdrawalWindow())))
+                .query(Long.class)
+                .single();
         if (withdrawnMinor + amountMinor > limitMinor) {
-            return Optional.of(Problem.of(ProblemCode.WITHDRAWAL_LIMIT_EXCEEDED, "Your limit for withdrawals to a bank is " + currency.format(limitMinor)
-                    + " " + currency.code() + " per " + properties.withdrawalWindow().toDays() + " days (" + tier + "); you have withdrawn "
-                    + currency.format(withdrawnMinor) + ", so at most " + currency.format(Math.max(0, limitMinor - withdrawnMinor))
-                    + " more now.").withReason(WEEKLY_LIMIT));
+            return Optional.of(Problem.of(
+                            ProblemCode.WITHDRAWAL_LIMIT_EXCEEDED,
+                            "Your limit for withdrawals to a bank is " + currency.format(limitMinor)
+                                    + " " + currency.code() + " per "
+                                    + properties.withdrawalWindow().toDays() + " days (" + tier
+                                    + "); you have withdrawn "
+                                    + currency.format(withdrawnMinor) + ", so at most "
+                                    + currency.format(Math.max(0, limitMinor - withdrawnMinor))
+                                    + " more now.")
+                    .withReason(WEEKLY_LIMIT));
         }
         long heldMinor = holds.heldMinor(userId, currency.code());
-        long leftMinor = ledger.balanceOf(userId, currency.code()).map(Balance::availableMinor).orElse(0L) - feeMinor;
+        long leftMinor = ledger.balanceOf(userId, currency.code())
+                        .map(Balance::availableMinor)
+                        .orElse(0L)
+                - feeMinor;
         if (heldMinor > 0 && leftMinor < heldMinor) {
             long withdrawable = Math.max(0, leftMinor + feeMinor + amountMinor - heldMinor);
-            return Optional.of(Problem.of(ProblemCode.FUNDS_ON_HOLD, currency.format(heldMinor) + " " + currency.code()
-                    + " from recent deposits is on hold until the bank can no longer return it (" + properties.depositHoldBusinessDays()
-                    + " business days after each settled); you can withdraw at most " + currency.format(withdrawable)
-                    + (feeMinor > 0 ? ", the instant fee included," : "") + " now."));
+            return Optional.of(Problem.of(
+                    ProblemCode.FUNDS_ON_HOLD,
+                    currency.format(heldMinor) + " " + currency.code()
+                            + " from recent deposits is on hold until the bank can no longer return it ("
+                            + properties.depositHoldBusinessDays()
+                            + " business days after each settled); you can withdraw at most "
+                            + currency.format(withdrawable)
+                            + (feeMinor > 0 ? ", the instant fee included," : "") + " now."));
         }
         return Optional.empty();
     }

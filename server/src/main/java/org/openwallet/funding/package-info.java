@@ -5,7 +5,24 @@
  * {@code bank.events}, the consumer that settles or voids each request exactly once, and the daily
  * reconciliation against the bank's settlement report.
  */
-@ApplicationModule(allowedDependencies = {"audit", "events", "fraud", "idempotency", "identity", "ledger", "outbox", "platform", "platform::config", "platform::crypto", "platform::database", "platform::kafka", "platform::money", "platform::web", "ratelimit"})
+@ApplicationModule(
+        allowedDependencies = {
+            "audit",
+            "events",
+            "fraud",
+            "idempotency",
+            "identity",
+            "ledger",
+            "outbox",
+            "platform",
+            "platform::config",
+            "platform::crypto",
+            "platform::database",
+            "platform::kafka",
+            "platform::money",
+            "platform::web",
+            "ratelimit"
+        })
 package org.openwallet.funding;
 
 import org.springframework.modulith.ApplicationModule;

@@ -9,9 +9,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.UUID;
 import org.openwallet.idempotency.IdempotencyKeys.StoredResponse;
+import org.openwallet.platform.config.WalletProperties;
 import org.openwallet.platform.redis.Redis;
 import org.openwallet.platform.redis.RedisUnavailableException;
-import org.openwallet.platform.config.WalletProperties;
 import org.springframework.stereotype.Service;
 
 /**
@@ -67,21 +67,16 @@ public class IdempotencyFastPath {
     /** What Redis says about a key. */
     public sealed interface Claim {
         /** Redis has marked the key as ours: go on to the ledger transaction, then {@link #complete} or {@link #release}. */
-        record Claimed(String redisKey, String marker) implements Claim {
-        }
+        record Claimed(String redisKey, String marker) implements Claim {}
 
         /** Redis could not be asked: go on to the ledger transaction, which decides alone. */
-        record Unavailable() implements Claim {
-        }
+        record Unavailable() implements Claim {}
 
-        record InProgress() implements Claim {
-        }
+        record InProgress() implements Claim {}
 
-        record Reused() implements Claim {
-        }
+        record Reused() implements Claim {}
 
-        record Replay(StoredResponse response) implements Claim {
-        }
+        record Replay(StoredResponse response) implements Claim {}
     }
 
     public Claim claim(UUID userId, String operation, String key, byte[] fingerprint) {
@@ -89,13 +84,20 @@ public class IdempotencyFastPath {
         String fingerprintHex = HexFormat.of().formatHex(fingerprint);
         String token = UUID.randomUUID().toString();
         try {
-            List<String> reply = redis.eval(CLAIM, ScriptOutputType.MULTI, new String[] {redisKey},
-                    fingerprintHex, token, Long.toString(PROCESSING_TTL.toMillis()));
+            List<String> reply = redis.eval(
+                    CLAIM,
+                    ScriptOutputType.MULTI,
+                    new String[] {redisKey},
+                    fingerprintHex,
+                    token,
+                    Long.toString(PROCESSING_TTL.toMillis()));
             Claim claim = switch (reply.get(0)) {
                 case "claimed" -> new Claim.Claimed(redisKey, "P|" + fingerprintHex + "|" + token);
                 case "in_progress" -> new Claim.InProgress();
                 case "reused" -> new Claim.Reused();
-                case "done" -> new Claim.Replay(new StoredResponse(Integer.parseInt(reply.get(1)), reply.get(2).getBytes(StandardCharsets.UTF_8)));
+                case "done" ->
+                    new Claim.Replay(new StoredResponse(
+                            Integer.parseInt(reply.get(1)), reply.get(2).getBytes(StandardCharsets.UTF_8)));
                 default -> throw new IllegalStateException("unexpected reply from the claim script: " + reply);
             };
             count(claim);
@@ -112,7 +114,8 @@ public class IdempotencyFastPath {
         String value = "D|" + HexFormat.of().formatHex(fingerprint) + "|" + response.status() + "|"
                 + new String(response.body(), StandardCharsets.UTF_8);
         try {
-            redis.call(commands -> commands.set(redisKey(userId, operation, key), value, SetArgs.Builder.px(retention.toMillis())));
+            redis.call(commands ->
+                    commands.set(redisKey(userId, operation, key), value, SetArgs.Builder.px(retention.toMillis())));
         } catch (RedisUnavailableException unavailable) {
             // PostgreSQL holds the record; the next duplicate takes the slower path.
         }
@@ -122,7 +125,8 @@ public class IdempotencyFastPath {
     public void release(Claim claim) {
         if (claim instanceof Claim.Claimed claimed) {
             try {
-                redis.<Long>eval(RELEASE, ScriptOutputType.INTEGER, new String[] {claimed.redisKey()}, claimed.marker());
+                redis.<Long>eval(
+                        RELEASE, ScriptOutputType.INTEGER, new String[] {claimed.redisKey()}, claimed.marker());
             } catch (RedisUnavailableException unavailable) {
                 // The marker expires by itself after PROCESSING_TTL.
             }

@@ -39,26 +39,21 @@ public class IdempotencyKeys {
     }
 
     /** A response as it was first sent. */
-    public record StoredResponse(int status, byte[] body) {
-    }
+    public record StoredResponse(int status, byte[] body) {}
 
     /** What to do with a request carrying an Idempotency-Key. */
     public sealed interface Claim {
         /** The key is new: do the work, then {@link #complete} in the same transaction. */
-        record Proceed() implements Claim {
-        }
+        record Proceed() implements Claim {}
 
         /** The first request with this key is still running. */
-        record InProgress() implements Claim {
-        }
+        record InProgress() implements Claim {}
 
         /** The key was used with a different request body. */
-        record Reused() implements Claim {
-        }
+        record Reused() implements Claim {}
 
         /** The same request finished before: send its response again. */
-        record Replay(StoredResponse response) implements Claim {
-        }
+        record Replay(StoredResponse response) implements Claim {}
     }
 
     /**
@@ -68,10 +63,14 @@ public class IdempotencyKeys {
      */
     public static String requireValid(String header) {
         if (header == null || header.isEmpty()) {
-            throw new ProblemException(ProblemCode.IDEMPOTENCY_KEY_MISSING, "Send a unique Idempotency-Key header with every payment request.");
+            throw new ProblemException(
+                    ProblemCode.IDEMPOTENCY_KEY_MISSING,
+                    "Send a unique Idempotency-Key header with every payment request.");
         }
         if (header.length() > MAX_KEY_LENGTH || !header.chars().allMatch(c -> c >= 0x20 && c <= 0x7E)) {
-            throw new ProblemException(ProblemCode.IDEMPOTENCY_KEY_INVALID, "Idempotency-Key must be 1 to 255 printable ASCII characters.");
+            throw new ProblemException(
+                    ProblemCode.IDEMPOTENCY_KEY_INVALID,
+                    "Idempotency-Key must be 1 to 255 printable ASCII characters.");
         }
         return header;
     }
@@ -87,12 +86,12 @@ public class IdempotencyKeys {
 
     /** Claims {@code key} for this transaction, or says why the request must not run. */
     public Claim claim(UUID userId, String operation, String key, byte[] fingerprint) {
-        return claimAll(operation, List.of(new KeyRequest(userId, key, fingerprint))).get(0);
+        return claimAll(operation, List.of(new KeyRequest(userId, key, fingerprint)))
+                .get(0);
     }
 
     /** One request's key, for {@link #claimAll}. */
-    public record KeyRequest(UUID userId, String key, byte[] fingerprint) {
-    }
+    public record KeyRequest(UUID userId, String key, byte[] fingerprint) {}
 
     /**
      * Claims the keys of several requests of one operation for this transaction in two statements,
@@ -108,8 +107,11 @@ public class IdempotencyKeys {
         List<Boolean> locked = jdbc.sql("""
                         SELECT pg_try_advisory_xact_lock(hashtextextended(k, 0)) FROM unnest(?::text[]) WITH ORDINALITY AS u(k, n) ORDER BY n
                         """)
-                .param(requests.stream().map(request -> request.userId() + "\n" + operation + "\n" + request.key()).toArray(String[]::new))
-                .query(Boolean.class).list();
+                .param(requests.stream()
+                        .map(request -> request.userId() + "\n" + operation + "\n" + request.key())
+                        .toArray(String[]::new))
+                .query(Boolean.class)
+                .list();
         // A separate statement, after the locks: at READ COMMITTED it takes a fresh snapshot, so it
         // sees the record of a request that committed just before we got the lock. Reading in
         // the same statement as the lock could miss it and move the money a second time.
@@ -122,17 +124,22 @@ public class IdempotencyKeys {
                             ON r.user_id = k.user_id AND r.idempotency_key = k.idempotency_key
                          WHERE r.operation = ?
                         """)
-                .params(requests.stream().map(KeyRequest::userId).toArray(UUID[]::new), requests.stream().map(KeyRequest::key).toArray(String[]::new),
+                .params(
+                        requests.stream().map(KeyRequest::userId).toArray(UUID[]::new),
+                        requests.stream().map(KeyRequest::key).toArray(String[]::new),
                         operation)
                 .query(rs -> {
                     String id = rs.getObject(1) + "\n" + rs.getString(2);
-                    done.put(id, Arrays.equals(rs.getBytes(3), fingerprints.get(id))
-                            ? new Claim.Replay(new StoredResponse(rs.getInt(4), rs.getBytes(5)))
-                            : new Claim.Reused());
+                    done.put(
+                            id,
+                            Arrays.equals(rs.getBytes(3), fingerprints.get(id))
+                                    ? new Claim.Replay(new StoredResponse(rs.getInt(4), rs.getBytes(5)))
+                                    : new Claim.Reused());
                 });
         List<Claim> claims = new ArrayList<>(requests.size());
         for (int i = 0; i < requests.size(); i++) {
-            Claim earlier = done.get(requests.get(i).userId() + "\n" + requests.get(i).key());
+            Claim earlier =
+                    done.get(requests.get(i).userId() + "\n" + requests.get(i).key());
             claims.add(!locked.get(i) ? new Claim.InProgress() : earlier != null ? earlier : new Claim.Proceed());
         }
         return claims;

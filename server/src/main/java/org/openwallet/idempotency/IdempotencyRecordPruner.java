@@ -28,7 +28,9 @@ class IdempotencyRecordPruner {
         this.batchSize = properties.idempotency().pruneBatchSize();
     }
 
-    @Scheduled(initialDelayString = "${wallet.idempotency.prune-interval:10m}", fixedDelayString = "${wallet.idempotency.prune-interval:10m}")
+    @Scheduled(
+            initialDelayString = "${wallet.idempotency.prune-interval:10m}",
+            fixedDelayString = "${wallet.idempotency.prune-interval:10m}")
     void scheduledPrune() {
         int deleted = prune();
         if (deleted > 0) {
@@ -43,9 +45,7 @@ class IdempotencyRecordPruner {
             int deleted = jdbc.sql("""
                     DELETE FROM idempotency_records WHERE ctid IN (
                         SELECT ctid FROM idempotency_records WHERE created_at < now() - make_interval(secs => ?) LIMIT ?)
-                    """)
-                    .params(retention.toSeconds(), batchSize)
-                    .update();
+                    """).params(retention.toSeconds(), batchSize).update();
             total += deleted;
             if (deleted < batchSize) {
                 break;

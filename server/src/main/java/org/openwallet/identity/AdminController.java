@@ -36,28 +36,33 @@ class AdminController {
 
     @GetMapping("/v1/admin/health")
     @ApiContract(access = ApiContract.Access.ADMIN)
-    @Operation(summary = "The health of every component with its details (admins only)",
-            description = "The same document as /actuator/health on the management port: each component's status and details.")
+    @Operation(
+            summary = "The health of every component with its details (admins only)",
+            description =
+                    "The same document as /actuator/health on the management port: each component's status and details.")
     HealthDescriptor health(@Parameter(hidden = true) AuthenticatedUser admin) {
         roles.requireAdmin(admin);
         return health.health();
     }
 
-    record AuditPage(List<AuditLog.Entry> items, String nextCursor) {
-    }
+    record AuditPage(List<AuditLog.Entry> items, String nextCursor) {}
 
     @GetMapping("/v1/admin/audit")
     @ApiContract(access = ApiContract.Access.ADMIN)
-    @Operation(summary = "The audit log, newest first: who did what to which target, with the state before and after",
-            description = "Optionally only the entries of one target (target_type and target_id). limit is 1-100 (default 20); pass next_cursor back as cursor for the next page.")
-    AuditPage audit(@Parameter(hidden = true) AuthenticatedUser admin,
-                    @RequestParam(name = "target_type", required = false) String targetType,
-                    @RequestParam(name = "target_id", required = false) String targetId,
-                    @RequestParam(required = false) String cursor,
-                    @RequestParam(defaultValue = "20") int limit) {
+    @Operation(
+            summary = "The audit log, newest first: who did what to which target, with the state before and after",
+            description =
+                    "Optionally only the entries of one target (target_type and target_id). limit is 1-100 (default 20); pass next_cursor back as cursor for the next page.")
+    AuditPage audit(
+            @Parameter(hidden = true) AuthenticatedUser admin,
+            @RequestParam(name = "target_type", required = false) String targetType,
+            @RequestParam(name = "target_id", required = false) String targetId,
+            @RequestParam(required = false) String cursor,
+            @RequestParam(defaultValue = "20") int limit) {
         roles.requireAdmin(admin);
         if (limit < 1 || limit > AuditLog.MAX_PAGE_SIZE) {
-            throw new ProblemException(ProblemCode.VALIDATION_FAILED, "limit must be between 1 and " + AuditLog.MAX_PAGE_SIZE + ".");
+            throw new ProblemException(
+                    ProblemCode.VALIDATION_FAILED, "limit must be between 1 and " + AuditLog.MAX_PAGE_SIZE + ".");
         }
         UUID before = cursor == null ? null : Cursors.decode(cursor);
         List<AuditLog.Entry> items = audit.page(targetType, targetId, before, limit);

@@ -25,8 +25,11 @@ class AuthenticatedUserResolver implements WebMvcConfigurer, HandlerMethodArgume
     }
 
     @Override
-    public Object resolveArgument(MethodParameter parameter, ModelAndViewContainer container, NativeWebRequest request,
-                                  WebDataBinderFactory binderFactory) {
+    public Object resolveArgument(
+            MethodParameter parameter,
+            ModelAndViewContainer container,
+            NativeWebRequest request,
+            WebDataBinderFactory binderFactory) {
         Object user = request.getAttribute(AuthenticationFilter.USER_ATTRIBUTE, RequestAttributes.SCOPE_REQUEST);
         if (user == null) {
             // A controller outside /v1 asked for a user: a programming error, not a client error.

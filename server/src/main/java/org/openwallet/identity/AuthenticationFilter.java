@@ -40,7 +40,9 @@ class AuthenticationFilter extends OncePerRequestFilter {
      * refresh of a session (its refresh token is its credential); the bank webhook authenticates by
      * its signature instead.
      */
-    static final Set<String> PUBLIC_PATHS = Set.of("/v1/auth/signup", "/v1/auth/login", "/v1/auth/refresh", "/v1/webhooks/bank");
+    static final Set<String> PUBLIC_PATHS =
+            Set.of("/v1/auth/signup", "/v1/auth/login", "/v1/auth/refresh", "/v1/webhooks/bank");
+
     private static final String BEARER = "Bearer ";
     /** Retry-After while this node cannot tell which sessions have ended. */
     static final long SESSIONS_UNKNOWN_RETRY_AFTER_SECONDS = 5;
@@ -57,12 +59,17 @@ class AuthenticationFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         String path = resolvedPath(request);
-        if ((path.equals("/v1") || path.startsWith("/v1/")) && !PUBLIC_PATHS.contains(path) && !authenticate(request, response)) {
+        if ((path.equals("/v1") || path.startsWith("/v1/"))
+                && !PUBLIC_PATHS.contains(path)
+                && !authenticate(request, response)) {
             return;
         }
         if (!isResolved(request, path)) {
-            problems.write(response, Problem.of(ProblemCode.VALIDATION_FAILED,
-                    "The request path is not in canonical form (no path parameters, dot segments, empty segments or encoded separators)."));
+            problems.write(
+                    response,
+                    Problem.of(
+                            ProblemCode.VALIDATION_FAILED,
+                            "The request path is not in canonical form (no path parameters, dot segments, empty segments or encoded separators)."));
             return;
         }
         chain.doFilter(request, response);
@@ -97,15 +104,22 @@ class AuthenticationFilter extends OncePerRequestFilter {
                 : Optional.empty();
         if (user.isEmpty()) {
             response.setHeader("WWW-Authenticate", "Bearer");
-            problems.write(response, Problem.of(ProblemCode.UNAUTHORIZED,
-                    header == null ? "Send an Authorization: Bearer <token> header; get a token from /v1/auth/login."
-                            : "The access token is missing, expired or not valid."));
+            problems.write(
+                    response,
+                    Problem.of(
+                            ProblemCode.UNAUTHORIZED,
+                            header == null
+                                    ? "Send an Authorization: Bearer <token> header; get a token from /v1/auth/login."
+                                    : "The access token is missing, expired or not valid."));
             return false;
         }
         if (!tokens.revocationsCurrent()) {
             // Which sessions ended is unknown for too long: honouring the token could honour a revoked one.
             response.setHeader("Retry-After", Long.toString(SESSIONS_UNKNOWN_RETRY_AFTER_SECONDS));
-            problems.write(response, Problem.of(ProblemCode.SERVICE_UNAVAILABLE, "Sessions cannot be checked right now; retry shortly."));
+            problems.write(
+                    response,
+                    Problem.of(
+                            ProblemCode.SERVICE_UNAVAILABLE, "Sessions cannot be checked right now; retry shortly."));
             return false;
         }
         request.setAttribute(USER_ATTRIBUTE, user.get());

@@ -6,11 +6,11 @@ import java.util.UUID;
 import java.util.regex.Pattern;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.outbox.Outbox;
-import org.openwallet.platform.money.Currencies;
 import org.openwallet.platform.Ids;
+import org.openwallet.platform.database.Transactions;
+import org.openwallet.platform.money.Currencies;
 import org.openwallet.platform.web.ProblemCode;
 import org.openwallet.platform.web.ProblemException;
-import org.openwallet.platform.database.Transactions;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -23,7 +23,8 @@ public class Identity {
     static final int MAX_PASSWORD_LENGTH = 128;
     static final int MAX_EMAIL_LENGTH = 254;
     /** No control characters (PostgreSQL refuses NUL in text) and no unpaired surrogates (stored as '?'). */
-    private static final Pattern EMAIL = Pattern.compile("[^@\\s\\p{Cc}\\p{Cs}]+@[^@\\s\\p{Cc}\\p{Cs}]+\\.[^@\\s\\p{Cc}\\p{Cs}]+");
+    private static final Pattern EMAIL =
+            Pattern.compile("[^@\\s\\p{Cc}\\p{Cs}]+@[^@\\s\\p{Cc}\\p{Cs}]+\\.[^@\\s\\p{Cc}\\p{Cs}]+");
 
     private final JdbcClient jdbc;
     private final Transactions transactions;
@@ -34,8 +35,15 @@ public class Identity {
     private final ApplicationEventPublisher events;
     private final Outbox outbox;
 
-    Identity(JdbcClient jdbc, Transactions transactions, Ledger ledger, Currencies currencies, PasswordHasher passwords, Sessions sessions,
-             ApplicationEventPublisher events, Outbox outbox) {
+    Identity(
+            JdbcClient jdbc,
+            Transactions transactions,
+            Ledger ledger,
+            Currencies currencies,
+            PasswordHasher passwords,
+            Sessions sessions,
+            ApplicationEventPublisher events,
+            Outbox outbox) {
         this.outbox = outbox;
         this.jdbc = jdbc;
         this.transactions = transactions;
@@ -57,14 +65,20 @@ public class Identity {
         String hash = passwords.hash(password);
         UUID id = Ids.next();
         return transactions.run(() -> {
-            int inserted = jdbc.sql("INSERT INTO users (id, handle, email, password_hash) VALUES (?, ?, ?, ?) ON CONFLICT (handle) DO NOTHING")
+            int inserted = jdbc.sql(
+                            "INSERT INTO users (id, handle, email, password_hash) VALUES (?, ?, ?, ?) ON CONFLICT (handle) DO NOTHING")
                     .params(id, normalized, email, hash)
                     .update();
             if (inserted == 0) {
                 throw new ProblemException(ProblemCode.HANDLE_TAKEN, "The handle " + normalized + " is taken.");
             }
             ledger.openWallet(id, currencies.defaultCurrency().code());
-            outbox.append(new Outbox.Event("user", id.toString(), id.toString(), UserSignedUp.TYPE, UserSignedUp.VERSION,
+            outbox.append(new Outbox.Event(
+                    "user",
+                    id.toString(),
+                    id.toString(),
+                    UserSignedUp.TYPE,
+                    UserSignedUp.VERSION,
                     new UserSignedUp(id, normalized)));
             return new UserSummary(id, normalized, Visibility.DEFAULT.toString());
         });
@@ -81,7 +95,8 @@ public class Identity {
             throw new ProblemException(ProblemCode.VALIDATION_FAILED, "handle must be 3 to 30 of a-z, 0-9 and _.");
         }
         requireAcceptablePassword(password, "password");
-        if (email != null && (email.length() > MAX_EMAIL_LENGTH || !EMAIL.matcher(email).matches())) {
+        if (email != null
+                && (email.length() > MAX_EMAIL_LENGTH || !EMAIL.matcher(email).matches())) {
             throw new ProblemException(ProblemCode.VALIDATION_FAILED, "email is not a valid address.");
         }
     }
@@ -102,7 +117,8 @@ public class Identity {
     /** The rules of a new password, for sign-up and password change ({@code field} names it in the problem). */
     static void requireAcceptablePassword(String password, String field) {
         if (password == null || password.length() < MIN_PASSWORD_LENGTH || password.length() > MAX_PASSWORD_LENGTH) {
-            throw new ProblemException(ProblemCode.VALIDATION_FAILED,
+            throw new ProblemException(
+                    ProblemCode.VALIDATION_FAILED,
                     field + " must be " + MIN_PASSWORD_LENGTH + " to " + MAX_PASSWORD_LENGTH + " characters.");
         }
     }
@@ -132,15 +148,18 @@ public class Identity {
         if (!passwords.matches(password, credentials.get().passwordHash())) {
             return Optional.empty();
         }
-        Sessions.TokenPair tokens = sessions.open(credentials.get().id(), credentials.get().handle(), device, ip);
+        Sessions.TokenPair tokens =
+                sessions.open(credentials.get().id(), credentials.get().handle(), device, ip);
         events.publishEvent(new UserLoggedIn(credentials.get().id(), ip));
-        return Optional.of(new AccessToken(tokens.accessToken(), tokens.expiresInSeconds(), tokens.refreshToken(), tokens.refreshExpiresInSeconds()));
+        return Optional.of(new AccessToken(
+                tokens.accessToken(),
+                tokens.expiresInSeconds(),
+                tokens.refreshToken(),
+                tokens.refreshExpiresInSeconds()));
     }
 
     /** A bearer token and its lifetime in seconds, and the refresh token of its session and that one's. */
-    public record AccessToken(String value, long expiresInSeconds, String refreshToken, long refreshExpiresInSeconds) {
-    }
+    public record AccessToken(String value, long expiresInSeconds, String refreshToken, long refreshExpiresInSeconds) {}
 
-    private record Credentials(UUID id, String handle, String passwordHash) {
-    }
+    private record Credentials(UUID id, String handle, String passwordHash) {}
 }

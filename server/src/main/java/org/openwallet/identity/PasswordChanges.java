@@ -26,7 +26,10 @@ class PasswordChanges {
         this.sessions = sessions;
     }
 
-    enum Outcome { CHANGED, WRONG_PASSWORD }
+    enum Outcome {
+        CHANGED,
+        WRONG_PASSWORD
+    }
 
     /**
      * Changes the password if {@code oldPassword} is the current one.
@@ -38,7 +41,10 @@ class PasswordChanges {
         if (oldPassword == null || oldPassword.length() > Identity.MAX_PASSWORD_LENGTH) {
             return Outcome.WRONG_PASSWORD;
         }
-        Optional<String> stored = jdbc.sql("SELECT password_hash FROM users WHERE id = ?").param(user.userId()).query(String.class).optional();
+        Optional<String> stored = jdbc.sql("SELECT password_hash FROM users WHERE id = ?")
+                .param(user.userId())
+                .query(String.class)
+                .optional();
         if (stored.isEmpty() || !passwords.matches(oldPassword, stored.get())) {
             return Outcome.WRONG_PASSWORD;
         }
@@ -48,9 +54,12 @@ class PasswordChanges {
             // Only over the hash the old password was checked against: of two changes at once, the second
             // proved a password that is no longer the user's.
             int updated = jdbc.sql("UPDATE users SET password_hash = ? WHERE id = ? AND password_hash = ?")
-                    .params(newHash, user.userId(), stored.get()).update();
-            return updated == 0 ? Optional.<List<UUID>>empty()
-                    : Optional.of(sessions.endAllBut(user.userId(), user.sessionId(), Sessions.Reason.PASSWORD_CHANGED));
+                    .params(newHash, user.userId(), stored.get())
+                    .update();
+            return updated == 0
+                    ? Optional.<List<UUID>>empty()
+                    : Optional.of(
+                            sessions.endAllBut(user.userId(), user.sessionId(), Sessions.Reason.PASSWORD_CHANGED));
         });
         if (ended.isEmpty()) {
             return Outcome.WRONG_PASSWORD;

@@ -45,6 +45,7 @@ class PasswordHasher implements AutoCloseable {
     private final Argon2PasswordEncoder encoder;
     /** Compared against when a handle is unknown, so that case takes as long as a wrong password. */
     private final String decoyHash;
+
     private final int limit;
     private final Semaphore permits;
     private final long waitNanos;
@@ -66,7 +67,8 @@ class PasswordHasher implements AutoCloseable {
         this.permits = new Semaphore(limit, true);
         this.waitNanos = cost.hashWait().toNanos();
         // As many threads as permits: a hash that has its permit never queues for a thread.
-        this.hashThreads = Executors.newFixedThreadPool(limit, Thread.ofPlatform().name("password-hash-", 0).daemon().factory());
+        this.hashThreads = Executors.newFixedThreadPool(
+                limit, Thread.ofPlatform().name("password-hash-", 0).daemon().factory());
         meters.gauge("wallet.passwords.hashes.running", running);
         this.refused = meters.counter("wallet.passwords.hashes.refused");
     }
@@ -127,7 +129,8 @@ class PasswordHasher implements AutoCloseable {
         }
         if (!acquired) {
             refused.increment();
-            throw new OverloadedException("Too many sign-ups and logins at once; retry in a moment.", BUSY_RETRY_AFTER_SECONDS);
+            throw new OverloadedException(
+                    "Too many sign-ups and logins at once; retry in a moment.", BUSY_RETRY_AFTER_SECONDS);
         }
         Future<T> result;
         try {
@@ -147,7 +150,9 @@ class PasswordHasher implements AutoCloseable {
         try {
             return result.get();
         } catch (ExecutionException failed) {
-            throw failed.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(failed.getCause());
+            throw failed.getCause() instanceof RuntimeException runtime
+                    ? runtime
+                    : new IllegalStateException(failed.getCause());
         } catch (InterruptedException interrupted) {
             // The hash finishes on its own thread and gives its permit back there.
             Thread.currentThread().interrupt();

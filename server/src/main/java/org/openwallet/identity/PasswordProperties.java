@@ -18,24 +18,29 @@ import org.springframework.context.annotation.Configuration;
  * that finds them all busy waits up to {@code hashWait}, then is answered 503 with Retry-After.
  */
 @ConfigurationProperties("wallet.passwords")
-record PasswordProperties(@DefaultValue("16384") int memoryKib, @DefaultValue("2") int iterations,
-                        @DefaultValue("0") int maxConcurrentHashes, @DefaultValue("1s") Duration hashWait) {
+record PasswordProperties(
+        @DefaultValue("16384") int memoryKib,
+        @DefaultValue("2") int iterations,
+        @DefaultValue("0") int maxConcurrentHashes,
+        @DefaultValue("1s") Duration hashWait) {
     public PasswordProperties {
         if (memoryKib < 8 || iterations < 1) {
             throw new IllegalArgumentException("wallet.passwords needs memory-kib >= 8 and iterations >= 1");
         }
         if (maxConcurrentHashes < 0 || hashWait.isNegative()) {
-            throw new IllegalArgumentException("wallet.passwords needs max-concurrent-hashes >= 0 and a hash-wait >= 0");
+            throw new IllegalArgumentException(
+                    "wallet.passwords needs max-concurrent-hashes >= 0 and a hash-wait >= 0");
         }
     }
 
     /** The bound on concurrent hashes: the setting, or one per processor (at least 2) when it is 0. */
     public int concurrentHashLimit() {
-        return maxConcurrentHashes > 0 ? maxConcurrentHashes : Math.max(2, Runtime.getRuntime().availableProcessors());
+        return maxConcurrentHashes > 0
+                ? maxConcurrentHashes
+                : Math.max(2, Runtime.getRuntime().availableProcessors());
     }
 
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(PasswordProperties.class)
-    static class Enable {
-    }
+    static class Enable {}
 }

@@ -7,9 +7,9 @@ import java.util.Optional;
 import java.util.UUID;
 import org.openwallet.audit.Actor;
 import org.openwallet.audit.AuditLog;
+import org.openwallet.platform.database.Transactions;
 import org.openwallet.platform.web.ProblemCode;
 import org.openwallet.platform.web.ProblemException;
-import org.openwallet.platform.database.Transactions;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 
@@ -30,11 +30,18 @@ public class Roles {
     }
 
     /** What a grant or revoke did. */
-    public enum Change { GRANTED, REVOKED, UNCHANGED, NO_SUCH_USER }
+    public enum Change {
+        GRANTED,
+        REVOKED,
+        UNCHANGED,
+        NO_SUCH_USER
+    }
 
     public boolean has(UUID userId, Role role) {
         return jdbc.sql("SELECT EXISTS (SELECT 1 FROM user_roles WHERE user_id = ? AND role = ?)")
-                .params(userId, role.value()).query(Boolean.class).single();
+                .params(userId, role.value())
+                .query(Boolean.class)
+                .single();
     }
 
     /**
@@ -45,9 +52,12 @@ public class Roles {
     public void require(AuthenticatedUser user, Role... allowed) {
         List<String> names = Arrays.stream(allowed).map(Role::value).toList();
         boolean holds = jdbc.sql("SELECT EXISTS (SELECT 1 FROM user_roles WHERE user_id = ? AND role = ANY (?))")
-                .params(user.userId(), names.toArray(String[]::new)).query(Boolean.class).single();
+                .params(user.userId(), names.toArray(String[]::new))
+                .query(Boolean.class)
+                .single();
         if (!holds) {
-            throw new ProblemException(ProblemCode.FORBIDDEN, "This needs the role " + String.join(" or ", names) + ".");
+            throw new ProblemException(
+                    ProblemCode.FORBIDDEN, "This needs the role " + String.join(" or ", names) + ".");
         }
     }
 
@@ -64,12 +74,20 @@ public class Roles {
                 return Change.NO_SUCH_USER;
             }
             List<String> before = rolesOf(userId.get());
-            int inserted = jdbc.sql("INSERT INTO user_roles (user_id, role, granted_by) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
-                    .params(userId.get(), role.value(), actor.name()).update();
+            int inserted = jdbc.sql(
+                            "INSERT INTO user_roles (user_id, role, granted_by) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+                    .params(userId.get(), role.value(), actor.name())
+                    .update();
             if (inserted == 0) {
                 return Change.UNCHANGED;
             }
-            audit.append(actor, "role.granted", "user", userId.get(), Map.of("roles", before), Map.of("roles", rolesOf(userId.get())));
+            audit.append(
+                    actor,
+                    "role.granted",
+                    "user",
+                    userId.get(),
+                    Map.of("roles", before),
+                    Map.of("roles", rolesOf(userId.get())));
             return Change.GRANTED;
         });
     }
@@ -82,11 +100,19 @@ public class Roles {
                 return Change.NO_SUCH_USER;
             }
             List<String> before = rolesOf(userId.get());
-            int deleted = jdbc.sql("DELETE FROM user_roles WHERE user_id = ? AND role = ?").params(userId.get(), role.value()).update();
+            int deleted = jdbc.sql("DELETE FROM user_roles WHERE user_id = ? AND role = ?")
+                    .params(userId.get(), role.value())
+                    .update();
             if (deleted == 0) {
                 return Change.UNCHANGED;
             }
-            audit.append(actor, "role.revoked", "user", userId.get(), Map.of("roles", before), Map.of("roles", rolesOf(userId.get())));
+            audit.append(
+                    actor,
+                    "role.revoked",
+                    "user",
+                    userId.get(),
+                    Map.of("roles", before),
+                    Map.of("roles", rolesOf(userId.get())));
             return Change.REVOKED;
         });
     }
@@ -97,16 +123,22 @@ public class Roles {
                 SELECT u.handle, r.role, r.granted_by, r.granted_at FROM user_roles r JOIN users u ON u.id = r.user_id
                  ORDER BY u.handle, r.role
                 """)
-                .query((rs, n) -> rs.getString(1) + " " + rs.getString(2) + " granted by " + rs.getString(3)
-                        + " at " + rs.getTimestamp(4).toInstant())
+                .query((rs, n) -> rs.getString(1) + " " + rs.getString(2) + " granted by " + rs.getString(3) + " at "
+                        + rs.getTimestamp(4).toInstant())
                 .list();
     }
 
     private Optional<UUID> userId(String handle) {
-        return jdbc.sql("SELECT id FROM users WHERE handle = ?").param(UserDirectory.normalizeHandle(handle)).query(UUID.class).optional();
+        return jdbc.sql("SELECT id FROM users WHERE handle = ?")
+                .param(UserDirectory.normalizeHandle(handle))
+                .query(UUID.class)
+                .optional();
     }
 
     private List<String> rolesOf(UUID userId) {
-        return jdbc.sql("SELECT role FROM user_roles WHERE user_id = ? ORDER BY role").param(userId).query(String.class).list();
+        return jdbc.sql("SELECT role FROM user_roles WHERE user_id = ? ORDER BY role")
+                .param(userId)
+                .query(String.class)
+                .list();
     }
 }

@@ -10,10 +10,10 @@ import org.springframework.context.ApplicationContext;
  * first one is made), and every change is in the audit log as done by {@code operator:<OS user>}.
  */
 public final class RolesCommand {
-    public static final String USAGE = "usage: admin grant <handle> <role> | admin revoke <handle> <role> | admin list   (roles: admin, support)";
+    public static final String USAGE =
+            "usage: admin grant <handle> <role> | admin revoke <handle> <role> | admin list   (roles: admin, support)";
 
-    private RolesCommand() {
-    }
+    private RolesCommand() {}
 
     /** Runs a {@link #wellFormed} command against the context's database; returns the exit status. */
     public static int run(ApplicationContext context, String[] args) {
@@ -31,7 +31,8 @@ public final class RolesCommand {
         Roles.Change change = args[0].equals("grant")
                 ? roles.grant(args[1], role.get(), Actor.operator(operator))
                 : roles.revoke(args[1], role.get(), Actor.operator(operator));
-        System.out.println("admin: " + args[1] + " " + role.get().value() + ": " + change.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '));
+        System.out.println("admin: " + args[1] + " " + role.get().value() + ": "
+                + change.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' '));
         return change == Roles.Change.NO_SUCH_USER ? 1 : 0;
     }
 

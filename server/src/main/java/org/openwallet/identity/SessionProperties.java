@@ -28,12 +28,12 @@ record SessionProperties(
             throw new IllegalArgumentException("wallet.sessions.max-per-user must be at least 1");
         }
         if (revocationMaxStaleness.compareTo(revocationPollInterval.multipliedBy(3)) < 0) {
-            throw new IllegalArgumentException("wallet.sessions.revocation-max-staleness must be at least three poll intervals");
+            throw new IllegalArgumentException(
+                    "wallet.sessions.revocation-max-staleness must be at least three poll intervals");
         }
     }
 
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(SessionProperties.class)
-    static class Enable {
-    }
+    static class Enable {}
 }

@@ -52,6 +52,7 @@ class SessionRevocations implements SmartLifecycle {
     private ScheduledExecutorService poller;
     /** Ended session id to when it ended (database clock). */
     private final Map<UUID, Instant> revoked = new ConcurrentHashMap<>();
+
     private volatile Instant lastPollDatabaseTime;
     private volatile long lastPollNanos;
     private volatile boolean overflowed;
@@ -72,7 +73,8 @@ class SessionRevocations implements SmartLifecycle {
     public synchronized void start() {
         // A thread of its own: on the shared scheduler a long job (a reconciliation, a prune) would
         // delay the poll past the staleness bound and make this node refuse every request.
-        poller = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("session-revocations").factory());
+        poller = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("session-revocations").factory());
         poller.scheduleWithFixedDelay(this::poll, 0, intervalMillis, TimeUnit.MILLISECONDS);
     }
 
@@ -117,19 +119,26 @@ class SessionRevocations implements SmartLifecycle {
 
     void poll() {
         try {
-            Instant databaseNow = jdbc.sql("SELECT now()").query(Timestamp.class).single().toInstant();
-            Instant since = lastPollDatabaseTime == null ? databaseNow.minus(remembered) : lastPollDatabaseTime.minus(COMMIT_OVERLAP);
-            List<Revoked> rows = jdbc.sql("SELECT id, revoked_at FROM sessions WHERE revoked_at > ? ORDER BY revoked_at LIMIT ?")
+            Instant databaseNow =
+                    jdbc.sql("SELECT now()").query(Timestamp.class).single().toInstant();
+            Instant since = lastPollDatabaseTime == null
+                    ? databaseNow.minus(remembered)
+                    : lastPollDatabaseTime.minus(COMMIT_OVERLAP);
+            List<Revoked> rows = jdbc.sql(
+                            "SELECT id, revoked_at FROM sessions WHERE revoked_at > ? ORDER BY revoked_at LIMIT ?")
                     .params(Timestamp.from(since), MAX_REMEMBERED + 1)
-                    .query((rs, n) -> new Revoked((UUID) rs.getObject(1), rs.getTimestamp(2).toInstant()))
+                    .query((rs, n) -> new Revoked(
+                            (UUID) rs.getObject(1), rs.getTimestamp(2).toInstant()))
                     .list();
             rows.forEach(row -> revoked.put(row.sessionId(), row.revokedAt()));
             Instant forgetBefore = databaseNow.minus(remembered);
             revoked.values().removeIf(revokedAt -> revokedAt.isBefore(forgetBefore));
             boolean full = rows.size() > MAX_REMEMBERED || revoked.size() > MAX_REMEMBERED;
             if (full && !overflowed) {
-                log.error("More than {} sessions ended within {}: this node refuses access tokens until fewer are remembered",
-                        MAX_REMEMBERED, remembered);
+                log.error(
+                        "More than {} sessions ended within {}: this node refuses access tokens until fewer are remembered",
+                        MAX_REMEMBERED,
+                        remembered);
             }
             overflowed = full;
             lastPollDatabaseTime = databaseNow;
@@ -147,6 +156,5 @@ class SessionRevocations implements SmartLifecycle {
         }
     }
 
-    private record Revoked(UUID sessionId, Instant revokedAt) {
-    }
+    private record Revoked(UUID sessionId, Instant revokedAt) {}
 }

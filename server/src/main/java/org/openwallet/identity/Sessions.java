@@ -34,12 +34,14 @@ class Sessions {
     private static final Logger log = LoggerFactory.getLogger(Sessions.class);
     /** A device is the client's User-Agent, cut to this many characters. */
     static final int MAX_DEVICE_LENGTH = 200;
+
     static final int MAX_IP_LENGTH = 64;
     static final int REFRESH_TOKEN_BYTES = 32;
     /** Longer than any token we issue (43 characters); anything longer is not looked up. */
     static final int MAX_REFRESH_TOKEN_LENGTH = 100;
     /** Rows the pruner deletes per statement, and statements per run. */
     static final int PRUNE_BATCH_SIZE = 5_000;
+
     static final int MAX_PRUNE_BATCHES_PER_RUN = 100;
     /** Ended and expired sessions stay listed in the database this long (well past any token of theirs). */
     static final String PRUNE_AFTER = "7 days";
@@ -53,8 +55,13 @@ class Sessions {
     private final SessionProperties properties;
     private final MeterRegistry meters;
 
-    Sessions(JdbcClient jdbc, Transactions transactions, TokenService tokens, SessionRevocations revocations,
-             SessionProperties properties, MeterRegistry meters) {
+    Sessions(
+            JdbcClient jdbc,
+            Transactions transactions,
+            TokenService tokens,
+            SessionRevocations revocations,
+            SessionProperties properties,
+            MeterRegistry meters) {
         this.jdbc = jdbc;
         this.transactions = transactions;
         this.tokens = tokens;
@@ -64,28 +71,33 @@ class Sessions {
     }
 
     /** An access token, its lifetime in seconds, and the refresh token that gets the next one. */
-    record TokenPair(String accessToken, long expiresInSeconds, String refreshToken, long refreshExpiresInSeconds) {
-    }
+    record TokenPair(String accessToken, long expiresInSeconds, String refreshToken, long refreshExpiresInSeconds) {}
 
     /** Why a refresh token was refused. */
-    enum Refusal { UNKNOWN, EXPIRED, SESSION_ENDED, REUSED }
+    enum Refusal {
+        UNKNOWN,
+        EXPIRED,
+        SESSION_ENDED,
+        REUSED
+    }
 
     /** What a refresh did: a new pair, or a refusal. */
     sealed interface Refresh {
-        record Issued(TokenPair tokens) implements Refresh {
-        }
+        record Issued(TokenPair tokens) implements Refresh {}
 
-        record Refused(Refusal reason) implements Refresh {
-        }
+        record Refused(Refusal reason) implements Refresh {}
     }
 
     /** An active session as its owner sees it. */
-    record Session(UUID id, String device, String ip, Instant createdAt, Instant lastUsedAt) {
-    }
+    record Session(UUID id, String device, String ip, Instant createdAt, Instant lastUsedAt) {}
 
     /** Why a session ended: stored, never shown to anyone but operators. */
     enum Reason {
-        LOGOUT("logout"), ENDED("ended"), PASSWORD_CHANGED("password_changed"), REFRESH_TOKEN_REUSED("refresh_token_reused"), EVICTED("evicted");
+        LOGOUT("logout"),
+        ENDED("ended"),
+        PASSWORD_CHANGED("password_changed"),
+        REFRESH_TOKEN_REUSED("refresh_token_reused"),
+        EVICTED("evicted");
 
         final String value;
 
@@ -108,11 +120,20 @@ class Sessions {
                      WHERE id IN (SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > now()
                                    ORDER BY last_used_at DESC, id DESC OFFSET ?)
                     RETURNING id
-                    """).params(Reason.EVICTED.value, userId, properties.maxPerUser() - 1).query(UUID.class).list();
+                    """)
+                    .params(Reason.EVICTED.value, userId, properties.maxPerUser() - 1)
+                    .query(UUID.class)
+                    .list();
             jdbc.sql("""
                     INSERT INTO sessions (id, user_id, device, ip, expires_at)
                     VALUES (?, ?, ?, ?, now() + make_interval(secs => ?))
-                    """).params(sessionId, userId, device(device), bounded(ip, MAX_IP_LENGTH), properties.refreshTokenTtl().toSeconds())
+                    """)
+                    .params(
+                            sessionId,
+                            userId,
+                            device(device),
+                            bounded(ip, MAX_IP_LENGTH),
+                            properties.refreshTokenTtl().toSeconds())
                     .update();
             insertRefreshToken(sessionId, refreshToken);
             return ended;
@@ -132,19 +153,26 @@ class Sessions {
         byte[] hash = hash(refreshToken);
         String next = newRefreshToken();
         Outcome outcome = transactions.run(() -> {
-            Optional<UUID> sessionId = jdbc.sql("SELECT session_id FROM refresh_tokens WHERE token_hash = ?").param(hash)
-                    .query(UUID.class).optional();
+            Optional<UUID> sessionId = jdbc.sql("SELECT session_id FROM refresh_tokens WHERE token_hash = ?")
+                    .param(hash)
+                    .query(UUID.class)
+                    .optional();
             if (sessionId.isEmpty()) {
                 return new Outcome(Refusal.UNKNOWN, null, null, null);
             }
             Optional<Owner> locked = jdbc.sql("""
                     SELECT s.user_id, u.handle, s.revoked_at IS NOT NULL FROM sessions s JOIN users u ON u.id = s.user_id
                      WHERE s.id = ? FOR UPDATE OF s
-                    """).param(sessionId.get())
-                    .query((rs, n) -> new Owner((UUID) rs.getObject(1), rs.getString(2), rs.getBoolean(3))).optional();
+                    """)
+                    .param(sessionId.get())
+                    .query((rs, n) -> new Owner((UUID) rs.getObject(1), rs.getString(2), rs.getBoolean(3)))
+                    .optional();
             // Read again under the session's lock: a refresh that held it before us may have retired the token.
-            Optional<TokenState> state = jdbc.sql("SELECT retired_at IS NOT NULL, expires_at <= now() FROM refresh_tokens WHERE token_hash = ?")
-                    .param(hash).query((rs, n) -> new TokenState(rs.getBoolean(1), rs.getBoolean(2))).optional();
+            Optional<TokenState> state = jdbc.sql(
+                            "SELECT retired_at IS NOT NULL, expires_at <= now() FROM refresh_tokens WHERE token_hash = ?")
+                    .param(hash)
+                    .query((rs, n) -> new TokenState(rs.getBoolean(1), rs.getBoolean(2)))
+                    .optional();
             if (locked.isEmpty() || state.isEmpty()) {
                 // Pruned since the first read.
                 return new Outcome(Refusal.UNKNOWN, null, null, null);
@@ -161,19 +189,29 @@ class Sessions {
             if (token.expired()) {
                 return new Outcome(Refusal.EXPIRED, sessionId.get(), null, null);
             }
-            jdbc.sql("UPDATE refresh_tokens SET retired_at = now() WHERE token_hash = ?").param(hash).update();
+            jdbc.sql("UPDATE refresh_tokens SET retired_at = now() WHERE token_hash = ?")
+                    .param(hash)
+                    .update();
             insertRefreshToken(sessionId.get(), next);
             jdbc.sql("""
                     UPDATE sessions SET last_used_at = now(), ip = ?, device = ?, expires_at = now() + make_interval(secs => ?)
                      WHERE id = ?
-                    """).params(bounded(ip, MAX_IP_LENGTH), device(device), properties.refreshTokenTtl().toSeconds(), sessionId.get())
+                    """)
+                    .params(
+                            bounded(ip, MAX_IP_LENGTH),
+                            device(device),
+                            properties.refreshTokenTtl().toSeconds(),
+                            sessionId.get())
                     .update();
             return new Outcome(null, sessionId.get(), owner.userId(), owner.handle());
         });
         if (outcome.refusal() == Refusal.REUSED) {
             revocations.revokedHere(List.of(outcome.sessionId()));
             meters.counter("wallet.sessions.refresh_token_reused").increment();
-            log.warn("A retired refresh token of session {} (user {}) was presented again: the session is ended", outcome.sessionId(), outcome.userId());
+            log.warn(
+                    "A retired refresh token of session {} (user {}) was presented again: the session is ended",
+                    outcome.sessionId(),
+                    outcome.userId());
         }
         if (outcome.refusal() != null) {
             return new Refresh.Refused(outcome.refusal());
@@ -181,14 +219,11 @@ class Sessions {
         return new Refresh.Issued(pair(outcome.userId(), outcome.handle(), outcome.sessionId(), next));
     }
 
-    private record Owner(UUID userId, String handle, boolean ended) {
-    }
+    private record Owner(UUID userId, String handle, boolean ended) {}
 
-    private record TokenState(boolean retired, boolean expired) {
-    }
+    private record TokenState(boolean retired, boolean expired) {}
 
-    private record Outcome(Refusal refusal, UUID sessionId, UUID userId, String handle) {
-    }
+    private record Outcome(Refusal refusal, UUID sessionId, UUID userId, String handle) {}
 
     /** The user's active sessions, most recently used first. */
     List<Session> list(UUID userId) {
@@ -196,9 +231,14 @@ class Sessions {
                 SELECT id, device, ip, created_at, last_used_at FROM sessions
                  WHERE user_id = ? AND revoked_at IS NULL AND expires_at > now()
                  ORDER BY last_used_at DESC, id DESC LIMIT ?
-                """).params(userId, properties.maxPerUser())
-                .query((rs, n) -> new Session((UUID) rs.getObject(1), rs.getString(2), rs.getString(3),
-                        rs.getTimestamp(4).toInstant(), rs.getTimestamp(5).toInstant()))
+                """)
+                .params(userId, properties.maxPerUser())
+                .query((rs, n) -> new Session(
+                        (UUID) rs.getObject(1),
+                        rs.getString(2),
+                        rs.getString(3),
+                        rs.getTimestamp(4).toInstant(),
+                        rs.getTimestamp(5).toInstant()))
                 .list();
     }
 
@@ -208,8 +248,11 @@ class Sessions {
      */
     boolean end(UUID userId, UUID sessionId, Reason reason) {
         Boolean owned = transactions.run(() -> {
-            Optional<Boolean> active = jdbc.sql("SELECT revoked_at IS NULL FROM sessions WHERE id = ? AND user_id = ? FOR UPDATE")
-                    .params(sessionId, userId).query(Boolean.class).optional();
+            Optional<Boolean> active = jdbc.sql(
+                            "SELECT revoked_at IS NULL FROM sessions WHERE id = ? AND user_id = ? FOR UPDATE")
+                    .params(sessionId, userId)
+                    .query(Boolean.class)
+                    .optional();
             if (active.isEmpty()) {
                 return false;
             }
@@ -230,7 +273,10 @@ class Sessions {
                 UPDATE sessions SET revoked_at = now(), revoked_reason = ?
                  WHERE user_id = ? AND id <> ? AND revoked_at IS NULL
                 RETURNING id
-                """).params(reason.value, userId, keep).query(UUID.class).list();
+                """)
+                .params(reason.value, userId, keep)
+                .query(UUID.class)
+                .list();
     }
 
     /** Tells this node's revocations about sessions ended by a transaction that has committed. */
@@ -240,14 +286,17 @@ class Sessions {
 
     private void end(UUID sessionId, Reason reason) {
         jdbc.sql("UPDATE sessions SET revoked_at = now(), revoked_reason = ? WHERE id = ? AND revoked_at IS NULL")
-                .params(reason.value, sessionId).update();
+                .params(reason.value, sessionId)
+                .update();
     }
 
     /**
      * Deletes refresh tokens past their expiry (a retired one is kept until then, for reuse
      * detection) and sessions ended or expired a week ago; a session's tokens go with it.
      */
-    @Scheduled(initialDelayString = "${wallet.sessions.prune-interval:10m}", fixedDelayString = "${wallet.sessions.prune-interval:10m}")
+    @Scheduled(
+            initialDelayString = "${wallet.sessions.prune-interval:10m}",
+            fixedDelayString = "${wallet.sessions.prune-interval:10m}")
     int prune() {
         int total = 0;
         for (String statement : List.of("""
@@ -270,12 +319,21 @@ class Sessions {
 
     private TokenPair pair(UUID userId, String handle, UUID sessionId, String refreshToken) {
         TokenService.IssuedToken access = tokens.issue(userId, handle, sessionId);
-        return new TokenPair(access.value(), access.expiresInSeconds(), refreshToken, properties.refreshTokenTtl().toSeconds());
+        return new TokenPair(
+                access.value(),
+                access.expiresInSeconds(),
+                refreshToken,
+                properties.refreshTokenTtl().toSeconds());
     }
 
     private void insertRefreshToken(UUID sessionId, String refreshToken) {
-        jdbc.sql("INSERT INTO refresh_tokens (token_hash, session_id, expires_at) VALUES (?, ?, now() + make_interval(secs => ?))")
-                .params(hash(refreshToken), sessionId, properties.refreshTokenTtl().toSeconds()).update();
+        jdbc.sql(
+                        "INSERT INTO refresh_tokens (token_hash, session_id, expires_at) VALUES (?, ?, now() + make_interval(secs => ?))")
+                .params(
+                        hash(refreshToken),
+                        sessionId,
+                        properties.refreshTokenTtl().toSeconds())
+                .update();
     }
 
     /** 256 random bits: unguessable, so a fast hash is enough to keep a database leak from yielding usable tokens. */

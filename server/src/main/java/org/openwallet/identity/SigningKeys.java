@@ -73,16 +73,22 @@ class SigningKeys implements DisposableBean {
         static Snapshot of(List<ECKey> keys) {
             try {
                 ECKey newest = keys.getLast();
-                Map<String, ECDSAVerifier> verifiers = keys.stream().collect(Collectors.toUnmodifiableMap(JWK::getKeyID, key -> {
-                    try {
-                        return new ECDSAVerifier(key.toPublicJWK());
-                    } catch (JOSEException exception) {
-                        throw new IllegalStateException("Token signing key " + key.getKeyID() + " cannot verify", exception);
-                    }
-                }, (first, second) -> first));
+                Map<String, ECDSAVerifier> verifiers = keys.stream()
+                        .collect(Collectors.toUnmodifiableMap(
+                                JWK::getKeyID,
+                                key -> {
+                                    try {
+                                        return new ECDSAVerifier(key.toPublicJWK());
+                                    } catch (JOSEException exception) {
+                                        throw new IllegalStateException(
+                                                "Token signing key " + key.getKeyID() + " cannot verify", exception);
+                                    }
+                                },
+                                (first, second) -> first));
                 return new Snapshot(newest, new ECDSASigner(newest), verifiers);
             } catch (JOSEException exception) {
-                throw new IllegalStateException("Token signing key " + keys.getLast().getKeyID() + " cannot sign", exception);
+                throw new IllegalStateException(
+                        "Token signing key " + keys.getLast().getKeyID() + " cannot sign", exception);
             }
         }
     }
@@ -91,7 +97,8 @@ class SigningKeys implements DisposableBean {
         this.keySetFile = tokens.keySetFileIn(properties.dataDir());
         this.current = Snapshot.of(loadOrCreate(keySetFile, tokens.legacyKeyFileIn(properties.dataDir()), clock));
         long refreshMillis = tokens.keySetRefreshInterval().toMillis();
-        this.refresher = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("token-key-refresher").factory());
+        this.refresher = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("token-key-refresher").factory());
         refresher.scheduleWithFixedDelay(this::reload, refreshMillis, refreshMillis, TimeUnit.MILLISECONDS);
     }
 
@@ -127,14 +134,22 @@ class SigningKeys implements DisposableBean {
         lastReloadNanos.set(System.nanoTime());
         try {
             List<ECKey> keys = read(keySetFile);
-            if (!keys.getLast().getKeyID().equals(current.signingKey().getKeyID()) || keys.size() != current.verifiers().size()) {
+            if (!keys.getLast().getKeyID().equals(current.signingKey().getKeyID())
+                    || keys.size() != current.verifiers().size()) {
                 current = Snapshot.of(keys);
-                log.info("Token signing keys reloaded from {}: signing with {}, {} keys", keySetFile, keys.getLast().getKeyID(), keys.size());
+                log.info(
+                        "Token signing keys reloaded from {}: signing with {}, {} keys",
+                        keySetFile,
+                        keys.getLast().getKeyID(),
+                        keys.size());
             }
         } catch (IOException | RuntimeException unreadable) {
             // Keep what we have: a half-edited or missing file must not stop every node from authenticating.
-            log.warn("Cannot re-read the token signing keys in {}; keeping the {} keys already loaded: {}",
-                    keySetFile, current.verifiers().size(), unreadable.toString());
+            log.warn(
+                    "Cannot re-read the token signing keys in {}; keeping the {} keys already loaded: {}",
+                    keySetFile,
+                    current.verifiers().size(),
+                    unreadable.toString());
         }
     }
 
@@ -146,8 +161,7 @@ class SigningKeys implements DisposableBean {
     // --- the file, shared with the rotation command ---
 
     /** What a rotation did. */
-    record Rotation(ECKey added, List<String> pruned, List<ECKey> keys) {
-    }
+    record Rotation(ECKey added, List<String> pruned, List<ECKey> keys) {}
 
     /** The keys in {@code keySetFile}, first creating it (from {@code legacyKeyFile} if that exists). */
     static List<ECKey> loadOrCreate(Path keySetFile, Path legacyKeyFile, Clock clock) {
@@ -158,9 +172,13 @@ class SigningKeys implements DisposableBean {
             if (Files.exists(keySetFile)) {
                 return read(keySetFile);
             }
-            List<ECKey> keys = List.of(Files.exists(legacyKeyFile) ? migrate(legacyKeyFile) : generate(clock.instant()));
+            List<ECKey> keys =
+                    List.of(Files.exists(legacyKeyFile) ? migrate(legacyKeyFile) : generate(clock.instant()));
             write(keySetFile, keys);
-            log.info("Created the token signing key set {} with key {}{}", keySetFile, keys.getFirst().getKeyID(),
+            log.info(
+                    "Created the token signing key set {} with key {}{}",
+                    keySetFile,
+                    keys.getFirst().getKeyID(),
                     Files.exists(legacyKeyFile) ? " from " + legacyKeyFile : "");
             return keys;
         });
@@ -206,8 +224,12 @@ class SigningKeys implements DisposableBean {
         }
         List<ECKey> keys = new ArrayList<>();
         for (JWK key : set.getKeys()) {
-            if (!(key instanceof ECKey ec) || !Curve.P_256.equals(ec.getCurve()) || !ec.isPrivate() || ec.getKeyID() == null) {
-                throw new IOException("Token signing key set " + keySetFile + " holds a key that is not a private P-256 key with a kid");
+            if (!(key instanceof ECKey ec)
+                    || !Curve.P_256.equals(ec.getCurve())
+                    || !ec.isPrivate()
+                    || ec.getKeyID() == null) {
+                throw new IOException("Token signing key set " + keySetFile
+                        + " holds a key that is not a private P-256 key with a kid");
             }
             keys.add(ec);
         }
@@ -230,7 +252,8 @@ class SigningKeys implements DisposableBean {
         try {
             ECKey legacy = ECKey.parse(Files.readString(legacyKeyFile));
             ECKey.Builder builder = new ECKey.Builder(legacy)
-                    .issueTime(Date.from(Files.getLastModifiedTime(legacyKeyFile).toInstant()));
+                    .issueTime(
+                            Date.from(Files.getLastModifiedTime(legacyKeyFile).toInstant()));
             if (legacy.getKeyID() == null) {
                 builder.keyIDFromThumbprint();
             }
@@ -242,8 +265,12 @@ class SigningKeys implements DisposableBean {
 
     private static ECKey generate(Instant now) throws IOException {
         try {
-            return new ECKeyGenerator(Curve.P_256).keyUse(KeyUse.SIGNATURE).algorithm(JWSAlgorithm.ES256)
-                    .keyIDFromThumbprint(true).issueTime(Date.from(now)).generate();
+            return new ECKeyGenerator(Curve.P_256)
+                    .keyUse(KeyUse.SIGNATURE)
+                    .algorithm(JWSAlgorithm.ES256)
+                    .keyIDFromThumbprint(true)
+                    .issueTime(Date.from(now))
+                    .generate();
         } catch (JOSEException exception) {
             throw new IOException("Cannot generate a token signing key", exception);
         }
@@ -252,7 +279,10 @@ class SigningKeys implements DisposableBean {
     private static void write(Path keySetFile, List<ECKey> keys) throws IOException {
         Path directory = keySetFile.toAbsolutePath().getParent();
         Files.createDirectories(directory);
-        Path temporary = Files.createTempFile(directory, ".token-keys", ".tmp",
+        Path temporary = Files.createTempFile(
+                directory,
+                ".token-keys",
+                ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
             Files.writeString(temporary, new JWKSet(List.copyOf(keys)).toString(false), StandardCharsets.UTF_8);
@@ -276,7 +306,8 @@ class SigningKeys implements DisposableBean {
         synchronized (WRITE_LOCK) {
             try {
                 Files.createDirectories(lockFile.toAbsolutePath().getParent());
-                try (FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+                try (FileChannel channel =
+                        FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                     channel.lock(); // released when the channel closes
                     return work.run();
                 }
@@ -288,10 +319,13 @@ class SigningKeys implements DisposableBean {
 
     /** {@code kid (added at)} lines, for the operator command. */
     static List<String> describe(List<ECKey> keys) {
-        Function<ECKey, String> added = key -> key.getIssueTime() == null ? "unknown" : key.getIssueTime().toInstant().toString();
+        Function<ECKey, String> added = key -> key.getIssueTime() == null
+                ? "unknown"
+                : key.getIssueTime().toInstant().toString();
         List<String> lines = new ArrayList<>();
         for (int i = 0; i < keys.size(); i++) {
-            lines.add(keys.get(i).getKeyID() + " added " + added.apply(keys.get(i)) + (i == keys.size() - 1 ? " (signing)" : ""));
+            lines.add(keys.get(i).getKeyID() + " added " + added.apply(keys.get(i))
+                    + (i == keys.size() - 1 ? " (signing)" : ""));
         }
         return lines;
     }

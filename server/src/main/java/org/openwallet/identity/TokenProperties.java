@@ -15,8 +15,12 @@ import org.springframework.context.annotation.Configuration;
  * first key, with its key id, so tokens it signed stay valid.
  */
 @ConfigurationProperties("wallet.tokens")
-record TokenProperties(Path keyFile, Path keySetFile, @DefaultValue("15m") Duration ttl, @DefaultValue("openwallet") String issuer,
-                       @DefaultValue("1m") Duration keySetRefreshInterval) {
+record TokenProperties(
+        Path keyFile,
+        Path keySetFile,
+        @DefaultValue("15m") Duration ttl,
+        @DefaultValue("openwallet") String issuer,
+        @DefaultValue("1m") Duration keySetRefreshInterval) {
     /** Where the signing keys live. */
     public Path keySetFileIn(Path dataDir) {
         return keySetFile != null ? keySetFile : dataDir.resolve("keys").resolve("token-signing-keys.jwks");
@@ -29,6 +33,5 @@ record TokenProperties(Path keyFile, Path keySetFile, @DefaultValue("15m") Durat
 
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(TokenProperties.class)
-    static class Enable {
-    }
+    static class Enable {}
 }

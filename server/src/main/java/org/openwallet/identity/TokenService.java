@@ -29,6 +29,7 @@ class TokenService {
     static final int MAX_TOKEN_LENGTH = 4096;
     /** Verified tokens remembered at most; past this many the least useful are forgotten first. */
     static final int MAX_REMEMBERED = 100_000;
+
     static final String SESSION_CLAIM = "sid";
 
     private final SigningKeys keys;
@@ -48,8 +49,7 @@ class TokenService {
         this.verified = new VerifiedTokens(MAX_REMEMBERED, clock, Ticker.systemTicker());
     }
 
-    record IssuedToken(String value, long expiresInSeconds) {
-    }
+    record IssuedToken(String value, long expiresInSeconds) {}
 
     IssuedToken issue(UUID userId, String handle, UUID sessionId) {
         Instant now = clock.instant();
@@ -63,7 +63,8 @@ class TokenService {
                 .jwtID(UUID.randomUUID().toString())
                 .build();
         ECKey key = keys.signingKey();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).build(), claims);
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).build(), claims);
         try {
             jwt.sign(keys.signer());
         } catch (JOSEException exception) {
@@ -93,7 +94,8 @@ class TokenService {
             verified.forget(token);
             return Optional.empty();
         }
-        // Still remembered when revoked: a client retrying a revoked token costs a map lookup, not an ECDSA verification.
+        // Still remembered when revoked: a client retrying a revoked token costs a map lookup, not an ECDSA
+        // verification.
         if (revocations.isRevoked(known.user().sessionId())) {
             return Optional.empty();
         }
@@ -124,7 +126,9 @@ class TokenService {
             }
             // A token without a session could never be ended before its expiry: refused.
             UUID sessionId = UUID.fromString(claims.getStringClaim(SESSION_CLAIM));
-            return new VerifiedTokens.Verified(new AuthenticatedUser(UUID.fromString(claims.getSubject()), claims.getStringClaim("handle"), sessionId),
+            return new VerifiedTokens.Verified(
+                    new AuthenticatedUser(
+                            UUID.fromString(claims.getSubject()), claims.getStringClaim("handle"), sessionId),
                     expires.toInstant());
         } catch (ParseException | JOSEException | IllegalArgumentException | NullPointerException exception) {
             return null;

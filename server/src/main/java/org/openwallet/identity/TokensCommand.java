@@ -21,14 +21,12 @@ import org.springframework.context.annotation.Configuration;
 public final class TokensCommand {
     public static final String USAGE = "usage: tokens rotate | tokens list";
 
-    private TokensCommand() {
-    }
+    private TokensCommand() {}
 
     /** Binds the wallet's settings, nothing else. */
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties({WalletProperties.class, TokenProperties.class})
-    static class Settings {
-    }
+    static class Settings {}
 
     /** Runs the command; returns the exit status. */
     public static int run(String[] args) {
@@ -37,17 +35,22 @@ public final class TokensCommand {
             return 2;
         }
         try (ConfigurableApplicationContext context = new SpringApplicationBuilder(Settings.class)
-                .web(WebApplicationType.NONE).bannerMode(Banner.Mode.OFF).logStartupInfo(false)
-                .properties("logging.level.root=WARN").run()) {
+                .web(WebApplicationType.NONE)
+                .bannerMode(Banner.Mode.OFF)
+                .logStartupInfo(false)
+                .properties("logging.level.root=WARN")
+                .run()) {
             Path dataDir = context.getBean(WalletProperties.class).dataDir();
             TokenProperties tokens = context.getBean(TokenProperties.class);
             Path keySetFile = tokens.keySetFileIn(dataDir);
             Path legacyKeyFile = tokens.legacyKeyFileIn(dataDir);
             if (args[0].equals("list")) {
-                SigningKeys.describe(SigningKeys.loadOrCreate(keySetFile, legacyKeyFile, Clock.systemUTC())).forEach(System.out::println);
+                SigningKeys.describe(SigningKeys.loadOrCreate(keySetFile, legacyKeyFile, Clock.systemUTC()))
+                        .forEach(System.out::println);
                 return 0;
             }
-            SigningKeys.Rotation rotation = SigningKeys.rotate(keySetFile, legacyKeyFile, retention(tokens), Clock.systemUTC());
+            SigningKeys.Rotation rotation =
+                    SigningKeys.rotate(keySetFile, legacyKeyFile, retention(tokens), Clock.systemUTC());
             System.out.println("tokens: added key " + rotation.added().getKeyID() + " to " + keySetFile
                     + (rotation.pruned().isEmpty() ? "" : "; pruned " + String.join(", ", rotation.pruned())));
             SigningKeys.describe(rotation.keys()).forEach(line -> System.out.println("  " + line));

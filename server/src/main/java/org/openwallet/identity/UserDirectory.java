@@ -40,7 +40,9 @@ public class UserDirectory {
     /** The user with this handle, from the cache when it can. */
     public Optional<UserRef> refByHandle(String handle) {
         String normalized = normalizeHandle(handle);
-        return cached("user:handle:{" + normalized + "}", () -> findByHandle(normalized).map(user -> new UserRef(user.id(), user.handle())));
+        return cached(
+                "user:handle:{" + normalized + "}",
+                () -> findByHandle(normalized).map(user -> new UserRef(user.id(), user.handle())));
     }
 
     /** The user with this id, from the cache when it can. */
@@ -64,7 +66,8 @@ public class UserDirectory {
         Optional<UserRef> found = database.get();
         found.ifPresent(user -> {
             try {
-                redis.call(commands -> commands.set(key, user.id() + "|" + user.handle(), SetArgs.Builder.ex(CACHE_TTL.toSeconds())));
+                redis.call(commands ->
+                        commands.set(key, user.id() + "|" + user.handle(), SetArgs.Builder.ex(CACHE_TTL.toSeconds())));
             } catch (RedisUnavailableException unavailable) {
                 // Served from PostgreSQL; the next lookup tries the cache again.
             }
@@ -81,13 +84,16 @@ public class UserDirectory {
 
     /** Sets the visibility of the user's new payments that do not name one. */
     void setDefaultVisibility(UUID id, Visibility visibility) {
-        jdbc.sql("UPDATE users SET default_visibility = ? WHERE id = ?").params(visibility.toString(), id).update();
+        jdbc.sql("UPDATE users SET default_visibility = ? WHERE id = ?")
+                .params(visibility.toString(), id)
+                .update();
     }
 
     /** The default visibility of each of the users that exists, in one query. */
     public Map<UUID, String> defaultVisibilities(Collection<UUID> ids) {
         Map<UUID, String> visibilities = new HashMap<>();
-        jdbc.sql("SELECT id, default_visibility FROM users WHERE id = ANY(?)").param(ids.toArray(UUID[]::new))
+        jdbc.sql("SELECT id, default_visibility FROM users WHERE id = ANY(?)")
+                .param(ids.toArray(UUID[]::new))
                 .query(rs -> {
                     visibilities.put((UUID) rs.getObject(1), rs.getString(2));
                 });

@@ -15,8 +15,7 @@ import java.time.Instant;
  * flood of distinct tokens costs memory only until they expire or are pushed out.
  */
 final class VerifiedTokens {
-    record Verified(AuthenticatedUser user, Instant expires) {
-    }
+    record Verified(AuthenticatedUser user, Instant expires) {}
 
     private final Cache<String, Verified> verified;
 

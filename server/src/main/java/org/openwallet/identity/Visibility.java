@@ -53,8 +53,9 @@ public enum Visibility {
      * @throws ProblemException 400 {@code validation_failed} when it is null or not one of the three
      */
     public static Visibility parse(String field, String wire) {
-        return fromWire(wire).orElseThrow(() ->
-                new ProblemException(ProblemCode.VALIDATION_FAILED, field + " must be one of public, friends, private."));
+        return fromWire(wire)
+                .orElseThrow(() -> new ProblemException(
+                        ProblemCode.VALIDATION_FAILED, field + " must be one of public, friends, private."));
     }
 
     /** Whether this shows a payment to fewer people than {@code other} does. */

@@ -6,7 +6,19 @@
  * logout, by its owner, by a password change or by refresh-token reuse, and its tokens stop
  * working within seconds ({@link org.openwallet.identity.Sessions}).
  */
-@ApplicationModule(allowedDependencies = {"audit", "ledger", "outbox", "platform", "platform::config", "platform::database", "platform::money", "platform::redis", "platform::web", "ratelimit"})
+@ApplicationModule(
+        allowedDependencies = {
+            "audit",
+            "ledger",
+            "outbox",
+            "platform",
+            "platform::config",
+            "platform::database",
+            "platform::money",
+            "platform::redis",
+            "platform::web",
+            "ratelimit"
+        })
 package org.openwallet.identity;
 
 import org.springframework.modulith.ApplicationModule;

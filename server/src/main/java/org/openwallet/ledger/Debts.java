@@ -73,8 +73,11 @@ final class Debts {
 
     /** The open debts of the owners of those of {@code accounts} that are wallets (no query when none is). */
     Map<UUID, Debt> lockOwedBy(List<LockedAccount> accounts, String currency) {
-        List<UUID> owners = accounts.stream().filter(account -> account.kind().equals(Ledger.WALLET))
-                .map(LockedAccount::ownerUserId).filter(Objects::nonNull).toList();
+        List<UUID> owners = accounts.stream()
+                .filter(account -> account.kind().equals(Ledger.WALLET))
+                .map(LockedAccount::ownerUserId)
+                .filter(Objects::nonNull)
+                .toList();
         return owners.isEmpty() ? Map.of() : lockOwed(owners, currency);
     }
 
@@ -88,8 +91,15 @@ final class Debts {
         if (repaidMinor <= 0) {
             return 0;
         }
-        ledger.insertTransfer(new TransferCommand(walletId, debt.accountId(), repaidMinor, currency, REPAYMENT_KIND, null,
-                "Repays what a returned deposit left owing", "private"));
+        ledger.insertTransfer(new TransferCommand(
+                walletId,
+                debt.accountId(),
+                repaidMinor,
+                currency,
+                REPAYMENT_KIND,
+                null,
+                "Repays what a returned deposit left owing",
+                "private"));
         return repaidMinor;
     }
 
@@ -104,8 +114,12 @@ final class Debts {
 
     /** What the user owes in {@code currency}: zero when nothing. A plain read, no lock. */
     long owedBy(UUID userId, String currency) {
-        return jdbc.sql("SELECT -posted_minor FROM ledger_accounts WHERE kind = 'user_receivable' AND owner_user_id = ? AND currency = ?")
-                .params(userId, currency).query(Long.class).optional().orElse(0L);
+        return jdbc.sql(
+                        "SELECT -posted_minor FROM ledger_accounts WHERE kind = 'user_receivable' AND owner_user_id = ? AND currency = ?")
+                .params(userId, currency)
+                .query(Long.class)
+                .optional()
+                .orElse(0L);
     }
 
     /**
@@ -115,28 +129,45 @@ final class Debts {
      * call finds the first's transfers and changes nothing.
      */
     Ledger.Reversal reverse(UUID userId, UUID clearingAccountId, long amountMinor, String currency, String reference) {
-        UUID walletId = ledger.walletOf(userId, currency).orElseThrow(() -> new IllegalArgumentException("user " + userId + " has no " + currency + " wallet"));
+        UUID walletId = ledger.walletOf(userId, currency)
+                .orElseThrow(() -> new IllegalArgumentException("user " + userId + " has no " + currency + " wallet"));
         List<LockedAccount> locked = ledger.lock(walletId, clearingAccountId);
         String walletReference = reference + ":wallet";
         String debtReference = reference + ":debt";
         Map<String, Long> earlier = new HashMap<>();
-        jdbc.sql("SELECT reference, amount_minor FROM ledger_transfers WHERE reference IN (?, ?)").params(walletReference, debtReference)
+        jdbc.sql("SELECT reference, amount_minor FROM ledger_transfers WHERE reference IN (?, ?)")
+                .params(walletReference, debtReference)
                 .query(rs -> {
                     earlier.put(rs.getString(1), rs.getLong(2));
                 });
         if (!earlier.isEmpty()) {
-            return new Ledger.Reversal(earlier.getOrDefault(walletReference, 0L), earlier.getOrDefault(debtReference, 0L), false);
+            return new Ledger.Reversal(
+                    earlier.getOrDefault(walletReference, 0L), earlier.getOrDefault(debtReference, 0L), false);
         }
         LockedAccount wallet = locked.get(0).id().equals(walletId) ? locked.get(0) : locked.get(1);
         long takenMinor = Math.min(Math.max(wallet.availableMinor(), 0), amountMinor);
         if (takenMinor > 0) {
-            ledger.insertTransfer(new TransferCommand(walletId, clearingAccountId, takenMinor, currency, RETURN_KIND, walletReference,
-                    "A deposit returned by the bank", "private"));
+            ledger.insertTransfer(new TransferCommand(
+                    walletId,
+                    clearingAccountId,
+                    takenMinor,
+                    currency,
+                    RETURN_KIND,
+                    walletReference,
+                    "A deposit returned by the bank",
+                    "private"));
         }
         long owedMinor = amountMinor - takenMinor;
         if (owedMinor > 0) {
-            ledger.insertTransfer(new TransferCommand(lockReceivable(userId, currency), clearingAccountId, owedMinor, currency, RETURN_DEBT_KIND,
-                    debtReference, "A deposit returned by the bank, beyond the wallet's balance: owed", null));
+            ledger.insertTransfer(new TransferCommand(
+                    lockReceivable(userId, currency),
+                    clearingAccountId,
+                    owedMinor,
+                    currency,
+                    RETURN_DEBT_KIND,
+                    debtReference,
+                    "A deposit returned by the bank, beyond the wallet's balance: owed",
+                    null));
         }
         return new Ledger.Reversal(takenMinor, owedMinor, true);
     }
@@ -146,8 +177,13 @@ final class Debts {
         jdbc.sql("""
                 INSERT INTO ledger_accounts (id, kind, owner_user_id, currency) VALUES (?, 'user_receivable', ?, ?)
                 ON CONFLICT (owner_user_id, currency) WHERE kind = 'user_receivable' DO NOTHING
-                """).params(org.openwallet.platform.Ids.next(), userId, currency).update();
-        return jdbc.sql("SELECT id FROM ledger_accounts WHERE kind = 'user_receivable' AND owner_user_id = ? AND currency = ? FOR UPDATE")
-                .params(userId, currency).query(UUID.class).single();
+                """)
+                .params(org.openwallet.platform.Ids.next(), userId, currency)
+                .update();
+        return jdbc.sql(
+                        "SELECT id FROM ledger_accounts WHERE kind = 'user_receivable' AND owner_user_id = ? AND currency = ? FOR UPDATE")
+                .params(userId, currency)
+                .query(UUID.class)
+                .single();
     }
 }

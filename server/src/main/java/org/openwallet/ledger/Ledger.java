@@ -15,8 +15,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import org.openwallet.platform.database.DeferredWrites;
 import org.openwallet.platform.Ids;
+import org.openwallet.platform.database.DeferredWrites;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
@@ -78,8 +78,11 @@ public final class Ledger {
         if (subAccount < 0 || subAccount > Short.MAX_VALUE) {
             throw new IllegalArgumentException("sub-account " + subAccount + " is out of range");
         }
-        Optional<UUID> existing = jdbc.sql("SELECT id FROM ledger_accounts WHERE kind = 'system' AND name = ? AND currency = ? AND sub_account = ?")
-                .params(name, currency, subAccount).query(UUID.class).optional();
+        Optional<UUID> existing = jdbc.sql(
+                        "SELECT id FROM ledger_accounts WHERE kind = 'system' AND name = ? AND currency = ? AND sub_account = ?")
+                .params(name, currency, subAccount)
+                .query(UUID.class)
+                .optional();
         if (existing.isPresent()) {
             return existing.get();
         }
@@ -87,8 +90,11 @@ public final class Ledger {
                 INSERT INTO ledger_accounts (id, kind, name, currency, sub_account) VALUES (?, 'system', ?, ?, ?)
                 ON CONFLICT (name, currency, sub_account) WHERE kind = 'system' DO NOTHING
                 """).params(Ids.next(), name, currency, subAccount).update();
-        return jdbc.sql("SELECT id FROM ledger_accounts WHERE kind = 'system' AND name = ? AND currency = ? AND sub_account = ?")
-                .params(name, currency, subAccount).query(UUID.class).single();
+        return jdbc.sql(
+                        "SELECT id FROM ledger_accounts WHERE kind = 'system' AND name = ? AND currency = ? AND sub_account = ?")
+                .params(name, currency, subAccount)
+                .query(UUID.class)
+                .single();
     }
 
     /** The balance of a system account: the sum over all its sub-accounts (zero if it was never used). */
@@ -103,8 +109,11 @@ public final class Ledger {
     }
 
     public Optional<UUID> walletOf(UUID userId, String currency) {
-        return jdbc.sql("SELECT id FROM ledger_accounts WHERE kind = 'user_wallet' AND owner_user_id = ? AND currency = ?")
-                .params(userId, currency).query(UUID.class).optional();
+        return jdbc.sql(
+                        "SELECT id FROM ledger_accounts WHERE kind = 'user_wallet' AND owner_user_id = ? AND currency = ?")
+                .params(userId, currency)
+                .query(UUID.class)
+                .optional();
     }
 
     public Optional<Balance> balanceOf(UUID userId, String currency) {
@@ -126,15 +135,15 @@ public final class Ledger {
      * What a late return took back: {@code reversedMinor} from the wallet, {@code debtMinor} left
      * owing; {@code now} is false when this reference was reversed before (nothing changed).
      */
-    public record Reversal(long reversedMinor, long debtMinor, boolean now) {
-    }
+    public record Reversal(long reversedMinor, long debtMinor, boolean now) {}
 
     /**
      * Reverses a deposit the bank took back after it settled: new transfers to {@code clearingAccountId},
      * from the user's wallet up to its available balance, the rest from the user's receivable (their
      * debt); see {@link Debts}. Exactly once per {@code reference}.
      */
-    public Reversal reverseReturnedDeposit(UUID userId, UUID clearingAccountId, long amountMinor, String currency, String reference) {
+    public Reversal reverseReturnedDeposit(
+            UUID userId, UUID clearingAccountId, long amountMinor, String currency, String reference) {
         requireTransaction();
         return debts.reverse(userId, clearingAccountId, amountMinor, currency, reference);
     }
@@ -145,7 +154,8 @@ public final class Ledger {
 
     /** The one wording of the refusal a wallet in debt gets for a payment or a withdrawal (problem {@code account_in_debt}). */
     public static String debtRefusal(org.openwallet.platform.money.Currencies.Currency currency, long debtMinor) {
-        return "Your wallet owes " + currency.format(debtMinor) + " " + currency.code() + " for a deposit your bank returned; money you"
+        return "Your wallet owes " + currency.format(debtMinor) + " " + currency.code()
+                + " for a deposit your bank returned; money you"
                 + " receive repays it first, and you can pay and withdraw again once it is repaid.";
     }
 
@@ -162,8 +172,7 @@ public final class Ledger {
      * It is checked while the paying account is locked, so parallel payments queue on that lock and
      * cannot race past the cap together.
      */
-    public record SendingLimit(Duration window, long maxMinor) {
-    }
+    public record SendingLimit(Duration window, long maxMinor) {}
 
     /** Posts one transfer, refusing it if the payer's sending would cross {@code limit} (when given). */
     public TransferResult post(TransferCommand command, SendingLimit limit) {
@@ -185,7 +194,8 @@ public final class Ledger {
         LockedAccount to = fromIsFirst ? locked.get(1) : locked.get(0);
         for (LockedAccount account : locked) {
             if (!account.currency().equals(command.currency())) {
-                throw new IllegalArgumentException("account " + account.id() + " holds " + account.currency() + ", not " + command.currency());
+                throw new IllegalArgumentException(
+                        "account " + account.id() + " holds " + account.currency() + ", not " + command.currency());
             }
         }
         // Debts of the wallets' owners (a late bank return): one probe of a tiny index, and their rows locked.
@@ -197,7 +207,8 @@ public final class Ledger {
             return new TransferResult.InsufficientFunds(from.availableMinor());
         }
         if (limit != null) {
-            long sentMinor = sentSince(from.id(), command.kind(), clock.instant().minus(limit.window()));
+            long sentMinor =
+                    sentSince(from.id(), command.kind(), clock.instant().minus(limit.window()));
             if (sentMinor + command.amountMinor() > limit.maxMinor()) {
                 return new TransferResult.LimitExceeded(sentMinor, limit.maxMinor());
             }
@@ -205,8 +216,18 @@ public final class Ledger {
 
         LedgerTransfer moved = insertTransfer(command);
         debts.repayAfterCredit(to, owed, command.amountMinor());
-        return new TransferResult.Posted(new LedgerTransfer(moved.id(), moved.kind(), moved.currency(), moved.amountMinor(),
-                moved.fromAccountId(), moved.toAccountId(), from.ownerUserId(), to.ownerUserId(), moved.note(), moved.visibility(), moved.createdAt()));
+        return new TransferResult.Posted(new LedgerTransfer(
+                moved.id(),
+                moved.kind(),
+                moved.currency(),
+                moved.amountMinor(),
+                moved.fromAccountId(),
+                moved.toAccountId(),
+                from.ownerUserId(),
+                to.ownerUserId(),
+                moved.note(),
+                moved.visibility(),
+                moved.createdAt()));
     }
 
     /**
@@ -217,7 +238,9 @@ public final class Ledger {
      */
     public LockedWallets lockWallets(Collection<UUID> payers, Collection<UUID> payees, String currency) {
         requireTransaction();
-        UUID[] users = java.util.stream.Stream.concat(payers.stream(), payees.stream()).distinct().toArray(UUID[]::new);
+        UUID[] users = java.util.stream.Stream.concat(payers.stream(), payees.stream())
+                .distinct()
+                .toArray(UUID[]::new);
         List<LockedAccount> locked = jdbc.sql("""
                 SELECT id, kind, owner_user_id, currency, posted_minor, pending_debit_minor FROM ledger_accounts
                  WHERE kind = 'user_wallet' AND currency = ? AND owner_user_id = ANY(?) ORDER BY id FOR UPDATE
@@ -231,7 +254,8 @@ public final class Ledger {
     private static final String INSERT_TRANSFER = """
             INSERT INTO ledger_transfers (id, kind, currency, amount_minor, from_account_id, to_account_id, reference, note, visibility, created_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
-    private static final String INSERT_POSTINGS = "INSERT INTO ledger_postings (account_id, transfer_id, amount_minor) VALUES (?, ?, ?), (?, ?, ?)";
+    private static final String INSERT_POSTINGS =
+            "INSERT INTO ledger_postings (account_id, transfer_id, amount_minor) VALUES (?, ?, ?), (?, ?, ?)";
 
     /**
      * Writes a transfer and its two postings in one statement (one round trip; in a batch, queued
@@ -240,7 +264,8 @@ public final class Ledger {
      */
     LedgerTransfer insertTransfer(TransferCommand command) {
         LedgerTransfer transfer = newTransfer(command);
-        deferred.insert("WITH transfer AS (" + INSERT_TRANSFER + ") " + INSERT_POSTINGS,
+        deferred.insert(
+                "WITH transfer AS (" + INSERT_TRANSFER + ") " + INSERT_POSTINGS,
                 concat(transferRow(transfer, command.reference()), postingRows(transfer)));
         return transfer;
     }
@@ -248,7 +273,9 @@ public final class Ledger {
     /** The transfer's journal row alone; its postings must follow in the same transaction (checked at commit). */
     private LedgerTransfer insertTransferRow(TransferCommand command) {
         LedgerTransfer transfer = newTransfer(command);
-        jdbc.sql(INSERT_TRANSFER).params(transferRow(transfer, command.reference())).update();
+        jdbc.sql(INSERT_TRANSFER)
+                .params(transferRow(transfer, command.reference()))
+                .update();
         return transfer;
     }
 
@@ -257,18 +284,44 @@ public final class Ledger {
     }
 
     private LedgerTransfer newTransfer(TransferCommand command) {
-        return new LedgerTransfer(Ids.next(), command.kind(), command.currency(), command.amountMinor(), command.fromAccountId(),
-                command.toAccountId(), null, null, command.note(), command.visibility(), clock.instant().truncatedTo(ChronoUnit.MICROS));
+        return new LedgerTransfer(
+                Ids.next(),
+                command.kind(),
+                command.currency(),
+                command.amountMinor(),
+                command.fromAccountId(),
+                command.toAccountId(),
+                null,
+                null,
+                command.note(),
+                command.visibility(),
+                clock.instant().truncatedTo(ChronoUnit.MICROS));
     }
 
     private static Object[] transferRow(LedgerTransfer transfer, String reference) {
-        return new Object[] {transfer.id(), transfer.kind(), transfer.currency(), transfer.amountMinor(), transfer.fromAccountId(),
-                transfer.toAccountId(), reference, transfer.note(), transfer.visibility(), Timestamp.from(transfer.createdAt())};
+        return new Object[] {
+            transfer.id(),
+            transfer.kind(),
+            transfer.currency(),
+            transfer.amountMinor(),
+            transfer.fromAccountId(),
+            transfer.toAccountId(),
+            reference,
+            transfer.note(),
+            transfer.visibility(),
+            Timestamp.from(transfer.createdAt())
+        };
     }
 
     private static Object[] postingRows(LedgerTransfer transfer) {
-        return new Object[] {transfer.fromAccountId(), transfer.id(), -transfer.amountMinor(), transfer.toAccountId(), transfer.id(),
-                transfer.amountMinor()};
+        return new Object[] {
+            transfer.fromAccountId(),
+            transfer.id(),
+            -transfer.amountMinor(),
+            transfer.toAccountId(),
+            transfer.id(),
+            transfer.amountMinor()
+        };
     }
 
     private static Object[] concat(Object[] first, Object[] second) {
@@ -295,7 +348,8 @@ public final class Ledger {
         LockedAccount from = locked.get(0).id().equals(command.fromAccountId()) ? locked.get(0) : locked.get(1);
         for (LockedAccount account : locked) {
             if (!account.currency().equals(command.currency())) {
-                throw new IllegalArgumentException("account " + account.id() + " holds " + account.currency() + ", not " + command.currency());
+                throw new IllegalArgumentException(
+                        "account " + account.id() + " holds " + account.currency() + ", not " + command.currency());
             }
         }
         long owedMinor = from.kind().equals(WALLET) ? debts.owedBy(from.ownerUserId(), command.currency()) : 0;
@@ -305,15 +359,30 @@ public final class Ledger {
         if (from.kind().equals(WALLET) && from.availableMinor() < command.amountMinor()) {
             return new PendingResult.InsufficientFunds(from.availableMinor());
         }
-        PendingTransfer pending = new PendingTransfer(Ids.next(), command.kind(), command.currency(), command.amountMinor(),
-                command.fromAccountId(), command.toAccountId(), command.reference(), command.note(),
+        PendingTransfer pending = new PendingTransfer(
+                Ids.next(),
+                command.kind(),
+                command.currency(),
+                command.amountMinor(),
+                command.fromAccountId(),
+                command.toAccountId(),
+                command.reference(),
+                command.note(),
                 clock.instant().truncatedTo(ChronoUnit.MICROS));
         jdbc.sql("""
                 INSERT INTO ledger_pending_transfers (id, kind, currency, amount_minor, from_account_id, to_account_id, reference, note, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
-                .params(pending.id(), pending.kind(), pending.currency(), pending.amountMinor(), pending.fromAccountId(),
-                        pending.toAccountId(), pending.reference(), pending.note(), Timestamp.from(pending.createdAt()))
+                .params(
+                        pending.id(),
+                        pending.kind(),
+                        pending.currency(),
+                        pending.amountMinor(),
+                        pending.fromAccountId(),
+                        pending.toAccountId(),
+                        pending.reference(),
+                        pending.note(),
+                        Timestamp.from(pending.createdAt()))
                 .update();
         return new PendingResult.Pending(pending);
     }
@@ -334,21 +403,36 @@ public final class Ledger {
 
     private Resolution resolve(UUID pendingId, String outcome) {
         requireTransaction();
-        PendingTransfer pending = findPending(pendingId).orElseThrow(() -> new IllegalArgumentException("no pending transfer " + pendingId));
+        PendingTransfer pending = findPending(pendingId)
+                .orElseThrow(() -> new IllegalArgumentException("no pending transfer " + pendingId));
         List<LockedAccount> locked = lock(pending.fromAccountId(), pending.toAccountId());
-        Optional<Resolution> earlier = jdbc.sql("SELECT outcome, transfer_id FROM ledger_pending_resolutions WHERE pending_id = ?")
+        Optional<Resolution> earlier = jdbc.sql(
+                        "SELECT outcome, transfer_id FROM ledger_pending_resolutions WHERE pending_id = ?")
                 .param(pendingId)
-                .query((rs, n) -> new Resolution(rs.getString(1), rs.getObject(2) == null ? null : findTransfer((UUID) rs.getObject(2)).orElseThrow(), false))
+                .query((rs, n) -> new Resolution(
+                        rs.getString(1),
+                        rs.getObject(2) == null
+                                ? null
+                                : findTransfer((UUID) rs.getObject(2)).orElseThrow(),
+                        false))
                 .optional();
         if (earlier.isPresent()) {
             return earlier.get();
         }
         LedgerTransfer moved = null;
         if (outcome.equals(Resolution.POSTED)) {
-            moved = insertTransferRow(new TransferCommand(pending.fromAccountId(), pending.toAccountId(), pending.amountMinor(), pending.currency(),
-                    pending.kind(), "pending:" + pending.id(), pending.note(), null));
+            moved = insertTransferRow(new TransferCommand(
+                    pending.fromAccountId(),
+                    pending.toAccountId(),
+                    pending.amountMinor(),
+                    pending.currency(),
+                    pending.kind(),
+                    "pending:" + pending.id(),
+                    pending.note(),
+                    null));
         }
-        jdbc.sql("INSERT INTO ledger_pending_resolutions (pending_id, outcome, transfer_id, resolved_at) VALUES (?, ?, ?, ?)")
+        jdbc.sql(
+                        "INSERT INTO ledger_pending_resolutions (pending_id, outcome, transfer_id, resolved_at) VALUES (?, ?, ?, ?)")
                 .params(pendingId, outcome, moved == null ? null : moved.id(), Timestamp.from(clock.instant()))
                 .update();
         if (moved != null) {
@@ -356,38 +440,54 @@ public final class Ledger {
             // (the wallet's available balance, posted less held, never dips below zero in between).
             insertPostings(moved);
         }
-        // Money that reached the wallet (a deposit posted, or a withdrawal's hold released) repays its owner's debt first.
-        LockedAccount credited = locked.get(0).id().equals(moved != null ? pending.toAccountId() : pending.fromAccountId()) ? locked.get(0) : locked.get(1);
-        debts.repayAfterCredit(credited, debts.lockOwedBy(List.of(credited), pending.currency()), pending.amountMinor());
+        // Money that reached the wallet (a deposit posted, or a withdrawal's hold released) repays its owner's debt
+        // first.
+        LockedAccount credited =
+                locked.get(0).id().equals(moved != null ? pending.toAccountId() : pending.fromAccountId())
+                        ? locked.get(0)
+                        : locked.get(1);
+        debts.repayAfterCredit(
+                credited, debts.lockOwedBy(List.of(credited), pending.currency()), pending.amountMinor());
         return new Resolution(outcome, moved, true);
     }
 
     public Optional<PendingTransfer> findPending(UUID id) {
-        return jdbc.sql(SELECT_PENDING + " WHERE id = ?").param(id).query(Ledger::pending).optional();
+        return jdbc.sql(SELECT_PENDING + " WHERE id = ?")
+                .param(id)
+                .query(Ledger::pending)
+                .optional();
     }
 
     private Optional<PendingTransfer> findPendingByReference(String reference) {
-        return jdbc.sql(SELECT_PENDING + " WHERE reference = ?").param(reference).query(Ledger::pending).optional();
+        return jdbc.sql(SELECT_PENDING + " WHERE reference = ?")
+                .param(reference)
+                .query(Ledger::pending)
+                .optional();
     }
 
     private static final String SELECT_PENDING =
             "SELECT id, kind, currency, amount_minor, from_account_id, to_account_id, reference, note, created_at FROM ledger_pending_transfers";
 
     private static PendingTransfer pending(ResultSet rs, int row) throws SQLException {
-        return new PendingTransfer((UUID) rs.getObject("id"), rs.getString("kind"), rs.getString("currency"), rs.getLong("amount_minor"),
-                (UUID) rs.getObject("from_account_id"), (UUID) rs.getObject("to_account_id"), rs.getString("reference"), rs.getString("note"),
+        return new PendingTransfer(
+                (UUID) rs.getObject("id"),
+                rs.getString("kind"),
+                rs.getString("currency"),
+                rs.getLong("amount_minor"),
+                (UUID) rs.getObject("from_account_id"),
+                (UUID) rs.getObject("to_account_id"),
+                rs.getString("reference"),
+                rs.getString("note"),
                 rs.getTimestamp("created_at").toInstant());
     }
 
     /** Locks both accounts in ascending id order (so opposite movements cannot deadlock); fails on an unknown one. */
     List<LockedAccount> lock(UUID one, UUID other) {
-        List<LockedAccount> locked = jdbc.sql("""
+        List<LockedAccount> locked =
+                jdbc.sql("""
                 SELECT id, kind, owner_user_id, currency, posted_minor, pending_debit_minor FROM ledger_accounts
                  WHERE id IN (?, ?) ORDER BY id FOR UPDATE
-                """)
-                .params(one, other)
-                .query(Ledger::lockedAccount)
-                .list();
+                """).params(one, other).query(Ledger::lockedAccount).list();
         if (locked.size() != 2) {
             throw new IllegalArgumentException("unknown account among " + one + ", " + other);
         }
@@ -396,7 +496,9 @@ public final class Ledger {
 
     public Optional<LedgerTransfer> findTransfer(UUID id) {
         return jdbc.sql("SELECT " + TRANSFER_COLUMNS + " FROM ledger_transfers t " + TRANSFER_JOINS + " WHERE t.id = ?")
-                .param(id).query(Ledger::transfer).optional();
+                .param(id)
+                .query(Ledger::transfer)
+                .optional();
     }
 
     /**
@@ -409,7 +511,8 @@ public final class Ledger {
                   JOIN ledger_transfers t ON t.id = p.transfer_id
                 """ + TRANSFER_JOINS + """
                  WHERE p.account_id IN (SELECT id FROM ledger_accounts WHERE kind = 'user_wallet' AND owner_user_id = :user)
-                """ + (beforeTransferId == null ? "" : " AND p.transfer_id < :before") + """
+                """
+                + (beforeTransferId == null ? "" : " AND p.transfer_id < :before") + """
                  ORDER BY p.transfer_id DESC
                  LIMIT :limit
                 """;
@@ -430,7 +533,10 @@ public final class Ledger {
                      WHERE fa.kind = 'user_wallet' AND fa.owner_user_id = ? AND fa.currency = ?
                        AND ta.kind = 'user_wallet' AND ta.owner_user_id = ?
                        AND t.kind = 'p2p')
-                """).params(fromUserId, currency, toUserId).query(Boolean.class).single();
+                """)
+                .params(fromUserId, currency, toUserId)
+                .query(Boolean.class)
+                .single();
     }
 
     /**
@@ -452,7 +558,8 @@ public final class Ledger {
                 SELECT p.account_id, sum(-p.amount_minor) FROM ledger_postings p JOIN ledger_transfers t ON t.id = p.transfer_id
                  WHERE p.account_id = ANY(?) AND p.transfer_id >= ? AND p.amount_minor < 0 AND t.kind = ?
                  GROUP BY p.account_id
-                """).params(accountIds.toArray(UUID[]::new), lowestIdSince, kind)
+                """)
+                .params(accountIds.toArray(UUID[]::new), lowestIdSince, kind)
                 .query(rs -> {
                     sent.put((UUID) rs.getObject(1), rs.getLong(2));
                 });
@@ -460,8 +567,11 @@ public final class Ledger {
     }
 
     private Optional<LedgerTransfer> findByReference(String reference) {
-        return jdbc.sql("SELECT " + TRANSFER_COLUMNS + " FROM ledger_transfers t " + TRANSFER_JOINS + " WHERE t.reference = ?")
-                .param(reference).query(Ledger::transfer).optional();
+        return jdbc.sql("SELECT " + TRANSFER_COLUMNS + " FROM ledger_transfers t " + TRANSFER_JOINS
+                        + " WHERE t.reference = ?")
+                .param(reference)
+                .query(Ledger::transfer)
+                .optional();
     }
 
     private static LedgerTransfer transfer(ResultSet rs, int row) throws SQLException {
@@ -486,10 +596,17 @@ public final class Ledger {
     }
 
     private static LockedAccount lockedAccount(ResultSet rs, int row) throws SQLException {
-        return new LockedAccount((UUID) rs.getObject(1), rs.getString(2), (UUID) rs.getObject(3), rs.getString(4), rs.getLong(5), rs.getLong(6));
+        return new LockedAccount(
+                (UUID) rs.getObject(1),
+                rs.getString(2),
+                (UUID) rs.getObject(3),
+                rs.getString(4),
+                rs.getLong(5),
+                rs.getLong(6));
     }
 
-    record LockedAccount(UUID id, String kind, UUID ownerUserId, String currency, long postedMinor, long pendingDebitMinor) {
+    record LockedAccount(
+            UUID id, String kind, UUID ownerUserId, String currency, long postedMinor, long pendingDebitMinor) {
         long availableMinor() {
             return postedMinor - pendingDebitMinor;
         }

@@ -28,14 +28,21 @@ public class LedgerVerifier {
      * @param systemAccounts one line per system account and currency: its balance summed over its
      *                       sub-accounts (a hot system account is several rows; see {@link Ledger#systemAccount(String, String, int)})
      */
-    public record Report(long accounts, long transfers, long postings, long totalMinor, List<String> problems, List<String> systemAccounts) {
+    public record Report(
+            long accounts,
+            long transfers,
+            long postings,
+            long totalMinor,
+            List<String> problems,
+            List<String> systemAccounts) {
         public boolean ok() {
             return problems.isEmpty();
         }
 
         public String summary() {
-            return "checked " + accounts + " accounts, " + transfers + " transfers, " + postings + " postings; ledger total "
-                    + totalMinor + " minor units; " + (ok() ? "no differences" : problems.size() + " problem(s)");
+            return "checked " + accounts + " accounts, " + transfers + " transfers, " + postings
+                    + " postings; ledger total " + totalMinor + " minor units; "
+                    + (ok() ? "no differences" : problems.size() + " problem(s)");
         }
     }
 
@@ -109,7 +116,9 @@ public class LedgerVerifier {
     }
 
     private void collect(List<String> problems, String what, String sql) {
-        jdbc.sql(sql + " LIMIT " + MAX_EXAMPLES).query(String.class).list()
+        jdbc.sql(sql + " LIMIT " + MAX_EXAMPLES)
+                .query(String.class)
+                .list()
                 .forEach(example -> problems.add(what + ": " + example));
     }
 }

@@ -70,9 +70,13 @@ public final class LockedWallets {
     public TransferResult post(UUID fromUserId, UUID toUserId, TransferCommand command, SendingLimit limit) {
         Wallet from = byOwner.get(fromUserId);
         Wallet to = byOwner.get(toUserId);
-        if (from == null || to == null || !payers.contains(fromUserId)
-                || !from.row.id().equals(command.fromAccountId()) || !to.row.id().equals(command.toAccountId())) {
-            throw new IllegalArgumentException("the transfer's wallets were not locked for this batch, its payer as a payer");
+        if (from == null
+                || to == null
+                || !payers.contains(fromUserId)
+                || !from.row.id().equals(command.fromAccountId())
+                || !to.row.id().equals(command.toAccountId())) {
+            throw new IllegalArgumentException(
+                    "the transfer's wallets were not locked for this batch, its payer as a payer");
         }
         if (command.reference() != null || !command.currency().equals(currency)) {
             throw new IllegalArgumentException("a batch posts " + currency + " transfers without a reference");
@@ -85,8 +89,17 @@ public final class LockedWallets {
             return new TransferResult.InsufficientFunds(from.availableMinor());
         }
         if (limit != null) {
-            long sentMinor = sentByKind.computeIfAbsent(command.kind(), kind -> ledger.sentSince(payers.stream().map(byOwner::get)
-                    .filter(Objects::nonNull).map(wallet -> wallet.row.id()).toList(), kind, clock.instant().minus(limit.window())))
+            long sentMinor = sentByKind
+                    .computeIfAbsent(
+                            command.kind(),
+                            kind -> ledger.sentSince(
+                                    payers.stream()
+                                            .map(byOwner::get)
+                                            .filter(Objects::nonNull)
+                                            .map(wallet -> wallet.row.id())
+                                            .toList(),
+                                    kind,
+                                    clock.instant().minus(limit.window())))
                     .get(from.row.id());
             if (sentMinor + command.amountMinor() > limit.maxMinor()) {
                 return new TransferResult.LimitExceeded(sentMinor, limit.maxMinor());
@@ -100,8 +113,18 @@ public final class LockedWallets {
         if (sentOfKind != null) {
             sentOfKind.computeIfPresent(from.row.id(), (account, minor) -> minor + command.amountMinor());
         }
-        return new TransferResult.Posted(new LedgerTransfer(moved.id(), moved.kind(), moved.currency(), moved.amountMinor(),
-                moved.fromAccountId(), moved.toAccountId(), fromUserId, toUserId, moved.note(), moved.visibility(), moved.createdAt()));
+        return new TransferResult.Posted(new LedgerTransfer(
+                moved.id(),
+                moved.kind(),
+                moved.currency(),
+                moved.amountMinor(),
+                moved.fromAccountId(),
+                moved.toAccountId(),
+                fromUserId,
+                toUserId,
+                moved.note(),
+                moved.visibility(),
+                moved.createdAt()));
     }
 
     private Map<UUID, Debts.Debt> owed() {

@@ -13,6 +13,15 @@ import java.util.UUID;
  * @param text        the sentence shown to the user, e.g. {@code "@alice paid you 12.50 USD"}
  * @param read        whether the user marked it as read
  */
-public record Notification(UUID id, UUID userId, String kind, UUID transferId, UUID fromUserId, String fromHandle,
-                           String amount, String currency, String text, Instant createdAt, boolean read) {
-}
+public record Notification(
+        UUID id,
+        UUID userId,
+        String kind,
+        UUID transferId,
+        UUID fromUserId,
+        String fromHandle,
+        String amount,
+        String currency,
+        String text,
+        Instant createdAt,
+        boolean read) {}

@@ -67,8 +67,13 @@ class NotificationHandler implements EventHandler {
                 try {
                     channel.deliver(notification);
                 } catch (RuntimeException failed) {
-                    // One broken channel must not keep the others from delivering; the notification is stored either way.
-                    log.error("Channel {} failed to take notification {}", channel.getClass().getSimpleName(), notification.id(), failed);
+                    // One broken channel must not keep the others from delivering; the notification is stored either
+                    // way.
+                    log.error(
+                            "Channel {} failed to take notification {}",
+                            channel.getClass().getSimpleName(),
+                            notification.id(),
+                            failed);
                 }
             }
         });
@@ -77,16 +82,18 @@ class NotificationHandler implements EventHandler {
     /** Reads what the notification needs from a {@code transfer.posted} event, or refuses it as poison. */
     private Notifications.TransferReceived transferReceived(Event event) {
         if (event.version() != TRANSFER_POSTED_VERSION) {
-            throw new PoisonEventException(TRANSFER_POSTED + " version " + event.version() + " is unknown to this consumer (it reads version "
-                    + TRANSFER_POSTED_VERSION + ")");
+            throw new PoisonEventException(TRANSFER_POSTED + " version " + event.version()
+                    + " is unknown to this consumer (it reads version " + TRANSFER_POSTED_VERSION + ")");
         }
         JsonNode payload = event.payload();
         if (payload == null || !payload.isObject()) {
             throw new PoisonEventException(TRANSFER_POSTED + " has no payload object");
         }
         String currencyCode = text(payload, "currency");
-        Currencies.Currency currency = currencies.find(currencyCode)
-                .orElseThrow(() -> new PoisonEventException(TRANSFER_POSTED + " is in " + currencyCode + ", which this wallet does not hold"));
+        Currencies.Currency currency = currencies
+                .find(currencyCode)
+                .orElseThrow(() -> new PoisonEventException(
+                        TRANSFER_POSTED + " is in " + currencyCode + ", which this wallet does not hold"));
         long amountMinor;
         try {
             amountMinor = currency.parse(text(payload, "amount"));
@@ -96,8 +103,14 @@ class NotificationHandler implements EventHandler {
         if (amountMinor <= 0) {
             throw new PoisonEventException(TRANSFER_POSTED + " has a zero amount");
         }
-        return new Notifications.TransferReceived(event.id(), uuid(payload, "transfer_id"), uuid(payload, "from_user_id"),
-                text(payload, "from_handle"), uuid(payload, "to_user_id"), amountMinor, currency.code());
+        return new Notifications.TransferReceived(
+                event.id(),
+                uuid(payload, "transfer_id"),
+                uuid(payload, "from_user_id"),
+                text(payload, "from_handle"),
+                uuid(payload, "to_user_id"),
+                amountMinor,
+                currency.code());
     }
 
     private static String text(JsonNode payload, String field) {

@@ -24,21 +24,25 @@ record NotificationProperties(@DefaultValue Webhook webhook) {
      * @param maxAttempts           attempts per delivery, the first included
      * @param firstRetryDelay       the wait before the second attempt; it doubles for each further one
      */
-    record Webhook(@DefaultValue("false") boolean allowPrivateAddresses,
-                   @DefaultValue("4") int threads,
-                   @DefaultValue("1000") int queueCapacity,
-                   @DefaultValue("20") int perUserLimit,
-                   @DefaultValue("2s") Duration connectTimeout,
-                   @DefaultValue("5s") Duration requestTimeout,
-                   @DefaultValue("3") int maxAttempts,
-                   @DefaultValue("500ms") Duration firstRetryDelay) {
+    record Webhook(
+            @DefaultValue("false") boolean allowPrivateAddresses,
+            @DefaultValue("4") int threads,
+            @DefaultValue("1000") int queueCapacity,
+            @DefaultValue("20") int perUserLimit,
+            @DefaultValue("2s") Duration connectTimeout,
+            @DefaultValue("5s") Duration requestTimeout,
+            @DefaultValue("3") int maxAttempts,
+            @DefaultValue("500ms") Duration firstRetryDelay) {
 
         Webhook {
             if (threads < 1 || queueCapacity < 1 || perUserLimit < 1 || maxAttempts < 1) {
                 throw new IllegalArgumentException(
                         "wallet.notifications.webhook threads, queue-capacity, per-user-limit and max-attempts must be at least 1");
             }
-            if (connectTimeout.isNegative() || connectTimeout.isZero() || requestTimeout.isNegative() || requestTimeout.isZero()
+            if (connectTimeout.isNegative()
+                    || connectTimeout.isZero()
+                    || requestTimeout.isNegative()
+                    || requestTimeout.isZero()
                     || firstRetryDelay.isNegative()) {
                 throw new IllegalArgumentException("wallet.notifications.webhook timeouts must be positive");
             }
@@ -47,6 +51,5 @@ record NotificationProperties(@DefaultValue Webhook webhook) {
 
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(NotificationProperties.class)
-    static class Enable {
-    }
+    static class Enable {}
 }

@@ -19,8 +19,16 @@ record NotificationView(
         boolean read) {
 
     static NotificationView of(Notification notification) {
-        return new NotificationView(notification.id(), notification.kind(), notification.transferId(), notification.fromUserId(),
-                notification.fromHandle(), notification.amount(), notification.currency(), notification.text(),
-                notification.createdAt().toString(), notification.read());
+        return new NotificationView(
+                notification.id(),
+                notification.kind(),
+                notification.transferId(),
+                notification.fromUserId(),
+                notification.fromHandle(),
+                notification.amount(),
+                notification.currency(),
+                notification.text(),
+                notification.createdAt().toString(),
+                notification.read());
     }
 }

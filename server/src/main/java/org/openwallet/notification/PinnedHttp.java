@@ -64,12 +64,19 @@ final class PinnedHttp {
     }
 
     /** POSTs {@code body} to {@code url} over a connection to {@code address}; answers the final status code. */
-    int post(URI url, InetAddress address, Map<String, String> headers, byte[] body, Duration connectTimeout, Duration requestTimeout)
+    int post(
+            URI url,
+            InetAddress address,
+            Map<String, String> headers,
+            byte[] body,
+            Duration connectTimeout,
+            Duration requestTimeout)
             throws IOException {
         boolean https = url.getScheme().toLowerCase(Locale.ROOT).equals("https");
         int port = url.getPort() >= 0 ? url.getPort() : https ? 443 : 80;
         long deadline = System.nanoTime() + requestTimeout.toNanos();
-        Socket socket = connector.connect(new InetSocketAddress(address, port), Math.toIntExact(Math.max(1, connectTimeout.toMillis())));
+        Socket socket = connector.connect(
+                new InetSocketAddress(address, port), Math.toIntExact(Math.max(1, connectTimeout.toMillis())));
         try {
             socket.setSoTimeout(remainingMillis(deadline));
             if (https) {
@@ -104,17 +111,25 @@ final class PinnedHttp {
         if (url.getRawQuery() != null) {
             target += "?" + url.getRawQuery();
         }
-        StringBuilder head = new StringBuilder("POST ").append(target).append(" HTTP/1.1\r\n")
-                // The authority as the user wrote it (WebhookUrls refuses user info): host, and port when one was given.
-                .append("Host: ").append(url.getRawAuthority()).append("\r\n");
+        StringBuilder head = new StringBuilder("POST ")
+                .append(target)
+                .append(" HTTP/1.1\r\n")
+                // The authority as the user wrote it (WebhookUrls refuses user info): host, and port when one was
+                // given.
+                .append("Host: ")
+                .append(url.getRawAuthority())
+                .append("\r\n");
         headers.forEach((name, value) -> {
             if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0) {
                 throw new IllegalArgumentException("header " + name + " holds a line break");
             }
             head.append(name).append(": ").append(value).append("\r\n");
         });
-        return head.append("Content-Length: ").append(contentLength).append("\r\n")
-                .append("Connection: close\r\n\r\n").toString();
+        return head.append("Content-Length: ")
+                .append(contentLength)
+                .append("\r\n")
+                .append("Connection: close\r\n\r\n")
+                .toString();
     }
 
     /** Reads status lines until a final (non-1xx) one, skipping the headers of informational answers. */
@@ -125,7 +140,8 @@ final class PinnedHttp {
             String statusLine = line(socket, in, deadline, budget);
             String[] parts = statusLine.split(" ", 3);
             if (parts.length < 2 || !parts[0].startsWith("HTTP/1.") || !parts[1].matches("\\d{3}")) {
-                throw new IOException("not an HTTP/1.x status line: " + statusLine.substring(0, Math.min(statusLine.length(), 100)));
+                throw new IOException(
+                        "not an HTTP/1.x status line: " + statusLine.substring(0, Math.min(statusLine.length(), 100)));
             }
             int status = Integer.parseInt(parts[1]);
             if (status >= 200) {
@@ -146,7 +162,8 @@ final class PinnedHttp {
                 throw new IOException("the receiver closed the connection before its status line");
             }
             if (--budget[0] < 0) {
-                throw new IOException("the receiver's response head is longer than " + MAX_RESPONSE_HEAD_BYTES + " bytes");
+                throw new IOException(
+                        "the receiver's response head is longer than " + MAX_RESPONSE_HEAD_BYTES + " bytes");
             }
             if (next == '\n') {
                 String text = line.toString(StandardCharsets.ISO_8859_1);

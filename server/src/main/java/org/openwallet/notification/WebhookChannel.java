@@ -14,8 +14,13 @@ class WebhookChannel implements NotificationChannel, DisposableBean {
     private final JsonMapper json;
     private final WebhookSender sender;
 
-    WebhookChannel(Webhooks webhooks, JsonMapper json, NotificationProperties properties, MeterRegistry meters, Clock clock,
-                   RetryRegistry retries) {
+    WebhookChannel(
+            Webhooks webhooks,
+            JsonMapper json,
+            NotificationProperties properties,
+            MeterRegistry meters,
+            Clock clock,
+            RetryRegistry retries) {
         this.webhooks = webhooks;
         this.json = json;
         this.sender = new WebhookSender(properties.webhook(), meters, clock, retries);
@@ -24,8 +29,13 @@ class WebhookChannel implements NotificationChannel, DisposableBean {
     /** Looks the webhook up now (one indexed read) and queues the request; the HTTP call happens on the sender's threads. */
     @Override
     public void deliver(Notification notification) {
-        webhooks.find(notification.userId()).ifPresent(webhook -> sender.submit(new WebhookSender.Delivery(notification.userId(), webhook.url(), webhook.secret(),
-                notification.id().toString(), json.writeValueAsBytes(NotificationView.of(notification)))));
+        webhooks.find(notification.userId())
+                .ifPresent(webhook -> sender.submit(new WebhookSender.Delivery(
+                        notification.userId(),
+                        webhook.url(),
+                        webhook.secret(),
+                        notification.id().toString(),
+                        json.writeValueAsBytes(NotificationView.of(notification)))));
     }
 
     @Override

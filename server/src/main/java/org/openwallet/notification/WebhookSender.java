@@ -74,37 +74,57 @@ final class WebhookSender implements AutoCloseable {
     private int waiting;
 
     WebhookSender(NotificationProperties.Webhook settings, MeterRegistry meters, Clock clock, RetryRegistry retries) {
-        this(settings, meters, clock, retries, WebhookUrls.Resolver.SYSTEM,
+        this(
+                settings,
+                meters,
+                clock,
+                retries,
+                WebhookUrls.Resolver.SYSTEM,
                 new PinnedHttp(PinnedHttp.Connector.DIRECT, (SSLSocketFactory) SSLSocketFactory.getDefault()));
     }
 
-    WebhookSender(NotificationProperties.Webhook settings, MeterRegistry meters, Clock clock, RetryRegistry retries,
-                  WebhookUrls.Resolver resolver, PinnedHttp http) {
+    WebhookSender(
+            NotificationProperties.Webhook settings,
+            MeterRegistry meters,
+            Clock clock,
+            RetryRegistry retries,
+            WebhookUrls.Resolver resolver,
+            PinnedHttp http) {
         this.settings = settings;
         this.meters = meters;
         this.clock = clock;
         this.resolver = resolver;
         this.http = http;
         long firstRetryMillis = settings.firstRetryDelay().toMillis();
-        this.retry = retries.retry("webhook", RetryConfig.<Attempt>custom()
-                .maxAttempts(settings.maxAttempts())
-                .retryOnResult(attempt -> attempt.verdict() == Verdict.TRY_AGAIN)
-                // Doubling from firstRetryDelay, which may be zero (Resilience4j's own exponential back-off starts at 1 ms).
-                .intervalFunction(failedAttempts -> (long) (firstRetryMillis * Math.pow(2, failedAttempts - 1)))
-                .build());
-        retry.getEventPublisher().onRetry(event -> meters.counter(METRIC + ".retries").increment());
+        this.retry = retries.retry(
+                "webhook",
+                RetryConfig.<Attempt>custom()
+                        .maxAttempts(settings.maxAttempts())
+                        .retryOnResult(attempt -> attempt.verdict() == Verdict.TRY_AGAIN)
+                        // Doubling from firstRetryDelay, which may be zero (Resilience4j's own exponential back-off
+                        // starts at 1 ms).
+                        .intervalFunction(failedAttempts -> (long) (firstRetryMillis * Math.pow(2, failedAttempts - 1)))
+                        .build());
+        retry.getEventPublisher()
+                .onRetry(event -> meters.counter(METRIC + ".retries").increment());
         AtomicInteger threadNumber = new AtomicInteger();
         // The executor's queue holds one task per lane with waiting deliveries, so never more than queueCapacity.
-        this.executor = new ThreadPoolExecutor(settings.threads(), settings.threads(), 1, TimeUnit.MINUTES,
+        this.executor = new ThreadPoolExecutor(
+                settings.threads(),
+                settings.threads(),
+                1,
+                TimeUnit.MINUTES,
                 new ArrayBlockingQueue<>(settings.queueCapacity()),
-                task -> Thread.ofPlatform().daemon().name("webhook-" + threadNumber.incrementAndGet()).unstarted(task),
+                task -> Thread.ofPlatform()
+                        .daemon()
+                        .name("webhook-" + threadNumber.incrementAndGet())
+                        .unstarted(task),
                 new ThreadPoolExecutor.AbortPolicy());
         this.executor.allowCoreThreadTimeOut(true);
     }
 
     /** One request to make: for whom (the lane it waits in), where, signed with what, and the exact body. */
-    record Delivery(UUID userId, URI url, String secret, String notificationId, byte[] body) {
-    }
+    record Delivery(UUID userId, URI url, String secret, String notificationId, byte[] body) {}
 
     /** One user's deliveries, sent one at a time; every field is guarded by {@link #lock}. */
     private static final class Lane {
@@ -112,6 +132,7 @@ final class WebhookSender implements AutoCloseable {
         final ArrayDeque<Delivery> waiting = new ArrayDeque<>();
         /** A task for this lane is queued in the executor or running. */
         boolean scheduled;
+
         boolean inFlight;
         /** The lane reached its limit and that was logged; cleared once it is below the limit again. */
         boolean overLimit;
@@ -125,7 +146,13 @@ final class WebhookSender implements AutoCloseable {
         }
     }
 
-    private enum Admission { QUEUED, SCHEDULE, QUEUE_FULL, OVER_USER_LIMIT, OVER_USER_LIMIT_FIRST }
+    private enum Admission {
+        QUEUED,
+        SCHEDULE,
+        QUEUE_FULL,
+        OVER_USER_LIMIT,
+        OVER_USER_LIMIT_FIRST
+    }
 
     /** Queues {@code delivery} in its user's lane and returns at once; over a bound it is dropped and counted. */
     void submit(Delivery delivery) {
@@ -151,23 +178,30 @@ final class WebhookSender implements AutoCloseable {
             lock.unlock();
         }
         switch (admission) {
-            case QUEUED -> {
-            }
+            case QUEUED -> {}
             case SCHEDULE -> schedule(lane);
             case QUEUE_FULL -> {
                 count("dropped");
-                log.warn("Webhook queue is full ({} waiting): notification {} is not sent to its webhook", settings.queueCapacity(),
+                log.warn(
+                        "Webhook queue is full ({} waiting): notification {} is not sent to its webhook",
+                        settings.queueCapacity(),
                         delivery.notificationId());
             }
             case OVER_USER_LIMIT_FIRST -> {
                 count("dropped_user_limit");
-                log.warn("Webhooks of user {} reached their limit of {} waiting or in flight (the endpoint is slow or down): "
+                log.warn(
+                        "Webhooks of user {} reached their limit of {} waiting or in flight (the endpoint is slow or down): "
                                 + "notification {} and the user's further ones are not sent to the webhook until it catches up",
-                        delivery.userId(), settings.perUserLimit(), delivery.notificationId());
+                        delivery.userId(),
+                        settings.perUserLimit(),
+                        delivery.notificationId());
             }
             case OVER_USER_LIMIT -> {
                 count("dropped_user_limit");
-                log.debug("Webhooks of user {} still over their limit: notification {} is not sent", delivery.userId(), delivery.notificationId());
+                log.debug(
+                        "Webhooks of user {} still over their limit: notification {} is not sent",
+                        delivery.userId(),
+                        delivery.notificationId());
             }
         }
     }
@@ -177,7 +211,8 @@ final class WebhookSender implements AutoCloseable {
         try {
             executor.execute(() -> sendNext(lane));
         } catch (RejectedExecutionException shutDown) {
-            // Only after close(): the queue itself cannot overflow (one task per lane, lanes hold at most queueCapacity waiting).
+            // Only after close(): the queue itself cannot overflow (one task per lane, lanes hold at most queueCapacity
+            // waiting).
             int abandoned;
             lock.lock();
             try {
@@ -242,7 +277,10 @@ final class WebhookSender implements AutoCloseable {
             });
         } catch (CancellationException shuttingDown) {
             count("failed");
-            log.warn("Webhook for notification {} abandoned at shutdown after {} attempt(s)", delivery.notificationId(), tries.get());
+            log.warn(
+                    "Webhook for notification {} abandoned at shutdown after {} attempt(s)",
+                    delivery.notificationId(),
+                    tries.get());
             return;
         }
         switch (last.verdict()) {
@@ -253,16 +291,24 @@ final class WebhookSender implements AutoCloseable {
             }
             case GIVE_UP, TRY_AGAIN -> {
                 count("failed");
-                log.warn("Webhook for notification {} failed after {} attempt(s): {}", delivery.notificationId(), tries.get(), last.detail());
+                log.warn(
+                        "Webhook for notification {} failed after {} attempt(s): {}",
+                        delivery.notificationId(),
+                        tries.get(),
+                        last.detail());
             }
         }
     }
 
     /** REFUSED: the destination is not a public address (any more); TRY_AGAIN is the only verdict retried. */
-    private enum Verdict { DELIVERED, REFUSED, TRY_AGAIN, GIVE_UP }
-
-    private record Attempt(Verdict verdict, String detail) {
+    private enum Verdict {
+        DELIVERED,
+        REFUSED,
+        TRY_AGAIN,
+        GIVE_UP
     }
+
+    private record Attempt(Verdict verdict, String detail) {}
 
     /** One try: resolves and checks the destination afresh, then sends to the checked address. */
     private Attempt attempt(Delivery delivery) {
@@ -280,7 +326,13 @@ final class WebhookSender implements AutoCloseable {
         headers.put(NOTIFICATION_ID_HEADER, delivery.notificationId());
         headers.put(SIGNATURE_HEADER, signature(delivery.secret(), timestamp, delivery.body()));
         try {
-            int status = http.post(delivery.url(), address, headers, delivery.body(), settings.connectTimeout(), settings.requestTimeout());
+            int status = http.post(
+                    delivery.url(),
+                    address,
+                    headers,
+                    delivery.body(),
+                    settings.connectTimeout(),
+                    settings.requestTimeout());
             if (status >= 200 && status < 300) {
                 return new Attempt(Verdict.DELIVERED, "HTTP " + status);
             }
@@ -293,7 +345,8 @@ final class WebhookSender implements AutoCloseable {
 
     /** The {@code Wallet-Signature} header value for {@code body} sent at {@code timestamp} (unix seconds). */
     static String signature(String secret, long timestamp, byte[] body) {
-        byte[] tag = new Signer(secret.getBytes(StandardCharsets.UTF_8)).sign((timestamp + ".").getBytes(StandardCharsets.UTF_8), body);
+        byte[] tag = new Signer(secret.getBytes(StandardCharsets.UTF_8))
+                .sign((timestamp + ".").getBytes(StandardCharsets.UTF_8), body);
         return "t=" + timestamp + ",v1=" + HexFormat.of().formatHex(tag);
     }
 

@@ -30,8 +30,7 @@ import java.util.Optional;
 final class WebhookUrls {
     static final int MAX_LENGTH = 2048;
 
-    private WebhookUrls() {
-    }
+    private WebhookUrls() {}
 
     /** Why {@code text} cannot be a webhook URL, or empty when it can. */
     static Optional<String> refusal(String text, boolean allowPrivateAddresses) {
@@ -51,7 +50,8 @@ final class WebhookUrls {
         if (!scheme.equals("http") && !scheme.equals("https")) {
             return Optional.of("url must be an http or https URL.");
         }
-        if (uri.getRawUserInfo() != null || uri.getRawAuthority() != null && uri.getRawAuthority().contains("@")) {
+        if (uri.getRawUserInfo() != null
+                || uri.getRawAuthority() != null && uri.getRawAuthority().contains("@")) {
             return Optional.of("url must not contain a user name or password.");
         }
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
@@ -62,7 +62,9 @@ final class WebhookUrls {
 
     /** Why the wallet must not call {@code uri}'s host as it resolves now, or empty when it may. */
     static Optional<String> destinationRefusal(URI uri) {
-        return destination(uri, false, Resolver.SYSTEM) instanceof Destination.Refused refused ? Optional.of(refused.reason()) : Optional.empty();
+        return destination(uri, false, Resolver.SYSTEM) instanceof Destination.Refused refused
+                ? Optional.of(refused.reason())
+                : Optional.empty();
     }
 
     /** Looks host names up; {@link #SYSTEM} in production, a fixed answer in tests. */
@@ -75,11 +77,9 @@ final class WebhookUrls {
 
     /** Where a delivery may go: the one address to connect to, or why nowhere. */
     sealed interface Destination {
-        record Checked(InetAddress address) implements Destination {
-        }
+        record Checked(InetAddress address) implements Destination {}
 
-        record Refused(String reason) implements Destination {
-        }
+        record Refused(String reason) implements Destination {}
     }
 
     /**
@@ -105,7 +105,8 @@ final class WebhookUrls {
         if (!allowPrivateAddresses) {
             for (InetAddress address : addresses) {
                 if (!isPublic(address)) {
-                    return new Destination.Refused("url must point at a public address; " + uri.getHost() + " is " + address.getHostAddress() + ".");
+                    return new Destination.Refused("url must point at a public address; " + uri.getHost() + " is "
+                            + address.getHostAddress() + ".");
                 }
             }
         }
@@ -114,8 +115,11 @@ final class WebhookUrls {
 
     /** Whether {@code address} is on the public internet, not in a range that stays inside a network or host. */
     static boolean isPublic(InetAddress address) {
-        if (address.isAnyLocalAddress() || address.isLoopbackAddress() || address.isLinkLocalAddress()
-                || address.isSiteLocalAddress() || address.isMulticastAddress()) {
+        if (address.isAnyLocalAddress()
+                || address.isLoopbackAddress()
+                || address.isLinkLocalAddress()
+                || address.isSiteLocalAddress()
+                || address.isMulticastAddress()) {
             return false;
         }
         byte[] bytes = address.getAddress();
@@ -123,7 +127,8 @@ final class WebhookUrls {
             return IPV4_REFUSED.stream().noneMatch(range -> range.contains(bytes));
         }
         if (address instanceof Inet6Address) {
-            return IPV6_GLOBAL_UNICAST.contains(bytes) && IPV6_REFUSED.stream().noneMatch(range -> range.contains(bytes));
+            return IPV6_GLOBAL_UNICAST.contains(bytes)
+                    && IPV6_REFUSED.stream().noneMatch(range -> range.contains(bytes));
         }
         return false;
     }
@@ -161,7 +166,10 @@ final class WebhookUrls {
         static Range of(String cidr, String name) {
             int slash = cidr.indexOf('/');
             try {
-                return new Range(InetAddress.getByName(cidr.substring(0, slash)).getAddress(), Integer.parseInt(cidr.substring(slash + 1)), name);
+                return new Range(
+                        InetAddress.getByName(cidr.substring(0, slash)).getAddress(),
+                        Integer.parseInt(cidr.substring(slash + 1)),
+                        name);
             } catch (UnknownHostException notALiteral) {
                 throw new IllegalArgumentException(cidr, notALiteral);
             }

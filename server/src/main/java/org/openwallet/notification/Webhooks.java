@@ -25,8 +25,7 @@ class Webhooks {
         this.clock = clock;
     }
 
-    record Webhook(URI url, String secret) {
-    }
+    record Webhook(URI url, String secret) {}
 
     /**
      * Stores {@code url} as the user's webhook with a fresh secret, replacing any earlier one, and
@@ -40,18 +39,25 @@ class Webhooks {
                 INSERT INTO notification_webhooks (user_id, url, secret, updated_at) VALUES (?, ?, ?, ?)
                 ON CONFLICT (user_id) DO UPDATE SET url = excluded.url, secret = excluded.secret, updated_at = excluded.updated_at
                 """)
-                .params(userId, url.toString(), secret, Timestamp.from(clock.instant().truncatedTo(ChronoUnit.MICROS)))
+                .params(
+                        userId,
+                        url.toString(),
+                        secret,
+                        Timestamp.from(clock.instant().truncatedTo(ChronoUnit.MICROS)))
                 .update();
         return secret;
     }
 
     Optional<Webhook> find(UUID userId) {
-        return jdbc.sql("SELECT url, secret FROM notification_webhooks WHERE user_id = ?").param(userId)
+        return jdbc.sql("SELECT url, secret FROM notification_webhooks WHERE user_id = ?")
+                .param(userId)
                 .query((row, rowNumber) -> new Webhook(URI.create(row.getString("url")), row.getString("secret")))
                 .optional();
     }
 
     void delete(UUID userId) {
-        jdbc.sql("DELETE FROM notification_webhooks WHERE user_id = ?").param(userId).update();
+        jdbc.sql("DELETE FROM notification_webhooks WHERE user_id = ?")
+                .param(userId)
+                .update();
     }
 }

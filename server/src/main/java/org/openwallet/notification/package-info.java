@@ -9,7 +9,9 @@
  * same transaction); delivery through a channel happens after that transaction committed and is
  * best effort: at least once per attempt series, never blocking the consumer.
  */
-@ApplicationModule(allowedDependencies = {"events", "identity", "platform", "platform::crypto", "platform::money", "platform::web"})
+@ApplicationModule(
+        allowedDependencies = {"events", "identity", "platform", "platform::crypto", "platform::money", "platform::web"
+        })
 package org.openwallet.notification;
 
 import org.springframework.modulith.ApplicationModule;

@@ -6,8 +6,8 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.UUID;
 import org.openwallet.events.EventEnvelope;
-import org.openwallet.platform.database.DeferredWrites;
 import org.openwallet.platform.Ids;
+import org.openwallet.platform.database.DeferredWrites;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.support.TransactionSynchronizationManager;
 import tools.jackson.databind.json.JsonMapper;
@@ -39,8 +39,8 @@ public class Outbox {
      * @param type          e.g. {@code transfer.posted}
      * @param payload       the event's data, serialised as the envelope's {@code payload}
      */
-    public record Event(String aggregateType, String aggregateId, String ownerId, String type, int version, Object payload) {
-    }
+    public record Event(
+            String aggregateType, String aggregateId, String ownerId, String type, int version, Object payload) {}
 
     /** Appends {@code event}; returns its id. Must run inside the transaction of the change it reports. */
     public UUID append(Event event) {
@@ -49,12 +49,21 @@ public class Outbox {
         }
         UUID id = Ids.next();
         Instant occurredAt = clock.instant().truncatedTo(ChronoUnit.MICROS);
-        EventEnvelope<Object> envelope = new EventEnvelope<>(id, event.type(), event.version(), occurredAt, PRODUCER, event.payload());
-        deferred.insert("""
+        EventEnvelope<Object> envelope =
+                new EventEnvelope<>(id, event.type(), event.version(), occurredAt, PRODUCER, event.payload());
+        deferred.insert(
+                """
                 INSERT INTO outbox_events (id, aggregate_type, aggregate_id, owner_id, event_type, schema_version, occurred_at, payload)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?::jsonb)
-                """, id, event.aggregateType(), event.aggregateId(), event.ownerId(), event.type(), event.version(),
-                Timestamp.from(occurredAt), envelope.toJson(json));
+                """,
+                id,
+                event.aggregateType(),
+                event.aggregateId(),
+                event.ownerId(),
+                event.type(),
+                event.version(),
+                Timestamp.from(occurredAt),
+                envelope.toJson(json));
         return id;
     }
 }

@@ -22,7 +22,9 @@ class OutboxPruner {
         this.settings = settings;
     }
 
-    @Scheduled(initialDelayString = "${wallet.outbox.prune-interval:1m}", fixedDelayString = "${wallet.outbox.prune-interval:1m}")
+    @Scheduled(
+            initialDelayString = "${wallet.outbox.prune-interval:1m}",
+            fixedDelayString = "${wallet.outbox.prune-interval:1m}")
     int prune() {
         int total = 0;
         for (int batch = 0; batch < MAX_BATCHES_PER_RUN; batch++) {
@@ -32,7 +34,9 @@ class OutboxPruner {
                          WHERE id <= (SELECT last_event_id FROM outbox_relay_position WHERE slot_name = ?)
                            AND occurred_at < now() - make_interval(secs => ?)
                          ORDER BY id LIMIT ?)
-                    """).params(settings.slotName(), settings.retention().toSeconds(), BATCH_SIZE).update();
+                    """)
+                    .params(settings.slotName(), settings.retention().toSeconds(), BATCH_SIZE)
+                    .update();
             total += deleted;
             if (deleted < BATCH_SIZE) {
                 break;

@@ -26,9 +26,9 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.kafka.connect.header.Header;
 import org.apache.kafka.connect.source.SourceRecord;
+import org.openwallet.platform.config.WalletProperties;
 import org.openwallet.platform.database.DatabaseEndpoint;
 import org.openwallet.platform.kafka.KafkaCluster;
-import org.openwallet.platform.config.WalletProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.SmartLifecycle;
@@ -56,6 +56,7 @@ class OutboxRelay implements SmartLifecycle {
     private static final Duration STOP_WAIT = Duration.ofSeconds(30);
     /** How long a close waits for the engine's tasks to start (see {@link #closeEngine()}). */
     private static final Duration CLOSE_RETRY_WAIT = Duration.ofSeconds(30);
+
     private static final Duration CLOSE_RETRY_INTERVAL = Duration.ofMillis(100);
 
     private final RelaySettings settings;
@@ -69,7 +70,12 @@ class OutboxRelay implements SmartLifecycle {
     private volatile Engine engine;
     private volatile Connection leadership;
 
-    OutboxRelay(RelaySettings settings, DatabaseEndpoint database, KafkaCluster kafka, JdbcClient jdbc, WalletProperties properties) {
+    OutboxRelay(
+            RelaySettings settings,
+            DatabaseEndpoint database,
+            KafkaCluster kafka,
+            JdbcClient jdbc,
+            WalletProperties properties) {
         this.settings = settings;
         this.database = database;
         this.kafka = kafka;
@@ -132,8 +138,13 @@ class OutboxRelay implements SmartLifecycle {
                     sleep(settings.leadershipRetry());
                     continue;
                 }
-                log.info("Outbox relay leads slot {}; streaming to Kafka at {}", settings.slotName(), kafka.bootstrapServers());
-                kafka.ensureTopics(settings.aggregateTypes().stream().map(type -> "wallet." + type).toList());
+                log.info(
+                        "Outbox relay leads slot {}; streaming to Kafka at {}",
+                        settings.slotName(),
+                        kafka.bootstrapServers());
+                kafka.ensureTopics(settings.aggregateTypes().stream()
+                        .map(type -> "wallet." + type)
+                        .toList());
                 try (KafkaProducer<String, String> producer = producer()) {
                     stream(producer);
                 }
@@ -147,19 +158,21 @@ class OutboxRelay implements SmartLifecycle {
             }
             if (running) {
                 sleep(backoff);
-                backoff = backoff.multipliedBy(2).compareTo(MAX_RESTART_BACKOFF) > 0 ? MAX_RESTART_BACKOFF : backoff.multipliedBy(2);
+                backoff = backoff.multipliedBy(2).compareTo(MAX_RESTART_BACKOFF) > 0
+                        ? MAX_RESTART_BACKOFF
+                        : backoff.multipliedBy(2);
             }
         }
     }
 
     /** A Debezium engine, and whether its tasks have started (only then may it be closed safely). */
-    private record Engine(DebeziumEngine<RecordChangeEvent<SourceRecord>> debezium, CountDownLatch tasksStarted) {
-    }
+    private record Engine(DebeziumEngine<RecordChangeEvent<SourceRecord>> debezium, CountDownLatch tasksStarted) {}
 
     /** Runs the engine in this thread until it stops, closing it if the leadership session dies. */
     private void stream(KafkaProducer<String, String> producer) {
         CountDownLatch tasksStarted = new CountDownLatch(1);
-        DebeziumEngine<RecordChangeEvent<SourceRecord>> debezium = DebeziumEngine.create(ChangeEventFormat.of(Connect.class))
+        DebeziumEngine<RecordChangeEvent<SourceRecord>> debezium = DebeziumEngine.create(
+                        ChangeEventFormat.of(Connect.class))
                 .using(engineProperties())
                 .using(new DebeziumEngine.ConnectorCallback() {
                     @Override
@@ -175,10 +188,13 @@ class OutboxRelay implements SmartLifecycle {
                         if (record.topic().startsWith(HEARTBEAT_TOPIC_PREFIX)) {
                             continue;
                         }
-                        ProducerRecord<String, String> outgoing = new ProducerRecord<>(record.topic(), null,
-                                (String) record.key(), (String) record.value());
+                        ProducerRecord<String, String> outgoing = new ProducerRecord<>(
+                                record.topic(), null, (String) record.key(), (String) record.value());
                         for (Header header : record.headers()) {
-                            outgoing.headers().add(header.key(), String.valueOf(header.value()).getBytes(StandardCharsets.UTF_8));
+                            outgoing.headers()
+                                    .add(
+                                            header.key(),
+                                            String.valueOf(header.value()).getBytes(StandardCharsets.UTF_8));
                             if (header.key().equals("id")) {
                                 lastEventId = String.valueOf(header.value());
                             }
@@ -245,7 +261,9 @@ class OutboxRelay implements SmartLifecycle {
                 Map.entry("offset.storage.topic", "wallet.relay.offsets"),
                 Map.entry("offset.storage.partitions", "1"),
                 Map.entry("offset.storage.replication.factor", Short.toString(kafka.replicationFactor())),
-                Map.entry("offset.flush.interval.ms", Long.toString(settings.offsetFlushInterval().toMillis())),
+                Map.entry(
+                        "offset.flush.interval.ms",
+                        Long.toString(settings.offsetFlushInterval().toMillis())),
                 Map.entry("bootstrap.servers", kafka.bootstrapServers()),
                 Map.entry("database.hostname", database.host()),
                 Map.entry("database.port", Integer.toString(database.port())),
@@ -259,14 +277,19 @@ class OutboxRelay implements SmartLifecycle {
                 Map.entry("publication.autocreate.mode", "disabled"),
                 Map.entry("snapshot.mode", "no_data"),
                 Map.entry("table.include.list", "public.outbox_events"),
-                // pgoutput also streams logical decoding messages (pg_logical_emit_message, which any extension or tool may
+                // pgoutput also streams logical decoding messages (pg_logical_emit_message, which any extension or tool
+                // may
                 // write); they are not outbox events, and relaying one would stop the relay.
                 Map.entry("message.prefix.exclude.list", ".*"),
                 Map.entry("tombstones.on.delete", "false"),
-                Map.entry("poll.interval.ms", Long.toString(settings.pollInterval().toMillis())),
+                Map.entry(
+                        "poll.interval.ms",
+                        Long.toString(settings.pollInterval().toMillis())),
                 Map.entry("max.batch.size", Integer.toString(settings.maxBatchSize())),
                 Map.entry("max.queue.size", Integer.toString(settings.maxQueueSize())),
-                Map.entry("heartbeat.interval.ms", Long.toString(settings.heartbeatInterval().toMillis())),
+                Map.entry(
+                        "heartbeat.interval.ms",
+                        Long.toString(settings.heartbeatInterval().toMillis())),
                 Map.entry("transforms", "outbox"),
                 Map.entry("transforms.outbox.type", "io.debezium.transforms.outbox.EventRouter"),
                 Map.entry("transforms.outbox.route.by.field", "aggregate_type"),
@@ -280,14 +303,22 @@ class OutboxRelay implements SmartLifecycle {
     }
 
     private KafkaProducer<String, String> producer() {
-        return new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all",
-                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true,
-                ProducerConfig.LINGER_MS_CONFIG, 0,
-                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000,
-                ProducerConfig.CLIENT_ID_CONFIG, "wallet-outbox-relay"),
-                new StringSerializer(), new StringSerializer());
+        return new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        kafka.bootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG,
+                        "all",
+                        ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                        true,
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        0,
+                        ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG,
+                        30_000,
+                        ProducerConfig.CLIENT_ID_CONFIG,
+                        "wallet-outbox-relay"),
+                new StringSerializer(),
+                new StringSerializer());
     }
 
     private void recordPosition(UUID lastEventId) {
@@ -300,10 +331,14 @@ class OutboxRelay implements SmartLifecycle {
     private boolean acquireLeadership() throws SQLException {
         if (leadership == null || !leadership.isValid(2)) {
             closeQuietly(leadership);
-            leadership = DriverManager.getConnection("jdbc:postgresql://" + database.host() + ":" + database.port() + "/" + database.database()
-                    + "?ApplicationName=wallet-outbox-relay-leadership", database.username(), database.password());
+            leadership = DriverManager.getConnection(
+                    "jdbc:postgresql://" + database.host() + ":" + database.port() + "/" + database.database()
+                            + "?ApplicationName=wallet-outbox-relay-leadership",
+                    database.username(),
+                    database.password());
         }
-        try (PreparedStatement statement = leadership.prepareStatement("SELECT pg_try_advisory_lock(hashtextextended(?, 0))")) {
+        try (PreparedStatement statement =
+                leadership.prepareStatement("SELECT pg_try_advisory_lock(hashtextextended(?, 0))")) {
             statement.setString(1, "outbox-relay:" + settings.slotName());
             try (ResultSet result = statement.executeQuery()) {
                 result.next();
@@ -339,7 +374,9 @@ class OutboxRelay implements SmartLifecycle {
         Engine current = engine;
         long deadline = System.nanoTime() + CLOSE_RETRY_WAIT.toNanos();
         try {
-            while (current != null && engine == current && System.nanoTime() < deadline
+            while (current != null
+                    && engine == current
+                    && System.nanoTime() < deadline
                     && !current.tasksStarted().await(CLOSE_RETRY_INTERVAL.toMillis(), TimeUnit.MILLISECONDS)) {
                 // Still starting: wait on.
             }

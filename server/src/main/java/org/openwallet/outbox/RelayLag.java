@@ -47,27 +47,38 @@ class RelayLag implements HealthIndicator, DisposableBean {
         this.jdbc = jdbc;
         this.settings = settings;
         Gauge.builder("wallet.outbox.slot.lag.bytes", this, lag -> lag.latest == null ? Double.NaN : lag.latest.bytes())
-                .description("WAL held by the outbox replication slot").baseUnit("bytes").register(meters);
+                .description("WAL held by the outbox replication slot")
+                .baseUnit("bytes")
+                .register(meters);
         Gauge.builder("wallet.outbox.lag.seconds", this, lag -> lag.latest == null ? Double.NaN : lag.latest.seconds())
-                .description("Age of the oldest outbox event not yet published to Kafka").baseUnit("seconds").register(meters);
+                .description("Age of the oldest outbox event not yet published to Kafka")
+                .baseUnit("seconds")
+                .register(meters);
         DataSize cap = properties.database().maxSlotWalKeepSize();
-        if (!properties.database().external() && !cap.isNegative() && settings.degradedSlotLag().compareTo(cap) >= 0) {
-            log.warn("wallet.outbox.degraded-slot-lag ({}) is not below wallet.database.max-slot-wal-keep-size ({}): PostgreSQL may give up "
-                    + "the outbox's slot before health says DEGRADED", settings.degradedSlotLag(), cap);
+        if (!properties.database().external()
+                && !cap.isNegative()
+                && settings.degradedSlotLag().compareTo(cap) >= 0) {
+            log.warn(
+                    "wallet.outbox.degraded-slot-lag ({}) is not below wallet.database.max-slot-wal-keep-size ({}): PostgreSQL may give up "
+                            + "the outbox's slot before health says DEGRADED",
+                    settings.degradedSlotLag(),
+                    cap);
         }
         this.sampled = new SampledHealth("the outbox relay's lag", properties.health(), Status.UNKNOWN, this::check);
     }
 
     /** {@code walStatus}: the slot's {@code wal_status} (reserved, extended, unreserved, lost), null without a slot. */
-    record Lag(long bytes, double seconds, boolean slotExists, boolean slotActive, String walStatus) {
-    }
+    record Lag(long bytes, double seconds, boolean slotExists, boolean slotActive, String walStatus) {}
 
     Lag read() {
         Map<String, Object> slot = jdbc.sql("""
                 SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint AS bytes, active, wal_status
                   FROM pg_replication_slots WHERE slot_name = ?
-                """).param(settings.slotName()).query().listOfRows().stream().findFirst().orElse(null);
-        double seconds = jdbc.sql("""
+                """).param(settings.slotName()).query().listOfRows().stream()
+                .findFirst()
+                .orElse(null);
+        double seconds =
+                jdbc.sql("""
                 SELECT coalesce(extract(epoch FROM now() - (
                     SELECT occurred_at FROM outbox_events
                      WHERE id > coalesce((SELECT last_event_id FROM outbox_relay_position WHERE slot_name = ?),
@@ -78,7 +89,9 @@ class RelayLag implements HealthIndicator, DisposableBean {
             return new Lag(0, seconds, false, false, null);
         }
         Number bytes = (Number) slot.get("bytes");
-        return new Lag(bytes == null ? 0 : bytes.longValue(), seconds, true, Boolean.TRUE.equals(slot.get("active")), (String) slot.get("wal_status"));
+        return new Lag(
+                bytes == null ? 0 : bytes.longValue(), seconds, true, Boolean.TRUE.equals(slot.get("active")), (String)
+                        slot.get("wal_status"));
     }
 
     @Override
@@ -92,8 +105,13 @@ class RelayLag implements HealthIndicator, DisposableBean {
             lag = read();
             latest = lag;
         } catch (DataAccessException unreadable) {
-            return Health.unknown().withDetail(HealthStatus.REASON, "the outbox relay's lag cannot be read")
-                    .withDetail("error", unreadable.getClass().getName() + ": " + unreadable.getMostSpecificCause().getMessage()).build();
+            return Health.unknown()
+                    .withDetail(HealthStatus.REASON, "the outbox relay's lag cannot be read")
+                    .withDetail(
+                            "error",
+                            unreadable.getClass().getName() + ": "
+                                    + unreadable.getMostSpecificCause().getMessage())
+                    .build();
         }
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("slot", settings.slotName());
@@ -104,14 +122,23 @@ class RelayLag implements HealthIndicator, DisposableBean {
         details.put("lagSeconds", lag.seconds());
         details.put("degradedAboveBytes", settings.degradedSlotLag().toBytes());
         if (WAL_LOST.equals(lag.walStatus())) {
-            return Health.status(HealthStatus.DEGRADED).withDetail(HealthStatus.REASON, "PostgreSQL gave up the outbox's replication slot "
-                    + "(it held more WAL than max_slot_wal_keep_size): outbox events are not relayed until the relay is re-seeded")
-                    .withDetails(details).build();
+            return Health.status(HealthStatus.DEGRADED)
+                    .withDetail(
+                            HealthStatus.REASON,
+                            "PostgreSQL gave up the outbox's replication slot "
+                                    + "(it held more WAL than max_slot_wal_keep_size): outbox events are not relayed until the relay is re-seeded")
+                    .withDetails(details)
+                    .build();
         }
         if (lag.bytes() > settings.degradedSlotLag().toBytes()) {
-            return Health.status(HealthStatus.DEGRADED).withDetail(HealthStatus.REASON, "the outbox relay is behind: its replication slot holds "
-                    + megabytes(lag.bytes()) + " of WAL (DEGRADED above " + megabytes(settings.degradedSlotLag().toBytes()) + ")")
-                    .withDetails(details).build();
+            return Health.status(HealthStatus.DEGRADED)
+                    .withDetail(
+                            HealthStatus.REASON,
+                            "the outbox relay is behind: its replication slot holds " + megabytes(lag.bytes())
+                                    + " of WAL (DEGRADED above "
+                                    + megabytes(settings.degradedSlotLag().toBytes()) + ")")
+                    .withDetails(details)
+                    .build();
         }
         return Health.up().withDetails(details).build();
     }

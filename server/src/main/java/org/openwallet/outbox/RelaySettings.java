@@ -30,12 +30,14 @@ record RelaySettings(
         @DefaultValue("1s") Duration offsetFlushInterval,
         @DefaultValue("10s") Duration heartbeatInterval,
         @DefaultValue("1s") Duration leadershipRetry,
-        @DefaultValue({"transfer", "user", "friendship", "funding"}) List<String> aggregateTypes,
+
+        @DefaultValue({"transfer", "user", "friendship", "funding"})
+        List<String> aggregateTypes,
+
         @DefaultValue("1h") Duration retention,
         @DefaultValue("1GB") DataSize degradedSlotLag) {
 
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(RelaySettings.class)
-    static class Enable {
-    }
+    static class Enable {}
 }

@@ -4,7 +4,8 @@
  * inserts from PostgreSQL's write-ahead log to Kafka with Debezium. Delivery is at least once:
  * consumers make it effectively once by remembering what they applied.
  */
-@ApplicationModule(allowedDependencies = {"events", "platform", "platform::config", "platform::database", "platform::kafka"})
+@ApplicationModule(
+        allowedDependencies = {"events", "platform", "platform::config", "platform::database", "platform::kafka"})
 package org.openwallet.outbox;
 
 import org.springframework.modulith.ApplicationModule;

@@ -22,17 +22,20 @@ public final class CircuitBreaker {
     private final ThreadLocal<Boolean> openedHere = ThreadLocal.withInitial(() -> false);
 
     public CircuitBreaker(String name, int failureThreshold, Duration openDuration, Clock clock) {
-        breaker = io.github.resilience4j.circuitbreaker.CircuitBreaker.of(name, CircuitBreakerConfig.custom()
-                .slidingWindowType(SlidingWindowType.COUNT_BASED)
-                .slidingWindowSize(failureThreshold)
-                .minimumNumberOfCalls(failureThreshold)
-                .failureRateThreshold(100)
-                .permittedNumberOfCallsInHalfOpenState(1)
-                .waitDurationInOpenState(openDuration)
-                .clock(clock)
-                .build());
+        breaker = io.github.resilience4j.circuitbreaker.CircuitBreaker.of(
+                name,
+                CircuitBreakerConfig.custom()
+                        .slidingWindowType(SlidingWindowType.COUNT_BASED)
+                        .slidingWindowSize(failureThreshold)
+                        .minimumNumberOfCalls(failureThreshold)
+                        .failureRateThreshold(100)
+                        .permittedNumberOfCallsInHalfOpenState(1)
+                        .waitDurationInOpenState(openDuration)
+                        .clock(clock)
+                        .build());
         breaker.getEventPublisher().onStateTransition(event -> {
-            if (event.getStateTransition().getFromState() == State.CLOSED && event.getStateTransition().getToState() == State.OPEN) {
+            if (event.getStateTransition().getFromState() == State.CLOSED
+                    && event.getStateTransition().getToState() == State.OPEN) {
                 openedHere.set(true);
             }
         });
@@ -67,6 +70,7 @@ public final class CircuitBreaker {
     private static final class Failure extends RuntimeException {
         @java.io.Serial
         private static final long serialVersionUID = 1L;
+
         static final Failure INSTANCE = new Failure();
 
         private Failure() {

@@ -21,9 +21,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.openwallet.platform.crypto.SecretKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.openwallet.platform.crypto.SecretKeys;
 
 /**
  * The bank network simulator (the {@code bank-simulator} module, contract in docs/bank-simulator.md)
@@ -45,12 +45,15 @@ public final class EmbeddedBankSimulator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedBankSimulator.class);
     /** Written by the {@code bank-simulator} module: its jar and its runtime jars, ':'-separated. */
     static final String CLASSPATH_RESOURCE = "/org/openwallet/bank/runtime.classpath";
+
     static final String MAIN_CLASS = "org.openwallet.bank.BankSimulator";
     static final String PORT_FILE = "bank-simulator.port";
     static final String LOG_FILE = "bank-simulator.log";
     private static final String LOCK_FILE = "bank-simulator.lock";
     /** A small program: a small heap, and the client compiler only, which starts faster. */
-    private static final List<String> JVM_OPTIONS = List.of("-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+    private static final List<String> JVM_OPTIONS =
+            List.of("-Xms32m", "-Xmx256m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(30);
     private static final Duration STOP_WAIT = Duration.ofSeconds(10);
     private static final Duration POLL = Duration.ofMillis(20);
@@ -79,8 +82,8 @@ public final class EmbeddedBankSimulator implements AutoCloseable {
      * @param secretFile       the webhook signing secret: base64 of at least 32 random bytes, as {@link SecretKeys} writes it
      * @param settlementDelay  how long each transfer takes to settle or fail (its fixed-delay mode); zero for tests
      */
-    public static EmbeddedBankSimulator start(Path directory, int port, URI webhookUrl, Path secretFile, Duration settlementDelay)
-            throws IOException {
+    public static EmbeddedBankSimulator start(
+            Path directory, int port, URI webhookUrl, Path secretFile, Duration settlementDelay) throws IOException {
         if (port < 0 || port > 65535) {
             throw new IllegalArgumentException("port must be from 0 to 65535, not " + port);
         }
@@ -90,24 +93,35 @@ public final class EmbeddedBankSimulator implements AutoCloseable {
         String classpath = runtimeClasspath();
         directory = directory.toAbsolutePath();
         Files.createDirectories(directory);
-        FileChannel lockChannel = FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel lockChannel =
+                FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = tryLock(lockChannel);
         if (lock == null) {
             lockChannel.close();
-            throw new IOException("The bank simulator directory " + directory + " is in use by a running wallet; stop it first");
+            throw new IOException(
+                    "The bank simulator directory " + directory + " is in use by a running wallet; stop it first");
         }
         try {
             Path portFile = directory.resolve(PORT_FILE);
             int remembered = port == 0 ? rememberedFreePort(portFile) : 0;
             try {
-                return launch(directory, classpath, port != 0 ? port : remembered, webhookUrl, secretFile, settlementDelay,
-                        lockChannel, lock);
+                return launch(
+                        directory,
+                        classpath,
+                        port != 0 ? port : remembered,
+                        webhookUrl,
+                        secretFile,
+                        settlementDelay,
+                        lockChannel,
+                        lock);
             } catch (IOException taken) {
                 if (remembered == 0) {
                     throw taken;
                 }
                 // The remembered port was free a moment ago; another program took it since. Any port will do.
-                log.warn("The bank simulator could not listen on its previous port {}; starting it on a free one", remembered);
+                log.warn(
+                        "The bank simulator could not listen on its previous port {}; starting it on a free one",
+                        remembered);
                 return launch(directory, classpath, 0, webhookUrl, secretFile, settlementDelay, lockChannel, lock);
             }
         } catch (IOException | RuntimeException failure) {
@@ -119,14 +133,25 @@ public final class EmbeddedBankSimulator implements AutoCloseable {
         }
     }
 
-    private static EmbeddedBankSimulator launch(Path directory, String classpath, int port, URI webhookUrl, Path secretFile,
-            Duration settlementDelay, FileChannel lockChannel, FileLock lock) throws IOException {
+    private static EmbeddedBankSimulator launch(
+            Path directory,
+            String classpath,
+            int port,
+            URI webhookUrl,
+            Path secretFile,
+            Duration settlementDelay,
+            FileChannel lockChannel,
+            FileLock lock)
+            throws IOException {
         Path portFile = directory.resolve(PORT_FILE);
         Files.deleteIfExists(portFile);
         List<String> command = new ArrayList<>();
         command.add(javaCommand());
         command.addAll(JVM_OPTIONS);
-        command.addAll(List.of("-cp", classpath, MAIN_CLASS,
+        command.addAll(List.of(
+                "-cp",
+                classpath,
+                MAIN_CLASS,
                 "--port=" + port,
                 "--port-file=" + portFile,
                 "--secret-file=" + secretFile.toAbsolutePath(),
@@ -138,7 +163,8 @@ public final class EmbeddedBankSimulator implements AutoCloseable {
         Process process = new ProcessBuilder(command)
                 .directory(directory.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve(LOG_FILE).toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        directory.resolve(LOG_FILE).toFile()))
                 .start();
         long startedAt = System.nanoTime();
         long deadline = startedAt + STARTUP_WAIT.toNanos();
@@ -146,17 +172,24 @@ public final class EmbeddedBankSimulator implements AutoCloseable {
             while (true) {
                 Integer bound = readPort(portFile);
                 if (bound != null) {
-                    EmbeddedBankSimulator simulator = new EmbeddedBankSimulator(process, bound, directory, lockChannel, lock);
-                    log.info("The bank simulator is up on http://127.0.0.1:{} (pid {}) after {} ms; its log is {}", bound, process.pid(),
-                            Duration.ofNanos(System.nanoTime() - startedAt).toMillis(), directory.resolve(LOG_FILE));
+                    EmbeddedBankSimulator simulator =
+                            new EmbeddedBankSimulator(process, bound, directory, lockChannel, lock);
+                    log.info(
+                            "The bank simulator is up on http://127.0.0.1:{} (pid {}) after {} ms; its log is {}",
+                            bound,
+                            process.pid(),
+                            Duration.ofNanos(System.nanoTime() - startedAt).toMillis(),
+                            directory.resolve(LOG_FILE));
                     return simulator;
                 }
                 if (!process.isAlive()) {
-                    throw new IOException("The bank simulator exited with " + process.exitValue() + " while starting; " + logTail(directory));
+                    throw new IOException("The bank simulator exited with " + process.exitValue() + " while starting; "
+                            + logTail(directory));
                 }
                 if (System.nanoTime() > deadline) {
                     stop(process);
-                    throw new IOException("The bank simulator did not listen within " + STARTUP_WAIT + "; " + logTail(directory));
+                    throw new IOException(
+                            "The bank simulator did not listen within " + STARTUP_WAIT + "; " + logTail(directory));
                 }
                 Thread.sleep(POLL.toMillis());
             }
@@ -233,8 +266,11 @@ public final class EmbeddedBankSimulator implements AutoCloseable {
 
     /** The binary of the JVM running this wallet, so the simulator needs no JDK of its own. */
     static String javaCommand() {
-        return ProcessHandle.current().info().command()
-                .orElseGet(() -> Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        return ProcessHandle.current()
+                .info()
+                .command()
+                .orElseGet(() ->
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString());
     }
 
     /** The simulator's classpath, as the build wrote it; every jar on it must still be there. */
@@ -242,8 +278,9 @@ public final class EmbeddedBankSimulator implements AutoCloseable {
         String classpath;
         try (InputStream resource = EmbeddedBankSimulator.class.getResourceAsStream(CLASSPATH_RESOURCE)) {
             if (resource == null) {
-                throw new IOException("The resource " + CLASSPATH_RESOURCE + " is missing: this wallet was built without its"
-                        + " bank-simulator module; rebuild it with ./wallet build");
+                throw new IOException(
+                        "The resource " + CLASSPATH_RESOURCE + " is missing: this wallet was built without its"
+                                + " bank-simulator module; rebuild it with ./wallet build");
             }
             classpath = new String(resource.readAllBytes(), StandardCharsets.UTF_8).strip();
         }
@@ -253,7 +290,8 @@ public final class EmbeddedBankSimulator implements AutoCloseable {
                 .toList();
         if (!missing.isEmpty()) {
             throw new IOException("The bank simulator's jars were built into the wallet by path and " + missing.size()
-                    + " of them are gone (e.g. " + missing.get(0) + "); rebuild the wallet with ./wallet build on this machine");
+                    + " of them are gone (e.g. " + missing.get(0)
+                    + "); rebuild the wallet with ./wallet build on this machine");
         }
         return classpath;
     }

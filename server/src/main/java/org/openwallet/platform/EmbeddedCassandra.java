@@ -57,12 +57,14 @@ public final class EmbeddedCassandra implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EmbeddedCassandra.class);
     /** Written by the {@code cassandra} module: its jar and the runtime jars of cassandra-all, ':'-separated. */
     static final String CLASSPATH_RESOURCE = "/org/openwallet/cassandra/runtime.classpath";
+
     static final String MAIN_CLASS = "org.openwallet.cassandra.CassandraProcess";
     static final int JAVA_MAJOR = 17;
     static final Path JVM_DIRECTORY = Path.of("/usr/lib/jvm");
     private static final Duration STARTUP_WAIT = Duration.ofSeconds(120);
     /** A drain flushes every memtable; on a busy node that takes a while. */
     private static final Duration STOP_WAIT = Duration.ofSeconds(60);
+
     private static final Duration STALE_NODE_STOP_WAIT = Duration.ofSeconds(60);
     private static final int LOG_TAIL_LINES = 40;
     static final String INITIAL_HEAP = "256m";
@@ -78,30 +80,54 @@ public final class EmbeddedCassandra implements AutoCloseable {
      */
     private static final List<String> JVM17_MODULE_OPTIONS = List.of(
             "-Djdk.attach.allowAttachSelf=true",
-            "--add-exports", "java.base/jdk.internal.misc=ALL-UNNAMED",
-            "--add-exports", "java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED",
-            "--add-exports", "java.rmi/sun.rmi.registry=ALL-UNNAMED",
-            "--add-exports", "java.rmi/sun.rmi.server=ALL-UNNAMED",
-            "--add-exports", "java.sql/java.sql=ALL-UNNAMED",
-            "--add-exports", "java.base/java.lang.ref=ALL-UNNAMED",
-            "--add-exports", "jdk.unsupported/sun.misc=ALL-UNNAMED",
-            "--add-exports", "jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
-            "--add-exports", "jdk.attach/sun.tools.attach=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang.module=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.loader=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.ref=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.reflect=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.math=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.module=ALL-UNNAMED",
-            "--add-opens", "java.base/jdk.internal.util.jar=ALL-UNNAMED",
-            "--add-opens", "jdk.management/com.sun.management.internal=ALL-UNNAMED",
-            "--add-opens", "java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-opens", "java.base/java.io=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang.reflect=ALL-UNNAMED",
-            "--add-opens", "jdk.compiler/com.sun.tools.javac=ALL-UNNAMED",
-            "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-            "--add-opens", "java.base/java.util=ALL-UNNAMED",
-            "--add-opens", "java.base/java.nio=ALL-UNNAMED");
+            "--add-exports",
+            "java.base/jdk.internal.misc=ALL-UNNAMED",
+            "--add-exports",
+            "java.management.rmi/com.sun.jmx.remote.internal.rmi=ALL-UNNAMED",
+            "--add-exports",
+            "java.rmi/sun.rmi.registry=ALL-UNNAMED",
+            "--add-exports",
+            "java.rmi/sun.rmi.server=ALL-UNNAMED",
+            "--add-exports",
+            "java.sql/java.sql=ALL-UNNAMED",
+            "--add-exports",
+            "java.base/java.lang.ref=ALL-UNNAMED",
+            "--add-exports",
+            "jdk.unsupported/sun.misc=ALL-UNNAMED",
+            "--add-exports",
+            "jdk.compiler/com.sun.tools.javac.file=ALL-UNNAMED",
+            "--add-exports",
+            "jdk.attach/sun.tools.attach=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/java.lang.module=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/jdk.internal.loader=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/jdk.internal.ref=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/jdk.internal.reflect=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/jdk.internal.math=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/jdk.internal.module=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/jdk.internal.util.jar=ALL-UNNAMED",
+            "--add-opens",
+            "jdk.management/com.sun.management.internal=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/sun.nio.ch=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/java.io=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/java.lang.reflect=ALL-UNNAMED",
+            "--add-opens",
+            "jdk.compiler/com.sun.tools.javac=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/java.lang=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/java.util=ALL-UNNAMED",
+            "--add-opens",
+            "java.base/java.nio=ALL-UNNAMED");
 
     private final Process process;
     private final int port;
@@ -129,22 +155,26 @@ public final class EmbeddedCassandra implements AutoCloseable {
         String classpath = runtimeClasspath();
         directory = directory.toAbsolutePath();
         Files.createDirectories(directory);
-        FileChannel lockChannel = FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel lockChannel =
+                FileChannel.open(directory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = tryLock(lockChannel);
         if (lock == null) {
             lockChannel.close();
-            throw new IOException("The Cassandra directory " + directory + " is in use by a running wallet; stop it first");
+            throw new IOException(
+                    "The Cassandra directory " + directory + " is in use by a running wallet; stop it first");
         }
         try {
             stopStaleNode(directory);
             int[] ports = ports(directory.resolve("ports.properties"));
             for (int port : ports) {
                 if (accepts(port)) {
-                    throw new IOException("Port " + port + " on 127.0.0.1, kept in " + directory.resolve("ports.properties")
-                            + " for this Cassandra node, is taken by another program; stop it or delete that file");
+                    throw new IOException(
+                            "Port " + port + " on 127.0.0.1, kept in " + directory.resolve("ports.properties")
+                                    + " for this Cassandra node, is taken by another program; stop it or delete that file");
                 }
             }
-            for (String subdirectory : List.of("data", "commitlog", "hints", "saved_caches", "cdc_raw", "triggers", "logs")) {
+            for (String subdirectory :
+                    List.of("data", "commitlog", "hints", "saved_caches", "cdc_raw", "triggers", "logs")) {
                 Files.createDirectories(directory.resolve(subdirectory));
             }
             Path config = directory.resolve("cassandra.yaml");
@@ -152,14 +182,23 @@ public final class EmbeddedCassandra implements AutoCloseable {
             Path logback = directory.resolve("logback.xml");
             Files.writeString(logback, logbackConfiguration(directory.resolve("logs")), StandardCharsets.UTF_8);
 
-            List<String> command = new ArrayList<>(List.of(java.toString(),
-                    "-Xms" + initialHeap(heapSize), "-Xmx" + heapSize, "-Xss256k",
-                    "-XX:+UseG1GC", "-XX:+ParallelRefProcEnabled", "-XX:MaxTenuringThreshold=1", "-XX:G1HeapRegionSize=16m",
-                    "-XX:MaxGCPauseMillis=300", "-XX:+UseThreadPriorities", "-XX:+PerfDisableSharedMem",
+            List<String> command = new ArrayList<>(List.of(
+                    java.toString(),
+                    "-Xms" + initialHeap(heapSize),
+                    "-Xmx" + heapSize,
+                    "-Xss256k",
+                    "-XX:+UseG1GC",
+                    "-XX:+ParallelRefProcEnabled",
+                    "-XX:MaxTenuringThreshold=1",
+                    "-XX:G1HeapRegionSize=16m",
+                    "-XX:MaxGCPauseMillis=300",
+                    "-XX:+UseThreadPriorities",
+                    "-XX:+PerfDisableSharedMem",
                     // Cassandra's startup check asks for this: a node that carries on after an
                     // OutOfMemoryError may write corrupt data.
                     "-XX:+ExitOnOutOfMemoryError",
-                    "-ea", "-da:net.openhft...",
+                    "-ea",
+                    "-da:net.openhft...",
                     "-Djava.net.preferIPv4Stack=true",
                     "-Dio.netty.tryReflectionSetAccessible=true",
                     "-Dio.netty.allocator.useCacheForAllThreads=true",
@@ -179,13 +218,15 @@ public final class EmbeddedCassandra implements AutoCloseable {
                     "-Dcassandra.superuser_setup_delay_ms=0",
                     "-Dcassandra.auto_bootstrap=false",
                     "-Dcassandra.shutdown_announce_in_ms=0",
-                    "-cp", classpath,
+                    "-cp",
+                    classpath,
                     MAIN_CLASS));
             // Standard input stays a pipe that only this process holds (see CassandraProcess).
             Process process = new ProcessBuilder(command)
                     .directory(directory.toFile())
                     .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(directory.resolve("logs").resolve(OUTPUT_LOG).toFile()))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                            directory.resolve("logs").resolve(OUTPUT_LOG).toFile()))
                     .start();
             Files.writeString(directory.resolve(PID_FILE), Long.toString(process.pid()));
             EmbeddedCassandra node = new EmbeddedCassandra(process, ports[0], directory, lockChannel, lock);
@@ -196,8 +237,12 @@ public final class EmbeddedCassandra implements AutoCloseable {
                 node.close();
                 throw failure;
             }
-            log.info("Cassandra is up on 127.0.0.1:{} (pid {}) after {} ms with its data in {}", ports[0], process.pid(),
-                    Duration.ofNanos(System.nanoTime() - startedAt).toMillis(), directory);
+            log.info(
+                    "Cassandra is up on 127.0.0.1:{} (pid {}) after {} ms with its data in {}",
+                    ports[0],
+                    process.pid(),
+                    Duration.ofNanos(System.nanoTime() - startedAt).toMillis(),
+                    directory);
             return node;
         } catch (IOException | RuntimeException failure) {
             if (lock.isValid()) {
@@ -217,14 +262,16 @@ public final class EmbeddedCassandra implements AutoCloseable {
     static String initialHeap(String heapSize) {
         Matcher size = Pattern.compile("(\\d+)([kKmMgG]?)").matcher(heapSize.strip());
         if (!size.matches()) {
-            throw new IllegalArgumentException("wallet.cassandra.heap-size (WALLET_CASSANDRA_HEAP) must be like 768m or 2g, not " + heapSize);
+            throw new IllegalArgumentException(
+                    "wallet.cassandra.heap-size (WALLET_CASSANDRA_HEAP) must be like 768m or 2g, not " + heapSize);
         }
-        long bytes = Long.parseLong(size.group(1)) << switch (size.group(2).toLowerCase(Locale.ROOT)) {
-            case "k" -> 10;
-            case "m" -> 20;
-            case "g" -> 30;
-            default -> 0;
-        };
+        long bytes = Long.parseLong(size.group(1))
+                << switch (size.group(2).toLowerCase(Locale.ROOT)) {
+                    case "k" -> 10;
+                    case "m" -> 20;
+                    case "g" -> 30;
+                    default -> 0;
+                };
         return bytes < INITIAL_HEAP_BYTES ? heapSize.strip() : INITIAL_HEAP;
     }
 
@@ -295,7 +342,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
                 throw new IOException("Cassandra exited with " + process.exitValue() + " while starting; " + logTail());
             }
             if (System.nanoTime() > deadline) {
-                throw new IOException("Cassandra did not accept CQL connections on 127.0.0.1:" + port + " within " + STARTUP_WAIT + "; " + logTail());
+                throw new IOException("Cassandra did not accept CQL connections on 127.0.0.1:" + port + " within "
+                        + STARTUP_WAIT + "; " + logTail());
             }
             try {
                 Thread.sleep(100);
@@ -337,8 +385,9 @@ public final class EmbeddedCassandra implements AutoCloseable {
             Path java = javaHome.resolve("bin").resolve("java");
             int major = Files.isExecutable(java) ? majorVersion(javaHome) : 0;
             if (major != JAVA_MAJOR) {
-                throw new IOException("wallet.cassandra.java-home (WALLET_CASSANDRA_JAVA_HOME) is " + javaHome + ", which is "
-                        + (major == 0 ? "no JDK" : "Java " + major) + "; the embedded Cassandra 5.0 needs a JDK " + JAVA_MAJOR);
+                throw new IOException("wallet.cassandra.java-home (WALLET_CASSANDRA_JAVA_HOME) is " + javaHome
+                        + ", which is " + (major == 0 ? "no JDK" : "Java " + major)
+                        + "; the embedded Cassandra 5.0 needs a JDK " + JAVA_MAJOR);
             }
             return java;
         }
@@ -353,9 +402,11 @@ public final class EmbeddedCassandra implements AutoCloseable {
                 return candidate.resolve("bin").resolve("java");
             }
         }
-        throw new IOException("The embedded Cassandra 5.0 of the feed needs a JDK " + JAVA_MAJOR + " and there is none in "
-                + jvmDirectory + "; install one (e.g. apt-get install openjdk-17-jdk-headless) or set WALLET_CASSANDRA_JAVA_HOME to it,"
-                + " or set WALLET_CASSANDRA_CONTACT_POINTS to use an external Cassandra cluster");
+        throw new IOException(
+                "The embedded Cassandra 5.0 of the feed needs a JDK " + JAVA_MAJOR + " and there is none in "
+                        + jvmDirectory
+                        + "; install one (e.g. apt-get install openjdk-17-jdk-headless) or set WALLET_CASSANDRA_JAVA_HOME to it,"
+                        + " or set WALLET_CASSANDRA_CONTACT_POINTS to use an external Cassandra cluster");
     }
 
     /** The major version from the JDK's {@code release} file, or from {@code java -version} without one. */
@@ -392,7 +443,9 @@ public final class EmbeddedCassandra implements AutoCloseable {
     }
 
     private static String versionFromJava(Path java) throws IOException {
-        Process process = new ProcessBuilder(java.toString(), "-version").redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(java.toString(), "-version")
+                .redirectErrorStream(true)
+                .start();
         try (InputStream output = process.getInputStream()) {
             String text = new String(output.readNBytes(4096), StandardCharsets.UTF_8);
             process.waitFor(30, TimeUnit.SECONDS);
@@ -411,19 +464,24 @@ public final class EmbeddedCassandra implements AutoCloseable {
         String classpath;
         try (InputStream resource = EmbeddedCassandra.class.getResourceAsStream(CLASSPATH_RESOURCE)) {
             if (resource == null) {
-                throw new IOException("The resource " + CLASSPATH_RESOURCE + " is missing: this wallet was built without its cassandra"
-                        + " module; rebuild it with ./wallet build, or set WALLET_CASSANDRA_CONTACT_POINTS to use an external Cassandra cluster");
+                throw new IOException(
+                        "The resource " + CLASSPATH_RESOURCE
+                                + " is missing: this wallet was built without its cassandra"
+                                + " module; rebuild it with ./wallet build, or set WALLET_CASSANDRA_CONTACT_POINTS to use an external Cassandra cluster");
             }
             classpath = new String(resource.readAllBytes(), StandardCharsets.UTF_8).strip();
         }
         List<String> missing = Arrays.stream(classpath.split(File.pathSeparator))
-                .filter(entry -> !entry.isBlank() && entry.endsWith(".jar") && !entry.contains("wallet-cassandra-runtime"))
+                .filter(entry ->
+                        !entry.isBlank() && entry.endsWith(".jar") && !entry.contains("wallet-cassandra-runtime"))
                 .filter(entry -> !Files.isRegularFile(Path.of(entry)))
                 .toList();
         if (!missing.isEmpty()) {
-            throw new IOException("The embedded Cassandra's jars were built into the wallet by path and " + missing.size()
-                    + " of them are gone (e.g. " + missing.get(0) + "); rebuild the wallet with ./wallet build on this machine,"
-                    + " or set WALLET_CASSANDRA_CONTACT_POINTS to use an external Cassandra cluster");
+            throw new IOException(
+                    "The embedded Cassandra's jars were built into the wallet by path and " + missing.size()
+                            + " of them are gone (e.g. " + missing.get(0)
+                            + "); rebuild the wallet with ./wallet build on this machine,"
+                            + " or set WALLET_CASSANDRA_CONTACT_POINTS to use an external Cassandra cluster");
         }
         return classpath;
     }
@@ -509,8 +567,10 @@ public final class EmbeddedCassandra implements AutoCloseable {
         }
         Optional<ProcessHandle> stale = ProcessHandle.of(Long.parseLong(text))
                 .filter(ProcessHandle::isAlive)
-                .filter(process -> process.info().commandLine()
-                        .map(commandLine -> commandLine.contains(MAIN_CLASS) && commandLine.contains(directory.toString()))
+                .filter(process -> process.info()
+                        .commandLine()
+                        .map(commandLine ->
+                                commandLine.contains(MAIN_CLASS) && commandLine.contains(directory.toString()))
                         .orElse(false));
         if (stale.isEmpty()) {
             return;
@@ -525,7 +585,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
                 stale.get().onExit().get(STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
             }
         } catch (Exception exception) {
-            throw new IOException("Cassandra pid " + text + " on " + directory + " did not stop; stop it and retry", exception);
+            throw new IOException(
+                    "Cassandra pid " + text + " on " + directory + " did not stop; stop it and retry", exception);
         }
     }
 
@@ -536,7 +597,9 @@ public final class EmbeddedCassandra implements AutoCloseable {
             try (Reader reader = Files.newBufferedReader(file)) {
                 ports.load(reader);
             }
-            return new int[] {Integer.parseInt(ports.getProperty("native")), Integer.parseInt(ports.getProperty("storage"))};
+            return new int[] {
+                Integer.parseInt(ports.getProperty("native")), Integer.parseInt(ports.getProperty("storage"))
+            };
         }
         int nativePort = EmbeddedRedis.freePort();
         int storagePort = EmbeddedRedis.freePort();

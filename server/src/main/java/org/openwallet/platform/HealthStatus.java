@@ -18,6 +18,5 @@ public final class HealthStatus {
     /** The detail each check puts its one-line, publicly shown explanation in when it is not UP. */
     public static final String REASON = "reason";
 
-    private HealthStatus() {
-    }
+    private HealthStatus() {}
 }

@@ -18,8 +18,7 @@ public final class Ids {
     private static long lastMillis = -1;
     private static int counter;
 
-    private Ids() {
-    }
+    private Ids() {}
 
     public static UUID next() {
         return next(Clock.systemUTC());

@@ -5,12 +5,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.openwallet.platform.config.WalletProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
-import org.openwallet.platform.config.WalletProperties;
 
 /**
  * A health check that runs in the background, every {@code wallet.health.interval}, on a thread
@@ -27,8 +27,7 @@ import org.openwallet.platform.config.WalletProperties;
 public final class SampledHealth implements HealthIndicator, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SampledHealth.class);
 
-    private record Sample(Health health, long finishedNanos) {
-    }
+    private record Sample(Health health, long finishedNanos) {}
 
     private final String component;
     private final Supplier<Health> check;
@@ -44,13 +43,15 @@ public final class SampledHealth implements HealthIndicator, AutoCloseable {
      * @param whenSilent the status while the check has not answered in time
      * @param check      the check; it should bound its own waits by {@code settings.timeout()}
      */
-    public SampledHealth(String component, WalletProperties.HealthSettings settings, Status whenSilent, Supplier<Health> check) {
+    public SampledHealth(
+            String component, WalletProperties.HealthSettings settings, Status whenSilent, Supplier<Health> check) {
         this.component = component;
         this.check = check;
         this.whenSilent = whenSilent;
         this.timeout = settings.timeout();
         this.silentAfterNanos = settings.interval().plus(settings.timeout()).toNanos();
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("health-check").factory());
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().daemon().name("health-check").factory());
         scheduler.scheduleWithFixedDelay(this::sample, 0, settings.interval().toMillis(), TimeUnit.MILLISECONDS);
     }
 
@@ -61,8 +62,10 @@ public final class SampledHealth implements HealthIndicator, AutoCloseable {
         } catch (RuntimeException failure) {
             // A check is meant to turn failures into a status itself; one that throws is a bug, told here.
             log.warn("The health check of {} failed", component, failure);
-            health = Health.status(whenSilent).withDetail(HealthStatus.REASON, "the health check of " + component + " failed")
-                    .withException(failure).build();
+            health = Health.status(whenSilent)
+                    .withDetail(HealthStatus.REASON, "the health check of " + component + " failed")
+                    .withException(failure)
+                    .build();
         }
         latest = new Sample(health, System.nanoTime());
     }
@@ -73,12 +76,16 @@ public final class SampledHealth implements HealthIndicator, AutoCloseable {
         long silentNanos = System.nanoTime() - (sample == null ? createdNanos : sample.finishedNanos());
         if (silentNanos > silentAfterNanos) {
             return Health.status(whenSilent)
-                    .withDetail(HealthStatus.REASON, component + " did not answer its health check within " + timeout.toMillis() + " ms")
+                    .withDetail(
+                            HealthStatus.REASON,
+                            component + " did not answer its health check within " + timeout.toMillis() + " ms")
                     .withDetail("silentMillis", TimeUnit.NANOSECONDS.toMillis(silentNanos))
                     .build();
         }
         if (sample == null) {
-            return Health.unknown().withDetail(HealthStatus.REASON, "the first health check of " + component + " is still running").build();
+            return Health.unknown()
+                    .withDetail(HealthStatus.REASON, "the first health check of " + component + " is still running")
+                    .build();
         }
         return sample.health();
     }

@@ -86,7 +86,11 @@ final class LocalBuckets {
         }
         long untilFullMillis = (long) Math.ceil((capacity - tokens) * periodMillis / capacity);
         long untilOneMillis = tokens < 1 ? (long) Math.ceil((1 - tokens) * periodMillis / capacity) : 0;
-        return new Outcome(limit, allowed, (long) Math.floor(tokens), RateLimiter.ceilSeconds(untilFullMillis),
+        return new Outcome(
+                limit,
+                allowed,
+                (long) Math.floor(tokens),
+                RateLimiter.ceilSeconds(untilFullMillis),
                 RateLimiter.ceilSeconds(untilOneMillis));
     }
 
@@ -101,7 +105,10 @@ final class LocalBuckets {
             return subject;
         }
         try {
-            return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(subject.getBytes(StandardCharsets.UTF_8)));
+            return "sha256:"
+                    + HexFormat.of()
+                            .formatHex(MessageDigest.getInstance("SHA-256")
+                                    .digest(subject.getBytes(StandardCharsets.UTF_8)));
         } catch (NoSuchAlgorithmException impossible) {
             throw new IllegalStateException(impossible);
         }

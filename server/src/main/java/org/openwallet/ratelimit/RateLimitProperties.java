@@ -14,13 +14,14 @@ import org.springframework.context.annotation.Configuration;
  * memory while Redis cannot be asked (about 200 bytes each; the least recently used is forgotten first).
  */
 @ConfigurationProperties("wallet.rate-limits")
-record RateLimitProperties(Map<String, Setting> limits, @DefaultValue("200ms") Duration loginDelayPerFailure,
-                           @DefaultValue("2s") Duration loginMaxDelay, @DefaultValue("100000") int localMaxBuckets) {
-    record Setting(int capacity, Duration period) {
-    }
+record RateLimitProperties(
+        Map<String, Setting> limits,
+        @DefaultValue("200ms") Duration loginDelayPerFailure,
+        @DefaultValue("2s") Duration loginMaxDelay,
+        @DefaultValue("100000") int localMaxBuckets) {
+    record Setting(int capacity, Duration period) {}
 
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(RateLimitProperties.class)
-    static class Enable {
-    }
+    static class Enable {}
 }

@@ -30,8 +30,7 @@ public class RateLimiter {
     }
 
     /** The state of one bucket after a call. */
-    public record Outcome(Limit limit, boolean allowed, long remaining, long resetSeconds, long retryAfterSeconds) {
-    }
+    public record Outcome(Limit limit, boolean allowed, long remaining, long resetSeconds, long retryAfterSeconds) {}
 
     private static final Redis.Script BUCKET = Redis.Script.of("""
             local capacity = tonumber(ARGV[1])
@@ -87,16 +86,21 @@ public class RateLimiter {
     private Outcome run(Limit limit, String subject, int required, int take) {
         List<Long> reply;
         try {
-            reply = redis.eval(BUCKET, ScriptOutputType.MULTI,
+            reply = redis.eval(
+                    BUCKET,
+                    ScriptOutputType.MULTI,
                     new String[] {"rl:{" + subject + "}:" + limit.name()},
-                    Integer.toString(limit.capacity()), Long.toString(limit.period().toMillis()),
-                    Integer.toString(required), Integer.toString(take));
+                    Integer.toString(limit.capacity()),
+                    Long.toString(limit.period().toMillis()),
+                    Integer.toString(required),
+                    Integer.toString(take));
         } catch (RedisUnavailableException unavailable) {
             // Counted per limit, so an operator sees which limits are per node right now.
             meters.counter("wallet.ratelimit.local", "limit", limit.name()).increment();
             return local.run(limit, subject, required, take);
         }
-        return new Outcome(limit, reply.get(0) == 1, reply.get(1), ceilSeconds(reply.get(2)), ceilSeconds(reply.get(3)));
+        return new Outcome(
+                limit, reply.get(0) == 1, reply.get(1), ceilSeconds(reply.get(2)), ceilSeconds(reply.get(3)));
     }
 
     static long ceilSeconds(long millis) {

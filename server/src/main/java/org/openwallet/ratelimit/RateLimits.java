@@ -94,7 +94,10 @@ public class RateLimits {
      * @throws ProblemException 429 {@code rate_limited}
      */
     public void checkLogin(String handle, String ip, HttpServletResponse response) {
-        enforce(response, limiter.consume(loginPerIp, ip), limiter.peek(loginFailuresPerHandleAndIp, handleAndIp(handle, ip)));
+        enforce(
+                response,
+                limiter.consume(loginPerIp, ip),
+                limiter.peek(loginFailuresPerHandleAndIp, handleAndIp(handle, ip)));
         pause(loginDelay(limiter.peek(loginFailuresPerHandle, handle)));
     }
 
@@ -147,7 +150,8 @@ public class RateLimits {
             long retryAfterSeconds = Math.max(1, refused.retryAfterSeconds());
             rejections.increment();
             response.setHeader("Retry-After", Long.toString(retryAfterSeconds));
-            return new ProblemException(ProblemCode.RATE_LIMITED,
+            return new ProblemException(
+                    ProblemCode.RATE_LIMITED,
                     "Too many requests (" + refused.limit().name() + "); retry after " + retryAfterSeconds + " s.");
         }
     }
@@ -169,19 +173,28 @@ public class RateLimits {
 
     private Optional<Refusal> judge(HttpServletResponse response, Outcome... outcomes) {
         // Report the tightest limit: the one with the fewest requests left, as the RateLimit draft suggests.
-        Outcome tightest = Stream.of(outcomes).min(Comparator.comparingLong(Outcome::remaining)).orElseThrow();
+        Outcome tightest = Stream.of(outcomes)
+                .min(Comparator.comparingLong(Outcome::remaining))
+                .orElseThrow();
         response.setHeader("RateLimit-Limit", Integer.toString(tightest.limit().capacity()));
         response.setHeader("RateLimit-Remaining", Long.toString(tightest.remaining()));
         response.setHeader("RateLimit-Reset", Long.toString(tightest.resetSeconds()));
-        return Stream.of(outcomes).filter(outcome -> !outcome.allowed())
+        return Stream.of(outcomes)
+                .filter(outcome -> !outcome.allowed())
                 .max(Comparator.comparingLong(Outcome::retryAfterSeconds))
-                .map(refused -> new Refusal(refused, meters.counter("wallet.ratelimit.rejections", "limit", refused.limit().name())));
+                .map(refused -> new Refusal(
+                        refused,
+                        meters.counter(
+                                "wallet.ratelimit.rejections",
+                                "limit",
+                                refused.limit().name())));
     }
 
     private static Limit limit(Map<String, RateLimitProperties.Setting> limits, String name) {
         RateLimitProperties.Setting setting = limits.get(name);
         if (setting == null) {
-            throw new IllegalStateException("wallet.rate-limits.limits." + name + " is not configured (have " + List.copyOf(limits.keySet()) + ")");
+            throw new IllegalStateException("wallet.rate-limits.limits." + name + " is not configured (have "
+                    + List.copyOf(limits.keySet()) + ")");
         }
         return new Limit(name, setting.capacity(), setting.period());
     }

@@ -13,14 +13,11 @@ final class FriendshipEvents {
     static final String REMOVED = "friendship.removed";
     static final int VERSION = 1;
 
-    private FriendshipEvents() {
-    }
+    private FriendshipEvents() {}
 
-    record Created(UUID userA, String handleA, UUID userB, String handleB, String since) {
-    }
+    record Created(UUID userA, String handleA, UUID userB, String handleB, String since) {}
 
-    record Removed(UUID userA, UUID userB, UUID removedBy, String since, String removedAt) {
-    }
+    record Removed(UUID userA, UUID userB, UUID removedBy, String since, String removedAt) {}
 
     /** The Kafka key of a pair: the same whichever of the two acts. */
     static String pairKey(UUID one, UUID other) {

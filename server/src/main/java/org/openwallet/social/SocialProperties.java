@@ -21,6 +21,5 @@ record SocialProperties(@DefaultValue("5000") int maxFriends) {
 
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(SocialProperties.class)
-    static class Enable {
-    }
+    static class Enable {}
 }

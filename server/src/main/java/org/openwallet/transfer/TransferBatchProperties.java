@@ -21,8 +21,12 @@ import org.springframework.context.annotation.Configuration;
  *                      connection
  */
 @ConfigurationProperties("wallet.transfers.batch")
-record TransferBatchProperties(@DefaultValue("256") int maxSize, @DefaultValue("1ms") Duration maxWait, @DefaultValue("4") int workers,
-                               @DefaultValue("4096") int queueCapacity, @DefaultValue("5s") Duration answerTimeout) {
+record TransferBatchProperties(
+        @DefaultValue("256") int maxSize,
+        @DefaultValue("1ms") Duration maxWait,
+        @DefaultValue("4") int workers,
+        @DefaultValue("4096") int queueCapacity,
+        @DefaultValue("5s") Duration answerTimeout) {
     TransferBatchProperties {
         if (maxSize < 1 || maxSize > 10_000) {
             throw new IllegalArgumentException("wallet.transfers.batch.max-size must be between 1 and 10000");
@@ -43,6 +47,5 @@ record TransferBatchProperties(@DefaultValue("256") int maxSize, @DefaultValue("
 
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(TransferBatchProperties.class)
-    static class Enable {
-    }
+    static class Enable {}
 }

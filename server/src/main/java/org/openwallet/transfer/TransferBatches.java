@@ -29,9 +29,9 @@ import org.openwallet.identity.UserDirectory;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.LockedWallets;
 import org.openwallet.platform.database.DeferredWrites;
+import org.openwallet.platform.database.Transactions;
 import org.openwallet.platform.web.OverloadedException;
 import org.openwallet.platform.web.ProblemException;
-import org.openwallet.platform.database.Transactions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
@@ -80,9 +80,12 @@ class TransferBatches implements DisposableBean {
      * it has written anything (the key is in use): that answers this payment and leaves the
      * transaction usable for the others.
      */
-    record Payment(UUID senderId, UUID recipientId, String currency, IdempotencyKeys.KeyRequest key,
-                   BiFunction<Batch, IdempotencyKeys.Claim, Transfers.Response> work) {
-    }
+    record Payment(
+            UUID senderId,
+            UUID recipientId,
+            String currency,
+            IdempotencyKeys.KeyRequest key,
+            BiFunction<Batch, IdempotencyKeys.Claim, Transfers.Response> work) {}
 
     /** What the payments of one batch share: their wallets, locked, and their senders' settings, read once. */
     static final class Batch {
@@ -94,7 +97,12 @@ class TransferBatches implements DisposableBean {
         private Map<UUID, String> defaultVisibilities;
         private HardRules.Facts hardRuleFacts;
 
-        private Batch(LockedWallets wallets, Set<UUID> senders, Set<UUID> recipients, UserDirectory users, HardRules hardRules) {
+        private Batch(
+                LockedWallets wallets,
+                Set<UUID> senders,
+                Set<UUID> recipients,
+                UserDirectory users,
+                HardRules hardRules) {
             this.wallets = wallets;
             this.senders = senders;
             this.recipients = recipients;
@@ -127,8 +135,7 @@ class TransferBatches implements DisposableBean {
         }
     }
 
-    private record Queued(Payment payment, CompletableFuture<Transfers.Response> answer) {
-    }
+    private record Queued(Payment payment, CompletableFuture<Transfers.Response> answer) {}
 
     private final Transactions transactions;
     private final Ledger ledger;
@@ -144,8 +151,15 @@ class TransferBatches implements DisposableBean {
     private final Counter timedOut;
     private volatile boolean running = true;
 
-    TransferBatches(Transactions transactions, Ledger ledger, UserDirectory users, IdempotencyKeys idempotency, HardRules hardRules,
-                    DeferredWrites deferred, TransferBatchProperties properties, MeterRegistry meters) {
+    TransferBatches(
+            Transactions transactions,
+            Ledger ledger,
+            UserDirectory users,
+            IdempotencyKeys idempotency,
+            HardRules hardRules,
+            DeferredWrites deferred,
+            TransferBatchProperties properties,
+            MeterRegistry meters) {
         this.transactions = transactions;
         this.hardRules = hardRules;
         this.deferred = deferred;
@@ -154,20 +168,28 @@ class TransferBatches implements DisposableBean {
         this.users = users;
         this.properties = properties;
         this.queue = new LinkedBlockingQueue<>(properties.queueCapacity());
-        this.sizes = DistributionSummary.builder("wallet.transfers.batch.size").description("Payments per database transaction")
+        this.sizes = DistributionSummary.builder("wallet.transfers.batch.size")
+                .description("Payments per database transaction")
                 .register(meters);
-        Gauge.builder("wallet.transfers.batch.queued", queue, Collection::size).description("Payments waiting for a batch").register(meters);
-        this.queueFull = Counter.builder("wallet.transfers.batch.refused").tag("reason", QUEUE_FULL)
-                .description("Payments answered 503 by the batches").register(meters);
-        this.timedOut = Counter.builder("wallet.transfers.batch.refused").tag("reason", TIMED_OUT)
-                .description("Payments answered 503 by the batches").register(meters);
+        Gauge.builder("wallet.transfers.batch.queued", queue, Collection::size)
+                .description("Payments waiting for a batch")
+                .register(meters);
+        this.queueFull = Counter.builder("wallet.transfers.batch.refused")
+                .tag("reason", QUEUE_FULL)
+                .description("Payments answered 503 by the batches")
+                .register(meters);
+        this.timedOut = Counter.builder("wallet.transfers.batch.refused")
+                .tag("reason", TIMED_OUT)
+                .description("Payments answered 503 by the batches")
+                .register(meters);
         for (int i = 0; i < properties.workers(); i++) {
             startWorker(i);
         }
     }
 
     private void startWorker(int index) {
-        Thread worker = Thread.ofPlatform().name("transfer-batch-" + index).daemon().unstarted(() -> work(index));
+        Thread worker =
+                Thread.ofPlatform().name("transfer-batch-" + index).daemon().unstarted(() -> work(index));
         workers.add(worker);
         worker.start();
     }
@@ -184,8 +206,11 @@ class TransferBatches implements DisposableBean {
         }
         if (!queue.offer(queued)) {
             queueFull.increment();
-            throw new OverloadedException("Too many payments are waiting for the database; this one was not made. "
-                    + "Retry shortly with the same Idempotency-Key.", QUEUE_FULL, RETRY_AFTER_SECONDS);
+            throw new OverloadedException(
+                    "Too many payments are waiting for the database; this one was not made. "
+                            + "Retry shortly with the same Idempotency-Key.",
+                    QUEUE_FULL,
+                    RETRY_AFTER_SECONDS);
         }
         if (!running) {
             // Stopped between the check and the offer: no worker may be left to take it.
@@ -219,10 +244,13 @@ class TransferBatches implements DisposableBean {
             }
         }
         timedOut.increment();
-        throw new OverloadedException(neverRuns
-                ? "The database did not get to this payment in time; it was not made. Retry shortly with the same Idempotency-Key."
-                : "This payment did not finish in time and may still be made. Retry shortly with the same Idempotency-Key: "
-                        + "the retry returns the payment if it was made and makes it once if it was not.", TIMED_OUT, RETRY_AFTER_SECONDS);
+        throw new OverloadedException(
+                neverRuns
+                        ? "The database did not get to this payment in time; it was not made. Retry shortly with the same Idempotency-Key."
+                        : "This payment did not finish in time and may still be made. Retry shortly with the same Idempotency-Key: "
+                                + "the retry returns the payment if it was made and makes it once if it was not.",
+                TIMED_OUT,
+                RETRY_AFTER_SECONDS);
     }
 
     /** What the caller's thread throws for a batch's failure; an {@link Error} of the worker becomes a 500, not the caller's own Error. */
@@ -287,7 +315,9 @@ class TransferBatches implements DisposableBean {
     private void runByCurrency(List<Queued> batch) {
         Map<String, List<Queued>> byCurrency = new LinkedHashMap<>();
         for (Queued queued : batch) {
-            byCurrency.computeIfAbsent(queued.payment().currency(), currency -> new ArrayList<>()).add(queued);
+            byCurrency
+                    .computeIfAbsent(queued.payment().currency(), currency -> new ArrayList<>())
+                    .add(queued);
         }
         byCurrency.forEach(this::runTogether);
     }
@@ -298,7 +328,8 @@ class TransferBatches implements DisposableBean {
      * retries will make them.
      */
     private void runTogether(String currency, List<Queued> all) {
-        List<Queued> batch = all.stream().filter(queued -> !queued.answer().isDone()).toList();
+        List<Queued> batch =
+                all.stream().filter(queued -> !queued.answer().isDone()).toList();
         if (batch.isEmpty()) {
             return;
         }
@@ -334,7 +365,8 @@ class TransferBatches implements DisposableBean {
             }
         }
         sizes.record(batch.size());
-        Batch shared = new Batch(ledger.lockWallets(senders, recipients, currency), senders, recipients, users, hardRules);
+        Batch shared =
+                new Batch(ledger.lockWallets(senders, recipients, currency), senders, recipients, users, hardRules);
         // Their writes are queued and sent together at the end (DeferredWrites): one round trip per
         // kind of row for the whole batch instead of one per row.
         return deferred.during(() -> runInTurn(batch, shared));
@@ -351,7 +383,8 @@ class TransferBatches implements DisposableBean {
                 firstUses.add(i);
             }
         }
-        List<IdempotencyKeys.Claim> firstClaims = idempotency.claimAll(Transfers.OPERATION,
+        List<IdempotencyKeys.Claim> firstClaims = idempotency.claimAll(
+                Transfers.OPERATION,
                 firstUses.stream().map(i -> batch.get(i).payment().key()).toList());
         IdempotencyKeys.Claim[] claims = new IdempotencyKeys.Claim[batch.size()];
         for (int j = 0; j < firstUses.size(); j++) {
@@ -361,8 +394,13 @@ class TransferBatches implements DisposableBean {
         for (int i = 0; i < batch.size(); i++) {
             Payment payment = batch.get(i).payment();
             try {
-                IdempotencyKeys.Claim claim = claims[i] != null ? claims[i]
-                        : idempotency.claim(payment.senderId(), Transfers.OPERATION, payment.key().key(), payment.key().fingerprint());
+                IdempotencyKeys.Claim claim = claims[i] != null
+                        ? claims[i]
+                        : idempotency.claim(
+                                payment.senderId(),
+                                Transfers.OPERATION,
+                                payment.key().key(),
+                                payment.key().fingerprint());
                 answers.add(payment.work().apply(shared, claim));
             } catch (ProblemException refused) {
                 answers.add(refused);
@@ -372,7 +410,8 @@ class TransferBatches implements DisposableBean {
     }
 
     private static OverloadedException stopping() {
-        return new OverloadedException("The wallet is shutting down; retry with the same Idempotency-Key.", RETRY_AFTER_SECONDS);
+        return new OverloadedException(
+                "The wallet is shutting down; retry with the same Idempotency-Key.", RETRY_AFTER_SECONDS);
     }
 
     @Override

@@ -15,5 +15,4 @@ record TransferView(
         String currency,
         String note,
         String visibility,
-        String createdAt) {
-}
+        String createdAt) {}

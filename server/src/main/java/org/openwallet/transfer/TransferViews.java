@@ -40,19 +40,32 @@ class TransferViews {
     List<TransferView> of(List<LedgerTransfer> transfers) {
         Map<UUID, String> handles = users.handlesOf(transfers.stream()
                 .flatMap(transfer -> Stream.of(transfer.fromUserId(), transfer.toUserId()))
-                .filter(Objects::nonNull).distinct().toList());
-        Map<UUID, Visibility> narrowed = narrowed(transfers.stream().map(LedgerTransfer::id).toList());
-        return transfers.stream().map(transfer -> of(transfer, handles, narrowed.get(transfer.id()))).toList();
+                .filter(Objects::nonNull)
+                .distinct()
+                .toList());
+        Map<UUID, Visibility> narrowed =
+                narrowed(transfers.stream().map(LedgerTransfer::id).toList());
+        return transfers.stream()
+                .map(transfer -> of(transfer, handles, narrowed.get(transfer.id())))
+                .toList();
     }
 
     /** The transfer as a party sees it; {@code narrowed} is the visibility a party narrowed it to, null if none. */
     TransferView of(LedgerTransfer transfer, Map<UUID, String> handles, Visibility narrowed) {
         Currencies.Currency currency = currencies.require(transfer.currency());
         Visibility visibility = Visibility.morePrivateOf(narrowed, stored(transfer.visibility()));
-        return new TransferView(transfer.id(), transfer.kind(), "posted",
-                transfer.fromUserId(), handles.get(transfer.fromUserId()),
-                transfer.toUserId(), handles.get(transfer.toUserId()),
-                currency.format(transfer.amountMinor()), currency.code(), transfer.note(), visibility == null ? null : visibility.toString(),
+        return new TransferView(
+                transfer.id(),
+                transfer.kind(),
+                "posted",
+                transfer.fromUserId(),
+                handles.get(transfer.fromUserId()),
+                transfer.toUserId(),
+                handles.get(transfer.toUserId()),
+                currency.format(transfer.amountMinor()),
+                currency.code(),
+                transfer.note(),
+                visibility == null ? null : visibility.toString(),
                 transfer.createdAt().toString());
     }
 
@@ -60,7 +73,8 @@ class TransferViews {
     private Map<UUID, Visibility> narrowed(Collection<UUID> ids) {
         Map<UUID, Visibility> narrowed = new HashMap<>();
         if (!ids.isEmpty()) {
-            jdbc.sql("SELECT transfer_id, visibility FROM transfer_visibility WHERE transfer_id IN (:ids)").param("ids", ids)
+            jdbc.sql("SELECT transfer_id, visibility FROM transfer_visibility WHERE transfer_id IN (:ids)")
+                    .param("ids", ids)
                     .query(rs -> {
                         narrowed.put((UUID) rs.getObject(1), stored(rs.getString(2)));
                     });
@@ -70,7 +84,10 @@ class TransferViews {
 
     /** A visibility as this server stored it; null (a transfer that is no payment) stays null, an unknown value is a bug. */
     static Visibility stored(String visibility) {
-        return visibility == null ? null : Visibility.fromWire(visibility)
-                .orElseThrow(() -> new IllegalStateException("a transfer has an unknown visibility: " + visibility));
+        return visibility == null
+                ? null
+                : Visibility.fromWire(visibility)
+                        .orElseThrow(
+                                () -> new IllegalStateException("a transfer has an unknown visibility: " + visibility));
     }
 }

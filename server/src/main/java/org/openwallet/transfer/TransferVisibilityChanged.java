@@ -8,7 +8,8 @@ import java.util.UUID;
  * Published on {@code wallet.transfer}, keyed by the sender like {@code transfer.posted}, so it
  * always follows the transfer's own event.
  */
-record TransferVisibilityChanged(UUID transferId, UUID fromUserId, UUID toUserId, String visibility, UUID changedBy, String changedAt) {
+record TransferVisibilityChanged(
+        UUID transferId, UUID fromUserId, UUID toUserId, String visibility, UUID changedBy, String changedAt) {
     static final String TYPE = "transfer.visibility_changed";
     static final int VERSION = 1;
 }

@@ -6,13 +6,11 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
 /** {@code GET /v1/accounts/me/balance}: the caller's own balance, as decimal strings. */
 class BalanceApiTest extends WalletIntegrationTest {
     private static final String BALANCE = "/v1/accounts/me/balance";
-
 
     private JsonNode balance(Api.User user) {
         Api.Response response = api.get(BALANCE, user.token());
@@ -29,7 +27,8 @@ class BalanceApiTest extends WalletIntegrationTest {
         assertThat(response.status()).as(response.body()).isEqualTo(200);
         assertThat(response.header("Content-Type")).startsWith("application/json");
         JsonNode body = response.json();
-        assertThat(body.propertyNames()).containsExactlyInAnyOrder("currency", "available", "pending", "on_hold", "withdrawable", "debt");
+        assertThat(body.propertyNames())
+                .containsExactlyInAnyOrder("currency", "available", "pending", "on_hold", "withdrawable", "debt");
         assertThat(body.get("on_hold").asString()).isEqualTo("0.00");
         assertThat(body.get("withdrawable").asString()).isEqualTo("0.00");
         assertThat(body.get("debt").asString()).isEqualTo("0.00");
@@ -39,7 +38,9 @@ class BalanceApiTest extends WalletIntegrationTest {
         assertThat(body.get("currency").asString()).isEqualTo("USD");
         assertThat(body.get("available").asString()).isEqualTo("0.00");
         assertThat(body.get("pending").asString()).isEqualTo("0.00");
-        assertThat(body.get("debt").asString()).as("always present, zero when nothing is owed").isEqualTo("0.00");
+        assertThat(body.get("debt").asString())
+                .as("always present, zero when nothing is owed")
+                .isEqualTo("0.00");
     }
 
     @Test

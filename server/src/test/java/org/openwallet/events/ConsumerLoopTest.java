@@ -10,13 +10,17 @@ import org.junit.jupiter.api.Test;
 class ConsumerLoopTest {
     @Test
     void describe_namesTheFailureAndItsRootCause_cutToTheBound() {
-        IllegalStateException failure = new IllegalStateException("outer", new RuntimeException("middle", new IllegalArgumentException("x".repeat(500))));
+        IllegalStateException failure = new IllegalStateException(
+                "outer", new RuntimeException("middle", new IllegalArgumentException("x".repeat(500))));
 
         String text = ConsumerLoop.describe(failure);
 
-        assertThat(text).startsWith("java.lang.IllegalStateException: outer <- java.lang.IllegalArgumentException: xxx").endsWith("...");
+        assertThat(text)
+                .startsWith("java.lang.IllegalStateException: outer <- java.lang.IllegalArgumentException: xxx")
+                .endsWith("...");
         assertThat(text.length()).isLessThan(2 * (ConsumerLoop.MAX_ERROR_CHARS + 3) + 4);
-        assertThat(ConsumerLoop.describe(new IllegalStateException("alone"))).isEqualTo("java.lang.IllegalStateException: alone");
+        assertThat(ConsumerLoop.describe(new IllegalStateException("alone")))
+                .isEqualTo("java.lang.IllegalStateException: alone");
     }
 
     /**

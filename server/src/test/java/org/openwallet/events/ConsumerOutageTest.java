@@ -21,7 +21,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.Eventually;
-import org.openwallet.LedgerTestSupport;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.platform.EmbeddedPostgres;
@@ -47,6 +46,7 @@ class ConsumerOutageTest extends WalletIntegrationTest {
 
     @Autowired
     KafkaCluster kafka;
+
     @Autowired
     EmbeddedPostgres postgres;
 
@@ -58,17 +58,24 @@ class ConsumerOutageTest extends WalletIntegrationTest {
         jdbc.sql("""
                 CREATE FUNCTION refuse_test_dead_letter() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN RAISE EXCEPTION 'the dead letters refuse %', NEW.record_key; END $$""").update();
-        jdbc.sql("CREATE TRIGGER refuse_test_dead_letter BEFORE INSERT ON dead_letters FOR EACH ROW WHEN (NEW.record_key = '"
-                + key + "') EXECUTE FUNCTION refuse_test_dead_letter()").update();
+        jdbc.sql(
+                        "CREATE TRIGGER refuse_test_dead_letter BEFORE INSERT ON dead_letters FOR EACH ROW WHEN (NEW.record_key = '"
+                                + key + "') EXECUTE FUNCTION refuse_test_dead_letter()")
+                .update();
         try {
             send(key, "this is no event");
-            await("the notification consumer restarting, in health").atMost(OUTAGE_WAIT).until(() -> {
-                JsonNode consumer = consumerHealth().get("details").get("notifications");
-                return "restarting".equals(consumer.get("state").asString()) && consumer.get("restarts").asLong() >= 2
-                        && consumer.get("lastError").asString().contains("the dead letters refuse");
-            });
+            await("the notification consumer restarting, in health")
+                    .atMost(OUTAGE_WAIT)
+                    .until(() -> {
+                        JsonNode consumer = consumerHealth().get("details").get("notifications");
+                        return "restarting".equals(consumer.get("state").asString())
+                                && consumer.get("restarts").asLong() >= 2
+                                && consumer.get("lastError").asString().contains("the dead letters refuse");
+                    });
             Api.Response degraded = management.get("/actuator/health/consumers", null);
-            assertThat(degraded.status()).as("still serving: a load balancer keeps the node; " + degraded.body()).isEqualTo(200);
+            assertThat(degraded.status())
+                    .as("still serving: a load balancer keeps the node; " + degraded.body())
+                    .isEqualTo(200);
             assertThat(degraded.json().get("status").asString()).isEqualTo("DEGRADED");
         } finally {
             jdbc.sql("DROP TRIGGER refuse_test_dead_letter ON dead_letters").update();
@@ -78,10 +85,18 @@ class ConsumerOutageTest extends WalletIntegrationTest {
         await("every consumer running again").atMost(OUTAGE_WAIT).until(() -> {
             JsonNode health = consumerHealth();
             return "UP".equals(health.get("status").asString())
-                    && "running".equals(health.get("details").get("notifications").get("state").asString());
+                    && "running"
+                            .equals(health.get("details")
+                                    .get("notifications")
+                                    .get("state")
+                                    .asString());
         });
-        assertThat(jdbc.sql("SELECT count(*) FROM dead_letters WHERE record_key = ? AND consumer = 'notifications'").param(key)
-                .query(Long.class).single()).as("the record dead-lettered once it could be").isEqualTo(1L);
+        assertThat(jdbc.sql("SELECT count(*) FROM dead_letters WHERE record_key = ? AND consumer = 'notifications'")
+                        .param(key)
+                        .query(Long.class)
+                        .single())
+                .as("the record dead-lettered once it could be")
+                .isEqualTo(1L);
         Api.User alice = fundedUser(100_000);
         Api.User bob = api.newUser();
         String after = pay(alice, bob, "1.25");
@@ -97,23 +112,30 @@ class ConsumerOutageTest extends WalletIntegrationTest {
      * and dead-lettered.
      */
     @Test
-    void postgresCrashInTheMiddleOfTheNotificationConsumersTransaction_deadLettersNothing_andEveryNotificationArrives() throws Exception {
+    void postgresCrashInTheMiddleOfTheNotificationConsumersTransaction_deadLettersNothing_andEveryNotificationArrives()
+            throws Exception {
         Api.User alice = fundedUser(100_000);
         Api.User bob = api.newUser();
         awaitNotifications(bob, Set.of(pay(alice, bob, "0.10")));
         Set<String> paid = new HashSet<>();
-        try (Connection blocker = DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(), postgres.password());
-             Statement statement = blocker.createStatement()) {
+        try (Connection blocker =
+                        DriverManager.getConnection(postgres.jdbcUrl(), postgres.username(), postgres.password());
+                Statement statement = blocker.createStatement()) {
             blocker.setAutoCommit(false);
             statement.execute("LOCK TABLE notifications IN SHARE MODE");
             for (int i = 1; i <= 5; i++) {
                 paid.add(pay(alice, bob, "1.0" + i));
             }
-            // Every event is on Kafka (the feed, which needs no PostgreSQL, shows them): what follows is about the consumer only.
-            await("the payments in bob's feed").atMost(OUTAGE_WAIT).until(() -> feedIds(bob).containsAll(paid));
-            await("the notification consumer waiting for its insert, inside its transaction").atMost(OUTAGE_WAIT).until(() ->
-                    consumerBackend().isPresent());
-            ProcessHandle backend = ProcessHandle.of(consumerBackend().orElseThrow()).orElseThrow();
+            // Every event is on Kafka (the feed, which needs no PostgreSQL, shows them): what follows is about the
+            // consumer only.
+            await("the payments in bob's feed")
+                    .atMost(OUTAGE_WAIT)
+                    .until(() -> feedIds(bob).containsAll(paid));
+            await("the notification consumer waiting for its insert, inside its transaction")
+                    .atMost(OUTAGE_WAIT)
+                    .until(() -> consumerBackend().isPresent());
+            ProcessHandle backend =
+                    ProcessHandle.of(consumerBackend().orElseThrow()).orElseThrow();
             backend.destroyForcibly();
             backend.onExit().get(30, TimeUnit.SECONDS);
         } catch (java.sql.SQLException expected) {
@@ -122,9 +144,15 @@ class ConsumerOutageTest extends WalletIntegrationTest {
 
         awaitNotifications(bob, paid);
         assertThat(jdbc.sql("SELECT count(*) FROM dead_letters WHERE consumer = 'notifications' AND record_key = ?")
-                .param(alice.id().toString()).query(Long.class).single()).as("nothing dead-lettered").isZero();
+                        .param(alice.id().toString())
+                        .query(Long.class)
+                        .single())
+                .as("nothing dead-lettered")
+                .isZero();
         JsonNode notifications = consumerHealth().get("details").get("notifications");
-        assertThat(notifications.get("lastError").asString()).as("the consumer met the crash and retried").isNotBlank();
+        assertThat(notifications.get("lastError").asString())
+                .as("the consumer met the crash and retried")
+                .isNotBlank();
     }
 
     /** The PostgreSQL process of the notification consumer's blocked insert, if it waits now. */
@@ -139,7 +167,9 @@ class ConsumerOutageTest extends WalletIntegrationTest {
         Api.Response page = api.get("/v1/feed/me?limit=100", user.token());
         Set<String> ids = new HashSet<>();
         if (page.status() == 200) {
-            page.json().get("items").forEach(item -> ids.add(item.get("transfer_id").asString()));
+            page.json()
+                    .get("items")
+                    .forEach(item -> ids.add(item.get("transfer_id").asString()));
         }
         return ids;
     }
@@ -152,7 +182,11 @@ class ConsumerOutageTest extends WalletIntegrationTest {
     private String pay(Api.User from, Api.User to, String amount) {
         String key = UUID.randomUUID().toString();
         for (int attempt = 1; ; attempt++) {
-            Api.Response paid = api.post("/v1/transfers", from.token(), key, Map.of("to_handle", to.handle(), "amount", amount, "currency", "USD"));
+            Api.Response paid = api.post(
+                    "/v1/transfers",
+                    from.token(),
+                    key,
+                    Map.of("to_handle", to.handle(), "amount", amount, "currency", "USD"));
             if (paid.status() == 201) {
                 return paid.json().get("id").asString();
             }
@@ -162,20 +196,31 @@ class ConsumerOutageTest extends WalletIntegrationTest {
     }
 
     private void awaitNotifications(Api.User user, Set<String> transferIds) {
-        await("@" + user.handle() + "'s notifications of " + transferIds).atMost(OUTAGE_WAIT).until(() -> {
-            Api.Response page = api.get("/v1/notifications?limit=100", user.token());
-            if (page.status() != 200) {
-                return false;
-            }
-            Set<String> notified = new HashSet<>();
-            page.json().get("items").forEach(item -> notified.add(item.get("transfer_id").asString()));
-            return notified.containsAll(transferIds);
-        });
+        await("@" + user.handle() + "'s notifications of " + transferIds)
+                .atMost(OUTAGE_WAIT)
+                .until(() -> {
+                    Api.Response page = api.get("/v1/notifications?limit=100", user.token());
+                    if (page.status() != 200) {
+                        return false;
+                    }
+                    Set<String> notified = new HashSet<>();
+                    page.json()
+                            .get("items")
+                            .forEach(
+                                    item -> notified.add(item.get("transfer_id").asString()));
+                    return notified.containsAll(transferIds);
+                });
     }
 
     private void send(String key, String value) {
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        kafka.bootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG,
+                        "all"),
+                new StringSerializer(),
+                new StringSerializer())) {
             producer.send(new ProducerRecord<>(TRANSFER_TOPIC, key, value)).get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException failed) {
             throw new IllegalStateException(failed);

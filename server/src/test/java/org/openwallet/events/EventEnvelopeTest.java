@@ -15,16 +15,23 @@ import tools.jackson.databind.json.JsonMapper;
 /** Known answers for the envelope: fixed envelopes to fixed bytes, and the bytes already in Kafka back to the record. */
 class EventEnvelopeTest {
     /** Named like the wallet's mapper names payload fields (PlatformConfiguration): snake_case. */
-    private static final JsonMapper JSON = JsonMapper.builder().propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE).build();
+    private static final JsonMapper JSON = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .build();
+
     private static final UUID ID = UUID.fromString("01970000-0000-7000-8000-000000000001");
     private static final Instant AT = Instant.parse("2026-01-02T03:04:05.123456Z");
 
-    record Posted(String transferId, String amount, String note) {
-    }
+    record Posted(String transferId, String amount, String note) {}
 
     @Test
     void anEnvelope_serializesToFixedBytes_fieldsInSchemaOrder_payloadByTheMapper() {
-        EventEnvelope<Object> envelope = new EventEnvelope<>(ID, "transfer.posted", 1, AT, "wallet",
+        EventEnvelope<Object> envelope = new EventEnvelope<>(
+                ID,
+                "transfer.posted",
+                1,
+                AT,
+                "wallet",
                 new Posted("01970000-0000-7000-8000-000000000002", "12.50", null));
 
         assertThat(envelope.toJson(JSON)).isEqualTo("""
@@ -37,7 +44,8 @@ class EventEnvelopeTest {
     void theEnvelopesOwnFieldNames_doNotFollowTheMappersNamingStrategy() {
         Map<String, Object> payload = new LinkedHashMap<>();
         payload.put("userId", "u");
-        EventEnvelope<Object> envelope = new EventEnvelope<>(ID, "user.signed_up", 2, Instant.parse("2026-01-02T03:04:05Z"), "wallet", payload);
+        EventEnvelope<Object> envelope =
+                new EventEnvelope<>(ID, "user.signed_up", 2, Instant.parse("2026-01-02T03:04:05Z"), "wallet", payload);
 
         assertThat(envelope.toJson(JsonMapper.builder().build())).isEqualTo("""
                 {"id":"01970000-0000-7000-8000-000000000001","type":"user.signed_up","version":2,\
@@ -54,13 +62,22 @@ class EventEnvelopeTest {
 
         EventEnvelope<JsonNode> parsed = EventEnvelope.parse(JSON, published);
 
-        assertThat(parsed).isEqualTo(new EventEnvelope<>(ID, "transfer.posted", 1, AT, "wallet",
-                JSON.readTree("{\"transfer_id\": \"01970000-0000-7000-8000-000000000002\", \"amount\": \"12.50\", \"note\": null}")));
+        assertThat(parsed)
+                .isEqualTo(
+                        new EventEnvelope<>(
+                                ID,
+                                "transfer.posted",
+                                1,
+                                AT,
+                                "wallet",
+                                JSON.readTree(
+                                        "{\"transfer_id\": \"01970000-0000-7000-8000-000000000002\", \"amount\": \"12.50\", \"note\": null}")));
     }
 
     @Test
     void whatToJsonWrites_parsesBackToTheSameEnvelope() {
-        EventEnvelope<JsonNode> envelope = new EventEnvelope<>(ID, "bank.transfer.settled", 1, AT, "bank", JSON.readTree("{\"amount\": \"1.00\"}"));
+        EventEnvelope<JsonNode> envelope = new EventEnvelope<>(
+                ID, "bank.transfer.settled", 1, AT, "bank", JSON.readTree("{\"amount\": \"1.00\"}"));
 
         assertThat(EventEnvelope.parse(JSON, envelope.toJson(JSON))).isEqualTo(envelope);
     }
@@ -78,10 +95,10 @@ class EventEnvelopeTest {
     void aMissingField_isPoison_andAMalformedOne_fails() {
         assertThatThrownBy(() -> EventEnvelope.parse(JSON, """
                 {"id": "01970000-0000-7000-8000-000000000001", "type": "user.signed_up", "version": 1, "producer": "wallet", "payload": {}}"""))
-                .isInstanceOf(PoisonEventException.class).hasMessageContaining("occurred_at");
+                .isInstanceOf(PoisonEventException.class)
+                .hasMessageContaining("occurred_at");
         assertThatThrownBy(() -> EventEnvelope.parse(JSON, "[1, 2]")).isInstanceOf(PoisonEventException.class);
         assertThatThrownBy(() -> EventEnvelope.parse(JSON, """
-                {"id": "not-a-uuid", "type": "user.signed_up", "version": 1, "occurred_at": "2026-01-02T03:04:05Z", "producer": "wallet", "payload": {}}"""))
-                .isInstanceOf(IllegalArgumentException.class);
+                {"id": "not-a-uuid", "type": "user.signed_up", "version": 1, "occurred_at": "2026-01-02T03:04:05Z", "producer": "wallet", "payload": {}}""")).isInstanceOf(IllegalArgumentException.class);
     }
 }

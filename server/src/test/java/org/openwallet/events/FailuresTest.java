@@ -22,7 +22,8 @@ import org.springframework.transaction.TransactionSystemException;
 class FailuresTest {
     @Test
     void aFailedRollback_withTheDatabaseGone_isUnavailable_notPoison() {
-        TransactionSystemException rollbackFailed = new TransactionSystemException("JDBC rollback failed",
+        TransactionSystemException rollbackFailed = new TransactionSystemException(
+                "JDBC rollback failed",
                 new PSQLException("This connection has been closed.", PSQLState.CONNECTION_DOES_NOT_EXIST));
 
         assertThat(Failures.classify(rollbackFailed)).isEqualTo(Failures.Kind.UNAVAILABLE);
@@ -30,7 +31,8 @@ class FailuresTest {
 
     @Test
     void poison_whoseRollbackFailedAsTheDatabaseDied_isRetried() {
-        TransactionSystemException rollbackFailed = new TransactionSystemException("JDBC rollback failed", new SQLException("closed"));
+        TransactionSystemException rollbackFailed =
+                new TransactionSystemException("JDBC rollback failed", new SQLException("closed"));
         rollbackFailed.initApplicationException(new PoisonEventException("no payload"));
 
         assertThat(Failures.classify(rollbackFailed)).isEqualTo(Failures.Kind.UNAVAILABLE);
@@ -38,19 +40,27 @@ class FailuresTest {
 
     @Test
     void connectionTransactionAndStoreFailures_areUnavailable() {
-        assertThat(Failures.classify(new CannotCreateTransactionException("no connection"))).isEqualTo(Failures.Kind.UNAVAILABLE);
-        assertThat(Failures.classify(new RuntimeException(new SQLTransientConnectionException("pool timeout")))).isEqualTo(Failures.Kind.UNAVAILABLE);
-        assertThat(Failures.classify(new RedisUnavailableException("down", null))).isEqualTo(Failures.Kind.UNAVAILABLE);
-        assertThat(Failures.classify(new IllegalStateException(new RedisConnectionException("refused")))).isEqualTo(Failures.Kind.UNAVAILABLE);
+        assertThat(Failures.classify(new CannotCreateTransactionException("no connection")))
+                .isEqualTo(Failures.Kind.UNAVAILABLE);
+        assertThat(Failures.classify(new RuntimeException(new SQLTransientConnectionException("pool timeout"))))
+                .isEqualTo(Failures.Kind.UNAVAILABLE);
+        assertThat(Failures.classify(new RedisUnavailableException("down", null)))
+                .isEqualTo(Failures.Kind.UNAVAILABLE);
+        assertThat(Failures.classify(new IllegalStateException(new RedisConnectionException("refused"))))
+                .isEqualTo(Failures.Kind.UNAVAILABLE);
         assertThat(Failures.classify(new DriverTimeoutException("2 s"))).isEqualTo(Failures.Kind.UNAVAILABLE);
         assertThat(Failures.classify(new NoNodeAvailableException())).isEqualTo(Failures.Kind.UNAVAILABLE);
-        assertThat(Failures.classify(new HeartbeatException(new InetSocketAddress(9042), "no answer", null))).isEqualTo(Failures.Kind.UNAVAILABLE);
+        assertThat(Failures.classify(new HeartbeatException(new InetSocketAddress(9042), "no answer", null)))
+                .isEqualTo(Failures.Kind.UNAVAILABLE);
     }
 
     @Test
     void sqlStatesOfConnectionShutdownRollbackResourcesAndLockTimeout_areUnavailable() {
-        for (String state : new String[] {"08006", "08003", "57P01", "57P03", "57014", "40001", "40P01", "53300", "58030", "55P03"}) {
-            UncategorizedSQLException failure = new UncategorizedSQLException("INSERT", "INSERT ...", new SQLException("x", state));
+        for (String state :
+                new String[] {"08006", "08003", "57P01", "57P03", "57014", "40001", "40P01", "53300", "58030", "55P03"
+                }) {
+            UncategorizedSQLException failure =
+                    new UncategorizedSQLException("INSERT", "INSERT ...", new SQLException("x", state));
             assertThat(Failures.classify(failure)).as(state).isEqualTo(Failures.Kind.UNAVAILABLE);
         }
     }
@@ -58,10 +68,13 @@ class FailuresTest {
     @Test
     void onlyAPoisonVerdict_isPoison_andAnythingElseIsUnexpected_andRetried() {
         assertThat(Failures.classify(new PoisonEventException("version 2"))).isEqualTo(Failures.Kind.POISON);
-        assertThat(Failures.classify(new IllegalStateException("wrapped", new PoisonEventException("no id")))).isEqualTo(Failures.Kind.POISON);
+        assertThat(Failures.classify(new IllegalStateException("wrapped", new PoisonEventException("no id"))))
+                .isEqualTo(Failures.Kind.POISON);
         assertThat(Failures.classify(new NullPointerException())).isEqualTo(Failures.Kind.UNEXPECTED);
-        assertThat(Failures.classify(new DataIntegrityViolationException("23505"))).isEqualTo(Failures.Kind.UNEXPECTED);
-        assertThat(Failures.classify(new UncategorizedSQLException("x", "x", new SQLException("raise", "P0001")))).isEqualTo(Failures.Kind.UNEXPECTED);
+        assertThat(Failures.classify(new DataIntegrityViolationException("23505")))
+                .isEqualTo(Failures.Kind.UNEXPECTED);
+        assertThat(Failures.classify(new UncategorizedSQLException("x", "x", new SQLException("raise", "P0001"))))
+                .isEqualTo(Failures.Kind.UNEXPECTED);
     }
 
     @Test

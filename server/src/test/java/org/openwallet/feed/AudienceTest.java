@@ -10,7 +10,9 @@ class AudienceTest {
     @Test
     void parties_seeEveryPayment() {
         for (Visibility visibility : Visibility.values()) {
-            assertThat(Audience.PARTIES.reaches(visibility)).as(visibility.toString()).isTrue();
+            assertThat(Audience.PARTIES.reaches(visibility))
+                    .as(visibility.toString())
+                    .isTrue();
         }
     }
 

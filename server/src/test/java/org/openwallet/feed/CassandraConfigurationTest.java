@@ -10,15 +10,14 @@ import com.datastax.oss.driver.api.core.config.DriverExecutionProfile;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openwallet.TestCassandra;
+import org.openwallet.platform.EmbeddedCassandra;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
-import org.openwallet.platform.EmbeddedCassandra;
-import org.openwallet.platform.config.WalletProperties;
 
 /** Which processes get a Cassandra node and session, and how the session is set up. */
 class CassandraConfigurationTest {
@@ -27,15 +26,17 @@ class CassandraConfigurationTest {
 
     @Configuration(proxyBeanMethods = false)
     @EnableConfigurationProperties(WalletProperties.class)
-    static class Properties {
-    }
+    static class Properties {}
 
     private ApplicationContextRunner wallet() {
         return new ApplicationContextRunner()
                 .withUserConfiguration(Properties.class, CassandraConfiguration.class)
-                .withPropertyValues("wallet.data-dir=" + dataDir, "wallet.cassandra.heap-size=512m",
+                .withPropertyValues(
+                        "wallet.data-dir=" + dataDir,
+                        "wallet.cassandra.heap-size=512m",
                         "wallet.cassandra.schema-location=classpath:cassandra-schema/ordered",
-                        "wallet.cassandra.java-home=" + (TestCassandra.javaHome() == null ? "" : TestCassandra.javaHome()));
+                        "wallet.cassandra.java-home="
+                                + (TestCassandra.javaHome() == null ? "" : TestCassandra.javaHome()));
     }
 
     /** The embedded mode of {@code ./wallet run}; the rest of the suite uses one shared node as a cluster instead. */
@@ -55,15 +56,19 @@ class CassandraConfigurationTest {
                     .containsEntry("class", "org.apache.cassandra.locator.SimpleStrategy")
                     .containsEntry("replication_factor", "1");
         });
-        assertThat(ProcessHandle.of(pid[0]).map(ProcessHandle::isAlive).orElse(false)).as("the node stopped with the wallet").isFalse();
+        assertThat(ProcessHandle.of(pid[0]).map(ProcessHandle::isAlive).orElse(false))
+                .as("the node stopped with the wallet")
+                .isFalse();
     }
 
     @Test
     void relayAndConsumersRoles_startNoNode_andOpenNoSession() {
         wallet().withPropertyValues("wallet.roles=relay,consumers").run(context -> {
             assertThat(context).hasNotFailed();
-            assertThat(context.getBeanProvider(CqlSession.class).getIfAvailable()).isNull();
-            assertThat(context.getBeanProvider(EmbeddedCassandra.class).getIfAvailable()).isNull();
+            assertThat(context.getBeanProvider(CqlSession.class).getIfAvailable())
+                    .isNull();
+            assertThat(context.getBeanProvider(EmbeddedCassandra.class).getIfAvailable())
+                    .isNull();
             assertThat(dataDir.resolve("cassandra")).doesNotExist();
         });
     }
@@ -77,41 +82,75 @@ class CassandraConfigurationTest {
             assertThat(properties.cassandra().localDatacenter()).isEqualTo("datacenter1");
             assertThat(properties.cassandra().consistency()).isEqualTo("LOCAL_QUORUM");
             assertThat(properties.cassandra().schemaLocation()).isEqualTo("classpath:db/cassandra");
-            assertThat(properties.cassandra().replicationOrDefault()).isEqualTo("{'class': 'SimpleStrategy', 'replication_factor': 1}");
+            assertThat(properties.cassandra().replicationOrDefault())
+                    .isEqualTo("{'class': 'SimpleStrategy', 'replication_factor': 1}");
         });
-        WalletProperties.CassandraSettings cluster = new WalletProperties.CassandraSettings("10.0.0.1", "eu-west", "wallet", null,
-                "LOCAL_QUORUM", Duration.ofSeconds(2), WalletProperties.CassandraSettings.DEFAULT_SCHEMA_LOCATION, null, "768m");
+        WalletProperties.CassandraSettings cluster = new WalletProperties.CassandraSettings(
+                "10.0.0.1",
+                "eu-west",
+                "wallet",
+                null,
+                "LOCAL_QUORUM",
+                Duration.ofSeconds(2),
+                WalletProperties.CassandraSettings.DEFAULT_SCHEMA_LOCATION,
+                null,
+                "768m");
         assertThat(cluster.replicationOrDefault()).isEqualTo("{'class': 'NetworkTopologyStrategy', 'eu-west': 3}");
     }
 
     @Test
     void driverConfig_setsTheLocalDatacenter_timeout_consistency_andAShortSchemaRefreshWindow() {
-        WalletProperties.CassandraSettings settings = new WalletProperties.CassandraSettings("10.0.0.1", "eu-west", "wallet", null,
-                "local_quorum", Duration.ofMillis(1500), WalletProperties.CassandraSettings.DEFAULT_SCHEMA_LOCATION, null, "768m");
+        WalletProperties.CassandraSettings settings = new WalletProperties.CassandraSettings(
+                "10.0.0.1",
+                "eu-west",
+                "wallet",
+                null,
+                "local_quorum",
+                Duration.ofMillis(1500),
+                WalletProperties.CassandraSettings.DEFAULT_SCHEMA_LOCATION,
+                null,
+                "768m");
 
-        DriverExecutionProfile profile = CassandraConfiguration.driverConfig(settings).getInitialConfig().getDefaultProfile();
+        DriverExecutionProfile profile =
+                CassandraConfiguration.driverConfig(settings).getInitialConfig().getDefaultProfile();
 
-        assertThat(profile.getString(DefaultDriverOption.LOAD_BALANCING_LOCAL_DATACENTER)).isEqualTo("eu-west");
+        assertThat(profile.getString(DefaultDriverOption.LOAD_BALANCING_LOCAL_DATACENTER))
+                .isEqualTo("eu-west");
         assertThat(profile.getDuration(DefaultDriverOption.REQUEST_TIMEOUT)).isEqualTo(Duration.ofMillis(1500));
         assertThat(profile.getString(DefaultDriverOption.REQUEST_CONSISTENCY)).isEqualTo("LOCAL_QUORUM");
-        assertThat(profile.getString(DefaultDriverOption.REQUEST_SERIAL_CONSISTENCY)).isEqualTo("LOCAL_SERIAL");
-        assertThat(profile.getDuration(DefaultDriverOption.METADATA_SCHEMA_WINDOW)).isLessThanOrEqualTo(Duration.ofMillis(10));
+        assertThat(profile.getString(DefaultDriverOption.REQUEST_SERIAL_CONSISTENCY))
+                .isEqualTo("LOCAL_SERIAL");
+        assertThat(profile.getDuration(DefaultDriverOption.METADATA_SCHEMA_WINDOW))
+                .isLessThanOrEqualTo(Duration.ofMillis(10));
     }
 
     @Test
     void driverConfig_withAnUnknownConsistency_isRefused() {
-        WalletProperties.CassandraSettings settings = new WalletProperties.CassandraSettings("10.0.0.1", "dc1", "wallet", null,
-                "MOSTLY", Duration.ofSeconds(2), WalletProperties.CassandraSettings.DEFAULT_SCHEMA_LOCATION, null, "768m");
+        WalletProperties.CassandraSettings settings = new WalletProperties.CassandraSettings(
+                "10.0.0.1",
+                "dc1",
+                "wallet",
+                null,
+                "MOSTLY",
+                Duration.ofSeconds(2),
+                WalletProperties.CassandraSettings.DEFAULT_SCHEMA_LOCATION,
+                null,
+                "768m");
 
-        assertThatThrownBy(() -> CassandraConfiguration.driverConfig(settings)).hasMessageContaining("WALLET_CASSANDRA_CONSISTENCY");
+        assertThatThrownBy(() -> CassandraConfiguration.driverConfig(settings))
+                .hasMessageContaining("WALLET_CASSANDRA_CONSISTENCY");
     }
 
     @Test
     void contactPoints_takeHostsWithAndWithoutPorts_andBracketedIpv6() {
         assertThat(CassandraConfiguration.contactPoints("127.0.0.1:9142, 127.0.0.2 ,[::1]:9242,[::1]"))
-                .containsExactly(new InetSocketAddress("127.0.0.1", 9142), new InetSocketAddress("127.0.0.2", 9042),
-                        new InetSocketAddress("::1", 9242), new InetSocketAddress("::1", 9042));
-        assertThatThrownBy(() -> CassandraConfiguration.contactPoints("127.0.0.1:port")).hasMessageContaining("host:port");
+                .containsExactly(
+                        new InetSocketAddress("127.0.0.1", 9142),
+                        new InetSocketAddress("127.0.0.2", 9042),
+                        new InetSocketAddress("::1", 9242),
+                        new InetSocketAddress("::1", 9042));
+        assertThatThrownBy(() -> CassandraConfiguration.contactPoints("127.0.0.1:port"))
+                .hasMessageContaining("host:port");
         assertThatThrownBy(() -> CassandraConfiguration.contactPoints(" , ")).hasMessageContaining("names no host");
     }
 }

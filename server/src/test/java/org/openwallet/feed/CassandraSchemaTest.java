@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openwallet.TestCassandra;
-import org.springframework.core.io.DefaultResourceLoader;
 import org.openwallet.platform.config.WalletProperties;
+import org.springframework.core.io.DefaultResourceLoader;
 
 /**
  * The Cassandra migration runner, on the test JVM's Cassandra node. Every test runs on a keyspace of
@@ -42,19 +42,28 @@ class CassandraSchemaTest {
         assertThat(first).extracting(CassandraSchema.Script::version).containsExactly(1, 2, 10);
         assertThat(second).isEmpty();
         try (CqlSession session = session(keyspace)) {
-            assertThat(session.execute("SELECT script FROM runs").all()).extracting(row -> row.getInt("script"))
-                    .as("each script ran once").containsExactlyInAnyOrder(1, 2, 10);
-            Row note = session.execute("SELECT body, author FROM notes WHERE id = 5b6962dd-3f90-4c93-8f61-eabb1bb1d2f5").one();
+            assertThat(session.execute("SELECT script FROM runs").all())
+                    .extracting(row -> row.getInt("script"))
+                    .as("each script ran once")
+                    .containsExactlyInAnyOrder(1, 2, 10);
+            Row note = session.execute("SELECT body, author FROM notes WHERE id = 5b6962dd-3f90-4c93-8f61-eabb1bb1d2f5")
+                    .one();
             assertThat(note.getString("body")).isEqualTo("semicolons; in 'quotes'; -- stay");
             assertThat(note.getString("author")).isEqualTo("migrations");
-            List<Row> history = session.execute("SELECT version, description, checksum, applied_at FROM schema_migrations").all();
+            List<Row> history = session.execute(
+                            "SELECT version, description, checksum, applied_at FROM schema_migrations")
+                    .all();
             assertThat(history).extracting(row -> row.getInt("version")).containsExactlyInAnyOrder(1, 2, 10);
-            assertThat(history).extracting(row -> row.getString("description")).containsExactlyInAnyOrder("notes", "notes_author", "seed");
+            assertThat(history)
+                    .extracting(row -> row.getString("description"))
+                    .containsExactlyInAnyOrder("notes", "notes_author", "seed");
             assertThat(history).allSatisfy(row -> {
                 assertThat(row.getString("checksum")).hasSize(64);
                 assertThat(row.getInstant("applied_at")).isNotNull();
             });
-            assertThat(session.execute("SELECT * FROM schema_migration_lock").all()).as("the lock is released").isEmpty();
+            assertThat(session.execute("SELECT * FROM schema_migration_lock").all())
+                    .as("the lock is released")
+                    .isEmpty();
         }
     }
 
@@ -66,14 +75,19 @@ class CassandraSchemaTest {
         }
         String location = scripts.toUri().toString();
         migrate(keyspace, CassandraSchema.load(location, new DefaultResourceLoader()));
-        Files.writeString(scripts.resolve("V2__notes_author.cql"), "ALTER TABLE notes ADD IF NOT EXISTS editor text;\n", StandardOpenOption.APPEND);
+        Files.writeString(
+                scripts.resolve("V2__notes_author.cql"),
+                "ALTER TABLE notes ADD IF NOT EXISTS editor text;\n",
+                StandardOpenOption.APPEND);
 
         assertThatThrownBy(() -> migrate(keyspace, CassandraSchema.load(location, new DefaultResourceLoader())))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("V2__notes_author.cql was changed after it was applied to keyspace " + keyspace)
                 .hasMessageContaining("new script");
         try (CqlSession session = session(keyspace)) {
-            assertThat(session.execute("SELECT * FROM schema_migration_lock").all()).as("the lock is released after a failure").isEmpty();
+            assertThat(session.execute("SELECT * FROM schema_migration_lock").all())
+                    .as("the lock is released after a failure")
+                    .isEmpty();
         }
     }
 
@@ -101,7 +115,8 @@ class CassandraSchemaTest {
             instances.shutdownNow();
         }
         try (CqlSession session = session(keyspace)) {
-            assertThat(session.execute("SELECT script FROM runs").all()).extracting(row -> row.getInt("script"))
+            assertThat(session.execute("SELECT script FROM runs").all())
+                    .extracting(row -> row.getInt("script"))
                     .containsExactlyInAnyOrder(1, 2, 10);
         }
     }
@@ -111,12 +126,14 @@ class CassandraSchemaTest {
         Files.writeString(scripts.resolve("V1_notes.cql"), "CREATE TABLE IF NOT EXISTS notes (id uuid PRIMARY KEY);");
 
         assertThatThrownBy(() -> CassandraSchema.load(scripts.toUri().toString(), new DefaultResourceLoader()))
-                .hasMessageContaining("V1_notes.cql").hasMessageContaining("V<version>__<description>.cql");
+                .hasMessageContaining("V1_notes.cql")
+                .hasMessageContaining("V<version>__<description>.cql");
     }
 
     @Test
     void load_fromALocationWithoutScripts_findsNone() {
-        assertThat(CassandraSchema.load("classpath:cassandra-schema/none", new DefaultResourceLoader())).isEmpty();
+        assertThat(CassandraSchema.load("classpath:cassandra-schema/none", new DefaultResourceLoader()))
+                .isEmpty();
     }
 
     @Test
@@ -128,10 +145,11 @@ class CassandraSchemaTest {
                 INSERT INTO a (id) VALUES (2)
                 """;
 
-        assertThat(CassandraSchema.statements(script)).containsExactly(
-                "CREATE TABLE a (id int PRIMARY KEY, \"odd;name\" text)",
-                "INSERT INTO a (id, \"odd;name\") VALUES (1, 'it''s; fine')",
-                "INSERT INTO a (id) VALUES (2)");
+        assertThat(CassandraSchema.statements(script))
+                .containsExactly(
+                        "CREATE TABLE a (id int PRIMARY KEY, \"odd;name\" text)",
+                        "INSERT INTO a (id, \"odd;name\") VALUES (1, 'it''s; fine')",
+                        "INSERT INTO a (id) VALUES (2)");
     }
 
     @Test
@@ -140,8 +158,10 @@ class CassandraSchemaTest {
         CassandraSchema.Script other = new CassandraSchema.Script(1, "other", "", CassandraSchema.checksum(""));
 
         assertThatThrownBy(() -> new CassandraSchema("k", TestCassandra.REPLICATION, List.of(one, other)))
-                .hasMessageContaining("V1__one.cql").hasMessageContaining("V1__other.cql");
-        assertThatThrownBy(() -> new CassandraSchema("wallet; DROP KEYSPACE wallet", TestCassandra.REPLICATION, List.of()))
+                .hasMessageContaining("V1__one.cql")
+                .hasMessageContaining("V1__other.cql");
+        assertThatThrownBy(
+                        () -> new CassandraSchema("wallet; DROP KEYSPACE wallet", TestCassandra.REPLICATION, List.of()))
                 .hasMessageContaining("wallet.cassandra.keyspace");
     }
 
@@ -157,8 +177,16 @@ class CassandraSchemaTest {
     }
 
     private static CqlSession session(String keyspace) {
-        WalletProperties.CassandraSettings settings = new WalletProperties.CassandraSettings(TestCassandra.contactPoints(), "datacenter1",
-                "unused", TestCassandra.REPLICATION, "LOCAL_QUORUM", Duration.ofSeconds(10), WalletProperties.CassandraSettings.DEFAULT_SCHEMA_LOCATION, null, "768m");
+        WalletProperties.CassandraSettings settings = new WalletProperties.CassandraSettings(
+                TestCassandra.contactPoints(),
+                "datacenter1",
+                "unused",
+                TestCassandra.REPLICATION,
+                "LOCAL_QUORUM",
+                Duration.ofSeconds(10),
+                WalletProperties.CassandraSettings.DEFAULT_SCHEMA_LOCATION,
+                null,
+                "768m");
         return CassandraConfiguration.connect(List.of(TestCassandra.node().address()), settings, keyspace);
     }
 

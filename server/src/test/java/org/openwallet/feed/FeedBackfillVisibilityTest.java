@@ -32,6 +32,7 @@ import tools.jackson.databind.json.JsonMapper;
 class FeedBackfillVisibilityTest extends WalletIntegrationTest {
     @Autowired
     FeedWriter writer;
+
     @Autowired
     JsonMapper json;
 
@@ -74,12 +75,22 @@ class FeedBackfillVisibilityTest extends WalletIntegrationTest {
         writer.apply(toFriends);
         writer.apply(friendshipCreated(nina, bob, start.plusSeconds(40)));
 
-        Map<String, String> expected = Map.of(paid.get("public").toString(), "public", paid.get("friends").toString(), "friends",
-                paid.get("publicThenFriends").toString(), "friends");
-        assertThat(bobsPayments(olga)).as("the posting path, narrowings applied").isEqualTo(expected);
+        Map<String, String> expected = Map.of(
+                paid.get("public").toString(),
+                "public",
+                paid.get("friends").toString(),
+                "friends",
+                paid.get("publicThenFriends").toString(),
+                "friends");
+        assertThat(bobsPayments(olga))
+                .as("the posting path, narrowings applied")
+                .isEqualTo(expected);
         assertThat(bobsPayments(nina)).as("a backfill after the narrowings").isEqualTo(expected);
-        assertThat(bobsPayments(rita)).as("a backfill before narrowings made earlier").isEqualTo(expected);
-        assertThat(bobsPayments(bob)).as("the parties keep every payment")
+        assertThat(bobsPayments(rita))
+                .as("a backfill before narrowings made earlier")
+                .isEqualTo(expected);
+        assertThat(bobsPayments(bob))
+                .as("the parties keep every payment")
                 .containsOnlyKeys(paid.values().stream().map(UUID::toString).toArray(String[]::new))
                 .containsEntry(paid.get("publicThenPrivate").toString(), "private");
     }
@@ -89,29 +100,83 @@ class FeedBackfillVisibilityTest extends WalletIntegrationTest {
         Map<String, String> shown = new LinkedHashMap<>();
         for (JsonNode item : feeds.all("/v1/feed", reader, 100)) {
             if (item.get("from_user_id").asString().equals(bob.id().toString())) {
-                shown.put(item.get("transfer_id").asString(), item.get("visibility").asString());
+                shown.put(
+                        item.get("transfer_id").asString(),
+                        item.get("visibility").asString());
             }
         }
         return shown;
     }
 
     private Event posted(UUID transferId, Api.User from, Api.User to, String visibility, Instant at) {
-        return event("transfer.posted", FeedWriter.TRANSFER_TOPIC, from.id().toString(), at, Map.of("transfer_id", transferId.toString(),
-                "from_user_id", from.id().toString(), "from_handle", from.handle(), "to_user_id", to.id().toString(), "to_handle", to.handle(),
-                "amount", "5.00", "currency", "USD", "note", visibility, "visibility", visibility, "created_at", at.toString()));
+        return event(
+                "transfer.posted",
+                FeedWriter.TRANSFER_TOPIC,
+                from.id().toString(),
+                at,
+                Map.of(
+                        "transfer_id",
+                        transferId.toString(),
+                        "from_user_id",
+                        from.id().toString(),
+                        "from_handle",
+                        from.handle(),
+                        "to_user_id",
+                        to.id().toString(),
+                        "to_handle",
+                        to.handle(),
+                        "amount",
+                        "5.00",
+                        "currency",
+                        "USD",
+                        "note",
+                        visibility,
+                        "visibility",
+                        visibility,
+                        "created_at",
+                        at.toString()));
     }
 
     private Event visibilityChanged(UUID transferId, Api.User from, Api.User to, String visibility, Instant at) {
-        return event("transfer.visibility_changed", FeedWriter.TRANSFER_TOPIC, from.id().toString(), at, Map.of(
-                "transfer_id", transferId.toString(), "from_user_id", from.id().toString(), "to_user_id", to.id().toString(),
-                "visibility", visibility, "changed_by", to.id().toString(), "changed_at", at.toString()));
+        return event(
+                "transfer.visibility_changed",
+                FeedWriter.TRANSFER_TOPIC,
+                from.id().toString(),
+                at,
+                Map.of(
+                        "transfer_id",
+                        transferId.toString(),
+                        "from_user_id",
+                        from.id().toString(),
+                        "to_user_id",
+                        to.id().toString(),
+                        "visibility",
+                        visibility,
+                        "changed_by",
+                        to.id().toString(),
+                        "changed_at",
+                        at.toString()));
     }
 
     private Event friendshipCreated(Api.User one, Api.User other, Instant since) {
         Api.User a = one.id().compareTo(other.id()) < 0 ? one : other;
         Api.User b = a == one ? other : one;
-        return event("friendship.created", FeedWriter.FRIENDSHIP_TOPIC, a.id() + ":" + b.id(), since, Map.of("user_a", a.id().toString(),
-                "handle_a", a.handle(), "user_b", b.id().toString(), "handle_b", b.handle(), "since", since.toString()));
+        return event(
+                "friendship.created",
+                FeedWriter.FRIENDSHIP_TOPIC,
+                a.id() + ":" + b.id(),
+                since,
+                Map.of(
+                        "user_a",
+                        a.id().toString(),
+                        "handle_a",
+                        a.handle(),
+                        "user_b",
+                        b.id().toString(),
+                        "handle_b",
+                        b.handle(),
+                        "since",
+                        since.toString()));
     }
 
     private Event event(String type, String topic, String key, Instant at, Map<String, String> payload) {

@@ -57,8 +57,10 @@ class FeedCassandraOutageTest extends WalletIntegrationTest {
         public void initialize(ConfigurableApplicationContext context) {
             nodeDirectory = newDataDir("cassandra-outage-").resolve("cassandra");
             node = start();
-            context.getEnvironment().getPropertySources().addFirst(new MapPropertySource("own-cassandra",
-                    Map.of("wallet.cassandra.contact-points", node.contactPoint())));
+            context.getEnvironment()
+                    .getPropertySources()
+                    .addFirst(new MapPropertySource(
+                            "own-cassandra", Map.of("wallet.cassandra.contact-points", node.contactPoint())));
         }
     }
 
@@ -88,7 +90,9 @@ class FeedCassandraOutageTest extends WalletIntegrationTest {
         for (int i = 0; i < 10; i++) {
             long started = System.nanoTime();
             during.add(feeds.pay(alice, bob, "1.0" + i, "friends", "during " + i));
-            assertThat(Duration.ofNanos(System.nanoTime() - started)).as("a payment does not wait for the feed").isLessThan(Duration.ofSeconds(2));
+            assertThat(Duration.ofNanos(System.nanoTime() - started))
+                    .as("a payment does not wait for the feed")
+                    .isLessThan(Duration.ofSeconds(2));
         }
         Api.Response unavailable = feeds.page("/v1/feed", carol, "limit=5");
         assertThat(unavailable.status()).as(unavailable.body()).isEqualTo(503);
@@ -98,7 +102,8 @@ class FeedCassandraOutageTest extends WalletIntegrationTest {
         List<String> expected = new ArrayList<>(during);
         expected.add(before);
         // The driver reconnects on its own schedule (exponential, from 1 s): give it time.
-        List<String> seen = feeds.awaitIds("/v1/feed", carol, ids -> ids.containsAll(expected), Duration.ofSeconds(120));
+        List<String> seen =
+                feeds.awaitIds("/v1/feed", carol, ids -> ids.containsAll(expected), Duration.ofSeconds(120));
         assertThat(seen).hasSize(expected.size());
         assertThat(feeds.ids("/v1/feed/me", alice)).containsAll(expected).hasSize(expected.size());
     }
@@ -149,7 +154,9 @@ class FeedCassandraOutageTest extends WalletIntegrationTest {
             long before = applied.count();
             long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
             while (applied.count() <= before) {
-                assertThat(System.nanoTime()).as("the feed applies a payment within 60 s").isLessThan(deadline);
+                assertThat(System.nanoTime())
+                        .as("the feed applies a payment within 60 s")
+                        .isLessThan(deadline);
                 Thread.onSpinWait();
             }
             ProcessHandle.of(node.pid()).orElseThrow().destroyForcibly();
@@ -162,15 +169,20 @@ class FeedCassandraOutageTest extends WalletIntegrationTest {
 
         node = start();
         List<String> all = paid.values().stream().flatMap(List::stream).toList();
-        assertThat(paidAfterKill.get()).as("payments went on during the outage").isGreaterThanOrEqualTo(PAYMENTS_DURING_OUTAGE);
+        assertThat(paidAfterKill.get())
+                .as("payments went on during the outage")
+                .isGreaterThanOrEqualTo(PAYMENTS_DURING_OUTAGE);
         // The driver reconnects on its own schedule (exponential, from 1 s): give it time.
         feeds.awaitIds("/v1/feed/me", bob, ids -> ids.containsAll(all), Duration.ofSeconds(180));
         for (Api.User sender : senders) {
             List<String> own = paid.get(sender);
             feeds.awaitIds("/v1/feed/me", sender, ids -> ids.containsAll(own), Duration.ofSeconds(60));
         }
-        assertThat(jdbc.sql("SELECT count(*) FROM dead_letters WHERE consumer = 'feed'").query(Long.class).single())
-                .as("nothing dead-lettered").isZero();
+        assertThat(jdbc.sql("SELECT count(*) FROM dead_letters WHERE consumer = 'feed'")
+                        .query(Long.class)
+                        .single())
+                .as("nothing dead-lettered")
+                .isZero();
     }
 
     private static final int MAX_STREAMED_PAYMENTS = 2_000;

@@ -33,14 +33,16 @@ final class FeedClient {
 
     /** Pays and returns the transfer id. */
     String pay(Api.User from, Api.User to, String amount, String visibility, String note) {
-        Map<String, String> body = new java.util.HashMap<>(Map.of("to_handle", to.handle(), "amount", amount, "currency", "USD"));
+        Map<String, String> body =
+                new java.util.HashMap<>(Map.of("to_handle", to.handle(), "amount", amount, "currency", "USD"));
         if (visibility != null) {
             body.put("visibility", visibility);
         }
         if (note != null) {
             body.put("note", note);
         }
-        Api.Response paid = api.post("/v1/transfers", from.token(), UUID.randomUUID().toString(), body);
+        Api.Response paid =
+                api.post("/v1/transfers", from.token(), UUID.randomUUID().toString(), body);
         assertThat(paid.status()).as(paid.body()).isEqualTo(201);
         return paid.json().get("id").asString();
     }
@@ -60,15 +62,24 @@ final class FeedClient {
             cursor = next == null ? null : next.asString();
             page.json().get("items").forEach(items::add);
             if (cursor != null) {
-                assertThat(page.json().get("items").size()).as("a page with a next cursor is full").isEqualTo(limit);
+                assertThat(page.json().get("items").size())
+                        .as("a page with a next cursor is full")
+                        .isEqualTo(limit);
             }
         } while (cursor != null);
-        assertThat(items.stream().map(item -> item.get("transfer_id").asString()).distinct().count()).as("no item twice").isEqualTo(items.size());
+        assertThat(items.stream()
+                        .map(item -> item.get("transfer_id").asString())
+                        .distinct()
+                        .count())
+                .as("no item twice")
+                .isEqualTo(items.size());
         return items;
     }
 
     List<String> ids(String path, Api.User reader) {
-        return all(path, reader, 100).stream().map(item -> item.get("transfer_id").asString()).toList();
+        return all(path, reader, 100).stream()
+                .map(item -> item.get("transfer_id").asString())
+                .toList();
     }
 
     /** Waits until the feed's item ids satisfy {@code condition}; returns them. */
@@ -79,14 +90,18 @@ final class FeedClient {
     /** Waits until the feed can be read and its item ids satisfy {@code condition}; returns them. */
     List<String> awaitIds(String path, Api.User reader, Predicate<List<String>> condition, Duration wait) {
         // An unreadable feed (the consumer or Cassandra not there yet) is an AssertionError of ids(): wait on.
-        return await(path + " of @" + reader.handle()).atMost(wait).ignoreExceptionsInstanceOf(AssertionError.class)
+        return await(path + " of @" + reader.handle())
+                .atMost(wait)
+                .ignoreExceptionsInstanceOf(AssertionError.class)
                 .until(() -> ids(path, reader), condition);
     }
 
     /** The item of {@code transferId} in the reader's feed, once it is there. */
     JsonNode awaitItem(String path, Api.User reader, String transferId) {
         awaitIds(path, reader, ids -> ids.contains(transferId));
-        return all(path, reader, 100).stream().filter(item -> item.get("transfer_id").asString().equals(transferId)).findFirst().orElseThrow();
+        return all(path, reader, 100).stream()
+                .filter(item -> item.get("transfer_id").asString().equals(transferId))
+                .findFirst()
+                .orElseThrow();
     }
-
 }

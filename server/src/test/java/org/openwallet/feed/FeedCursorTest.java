@@ -16,8 +16,8 @@ import org.openwallet.platform.web.ProblemException;
 /** Cursors already handed out keep working: known answers captured from the code before {@code platform.Signer}. */
 class FeedCursorTest {
     private static final UUID READER = UUID.fromString("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
-    private static final FeedStore.Position POSITION =
-            new FeedStore.Position(202612, Instant.ofEpochMilli(1764800000123L), UUID.fromString("0190a1b2-0000-7000-8000-000000000042"));
+    private static final FeedStore.Position POSITION = new FeedStore.Position(
+            202612, Instant.ofEpochMilli(1764800000123L), UUID.fromString("0190a1b2-0000-7000-8000-000000000042"));
     private static final String OLD_ACTIVITY_CURSOR = "AQAAAxd0AAABmuZG8HsBkKGyAABwAIAAAAAAAABCbVkKa478swzDt21QqrHRMQ";
     private static final String OLD_FEED_CURSOR = "AQEAAxd0AAABmuZG8HsBkKGyAABwAIAAAAAAAABC1eGVTSI992Cys8BHi5febw";
 
@@ -26,7 +26,8 @@ class FeedCursorTest {
         for (int i = 0; i < key.length; i++) {
             key[i] = (byte) (0x20 + i);
         }
-        Path file = Files.writeString(directory.resolve("feed-cursor.key"), Base64.getEncoder().encodeToString(key));
+        Path file = Files.writeString(
+                directory.resolve("feed-cursor.key"), Base64.getEncoder().encodeToString(key));
         return new FeedCursor(new FeedProperties(file, 20, 512, 32), null);
     }
 
@@ -42,10 +43,14 @@ class FeedCursorTest {
     void decode_anOldCursor_forItsReaderAndKindOnly(@TempDir Path directory) throws IOException {
         FeedCursor cursor = cursor(directory);
 
-        assertThat(cursor.decode(Timeline.Kind.ACTIVITY, READER, OLD_ACTIVITY_CURSOR)).isEqualTo(POSITION);
-        assertThatThrownBy(() -> cursor.decode(Timeline.Kind.FEED, READER, OLD_ACTIVITY_CURSOR)).isInstanceOf(ProblemException.class);
-        assertThatThrownBy(() -> cursor.decode(Timeline.Kind.ACTIVITY, UUID.randomUUID(), OLD_ACTIVITY_CURSOR)).isInstanceOf(ProblemException.class);
+        assertThat(cursor.decode(Timeline.Kind.ACTIVITY, READER, OLD_ACTIVITY_CURSOR))
+                .isEqualTo(POSITION);
+        assertThatThrownBy(() -> cursor.decode(Timeline.Kind.FEED, READER, OLD_ACTIVITY_CURSOR))
+                .isInstanceOf(ProblemException.class);
+        assertThatThrownBy(() -> cursor.decode(Timeline.Kind.ACTIVITY, UUID.randomUUID(), OLD_ACTIVITY_CURSOR))
+                .isInstanceOf(ProblemException.class);
         String edited = "AQAAAxd0AAABmuZG8HsBkKGyAABwAIAAAAAAAABDbVkKa478swzDt21QqrHRMQ";
-        assertThatThrownBy(() -> cursor.decode(Timeline.Kind.ACTIVITY, READER, edited)).isInstanceOf(ProblemException.class);
+        assertThatThrownBy(() -> cursor.decode(Timeline.Kind.ACTIVITY, READER, edited))
+                .isInstanceOf(ProblemException.class);
     }
 }

@@ -45,15 +45,20 @@ class FeedPaginationTest extends WalletIntegrationTest {
     Api.User alice;
 
     /** A transfer event written to Kafka by hand: its id and the envelope. */
-    record Published(UUID transferId, Instant createdAt, String envelope, String key) {
-    }
+    record Published(UUID transferId, Instant createdAt, String envelope, String key) {}
 
     @BeforeEach
     void setUp() {
         feeds = new FeedClient(api);
         alice = api.newUser();
-        producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer());
+        producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        kafka.bootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG,
+                        "all"),
+                new StringSerializer(),
+                new StringSerializer());
     }
 
     @AfterEach
@@ -78,10 +83,14 @@ class FeedPaginationTest extends WalletIntegrationTest {
         feeds.awaitIds("/v1/feed/me", alice, ids -> ids.size() >= expected.size());
 
         for (int limit : new int[] {1, 4, 7, 20, 25, 100}) {
-            List<String> paged = feeds.all("/v1/feed/me", alice, limit).stream().map(item -> item.get("transfer_id").asString()).toList();
+            List<String> paged = feeds.all("/v1/feed/me", alice, limit).stream()
+                    .map(item -> item.get("transfer_id").asString())
+                    .toList();
             assertThat(paged).as("limit " + limit).containsExactlyElementsOf(expected);
         }
-        assertThat(feeds.ids("/v1/feed", alice)).as("the social feed has the own payments too").containsExactlyElementsOf(expected);
+        assertThat(feeds.ids("/v1/feed", alice))
+                .as("the social feed has the own payments too")
+                .containsExactlyElementsOf(expected);
     }
 
     @Test
@@ -103,9 +112,12 @@ class FeedPaginationTest extends WalletIntegrationTest {
         String cursor = null;
         int page = 0;
         do {
-            Api.Response response = feeds.page("/v1/feed/me", alice, "limit=7" + (cursor == null ? "" : "&cursor=" + cursor));
+            Api.Response response =
+                    feeds.page("/v1/feed/me", alice, "limit=7" + (cursor == null ? "" : "&cursor=" + cursor));
             assertThat(response.status()).isEqualTo(200);
-            response.json().get("items").forEach(item -> seen.add(item.get("transfer_id").asString()));
+            response.json()
+                    .get("items")
+                    .forEach(item -> seen.add(item.get("transfer_id").asString()));
             JsonNode next = response.json().get("next_cursor");
             cursor = next == null ? null : next.asString();
             // Between pages, newer payments arrive and are applied.
@@ -118,7 +130,9 @@ class FeedPaginationTest extends WalletIntegrationTest {
         paging.set(false);
         arriving.join();
 
-        assertThat(seen).as("every item that existed, once, in order; none of the newer ones").containsExactlyElementsOf(expected);
+        assertThat(seen)
+                .as("every item that existed, once, in order; none of the newer ones")
+                .containsExactlyElementsOf(expected);
     }
 
     @Test
@@ -128,8 +142,11 @@ class FeedPaginationTest extends WalletIntegrationTest {
         feeds.awaitIds("/v1/feed/me", alice, ids -> ids.size() == 5);
         Api.Response first = feeds.page("/v1/feed/me", alice, "limit=2");
         String cursor = first.json().get("next_cursor").asString();
-        assertThat(feeds.page("/v1/feed/me", alice, "limit=2&cursor=" + cursor).status()).isEqualTo(200);
-        assertThat(feeds.page("/v1/feed/me", alice, "").json().get("items").size()).as("default limit 20 covers all 5").isEqualTo(5);
+        assertThat(feeds.page("/v1/feed/me", alice, "limit=2&cursor=" + cursor).status())
+                .isEqualTo(200);
+        assertThat(feeds.page("/v1/feed/me", alice, "").json().get("items").size())
+                .as("default limit 20 covers all 5")
+                .isEqualTo(5);
 
         for (String limit : new String[] {"0", "101", "-1", "abc"}) {
             Api.Response invalid = feeds.page("/v1/feed", alice, "limit=" + limit);
@@ -180,7 +197,11 @@ class FeedPaginationTest extends WalletIntegrationTest {
             payload.put("note", "n" + i);
             payload.put("visibility", "private");
             payload.put("created_at", createdAt.toString());
-            events.add(new Published(transferId, createdAt, envelope(Ids.next(), createdAt, payload), alice.id().toString()));
+            events.add(new Published(
+                    transferId,
+                    createdAt,
+                    envelope(Ids.next(), createdAt, payload),
+                    alice.id().toString()));
         }
         return events;
     }
@@ -198,13 +219,17 @@ class FeedPaginationTest extends WalletIntegrationTest {
 
     private static Published withNewEventId(Published event) {
         JsonNode original = JSON.readTree(event.envelope());
-        return new Published(event.transferId(), event.createdAt(),
-                envelope(Ids.next(), event.createdAt(), original.get("payload")), event.key());
+        return new Published(
+                event.transferId(),
+                event.createdAt(),
+                envelope(Ids.next(), event.createdAt(), original.get("payload")),
+                event.key());
     }
 
     private void publish(Published event) {
         try {
-            producer.send(new ProducerRecord<>("wallet.transfer", event.key(), event.envelope())).get();
+            producer.send(new ProducerRecord<>("wallet.transfer", event.key(), event.envelope()))
+                    .get();
         } catch (Exception failed) {
             throw new IllegalStateException(failed);
         }
@@ -212,7 +237,10 @@ class FeedPaginationTest extends WalletIntegrationTest {
 
     private static List<String> newestFirst(List<Published> events) {
         return events.stream()
-                .sorted(Comparator.comparing(Published::createdAt).thenComparing(Published::transferId).reversed())
-                .map(event -> event.transferId().toString()).toList();
+                .sorted(Comparator.comparing(Published::createdAt)
+                        .thenComparing(Published::transferId)
+                        .reversed())
+                .map(event -> event.transferId().toString())
+                .toList();
     }
 }

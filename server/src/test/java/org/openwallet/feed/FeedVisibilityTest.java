@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -60,10 +59,14 @@ class FeedVisibilityTest extends WalletIntegrationTest {
             assertThat(item.get("visibility").asString()).isEqualTo("friends");
             assertThat(item.has("amount")).as("a friend never sees the amount").isFalse();
             assertThat(item.has("currency")).isFalse();
-            assertThat(feeds.ids("/v1/feed/me", friend)).as("not the friend's own activity").doesNotContain(paid);
+            assertThat(feeds.ids("/v1/feed/me", friend))
+                    .as("not the friend's own activity")
+                    .doesNotContain(paid);
         }
         assertThat(feeds.ids("/v1/feed", eve)).doesNotContain(paid);
-        assertThat(feeds.ids("/v1/feed/public", eve)).as("friends-only is not public").doesNotContain(paid);
+        assertThat(feeds.ids("/v1/feed/public", eve))
+                .as("friends-only is not public")
+                .doesNotContain(paid);
     }
 
     @Test
@@ -77,8 +80,10 @@ class FeedVisibilityTest extends WalletIntegrationTest {
         assertThat(feeds.ids("/v1/feed", carol)).doesNotContain(hidden);
         assertThat(feeds.ids("/v1/feed", dana)).doesNotContain(hidden);
         assertThat(feeds.ids("/v1/feed/public", eve)).doesNotContain(hidden);
-        assertThat(feeds.awaitItem("/v1/feed", alice, hidden).get("visibility").asString()).isEqualTo("private");
-        assertThat(feeds.awaitItem("/v1/feed/me", bob, hidden).get("amount").asString()).isEqualTo("3.00");
+        assertThat(feeds.awaitItem("/v1/feed", alice, hidden).get("visibility").asString())
+                .isEqualTo("private");
+        assertThat(feeds.awaitItem("/v1/feed/me", bob, hidden).get("amount").asString())
+                .isEqualTo("3.00");
     }
 
     @Test
@@ -88,9 +93,12 @@ class FeedVisibilityTest extends WalletIntegrationTest {
         JsonNode seenByEve = feeds.awaitItem("/v1/feed/public", eve, open);
         assertThat(seenByEve.has("amount")).isFalse();
         assertThat(seenByEve.get("visibility").asString()).isEqualTo("public");
-        assertThat(feeds.awaitItem("/v1/feed/public", alice, open).get("amount").asString()).isEqualTo("7.25");
+        assertThat(feeds.awaitItem("/v1/feed/public", alice, open).get("amount").asString())
+                .isEqualTo("7.25");
         assertThat(feeds.awaitItem("/v1/feed", carol, open).has("amount")).isFalse();
-        assertThat(feeds.ids("/v1/feed", eve)).as("the social feed is friends only").doesNotContain(open);
+        assertThat(feeds.ids("/v1/feed", eve))
+                .as("the social feed is friends only")
+                .doesNotContain(open);
     }
 
     @Test
@@ -102,7 +110,10 @@ class FeedVisibilityTest extends WalletIntegrationTest {
         feeds.awaitIds("/v1/feed", carol, ids -> ids.contains(marker));
 
         assertThat(feeds.ids("/v1/feed", carol)).doesNotContain(byDefault);
-        assertThat(feeds.awaitItem("/v1/feed/me", alice, byDefault).get("visibility").asString()).isEqualTo("private");
+        assertThat(feeds.awaitItem("/v1/feed/me", alice, byDefault)
+                        .get("visibility")
+                        .asString())
+                .isEqualTo("private");
     }
 
     @Test
@@ -141,13 +152,15 @@ class FeedVisibilityTest extends WalletIntegrationTest {
         String aliceToDana = feeds.pay(alice, dana, "6.00", "friends", null);
         String carolToAlice = feeds.pay(carol, alice, "1.50", "friends", null);
         String carolToFrank = feeds.pay(carol, frank, "2.50", "friends", null);
-        feeds.awaitIds("/v1/feed", carol, ids -> ids.containsAll(List.of(aliceToBob, aliceToDana, bobToDana, carolToAlice)));
+        feeds.awaitIds(
+                "/v1/feed", carol, ids -> ids.containsAll(List.of(aliceToBob, aliceToDana, bobToDana, carolToAlice)));
         feeds.awaitIds("/v1/feed", alice, ids -> ids.contains(carolToFrank));
 
         Api.Response unfriend = api.delete("/v1/friends/" + alice.id(), carol.token());
         assertThat(unfriend.status()).as(unfriend.body()).isEqualTo(204);
 
-        // Alice's payment to Bob was there only because of Alice; the one to Dana stays, as Dana is still Carol's friend.
+        // Alice's payment to Bob was there only because of Alice; the one to Dana stays, as Dana is still Carol's
+        // friend.
         List<String> carols = feeds.awaitIds("/v1/feed", carol, ids -> !ids.contains(aliceToBob));
         assertThat(carols).contains(aliceToDana, bobToDana, carolToAlice, carolToFrank);
         List<String> alices = feeds.awaitIds("/v1/feed", alice, ids -> !ids.contains(carolToFrank));
@@ -169,7 +182,12 @@ class FeedVisibilityTest extends WalletIntegrationTest {
     }
 
     private void awaitVisibility(Api.User reader, String transferId, String visibility) {
-        await("@" + reader.handle() + " seeing " + transferId + " as " + visibility).atMost(FeedClient.WAIT)
-                .until(() -> feeds.awaitItem("/v1/feed", reader, transferId).get("visibility").asString(), visibility::equals);
+        await("@" + reader.handle() + " seeing " + transferId + " as " + visibility)
+                .atMost(FeedClient.WAIT)
+                .until(
+                        () -> feeds.awaitItem("/v1/feed", reader, transferId)
+                                .get("visibility")
+                                .asString(),
+                        visibility::equals);
     }
 }

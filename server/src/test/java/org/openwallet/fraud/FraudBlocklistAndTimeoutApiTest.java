@@ -60,6 +60,7 @@ class FraudBlocklistAndTimeoutApiTest {
     class BlockedIpAndDeclineOnTimeout extends FraudRulesApiTest.ProductionRules {
         @Autowired
         DataSource dataSource;
+
         @LocalManagementPort
         int managementPort;
 
@@ -99,7 +100,9 @@ class FraudBlocklistAndTimeoutApiTest {
             });
             assertThat(decisions.get(0).reasonList()).containsExactly("ip_blocked");
             assertThat(decisions.get(2).reasonList()).containsExactly("ip_blocked", "new_recipient_large_amount");
-            assertThat(decisions(other.id())).singleElement().satisfies(decision -> assertThat(decision.reasonList()).containsExactly("ip_blocked"));
+            assertThat(decisions(other.id()))
+                    .singleElement()
+                    .satisfies(decision -> assertThat(decision.reasonList()).containsExactly("ip_blocked"));
         }
 
         @Test
@@ -115,11 +118,14 @@ class FraudBlocklistAndTimeoutApiTest {
                 elapsedMicros = (System.nanoTime() - started) / 1_000;
             }
             assertDeclined(declined, "timeout");
-            assertThat(elapsedMicros).as("answered after the budget, not after the stall").isBetween(BUDGET_MICROS, BUDGET_MICROS + 9_000_000);
+            assertThat(elapsedMicros)
+                    .as("answered after the budget, not after the stall")
+                    .isBetween(BUDGET_MICROS, BUDGET_MICROS + 9_000_000);
             assertThat(api.available(sender)).isEqualTo("10.00");
             assertThat(p2pTransfersFrom(sender.id())).isZero();
 
-            FraudRulesApiTest.ProductionRules.Decision decision = decisions(sender.id()).getLast();
+            FraudRulesApiTest.ProductionRules.Decision decision =
+                    decisions(sender.id()).getLast();
             assertThat(decision.decision()).isEqualTo("decline");
             assertThat(decision.timedOut()).isTrue();
             assertThat(decision.reasonList()).containsExactly("timeout");
@@ -129,7 +135,8 @@ class FraudBlocklistAndTimeoutApiTest {
 
             // With the database answering again, the rules decide in time, and the blocklist applies.
             assertDeclined(api.pay(sender, recipient, "1.00"), "ip_blocked");
-            FraudRulesApiTest.ProductionRules.Decision inTime = decisions(sender.id()).getLast();
+            FraudRulesApiTest.ProductionRules.Decision inTime =
+                    decisions(sender.id()).getLast();
             assertThat(inTime.timedOut()).isFalse();
             assertThat(inTime.reasonList()).containsExactly("ip_blocked");
             assertThat(decisions(sender.id())).hasSize(2);
@@ -143,19 +150,31 @@ class FraudBlocklistAndTimeoutApiTest {
             assertDeclined(api.pay(sender, recipient, "1.00"), "ip_blocked");
             // Failed logins per handle and IP are at their shipped 10 per 15 minutes in this context.
             for (int i = 0; i < 10; i++) {
-                assertThat(login(sender.handle(), "wrong password " + i).status()).isEqualTo(401);
+                assertThat(login(sender.handle(), "wrong password " + i).status())
+                        .isEqualTo(401);
             }
             assertThat(login(sender.handle(), Api.PASSWORD).status()).isEqualTo(429);
             String after = scrape();
 
             assertThat(sample(after, "wallet_fraud_decisions_total", "decision=\"decline\"", "reason=\"ip_blocked\""))
-                    .isEqualTo(sample(before, "wallet_fraud_decisions_total", "decision=\"decline\"", "reason=\"ip_blocked\"") + 1);
-            assertThat(sample(after, "wallet_fraud_latency_seconds_count")).isEqualTo(sample(before, "wallet_fraud_latency_seconds_count") + 1);
-            assertThat(sample(after, "wallet_fraud_latency_seconds_sum")).isGreaterThan(sample(before, "wallet_fraud_latency_seconds_sum"));
+                    .isEqualTo(sample(
+                                    before,
+                                    "wallet_fraud_decisions_total",
+                                    "decision=\"decline\"",
+                                    "reason=\"ip_blocked\"")
+                            + 1);
+            assertThat(sample(after, "wallet_fraud_latency_seconds_count"))
+                    .isEqualTo(sample(before, "wallet_fraud_latency_seconds_count") + 1);
+            assertThat(sample(after, "wallet_fraud_latency_seconds_sum"))
+                    .isGreaterThan(sample(before, "wallet_fraud_latency_seconds_sum"));
             assertThat(sample(after, "wallet_idempotency_fast_path_total", "outcome=\"miss\""))
                     .isEqualTo(sample(before, "wallet_idempotency_fast_path_total", "outcome=\"miss\"") + 1);
             assertThat(sample(after, "wallet_ratelimit_rejections_total", "limit=\"login-failures-per-handle-and-ip\""))
-                    .isEqualTo(sample(before, "wallet_ratelimit_rejections_total", "limit=\"login-failures-per-handle-and-ip\"") + 1);
+                    .isEqualTo(sample(
+                                    before,
+                                    "wallet_ratelimit_rejections_total",
+                                    "limit=\"login-failures-per-handle-and-ip\"")
+                            + 1);
         }
 
         private Api.Response login(String handle, String password) {
@@ -172,7 +191,8 @@ class FraudBlocklistAndTimeoutApiTest {
 
         /** The sum of the samples of {@code name} whose labels include all of {@code labels}; 0 when there is none. */
         private static double sample(String exposition, String name, String... labels) {
-            return exposition.lines()
+            return exposition
+                    .lines()
                     .filter(line -> !line.startsWith("#"))
                     .filter(line -> line.startsWith(name + "{") || line.startsWith(name + " "))
                     .filter(line -> Arrays.stream(labels).allMatch(line::contains))
@@ -194,18 +214,26 @@ class FraudBlocklistAndTimeoutApiTest {
 
         @Autowired
         DataSource dataSource;
+
         @Autowired
         FraudCheck fraud;
+
         @Autowired
         org.openwallet.platform.redis.Redis redis;
 
         @Test
-        void stalledEvaluations_areBoundedByMaxInFlight_holdNoConnectionPastTheDeadline_andReserveNothing() throws Exception {
+        void stalledEvaluations_areBoundedByMaxInFlight_holdNoConnectionPastTheDeadline_andReserveNothing()
+                throws Exception {
             int requests = 3 * MAX_IN_FLIGHT;
-            List<UUID> senders = java.util.stream.Stream.generate(UUID::randomUUID).limit(requests).toList();
+            List<UUID> senders = java.util.stream.Stream.generate(UUID::randomUUID)
+                    .limit(requests)
+                    .toList();
             List<FraudDecision> decisions;
             try (StalledRules stalled = new StalledRules(dataSource)) {
-                decisions = org.openwallet.Race.run(requests, i -> () -> fraud.assess(new FraudRequest(senders.get(i), UUID.randomUUID(), 1_00, "USD", "10.1.2.3")));
+                decisions = org.openwallet.Race.run(
+                        requests,
+                        i -> () -> fraud.assess(
+                                new FraudRequest(senders.get(i), UUID.randomUUID(), 1_00, "USD", "10.1.2.3")));
                 // The stall goes on, yet no evaluation waits on it any more: each read was cancelled at
                 // its deadline and its connection is back in the pool.
                 await("no fraud read waiting on the stalled table").until(() -> readsWaitingOnTheStall() == 0);
@@ -218,16 +246,20 @@ class FraudBlocklistAndTimeoutApiTest {
                 assertThat(decision.velocityMember()).isNull();
             });
             // At most max-in-flight evaluations ran; the others skipped the soft rules at once.
-            List<FraudDecision> skipped = decisions.stream().filter(decision -> decision.notes().contains("overloaded")).toList();
+            List<FraudDecision> skipped = decisions.stream()
+                    .filter(decision -> decision.notes().contains("overloaded"))
+                    .toList();
             assertThat(skipped).hasSizeGreaterThanOrEqualTo(requests - MAX_IN_FLIGHT);
-            assertThat(skipped).allSatisfy(decision -> assertThat(decision.latencyMicros()).isLessThan(BUDGET_MICROS));
+            assertThat(skipped)
+                    .allSatisfy(decision -> assertThat(decision.latencyMicros()).isLessThan(BUDGET_MICROS));
             // No late evaluation reserved velocity for a payment whose caller had given up.
             for (UUID sender : senders) {
                 long reserved = redis.call(commands -> commands.zcard("velocity:{" + sender + "}:USD"));
                 assertThat(reserved).isZero();
             }
             // Every permit came back: with the database answering, the rules decide in time again.
-            FraudDecision inTime = fraud.assess(new FraudRequest(senders.getFirst(), UUID.randomUUID(), 1_00, "USD", "10.1.2.3"));
+            FraudDecision inTime =
+                    fraud.assess(new FraudRequest(senders.getFirst(), UUID.randomUUID(), 1_00, "USD", "10.1.2.3"));
             try {
                 assertThat(inTime.timedOut()).isFalse();
                 assertThat(inTime.notes()).doesNotContain("overloaded");

@@ -9,8 +9,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,8 +23,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
-import org.openwallet.WalletIntegrationTest;
 import org.openwallet.LedgerTestSupport;
+import org.openwallet.WalletIntegrationTest;
 import org.openwallet.identity.Role;
 import org.openwallet.identity.Roles;
 import org.openwallet.ledger.Ledger;
@@ -63,18 +61,24 @@ class FraudRulesApiTest {
     @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT)
     public abstract static class ProductionRules {
         private static final JsonMapper JSON = JsonMapper.builder().build();
-        private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        private static final HttpClient HTTP =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
         @LocalServerPort
         protected int port;
+
         @Autowired
         protected JdbcClient jdbc;
+
         @Autowired
         protected Transactions transactions;
+
         @Autowired
         protected Ledger ledger;
+
         @Autowired
         protected Roles roles;
+
         protected Api api;
 
         @DynamicPropertySource
@@ -108,7 +112,9 @@ class FraudRulesApiTest {
          */
         protected Api.User fundedUser(long minor) {
             Api.User user = LedgerTestSupport.fundedUser(api, transactions, ledger, minor);
-            jdbc.sql("INSERT INTO fraud_known_ips (user_id, ip) VALUES (?, '127.0.0.1') ON CONFLICT DO NOTHING").param(user.id()).update();
+            jdbc.sql("INSERT INTO fraud_known_ips (user_id, ip) VALUES (?, '127.0.0.1') ON CONFLICT DO NOTHING")
+                    .param(user.id())
+                    .update();
             return user;
         }
 
@@ -120,8 +126,11 @@ class FraudRulesApiTest {
         protected Api.Response send(String method, String path, String token, Object body) {
             HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                     .timeout(Duration.ofSeconds(30))
-                    .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                            : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+                    .method(
+                            method,
+                            body == null
+                                    ? HttpRequest.BodyPublishers.noBody()
+                                    : HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
             if (body != null) {
                 request.header("Content-Type", "application/json");
             }
@@ -140,18 +149,21 @@ class FraudRulesApiTest {
         }
 
         protected void verify(Api.User user) {
-            Api.Response verified = send("PUT", "/v1/admin/users/" + user.id() + "/verification", adminToken(), Map.of("verified", true));
+            Api.Response verified = send(
+                    "PUT", "/v1/admin/users/" + user.id() + "/verification", adminToken(), Map.of("verified", true));
             assertThat(verified.status()).as(verified.body()).isEqualTo(200);
             assertThat(verified.json().get("tier").asString()).isEqualTo("verified");
         }
 
         protected void block(UUID recipientId) {
-            Api.Response blocked = send("PUT", "/v1/admin/fraud/blocked-recipients/" + recipientId, adminToken(), Map.of("reason", "test"));
+            Api.Response blocked = send(
+                    "PUT", "/v1/admin/fraud/blocked-recipients/" + recipientId, adminToken(), Map.of("reason", "test"));
             assertThat(blocked.status()).as(blocked.body()).isEqualTo(204);
         }
 
         protected void unblock(UUID recipientId) {
-            Api.Response unblocked = send("DELETE", "/v1/admin/fraud/blocked-recipients/" + recipientId, adminToken(), null);
+            Api.Response unblocked =
+                    send("DELETE", "/v1/admin/fraud/blocked-recipients/" + recipientId, adminToken(), null);
             assertThat(unblocked.status()).as(unblocked.body()).isEqualTo(204);
         }
 
@@ -173,14 +185,31 @@ class FraudRulesApiTest {
                       FROM fraud_decisions WHERE sender_id = ? ORDER BY id
                     """)
                     .param(senderId)
-                    .query((rs, n) -> new Decision((UUID) rs.getObject(1), (UUID) rs.getObject(2), rs.getLong(3), rs.getString(4),
-                            rs.getString(5), JSON.readTree(rs.getString(6)), JSON.readTree(rs.getString(7)), rs.getBoolean(8),
-                            rs.getLong(9), rs.getLong(10)))
+                    .query((rs, n) -> new Decision(
+                            (UUID) rs.getObject(1),
+                            (UUID) rs.getObject(2),
+                            rs.getLong(3),
+                            rs.getString(4),
+                            rs.getString(5),
+                            JSON.readTree(rs.getString(6)),
+                            JSON.readTree(rs.getString(7)),
+                            rs.getBoolean(8),
+                            rs.getLong(9),
+                            rs.getLong(10)))
                     .list();
         }
 
-        protected record Decision(UUID id, UUID recipientId, long amountMinor, String ip, String decision, JsonNode reasons,
-                                  JsonNode notes, boolean timedOut, long latencyMicros, long weeklyLimitMinor) {
+        protected record Decision(
+                UUID id,
+                UUID recipientId,
+                long amountMinor,
+                String ip,
+                String decision,
+                JsonNode reasons,
+                JsonNode notes,
+                boolean timedOut,
+                long latencyMicros,
+                long weeklyLimitMinor) {
             public List<String> reasonList() {
                 List<String> list = new ArrayList<>();
                 reasons.forEach(reason -> list.add(reason.asString()));
@@ -204,7 +233,6 @@ class FraudRulesApiTest {
         protected static String decimal(long minor) {
             return BigDecimal.valueOf(minor, 2).toPlainString();
         }
-
     }
 
     @Nested
@@ -251,7 +279,9 @@ class FraudRulesApiTest {
             LedgerTestSupport.fund(transactions, ledger, sender.id(), 50_00);
             for (int i = 1; i <= 20; i++) {
                 Api.Response paid = api.pay(sender, recipient, "1.00");
-                assertThat(paid.status()).as("payment %d after 5 failed ones: %s", i, paid.body()).isEqualTo(201);
+                assertThat(paid.status())
+                        .as("payment %d after 5 failed ones: %s", i, paid.body())
+                        .isEqualTo(201);
             }
             assertDeclined(api.pay(sender, recipient, "1.00"), "velocity_exceeded");
         }
@@ -287,7 +317,8 @@ class FraudRulesApiTest {
             Api.User recipient = api.newUser();
             assertPosted(api.pay(sender, recipient, "200.00"));
 
-            Map<String, String> hundred = Map.of("to_handle", recipient.handle(), "amount", "100.00", "currency", "USD");
+            Map<String, String> hundred =
+                    Map.of("to_handle", recipient.handle(), "amount", "100.00", "currency", "USD");
             String declinedKey = UUID.randomUUID().toString();
             Api.Response declined = api.post("/v1/transfers", sender.token(), declinedKey, hundred);
             assertDeclined(declined, "weekly_limit_exceeded");
@@ -305,7 +336,8 @@ class FraudRulesApiTest {
             assertThat(api.available(sender)).isEqualTo("200.01");
 
             verify(sender);
-            Api.Response afterVerification = api.post("/v1/transfers", sender.token(), UUID.randomUUID().toString(), hundred);
+            Api.Response afterVerification =
+                    api.post("/v1/transfers", sender.token(), UUID.randomUUID().toString(), hundred);
             assertPosted(afterVerification);
             assertThat(api.available(sender)).isEqualTo("100.01");
             assertThat(decisions(sender.id()).getLast().weeklyLimitMinor()).isEqualTo(4_999_99);
@@ -356,12 +388,21 @@ class FraudRulesApiTest {
                     """).param(sender.id()).query(Long.class).single();
             assertThat(sentMinor).isEqualTo(280_00).isLessThanOrEqualTo(299_99);
             assertThat(api.available(sender)).isEqualTo("720.00");
-            long received = recipients.stream().mapToLong(r -> new BigDecimal(api.available(r)).movePointRight(2).longValueExact()).sum();
+            long received = recipients.stream()
+                    .mapToLong(r ->
+                            new BigDecimal(api.available(r)).movePointRight(2).longValueExact())
+                    .sum();
             assertThat(received).isEqualTo(280_00);
             List<Decision> decisions = decisions(sender.id());
             assertThat(decisions).hasSize(payments);
-            assertThat(decisions.stream().filter(d -> d.decision().equals("allow")).count()).isEqualTo(14);
-            assertThat(decisions.stream().filter(d -> d.reasonList().equals(List.of("weekly_limit_exceeded"))).count()).isEqualTo(5);
+            assertThat(decisions.stream()
+                            .filter(d -> d.decision().equals("allow"))
+                            .count())
+                    .isEqualTo(14);
+            assertThat(decisions.stream()
+                            .filter(d -> d.reasonList().equals(List.of("weekly_limit_exceeded")))
+                            .count())
+                    .isEqualTo(5);
         }
     }
 
@@ -399,7 +440,9 @@ class FraudRulesApiTest {
             Decision declined = decisions(sender.id()).getLast();
             assertThat(declined.ip()).isEqualTo("127.0.0.1");
             assertThat(declined.reasonList()).containsExactly("new_ip_large_amount");
-            assertThat(knownIps(sender)).as("a declined payment does not make its IP known").isEmpty();
+            assertThat(knownIps(sender))
+                    .as("a declined payment does not make its IP known")
+                    .isEmpty();
             assertPosted(api.pay(sender, recipient, "199.99"));
             // A payment that went through makes its IP known, as the README says.
             assertThat(knownIps(sender)).containsExactly("127.0.0.1");
@@ -425,11 +468,16 @@ class FraudRulesApiTest {
         }
 
         private void forgetIps(Api.User user) {
-            jdbc.sql("DELETE FROM fraud_known_ips WHERE user_id = ?").param(user.id()).update();
+            jdbc.sql("DELETE FROM fraud_known_ips WHERE user_id = ?")
+                    .param(user.id())
+                    .update();
         }
 
         private List<String> knownIps(Api.User user) {
-            return jdbc.sql("SELECT ip FROM fraud_known_ips WHERE user_id = ?").param(user.id()).query(String.class).list();
+            return jdbc.sql("SELECT ip FROM fraud_known_ips WHERE user_id = ?")
+                    .param(user.id())
+                    .query(String.class)
+                    .list();
         }
     }
 
@@ -452,7 +500,8 @@ class FraudRulesApiTest {
             assertPosted(api.pay(recipient, sender, "1.00"));
 
             // Only an admin may lift the block.
-            Api.Response notAdmin = send("DELETE", "/v1/admin/fraud/blocked-recipients/" + recipient.id(), sender.token(), null);
+            Api.Response notAdmin =
+                    send("DELETE", "/v1/admin/fraud/blocked-recipients/" + recipient.id(), sender.token(), null);
             assertThat(notAdmin.status()).isEqualTo(403);
             assertThat(notAdmin.code()).isEqualTo("forbidden");
             assertDeclined(api.pay(sender, recipient, "1.00"), "recipient_blocked");
@@ -492,7 +541,8 @@ class FraudRulesApiTest {
             assertThat(p2pTransfersFrom(sender.id())).isZero();
 
             // A new key is a new payment.
-            assertPosted(api.post("/v1/transfers", sender.token(), UUID.randomUUID().toString(), body));
+            assertPosted(
+                    api.post("/v1/transfers", sender.token(), UUID.randomUUID().toString(), body));
             assertThat(api.available(sender)).isEqualTo("8.00");
         }
     }
@@ -509,7 +559,8 @@ class FraudRulesApiTest {
             assertPosted(api.pay(sender, recipient, "1.50"));
             assertDeclined(api.pay(sender, blocked, "2.50"), "recipient_blocked");
 
-            Api.Response page = api.get("/v1/admin/fraud/decisions?sender_id=" + sender.id() + "&limit=10", adminToken());
+            Api.Response page =
+                    api.get("/v1/admin/fraud/decisions?sender_id=" + sender.id() + "&limit=10", adminToken());
             assertThat(page.status()).as(page.body()).isEqualTo(200);
             JsonNode items = page.json().get("items");
             assertThat(items.size()).isEqualTo(2);
@@ -517,14 +568,17 @@ class FraudRulesApiTest {
             JsonNode decline = items.get(0);
             assertThat(decline.get("decision").asString()).isEqualTo("decline");
             assertThat(decline.get("reasons").get(0).asString()).isEqualTo("recipient_blocked");
-            assertThat(decline.get("sender_id").asString()).isEqualTo(sender.id().toString());
-            assertThat(decline.get("recipient_id").asString()).isEqualTo(blocked.id().toString());
+            assertThat(decline.get("sender_id").asString())
+                    .isEqualTo(sender.id().toString());
+            assertThat(decline.get("recipient_id").asString())
+                    .isEqualTo(blocked.id().toString());
             assertThat(decline.get("amount_minor").asLong()).isEqualTo(2_50);
 
             JsonNode allow = items.get(1);
             assertThat(allow.get("decision").asString()).isEqualTo("allow");
             assertThat(allow.get("reasons").size()).isZero();
-            assertThat(allow.get("recipient_id").asString()).isEqualTo(recipient.id().toString());
+            assertThat(allow.get("recipient_id").asString())
+                    .isEqualTo(recipient.id().toString());
             assertThat(allow.get("amount_minor").asLong()).isEqualTo(1_50);
 
             for (JsonNode item : items) {
@@ -539,8 +593,10 @@ class FraudRulesApiTest {
 
             Api.Response one = api.get("/v1/admin/fraud/decisions?sender_id=" + sender.id() + "&limit=1", adminToken());
             assertThat(one.json().get("items").size()).isEqualTo(1);
-            assertThat(one.json().get("items").get(0).get("decision").asString()).isEqualTo("decline");
-            Api.Response badLimit = api.get("/v1/admin/fraud/decisions?sender_id=" + sender.id() + "&limit=0", adminToken());
+            assertThat(one.json().get("items").get(0).get("decision").asString())
+                    .isEqualTo("decline");
+            Api.Response badLimit =
+                    api.get("/v1/admin/fraud/decisions?sender_id=" + sender.id() + "&limit=0", adminToken());
             assertThat(badLimit.status()).isEqualTo(400);
             assertThat(badLimit.code()).isEqualTo("validation_failed");
         }
@@ -552,15 +608,25 @@ class FraudRulesApiTest {
             assertThat(decisions.status()).isEqualTo(403);
             assertThat(decisions.code()).isEqualTo("forbidden");
 
-            Api.Response verification = send("PUT", "/v1/admin/users/" + user.id() + "/verification", user.token(), Map.of("verified", true));
+            Api.Response verification = send(
+                    "PUT", "/v1/admin/users/" + user.id() + "/verification", user.token(), Map.of("verified", true));
             assertThat(verification.status()).isEqualTo(403);
             assertThat(verification.code()).isEqualTo("forbidden");
-            assertThat(jdbc.sql("SELECT count(*) FROM fraud_profiles WHERE user_id = ?").param(user.id()).query(Long.class).single()).isZero();
+            assertThat(jdbc.sql("SELECT count(*) FROM fraud_profiles WHERE user_id = ?")
+                            .param(user.id())
+                            .query(Long.class)
+                            .single())
+                    .isZero();
 
-            Api.Response block = send("PUT", "/v1/admin/fraud/blocked-recipients/" + user.id(), user.token(), Map.of("reason", "mine"));
+            Api.Response block = send(
+                    "PUT", "/v1/admin/fraud/blocked-recipients/" + user.id(), user.token(), Map.of("reason", "mine"));
             assertThat(block.status()).isEqualTo(403);
             assertThat(block.code()).isEqualTo("forbidden");
-            assertThat(jdbc.sql("SELECT count(*) FROM fraud_blocked_recipients WHERE user_id = ?").param(user.id()).query(Long.class).single()).isZero();
+            assertThat(jdbc.sql("SELECT count(*) FROM fraud_blocked_recipients WHERE user_id = ?")
+                            .param(user.id())
+                            .query(Long.class)
+                            .single())
+                    .isZero();
 
             Api.Response anonymous = api.get("/v1/admin/fraud/decisions?sender_id=" + user.id(), null);
             assertThat(anonymous.status()).isEqualTo(401);
@@ -575,15 +641,22 @@ class FraudRulesApiTest {
             assertThat(before).hasSize(1);
 
             for (String sql : new String[] {
-                    "UPDATE fraud_decisions SET decision = 'decline' WHERE sender_id = ?",
-                    "UPDATE fraud_decisions SET amount_minor = 0 WHERE sender_id = ?",
-                    "DELETE FROM fraud_decisions WHERE sender_id = ?"}) {
-                Throwable failure = catchThrowable(() -> jdbc.sql(sql).param(sender.id()).update());
+                "UPDATE fraud_decisions SET decision = 'decline' WHERE sender_id = ?",
+                "UPDATE fraud_decisions SET amount_minor = 0 WHERE sender_id = ?",
+                "DELETE FROM fraud_decisions WHERE sender_id = ?"
+            }) {
+                Throwable failure =
+                        catchThrowable(() -> jdbc.sql(sql).param(sender.id()).update());
                 assertThat(failure).as(sql).isNotNull();
-                assertThat(Transactions.sqlState(failure)).as(String.valueOf(failure)).isEqualTo("23001");
+                assertThat(Transactions.sqlState(failure))
+                        .as(String.valueOf(failure))
+                        .isEqualTo("23001");
             }
-            Throwable truncate = catchThrowable(() -> jdbc.sql("TRUNCATE fraud_decisions").update());
-            assertThat(Transactions.sqlState(truncate)).as(String.valueOf(truncate)).isEqualTo("23001");
+            Throwable truncate =
+                    catchThrowable(() -> jdbc.sql("TRUNCATE fraud_decisions").update());
+            assertThat(Transactions.sqlState(truncate))
+                    .as(String.valueOf(truncate))
+                    .isEqualTo("23001");
             assertThat(decisions(sender.id())).isEqualTo(before);
         }
     }

@@ -37,12 +37,16 @@ import org.springframework.test.context.DynamicPropertySource;
 class HardRulesOnTimeoutApiTest {
     @LocalServerPort
     int port;
+
     @Autowired
     JdbcClient jdbc;
+
     @Autowired
     Transactions transactions;
+
     @Autowired
     Ledger ledger;
+
     @Autowired
     Roles roles;
 
@@ -94,7 +98,8 @@ class HardRulesOnTimeoutApiTest {
     void aPaymentToABlockedRecipient_isDeclinedOnTimeout_movesNothing_andIsRecorded_untilUnblocked() {
         Api.User sender = fundedUser(10_00);
         Api.User recipient = api.newUser();
-        Api.Response blocked = api.put("/v1/admin/fraud/blocked-recipients/" + recipient.id(), admin.token(), Map.of("reason", "test"));
+        Api.Response blocked = api.put(
+                "/v1/admin/fraud/blocked-recipients/" + recipient.id(), admin.token(), Map.of("reason", "test"));
         assertThat(blocked.status()).as(blocked.body()).isEqualTo(204);
 
         assertDeclined(api.pay(sender, recipient, "1.00"), "recipient_blocked");
@@ -106,7 +111,9 @@ class HardRulesOnTimeoutApiTest {
             assertThat(decision.timedOut()).isTrue();
         });
 
-        assertThat(api.delete("/v1/admin/fraud/blocked-recipients/" + recipient.id(), admin.token()).status()).isEqualTo(204);
+        assertThat(api.delete("/v1/admin/fraud/blocked-recipients/" + recipient.id(), admin.token())
+                        .status())
+                .isEqualTo(204);
         assertPosted(api.pay(sender, recipient, "1.00"));
     }
 
@@ -165,14 +172,15 @@ class HardRulesOnTimeoutApiTest {
         assertThat(response.json().get("reason").asString()).isEqualTo(reason);
     }
 
-    private record Decision(String decision, String reasons, String notes, boolean timedOut, String ip) {
-    }
+    private record Decision(String decision, String reasons, String notes, boolean timedOut, String ip) {}
 
     /** The sender's decisions, oldest first, straight from the log (reasons and notes as JSON text). */
     private List<Decision> decisions(UUID senderId) {
-        return jdbc.sql("SELECT decision, reasons::text, notes::text, timed_out, ip FROM fraud_decisions WHERE sender_id = ? ORDER BY id")
+        return jdbc.sql(
+                        "SELECT decision, reasons::text, notes::text, timed_out, ip FROM fraud_decisions WHERE sender_id = ? ORDER BY id")
                 .param(senderId)
-                .query((rs, n) -> new Decision(rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4), rs.getString(5)))
+                .query((rs, n) -> new Decision(
+                        rs.getString(1), rs.getString(2), rs.getString(3), rs.getBoolean(4), rs.getString(5)))
                 .list();
     }
 }

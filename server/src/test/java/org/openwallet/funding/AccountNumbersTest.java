@@ -25,19 +25,29 @@ class AccountNumbersTest {
         for (int i = 0; i < key.length; i++) {
             key[i] = (byte) i;
         }
-        Path file = Files.writeString(directory.resolve("bank-account.key"), Base64.getEncoder().encodeToString(key));
-        return new AccountNumbers(new FundingProperties(null, null, file, null, null, null, 0, null, null, null, 5, 3, 3, null, null, 5, null), null);
+        Path file = Files.writeString(
+                directory.resolve("bank-account.key"), Base64.getEncoder().encodeToString(key));
+        return new AccountNumbers(
+                new FundingProperties(
+                        null, null, file, null, null, null, 0, null, null, null, 5, 3, 3, null, null, 5, null),
+                null);
     }
 
     @Test
     void open_andFingerprint_ofValuesTheOldCodeStored(@TempDir Path directory) throws IOException {
         AccountNumbers numbers = numbers(directory);
 
-        assertThat(numbers.open(ACCOUNT, HEX.parseHex("73ddfa1e3350cae898bed705e77c50454925169eb22ed09e7de0b5f570bfef84e43c511a91db0356")))
+        assertThat(numbers.open(
+                        ACCOUNT,
+                        HEX.parseHex(
+                                "73ddfa1e3350cae898bed705e77c50454925169eb22ed09e7de0b5f570bfef84e43c511a91db0356")))
                 .isEqualTo("000123456789");
-        assertThat(numbers.openMicroDeposits(ACCOUNT, HEX.parseHex("00570665695c392f2dab784c9f2e13d37529e7c05adbabad9ec3bd16aa0c31f85ed6aa9985")))
+        assertThat(numbers.openMicroDeposits(
+                        ACCOUNT,
+                        HEX.parseHex("00570665695c392f2dab784c9f2e13d37529e7c05adbabad9ec3bd16aa0c31f85ed6aa9985")))
                 .isEqualTo("0.32,0.45");
-        assertThat(HEX.formatHex(numbers.fingerprint("000123456789"))).isEqualTo("ec4a59546392492f4782c46b090f79c8b8059609d7dacacfb351659fc49c0f75");
+        assertThat(HEX.formatHex(numbers.fingerprint("000123456789")))
+                .isEqualTo("ec4a59546392492f4782c46b090f79c8b8059609d7dacacfb351659fc49c0f75");
     }
 
     @Test

@@ -19,6 +19,7 @@ final class BankOutcomes {
 
     /** The bank settled the request; true if it was pending until now. */
     boolean settle(UUID requestId) {
-        return transactions.run(() -> funding.applyOutcome(requestId, FundingRequest.SETTLED, null, "evt_" + UUID.randomUUID(), Instant.now()));
+        return transactions.run(() -> funding.applyOutcome(
+                requestId, FundingRequest.SETTLED, null, "evt_" + UUID.randomUUID(), Instant.now()));
     }
 }

@@ -18,7 +18,9 @@ class BankWebhookIntakeTest {
                  "request_id": "01970000-0000-7000-8000-000000000002", "direction": "credit", "amount": "25.00",
                  "currency": "USD", "reason_code": null, "occurred_at": "2026-01-02T03:04:05Z"}""");
 
-        String value = BankWebhookIntake.envelope(BankEvent.parse(received), received, Instant.parse("2026-01-02T03:04:06.5Z")).toJson(JSON);
+        String value = BankWebhookIntake.envelope(
+                        BankEvent.parse(received), received, Instant.parse("2026-01-02T03:04:06.5Z"))
+                .toJson(JSON);
 
         assertThat(value).isEqualTo("""
                 {"id":"26b5cc38-249f-3e76-881e-31a3de2d6dd3","type":"bank.transfer.settled","version":1,\

@@ -31,14 +31,19 @@ class BankWebhookMismatchTest extends WalletIntegrationTest {
 
     @Autowired
     WalletProperties properties;
+
     @Autowired
     Reconciliation reconciliation;
+
     @Autowired
     MeterRegistry meters;
+
     @Autowired
     LedgerVerifier verifier;
+
     @Autowired
     EmbeddedBankSimulator simulator;
+
     @LocalServerPort
     int localPort;
 
@@ -59,13 +64,18 @@ class BankWebhookMismatchTest extends WalletIntegrationTest {
         double flaggedBefore = flaggedCount();
 
         String forged = BankWebhookSender.newEventId();
-        Api.Response delivered = bank.deliver(BankWebhookSender.event(forged, "settled", deposit, bankTransferId, "debit", "5000.00", null));
+        Api.Response delivered = bank.deliver(
+                BankWebhookSender.event(forged, "settled", deposit, bankTransferId, "debit", "5000.00", null));
 
         assertThat(delivered.status()).as(delivered.body()).isEqualTo(200);
         awaitFlagged(forged);
-        assertThat(funding.request(user, "deposits", deposit).get("status").asString()).isEqualTo("pending");
+        assertThat(funding.request(user, "deposits", deposit).get("status").asString())
+                .isEqualTo("pending");
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("0.00", "1.00"));
-        assertThat(jdbc.sql("SELECT mismatch FROM flagged_bank_events WHERE event_id = ?").param(forged).query(String.class).single())
+        assertThat(jdbc.sql("SELECT mismatch FROM flagged_bank_events WHERE event_id = ?")
+                        .param(forged)
+                        .query(String.class)
+                        .single())
                 .isEqualTo("amount");
         assertThat(flaggedCount()).isEqualTo(flaggedBefore + 1);
 
@@ -79,8 +89,16 @@ class BankWebhookMismatchTest extends WalletIntegrationTest {
         });
 
         // The bank's true outcome is applied as usual.
-        assertThat(bank.deliver(BankWebhookSender.event(BankWebhookSender.newEventId(), "settled", deposit, bankTransferId, "debit", "1.00", null))
-                .status()).isEqualTo(200);
+        assertThat(bank.deliver(BankWebhookSender.event(
+                                BankWebhookSender.newEventId(),
+                                "settled",
+                                deposit,
+                                bankTransferId,
+                                "debit",
+                                "1.00",
+                                null))
+                        .status())
+                .isEqualTo(200);
         funding.awaitStatus(user, "deposits", deposit, "settled");
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("1.00", "0.00"));
         assertThat(verifier.verify().problems()).isEmpty();
@@ -94,18 +112,30 @@ class BankWebhookMismatchTest extends WalletIntegrationTest {
         String bankTransferId = funding.awaitBankTransferId(deposit);
 
         String credit = BankWebhookSender.newEventId();
-        assertThat(bank.deliver(BankWebhookSender.event(credit, "settled", deposit, bankTransferId, "credit", "3.00", null)).status()).isEqualTo(200);
+        assertThat(bank.deliver(BankWebhookSender.event(
+                                credit, "settled", deposit, bankTransferId, "credit", "3.00", null))
+                        .status())
+                .isEqualTo(200);
         String otherTransfer = BankWebhookSender.newEventId();
-        assertThat(bank.deliver(BankWebhookSender.event(otherTransfer, "settled", deposit, "bt_someoneelses", "debit", "3.00", null)).status())
+        assertThat(bank.deliver(BankWebhookSender.event(
+                                otherTransfer, "settled", deposit, "bt_someoneelses", "debit", "3.00", null))
+                        .status())
                 .isEqualTo(200);
 
         awaitFlagged(credit);
         awaitFlagged(otherTransfer);
-        assertThat(jdbc.sql("SELECT mismatch FROM flagged_bank_events WHERE event_id = ?").param(credit).query(String.class).single())
+        assertThat(jdbc.sql("SELECT mismatch FROM flagged_bank_events WHERE event_id = ?")
+                        .param(credit)
+                        .query(String.class)
+                        .single())
                 .isEqualTo("direction");
-        assertThat(jdbc.sql("SELECT mismatch FROM flagged_bank_events WHERE event_id = ?").param(otherTransfer).query(String.class).single())
+        assertThat(jdbc.sql("SELECT mismatch FROM flagged_bank_events WHERE event_id = ?")
+                        .param(otherTransfer)
+                        .query(String.class)
+                        .single())
                 .isEqualTo("bank_transfer_id");
-        assertThat(funding.request(user, "deposits", deposit).get("status").asString()).isEqualTo("pending");
+        assertThat(funding.request(user, "deposits", deposit).get("status").asString())
+                .isEqualTo("pending");
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("0.00", "3.00"));
     }
 
@@ -115,7 +145,9 @@ class BankWebhookMismatchTest extends WalletIntegrationTest {
         UUID deposit = funding.pendingDeposit(user, funding.link(user), "1.00");
         String bankTransferId = funding.awaitBankTransferId(deposit);
 
-        for (Object amount : new Object[] {"1e400", "1E2", "5000.001", "-1.00", "1.0", "01.00", "0.00", "100000000.00", 1.00, 5000}) {
+        for (Object amount :
+                new Object[] {"1e400", "1E2", "5000.001", "-1.00", "1.0", "01.00", "0.00", "100000000.00", 1.00, 5000
+                }) {
             String eventId = BankWebhookSender.newEventId();
             Map<String, Object> event = event(eventId, deposit, bankTransferId);
             event.put("amount", amount);
@@ -124,39 +156,65 @@ class BankWebhookMismatchTest extends WalletIntegrationTest {
             assertThat(refused.code()).isEqualTo("validation_failed");
             assertThat(stored(eventId)).isZero();
         }
-        for (String field : new String[] {"event_id", "bank_transfer_id", "request_id", "direction", "amount", "currency", "reason_code",
-                "occurred_at"}) {
+        for (String field : new String[] {
+            "event_id",
+            "bank_transfer_id",
+            "request_id",
+            "direction",
+            "amount",
+            "currency",
+            "reason_code",
+            "occurred_at"
+        }) {
             String eventId = BankWebhookSender.newEventId();
             Map<String, Object> event = event(eventId, deposit, bankTransferId);
             event.remove(field);
             Api.Response refused = bank.deliver(JSON.writeValueAsString(event));
-            assertThat(refused.status()).as("without " + field + ": " + refused.body()).isEqualTo(400);
+            assertThat(refused.status())
+                    .as("without " + field + ": " + refused.body())
+                    .isEqualTo(400);
             assertThat(stored(eventId)).isZero();
         }
         // A raw JSON number beyond any double is refused too, not read as Infinity.
-        String huge = JSON.writeValueAsString(event(BankWebhookSender.newEventId(), deposit, bankTransferId)).replace("\"1.00\"", "1e400");
+        String huge = JSON.writeValueAsString(event(BankWebhookSender.newEventId(), deposit, bankTransferId))
+                .replace("\"1.00\"", "1e400");
         assertThat(bank.deliver(huge).status()).isEqualTo(400);
-        assertThat(funding.request(user, "deposits", deposit).get("status").asString()).isEqualTo("pending");
+        assertThat(funding.request(user, "deposits", deposit).get("status").asString())
+                .isEqualTo("pending");
     }
 
     private static Map<String, Object> event(String eventId, UUID deposit, String bankTransferId) {
         @SuppressWarnings("unchecked")
-        Map<String, Object> event = JSON.readValue(BankWebhookSender.event(eventId, "settled", deposit, bankTransferId, "debit", "1.00", null),
+        Map<String, Object> event = JSON.readValue(
+                BankWebhookSender.event(eventId, "settled", deposit, bankTransferId, "debit", "1.00", null),
                 LinkedHashMap.class);
         return event;
     }
 
     private long stored(String eventId) {
         UUID envelopeId = UUID.nameUUIDFromBytes(("bank:" + eventId).getBytes(StandardCharsets.UTF_8));
-        return jdbc.sql("SELECT count(*) FROM bank_webhook_events WHERE event_id = ?").param(eventId).query(Long.class).single()
-                + jdbc.sql("SELECT count(*) FROM processed_events WHERE event_id = ?").param(envelopeId).query(Long.class).single();
+        return jdbc.sql("SELECT count(*) FROM bank_webhook_events WHERE event_id = ?")
+                        .param(eventId)
+                        .query(Long.class)
+                        .single()
+                + jdbc.sql("SELECT count(*) FROM processed_events WHERE event_id = ?")
+                        .param(envelopeId)
+                        .query(Long.class)
+                        .single();
     }
 
     private void awaitFlagged(String eventId) {
-        await("bank event " + eventId + " flagged").until(() -> jdbc.sql("SELECT count(*) FROM flagged_bank_events WHERE event_id = ?").param(eventId).query(Long.class).single() == 1);
+        await("bank event " + eventId + " flagged")
+                .until(() -> jdbc.sql("SELECT count(*) FROM flagged_bank_events WHERE event_id = ?")
+                                .param(eventId)
+                                .query(Long.class)
+                                .single()
+                        == 1);
     }
 
     private double flaggedCount() {
-        return meters.find("wallet.bank.events.flagged").counters().stream().mapToDouble(counter -> counter.count()).sum();
+        return meters.find("wallet.bank.events.flagged").counters().stream()
+                .mapToDouble(counter -> counter.count())
+                .sum();
     }
 }

@@ -27,8 +27,10 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class BankWebhookSender {
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     private final String url;
     private final byte[] secret;
@@ -41,14 +43,23 @@ final class BankWebhookSender {
     /** The wallet's secret as it keeps it: base64 in {@code <data dir>/keys/bank-webhook.key}. */
     static byte[] secretOf(Path dataDir) {
         try {
-            return Base64.getDecoder().decode(Files.readString(dataDir.resolve("keys").resolve("bank-webhook.key")).strip());
+            return Base64.getDecoder()
+                    .decode(Files.readString(dataDir.resolve("keys").resolve("bank-webhook.key"))
+                            .strip());
         } catch (IOException failure) {
             throw new IllegalStateException(failure);
         }
     }
 
     /** One bank event as JSON; {@code type} settled, failed or returned; {@code bankTransferId} the bank's id for the request. */
-    static String event(String eventId, String type, UUID requestId, String bankTransferId, String direction, String amount, String reasonCode) {
+    static String event(
+            String eventId,
+            String type,
+            UUID requestId,
+            String bankTransferId,
+            String direction,
+            String amount,
+            String reasonCode) {
         Map<String, Object> event = new LinkedHashMap<>();
         event.put("event_id", eventId);
         event.put("type", "transfer." + type);
@@ -73,7 +84,8 @@ final class BankWebhookSender {
             Mac mac = Mac.getInstance("HmacSHA256");
             mac.init(new SecretKeySpec(key, "HmacSHA256"));
             mac.update((timestamp + ".").getBytes(StandardCharsets.US_ASCII));
-            return "t=" + timestamp + ",v1=" + HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
+            return "t=" + timestamp + ",v1="
+                    + HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
         } catch (GeneralSecurityException impossible) {
             throw new IllegalStateException(impossible);
         }
@@ -90,7 +102,8 @@ final class BankWebhookSender {
 
     /** Delivers {@code body} with the given Bank-Signature header (none when null). */
     Api.Response deliver(String body, String signatureHeader) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(60))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+                .timeout(Duration.ofSeconds(60))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body));
         if (signatureHeader != null) {

@@ -48,14 +48,19 @@ class BankWebhookTest extends WalletIntegrationTest {
 
     @Autowired
     LedgerVerifier verifier;
+
     @Autowired
     WalletProperties properties;
+
     @Autowired
     EmbeddedKafka embeddedKafka;
+
     @Autowired
     ConfigurableApplicationContext context;
+
     @Autowired
     EmbeddedBankSimulator simulator;
+
     @org.springframework.boot.test.web.server.LocalServerPort
     int localPort;
 
@@ -74,7 +79,8 @@ class BankWebhookTest extends WalletIntegrationTest {
         UUID deposit = funding.pendingDeposit(user, funding.link(user), "25.00");
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("0.00", "25.00"));
 
-        Api.Response delivered = bank.deliver(event(BankWebhookSender.newEventId(), "settled", deposit, "debit", "25.00", null));
+        Api.Response delivered =
+                bank.deliver(event(BankWebhookSender.newEventId(), "settled", deposit, "debit", "25.00", null));
 
         assertThat(delivered.status()).as(delivered.body()).isEqualTo(200);
         assertThat(delivered.json().get("status").asString()).isEqualTo("accepted");
@@ -101,7 +107,8 @@ class BankWebhookTest extends WalletIntegrationTest {
         UUID deposit = funding.pendingDeposit(user, funding.link(user), "40.00");
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("5.00", "40.00"));
 
-        Api.Response delivered = bank.deliver(event(BankWebhookSender.newEventId(), "failed", deposit, "debit", "40.00", "R01"));
+        Api.Response delivered =
+                bank.deliver(event(BankWebhookSender.newEventId(), "failed", deposit, "debit", "40.00", "R01"));
 
         assertThat(delivered.status()).as(delivered.body()).isEqualTo(200);
         var failed = funding.awaitStatus(user, "deposits", deposit, "failed");
@@ -118,16 +125,20 @@ class BankWebhookTest extends WalletIntegrationTest {
         Api.User user = api.newUser();
         LedgerTestSupport.fund(transactions, ledger, user.id(), 100_00);
         UUID withdrawal = funding.pendingWithdrawal(user, funding.link(user), "50.00", "instant");
-        assertThat(funding.balance(user)).as("50.00 held and a fee of 0.88 taken").isEqualTo(new FundingClient.Balance("49.12", "0.00"));
+        assertThat(funding.balance(user))
+                .as("50.00 held and a fee of 0.88 taken")
+                .isEqualTo(new FundingClient.Balance("49.12", "0.00"));
 
-        Api.Response delivered = bank.deliver(event(BankWebhookSender.newEventId(), "returned", withdrawal, "credit", "50.00", "R02"));
+        Api.Response delivered =
+                bank.deliver(event(BankWebhookSender.newEventId(), "returned", withdrawal, "credit", "50.00", "R02"));
 
         assertThat(delivered.status()).as(delivered.body()).isEqualTo(200);
         var returned = funding.awaitStatus(user, "withdrawals", withdrawal, "returned");
         assertThat(returned.get("reason_code").asString()).isEqualTo("R02");
         assertThat(returned.get("fee").asString()).isEqualTo("0.88");
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("100.00", "0.00"));
-        assertThat(count("SELECT count(*) FROM ledger_transfers WHERE reference = ?", "fee-refund:" + withdrawal)).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM ledger_transfers WHERE reference = ?", "fee-refund:" + withdrawal))
+                .isEqualTo(1);
         assertThat(transitions(withdrawal)).containsExactly("new>pending", "pending>returned");
         assertThat(outboxEvents(withdrawal)).containsExactly("funding.requested", "funding.returned");
         assertThat(postedTransfersOf(withdrawal)).isZero();
@@ -141,13 +152,18 @@ class BankWebhookTest extends WalletIntegrationTest {
         UUID withdrawal = funding.pendingWithdrawal(user, funding.link(user), "30.00", "standard");
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("0.00", "0.00"));
 
-        Api.Response delivered = bank.deliver(event(BankWebhookSender.newEventId(), "settled", withdrawal, "credit", "30.00", null));
+        Api.Response delivered =
+                bank.deliver(event(BankWebhookSender.newEventId(), "settled", withdrawal, "credit", "30.00", null));
 
         assertThat(delivered.status()).as(delivered.body()).isEqualTo(200);
         funding.awaitStatus(user, "withdrawals", withdrawal, "settled");
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("0.00", "0.00"));
         assertThat(jdbc.sql("SELECT posted_minor FROM ledger_accounts WHERE kind = 'user_wallet' AND owner_user_id = ?")
-                .param(user.id()).query(Long.class).single()).as("the money left the wallet").isZero();
+                        .param(user.id())
+                        .query(Long.class)
+                        .single())
+                .as("the money left the wallet")
+                .isZero();
         assertThat(postedTransfersOf(withdrawal)).isEqualTo(1);
         assertThat(transitions(withdrawal)).containsExactly("new>pending", "pending>settled");
         assertThat(verifier.verify().problems()).isEmpty();
@@ -166,7 +182,9 @@ class BankWebhookTest extends WalletIntegrationTest {
         String tamperedBody = body.replace("30.00", "3000.00");
 
         List<Api.Response> refused = List.of(
-                bank.deliver(body, "t=" + now.getEpochSecond() + ",v1=" + HexFormat.of().formatHex(new byte[32])),
+                bank.deliver(
+                        body,
+                        "t=" + now.getEpochSecond() + ",v1=" + HexFormat.of().formatHex(new byte[32])),
                 bank.deliver(body, BankWebhookSender.signature(otherSecret, now, body)),
                 bank.deliver(body, null),
                 bank.deliver(body, ""),
@@ -180,9 +198,11 @@ class BankWebhookTest extends WalletIntegrationTest {
             assertThat(response.code()).isEqualTo("invalid_signature");
         });
         Eventually.pause(SETTLE_TIME);
-        assertThat(funding.request(user, "deposits", deposit).get("status").asString()).isEqualTo("pending");
+        assertThat(funding.request(user, "deposits", deposit).get("status").asString())
+                .isEqualTo("pending");
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("0.00", "30.00"));
-        assertThat(count("SELECT count(*) FROM bank_webhook_events WHERE event_id = ?", eventId)).isZero();
+        assertThat(count("SELECT count(*) FROM bank_webhook_events WHERE event_id = ?", eventId))
+                .isZero();
         assertThat(transitions(deposit)).containsExactly("new>pending");
 
         // The same event, signed properly a little earlier (well within the tolerance), is taken.
@@ -201,7 +221,8 @@ class BankWebhookTest extends WalletIntegrationTest {
         funding.awaitStatus(user, "deposits", deposit, "settled");
 
         Api.Response replayed = bank.deliver(body);
-        Api.Response replayedOldSignature = bank.deliver(body, bank.signature(Instant.now().minusSeconds(60), body));
+        Api.Response replayedOldSignature =
+                bank.deliver(body, bank.signature(Instant.now().minusSeconds(60), body));
 
         for (Api.Response duplicate : List.of(replayed, replayedOldSignature)) {
             assertThat(duplicate.status()).as(duplicate.body()).isEqualTo(200);
@@ -221,13 +242,18 @@ class BankWebhookTest extends WalletIntegrationTest {
         String first = BankWebhookSender.newEventId();
         String second = BankWebhookSender.newEventId();
 
-        assertThat(bank.deliver(event(first, "settled", deposit, "debit", "17.50", null)).status()).isEqualTo(200);
+        assertThat(bank.deliver(event(first, "settled", deposit, "debit", "17.50", null))
+                        .status())
+                .isEqualTo(200);
         Api.Response again = bank.deliver(event(second, "settled", deposit, "debit", "17.50", null));
 
         assertThat(again.status()).as(again.body()).isEqualTo(200);
-        assertThat(again.json().get("status").asString()).as("a new event id: the bank's duplicate is taken").isEqualTo("accepted");
+        assertThat(again.json().get("status").asString())
+                .as("a new event id: the bank's duplicate is taken")
+                .isEqualTo("accepted");
         awaitConsumed(second);
-        assertThat(funding.request(user, "deposits", deposit).get("status").asString()).isEqualTo("settled");
+        assertThat(funding.request(user, "deposits", deposit).get("status").asString())
+                .isEqualTo("settled");
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("17.50", "0.00"));
         assertThat(transitions(deposit)).containsExactly("new>pending", "pending>settled");
         assertThat(outboxEvents(deposit)).containsExactly("funding.requested", "funding.settled");
@@ -239,7 +265,8 @@ class BankWebhookTest extends WalletIntegrationTest {
     void failedAfterSettled_leavesTheRequestSettled_andTheMoneyMovedOnce() {
         Api.User user = api.newUser();
         UUID deposit = funding.pendingDeposit(user, funding.link(user), "8.00");
-        assertThat(bank.deliver(event(BankWebhookSender.newEventId(), "settled", deposit, "debit", "8.00", null)).status())
+        assertThat(bank.deliver(event(BankWebhookSender.newEventId(), "settled", deposit, "debit", "8.00", null))
+                        .status())
                 .isEqualTo(200);
         funding.awaitStatus(user, "deposits", deposit, "settled");
 
@@ -255,8 +282,11 @@ class BankWebhookTest extends WalletIntegrationTest {
         assertThat(transitions(deposit)).containsExactly("new>pending", "pending>settled");
         assertThat(outboxEvents(deposit)).containsExactly("funding.requested", "funding.settled");
         assertThat(postedTransfersOf(deposit)).isEqualTo(1);
-        assertThat(count("SELECT count(*) FROM ledger_pending_resolutions r JOIN funding_requests f ON f.pending_transfer_id = r.pending_id "
-                + "WHERE f.id = ?", deposit)).isEqualTo(1);
+        assertThat(count(
+                        "SELECT count(*) FROM ledger_pending_resolutions r JOIN funding_requests f ON f.pending_transfer_id = r.pending_id "
+                                + "WHERE f.id = ?",
+                        deposit))
+                .isEqualTo(1);
         assertThat(verifier.verify().problems()).isEmpty();
     }
 
@@ -265,18 +295,25 @@ class BankWebhookTest extends WalletIntegrationTest {
         Api.User user = api.newUser();
         LedgerTestSupport.fund(transactions, ledger, user.id(), 20_00);
         UUID withdrawal = funding.pendingWithdrawal(user, funding.link(user), "10.00", "instant");
-        assertThat(bank.deliver(event(BankWebhookSender.newEventId(), "settled", withdrawal, "credit", "10.00", null)).status())
+        assertThat(bank.deliver(event(BankWebhookSender.newEventId(), "settled", withdrawal, "credit", "10.00", null))
+                        .status())
                 .isEqualTo(200);
         funding.awaitStatus(user, "withdrawals", withdrawal, "settled");
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("9.75", "0.00"));
 
         String late = BankWebhookSender.newEventId();
-        assertThat(bank.deliver(event(late, "returned", withdrawal, "credit", "10.00", "R02")).status()).isEqualTo(200);
+        assertThat(bank.deliver(event(late, "returned", withdrawal, "credit", "10.00", "R02"))
+                        .status())
+                .isEqualTo(200);
         awaitConsumed(late);
 
-        assertThat(funding.request(user, "withdrawals", withdrawal).get("status").asString()).isEqualTo("settled");
+        assertThat(funding.request(user, "withdrawals", withdrawal)
+                        .get("status")
+                        .asString())
+                .isEqualTo("settled");
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("9.75", "0.00"));
-        assertThat(count("SELECT count(*) FROM ledger_transfers WHERE reference = ?", "fee-refund:" + withdrawal)).isZero();
+        assertThat(count("SELECT count(*) FROM ledger_transfers WHERE reference = ?", "fee-refund:" + withdrawal))
+                .isZero();
         assertThat(transitions(withdrawal)).containsExactly("new>pending", "pending>settled");
     }
 
@@ -288,7 +325,8 @@ class BankWebhookTest extends WalletIntegrationTest {
         Api.User user = api.newUser();
         UUID account = funding.link(user);
         UUID warmUp = funding.pendingDeposit(user, account, "1.00");
-        assertThat(bank.deliver(event(BankWebhookSender.newEventId(), "settled", warmUp, "debit", "1.00", null)).status())
+        assertThat(bank.deliver(event(BankWebhookSender.newEventId(), "settled", warmUp, "debit", "1.00", null))
+                        .status())
                 .isEqualTo(200);
         funding.awaitStatus(user, "deposits", warmUp, "settled");
         UUID deposit = funding.pendingDeposit(user, account, "15.00");
@@ -304,12 +342,17 @@ class BankWebhookTest extends WalletIntegrationTest {
             assertThat(unavailable.status()).as(unavailable.body()).isEqualTo(503);
             assertThat(unavailable.code()).isEqualTo("service_unavailable");
             Eventually.pause(SETTLE_TIME);
-            assertThat(funding.request(user, "deposits", deposit).get("status").asString()).isEqualTo("pending");
+            assertThat(funding.request(user, "deposits", deposit).get("status").asString())
+                    .isEqualTo("pending");
             assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("1.00", "15.00"));
-            assertThat(count("SELECT count(*) FROM bank_webhook_events WHERE event_id = ?", eventId)).isZero();
+            assertThat(count("SELECT count(*) FROM bank_webhook_events WHERE event_id = ?", eventId))
+                    .isZero();
         } finally {
-            EmbeddedKafka restarted = EmbeddedKafka.start(properties.dataDir().toAbsolutePath().resolve("kafka"), properties.kafka().partitions());
-            ((DefaultSingletonBeanRegistry) context.getBeanFactory()).registerDisposableBean("restartedEmbeddedKafka", restarted::close);
+            EmbeddedKafka restarted = EmbeddedKafka.start(
+                    properties.dataDir().toAbsolutePath().resolve("kafka"),
+                    properties.kafka().partitions());
+            ((DefaultSingletonBeanRegistry) context.getBeanFactory())
+                    .registerDisposableBean("restartedEmbeddedKafka", restarted::close);
         }
 
         // The bank retries the same delivery; while the producer reconnects it may be told 503 again.
@@ -333,32 +376,45 @@ class BankWebhookTest extends WalletIntegrationTest {
     }
 
     /** The bank's event for the request, with the bank transfer id the bank gave it when it accepted the order. */
-    private String event(String eventId, String type, UUID request, String direction, String amount, String reasonCode) {
-        return BankWebhookSender.event(eventId, type, request, funding.awaitBankTransferId(request), direction, amount, reasonCode);
+    private String event(
+            String eventId, String type, UUID request, String direction, String amount, String reasonCode) {
+        return BankWebhookSender.event(
+                eventId, type, request, funding.awaitBankTransferId(request), direction, amount, reasonCode);
     }
 
     /** The request's transitions as {@code from>to}, in the order they happened. */
     private List<String> transitions(UUID request) {
-        return jdbc.sql("SELECT from_status || '>' || to_status FROM funding_transitions WHERE request_id = ? ORDER BY occurred_at, from_status <> 'new'")
-                .param(request).query(String.class).list();
+        return jdbc.sql(
+                        "SELECT from_status || '>' || to_status FROM funding_transitions WHERE request_id = ? ORDER BY occurred_at, from_status <> 'new'")
+                .param(request)
+                .query(String.class)
+                .list();
     }
 
     /** The outbox events about the request, oldest first. */
     private List<String> outboxEvents(UUID request) {
-        return jdbc.sql("SELECT event_type FROM outbox_events WHERE aggregate_type = 'funding' AND aggregate_id = ? ORDER BY id")
-                .param(request.toString()).query(String.class).list();
+        return jdbc.sql(
+                        "SELECT event_type FROM outbox_events WHERE aggregate_type = 'funding' AND aggregate_id = ? ORDER BY id")
+                .param(request.toString())
+                .query(String.class)
+                .list();
     }
 
     /** How many ledger transfers moved the request's pending money (one when it settled, none otherwise). */
     private long postedTransfersOf(UUID request) {
-        return count("SELECT count(*) FROM ledger_transfers t JOIN funding_requests f ON t.reference = 'pending:' || f.pending_transfer_id WHERE f.id = ?",
+        return count(
+                "SELECT count(*) FROM ledger_transfers t JOIN funding_requests f ON t.reference = 'pending:' || f.pending_transfer_id WHERE f.id = ?",
                 request);
     }
 
     /** Waits until the funding consumer has applied (or skipped) the bank event. */
     private void awaitConsumed(String bankEventId) {
         UUID envelopeId = UUID.nameUUIDFromBytes(("bank:" + bankEventId).getBytes(StandardCharsets.UTF_8));
-        await("bank event " + bankEventId + " consumed").until(() -> count("SELECT count(*) FROM processed_events WHERE consumer = 'funding' AND event_id = ?", envelopeId) > 0);
+        await("bank event " + bankEventId + " consumed")
+                .until(() -> count(
+                                "SELECT count(*) FROM processed_events WHERE consumer = 'funding' AND event_id = ?",
+                                envelopeId)
+                        > 0);
     }
 
     private long count(String sql, Object... params) {

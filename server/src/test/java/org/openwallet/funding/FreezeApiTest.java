@@ -27,12 +27,16 @@ import org.springframework.beans.factory.annotation.Autowired;
 class FreezeApiTest extends WalletIntegrationTest {
     @Autowired
     Roles roles;
+
     @Autowired
     EmbeddedBankSimulator simulator;
+
     @Autowired
     Funding fundingService;
+
     @Autowired
     Freezes freezeState;
+
     @Autowired
     BankSubmitter submitter;
 
@@ -59,9 +63,13 @@ class FreezeApiTest extends WalletIntegrationTest {
         assertThat(notAdmin.code()).isEqualTo("forbidden");
         assertThat(freezes.freeze(user, Map.of()).code()).isEqualTo("validation_failed");
         assertThat(freezes.freeze(user, Map.of("reason", "   ")).code()).isEqualTo("validation_failed");
-        assertThat(freezes.freeze(user, Map.of("reason", "x".repeat(Freezes.MAX_REASON_LENGTH + 1))).code()).isEqualTo("validation_failed");
-        assertThat(freezes.freeze(user, Map.of("reason", "line\u0000break")).code()).isEqualTo("validation_failed");
-        Api.Response unknown = api.put("/v1/admin/users/" + UUID.randomUUID() + "/freeze", admin.token(), Map.of("reason", "who?"));
+        assertThat(freezes.freeze(user, Map.of("reason", "x".repeat(Freezes.MAX_REASON_LENGTH + 1)))
+                        .code())
+                .isEqualTo("validation_failed");
+        assertThat(freezes.freeze(user, Map.of("reason", "line\u0000break")).code())
+                .isEqualTo("validation_failed");
+        Api.Response unknown =
+                api.put("/v1/admin/users/" + UUID.randomUUID() + "/freeze", admin.token(), Map.of("reason", "who?"));
         assertThat(unknown.status()).as(unknown.body()).isEqualTo(404);
         assertThat(unknown.code()).isEqualTo("user_not_found");
         assertThat(freezeState.isFrozen(user.id())).isFalse();
@@ -72,25 +80,36 @@ class FreezeApiTest extends WalletIntegrationTest {
         Api.Response again = freezes.freeze(user, Map.of("reason", "chargeback ring"));
         assertThat(again.status()).as(again.body()).isEqualTo(200);
         assertThat(again.json().get("reason").asString()).isEqualTo("chargeback ring");
-        assertThat(again.json().get("frozen_by").asString()).isEqualTo(admin.id().toString());
+        assertThat(again.json().get("frozen_by").asString())
+                .isEqualTo(admin.id().toString());
         Api.Response shown = api.get("/v1/admin/users/" + user.id() + "/freeze", admin.token());
         assertThat(shown.json().get("frozen").asBoolean()).isTrue();
         assertThat(shown.json().get("reason").asString()).isEqualTo("chargeback ring");
-        assertThat(api.get("/v1/admin/users/" + user.id() + "/freeze", stranger.token()).status()).isEqualTo(403);
+        assertThat(api.get("/v1/admin/users/" + user.id() + "/freeze", stranger.token())
+                        .status())
+                .isEqualTo(403);
         assertThat(freezeState.isFrozen(user.id())).isTrue();
 
-        assertThat(new FreezeClient(api, stranger).unfreezeResponse(user).status()).isEqualTo(403);
+        assertThat(new FreezeClient(api, stranger).unfreezeResponse(user).status())
+                .isEqualTo(403);
         freezes.unfreeze(user);
         freezes.unfreeze(user);
         assertThat(freezeState.isFrozen(user.id())).isFalse();
-        assertThat(api.get("/v1/admin/users/" + user.id() + "/freeze", admin.token()).json().get("frozen").asBoolean()).isFalse();
+        assertThat(api.get("/v1/admin/users/" + user.id() + "/freeze", admin.token())
+                        .json()
+                        .get("frozen")
+                        .asBoolean())
+                .isFalse();
 
         // One entry per change: the repeated freeze with the same reason and the second unfreeze changed nothing.
         List<AuditEntry> entries = audit(user.id());
-        assertThat(entries).extracting(AuditEntry::action).containsExactly("user.frozen", "user.frozen", "user.unfrozen");
+        assertThat(entries)
+                .extracting(AuditEntry::action)
+                .containsExactly("user.frozen", "user.frozen", "user.unfrozen");
         assertThat(entries).allSatisfy(entry -> assertThat(entry.actorId()).isEqualTo(admin.id()));
         assertThat(entries.get(0).before()).isEqualTo("{\"frozen\": false}");
-        assertThat(entries.get(1).before()).isEqualTo("{\"frozen\": true, \"reason\": \"" + "x".repeat(Freezes.MAX_REASON_LENGTH) + "\"}");
+        assertThat(entries.get(1).before())
+                .isEqualTo("{\"frozen\": true, \"reason\": \"" + "x".repeat(Freezes.MAX_REASON_LENGTH) + "\"}");
         assertThat(entries.get(1).after()).isEqualTo("{\"frozen\": true, \"reason\": \"chargeback ring\"}");
         assertThat(entries.get(2).before()).isEqualTo("{\"frozen\": true, \"reason\": \"chargeback ring\"}");
         assertThat(entries.get(2).after()).isEqualTo("{\"frozen\": false}");
@@ -108,7 +127,10 @@ class FreezeApiTest extends WalletIntegrationTest {
         assertDeclined(api.pay(other, frozen, "1.00"), "recipient_frozen");
         assertThat(api.available(frozen)).isEqualTo("20.00");
         assertThat(api.available(other)).isEqualTo("20.00");
-        assertThat(jdbc.sql("SELECT reasons::text FROM fraud_decisions WHERE sender_id = ? ORDER BY id").param(other.id()).query(String.class).list())
+        assertThat(jdbc.sql("SELECT reasons::text FROM fraud_decisions WHERE sender_id = ? ORDER BY id")
+                        .param(other.id())
+                        .query(String.class)
+                        .list())
                 .containsExactly("[\"recipient_frozen\"]");
 
         freezes.unfreeze(frozen);
@@ -129,8 +151,11 @@ class FreezeApiTest extends WalletIntegrationTest {
         assertFrozen(withdrawal);
         assertFrozen(funding.link(user, FundingClient.ROUTING, FundingClient.newAccountNumber(), "Test Holder"));
         assertThat(funding.accountIds(user)).containsExactly(account.toString());
-        assertThat(jdbc.sql("SELECT count(*) FROM funding_requests WHERE user_id = ? AND kind = 'withdrawal'").param(user.id())
-                .query(Long.class).single()).isZero();
+        assertThat(jdbc.sql("SELECT count(*) FROM funding_requests WHERE user_id = ? AND kind = 'withdrawal'")
+                        .param(user.id())
+                        .query(Long.class)
+                        .single())
+                .isZero();
 
         // Money already on its way in is not lost: the bank settles it, and it is the user's.
         assertThat(bank.settle(deposit)).isTrue();
@@ -138,7 +163,9 @@ class FreezeApiTest extends WalletIntegrationTest {
 
         freezes.unfreeze(user);
         assertThat(funding.withdraw(user, account, "10.00", null).status()).isEqualTo(202);
-        assertThat(funding.link(user, FundingClient.ROUTING, FundingClient.newAccountNumber(), "Test Holder").status()).isEqualTo(201);
+        assertThat(funding.link(user, FundingClient.ROUTING, FundingClient.newAccountNumber(), "Test Holder")
+                        .status())
+                .isEqualTo(201);
         assertThat(funding.balance(user).available()).isEqualTo("65.00");
     }
 
@@ -150,13 +177,19 @@ class FreezeApiTest extends WalletIntegrationTest {
         UUID withdrawal = funding.pendingWithdrawal(user, account, "10.00", "standard");
         await("the withdrawal submitted").until(() -> submitted(withdrawal));
         // As if the freeze had come between the request's commit and its submission.
-        jdbc.sql("UPDATE funding_requests SET submitted_at = NULL, bank_transfer_id = NULL WHERE id = ?").param(withdrawal).update();
+        jdbc.sql("UPDATE funding_requests SET submitted_at = NULL, bank_transfer_id = NULL WHERE id = ?")
+                .param(withdrawal)
+                .update();
         freezes.freeze(user, "account takeover suspected");
 
         submitter.submit(withdrawal);
         assertThat(submitted(withdrawal)).as("not sent while frozen").isFalse();
-        assertThat(jdbc.sql("SELECT next_attempt_at > now() FROM funding_requests WHERE id = ?").param(withdrawal).query(Boolean.class).single())
-                .as("backed off, so the sweep is not stuck on it").isTrue();
+        assertThat(jdbc.sql("SELECT next_attempt_at > now() FROM funding_requests WHERE id = ?")
+                        .param(withdrawal)
+                        .query(Boolean.class)
+                        .single())
+                .as("backed off, so the sweep is not stuck on it")
+                .isTrue();
         assertThat(funding.balance(user).available()).as("still held").isEqualTo("40.00");
 
         freezes.unfreeze(user);
@@ -165,7 +198,10 @@ class FreezeApiTest extends WalletIntegrationTest {
     }
 
     private boolean submitted(UUID requestId) {
-        return jdbc.sql("SELECT submitted_at IS NOT NULL FROM funding_requests WHERE id = ?").param(requestId).query(Boolean.class).single();
+        return jdbc.sql("SELECT submitted_at IS NOT NULL FROM funding_requests WHERE id = ?")
+                .param(requestId)
+                .query(Boolean.class)
+                .single();
     }
 
     private static void assertFrozen(Api.Response response) {
@@ -180,13 +216,14 @@ class FreezeApiTest extends WalletIntegrationTest {
         assertThat(response.json().get("reason").asString()).isEqualTo(reason);
     }
 
-    private record AuditEntry(String action, UUID actorId, String before, String after) {
-    }
+    private record AuditEntry(String action, UUID actorId, String before, String after) {}
 
     private List<AuditEntry> audit(UUID userId) {
-        return jdbc.sql("SELECT action, actor_id, before::text, after::text FROM audit_log WHERE target_type = 'user' AND target_id = ? ORDER BY id")
+        return jdbc.sql(
+                        "SELECT action, actor_id, before::text, after::text FROM audit_log WHERE target_type = 'user' AND target_id = ? ORDER BY id")
                 .param(userId.toString())
-                .query((rs, n) -> new AuditEntry(rs.getString(1), (UUID) rs.getObject(2), rs.getString(3), rs.getString(4)))
+                .query((rs, n) ->
+                        new AuditEntry(rs.getString(1), (UUID) rs.getObject(2), rs.getString(3), rs.getString(4)))
                 .list();
     }
 }

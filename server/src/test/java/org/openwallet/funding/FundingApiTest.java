@@ -10,7 +10,6 @@ import java.util.UUID;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
-import org.openwallet.LedgerTestSupport;
 import org.openwallet.Race;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.LedgerVerifier;
@@ -27,8 +26,10 @@ import tools.jackson.databind.JsonNode;
 class FundingApiTest extends WalletIntegrationTest {
     @Autowired
     LedgerVerifier verifier;
+
     @Autowired
     AccountNumbers numbers;
+
     @Autowired
     EmbeddedBankSimulator simulator;
 
@@ -67,7 +68,8 @@ class FundingApiTest extends WalletIntegrationTest {
         assertThat(list.status()).isEqualTo(200);
         assertThat(list.json().get("items")).hasSize(1);
         assertThat(list.json().get("items").get(0).get("id").asString()).isEqualTo(id.toString());
-        assertThat(list.json().get("items").get(0).get("last4").asString()).isEqualTo(number.substring(number.length() - 4));
+        assertThat(list.json().get("items").get(0).get("last4").asString())
+                .isEqualTo(number.substring(number.length() - 4));
 
         Api.Response deposit = funding.deposit(user, id, "5.00");
         assertThat(deposit.status()).as(deposit.body()).isEqualTo(202);
@@ -76,13 +78,27 @@ class FundingApiTest extends WalletIntegrationTest {
         for (Api.Response response : List.of(linked, again, verified, list, deposit, deposits)) {
             assertThat(response.body()).as("a response body").doesNotContain(number);
         }
-        assertThat(jdbc.sql("SELECT count(*) FROM bank_accounts WHERE user_id = ?").param(user.id()).query(Long.class).single())
-                .as("linked once").isEqualTo(1);
-        byte[] sealed = jdbc.sql("SELECT account_number_sealed FROM bank_accounts WHERE id = ?").param(id).query(byte[].class).single();
+        assertThat(jdbc.sql("SELECT count(*) FROM bank_accounts WHERE user_id = ?")
+                        .param(user.id())
+                        .query(Long.class)
+                        .single())
+                .as("linked once")
+                .isEqualTo(1);
+        byte[] sealed = jdbc.sql("SELECT account_number_sealed FROM bank_accounts WHERE id = ?")
+                .param(id)
+                .query(byte[].class)
+                .single();
         assertThat(new String(sealed, StandardCharsets.ISO_8859_1)).doesNotContain(number);
-        assertThat(HexFormat.of().formatHex(sealed)).doesNotContain(HexFormat.of().formatHex(number.getBytes(StandardCharsets.US_ASCII)));
-        assertThat(jdbc.sql("SELECT b::text FROM bank_accounts b WHERE id = ?").param(id).query(String.class).single()).doesNotContain(number);
-        assertThat(numbers.open(id, sealed)).as("the stored value is the number, sealed").isEqualTo(number);
+        assertThat(HexFormat.of().formatHex(sealed))
+                .doesNotContain(HexFormat.of().formatHex(number.getBytes(StandardCharsets.US_ASCII)));
+        assertThat(jdbc.sql("SELECT b::text FROM bank_accounts b WHERE id = ?")
+                        .param(id)
+                        .query(String.class)
+                        .single())
+                .doesNotContain(number);
+        assertThat(numbers.open(id, sealed))
+                .as("the stored value is the number, sealed")
+                .isEqualTo(number);
     }
 
     @Test
@@ -111,8 +127,11 @@ class FundingApiTest extends WalletIntegrationTest {
         assertThat(funding.accountIds(user)).isEmpty();
 
         // The bounds themselves are fine: 4 and 17 digits, any routing number with a valid checksum.
-        assertThat(funding.link(user, FundingClient.ROUTING, "1234", "Holder").status()).isEqualTo(201);
-        assertThat(funding.link(user, FundingClient.ROUTING, "12345678901234567", "Holder").status()).isEqualTo(201);
+        assertThat(funding.link(user, FundingClient.ROUTING, "1234", "Holder").status())
+                .isEqualTo(201);
+        assertThat(funding.link(user, FundingClient.ROUTING, "12345678901234567", "Holder")
+                        .status())
+                .isEqualTo(201);
         assertThat(funding.link(user, "110000000", number, "Holder").status()).isEqualTo(201);
         assertThat(funding.accountIds(user)).hasSize(3);
     }
@@ -127,15 +146,20 @@ class FundingApiTest extends WalletIntegrationTest {
         Api.Response byStranger = api.delete("/v1/bank-accounts/" + kept, stranger.token());
         assertThat(byStranger.status()).as(byStranger.body()).isEqualTo(404);
         assertThat(byStranger.code()).isEqualTo("not_found");
-        assertThat(api.delete("/v1/bank-accounts/" + UUID.randomUUID(), owner.token()).status()).isEqualTo(404);
-        assertThat(api.delete("/v1/bank-accounts/not-an-id", owner.token()).status()).isEqualTo(404);
+        assertThat(api.delete("/v1/bank-accounts/" + UUID.randomUUID(), owner.token())
+                        .status())
+                .isEqualTo(404);
+        assertThat(api.delete("/v1/bank-accounts/not-an-id", owner.token()).status())
+                .isEqualTo(404);
         assertThat(funding.accountIds(owner)).containsExactly(kept.toString(), removed.toString());
 
         Api.Response unlinked = api.delete("/v1/bank-accounts/" + removed, owner.token());
 
         assertThat(unlinked.status()).as(unlinked.body()).isEqualTo(204);
         assertThat(funding.accountIds(owner)).containsExactly(kept.toString());
-        assertThat(api.delete("/v1/bank-accounts/" + removed, owner.token()).status()).as("unlinking again").isEqualTo(204);
+        assertThat(api.delete("/v1/bank-accounts/" + removed, owner.token()).status())
+                .as("unlinking again")
+                .isEqualTo(204);
         assertThat(funding.accountIds(owner)).containsExactly(kept.toString());
         assertThat(funding.accountIds(stranger)).isEmpty();
     }
@@ -158,11 +182,20 @@ class FundingApiTest extends WalletIntegrationTest {
         assertThat(body.has("speed")).isFalse();
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("10.00", "25.00"));
 
-        assertThat(funding.request(user, "deposits", id).get("status").asString()).isEqualTo("pending");
-        assertThat(api.get("/v1/funding/deposits", user.token()).json().get("items").valueStream().map(item -> item.get("id").asString()))
+        assertThat(funding.request(user, "deposits", id).get("status").asString())
+                .isEqualTo("pending");
+        assertThat(api.get("/v1/funding/deposits", user.token())
+                        .json()
+                        .get("items")
+                        .valueStream()
+                        .map(item -> item.get("id").asString()))
                 .containsExactly(id.toString());
-        assertThat(api.get("/v1/funding/withdrawals/" + id, user.token()).status()).as("a deposit is not a withdrawal").isEqualTo(404);
-        assertThat(api.get("/v1/funding/deposits/" + id, api.newUser().token()).status()).as("someone else's deposit").isEqualTo(404);
+        assertThat(api.get("/v1/funding/withdrawals/" + id, user.token()).status())
+                .as("a deposit is not a withdrawal")
+                .isEqualTo(404);
+        assertThat(api.get("/v1/funding/deposits/" + id, api.newUser().token()).status())
+                .as("someone else's deposit")
+                .isEqualTo(404);
 
         // Pending money is not spendable: 10.00 is.
         Api.User payee = api.newUser();
@@ -197,9 +230,16 @@ class FundingApiTest extends WalletIntegrationTest {
         assertThat(replay.body()).isEqualTo(first.body());
         assertThat(otherBody.status()).as(otherBody.body()).isEqualTo(422);
         assertThat(otherBody.code()).isEqualTo("idempotency_key_reused");
-        assertThat(funding.balance(user)).as("one deposit pending").isEqualTo(new FundingClient.Balance("0.00", "25.00"));
-        assertThat(api.get("/v1/funding/deposits", user.token()).json().get("items")).hasSize(1);
-        assertThat(jdbc.sql("SELECT count(*) FROM funding_requests WHERE user_id = ?").param(user.id()).query(Long.class).single()).isEqualTo(1);
+        assertThat(funding.balance(user))
+                .as("one deposit pending")
+                .isEqualTo(new FundingClient.Balance("0.00", "25.00"));
+        assertThat(api.get("/v1/funding/deposits", user.token()).json().get("items"))
+                .hasSize(1);
+        assertThat(jdbc.sql("SELECT count(*) FROM funding_requests WHERE user_id = ?")
+                        .param(user.id())
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(1);
     }
 
     @Test
@@ -216,7 +256,9 @@ class FundingApiTest extends WalletIntegrationTest {
         assertThat(replay.status()).isEqualTo(202);
         assertThat(replay.header("Idempotent-Replayed")).isEqualTo("true");
         assertThat(replay.body()).isEqualTo(first.body());
-        assertThat(funding.balance(user).available()).as("40.00 and a fee of 0.70, once").isEqualTo("59.30");
+        assertThat(funding.balance(user).available())
+                .as("40.00 and a fee of 0.70, once")
+                .isEqualTo("59.30");
         assertThat(funding.withdraw(user, null, order).code()).isEqualTo("idempotency_key_missing");
         assertThat(funding.balance(user).available()).isEqualTo("59.30");
     }
@@ -225,8 +267,7 @@ class FundingApiTest extends WalletIntegrationTest {
     void withdrawal_holdsAmountAndFee_instantFeeIs1Point75PercentWithinItsBounds_standardIsFree() {
         Api.User user = fundedUser(5000_00);
         UUID account = funding.link(user);
-        record Case(String amount, String speed, String fee, String availableAfter) {
-        }
+        record Case(String amount, String speed, String fee, String availableAfter) {}
         List<Case> cases = List.of(
                 new Case("30.00", "standard", "0.00", "4970.00"),
                 new Case("10.00", "instant", "0.25", "4959.75"),
@@ -243,14 +284,24 @@ class FundingApiTest extends WalletIntegrationTest {
             assertThat(body.get("type").asString()).isEqualTo("withdrawal");
             assertThat(body.get("status").asString()).isEqualTo("pending");
             assertThat(body.get("amount").asString()).isEqualTo(withdrawal.amount());
-            assertThat(body.get("speed").asString()).isEqualTo(withdrawal.speed() == null ? "standard" : withdrawal.speed());
-            assertThat(body.get("fee").asString()).as("fee on %s %s", withdrawal.speed(), withdrawal.amount()).isEqualTo(withdrawal.fee());
-            assertThat(funding.balance(user)).as("after %s %s", withdrawal.speed(), withdrawal.amount())
+            assertThat(body.get("speed").asString())
+                    .isEqualTo(withdrawal.speed() == null ? "standard" : withdrawal.speed());
+            assertThat(body.get("fee").asString())
+                    .as("fee on %s %s", withdrawal.speed(), withdrawal.amount())
+                    .isEqualTo(withdrawal.fee());
+            assertThat(funding.balance(user))
+                    .as("after %s %s", withdrawal.speed(), withdrawal.amount())
                     .isEqualTo(new FundingClient.Balance(withdrawal.availableAfter(), "0.00"));
-            assertThat(funding.request(user, "withdrawals", UUID.fromString(body.get("id").asString())).get("fee").asString())
+            assertThat(funding.request(
+                                    user,
+                                    "withdrawals",
+                                    UUID.fromString(body.get("id").asString()))
+                            .get("fee")
+                            .asString())
                     .isEqualTo(withdrawal.fee());
         }
-        assertThat(api.get("/v1/funding/withdrawals", user.token()).json().get("items")).hasSize(cases.size());
+        assertThat(api.get("/v1/funding/withdrawals", user.token()).json().get("items"))
+                .hasSize(cases.size());
         assertThat(verifier.verify().problems()).isEmpty();
     }
 
@@ -267,7 +318,8 @@ class FundingApiTest extends WalletIntegrationTest {
             assertThat(refused.code()).isEqualTo("insufficient_funds");
         }
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("20.00", "0.00"));
-        assertThat(api.get("/v1/funding/withdrawals", user.token()).json().get("items")).isEmpty();
+        assertThat(api.get("/v1/funding/withdrawals", user.token()).json().get("items"))
+                .isEmpty();
 
         // A pending deposit does not count as available either.
         funding.pendingDeposit(user, account, "100.00");
@@ -283,14 +335,22 @@ class FundingApiTest extends WalletIntegrationTest {
         for (int round = 0; round < 5; round++) {
             Api.User user = fundedUser(100_00);
             UUID account = funding.link(user);
-            List<Api.Response> responses = Race.run(2, racer -> () -> funding.withdraw(user, account, "60.00", "standard"));
+            List<Api.Response> responses =
+                    Race.run(2, racer -> () -> funding.withdraw(user, account, "60.00", "standard"));
 
-            assertThat(responses).as("round %d: %s", round, responses.stream().map(Api.Response::body).toList())
-                    .filteredOn(response -> response.status() == 202).hasSize(1);
-            assertThat(responses).filteredOn(response -> response.status() == 422)
-                    .singleElement().satisfies(refused -> assertThat(refused.code()).isEqualTo("insufficient_funds"));
+            assertThat(responses)
+                    .as(
+                            "round %d: %s",
+                            round, responses.stream().map(Api.Response::body).toList())
+                    .filteredOn(response -> response.status() == 202)
+                    .hasSize(1);
+            assertThat(responses)
+                    .filteredOn(response -> response.status() == 422)
+                    .singleElement()
+                    .satisfies(refused -> assertThat(refused.code()).isEqualTo("insufficient_funds"));
             assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("40.00", "0.00"));
-            assertThat(api.get("/v1/funding/withdrawals", user.token()).json().get("items")).hasSize(1);
+            assertThat(api.get("/v1/funding/withdrawals", user.token()).json().get("items"))
+                    .hasSize(1);
         }
         assertThat(verifier.verify().problems()).isEmpty();
     }
@@ -299,7 +359,8 @@ class FundingApiTest extends WalletIntegrationTest {
     void depositOrWithdrawalWithAnUnknownRemovedOrStrangersAccount_is404() {
         Api.User user = fundedUser(50_00);
         UUID removed = funding.link(user);
-        assertThat(api.delete("/v1/bank-accounts/" + removed, user.token()).status()).isEqualTo(204);
+        assertThat(api.delete("/v1/bank-accounts/" + removed, user.token()).status())
+                .isEqualTo(204);
         UUID strangers = funding.link(api.newUser());
 
         for (UUID account : List.of(UUID.randomUUID(), removed, strangers)) {
@@ -312,7 +373,11 @@ class FundingApiTest extends WalletIntegrationTest {
             }
         }
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("50.00", "0.00"));
-        assertThat(jdbc.sql("SELECT count(*) FROM funding_requests WHERE user_id = ?").param(user.id()).query(Long.class).single()).isZero();
+        assertThat(jdbc.sql("SELECT count(*) FROM funding_requests WHERE user_id = ?")
+                        .param(user.id())
+                        .query(Long.class)
+                        .single())
+                .isZero();
     }
 
     @Test
@@ -325,12 +390,18 @@ class FundingApiTest extends WalletIntegrationTest {
             Api.Response withdrawal = funding.withdraw(user, account, amount, "standard");
 
             for (Api.Response refused : List.of(deposit, withdrawal)) {
-                assertThat(refused.status()).as("%s: %s", amount, refused.body()).isEqualTo(422);
+                assertThat(refused.status())
+                        .as("%s: %s", amount, refused.body())
+                        .isEqualTo(422);
                 assertThat(refused.code()).isEqualTo("invalid_amount");
             }
         }
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("50.00", "0.00"));
-        assertThat(jdbc.sql("SELECT count(*) FROM funding_requests WHERE user_id = ?").param(user.id()).query(Long.class).single()).isZero();
+        assertThat(jdbc.sql("SELECT count(*) FROM funding_requests WHERE user_id = ?")
+                        .param(user.id())
+                        .query(Long.class)
+                        .single())
+                .isZero();
     }
 
     @Test
@@ -338,8 +409,10 @@ class FundingApiTest extends WalletIntegrationTest {
         Api.User user = fundedUser(50_00);
         UUID account = funding.link(user);
 
-        Api.Response depositWithSpeed = funding.deposit(user, UUID.randomUUID().toString(), FundingClient.order(account, "10.00", "instant"));
-        Api.Response depositWithStandard = funding.deposit(user, UUID.randomUUID().toString(), FundingClient.order(account, "10.00", "standard"));
+        Api.Response depositWithSpeed =
+                funding.deposit(user, UUID.randomUUID().toString(), FundingClient.order(account, "10.00", "instant"));
+        Api.Response depositWithStandard =
+                funding.deposit(user, UUID.randomUUID().toString(), FundingClient.order(account, "10.00", "standard"));
         Api.Response unknownSpeed = funding.withdraw(user, account, "10.00", "overnight");
 
         for (Api.Response refused : List.of(depositWithSpeed, depositWithStandard, unknownSpeed)) {
@@ -348,5 +421,4 @@ class FundingApiTest extends WalletIntegrationTest {
         }
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("50.00", "0.00"));
     }
-
 }

@@ -26,7 +26,8 @@ final class FundingClient {
     static final String ROUTING = "021000021";
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private final Api api;
     private final JdbcClient jdbc;
@@ -40,8 +41,7 @@ final class FundingClient {
     }
 
     /** The balance as the API shows it. */
-    record Balance(String available, String pending) {
-    }
+    record Balance(String available, String pending) {}
 
     /** A fresh 12-digit account number, different in every call (so it can be searched for in responses). */
     static String newAccountNumber() {
@@ -90,15 +90,25 @@ final class FundingClient {
     /** The two micro-deposits sent for the linked account {@code accountId} (the latest when null). */
     List<String> statement(String routingNumber, String accountNumber, UUID accountId) {
         try {
-            HttpResponse<String> statement = HTTP.send(HttpRequest.newBuilder(URI.create(bank.baseUrl() + "/admin/micro-deposits?routing_number="
-                    + routingNumber + "&account_number=" + accountNumber)).timeout(Duration.ofSeconds(10)).GET().build(),
+            HttpResponse<String> statement = HTTP.send(
+                    HttpRequest.newBuilder(URI.create(bank.baseUrl() + "/admin/micro-deposits?routing_number="
+                                    + routingNumber + "&account_number=" + accountNumber))
+                            .timeout(Duration.ofSeconds(10))
+                            .GET()
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             assertThat(statement.statusCode()).as(statement.body()).isEqualTo(200);
             JsonNode items = JSON.readTree(statement.body()).get("items");
             List<JsonNode> sent = items.valueStream()
-                    .filter(item -> accountId == null || item.get("request_id").asString().equals(accountId.toString())).toList();
+                    .filter(item -> accountId == null
+                            || item.get("request_id").asString().equals(accountId.toString()))
+                    .toList();
             assertThat(sent).as("micro-deposits sent to " + accountNumber).isNotEmpty();
-            return sent.getLast().get("amounts").valueStream().map(JsonNode::asString).toList();
+            return sent.getLast()
+                    .get("amounts")
+                    .valueStream()
+                    .map(JsonNode::asString)
+                    .toList();
         } catch (IOException failure) {
             throw new IllegalStateException(failure);
         } catch (InterruptedException interrupted) {
@@ -109,19 +119,26 @@ final class FundingClient {
 
     /** Waits until the bank accepted the request (it is sent after the commit, in the background); returns the bank's transfer id. */
     String awaitBankTransferId(UUID requestId) {
-        await("request " + requestId + " accepted by the bank").until(() -> jdbc.sql(
-                "SELECT submitted_at IS NOT NULL FROM funding_requests WHERE id = ?").param(requestId).query(Boolean.class).single());
-        return jdbc.sql("SELECT bank_transfer_id FROM funding_requests WHERE id = ?").param(requestId).query(String.class).single();
+        await("request " + requestId + " accepted by the bank")
+                .until(() -> jdbc.sql("SELECT submitted_at IS NOT NULL FROM funding_requests WHERE id = ?")
+                        .param(requestId)
+                        .query(Boolean.class)
+                        .single());
+        return jdbc.sql("SELECT bank_transfer_id FROM funding_requests WHERE id = ?")
+                .param(requestId)
+                .query(String.class)
+                .single();
     }
 
     /** The balance's on_hold and withdrawable. */
-    record Holds(String onHold, String withdrawable) {
-    }
+    record Holds(String onHold, String withdrawable) {}
 
     Holds holds(Api.User user) {
         Api.Response balance = api.get("/v1/accounts/me/balance", user.token());
         assertThat(balance.status()).as(balance.body()).isEqualTo(200);
-        return new Holds(balance.json().get("on_hold").asString(), balance.json().get("withdrawable").asString());
+        return new Holds(
+                balance.json().get("on_hold").asString(),
+                balance.json().get("withdrawable").asString());
     }
 
     Api.Response accounts(Api.User user) {
@@ -131,7 +148,11 @@ final class FundingClient {
     List<String> accountIds(Api.User user) {
         Api.Response list = accounts(user);
         assertThat(list.status()).as(list.body()).isEqualTo(200);
-        return list.json().get("items").valueStream().map(item -> item.get("id").asString()).toList();
+        return list.json()
+                .get("items")
+                .valueStream()
+                .map(item -> item.get("id").asString())
+                .toList();
     }
 
     static Map<String, Object> order(UUID bankAccountId, String amount, String speed) {
@@ -180,7 +201,9 @@ final class FundingClient {
     Balance balance(Api.User user) {
         Api.Response balance = api.get("/v1/accounts/me/balance", user.token());
         assertThat(balance.status()).as(balance.body()).isEqualTo(200);
-        return new Balance(balance.json().get("available").asString(), balance.json().get("pending").asString());
+        return new Balance(
+                balance.json().get("available").asString(),
+                balance.json().get("pending").asString());
     }
 
     /** A deposit ({@code deposits}) or withdrawal ({@code withdrawals}) as its owner sees it. */
@@ -192,8 +215,8 @@ final class FundingClient {
 
     /** Waits until the request has {@code status}; returns it then. */
     JsonNode awaitStatus(Api.User user, String kind, UUID id, String status) {
-        await(kind + " " + id + " " + status).until(() -> request(user, kind, id).get("status").asString().equals(status));
+        await(kind + " " + id + " " + status)
+                .until(() -> request(user, kind, id).get("status").asString().equals(status));
         return request(user, kind, id);
     }
-
 }

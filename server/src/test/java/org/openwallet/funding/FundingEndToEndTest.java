@@ -43,8 +43,10 @@ class FundingEndToEndTest extends WalletIntegrationTest {
 
     @Autowired
     EmbeddedBankSimulator bank;
+
     @Autowired
     LedgerVerifier verifier;
+
     @Autowired
     Roles roles;
 
@@ -54,7 +56,9 @@ class FundingEndToEndTest extends WalletIntegrationTest {
     @BeforeEach
     void businessDays() {
         funding = new FundingClient(api, jdbc, bank);
-        bankAdmin("/admin/config", Map.of("mode", "business_days", "duplicate_webhooks", false, "out_of_order", false, "failure_rate", 0));
+        bankAdmin(
+                "/admin/config",
+                Map.of("mode", "business_days", "duplicate_webhooks", false, "out_of_order", false, "failure_rate", 0));
     }
 
     @Test
@@ -65,7 +69,9 @@ class FundingEndToEndTest extends WalletIntegrationTest {
 
         UUID deposit = funding.pendingDeposit(user, account, "100.00");
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("0.00", "100.00"));
-        assertThat(api.pay(user, friend, "50.00").code()).as("pending money is not spendable").isEqualTo("insufficient_funds");
+        assertThat(api.pay(user, friend, "50.00").code())
+                .as("pending money is not spendable")
+                .isEqualTo("insufficient_funds");
 
         awaitBankAccepted(deposit);
         advanceBankClock(Duration.ofDays(7));
@@ -117,8 +123,17 @@ class FundingEndToEndTest extends WalletIntegrationTest {
 
     @Test
     void duplicatedAndReorderedWebhooks_moveMoneyOnce() {
-        bankAdmin("/admin/config", Map.of("duplicate_webhooks", true, "out_of_order", true, "out_of_order_window", 4,
-                "out_of_order_max_hold_millis", 500));
+        bankAdmin(
+                "/admin/config",
+                Map.of(
+                        "duplicate_webhooks",
+                        true,
+                        "out_of_order",
+                        true,
+                        "out_of_order_window",
+                        4,
+                        "out_of_order_max_hold_millis",
+                        500));
         Api.User user = api.newUser();
         UUID account = link(user, "44440000");
         List<UUID> deposits = new ArrayList<>();
@@ -131,14 +146,23 @@ class FundingEndToEndTest extends WalletIntegrationTest {
             funding.awaitStatus(user, "deposits", deposit, "settled");
         }
         // Let every duplicate arrive: the bank sends each event twice, shuffled.
-        awaitBank(stats -> stats.get("webhooks").get("pending").asInt() == 0 && stats.get("webhooks").get("held").asInt() == 0);
+        awaitBank(stats -> stats.get("webhooks").get("pending").asInt() == 0
+                && stats.get("webhooks").get("held").asInt() == 0);
 
         assertThat(api.available(user)).isEqualTo("21.00");
         for (UUID deposit : deposits) {
-            assertThat(jdbc.sql("SELECT count(*) FROM funding_transitions WHERE request_id = ? AND to_status = 'settled'")
-                    .param(deposit).query(Integer.class).single()).isEqualTo(1);
+            assertThat(jdbc.sql(
+                                    "SELECT count(*) FROM funding_transitions WHERE request_id = ? AND to_status = 'settled'")
+                            .param(deposit)
+                            .query(Integer.class)
+                            .single())
+                    .isEqualTo(1);
             assertThat(jdbc.sql("SELECT count(*) FROM ledger_transfers WHERE reference = 'pending:' || "
-                    + "(SELECT pending_transfer_id FROM funding_requests WHERE id = ?)").param(deposit).query(Integer.class).single()).isEqualTo(1);
+                                    + "(SELECT pending_transfer_id FROM funding_requests WHERE id = ?)")
+                            .param(deposit)
+                            .query(Integer.class)
+                            .single())
+                    .isEqualTo(1);
         }
         assertThat(verifier.verify().ok()).isTrue();
     }
@@ -153,20 +177,28 @@ class FundingEndToEndTest extends WalletIntegrationTest {
         funding.awaitStatus(user, "deposits", id, "settled");
         String bankDay = bankAdmin("/admin/clock", null).get("now").asString().substring(0, 10);
         UUID stranger = UUID.randomUUID();
-        bankAdmin("/admin/settlements", Map.of("direction", "debit", "amount", "5.00", "request_id", stranger.toString()));
+        bankAdmin(
+                "/admin/settlements",
+                Map.of("direction", "debit", "amount", "5.00", "request_id", stranger.toString()));
 
         Api.User admin = adminUser();
         Api.Response run = api.post("/v1/admin/reconciliations", admin.token(), null, Map.of("date", bankDay));
         assertThat(run.status()).as(run.body()).isEqualTo(201);
         List<JsonNode> differences = new ArrayList<>();
         run.json().get("differences").forEach(differences::add);
-        assertThat(differences).as(run.body()).anyMatch(d -> d.get("kind").asString().equals("missing_in_ledger")
-                && d.get("request_id").asString().equals(stranger.toString()));
-        assertThat(differences).as("our own settled deposit matches the bank's report")
-                .noneMatch(d -> d.has("request_id") && !d.get("request_id").isNull() && d.get("request_id").asString().equals(id.toString()));
+        assertThat(differences)
+                .as(run.body())
+                .anyMatch(d -> d.get("kind").asString().equals("missing_in_ledger")
+                        && d.get("request_id").asString().equals(stranger.toString()));
+        assertThat(differences)
+                .as("our own settled deposit matches the bank's report")
+                .noneMatch(d -> d.has("request_id")
+                        && !d.get("request_id").isNull()
+                        && d.get("request_id").asString().equals(id.toString()));
         Api.Response forbidden = api.post("/v1/admin/reconciliations", user.token(), null, Map.of("date", bankDay));
         assertThat(forbidden.code()).isEqualTo("forbidden");
-        Api.Response stored = api.get("/v1/admin/reconciliations/" + run.json().get("id").asString(), admin.token());
+        Api.Response stored =
+                api.get("/v1/admin/reconciliations/" + run.json().get("id").asString(), admin.token());
         assertThat(stored.json().get("differences").size()).isEqualTo(differences.size());
     }
 
@@ -189,13 +221,17 @@ class FundingEndToEndTest extends WalletIntegrationTest {
         assertThat(returned.get("reason_code").asString()).isEqualTo("R10");
         Api.Response balance = api.get("/v1/accounts/me/balance", user.token());
         assertThat(balance.json().get("available").asString()).isEqualTo("0.00");
-        assertThat(balance.json().get("debt").asString()).as("60.00 returned, 15.00 of it still in the wallet").isEqualTo("45.00");
+        assertThat(balance.json().get("debt").asString())
+                .as("60.00 returned, 15.00 of it still in the wallet")
+                .isEqualTo("45.00");
         assertThat(verifier.verify().problems()).isEmpty();
         Api.User admin = adminUser();
         for (String day : List.of(bankDayOf(id, "completed_at"), settledDayOf(id))) {
             Api.Response run = api.post("/v1/admin/reconciliations", admin.token(), null, Map.of("date", day));
             assertThat(run.status()).as(run.body()).isEqualTo(201);
-            assertThat(differencesFor(run, id)).as("the bank's settlement and its return both match the ledger: " + run.body()).isEmpty();
+            assertThat(differencesFor(run, id))
+                    .as("the bank's settlement and its return both match the ledger: " + run.body())
+                    .isEmpty();
         }
     }
 
@@ -213,18 +249,26 @@ class FundingEndToEndTest extends WalletIntegrationTest {
         bankAdmin("/admin/config", noWebhooks);
         Api.User admin = adminUser();
         try {
-            JsonNode returned = bankAdmin("/admin/transfers/" + bankTransferIdOf(id) + "/return", Map.of("reason_code", "R01"));
+            JsonNode returned =
+                    bankAdmin("/admin/transfers/" + bankTransferIdOf(id) + "/return", Map.of("reason_code", "R01"));
             assertThat(returned.get("status").asString()).isEqualTo("returned");
 
-            Api.Response before = api.post("/v1/admin/reconciliations", admin.token(), null, Map.of("date", bankDayOf(id, "completed_at")));
-            assertThat(differencesFor(before, id)).as(before.body()).singleElement()
+            Api.Response before = api.post(
+                    "/v1/admin/reconciliations", admin.token(), null, Map.of("date", bankDayOf(id, "completed_at")));
+            assertThat(differencesFor(before, id))
+                    .as(before.body())
+                    .singleElement()
                     .satisfies(d -> assertThat(d.get("kind").asString()).isEqualTo("missing_in_ledger"));
         } finally {
             bankAdmin("/admin/config", Map.of("webhook_url", webhookUrl));
         }
-        assertThat(funding.awaitStatus(user, "deposits", id, "returned").get("reason_code").asString()).isEqualTo("R01");
+        assertThat(funding.awaitStatus(user, "deposits", id, "returned")
+                        .get("reason_code")
+                        .asString())
+                .isEqualTo("R01");
         assertThat(api.available(user)).isEqualTo("0.00");
-        Api.Response after = api.post("/v1/admin/reconciliations", admin.token(), null, Map.of("date", bankDayOf(id, "completed_at")));
+        Api.Response after = api.post(
+                "/v1/admin/reconciliations", admin.token(), null, Map.of("date", bankDayOf(id, "completed_at")));
         assertThat(differencesFor(after, id)).as(after.body()).isEmpty();
         assertThat(verifier.verify().problems()).isEmpty();
     }
@@ -232,7 +276,9 @@ class FundingEndToEndTest extends WalletIntegrationTest {
     private static List<JsonNode> differencesFor(Api.Response run, UUID requestId) {
         List<JsonNode> differences = new ArrayList<>();
         run.json().get("differences").forEach(d -> {
-            if (d.has("request_id") && !d.get("request_id").isNull() && d.get("request_id").asString().equals(requestId.toString())) {
+            if (d.has("request_id")
+                    && !d.get("request_id").isNull()
+                    && d.get("request_id").asString().equals(requestId.toString())) {
                 differences.add(d);
             }
         });
@@ -240,17 +286,26 @@ class FundingEndToEndTest extends WalletIntegrationTest {
     }
 
     private String bankTransferIdOf(UUID requestId) {
-        return jdbc.sql("SELECT bank_transfer_id FROM funding_requests WHERE id = ?").param(requestId).query(String.class).single();
+        return jdbc.sql("SELECT bank_transfer_id FROM funding_requests WHERE id = ?")
+                .param(requestId)
+                .query(String.class)
+                .single();
     }
 
     /** The UTC day of one of the bank's times for the request's transfer, as its reports count days. */
     private String bankDayOf(UUID requestId, String field) {
-        return bankAdmin("/v1/transfers/" + bankTransferIdOf(requestId), null).get(field).asString().substring(0, 10);
+        return bankAdmin("/v1/transfers/" + bankTransferIdOf(requestId), null)
+                .get(field)
+                .asString()
+                .substring(0, 10);
     }
 
     private String settledDayOf(UUID requestId) {
-        return jdbc.sql("SELECT to_char(bank_settled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM funding_requests WHERE id = ?")
-                .param(requestId).query(String.class).single();
+        return jdbc.sql(
+                        "SELECT to_char(bank_settled_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM funding_requests WHERE id = ?")
+                .param(requestId)
+                .query(String.class)
+                .single();
     }
 
     private Api.User adminUser() {
@@ -263,8 +318,11 @@ class FundingEndToEndTest extends WalletIntegrationTest {
 
     /** The order reached the bank (it is sent after the commit, in the background). */
     private void awaitBankAccepted(UUID requestId) {
-        await("request " + requestId + " accepted by the bank").until(() -> jdbc.sql(
-                "SELECT submitted_at IS NOT NULL FROM funding_requests WHERE id = ?").param(requestId).query(Boolean.class).single());
+        await("request " + requestId + " accepted by the bank")
+                .until(() -> jdbc.sql("SELECT submitted_at IS NOT NULL FROM funding_requests WHERE id = ?")
+                        .param(requestId)
+                        .query(Boolean.class)
+                        .single());
     }
 
     private void awaitBank(Predicate<JsonNode> condition) {
@@ -277,9 +335,12 @@ class FundingEndToEndTest extends WalletIntegrationTest {
 
     private JsonNode bankAdmin(String path, Object body) {
         try {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(bank.baseUrl() + path)).timeout(Duration.ofSeconds(10));
-            request = body == null ? request.GET()
-                    : request.header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
+            HttpRequest.Builder request =
+                    HttpRequest.newBuilder(URI.create(bank.baseUrl() + path)).timeout(Duration.ofSeconds(10));
+            request = body == null
+                    ? request.GET()
+                    : request.header("Content-Type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)));
             HttpResponse<String> response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
             assertThat(response.statusCode()).as(path + ": " + response.body()).isBetween(200, 299);
             return JSON.readTree(response.body());

@@ -22,6 +22,7 @@ import tools.jackson.databind.JsonNode;
 class FundingTransferVisibilityApiTest extends WalletIntegrationTest {
     @Autowired
     EmbeddedBankSimulator simulator;
+
     @Autowired
     Funding fundingService;
 
@@ -41,12 +42,15 @@ class FundingTransferVisibilityApiTest extends WalletIntegrationTest {
         LedgerTestSupport.fund(transactions, ledger, user.id(), 100_00);
         UUID account = funding.link(user);
         assertThat(bank.settle(funding.pendingDeposit(user, account, "30.00"))).isTrue();
-        assertThat(bank.settle(funding.pendingWithdrawal(user, account, "20.00", "instant"))).isTrue();
+        assertThat(bank.settle(funding.pendingWithdrawal(user, account, "20.00", "instant")))
+                .isTrue();
         assertThat(api.pay(user, friend, "1.00").status()).isEqualTo(201);
 
         Map<String, UUID> byKind = new java.util.HashMap<>();
-        for (JsonNode item : api.get("/v1/transfers?limit=100", user.token()).json().get("items")) {
-            byKind.put(item.get("type").asString(), UUID.fromString(item.get("id").asString()));
+        for (JsonNode item :
+                api.get("/v1/transfers?limit=100", user.token()).json().get("items")) {
+            byKind.put(
+                    item.get("type").asString(), UUID.fromString(item.get("id").asString()));
         }
         assertThat(byKind).containsOnlyKeys("test_funding", "deposit", "withdrawal", "withdrawal_fee", "p2p");
 
@@ -54,19 +58,35 @@ class FundingTransferVisibilityApiTest extends WalletIntegrationTest {
             UUID id = byKind.get(kind);
             for (String visibility : new String[] {"public", "friends", "private"}) {
                 Api.Response refused = api.patch("/v1/transfers/" + id, user.token(), Map.of("visibility", visibility));
-                assertThat(refused.status()).as(kind + " to " + visibility + ": " + refused.body()).isEqualTo(422);
+                assertThat(refused.status())
+                        .as(kind + " to " + visibility + ": " + refused.body())
+                        .isEqualTo(422);
                 assertThat(refused.code()).isEqualTo("transfer_not_p2p");
                 assertThat(refused.header("Content-Type")).startsWith("application/problem+json");
             }
-            assertThat(api.get("/v1/transfers/" + id, user.token()).json().get("type").asString()).isEqualTo(kind);
-            assertThat(jdbc.sql("SELECT count(*) FROM transfer_visibility WHERE transfer_id = ?").param(id).query(Long.class).single())
-                    .as(kind).isZero();
-            assertThat(jdbc.sql("SELECT count(*) FROM outbox_events WHERE aggregate_type = 'transfer' AND aggregate_id = ? AND event_type <> 'transfer.posted'")
-                    .param(id.toString()).query(Long.class).single()).as(kind).isZero();
+            assertThat(api.get("/v1/transfers/" + id, user.token())
+                            .json()
+                            .get("type")
+                            .asString())
+                    .isEqualTo(kind);
+            assertThat(jdbc.sql("SELECT count(*) FROM transfer_visibility WHERE transfer_id = ?")
+                            .param(id)
+                            .query(Long.class)
+                            .single())
+                    .as(kind)
+                    .isZero();
+            assertThat(jdbc.sql(
+                                    "SELECT count(*) FROM outbox_events WHERE aggregate_type = 'transfer' AND aggregate_id = ? AND event_type <> 'transfer.posted'")
+                            .param(id.toString())
+                            .query(Long.class)
+                            .single())
+                    .as(kind)
+                    .isZero();
         }
 
         // A payment between users still narrows, for either party.
-        Api.Response narrowed = api.patch("/v1/transfers/" + byKind.get("p2p"), friend.token(), Map.of("visibility", "private"));
+        Api.Response narrowed =
+                api.patch("/v1/transfers/" + byKind.get("p2p"), friend.token(), Map.of("visibility", "private"));
         assertThat(narrowed.status()).as(narrowed.body()).isEqualTo(200);
         assertThat(narrowed.json().get("visibility").asString()).isEqualTo("private");
     }

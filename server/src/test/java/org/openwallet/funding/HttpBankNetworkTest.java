@@ -29,6 +29,7 @@ class HttpBankNetworkTest {
     private final AtomicReference<IntUnaryOperator> status = new AtomicReference<>(n -> 202);
     /** When each order reached the bank, in nanoseconds. */
     private final List<Long> orders = new CopyOnWriteArrayList<>();
+
     private HttpServer bank;
     private HttpBankNetwork network;
 
@@ -47,8 +48,13 @@ class HttpBankNetworkTest {
     }
 
     private HttpBankNetwork network(int attempts) {
-        return new HttpBankNetwork(() -> "http://127.0.0.1:" + bank.getAddress().getPort(), JsonMapper.builder().build(),
-                Duration.ofSeconds(2), attempts, Clock.systemUTC(), RetryRegistry.ofDefaults());
+        return new HttpBankNetwork(
+                () -> "http://127.0.0.1:" + bank.getAddress().getPort(),
+                JsonMapper.builder().build(),
+                Duration.ofSeconds(2),
+                attempts,
+                Clock.systemUTC(),
+                RetryRegistry.ofDefaults());
     }
 
     /** The wait between the bank's n-th and (n+1)-th order. */
@@ -94,7 +100,8 @@ class HttpBankNetworkTest {
         answer.set("{}");
         status.set(n -> 500 + n);
 
-        assertThat(network(3).submit(order())).isEqualTo(new BankNetwork.Submission.Unavailable("the bank answered 503"));
+        assertThat(network(3).submit(order()))
+                .isEqualTo(new BankNetwork.Submission.Unavailable("the bank answered 503"));
         assertThat(orders).hasSize(3);
     }
 
@@ -108,6 +115,13 @@ class HttpBankNetworkTest {
     }
 
     private static BankNetwork.Order order() {
-        return new BankNetwork.Order(UUID.randomUUID(), BankNetwork.Direction.CREDIT, "021000021", "123456789", "Ada Lovelace", "10.00", "USD");
+        return new BankNetwork.Order(
+                UUID.randomUUID(),
+                BankNetwork.Direction.CREDIT,
+                "021000021",
+                "123456789",
+                "Ada Lovelace",
+                "10.00",
+                "USD");
     }
 }

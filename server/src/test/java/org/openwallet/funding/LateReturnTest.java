@@ -28,10 +28,13 @@ class LateReturnTest extends WalletIntegrationTest {
 
     @Autowired
     LedgerVerifier verifier;
+
     @Autowired
     WalletProperties properties;
+
     @Autowired
     EmbeddedBankSimulator simulator;
+
     @org.springframework.boot.test.web.server.LocalServerPort
     int localPort;
 
@@ -59,18 +62,31 @@ class LateReturnTest extends WalletIntegrationTest {
         assertThat(transitions(deposit.id())).containsExactly("new>pending", "pending>settled", "settled>returned");
         assertThat(lateReturnRow(deposit.id())).isEqualTo(List.of(30_00L, 30_00L, 0L));
         assertThat(verifier.verify().problems()).isEmpty();
-        assertThat(api.pay(user, api.newUser(), "10.00").status()).as("no debt: the user can pay").isEqualTo(201);
+        assertThat(api.pay(user, api.newUser(), "10.00").status())
+                .as("no debt: the user can pay")
+                .isEqualTo(201);
     }
 
     @Test
     void lateReturn_beyondTheBalance_emptiesTheWallet_andTheRestIsADebt_stillDoubleEntry() {
         Api.User user = indebtedUser("50.00", "35.00");
 
-        assertThat(balance(user)).containsEntry("available", "0.00").containsEntry("pending", "0.00").containsEntry("debt", "35.00");
-        assertThat(jdbc.sql("SELECT posted_minor FROM ledger_accounts WHERE kind = 'user_receivable' AND owner_user_id = ?")
-                .param(user.id()).query(Long.class).single()).as("the receivable is negative by the debt").isEqualTo(-35_00L);
+        assertThat(balance(user))
+                .containsEntry("available", "0.00")
+                .containsEntry("pending", "0.00")
+                .containsEntry("debt", "35.00");
+        assertThat(jdbc.sql(
+                                "SELECT posted_minor FROM ledger_accounts WHERE kind = 'user_receivable' AND owner_user_id = ?")
+                        .param(user.id())
+                        .query(Long.class)
+                        .single())
+                .as("the receivable is negative by the debt")
+                .isEqualTo(-35_00L);
         assertThat(jdbc.sql("SELECT posted_minor FROM ledger_accounts WHERE kind = 'user_wallet' AND owner_user_id = ?")
-                .param(user.id()).query(Long.class).single()).isZero();
+                        .param(user.id())
+                        .query(Long.class)
+                        .single())
+                .isZero();
         LedgerVerifier.Report report = verifier.verify();
         assertThat(report.problems()).isEmpty();
         assertThat(report.totalMinor()).as("the sum of all accounts").isZero();
@@ -91,7 +107,9 @@ class LateReturnTest extends WalletIntegrationTest {
         assertThat(answers.get(0).status()).as(answers.get(0).body()).isEqualTo(422);
         assertThat(answers.get(0).code()).isEqualTo("account_in_debt");
         assertThat(answers.get(0).body()).contains("20.00");
-        assertThat(answers.subList(1, 4)).allSatisfy(answer -> assertThat(answer.status()).as(answer.body()).isEqualTo(201));
+        assertThat(answers.subList(1, 4))
+                .allSatisfy(
+                        answer -> assertThat(answer.status()).as(answer.body()).isEqualTo(201));
         Api.Response withdrawal = funding.withdraw(user, funding.link(user), "1.00", "standard");
         assertThat(withdrawal.code()).as(withdrawal.body()).isEqualTo("account_in_debt");
         assertThat(api.available(payee)).isEqualTo("3.00");
@@ -113,7 +131,8 @@ class LateReturnTest extends WalletIntegrationTest {
         assertThat(jdbc.sql("""
                 SELECT coalesce(sum(t.amount_minor), 0) FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.to_account_id
                  WHERE t.kind = 'debt_repayment' AND a.owner_user_id = ?""").param(user.id()).query(Long.class).single())
-                .as("20.00 from the payment, 15.00 from the deposit").isEqualTo(35_00L);
+                .as("20.00 from the payment, 15.00 from the deposit")
+                .isEqualTo(35_00L);
 
         Api.Response payment = api.pay(user, friend, "10.00");
         assertThat(payment.status()).as(payment.body()).isEqualTo(201);
@@ -130,10 +149,19 @@ class LateReturnTest extends WalletIntegrationTest {
 
         List<Api.Response> answers = Race.run(payers.size(), i -> () -> api.pay(payers.get(i), user, "20.00"));
 
-        assertThat(answers).allSatisfy(answer -> assertThat(answer.status()).as(answer.body()).isEqualTo(201));
-        assertThat(balance(user)).as("80.00 in, 35.00 of it repaid").containsEntry("available", "45.00").containsEntry("debt", "0.00");
-        assertThat(jdbc.sql("SELECT posted_minor FROM ledger_accounts WHERE kind = 'user_receivable' AND owner_user_id = ?")
-                .param(user.id()).query(Long.class).single()).isZero();
+        assertThat(answers)
+                .allSatisfy(
+                        answer -> assertThat(answer.status()).as(answer.body()).isEqualTo(201));
+        assertThat(balance(user))
+                .as("80.00 in, 35.00 of it repaid")
+                .containsEntry("available", "45.00")
+                .containsEntry("debt", "0.00");
+        assertThat(jdbc.sql(
+                                "SELECT posted_minor FROM ledger_accounts WHERE kind = 'user_receivable' AND owner_user_id = ?")
+                        .param(user.id())
+                        .query(Long.class)
+                        .single())
+                .isZero();
         assertThat(verifier.verify().problems()).isEmpty();
     }
 
@@ -148,8 +176,14 @@ class LateReturnTest extends WalletIntegrationTest {
         funding.awaitStatus(user, "deposits", deposit.id(), "returned");
         assertThat(balance(user)).containsEntry("available", "0.00").containsEntry("debt", "10.00");
 
-        Api.Response delivered = bank.deliver(BankWebhookSender.event(BankWebhookSender.newEventId(), "returned", withdrawal,
-                bankTransferId(withdrawal), "credit", "30.00", "R02"));
+        Api.Response delivered = bank.deliver(BankWebhookSender.event(
+                BankWebhookSender.newEventId(),
+                "returned",
+                withdrawal,
+                bankTransferId(withdrawal),
+                "credit",
+                "30.00",
+                "R02"));
         assertThat(delivered.status()).as(delivered.body()).isEqualTo(200);
         funding.awaitStatus(user, "withdrawals", withdrawal, "returned");
 
@@ -174,8 +208,11 @@ class LateReturnTest extends WalletIntegrationTest {
         awaitConsumed(resentId);
 
         assertThat(api.available(user)).isEqualTo("5.00");
-        assertThat(jdbc.sql("SELECT count(*) FROM ledger_transfers WHERE reference LIKE ?").param("late-return:" + deposit.id() + "%")
-                .query(Long.class).single()).isEqualTo(1L);
+        assertThat(jdbc.sql("SELECT count(*) FROM ledger_transfers WHERE reference LIKE ?")
+                        .param("late-return:" + deposit.id() + "%")
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(1L);
         assertThat(transitions(deposit.id())).containsExactly("new>pending", "pending>settled", "settled>returned");
         assertThat(verifier.verify().problems()).isEmpty();
     }
@@ -191,53 +228,74 @@ class LateReturnTest extends WalletIntegrationTest {
         return user;
     }
 
-    private record Deposit(UUID id, String bankTransferId) {
-    }
+    private record Deposit(UUID id, String bankTransferId) {}
 
     private Deposit settledDeposit(Api.User user, String amount) {
         UUID id = funding.pendingDeposit(user, funding.link(user), amount);
         String bankTransferId = bankTransferId(id);
-        Api.Response delivered = bank.deliver(BankWebhookSender.event(BankWebhookSender.newEventId(), "settled", id, bankTransferId, "debit", amount, null));
+        Api.Response delivered = bank.deliver(BankWebhookSender.event(
+                BankWebhookSender.newEventId(), "settled", id, bankTransferId, "debit", amount, null));
         assertThat(delivered.status()).as(delivered.body()).isEqualTo(200);
         funding.awaitStatus(user, "deposits", id, "settled");
         return new Deposit(id, bankTransferId);
     }
 
     private void deliverReturn(Deposit deposit, String amount, String reasonCode, String eventId) {
-        Api.Response delivered = bank.deliver(BankWebhookSender.event(eventId, "returned", deposit.id(), deposit.bankTransferId(), "debit", amount, reasonCode));
+        Api.Response delivered = bank.deliver(BankWebhookSender.event(
+                eventId, "returned", deposit.id(), deposit.bankTransferId(), "debit", amount, reasonCode));
         assertThat(delivered.status()).as(delivered.body()).isEqualTo(200);
     }
 
     /** The bank's id for the request, once the wallet has sent it (in the background, after the commit). */
     private String bankTransferId(UUID requestId) {
-        await("request " + requestId + " accepted by the bank").until(() -> jdbc.sql(
-                "SELECT bank_transfer_id IS NOT NULL FROM funding_requests WHERE id = ?").param(requestId).query(Boolean.class).single());
-        return jdbc.sql("SELECT bank_transfer_id FROM funding_requests WHERE id = ?").param(requestId).query(String.class).single();
+        await("request " + requestId + " accepted by the bank")
+                .until(() -> jdbc.sql("SELECT bank_transfer_id IS NOT NULL FROM funding_requests WHERE id = ?")
+                        .param(requestId)
+                        .query(Boolean.class)
+                        .single());
+        return jdbc.sql("SELECT bank_transfer_id FROM funding_requests WHERE id = ?")
+                .param(requestId)
+                .query(String.class)
+                .single();
     }
 
     private Map<String, String> balance(Api.User user) {
         Api.Response balance = api.get("/v1/accounts/me/balance", user.token());
         assertThat(balance.status()).as(balance.body()).isEqualTo(200);
         Map<String, String> fields = new LinkedHashMap<>();
-        balance.json().propertyStream().forEach(field -> fields.put(field.getKey(), field.getValue().asString()));
+        balance.json()
+                .propertyStream()
+                .forEach(field -> fields.put(field.getKey(), field.getValue().asString()));
         return fields;
     }
 
     private List<String> transitions(UUID requestId) {
-        return jdbc.sql("SELECT from_status || '>' || to_status FROM funding_transitions WHERE request_id = ? ORDER BY occurred_at, to_status")
-                .param(requestId).query(String.class).list();
+        return jdbc.sql(
+                        "SELECT from_status || '>' || to_status FROM funding_transitions WHERE request_id = ? ORDER BY occurred_at, to_status")
+                .param(requestId)
+                .query(String.class)
+                .list();
     }
 
     /** The late return's amount, what was taken from the wallet, and what was left owing. */
     private List<Long> lateReturnRow(UUID requestId) {
-        return jdbc.sql("SELECT amount_minor, reversed_minor, debt_minor FROM funding_late_returns WHERE request_id = ?").param(requestId)
-                .query((rs, n) -> List.of(rs.getLong(1), rs.getLong(2), rs.getLong(3))).single();
+        return jdbc.sql(
+                        "SELECT amount_minor, reversed_minor, debt_minor FROM funding_late_returns WHERE request_id = ?")
+                .param(requestId)
+                .query((rs, n) -> List.of(rs.getLong(1), rs.getLong(2), rs.getLong(3)))
+                .single();
     }
 
     /** Waits until the funding consumer has applied (or skipped) the bank event. */
     private void awaitConsumed(String bankEventId) {
-        UUID envelopeId = UUID.nameUUIDFromBytes(("bank:" + bankEventId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        await("bank event " + bankEventId + " consumed").until(() -> jdbc.sql(
-                "SELECT count(*) FROM processed_events WHERE consumer = 'funding' AND event_id = ?").param(envelopeId).query(Long.class).single() > 0);
+        UUID envelopeId =
+                UUID.nameUUIDFromBytes(("bank:" + bankEventId).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        await("bank event " + bankEventId + " consumed")
+                .until(() ->
+                        jdbc.sql("SELECT count(*) FROM processed_events WHERE consumer = 'funding' AND event_id = ?")
+                                        .param(envelopeId)
+                                        .query(Long.class)
+                                        .single()
+                                > 0);
     }
 }

@@ -28,12 +28,16 @@ import org.springframework.test.context.DynamicPropertySource;
 class PerCurrencyLimitsApiTest {
     @LocalServerPort
     int port;
+
     @Autowired
     JdbcClient jdbc;
+
     @Autowired
     Transactions transactions;
+
     @Autowired
     Ledger ledger;
+
     @Autowired
     EmbeddedBankSimulator simulator;
 
@@ -79,7 +83,9 @@ class PerCurrencyLimitsApiTest {
         Api.Response overYen = pay(alice, bob, "10001", "JPY");
         assertThat(overYen.status()).as(overYen.body()).isEqualTo(403);
         assertThat(overYen.json().get("reason").asString()).isEqualTo("weekly_limit_exceeded");
-        assertThat(pay(alice, bob, "10000", "JPY").status()).as("exactly ¥40,000 in the week").isEqualTo(201);
+        assertThat(pay(alice, bob, "10000", "JPY").status())
+                .as("exactly ¥40,000 in the week")
+                .isEqualTo(201);
 
         // The USD limit is USD's own, and the yen sent does not count against it.
         assertThat(pay(alice, bob, "299.99", "USD").status()).isEqualTo(201);
@@ -111,7 +117,10 @@ class PerCurrencyLimitsApiTest {
     }
 
     private Api.Response pay(Api.User from, Api.User to, String amount, String currency) {
-        return api.post("/v1/transfers", from.token(), UUID.randomUUID().toString(),
+        return api.post(
+                "/v1/transfers",
+                from.token(),
+                UUID.randomUUID().toString(),
                 Map.of("to_handle", to.handle(), "amount", amount, "currency", currency, "visibility", "private"));
     }
 

@@ -25,8 +25,10 @@ class SystemSubAccountsTest extends WalletIntegrationTest {
 
     @Autowired
     Funding funding;
+
     @Autowired
     LedgerVerifier verifier;
+
     @Autowired
     EmbeddedBankSimulator bank;
 
@@ -55,12 +57,15 @@ class SystemSubAccountsTest extends WalletIntegrationTest {
             decide(withdrawal, racer % 2 == 0 ? FundingRequest.SETTLED : FundingRequest.RETURNED);
             return List.of(deposit, withdrawal);
         });
-        System.out.printf("SystemSubAccountsTest: %d racers, %d sub-accounts: %d ms; %s%n", RACERS, SystemAccounts.SUB_ACCOUNTS,
-                (System.nanoTime() - started) / 1_000_000, waits.stop());
+        System.out.printf(
+                "SystemSubAccountsTest: %d racers, %d sub-accounts: %d ms; %s%n",
+                RACERS, SystemAccounts.SUB_ACCOUNTS, (System.nanoTime() - started) / 1_000_000, waits.stop());
 
         for (int racer = 0; racer < RACERS; racer++) {
             // 100.00 + 10.00 deposited - 20.00 withdrawn - 0.35 instant fee (1.75 %), or all of it back when returned.
-            assertThat(api.available(users.get(racer))).as("user " + racer).isEqualTo(racer % 2 == 0 ? "89.65" : "110.00");
+            assertThat(api.available(users.get(racer)))
+                    .as("user " + racer)
+                    .isEqualTo(racer % 2 == 0 ? "89.65" : "110.00");
         }
         List<UUID> ids = requests.stream().flatMap(List::stream).toList();
         int clearingRows = distinctSystemAccountsPostedTo(SystemAccounts.BANK_CLEARING, ids);
@@ -68,15 +73,20 @@ class SystemSubAccountsTest extends WalletIntegrationTest {
         // 32 clearing movements over 16 sub-accounts, 16 fees and 8 refunds: one row each would be 1 and 1.
         assertThat(clearingRows).as("bank clearing sub-accounts posted to").isGreaterThanOrEqualTo(4);
         assertThat(feeRows).as("fee revenue sub-accounts posted to").isGreaterThanOrEqualTo(3);
-        assertThat(jdbc.sql("SELECT count(*) FROM ledger_accounts WHERE kind = 'system' AND name = ? AND currency = 'USD'")
-                .param(SystemAccounts.BANK_CLEARING).query(Integer.class).single()).isLessThanOrEqualTo(SystemAccounts.SUB_ACCOUNTS);
+        assertThat(jdbc.sql(
+                                "SELECT count(*) FROM ledger_accounts WHERE kind = 'system' AND name = ? AND currency = 'USD'")
+                        .param(SystemAccounts.BANK_CLEARING)
+                        .query(Integer.class)
+                        .single())
+                .isLessThanOrEqualTo(SystemAccounts.SUB_ACCOUNTS);
 
         for (String name : List.of(SystemAccounts.BANK_CLEARING, SystemAccounts.FEE_REVENUE)) {
             long postings = jdbc.sql("""
                     SELECT coalesce(sum(p.amount_minor), 0) FROM ledger_postings p JOIN ledger_accounts a ON a.id = p.account_id
                      WHERE a.kind = 'system' AND a.name = ? AND a.currency = 'USD'""").param(name).query(Long.class).single();
             assertThat(transactions.run(() -> ledger.systemBalance(name, "USD")).postedMinor())
-                    .as(name + " reads as the sum of its sub-accounts").isEqualTo(postings);
+                    .as(name + " reads as the sum of its sub-accounts")
+                    .isEqualTo(postings);
         }
         LedgerVerifier.Report report = verifier.verify();
         assertThat(report.problems()).isEmpty();
@@ -86,10 +96,12 @@ class SystemSubAccountsTest extends WalletIntegrationTest {
     @Test
     void subAccountZero_isTheAccountsOriginalRow_andAKeyAlwaysPicksTheSameSubAccount() {
         UUID original = transactions.run(() -> ledger.systemAccount(SystemAccounts.BANK_CLEARING, "USD"));
-        assertThat(transactions.run(() -> ledger.systemAccount(SystemAccounts.BANK_CLEARING, "USD", 0))).isEqualTo(original);
+        assertThat(transactions.run(() -> ledger.systemAccount(SystemAccounts.BANK_CLEARING, "USD", 0)))
+                .isEqualTo(original);
         UUID key = UUID.randomUUID();
         UUID first = transactions.run(() -> SystemAccounts.bankClearing(ledger, "USD", key));
-        assertThat(transactions.run(() -> SystemAccounts.bankClearing(ledger, "USD", key))).isEqualTo(first);
+        assertThat(transactions.run(() -> SystemAccounts.bankClearing(ledger, "USD", key)))
+                .isEqualTo(first);
         assertThat(SystemAccounts.subAccountOf(key)).isBetween(0, SystemAccounts.SUB_ACCOUNTS - 1);
     }
 
@@ -104,8 +116,10 @@ class SystemSubAccountsTest extends WalletIntegrationTest {
         private LockWaitSampler(org.springframework.jdbc.core.simple.JdbcClient jdbc) {
             thread = Thread.ofPlatform().daemon().start(() -> {
                 while (running) {
-                    long waiting = jdbc.sql("SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype IN ('transactionid', 'tuple')")
-                            .query(Long.class).single();
+                    long waiting = jdbc.sql(
+                                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND locktype IN ('transactionid', 'tuple')")
+                            .query(Long.class)
+                            .single();
                     samples++;
                     samplesWithWaits += waiting > 0 ? 1 : 0;
                     maxWaiting = Math.max(maxWaiting, waiting);
@@ -121,13 +135,19 @@ class SystemSubAccountsTest extends WalletIntegrationTest {
         String stop() throws InterruptedException {
             running = false;
             thread.join();
-            return "row-lock waits seen in " + samplesWithWaits + " of " + samples + " samples, at most " + maxWaiting + " waiting at once";
+            return "row-lock waits seen in " + samplesWithWaits + " of " + samples + " samples, at most " + maxWaiting
+                    + " waiting at once";
         }
     }
 
     private void decide(UUID requestId, String outcome) {
-        assertThat(transactions.run(() -> funding.applyOutcome(requestId, outcome, outcome.equals(FundingRequest.SETTLED) ? null : "R02",
-                "test-" + requestId, Instant.now()))).isTrue();
+        assertThat(transactions.run(() -> funding.applyOutcome(
+                        requestId,
+                        outcome,
+                        outcome.equals(FundingRequest.SETTLED) ? null : "R02",
+                        "test-" + requestId,
+                        Instant.now())))
+                .isTrue();
     }
 
     /** How many rows of the system account {@code name} the requests' ledger transfers posted to. */
@@ -139,6 +159,8 @@ class SystemSubAccountsTest extends WalletIntegrationTest {
                   JOIN ledger_postings p ON p.transfer_id = t.id
                   JOIN ledger_accounts a ON a.id = p.account_id
                  WHERE r.id = ANY(?) AND a.kind = 'system' AND a.name = ?""")
-                .params(requestIds.toArray(UUID[]::new), name).query(Integer.class).single();
+                .params(requestIds.toArray(UUID[]::new), name)
+                .query(Integer.class)
+                .single();
     }
 }

@@ -34,16 +34,22 @@ import org.springframework.test.context.DynamicPropertySource;
 class WithdrawalLimitsApiTest {
     @LocalServerPort
     int port;
+
     @Autowired
     JdbcClient jdbc;
+
     @Autowired
     Transactions transactions;
+
     @Autowired
     Ledger ledger;
+
     @Autowired
     LedgerVerifier verifier;
+
     @Autowired
     Roles roles;
+
     @Autowired
     EmbeddedBankSimulator simulator;
 
@@ -72,18 +78,22 @@ class WithdrawalLimitsApiTest {
         Api.User user = fundedUser(3_000_00);
         UUID account = funding.link(user);
 
-        assertThat(funding.withdraw(user, account, "600.00", "standard").status()).isEqualTo(202);
+        assertThat(funding.withdraw(user, account, "600.00", "standard").status())
+                .isEqualTo(202);
         Api.Response over = funding.withdraw(user, account, "400.00", "instant");
 
         assertThat(over.status()).as(over.body()).isEqualTo(422);
         assertThat(over.code()).isEqualTo("withdrawal_limit_exceeded");
         assertThat(over.json().get("reason").asString()).isEqualTo("weekly_limit");
         assertThat(over.json().get("detail").asString()).contains("999.99").contains("399.99");
-        assertThat(funding.balance(user)).as("the declined withdrawal holds nothing, and takes no fee")
+        assertThat(funding.balance(user))
+                .as("the declined withdrawal holds nothing, and takes no fee")
                 .isEqualTo(new FundingClient.Balance("2400.00", "0.00"));
-        assertThat(funding.withdraw(user, account, "399.99", "standard").status()).isEqualTo(202);
+        assertThat(funding.withdraw(user, account, "399.99", "standard").status())
+                .isEqualTo(202);
         assertThat(funding.withdraw(user, account, "0.01", "standard").code()).isEqualTo("withdrawal_limit_exceeded");
-        assertThat(api.get("/v1/funding/withdrawals", user.token()).json().get("items")).hasSize(2);
+        assertThat(api.get("/v1/funding/withdrawals", user.token()).json().get("items"))
+                .hasSize(2);
         assertThat(verifier.verify().problems()).isEmpty();
     }
 
@@ -92,10 +102,14 @@ class WithdrawalLimitsApiTest {
         Api.User user = fundedUser(25_000_00);
         UUID account = funding.link(user);
         Api.User admin = api.newUserWithRole(roles, Role.ADMIN);
-        assertThat(api.put("/v1/admin/users/" + user.id() + "/verification", admin.token(), Map.of("verified", true)).status()).isEqualTo(200);
+        assertThat(api.put("/v1/admin/users/" + user.id() + "/verification", admin.token(), Map.of("verified", true))
+                        .status())
+                .isEqualTo(200);
 
-        assertThat(funding.withdraw(user, account, "9999.99", "standard").status()).isEqualTo(202);
-        assertThat(funding.withdraw(user, account, "10000.00", "standard").status()).isEqualTo(202);
+        assertThat(funding.withdraw(user, account, "9999.99", "standard").status())
+                .isEqualTo(202);
+        assertThat(funding.withdraw(user, account, "10000.00", "standard").status())
+                .isEqualTo(202);
         Api.Response over = funding.withdraw(user, account, "0.01", "standard");
         assertThat(over.code()).isEqualTo("withdrawal_limit_exceeded");
         assertThat(over.json().get("detail").asString()).contains("19999.99");
@@ -107,12 +121,20 @@ class WithdrawalLimitsApiTest {
             Api.User user = fundedUser(5_000_00);
             UUID account = funding.link(user);
 
-            List<Api.Response> responses = Race.run(4, racer -> () -> funding.withdraw(user, account, "300.00", "standard"));
+            List<Api.Response> responses =
+                    Race.run(4, racer -> () -> funding.withdraw(user, account, "300.00", "standard"));
 
-            List<String> outcomes = responses.stream().map(response -> response.status() + " " + response.body()).toList();
-            assertThat(responses).as("round %d: %s", round, outcomes).filteredOn(response -> response.status() == 202).hasSize(3);
-            assertThat(responses).filteredOn(response -> response.status() == 422)
-                    .singleElement().satisfies(refused -> assertThat(refused.code()).isEqualTo("withdrawal_limit_exceeded"));
+            List<String> outcomes = responses.stream()
+                    .map(response -> response.status() + " " + response.body())
+                    .toList();
+            assertThat(responses)
+                    .as("round %d: %s", round, outcomes)
+                    .filteredOn(response -> response.status() == 202)
+                    .hasSize(3);
+            assertThat(responses)
+                    .filteredOn(response -> response.status() == 422)
+                    .singleElement()
+                    .satisfies(refused -> assertThat(refused.code()).isEqualTo("withdrawal_limit_exceeded"));
             assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("4100.00", "0.00"));
         }
         assertThat(verifier.verify().problems()).isEmpty();
@@ -125,11 +147,15 @@ class WithdrawalLimitsApiTest {
 
         for (int i = 1; i <= 5; i++) {
             Api.Response accepted = funding.withdraw(user, account, "1.00", "standard");
-            assertThat(accepted.status()).as("withdrawal %d: %s", i, accepted.body()).isEqualTo(202);
+            assertThat(accepted.status())
+                    .as("withdrawal %d: %s", i, accepted.body())
+                    .isEqualTo(202);
         }
         for (int i = 6; i <= 10; i++) {
             Api.Response declined = funding.withdraw(user, account, "1.00", "standard");
-            assertThat(declined.status()).as("withdrawal %d: %s", i, declined.body()).isEqualTo(422);
+            assertThat(declined.status())
+                    .as("withdrawal %d: %s", i, declined.body())
+                    .isEqualTo(422);
             assertThat(declined.code()).isEqualTo("withdrawal_limit_exceeded");
             assertThat(declined.json().get("reason").asString()).isEqualTo("velocity");
         }
@@ -154,7 +180,8 @@ class WithdrawalLimitsApiTest {
             assertReplayOf(first, funding.withdraw(user, key, body));
         }
         for (int i = 0; i < 5; i++) {
-            Api.Response malformed = funding.withdraw(user, UUID.randomUUID().toString(), FundingClient.order(account, null, "standard"));
+            Api.Response malformed = funding.withdraw(
+                    user, UUID.randomUUID().toString(), FundingClient.order(account, null, "standard"));
             assertThat(malformed.status()).as(malformed.body()).isEqualTo(400);
             assertThat(malformed.code()).isEqualTo("validation_failed");
         }
@@ -166,9 +193,11 @@ class WithdrawalLimitsApiTest {
         Api.Response limited = funding.withdraw(user, account, "1.00", "standard");
         assertThat(limited.status()).as(limited.body()).isEqualTo(429);
 
-        // With the bucket empty, the finished request's retry still gets its answer, and a malformed request is told so.
+        // With the bucket empty, the finished request's retry still gets its answer, and a malformed request is told
+        // so.
         assertReplayOf(first, funding.withdraw(user, key, body));
-        Api.Response malformed = funding.withdraw(user, UUID.randomUUID().toString(), FundingClient.order(account, "1.00", "overnight"));
+        Api.Response malformed =
+                funding.withdraw(user, UUID.randomUUID().toString(), FundingClient.order(account, "1.00", "overnight"));
         assertThat(malformed.status()).as(malformed.body()).isEqualTo(400);
         assertThat(malformed.code()).isEqualTo("validation_failed");
         assertThat(funding.balance(user)).isEqualTo(new FundingClient.Balance("95.00", "0.00"));

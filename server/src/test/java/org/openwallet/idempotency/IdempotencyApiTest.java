@@ -53,9 +53,13 @@ class IdempotencyApiTest extends WalletIntegrationTest {
         Api.User bob = api.newUser();
         String key = newKey();
 
-        Api.Response first = api.postRaw(TRANSFERS, alice.token(), key,
+        Api.Response first = api.postRaw(
+                TRANSFERS,
+                alice.token(),
+                key,
                 "{\"to_handle\":\"" + bob.handle() + "\",\"amount\":\"12.50\",\"currency\":\"USD\",\"note\":\"rent\"}");
-        Api.Response reformatted = api.postRaw(TRANSFERS, alice.token(), key, """
+        Api.Response reformatted = api.postRaw(
+                TRANSFERS, alice.token(), key, """
                 {
                     "note" : "rent",
                     "currency" : "USD",
@@ -82,7 +86,8 @@ class IdempotencyApiTest extends WalletIntegrationTest {
         Api.Response first = api.postRaw(TRANSFERS, alice.token(), key, body(bob, "12.50", "lunch"));
         assertThat(first.status()).as(first.body()).isEqualTo(201);
 
-        for (String other : List.of(body(bob, "13.00", "lunch"), body(bob, "12.50", "dinner"), body(carol, "12.50", "lunch"))) {
+        for (String other :
+                List.of(body(bob, "13.00", "lunch"), body(bob, "12.50", "dinner"), body(carol, "12.50", "lunch"))) {
             Api.Response reused = api.postRaw(TRANSFERS, alice.token(), key, other);
             assertThat(reused.status()).as(reused.body()).isEqualTo(422);
             assertThat(reused.code()).isEqualTo("idempotency_key_reused");
@@ -134,7 +139,8 @@ class IdempotencyApiTest extends WalletIntegrationTest {
         Api.User bob = api.newUser();
         String key = newKey();
 
-        Api.Response malformed = api.postRaw(TRANSFERS, alice.token(), key, "{\"to_handle\": \"" + bob.handle() + "\", \"amount\": ");
+        Api.Response malformed =
+                api.postRaw(TRANSFERS, alice.token(), key, "{\"to_handle\": \"" + bob.handle() + "\", \"amount\": ");
         assertThat(malformed.status()).as(malformed.body()).isEqualTo(400);
         assertThat(malformed.code()).isEqualTo("validation_failed");
 
@@ -150,7 +156,10 @@ class IdempotencyApiTest extends WalletIntegrationTest {
         Api.User bob = api.newUser();
         String key = newKey();
 
-        Api.Response invalid = api.postRaw(TRANSFERS, alice.token(), key,
+        Api.Response invalid = api.postRaw(
+                TRANSFERS,
+                alice.token(),
+                key,
                 "{\"to_handle\":\"" + bob.handle() + "\",\"amount\":\"10.00\",\"currency\":\"USD\",\"tip\":\"1.00\"}");
         assertThat(invalid.status()).as(invalid.body()).isEqualTo(400);
         assertThat(invalid.code()).isEqualTo("validation_failed");
@@ -176,7 +185,8 @@ class IdempotencyApiTest extends WalletIntegrationTest {
         assertThat(fromCarol.status()).as(fromCarol.body()).isEqualTo(201);
         assertThat(fromAlice.header(REPLAYED)).isNull();
         assertThat(fromCarol.header(REPLAYED)).isNull();
-        assertThat(fromCarol.json().get("id").asString()).isNotEqualTo(fromAlice.json().get("id").asString());
+        assertThat(fromCarol.json().get("id").asString())
+                .isNotEqualTo(fromAlice.json().get("id").asString());
         assertThat(api.available(alice)).isEqualTo("93.00");
         assertThat(api.available(carol)).isEqualTo("93.00");
         assertThat(api.available(bob)).isEqualTo("14.00");
@@ -190,10 +200,12 @@ class IdempotencyApiTest extends WalletIntegrationTest {
         String key = newKey();
         String body = body(bob, "25.00", "raced");
 
-        List<Api.Response> responses = Race.run(clients, racer -> () -> api.postRaw(TRANSFERS, alice.token(), key, body));
+        List<Api.Response> responses =
+                Race.run(clients, racer -> () -> api.postRaw(TRANSFERS, alice.token(), key, body));
 
         List<Api.Response> created = responses.stream()
-                .filter(r -> r.status() == 201 && r.header(REPLAYED) == null).toList();
+                .filter(r -> r.status() == 201 && r.header(REPLAYED) == null)
+                .toList();
         assertThat(created).as("non-replayed 201s").hasSize(1);
         String original = created.get(0).body();
         for (Api.Response response : responses) {
@@ -208,8 +220,12 @@ class IdempotencyApiTest extends WalletIntegrationTest {
                 assertThat(response.code()).isEqualTo("idempotency_request_in_progress");
             }
         }
-        System.out.printf("IdempotencyApiTest: %d concurrent retries: 1 created, %d replayed, %d answered 409%n", clients,
-                responses.stream().filter(r -> "true".equals(r.header(REPLAYED))).count(),
+        System.out.printf(
+                "IdempotencyApiTest: %d concurrent retries: 1 created, %d replayed, %d answered 409%n",
+                clients,
+                responses.stream()
+                        .filter(r -> "true".equals(r.header(REPLAYED)))
+                        .count(),
                 responses.stream().filter(r -> r.status() == 409).count());
 
         Api.Response later = api.postRaw(TRANSFERS, alice.token(), key, body);
@@ -230,7 +246,8 @@ class IdempotencyApiTest extends WalletIntegrationTest {
 
         try (Connection connection = dataSource.getConnection()) {
             connection.setAutoCommit(false);
-            try (PreparedStatement lock = connection.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
+            try (PreparedStatement lock =
+                    connection.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
                 lock.setString(1, alice.id() + "\n" + "transfer.create" + "\n" + key);
                 lock.execute();
             }
@@ -259,7 +276,9 @@ class IdempotencyApiTest extends WalletIntegrationTest {
 
     private long p2pTransfersFrom(Api.User user) {
         return jdbc.sql("SELECT count(*) FROM ledger_transfers WHERE kind = 'p2p' AND from_account_id = ?")
-                .param(ledger.walletOf(user.id(), "USD").orElseThrow()).query(Long.class).single();
+                .param(ledger.walletOf(user.id(), "USD").orElseThrow())
+                .query(Long.class)
+                .single();
     }
 
     private static String body(Api.User to, String amount, String note) {

@@ -20,6 +20,7 @@ class IdempotencyClaimAllTest extends WalletIntegrationTest {
 
     @Autowired
     IdempotencyKeys keys;
+
     @Autowired
     DataSource dataSource;
 
@@ -37,16 +38,19 @@ class IdempotencyClaimAllTest extends WalletIntegrationTest {
         List<Claim> claims;
         try (Connection holder = dataSource.getConnection()) {
             holder.setAutoCommit(false);
-            try (PreparedStatement lock = holder.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
+            try (PreparedStatement lock =
+                    holder.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
                 lock.setString(1, user + "\n" + OPERATION + "\n" + "held");
                 lock.execute();
             }
             try {
-                claims = transactions.run(() -> keys.claimAll(OPERATION, List.of(
-                        new KeyRequest(user, "new", fingerprint),
-                        new KeyRequest(user, "held", fingerprint),
-                        new KeyRequest(user, "done", fingerprint),
-                        new KeyRequest(user, "other-body", IdempotencyKeys.fingerprint("another request")))));
+                claims = transactions.run(() -> keys.claimAll(
+                        OPERATION,
+                        List.of(
+                                new KeyRequest(user, "new", fingerprint),
+                                new KeyRequest(user, "held", fingerprint),
+                                new KeyRequest(user, "done", fingerprint),
+                                new KeyRequest(user, "other-body", IdempotencyKeys.fingerprint("another request")))));
             } finally {
                 holder.rollback();
             }
@@ -60,7 +64,10 @@ class IdempotencyClaimAllTest extends WalletIntegrationTest {
         });
         assertThat(claims.get(3)).isInstanceOf(Claim.Reused.class);
         UUID stranger = api.newUser().id();
-        assertThat(transactions.run(() -> keys.claimAll(OPERATION, List.of(new KeyRequest(stranger, "done", fingerprint)))))
-                .as("keys are per user").singleElement().isInstanceOf(Claim.Proceed.class);
+        assertThat(transactions.run(
+                        () -> keys.claimAll(OPERATION, List.of(new KeyRequest(stranger, "done", fingerprint)))))
+                .as("keys are per user")
+                .singleElement()
+                .isInstanceOf(Claim.Proceed.class);
     }
 }

@@ -57,8 +57,10 @@ class IdempotencyRecordPrunerTest extends WalletIntegrationTest {
         Api.Response replay = api.postRaw("/v1/transfers", alice.token(), key, body);
         assertThat(replay.header("Idempotent-Replayed")).isEqualTo("true");
 
-        int aged = jdbc.sql("UPDATE idempotency_records SET created_at = now() - interval '25 hours' WHERE user_id = ? AND idempotency_key = ?")
-                .params(alice.id(), key).update();
+        int aged = jdbc.sql(
+                        "UPDATE idempotency_records SET created_at = now() - interval '25 hours' WHERE user_id = ? AND idempotency_key = ?")
+                .params(alice.id(), key)
+                .update();
         assertThat(aged).isEqualTo(1);
         assertThat(pruner.prune()).isGreaterThanOrEqualTo(1);
         assertThat(keysOf(alice.id())).isEmpty();
@@ -68,11 +70,13 @@ class IdempotencyRecordPrunerTest extends WalletIntegrationTest {
         Api.Response again = api.postRaw("/v1/transfers", alice.token(), key, body);
         assertThat(again.status()).as(again.body()).isEqualTo(201);
         assertThat(again.header("Idempotent-Replayed")).isNull();
-        assertThat(again.json().get("id").asString()).isNotEqualTo(first.json().get("id").asString());
+        assertThat(again.json().get("id").asString())
+                .isNotEqualTo(first.json().get("id").asString());
         assertThat(api.available(alice)).isEqualTo("80.00");
         assertThat(api.available(bob)).isEqualTo("20.00");
         // And it is remembered again from now on.
-        assertThat(api.postRaw("/v1/transfers", alice.token(), key, body).body()).isEqualTo(again.body());
+        assertThat(api.postRaw("/v1/transfers", alice.token(), key, body).body())
+                .isEqualTo(again.body());
     }
 
     @Autowired
@@ -86,6 +90,9 @@ class IdempotencyRecordPrunerTest extends WalletIntegrationTest {
     }
 
     private java.util.List<String> keysOf(UUID user) {
-        return jdbc.sql("SELECT idempotency_key FROM idempotency_records WHERE user_id = ?").param(user).query(String.class).list();
+        return jdbc.sql("SELECT idempotency_key FROM idempotency_records WHERE user_id = ?")
+                .param(user)
+                .query(String.class)
+                .list();
     }
 }

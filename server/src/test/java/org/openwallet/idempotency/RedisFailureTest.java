@@ -14,7 +14,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -42,16 +41,16 @@ import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
-import org.openwallet.WalletIntegrationTest;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
+import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.ledger.LedgerVerifier;
 import org.openwallet.platform.EmbeddedRedis;
+import org.openwallet.platform.config.WalletProperties;
+import org.openwallet.platform.database.Transactions;
 import org.openwallet.platform.redis.Redis;
 import org.openwallet.platform.redis.RedisUnavailableException;
-import org.openwallet.platform.database.Transactions;
-import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -77,6 +76,7 @@ import tools.jackson.databind.json.JsonMapper;
 class RedisFailureTest {
     /** How often set-up retries a sign-up or login answered 503 (see {@link #newUser}). */
     private static final int SET_UP_ATTEMPTS = 5;
+
     private static final String TRANSFERS = "/v1/transfers";
     private static final String REPLAYED = "Idempotent-Replayed";
     private static final int USERS = 10;
@@ -102,20 +102,28 @@ class RedisFailureTest {
 
     @LocalServerPort
     int port;
+
     @Autowired
     JdbcClient jdbc;
+
     @Autowired
     EmbeddedRedis embeddedRedis;
+
     @Autowired
     WalletProperties properties;
+
     @Autowired
     Redis redis;
+
     @Autowired
     MeterRegistry meters;
+
     @Autowired
     LedgerVerifier verifier;
+
     @Autowired
     Transactions transactions;
+
     @Autowired
     Ledger ledger;
 
@@ -181,20 +189,30 @@ class RedisFailureTest {
             }
             stalls.get(30, TimeUnit.SECONDS);
 
-            System.out.printf("RedisFailureTest: %d requests while Redis stalled, slowest %d ms, retries answered 409 %d%n", attempts.size(),
-                    attempts.stream().mapToLong(a -> TimeUnit.NANOSECONDS.toMillis(a.elapsedNanos())).max().orElse(0),
+            System.out.printf(
+                    "RedisFailureTest: %d requests while Redis stalled, slowest %d ms, retries answered 409 %d%n",
+                    attempts.size(),
+                    attempts.stream()
+                            .mapToLong(a -> TimeUnit.NANOSECONDS.toMillis(a.elapsedNanos()))
+                            .max()
+                            .orElse(0),
                     attempts.stream().filter(a -> a.status() == 409).count());
-            assertThat(counter("wallet.redis.errors")).as("Redis calls that failed or timed out while it stalled")
+            assertThat(counter("wallet.redis.errors"))
+                    .as("Redis calls that failed or timed out while it stalled")
                     .isGreaterThan(errorsBefore);
             for (Attempt attempt : attempts) {
-                assertThat(Duration.ofNanos(attempt.elapsedNanos())).as("response time of %s", attempt)
+                assertThat(Duration.ofNanos(attempt.elapsedNanos()))
+                        .as("response time of %s", attempt)
                         .isLessThan(MAX_SLOW_REDIS_RESPONSE_TIME);
             }
             // Fresh payments all go through; their retries are replays of the same transfer (or, if
             // a claim that timed out reached Redis late, 409 until its marker expires).
-            Map<String, List<Attempt>> byKey = attempts.stream().collect(Collectors.groupingBy(a -> a.payment().key()));
+            Map<String, List<Attempt>> byKey = attempts.stream()
+                    .collect(Collectors.groupingBy(a -> a.payment().key()));
             for (List<Attempt> pair : byKey.values()) {
-                assertThat(pair.get(0).status()).as("first answer %s", pair.get(0)).isEqualTo(201);
+                assertThat(pair.get(0).status())
+                        .as("first answer %s", pair.get(0))
+                        .isEqualTo(201);
                 assertThat(pair.get(0).replayed()).isFalse();
                 Attempt retry = pair.get(1);
                 if (retry.status() == 409) {
@@ -214,7 +232,8 @@ class RedisFailureTest {
 
     @Test
     @Order(2)
-    void hungRedis_theBreakerOpensAfterThresholdTimeouts_thenCallsFailAtOnce_andItClosesWhenRedisAnswers() throws Exception {
+    void hungRedis_theBreakerOpensAfterThresholdTimeouts_thenCallsFailAtOnce_andItClosesWhenRedisAnswers()
+            throws Exception {
         int threshold = properties.redis().breakerFailureThreshold();
         Duration timeout = properties.redis().timeout();
         int calls = 60;
@@ -239,18 +258,29 @@ class RedisFailureTest {
                 }
             }
             long total = System.nanoTime() - started;
-            assertThat(hung.isDone()).as("Redis still hung when the calls ended").isFalse();
+            assertThat(hung.isDone())
+                    .as("Redis still hung when the calls ended")
+                    .isFalse();
 
-            assertThat(counter("wallet.redis.errors") - errorsBefore).as("calls that waited for the timeout").isEqualTo(threshold);
-            assertThat(counter("wallet.redis.skipped") - skippedBefore).as("calls refused by the open breaker").isEqualTo(calls - threshold);
+            assertThat(counter("wallet.redis.errors") - errorsBefore)
+                    .as("calls that waited for the timeout")
+                    .isEqualTo(threshold);
+            assertThat(counter("wallet.redis.skipped") - skippedBefore)
+                    .as("calls refused by the open breaker")
+                    .isEqualTo(calls - threshold);
             for (int call = 0; call < threshold; call++) {
-                assertThat(Duration.ofNanos(elapsedNanos[call])).as("call %d", call).isGreaterThanOrEqualTo(timeout.minusMillis(5));
+                assertThat(Duration.ofNanos(elapsedNanos[call]))
+                        .as("call %d", call)
+                        .isGreaterThanOrEqualTo(timeout.minusMillis(5));
             }
             for (int call = threshold; call < calls; call++) {
-                assertThat(Duration.ofNanos(elapsedNanos[call])).as("call %d", call).isLessThan(timeout);
+                assertThat(Duration.ofNanos(elapsedNanos[call]))
+                        .as("call %d", call)
+                        .isLessThan(timeout);
             }
             // Without the breaker these calls would take calls x timeout = 3 s.
-            assertThat(Duration.ofNanos(total)).isLessThan(timeout.multipliedBy(calls).dividedBy(2));
+            assertThat(Duration.ofNanos(total))
+                    .isLessThan(timeout.multipliedBy(calls).dividedBy(2));
 
             hung.get(10, TimeUnit.SECONDS);
             // After the open period one trial goes through, succeeds, and the breaker closes.
@@ -276,14 +306,18 @@ class RedisFailureTest {
             assertLoadConsistent(users, load);
             // The flush happened mid-load: keys that were done before it are gone from Redis.
             long forgotten = load.keysFinishedBefore(load.faultStartedNanos()).stream()
-                    .filter(key -> connection.sync().exists(redisKey(load.payerOf(key), key)) == 0).count();
-            assertThat(forgotten).as("keys done before FLUSHALL and no longer in Redis").isPositive();
+                    .filter(key -> connection.sync().exists(redisKey(load.payerOf(key), key)) == 0)
+                    .count();
+            assertThat(forgotten)
+                    .as("keys done before FLUSHALL and no longer in Redis")
+                    .isPositive();
             // ...and Redis is back in use after it: the last payments' answers are stored there again.
             awaitWalletSeesRedis();
             Payment after = randomPayment(users, 1_00);
             Attempt created = send(after);
             assertThat(created.status()).isIn(201, 422);
-            assertThat(connection.sync().get(redisKey(after.payer(), after.key()))).startsWith("D|");
+            assertThat(connection.sync().get(redisKey(after.payer(), after.key())))
+                    .startsWith("D|");
         } finally {
             client.shutdown();
         }
@@ -308,7 +342,8 @@ class RedisFailureTest {
         assertThat(created.status()).isIn(201, 422);
         RedisClient client = RedisClient.create(currentRedis().uri());
         try (StatefulRedisConnection<String, String> connection = client.connect()) {
-            assertThat(connection.sync().get(redisKey(after.payer(), after.key()))).startsWith("D|");
+            assertThat(connection.sync().get(redisKey(after.payer(), after.key())))
+                    .startsWith("D|");
         } finally {
             client.shutdown();
         }
@@ -319,7 +354,9 @@ class RedisFailureTest {
 
     @Test
     @Order(5)
-    void redisStoppedInTheMiddleOfALoad_paymentsGoOnThroughPostgres_duplicatesAreStillReplayed_andTheBreakerStopsWaiting() throws Exception {
+    void
+            redisStoppedInTheMiddleOfALoad_paymentsGoOnThroughPostgres_duplicatesAreStillReplayed_andTheBreakerStopsWaiting()
+                    throws Exception {
         List<Api.User> users = fundedUsers();
         double skippedBefore = counter("wallet.redis.skipped");
         Load load = runLoad(users, this::stopCurrentRedis);
@@ -328,11 +365,17 @@ class RedisFailureTest {
         assertThat(currentRedis().isAlive()).isFalse();
         // Payments that started with Redis gone were created all the same, and retries of keys
         // done after the stop were answered with the stored response, from PostgreSQL.
-        List<Attempt> afterStop = load.attempts().stream().filter(a -> a.startedNanos() > load.faultDoneNanos()).toList();
-        assertThat(afterStop.stream().filter(a -> a.status() == 201 && !a.replayed()).count())
-                .as("payments created with Redis down").isGreaterThanOrEqualTo(20);
+        List<Attempt> afterStop = load.attempts().stream()
+                .filter(a -> a.startedNanos() > load.faultDoneNanos())
+                .toList();
+        assertThat(afterStop.stream()
+                        .filter(a -> a.status() == 201 && !a.replayed())
+                        .count())
+                .as("payments created with Redis down")
+                .isGreaterThanOrEqualTo(20);
         assertThat(afterStop.stream().filter(Attempt::replayed).count())
-                .as("duplicates replayed with Redis down").isGreaterThanOrEqualTo(20);
+                .as("duplicates replayed with Redis down")
+                .isGreaterThanOrEqualTo(20);
 
         // Keys completed while Redis was up, retried now that it is down: PostgreSQL replays them.
         List<String> doneBefore = load.keysFinishedBefore(load.faultStartedNanos());
@@ -345,7 +388,8 @@ class RedisFailureTest {
             assertThat(again.body()).isEqualTo(original.body());
         }
         // A new payment with Redis down: created once, then replayed from PostgreSQL.
-        Api.User richest = users.stream().max(Comparator.comparingLong(this::balanceOf)).orElseThrow();
+        Api.User richest =
+                users.stream().max(Comparator.comparingLong(this::balanceOf)).orElseThrow();
         Api.User other = users.get(users.get(0) == richest ? 1 : 0);
         Payment fresh = new Payment(richest, other, "1.00", "down-" + UUID.randomUUID());
         Attempt created = send(fresh);
@@ -358,7 +402,9 @@ class RedisFailureTest {
 
         // The circuit breaker: with Redis gone, most calls are not even tried.
         double skipped = counter("wallet.redis.skipped") - skippedBefore;
-        assertThat(skipped).as("Redis calls skipped by the open circuit breaker").isGreaterThan(100);
+        assertThat(skipped)
+                .as("Redis calls skipped by the open circuit breaker")
+                .isGreaterThan(100);
         assertThatRedisCallsAreRefusedAtOnce();
         List<Attempt> all = new ArrayList<>(load.attempts());
         all.add(created);
@@ -382,11 +428,14 @@ class RedisFailureTest {
             } catch (RedisUnavailableException expected) {
                 // Refused.
             }
-            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(properties.redis().timeout().multipliedBy(4));
+            assertThat(Duration.ofNanos(System.nanoTime() - started))
+                    .isLessThan(properties.redis().timeout().multipliedBy(4));
         }
         double tried = counter("wallet.redis.errors") - errorsBefore;
         assertThat(tried).as("calls that went to Redis (trials)").isLessThanOrEqualTo(1);
-        assertThat(counter("wallet.redis.skipped") - skippedBefore).as("calls skipped").isEqualTo(calls - tried);
+        assertThat(counter("wallet.redis.skipped") - skippedBefore)
+                .as("calls skipped")
+                .isEqualTo(calls - tried);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -400,7 +449,14 @@ class RedisFailureTest {
     }
 
     /** One HTTP request of a payment and its answer. */
-    record Attempt(Payment payment, int status, String body, String code, boolean replayed, long startedNanos, long finishedNanos) {
+    record Attempt(
+            Payment payment,
+            int status,
+            String body,
+            String code,
+            boolean replayed,
+            long startedNanos,
+            long finishedNanos) {
         long elapsedNanos() {
             return finishedNanos - startedNanos;
         }
@@ -414,18 +470,23 @@ class RedisFailureTest {
 
     record Load(List<Attempt> attempts, long faultStartedNanos, long faultDoneNanos) {
         Map<String, List<Attempt>> byKey() {
-            return attempts.stream().collect(Collectors.groupingBy(a -> a.payment().key()));
+            return attempts.stream()
+                    .collect(Collectors.groupingBy(a -> a.payment().key()));
         }
 
         /** Keys all of whose requests had been answered before {@code nanos}. */
         List<String> keysFinishedBefore(long nanos) {
             return byKey().entrySet().stream()
                     .filter(entry -> entry.getValue().stream().allMatch(a -> a.finishedNanos() < nanos))
-                    .map(Map.Entry::getKey).toList();
+                    .map(Map.Entry::getKey)
+                    .toList();
         }
 
         Attempt finalAnswer(String key) {
-            return byKey().get(key).stream().filter(a -> a.status() != 409 && !a.replayed()).findFirst().orElseThrow();
+            return byKey().get(key).stream()
+                    .filter(a -> a.status() != 409 && !a.replayed())
+                    .findFirst()
+                    .orElseThrow();
         }
 
         Api.User payerOf(String key) {
@@ -511,13 +572,23 @@ class RedisFailureTest {
             retries.shutdownNow();
         }
         Load load = new Load(List.copyOf(attempts), faultStarted.get(), faultDone.get());
-        long before = load.attempts().stream().filter(a -> a.finishedNanos() < load.faultStartedNanos()).count();
-        long after = load.attempts().stream().filter(a -> a.startedNanos() > load.faultDoneNanos()).count();
-        System.out.printf("RedisFailureTest: %d requests, %d answered before the fault, %d sent after it; statuses %s; replayed %d; slowest %d ms; 409 after the first answer %d%n",
-                load.attempts().size(), before, after,
+        long before = load.attempts().stream()
+                .filter(a -> a.finishedNanos() < load.faultStartedNanos())
+                .count();
+        long after = load.attempts().stream()
+                .filter(a -> a.startedNanos() > load.faultDoneNanos())
+                .count();
+        System.out.printf(
+                "RedisFailureTest: %d requests, %d answered before the fault, %d sent after it; statuses %s; replayed %d; slowest %d ms; 409 after the first answer %d%n",
+                load.attempts().size(),
+                before,
+                after,
                 load.attempts().stream().collect(Collectors.groupingBy(Attempt::status, Collectors.counting())),
                 load.attempts().stream().filter(Attempt::replayed).count(),
-                load.attempts().stream().mapToLong(a -> TimeUnit.NANOSECONDS.toMillis(a.elapsedNanos())).max().orElse(0),
+                load.attempts().stream()
+                        .mapToLong(a -> TimeUnit.NANOSECONDS.toMillis(a.elapsedNanos()))
+                        .max()
+                        .orElse(0),
                 staleMarkers.get());
         assertThat(load.attempts()).hasSize(payments * ATTEMPTS_PER_KEY);
         assertThat(before).as("requests answered before the fault").isGreaterThanOrEqualTo(REQUESTS / 6);
@@ -539,7 +610,14 @@ class RedisFailureTest {
         Api.Response response = api.postRaw(TRANSFERS, payment.payer().token(), payment.key(), payment.body());
         long finished = System.nanoTime();
         String code = response.status() >= 400 && response.body().startsWith("{") ? response.code() : null;
-        return new Attempt(payment, response.status(), response.body(), code, "true".equals(response.header(REPLAYED)), started, finished);
+        return new Attempt(
+                payment,
+                response.status(),
+                response.body(),
+                code,
+                "true".equals(response.header(REPLAYED)),
+                started,
+                finished);
     }
 
     // ---------------------------------------------------------------------------------------
@@ -555,17 +633,27 @@ class RedisFailureTest {
                 // Every payment is sent with the same body each time: a key can never be "reused".
                 assertThat(attempt.code()).as(attempt.toString()).isEqualTo("insufficient_funds");
             }
-            assertThat(Duration.ofNanos(attempt.elapsedNanos())).as("response time of %s", attempt).isLessThan(MAX_RESPONSE_TIME);
+            assertThat(Duration.ofNanos(attempt.elapsedNanos()))
+                    .as("response time of %s", attempt)
+                    .isLessThan(MAX_RESPONSE_TIME);
         }
         for (Map.Entry<String, List<Attempt>> entry : load.byKey().entrySet()) {
-            List<Attempt> answers = entry.getValue().stream().filter(a -> a.status() != 409).toList();
+            List<Attempt> answers =
+                    entry.getValue().stream().filter(a -> a.status() != 409).toList();
             // The request that ran the payment always answers: nobody else can hold its key.
-            assertThat(answers).as("final answers for key %s: %s", entry.getKey(), entry.getValue()).isNotEmpty();
+            assertThat(answers)
+                    .as("final answers for key %s: %s", entry.getKey(), entry.getValue())
+                    .isNotEmpty();
             assertThat(answers.stream().filter(a -> !a.replayed()).count())
-                    .as("answers not replayed (= times the payment ran) for %s: %s", entry.getKey(), entry.getValue()).isEqualTo(1);
+                    .as("answers not replayed (= times the payment ran) for %s: %s", entry.getKey(), entry.getValue())
+                    .isEqualTo(1);
             for (Attempt answer : answers) {
-                assertThat(answer.status()).as("key %s: %s", entry.getKey(), entry.getValue()).isEqualTo(answers.get(0).status());
-                assertThat(answer.body()).as("key %s: %s", entry.getKey(), entry.getValue()).isEqualTo(answers.get(0).body());
+                assertThat(answer.status())
+                        .as("key %s: %s", entry.getKey(), entry.getValue())
+                        .isEqualTo(answers.get(0).status());
+                assertThat(answer.body())
+                        .as("key %s: %s", entry.getKey(), entry.getValue())
+                        .isEqualTo(answers.get(0).body());
             }
         }
         assertLedgerConsistent(users, load.attempts());
@@ -586,27 +674,37 @@ class RedisFailureTest {
             String id = JSON.readTree(attempt.body()).get("id").asString();
             String previous = keyOfTransfer.putIfAbsent(id, attempt.payment().key());
             if (previous != null) {
-                assertThat(previous).as("key of transfer %s", id).isEqualTo(attempt.payment().key());
+                assertThat(previous)
+                        .as("key of transfer %s", id)
+                        .isEqualTo(attempt.payment().key());
             }
             firstAnswerOfTransfer.putIfAbsent(id, attempt);
         }
         Map<String, Set<String>> transfersOfKey = new HashMap<>();
-        keyOfTransfer.forEach((id, key) -> transfersOfKey.computeIfAbsent(key, k -> new HashSet<>()).add(id));
-        transfersOfKey.forEach((key, ids) -> assertThat(ids).as("transfers created for key %s", key).hasSize(1));
+        keyOfTransfer.forEach((id, key) ->
+                transfersOfKey.computeIfAbsent(key, k -> new HashSet<>()).add(id));
+        transfersOfKey.forEach((key, ids) ->
+                assertThat(ids).as("transfers created for key %s", key).hasSize(1));
 
-        List<UUID> wallets = users.stream().map(user -> ledger.walletOf(user.id(), "USD").orElseThrow()).toList();
+        List<UUID> wallets = users.stream()
+                .map(user -> ledger.walletOf(user.id(), "USD").orElseThrow())
+                .toList();
         Set<String> inLedger = new HashSet<>(jdbc.sql("""
                         SELECT id::text FROM ledger_transfers
                          WHERE kind = 'p2p' AND (from_account_id = ANY (?::uuid[]) OR to_account_id = ANY (?::uuid[]))
                         """)
-                .params(walletArray(wallets), walletArray(wallets)).query(String.class).list());
-        assertThat(inLedger).as("p2p transfers between the users in the ledger = transfers announced by a 201")
+                .params(walletArray(wallets), walletArray(wallets))
+                .query(String.class)
+                .list());
+        assertThat(inLedger)
+                .as("p2p transfers between the users in the ledger = transfers announced by a 201")
                 .isEqualTo(keyOfTransfer.keySet());
 
         Map<UUID, Long> expected = new HashMap<>();
         users.forEach(user -> expected.put(user.id(), INITIAL_MINOR));
         for (Attempt created : firstAnswerOfTransfer.values()) {
-            long minor = new BigDecimal(created.payment().amount()).movePointRight(2).longValueExact();
+            long minor =
+                    new BigDecimal(created.payment().amount()).movePointRight(2).longValueExact();
             expected.merge(created.payment().payer().id(), -minor, Long::sum);
             expected.merge(created.payment().payee().id(), minor, Long::sum);
         }
@@ -624,7 +722,9 @@ class RedisFailureTest {
 
     private long balanceOf(Api.User user) {
         return jdbc.sql("SELECT posted_minor FROM ledger_accounts WHERE id = ?")
-                .param(ledger.walletOf(user.id(), "USD").orElseThrow()).query(Long.class).single();
+                .param(ledger.walletOf(user.id(), "USD").orElseThrow())
+                .query(Long.class)
+                .single();
     }
 
     private static String walletArray(List<UUID> wallets) {
@@ -654,7 +754,8 @@ class RedisFailureTest {
             try {
                 return api.newUser();
             } catch (IllegalStateException unavailable) {
-                if (attempt == SET_UP_ATTEMPTS || !String.valueOf(unavailable.getMessage()).contains("service_unavailable")) {
+                if (attempt == SET_UP_ATTEMPTS
+                        || !String.valueOf(unavailable.getMessage()).contains("service_unavailable")) {
                     throw unavailable;
                 }
                 try {
@@ -730,8 +831,12 @@ class RedisFailureTest {
     }
 
     private static void debugSleep(StatefulRedisConnection<String, String> connection, String seconds) {
-        connection.sync().dispatch(CommandType.DEBUG, new StatusOutput<>(StringCodec.UTF8),
-                new CommandArgs<>(StringCodec.UTF8).add("SLEEP").add(seconds));
+        connection
+                .sync()
+                .dispatch(
+                        CommandType.DEBUG,
+                        new StatusOutput<>(StringCodec.UTF8),
+                        new CommandArgs<>(StringCodec.UTF8).add("SLEEP").add(seconds));
     }
 
     private double counter(String name) {

@@ -15,7 +15,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
-import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.platform.EmbeddedRedis;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -34,6 +33,7 @@ class RedisFastPathTest extends WalletIntegrationTest {
 
     @Autowired
     EmbeddedRedis embeddedRedis;
+
     @Autowired
     DataSource dataSource;
 
@@ -69,7 +69,9 @@ class RedisFastPathTest extends WalletIntegrationTest {
             assertThat(reused.status()).as(reused.body()).isEqualTo(422);
             assertThat(reused.code()).isEqualTo("idempotency_key_reused");
             assertThat(reused.header(REPLAYED)).isNull();
-            assertThat(postgresRecords(alice, key)).as("PostgreSQL idempotency records of " + key).isZero();
+            assertThat(postgresRecords(alice, key))
+                    .as("PostgreSQL idempotency records of " + key)
+                    .isZero();
         }
         // The refused requests left the values they were refused on alone.
         assertThat(redis.get(redisKey(alice, inFlight))).isEqualTo("P|" + foreign + "|someone-else");
@@ -103,7 +105,10 @@ class RedisFastPathTest extends WalletIntegrationTest {
 
         // A stored business error is replayed the same way, with its status.
         String refusedKey = newKey();
-        redis.set(redisKey(alice, refusedKey), "D|" + fingerprint + "|422|{\"code\":\"insufficient_funds\",\"y\":2}", SetArgs.Builder.px(60_000));
+        redis.set(
+                redisKey(alice, refusedKey),
+                "D|" + fingerprint + "|422|{\"code\":\"insufficient_funds\",\"y\":2}",
+                SetArgs.Builder.px(60_000));
         Api.Response refused = api.postRaw(TRANSFERS, alice.token(), refusedKey, body);
         assertThat(refused.status()).isEqualTo(422);
         assertThat(refused.header(REPLAYED)).isEqualTo("true");
@@ -137,7 +142,8 @@ class RedisFastPathTest extends WalletIntegrationTest {
         Api.Response created = api.postRaw(TRANSFERS, alice.token(), key, body);
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         assertThat(created.header(REPLAYED)).isNull();
-        assertThat(created.json().get("id").asString()).isNotEqualTo(first.json().get("id").asString());
+        assertThat(created.json().get("id").asString())
+                .isNotEqualTo(first.json().get("id").asString());
         assertThat(api.available(alice)).isEqualTo("60.00");
         assertThat(api.available(bob)).isEqualTo("40.00");
         assertThat(p2pTransfersFrom(alice)).isEqualTo(2);
@@ -159,13 +165,18 @@ class RedisFastPathTest extends WalletIntegrationTest {
         assertThat(parts[2]).isEqualTo("201");
         assertThat(parts[3]).isEqualTo(first.body());
         long ttl = redis.pttl(redisKey(alice, key));
-        assertThat(ttl).as("PTTL in ms").isBetween(Duration.ofHours(24).minusMinutes(1).toMillis(), Duration.ofHours(24).toMillis());
+        assertThat(ttl)
+                .as("PTTL in ms")
+                .isBetween(
+                        Duration.ofHours(24).minusMinutes(1).toMillis(),
+                        Duration.ofHours(24).toMillis());
 
         Api.Response replay = api.postRaw(TRANSFERS, alice.token(), key, body);
         assertThat(replay.status()).isEqualTo(201);
         assertThat(replay.header(REPLAYED)).isEqualTo("true");
         assertThat(replay.body()).isEqualTo(first.body());
-        assertThat(replay.raw().headers().firstValue("Content-Type")).isEqualTo(first.raw().headers().firstValue("Content-Type"));
+        assertThat(replay.raw().headers().firstValue("Content-Type"))
+                .isEqualTo(first.raw().headers().firstValue("Content-Type"));
 
         // Redis forgets (flush, restart, eviction): PostgreSQL replays the same bytes, and Redis learns them again.
         redis.del(redisKey(alice, key));
@@ -179,7 +190,8 @@ class RedisFastPathTest extends WalletIntegrationTest {
     }
 
     @Test
-    void requestRefusedByPostgresAsInProgress_releasesItsRedisMarker_soTheRetryIsNotBlockedForItsTtl() throws Exception {
+    void requestRefusedByPostgresAsInProgress_releasesItsRedisMarker_soTheRetryIsNotBlockedForItsTtl()
+            throws Exception {
         Api.User alice = fundedUser(100_00);
         Api.User bob = api.newUser();
         String key = newKey();
@@ -188,7 +200,8 @@ class RedisFastPathTest extends WalletIntegrationTest {
         // Another wallet node holds the key in PostgreSQL without Redis knowing (Redis was flushed meanwhile).
         try (Connection held = dataSource.getConnection()) {
             held.setAutoCommit(false);
-            try (PreparedStatement lock = held.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
+            try (PreparedStatement lock =
+                    held.prepareStatement("SELECT pg_advisory_xact_lock(hashtextextended(?, 0))")) {
                 lock.setString(1, alice.id() + "\n" + OPERATION + "\n" + key);
                 lock.execute();
             }
@@ -196,7 +209,9 @@ class RedisFastPathTest extends WalletIntegrationTest {
                 Api.Response busy = api.postRaw(TRANSFERS, alice.token(), key, body);
                 assertThat(busy.status()).as(busy.body()).isEqualTo(409);
                 assertThat(busy.code()).isEqualTo("idempotency_request_in_progress");
-                assertThat(redis.exists(redisKey(alice, key))).as("marker left in Redis").isZero();
+                assertThat(redis.exists(redisKey(alice, key)))
+                        .as("marker left in Redis")
+                        .isZero();
             } finally {
                 held.rollback();
             }
@@ -212,7 +227,8 @@ class RedisFastPathTest extends WalletIntegrationTest {
 
     /** The fingerprint of a request, read from the value the wallet stored in Redis for it. */
     private String fingerprintOf(Api.User sender, Api.Response created) {
-        String key = created.raw().request().headers().firstValue("Idempotency-Key").orElseThrow();
+        String key =
+                created.raw().request().headers().firstValue("Idempotency-Key").orElseThrow();
         String value = redis.get(redisKey(sender, key));
         assertThat(value).as("Redis value of " + key).startsWith("D|");
         return value.split("\\|", 3)[1];
@@ -220,12 +236,17 @@ class RedisFastPathTest extends WalletIntegrationTest {
 
     private long p2pTransfersFrom(Api.User user) {
         return jdbc.sql("SELECT count(*) FROM ledger_transfers WHERE kind = 'p2p' AND from_account_id = ?")
-                .param(ledger.walletOf(user.id(), "USD").orElseThrow()).query(Long.class).single();
+                .param(ledger.walletOf(user.id(), "USD").orElseThrow())
+                .query(Long.class)
+                .single();
     }
 
     private long postgresRecords(Api.User user, String key) {
-        return jdbc.sql("SELECT count(*) FROM idempotency_records WHERE user_id = ? AND operation = ? AND idempotency_key = ?")
-                .params(user.id(), OPERATION, key).query(Long.class).single();
+        return jdbc.sql(
+                        "SELECT count(*) FROM idempotency_records WHERE user_id = ? AND operation = ? AND idempotency_key = ?")
+                .params(user.id(), OPERATION, key)
+                .query(Long.class)
+                .single();
     }
 
     private static String redisKey(Api.User user, String key) {

@@ -10,7 +10,6 @@ import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.RawHttp;
 import org.openwallet.WalletIntegrationTest;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
@@ -56,8 +55,13 @@ class AuthenticationPathsApiTest extends WalletIntegrationTest {
         assertUnauthorized(http.send("GET", "/v1/transfers", Map.of(), null), "/v1/transfers");
         for (String path : TRANSFERS_SPELLINGS) {
             assertUnauthorized(http.send("GET", path, Map.of(), null), path);
-            assertUnauthorized(http.send("POST", path, Map.of("Idempotency-Key", UUID.randomUUID().toString()),
-                    "{\"to_handle\":\"nobody\",\"amount\":\"1.00\",\"currency\":\"USD\"}"), path);
+            assertUnauthorized(
+                    http.send(
+                            "POST",
+                            path,
+                            Map.of("Idempotency-Key", UUID.randomUUID().toString()),
+                            "{\"to_handle\":\"nobody\",\"amount\":\"1.00\",\"currency\":\"USD\"}"),
+                    path);
         }
         for (String path : REFUSED_OR_UNAUTHORIZED) {
             RawHttp.Response response = http.send("GET", path, Map.of(), null);
@@ -73,15 +77,23 @@ class AuthenticationPathsApiTest extends WalletIntegrationTest {
         RawHttp http = new RawHttp(serverPort);
         // Tomcat resolves each of these to a public path; Spring MVC, which keeps dot segments, would
         // route them elsewhere. Nothing is guessed: 400.
-        for (String path : List.of("/v1/transfers/..;/auth/login", "/v1/transfers/../auth/login", "/v1/auth/login;x",
-                "/v1/./auth/login", "//v1/auth/login")) {
-            RawHttp.Response response = http.send("POST", path, Map.of(), "{\"handle\":\"nobody_here\",\"password\":\"whatever password\"}");
+        for (String path : List.of(
+                "/v1/transfers/..;/auth/login",
+                "/v1/transfers/../auth/login",
+                "/v1/auth/login;x",
+                "/v1/./auth/login",
+                "//v1/auth/login")) {
+            RawHttp.Response response = http.send(
+                    "POST", path, Map.of(), "{\"handle\":\"nobody_here\",\"password\":\"whatever password\"}");
             assertProblem(response, 400, "validation_failed", path);
         }
         // The canonical spelling, percent-encoded or not, is public as it should be.
         Api.User user = api.newUser();
         for (String path : List.of("/v1/auth/login", "/v1/auth/%6Cogin")) {
-            RawHttp.Response response = http.send("POST", path, Map.of(),
+            RawHttp.Response response = http.send(
+                    "POST",
+                    path,
+                    Map.of(),
                     "{\"handle\":\"" + user.handle() + "\",\"password\":\"" + Api.PASSWORD + "\"}");
             assertThat(response.status()).as("%s: %s", path, response.body()).isEqualTo(200);
         }
@@ -99,8 +111,14 @@ class AuthenticationPathsApiTest extends WalletIntegrationTest {
             if (path.startsWith("/%76") || path.startsWith("/v1/%74")) {
                 continue;
             }
-            RawHttp.Response response = http.send("POST", path,
-                    Map.of("Authorization", "Bearer " + sender.token(), "Idempotency-Key", UUID.randomUUID().toString()),
+            RawHttp.Response response = http.send(
+                    "POST",
+                    path,
+                    Map.of(
+                            "Authorization",
+                            "Bearer " + sender.token(),
+                            "Idempotency-Key",
+                            UUID.randomUUID().toString()),
                     "{\"to_handle\":\"" + recipient.handle() + "\",\"amount\":\"1.00\",\"currency\":\"USD\"}");
             assertProblem(response, 400, "validation_failed", path);
         }
@@ -116,7 +134,8 @@ class AuthenticationPathsApiTest extends WalletIntegrationTest {
     @Test
     void theOneListOfPublicPaths_isSignUpLoginRefreshAndTheBankWebhook() {
         assertThat(AuthenticationFilter.PUBLIC_PATHS)
-                .containsExactlyInAnyOrder("/v1/auth/signup", "/v1/auth/login", "/v1/auth/refresh", "/v1/webhooks/bank");
+                .containsExactlyInAnyOrder(
+                        "/v1/auth/signup", "/v1/auth/login", "/v1/auth/refresh", "/v1/webhooks/bank");
     }
 
     private static void assertUnauthorized(RawHttp.Response response, String path) {

@@ -24,20 +24,25 @@ class PasswordHasherTest {
         PasswordHasher shipped = new PasswordHasher(SHIPPED);
         PasswordHasher cheap = new PasswordHasher(CHEAP);
 
-        assertThat(cheap.matches("correct horse", shipped.hash("correct horse"))).isTrue();
-        assertThat(shipped.matches("correct horse", cheap.hash("correct horse"))).isTrue();
+        assertThat(cheap.matches("correct horse", shipped.hash("correct horse")))
+                .isTrue();
+        assertThat(shipped.matches("correct horse", cheap.hash("correct horse")))
+                .isTrue();
         assertThat(shipped.matches("wrong horse", cheap.hash("correct horse"))).isFalse();
     }
 
     @Test
     void refusesACostArgon2CannotRun() {
-        assertThatThrownBy(() -> new PasswordProperties(4, 1, 0, Duration.ofSeconds(1))).hasMessageContaining("memory-kib >= 8");
-        assertThatThrownBy(() -> new PasswordProperties(64, 0, 0, Duration.ofSeconds(1))).hasMessageContaining("iterations >= 1");
+        assertThatThrownBy(() -> new PasswordProperties(4, 1, 0, Duration.ofSeconds(1)))
+                .hasMessageContaining("memory-kib >= 8");
+        assertThatThrownBy(() -> new PasswordProperties(64, 0, 0, Duration.ofSeconds(1)))
+                .hasMessageContaining("iterations >= 1");
     }
 
     @Test
     void refusesANegativeHashBound() {
-        assertThatThrownBy(() -> new PasswordProperties(64, 1, -1, Duration.ofSeconds(1))).hasMessageContaining("max-concurrent-hashes >= 0");
+        assertThatThrownBy(() -> new PasswordProperties(64, 1, -1, Duration.ofSeconds(1)))
+                .hasMessageContaining("max-concurrent-hashes >= 0");
         assertThat(new PasswordProperties(64, 1, 0, Duration.ofSeconds(1)).concurrentHashLimit())
                 .isEqualTo(Math.max(2, Runtime.getRuntime().availableProcessors()));
     }

@@ -20,6 +20,7 @@ import tools.jackson.databind.JsonNode;
 class RolesAndAuditApiTest extends WalletIntegrationTest {
     @Autowired
     Roles roles;
+
     @Autowired
     ApplicationContext context;
 
@@ -29,7 +30,8 @@ class RolesAndAuditApiTest extends WalletIntegrationTest {
         Api.User target = api.newUser();
         assertThat(verify(admin, target).status()).isEqualTo(200);
 
-        assertThat(roles.revoke(admin.handle(), Role.ADMIN, org.openwallet.audit.Actor.operator("test"))).isEqualTo(Roles.Change.REVOKED);
+        assertThat(roles.revoke(admin.handle(), Role.ADMIN, org.openwallet.audit.Actor.operator("test")))
+                .isEqualTo(Roles.Change.REVOKED);
 
         Api.Response refused = verify(admin, target);
         assertThat(refused.status()).isEqualTo(403);
@@ -41,14 +43,18 @@ class RolesAndAuditApiTest extends WalletIntegrationTest {
         Api.User user = api.newUser();
         assertThat(verify(user, user).status()).isEqualTo(403);
         assertThat(api.get("/v1/admin/audit", user.token()).status()).isEqualTo(403);
-        assertThat(api.get("/v1/admin/fraud/decisions?sender_id=" + user.id(), user.token()).status()).isEqualTo(403);
+        assertThat(api.get("/v1/admin/fraud/decisions?sender_id=" + user.id(), user.token())
+                        .status())
+                .isEqualTo(403);
     }
 
     @Test
     void support_readsDecisions_butChangesNothing_andCannotReadTheAuditLog() {
         Api.User support = api.newUserWithRole(roles, Role.SUPPORT);
         Api.User target = api.newUser();
-        assertThat(api.get("/v1/admin/fraud/decisions?sender_id=" + target.id(), support.token()).status()).isEqualTo(200);
+        assertThat(api.get("/v1/admin/fraud/decisions?sender_id=" + target.id(), support.token())
+                        .status())
+                .isEqualTo(200);
         assertThat(verify(support, target).status()).isEqualTo(403);
         assertThat(api.get("/v1/admin/audit", support.token()).status()).isEqualTo(403);
     }
@@ -58,9 +64,13 @@ class RolesAndAuditApiTest extends WalletIntegrationTest {
         Api.User admin = api.newUserWithRole(roles, Role.ADMIN);
         Api.User target = api.newUser();
         assertThat(verify(admin, target).status()).isEqualTo(200);
-        assertThat(put("/v1/admin/fraud/blocked-recipients/" + target.id(), admin, Map.of("reason", "chargebacks")).status()).isEqualTo(204);
+        assertThat(put("/v1/admin/fraud/blocked-recipients/" + target.id(), admin, Map.of("reason", "chargebacks"))
+                        .status())
+                .isEqualTo(204);
 
-        JsonNode items = api.get("/v1/admin/audit?target_type=user&target_id=" + target.id(), admin.token()).json().get("items");
+        JsonNode items = api.get("/v1/admin/audit?target_type=user&target_id=" + target.id(), admin.token())
+                .json()
+                .get("items");
         assertThat(items).hasSize(2);
         JsonNode block = items.get(0);
         assertThat(block.get("action").asString()).isEqualTo("recipient.blocked");
@@ -84,17 +94,24 @@ class RolesAndAuditApiTest extends WalletIntegrationTest {
         String path = "/v1/admin/audit?target_type=user&target_id=" + target.id() + "&limit=2";
         Api.Response first = api.get(path, admin.token());
         assertThat(first.json().get("items")).hasSize(2);
-        Api.Response second = api.get(path + "&cursor=" + first.json().get("next_cursor").asString(), admin.token());
+        Api.Response second =
+                api.get(path + "&cursor=" + first.json().get("next_cursor").asString(), admin.token());
         assertThat(second.json().get("items")).hasSize(1);
-        assertThat(api.get(path.replace("limit=2", "limit=101"), admin.token()).code()).isEqualTo("validation_failed");
+        assertThat(api.get(path.replace("limit=2", "limit=101"), admin.token()).code())
+                .isEqualTo("validation_failed");
     }
 
     @Test
     void healthDetails_onThePublicPort_areForAdminsOnly() {
-        Api.Response forAdmin = api.get("/v1/admin/health", api.newUserWithRole(roles, Role.ADMIN).token());
+        Api.Response forAdmin = api.get(
+                "/v1/admin/health", api.newUserWithRole(roles, Role.ADMIN).token());
         assertThat(forAdmin.status()).as(forAdmin.body()).isEqualTo(200);
         assertThat(forAdmin.json().get("components").propertyNames()).contains("db", "outboxRelayLag");
-        assertThat(api.get("/v1/admin/health", api.newUserWithRole(roles, Role.SUPPORT).token()).status()).isEqualTo(403);
+        assertThat(api.get(
+                                "/v1/admin/health",
+                                api.newUserWithRole(roles, Role.SUPPORT).token())
+                        .status())
+                .isEqualTo(403);
         assertThat(api.get("/v1/admin/health", null).status()).isEqualTo(401);
         assertThat(api.get("/actuator/health", null).json().propertyNames()).containsExactly("status");
     }
@@ -102,9 +119,13 @@ class RolesAndAuditApiTest extends WalletIntegrationTest {
     @Test
     void auditLog_cannotBeRewritten() {
         Api.User admin = api.newUserWithRole(roles, Role.ADMIN);
-        assertThatThrownBy(() -> jdbc.sql("UPDATE audit_log SET actor = 'someone else' WHERE target_id = ?").param(admin.id().toString()).update())
+        assertThatThrownBy(() -> jdbc.sql("UPDATE audit_log SET actor = 'someone else' WHERE target_id = ?")
+                        .param(admin.id().toString())
+                        .update())
                 .hasMessageContaining("immutable");
-        assertThatThrownBy(() -> jdbc.sql("DELETE FROM audit_log WHERE target_id = ?").param(admin.id().toString()).update())
+        assertThatThrownBy(() -> jdbc.sql("DELETE FROM audit_log WHERE target_id = ?")
+                        .param(admin.id().toString())
+                        .update())
                 .hasMessageContaining("immutable");
     }
 
@@ -118,12 +139,19 @@ class RolesAndAuditApiTest extends WalletIntegrationTest {
         assertThat(command("revoke", user.handle(), "admin")).contains("revoked");
         assertThat(roles.has(user.id(), Role.ADMIN)).isFalse();
 
-        assertThat(RolesCommand.run(context, new String[] {"grant", "nobody_has_this", "admin"})).isEqualTo(1);
-        assertThat(RolesCommand.run(context, new String[] {"grant", user.handle(), "superuser"})).isEqualTo(2);
-        assertThat(RolesCommand.wellFormed(new String[] {"grant", user.handle()})).isFalse();
+        assertThat(RolesCommand.run(context, new String[] {"grant", "nobody_has_this", "admin"}))
+                .isEqualTo(1);
+        assertThat(RolesCommand.run(context, new String[] {"grant", user.handle(), "superuser"}))
+                .isEqualTo(2);
+        assertThat(RolesCommand.wellFormed(new String[] {"grant", user.handle()}))
+                .isFalse();
 
-        String actors = String.join(",", jdbc.sql("SELECT actor FROM audit_log WHERE target_id = ? ORDER BY id")
-                .param(user.id().toString()).query(String.class).list());
+        String actors = String.join(
+                ",",
+                jdbc.sql("SELECT actor FROM audit_log WHERE target_id = ? ORDER BY id")
+                        .param(user.id().toString())
+                        .query(String.class)
+                        .list());
         assertThat(actors).startsWith("operator:").contains(",operator:");
     }
 

@@ -31,7 +31,9 @@ class SessionApiTest extends WalletIntegrationTest {
     private static final String SESSIONS = "/v1/auth/sessions";
     /** What "within seconds" means here: the revocation poll is 1 s; this leaves room for a loaded machine. */
     private static final Duration REVOCATION_BOUND = Duration.ofSeconds(5);
-    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    private static final HttpClient CLIENT =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @LocalServerPort
     int serverPort;
@@ -40,7 +42,8 @@ class SessionApiTest extends WalletIntegrationTest {
     private record Login(String accessToken, String refreshToken) {
         UUID sessionId() {
             try {
-                return UUID.fromString(SignedJWT.parse(accessToken).getJWTClaimsSet().getStringClaim("sid"));
+                return UUID.fromString(
+                        SignedJWT.parse(accessToken).getJWTClaimsSet().getStringClaim("sid"));
             } catch (java.text.ParseException exception) {
                 throw new IllegalStateException(exception);
             }
@@ -53,7 +56,9 @@ class SessionApiTest extends WalletIntegrationTest {
 
     private static Login pair(Api.Response response) {
         assertThat(response.status()).as(response.body()).isEqualTo(200);
-        return new Login(response.json().get("access_token").asString(), response.json().get("refresh_token").asString());
+        return new Login(
+                response.json().get("access_token").asString(),
+                response.json().get("refresh_token").asString());
     }
 
     private Api.Response refresh(String refreshToken) {
@@ -65,7 +70,9 @@ class SessionApiTest extends WalletIntegrationTest {
     }
 
     private void assertStopsWorking(String what, String accessToken) {
-        await(what + ": the access token is refused").atMost(REVOCATION_BOUND).until(() -> api.get(BALANCE, accessToken).status() == 401);
+        await(what + ": the access token is refused")
+                .atMost(REVOCATION_BOUND)
+                .until(() -> api.get(BALANCE, accessToken).status() == 401);
     }
 
     private static void assertUnauthorized(Api.Response response) {
@@ -78,7 +85,9 @@ class SessionApiTest extends WalletIntegrationTest {
         Api.Response response = api.get(SESSIONS, accessToken);
         assertThat(response.status()).as(response.body()).isEqualTo(200);
         List<UUID> ids = new ArrayList<>();
-        response.json().get("sessions").forEach(session -> ids.add(UUID.fromString(session.get("id").asString())));
+        response.json()
+                .get("sessions")
+                .forEach(session -> ids.add(UUID.fromString(session.get("id").asString())));
         return ids;
     }
 
@@ -88,19 +97,28 @@ class SessionApiTest extends WalletIntegrationTest {
     void logIn_answersAnAccessTokenNamingItsSession_andAnOpaqueRefreshToken() throws Exception {
         Api.User user = api.newUser();
 
-        Api.Response response = api.post("/v1/auth/login", null, null, Map.of("handle", user.handle(), "password", Api.PASSWORD));
+        Api.Response response =
+                api.post("/v1/auth/login", null, null, Map.of("handle", user.handle(), "password", Api.PASSWORD));
 
         JsonNode body = response.json();
         assertThat(body.get("token_type").asString()).isEqualTo("Bearer");
         assertThat(body.get("expires_in").asLong()).isEqualTo(900);
-        assertThat(body.get("refresh_token_expires_in").asLong()).isEqualTo(Duration.ofDays(30).toSeconds());
+        assertThat(body.get("refresh_token_expires_in").asLong())
+                .isEqualTo(Duration.ofDays(30).toSeconds());
         String refreshToken = body.get("refresh_token").asString();
         assertThat(refreshToken).matches("[A-Za-z0-9_-]{43}");
         // Only its SHA-256 is stored, with the session the access token names.
         UUID sessionId = new Login(body.get("access_token").asString(), refreshToken).sessionId();
         assertThat(jdbc.sql("SELECT session_id FROM refresh_tokens WHERE token_hash = sha256(convert_to(?, 'UTF8'))")
-                .param(refreshToken).query(UUID.class).single()).isEqualTo(sessionId);
-        assertThat(jdbc.sql("SELECT user_id FROM sessions WHERE id = ?").param(sessionId).query(UUID.class).single()).isEqualTo(user.id());
+                        .param(refreshToken)
+                        .query(UUID.class)
+                        .single())
+                .isEqualTo(sessionId);
+        assertThat(jdbc.sql("SELECT user_id FROM sessions WHERE id = ?")
+                        .param(sessionId)
+                        .query(UUID.class)
+                        .single())
+                .isEqualTo(user.id());
     }
 
     @Test
@@ -142,7 +160,10 @@ class SessionApiTest extends WalletIntegrationTest {
         assertUnauthorized(refresh(newest.refreshToken()));
         assertStopsWorking("reuse detected", newest.accessToken());
         assertStopsWorking("reuse detected", owner.accessToken());
-        assertThat(jdbc.sql("SELECT revoked_reason FROM sessions WHERE id = ?").param(stolen.sessionId()).query(String.class).single())
+        assertThat(jdbc.sql("SELECT revoked_reason FROM sessions WHERE id = ?")
+                        .param(stolen.sessionId())
+                        .query(String.class)
+                        .single())
                 .isEqualTo("refresh_token_reused");
         // Another session of the same user is another family: untouched.
         assertThat(works(otherDevice.accessToken())).isTrue();
@@ -154,13 +175,17 @@ class SessionApiTest extends WalletIntegrationTest {
         Api.User user = api.newUser();
         Login login = logIn(user);
 
-        List<Integer> statuses = Race.run(8, racer -> () -> refresh(login.refreshToken()).status());
+        List<Integer> statuses =
+                Race.run(8, racer -> () -> refresh(login.refreshToken()).status());
 
         assertThat(statuses).containsOnly(200, 401);
         assertThat(statuses.stream().filter(status -> status == 200).count()).isLessThanOrEqualTo(1);
         // The token was used twice at once: a reuse, which ends the session for everyone who raced.
         assertThat(jdbc.sql("SELECT count(*) FROM refresh_tokens WHERE session_id = ? AND retired_at IS NULL")
-                .param(login.sessionId()).query(Long.class).single()).isLessThanOrEqualTo(1);
+                        .param(login.sessionId())
+                        .query(Long.class)
+                        .single())
+                .isLessThanOrEqualTo(1);
         assertStopsWorking("refresh raced", login.accessToken());
     }
 
@@ -168,11 +193,17 @@ class SessionApiTest extends WalletIntegrationTest {
     void refresh_ofAnExpiredRefreshToken_isUnauthorizedWithoutEndingTheSession() {
         Api.User user = api.newUser();
         Login login = logIn(user);
-        jdbc.sql("UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE session_id = ?").param(login.sessionId()).update();
+        jdbc.sql("UPDATE refresh_tokens SET expires_at = now() - interval '1 second' WHERE session_id = ?")
+                .param(login.sessionId())
+                .update();
 
         assertUnauthorized(refresh(login.refreshToken()));
 
-        assertThat(jdbc.sql("SELECT revoked_at IS NULL FROM sessions WHERE id = ?").param(login.sessionId()).query(Boolean.class).single()).isTrue();
+        assertThat(jdbc.sql("SELECT revoked_at IS NULL FROM sessions WHERE id = ?")
+                        .param(login.sessionId())
+                        .query(Boolean.class)
+                        .single())
+                .isTrue();
     }
 
     // --- logout ---
@@ -189,7 +220,9 @@ class SessionApiTest extends WalletIntegrationTest {
         assertUnauthorized(refresh(phone.refreshToken()));
         assertStopsWorking("logout", phone.accessToken());
         assertThat(works(laptop.accessToken())).isTrue();
-        assertThat(sessionIds(laptop.accessToken())).contains(laptop.sessionId()).doesNotContain(phone.sessionId());
+        assertThat(sessionIds(laptop.accessToken()))
+                .contains(laptop.sessionId())
+                .doesNotContain(phone.sessionId());
     }
 
     @Test
@@ -204,7 +237,9 @@ class SessionApiTest extends WalletIntegrationTest {
         Login login = logIn(user);
         assertThat(works(login.accessToken())).isTrue();
 
-        jdbc.sql("UPDATE sessions SET revoked_at = now(), revoked_reason = 'ended' WHERE id = ?").param(login.sessionId()).update();
+        jdbc.sql("UPDATE sessions SET revoked_at = now(), revoked_reason = 'ended' WHERE id = ?")
+                .param(login.sessionId())
+                .update();
 
         assertStopsWorking("ended elsewhere", login.accessToken());
     }
@@ -215,10 +250,14 @@ class SessionApiTest extends WalletIntegrationTest {
     void sessions_listsEachLoginWithDeviceIpAndUse_andMarksTheCurrentOne() throws Exception {
         Api.User user = api.newUser();
         String device = "WalletPhone/1.0 " + "x".repeat(300);
-        HttpResponse<String> login = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serverPort + "/v1/auth/login"))
-                .header("Content-Type", "application/json").header("User-Agent", device)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"handle\":\"" + user.handle() + "\",\"password\":\"" + Api.PASSWORD + "\"}"))
-                .build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> login = CLIENT.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serverPort + "/v1/auth/login"))
+                        .header("Content-Type", "application/json")
+                        .header("User-Agent", device)
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "{\"handle\":\"" + user.handle() + "\",\"password\":\"" + Api.PASSWORD + "\"}"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         Login phone = pair(new Api.Response(login.statusCode(), login));
 
         Api.Response response = api.get(SESSIONS, phone.accessToken());
@@ -229,7 +268,9 @@ class SessionApiTest extends WalletIntegrationTest {
         JsonNode current = sessions.get(0);
         assertThat(current.get("id").asString()).isEqualTo(phone.sessionId().toString());
         assertThat(current.get("current").asBoolean()).isTrue();
-        assertThat(current.get("device").asString()).startsWith("WalletPhone/1.0 ").hasSize(Sessions.MAX_DEVICE_LENGTH);
+        assertThat(current.get("device").asString())
+                .startsWith("WalletPhone/1.0 ")
+                .hasSize(Sessions.MAX_DEVICE_LENGTH);
         assertThat(current.get("ip").asString()).isEqualTo("127.0.0.1");
         assertThat(current.get("created_at").asString()).isNotBlank();
         assertThat(current.get("last_used_at").asString()).isNotBlank();
@@ -249,7 +290,9 @@ class SessionApiTest extends WalletIntegrationTest {
         assertUnauthorized(refresh(phone.refreshToken()));
         assertThat(works(laptop.accessToken())).isTrue();
         // Ending it again changes nothing.
-        assertThat(api.delete(SESSIONS + "/" + phone.sessionId(), laptop.accessToken()).status()).isEqualTo(204);
+        assertThat(api.delete(SESSIONS + "/" + phone.sessionId(), laptop.accessToken())
+                        .status())
+                .isEqualTo(204);
     }
 
     @Test
@@ -262,8 +305,11 @@ class SessionApiTest extends WalletIntegrationTest {
 
         assertThat(response.status()).as(response.body()).isEqualTo(404);
         assertThat(response.code()).isEqualTo("not_found");
-        assertThat(api.delete(SESSIONS + "/" + UUID.randomUUID(), attacker.token()).status()).isEqualTo(404);
-        assertThat(api.delete(SESSIONS + "/not-a-uuid", attacker.token()).status()).isEqualTo(404);
+        assertThat(api.delete(SESSIONS + "/" + UUID.randomUUID(), attacker.token())
+                        .status())
+                .isEqualTo(404);
+        assertThat(api.delete(SESSIONS + "/not-a-uuid", attacker.token()).status())
+                .isEqualTo(404);
         assertThat(works(victimLogin.accessToken())).isTrue();
         assertThat(refresh(victimLogin.refreshToken()).status()).isEqualTo(200);
     }
@@ -277,7 +323,10 @@ class SessionApiTest extends WalletIntegrationTest {
         Login elsewhere = logIn(user);
         String newPassword = "a different passphrase";
 
-        Api.Response response = api.post("/v1/auth/password", here.accessToken(), null,
+        Api.Response response = api.post(
+                "/v1/auth/password",
+                here.accessToken(),
+                null,
                 Map.of("old_password", Api.PASSWORD, "new_password", newPassword));
 
         assertThat(response.status()).as(response.body()).isEqualTo(204);
@@ -286,8 +335,12 @@ class SessionApiTest extends WalletIntegrationTest {
         assertUnauthorized(refresh(elsewhere.refreshToken()));
         assertThat(works(here.accessToken())).isTrue();
         assertThat(refresh(here.refreshToken()).status()).isEqualTo(200);
-        assertThat(api.post("/v1/auth/login", null, null, Map.of("handle", user.handle(), "password", Api.PASSWORD)).status()).isEqualTo(401);
-        assertThat(api.post("/v1/auth/login", null, null, Map.of("handle", user.handle(), "password", newPassword)).status()).isEqualTo(200);
+        assertThat(api.post("/v1/auth/login", null, null, Map.of("handle", user.handle(), "password", Api.PASSWORD))
+                        .status())
+                .isEqualTo(401);
+        assertThat(api.post("/v1/auth/login", null, null, Map.of("handle", user.handle(), "password", newPassword))
+                        .status())
+                .isEqualTo(200);
     }
 
     @Test
@@ -295,25 +348,33 @@ class SessionApiTest extends WalletIntegrationTest {
         Api.User user = api.newUser();
         Login here = logIn(user);
 
-        Api.Response response = api.post("/v1/auth/password", here.accessToken(), null,
+        Api.Response response = api.post(
+                "/v1/auth/password",
+                here.accessToken(),
+                null,
                 Map.of("old_password", "not the password", "new_password", "a different passphrase"));
 
         assertThat(response.status()).as(response.body()).isEqualTo(401);
         assertThat(response.code()).isEqualTo("invalid_credentials");
         assertThat(works(user.token())).isTrue();
-        assertThat(api.post("/v1/auth/login", null, null, Map.of("handle", user.handle(), "password", Api.PASSWORD)).status()).isEqualTo(200);
+        assertThat(api.post("/v1/auth/login", null, null, Map.of("handle", user.handle(), "password", Api.PASSWORD))
+                        .status())
+                .isEqualTo(200);
     }
 
     @Test
     void changePassword_toOneThatBreaksTheSignUpRules_isValidationFailed() {
         Api.User user = api.newUser();
 
-        Api.Response tooShort = api.post("/v1/auth/password", user.token(), null, Map.of("old_password", Api.PASSWORD, "new_password", "short"));
+        Api.Response tooShort = api.post(
+                "/v1/auth/password", user.token(), null, Map.of("old_password", Api.PASSWORD, "new_password", "short"));
         Api.Response missing = api.post("/v1/auth/password", user.token(), null, Map.of("old_password", Api.PASSWORD));
 
         assertThat(tooShort.status()).as(tooShort.body()).isEqualTo(400);
         assertThat(tooShort.code()).isEqualTo("validation_failed");
         assertThat(missing.status()).isEqualTo(400);
-        assertThat(api.post("/v1/auth/login", null, null, Map.of("handle", user.handle(), "password", Api.PASSWORD)).status()).isEqualTo(200);
+        assertThat(api.post("/v1/auth/login", null, null, Map.of("handle", user.handle(), "password", Api.PASSWORD))
+                        .status())
+                .isEqualTo(200);
     }
 }

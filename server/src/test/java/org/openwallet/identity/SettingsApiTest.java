@@ -18,7 +18,10 @@ class SettingsApiTest extends WalletIntegrationTest {
     }
 
     private String stored(Api.User user) {
-        return jdbc.sql("SELECT default_visibility FROM users WHERE id = ?").param(user.id()).query(String.class).single();
+        return jdbc.sql("SELECT default_visibility FROM users WHERE id = ?")
+                .param(user.id())
+                .query(String.class)
+                .single();
     }
 
     private static void assertProblem(Api.Response response, int status, String code) {
@@ -54,7 +57,9 @@ class SettingsApiTest extends WalletIntegrationTest {
     @Test
     void patch_withNothingToChange_keepsTheValue() {
         Api.User alice = api.newUser();
-        assertThat(api.patch(PATH, alice.token(), Map.of("default_visibility", "public")).status()).isEqualTo(200);
+        assertThat(api.patch(PATH, alice.token(), Map.of("default_visibility", "public"))
+                        .status())
+                .isEqualTo(200);
 
         Api.Response empty = api.patch(PATH, alice.token(), Map.of());
         assertThat(empty.status()).as(empty.body()).isEqualTo(200);
@@ -65,13 +70,17 @@ class SettingsApiTest extends WalletIntegrationTest {
     @Test
     void patch_withAnInvalidValue_is400_andKeepsTheValue() {
         Api.User alice = api.newUser();
-        assertThat(api.patch(PATH, alice.token(), Map.of("default_visibility", "private")).status()).isEqualTo(200);
+        assertThat(api.patch(PATH, alice.token(), Map.of("default_visibility", "private"))
+                        .status())
+                .isEqualTo(200);
 
-        assertProblem(api.patch(PATH, alice.token(), Map.of("default_visibility", "everyone")), 400, "validation_failed");
+        assertProblem(
+                api.patch(PATH, alice.token(), Map.of("default_visibility", "everyone")), 400, "validation_failed");
         assertProblem(api.patch(PATH, alice.token(), Map.of("default_visibility", "Public")), 400, "validation_failed");
         assertProblem(api.patch(PATH, alice.token(), Map.of("default_visibility", "")), 400, "validation_failed");
         assertProblem(api.patch(PATH, alice.token(), "{\"default_visibility\": 1}"), 400, "validation_failed");
-        assertProblem(api.patch(PATH, alice.token(), "{\"default_visibility\": [\"public\"]}"), 400, "validation_failed");
+        assertProblem(
+                api.patch(PATH, alice.token(), "{\"default_visibility\": [\"public\"]}"), 400, "validation_failed");
         assertProblem(api.patch(PATH, alice.token(), "{not json"), 400, "validation_failed");
         assertThat(defaultVisibility(alice)).isEqualTo("private");
     }
@@ -81,9 +90,14 @@ class SettingsApiTest extends WalletIntegrationTest {
         Api.User alice = api.newUser();
 
         assertProblem(api.patch(PATH, alice.token(), Map.of("theme", "dark")), 400, "validation_failed");
-        assertProblem(api.patch(PATH, alice.token(), Map.of("default_visibility", "public", "theme", "dark")), 400, "validation_failed");
+        assertProblem(
+                api.patch(PATH, alice.token(), Map.of("default_visibility", "public", "theme", "dark")),
+                400,
+                "validation_failed");
         assertProblem(api.patch(PATH, alice.token(), Map.of("defaultVisibility", "public")), 400, "validation_failed");
-        assertThat(defaultVisibility(alice)).as("nothing applied from a refused body").isEqualTo("friends");
+        assertThat(defaultVisibility(alice))
+                .as("nothing applied from a refused body")
+                .isEqualTo("friends");
         assertThat(stored(alice)).isEqualTo("friends");
     }
 

@@ -62,7 +62,10 @@ class SignUpAndLoginApiTest extends WalletIntegrationTest {
         assertThat(body.propertyNames()).containsExactlyInAnyOrder("user_id", "handle");
         UUID userId = UUID.fromString(body.get("user_id").asString());
         assertThat(body.get("handle").asString()).isEqualTo(handle);
-        assertThat(jdbc.sql("SELECT handle FROM users WHERE id = ?").param(userId).query(String.class).single())
+        assertThat(jdbc.sql("SELECT handle FROM users WHERE id = ?")
+                        .param(userId)
+                        .query(String.class)
+                        .single())
                 .isEqualTo(handle);
     }
 
@@ -72,7 +75,10 @@ class SignUpAndLoginApiTest extends WalletIntegrationTest {
         Api.Response response = signUp(handle, Api.PASSWORD);
         assertThat(response.status()).as(response.body()).isEqualTo(201);
 
-        String stored = jdbc.sql("SELECT password_hash FROM users WHERE handle = ?").param(handle).query(String.class).single();
+        String stored = jdbc.sql("SELECT password_hash FROM users WHERE handle = ?")
+                .param(handle)
+                .query(String.class)
+                .single();
 
         assertThat(stored).doesNotContain(Api.PASSWORD).matches("\\$(argon2id|2[aby])\\$.*");
     }
@@ -87,7 +93,10 @@ class SignUpAndLoginApiTest extends WalletIntegrationTest {
         String lower = handle.toLowerCase(Locale.ROOT);
         assertThat(response.json().get("handle").asString()).isEqualTo(lower);
         UUID userId = UUID.fromString(response.json().get("user_id").asString());
-        assertThat(jdbc.sql("SELECT handle FROM users WHERE id = ?").param(userId).query(String.class).single())
+        assertThat(jdbc.sql("SELECT handle FROM users WHERE id = ?")
+                        .param(userId)
+                        .query(String.class)
+                        .single())
                 .isEqualTo(lower);
     }
 
@@ -100,7 +109,10 @@ class SignUpAndLoginApiTest extends WalletIntegrationTest {
         Api.Response second = signUp(base, "another password 2");
 
         assertProblem(second, 409, "handle_taken");
-        assertThat(jdbc.sql("SELECT count(*) FROM users WHERE handle = ?").param(base).query(Long.class).single())
+        assertThat(jdbc.sql("SELECT count(*) FROM users WHERE handle = ?")
+                        .param(base)
+                        .query(Long.class)
+                        .single())
                 .isEqualTo(1L);
     }
 
@@ -153,12 +165,17 @@ class SignUpAndLoginApiTest extends WalletIntegrationTest {
         assertThat(handle).hasSize(31);
 
         assertValidationFailed(signUp(handle, Api.PASSWORD));
-        assertThat(jdbc.sql("SELECT count(*) FROM users WHERE handle = ?").param(handle).query(Long.class).single()).isZero();
+        assertThat(jdbc.sql("SELECT count(*) FROM users WHERE handle = ?")
+                        .param(handle)
+                        .query(Long.class)
+                        .single())
+                .isZero();
     }
 
     @Test
     void signUp_withHandleContainingCharactersOutsideLettersDigitsAndUnderscore_isValidationFailed() {
-        for (String handle : List.of("bad-handle", "bad handle", "bad.handle", "héllo_user", "user@home", "émile", "", "   ")) {
+        for (String handle :
+                List.of("bad-handle", "bad handle", "bad.handle", "héllo_user", "user@home", "émile", "", "   ")) {
             assertValidationFailed(signUp(handle, Api.PASSWORD));
         }
     }
@@ -193,7 +210,8 @@ class SignUpAndLoginApiTest extends WalletIntegrationTest {
     @Test
     void signUp_withValidEmail_isCreated() {
         String handle = freshHandle("mail_");
-        Api.Response response = signUp(Map.of("handle", handle, "password", Api.PASSWORD, "email", handle + "@example.com"));
+        Api.Response response =
+                signUp(Map.of("handle", handle, "password", Api.PASSWORD, "email", handle + "@example.com"));
         assertThat(response.status()).as(response.body()).isEqualTo(201);
     }
 
@@ -202,23 +220,40 @@ class SignUpAndLoginApiTest extends WalletIntegrationTest {
         for (String email : List.of("not-an-email", "a@b", "two@@example.com", "spaces in@example.com", "")) {
             String handle = freshHandle("bad_mail_");
             assertValidationFailed(signUp(Map.of("handle", handle, "password", Api.PASSWORD, "email", email)));
-            assertThat(jdbc.sql("SELECT count(*) FROM users WHERE handle = ?").param(handle).query(Long.class).single()).isZero();
+            assertThat(jdbc.sql("SELECT count(*) FROM users WHERE handle = ?")
+                            .param(handle)
+                            .query(Long.class)
+                            .single())
+                    .isZero();
         }
     }
 
     @Test
     void signUp_withNulCharacterInEmail_isValidationFailed() {
         String handle = freshHandle("nul_mail_");
-        assertValidationFailed(signUp(Map.of("handle", handle, "password", Api.PASSWORD, "email", "a\u0000b@example.com")));
-        assertThat(jdbc.sql("SELECT count(*) FROM users WHERE handle = ?").param(handle).query(Long.class).single()).isZero();
+        assertValidationFailed(
+                signUp(Map.of("handle", handle, "password", Api.PASSWORD, "email", "a\u0000b@example.com")));
+        assertThat(jdbc.sql("SELECT count(*) FROM users WHERE handle = ?")
+                        .param(handle)
+                        .query(Long.class)
+                        .single())
+                .isZero();
     }
 
     @Test
     void signUp_withLoneSurrogateInEmail_isValidationFailed() {
         String handle = freshHandle("sur_mail_");
-        assertValidationFailed(api.postRaw(SIGNUP, null, null,
-                "{\"handle\": \"" + handle + "\", \"password\": \"" + Api.PASSWORD + "\", \"email\": \"a\\ud800b@example.com\"}"));
-        assertThat(jdbc.sql("SELECT count(*) FROM users WHERE handle = ?").param(handle).query(Long.class).single()).isZero();
+        assertValidationFailed(api.postRaw(
+                SIGNUP,
+                null,
+                null,
+                "{\"handle\": \"" + handle + "\", \"password\": \"" + Api.PASSWORD
+                        + "\", \"email\": \"a\\ud800b@example.com\"}"));
+        assertThat(jdbc.sql("SELECT count(*) FROM users WHERE handle = ?")
+                        .param(handle)
+                        .query(Long.class)
+                        .single())
+                .isZero();
     }
 
     @Test
@@ -250,23 +285,32 @@ class SignUpAndLoginApiTest extends WalletIntegrationTest {
         body.put("is_admin", "true");
 
         assertValidationFailed(signUp(body));
-        assertThat(jdbc.sql("SELECT count(*) FROM users WHERE handle = ?").param(handle).query(Long.class).single()).isZero();
+        assertThat(jdbc.sql("SELECT count(*) FROM users WHERE handle = ?")
+                        .param(handle)
+                        .query(Long.class)
+                        .single())
+                .isZero();
     }
 
     @Test
     void signUp_withHandleAsJsonNumber_isValidationFailed() {
-        assertValidationFailed(api.postRaw(SIGNUP, null, null, "{\"handle\": 12345, \"password\": \"" + Api.PASSWORD + "\"}"));
+        assertValidationFailed(
+                api.postRaw(SIGNUP, null, null, "{\"handle\": 12345, \"password\": \"" + Api.PASSWORD + "\"}"));
     }
 
     @Test
     void signUp_withPasswordAsJsonArray_isValidationFailed() {
-        assertValidationFailed(api.postRaw(SIGNUP, null, null,
+        assertValidationFailed(api.postRaw(
+                SIGNUP,
+                null,
+                null,
                 "{\"handle\": \"" + freshHandle("arr_") + "\", \"password\": [\"" + Api.PASSWORD + "\"]}"));
     }
 
     @Test
     void signUp_withMalformedJson_isValidationFailed() {
-        assertValidationFailed(api.postRaw(SIGNUP, null, null, "{\"handle\": \"" + freshHandle("mal_") + "\", \"password\": "));
+        assertValidationFailed(
+                api.postRaw(SIGNUP, null, null, "{\"handle\": \"" + freshHandle("mal_") + "\", \"password\": "));
         assertValidationFailed(api.postRaw(SIGNUP, null, null, "not json at all"));
     }
 
@@ -278,8 +322,12 @@ class SignUpAndLoginApiTest extends WalletIntegrationTest {
     @Test
     void signUp_withDuplicateKey_isValidationFailed() {
         String handle = freshHandle("dup_");
-        assertValidationFailed(api.postRaw(SIGNUP, null, null,
-                "{\"handle\": \"" + handle + "\", \"handle\": \"" + freshHandle("dup_") + "\", \"password\": \"" + Api.PASSWORD + "\"}"));
+        assertValidationFailed(api.postRaw(
+                SIGNUP,
+                null,
+                null,
+                "{\"handle\": \"" + handle + "\", \"handle\": \"" + freshHandle("dup_") + "\", \"password\": \""
+                        + Api.PASSWORD + "\"}"));
     }
 
     @Test
@@ -311,9 +359,12 @@ class SignUpAndLoginApiTest extends WalletIntegrationTest {
         assertThat(body.get("expires_in").isIntegralNumber()).isTrue();
         assertThat(body.get("expires_in").asLong()).isPositive();
         assertThat(body.get("refresh_token").asString()).isNotBlank();
-        assertThat(body.get("refresh_token_expires_in").asLong()).isGreaterThan(body.get("expires_in").asLong());
+        assertThat(body.get("refresh_token_expires_in").asLong())
+                .isGreaterThan(body.get("expires_in").asLong());
         // The token is good for the API.
-        assertThat(api.get("/v1/accounts/me/balance", body.get("access_token").asString()).status()).isEqualTo(200);
+        assertThat(api.get("/v1/accounts/me/balance", body.get("access_token").asString())
+                        .status())
+                .isEqualTo(200);
     }
 
     @Test
@@ -345,7 +396,8 @@ class SignUpAndLoginApiTest extends WalletIntegrationTest {
         String handle = freshHandle("pwcase_");
         assertThat(signUp(handle, Api.PASSWORD).status()).isEqualTo(201);
 
-        assertThat(logIn(handle, Api.PASSWORD.toUpperCase(Locale.ROOT)).status()).isEqualTo(401);
+        assertThat(logIn(handle, Api.PASSWORD.toUpperCase(Locale.ROOT)).status())
+                .isEqualTo(401);
     }
 
     @Test
@@ -359,8 +411,10 @@ class SignUpAndLoginApiTest extends WalletIntegrationTest {
         assertThat(unknownHandle.status()).isEqualTo(401).isEqualTo(wrongPassword.status());
         assertThat(unknownHandle.header("Content-Type")).isEqualTo(wrongPassword.header("Content-Type"));
         assertThat(unknownHandle.code()).isEqualTo(wrongPassword.code());
-        assertThat(unknownHandle.json().get("title")).isEqualTo(wrongPassword.json().get("title"));
-        assertThat(unknownHandle.json().get("detail")).isEqualTo(wrongPassword.json().get("detail"));
+        assertThat(unknownHandle.json().get("title"))
+                .isEqualTo(wrongPassword.json().get("title"));
+        assertThat(unknownHandle.json().get("detail"))
+                .isEqualTo(wrongPassword.json().get("detail"));
         assertThat(unknownHandle.body()).isEqualTo(wrongPassword.body());
     }
 
@@ -377,7 +431,8 @@ class SignUpAndLoginApiTest extends WalletIntegrationTest {
         Api.Response response = logIn("someone\u0000else", Api.PASSWORD);
 
         assertThat(response.status()).as(response.body()).isEqualTo(401);
-        assertThat(response.body()).isEqualTo(logIn(freshHandle("nobody_"), Api.PASSWORD).body());
+        assertThat(response.body())
+                .isEqualTo(logIn(freshHandle("nobody_"), Api.PASSWORD).body());
     }
 
     @Test
@@ -390,7 +445,10 @@ class SignUpAndLoginApiTest extends WalletIntegrationTest {
 
     @Test
     void logIn_withUnknownField_isValidationFailed() {
-        assertValidationFailed(api.postRaw(LOGIN, null, null,
+        assertValidationFailed(api.postRaw(
+                LOGIN,
+                null,
+                null,
                 "{\"handle\": \"someone\", \"password\": \"" + Api.PASSWORD + "\", \"remember_me\": \"yes\"}"));
     }
 

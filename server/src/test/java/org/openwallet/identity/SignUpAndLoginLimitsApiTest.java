@@ -39,14 +39,19 @@ class SignUpAndLoginLimitsApiTest {
 
     @LocalServerPort
     int port;
+
     @Autowired
     JdbcClient jdbc;
+
     @Autowired
     PasswordHasher hasher;
+
     @Autowired
     MeterRegistry meters;
+
     @Autowired
     Transactions transactions;
+
     @Autowired
     Ledger ledger;
 
@@ -59,7 +64,8 @@ class SignUpAndLoginLimitsApiTest {
         registry.add("wallet.passwords.iterations", () -> "6");
         registry.add("wallet.passwords.max-concurrent-hashes", () -> Integer.toString(CONCURRENT_HASHES));
         registry.add("wallet.passwords.hash-wait", () -> "20ms");
-        // On two loaded cores a Redis call now and then takes longer than the shipped 50 ms, and login then fails closed.
+        // On two loaded cores a Redis call now and then takes longer than the shipped 50 ms, and login then fails
+        // closed.
         registry.add("wallet.redis.timeout", () -> "1s");
     }
 
@@ -91,8 +97,12 @@ class SignUpAndLoginLimitsApiTest {
     void malformedSignUpsAndLogins_are400_costNoToken_evenWithTheBucketEmpty() throws Exception {
         String ip = "198.51.100.90";
         for (int i = 0; i < SIGN_UPS_PER_IP + 2; i++) {
-            RawHttp.Response shortPassword = new RawHttp(port).send("POST", "/v1/auth/signup", Map.of("X-Forwarded-For", ip),
-                    "{\"handle\":\"" + freshHandle() + "\",\"password\":\"short\"}");
+            RawHttp.Response shortPassword = new RawHttp(port)
+                    .send(
+                            "POST",
+                            "/v1/auth/signup",
+                            Map.of("X-Forwarded-For", ip),
+                            "{\"handle\":\"" + freshHandle() + "\",\"password\":\"short\"}");
             assertThat(shortPassword.status()).as(shortPassword.body()).isEqualTo(400);
             assertThat(shortPassword.code()).isEqualTo("validation_failed");
         }
@@ -103,14 +113,24 @@ class SignUpAndLoginLimitsApiTest {
             assertThat(created.header("RateLimit-Remaining")).isEqualTo(Integer.toString(SIGN_UPS_PER_IP - n));
         }
         assertThat(signUp(freshHandle(), ip).status()).isEqualTo(429);
-        RawHttp.Response badHandle = new RawHttp(port).send("POST", "/v1/auth/signup", Map.of("X-Forwarded-For", ip),
-                "{\"handle\":\"no spaces allowed\",\"password\":\"" + PASSWORD + "\"}");
-        assertThat(badHandle.status()).as("a malformed sign-up with the bucket empty: %s", badHandle.body()).isEqualTo(400);
+        RawHttp.Response badHandle = new RawHttp(port)
+                .send(
+                        "POST",
+                        "/v1/auth/signup",
+                        Map.of("X-Forwarded-For", ip),
+                        "{\"handle\":\"no spaces allowed\",\"password\":\"" + PASSWORD + "\"}");
+        assertThat(badHandle.status())
+                .as("a malformed sign-up with the bucket empty: %s", badHandle.body())
+                .isEqualTo(400);
         assertThat(badHandle.code()).isEqualTo("validation_failed");
 
         // A login without a password is malformed too: 400, before any limit or hash.
-        RawHttp.Response noPassword = new RawHttp(port).send("POST", "/v1/auth/login", Map.of("X-Forwarded-For", ip),
-                "{\"handle\":\"" + freshHandle() + "\"}");
+        RawHttp.Response noPassword = new RawHttp(port)
+                .send(
+                        "POST",
+                        "/v1/auth/login",
+                        Map.of("X-Forwarded-For", ip),
+                        "{\"handle\":\"" + freshHandle() + "\"}");
         assertThat(noPassword.status()).as(noPassword.body()).isEqualTo(400);
         assertThat(noPassword.code()).isEqualTo("validation_failed");
         assertThat(noPassword.header("RateLimit-Limit")).isNull();
@@ -143,10 +163,14 @@ class SignUpAndLoginLimitsApiTest {
                 assertThat(response.header("Content-Type")).startsWith("application/problem+json");
                 assertThat(Long.parseLong(response.header("Retry-After"))).isGreaterThanOrEqualTo(1);
                 if (attempt.signedUpHandle() != null) {
-                    assertThat(userCount(attempt.signedUpHandle())).as("a refused sign-up creates nobody").isZero();
+                    assertThat(userCount(attempt.signedUpHandle()))
+                            .as("a refused sign-up creates nobody")
+                            .isZero();
                 }
             } else {
-                assertThat(response.status()).as(response.body()).isEqualTo(attempt.signedUpHandle() == null ? 200 : 201);
+                assertThat(response.status())
+                        .as(response.body())
+                        .isEqualTo(attempt.signedUpHandle() == null ? 200 : 201);
             }
         }
         assertThat(refused).as("attempts over the bound").isPositive();
@@ -164,7 +188,9 @@ class SignUpAndLoginLimitsApiTest {
         // The shipped 10 failures per handle and IP per 15 minutes.
         for (int attempt = 1; attempt <= 10; attempt++) {
             RawHttp.Response wrong = logIn(victim, "wrong password " + attempt, attackerIp);
-            assertThat(wrong.status()).as("attempt %d: %s", attempt, wrong.body()).isEqualTo(401);
+            assertThat(wrong.status())
+                    .as("attempt %d: %s", attempt, wrong.body())
+                    .isEqualTo(401);
         }
         RawHttp.Response locked = logIn(victim, PASSWORD, attackerIp);
         assertThat(locked.status()).as(locked.body()).isEqualTo(429);
@@ -175,38 +201,62 @@ class SignUpAndLoginLimitsApiTest {
         assertThat(owner.status()).as(owner.body()).isEqualTo(200);
         assertThat(owner.json().get("access_token").asString()).isNotEmpty();
         // The owner's payments are judged by the fraud rules as coming from the client, not from the proxy.
-        UUID victimId = jdbc.sql("SELECT id FROM users WHERE handle = ?").param(victim).query(UUID.class).single();
+        UUID victimId = jdbc.sql("SELECT id FROM users WHERE handle = ?")
+                .param(victim)
+                .query(UUID.class)
+                .single();
         LedgerTestSupport.fund(transactions, ledger, victimId, 10_00);
         String recipient = freshHandle();
         assertThat(signUp(recipient, "198.51.100.43").status()).isEqualTo(201);
-        RawHttp.Response paid = new RawHttp(port).send("POST", "/v1/transfers",
-                Map.of("X-Forwarded-For", ownerIp, "Authorization", "Bearer " + owner.json().get("access_token").asString(),
-                        "Idempotency-Key", UUID.randomUUID().toString()),
-                "{\"to_handle\":\"" + recipient + "\",\"amount\":\"1.00\",\"currency\":\"USD\"}");
+        RawHttp.Response paid = new RawHttp(port)
+                .send(
+                        "POST",
+                        "/v1/transfers",
+                        Map.of(
+                                "X-Forwarded-For",
+                                ownerIp,
+                                "Authorization",
+                                "Bearer " + owner.json().get("access_token").asString(),
+                                "Idempotency-Key",
+                                UUID.randomUUID().toString()),
+                        "{\"to_handle\":\"" + recipient + "\",\"amount\":\"1.00\",\"currency\":\"USD\"}");
         assertThat(paid.status()).as(paid.body()).isEqualTo(201);
         await("the payment's fraud decision").until(() -> !decisionIps(victimId).isEmpty());
         assertThat(decisionIps(victimId)).containsExactly(ownerIp);
     }
 
     private List<String> decisionIps(UUID senderId) {
-        return jdbc.sql("SELECT ip FROM fraud_decisions WHERE sender_id = ?").param(senderId).query(String.class).list();
+        return jdbc.sql("SELECT ip FROM fraud_decisions WHERE sender_id = ?")
+                .param(senderId)
+                .query(String.class)
+                .list();
     }
 
-    private record Attempt(String signedUpHandle, RawHttp.Response response) {
-    }
+    private record Attempt(String signedUpHandle, RawHttp.Response response) {}
 
     private RawHttp.Response signUp(String handle, String ip) throws Exception {
-        return new RawHttp(port).send("POST", "/v1/auth/signup", Map.of("X-Forwarded-For", ip),
-                "{\"handle\":\"" + handle + "\",\"password\":\"" + PASSWORD + "\"}");
+        return new RawHttp(port)
+                .send(
+                        "POST",
+                        "/v1/auth/signup",
+                        Map.of("X-Forwarded-For", ip),
+                        "{\"handle\":\"" + handle + "\",\"password\":\"" + PASSWORD + "\"}");
     }
 
     private RawHttp.Response logIn(String handle, String password, String ip) throws Exception {
-        return new RawHttp(port).send("POST", "/v1/auth/login", Map.of("X-Forwarded-For", ip),
-                "{\"handle\":\"" + handle + "\",\"password\":\"" + password + "\"}");
+        return new RawHttp(port)
+                .send(
+                        "POST",
+                        "/v1/auth/login",
+                        Map.of("X-Forwarded-For", ip),
+                        "{\"handle\":\"" + handle + "\",\"password\":\"" + password + "\"}");
     }
 
     private long userCount(String handle) {
-        return jdbc.sql("SELECT count(*) FROM users WHERE handle = ?").param(handle).query(Long.class).single();
+        return jdbc.sql("SELECT count(*) FROM users WHERE handle = ?")
+                .param(handle)
+                .query(Long.class)
+                .single();
     }
 
     private static String freshHandle() {

@@ -38,6 +38,7 @@ class SigningKeyRotationApiTest extends WalletIntegrationTest {
 
     @Autowired
     WalletProperties properties;
+
     @Autowired
     TokenProperties tokens;
 
@@ -47,10 +48,13 @@ class SigningKeyRotationApiTest extends WalletIntegrationTest {
 
     /** A token like the server's for {@code user}'s session, signed by {@code key}. */
     private static String sign(ECKey key, Api.User user) throws Exception {
-        JWTClaimsSet claims = new JWTClaimsSet.Builder(SignedJWT.parse(user.token()).getJWTClaimsSet())
+        JWTClaimsSet claims = new JWTClaimsSet.Builder(
+                        SignedJWT.parse(user.token()).getJWTClaimsSet())
                 .expirationTime(Date.from(Instant.now().plus(Duration.ofMinutes(10))))
-                .jwtID(UUID.randomUUID().toString()).build();
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).build(), claims);
+                .jwtID(UUID.randomUUID().toString())
+                .build();
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).build(), claims);
         jwt.sign(new ECDSASigner(key));
         return jwt.serialize();
     }
@@ -62,13 +66,17 @@ class SigningKeyRotationApiTest extends WalletIntegrationTest {
     private String rotateAsAnOperatorWould() throws Exception {
         Path output = Files.createTempFile(Path.of("target").toAbsolutePath(), "tokens-rotate-", ".out");
         ProcessBuilder builder = new ProcessBuilder(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                "org.openwallet.WalletApplication", "tokens", "rotate"))
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "org.openwallet.WalletApplication",
+                        "tokens",
+                        "rotate"))
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile());
         builder.environment().keySet().removeIf(name -> name.startsWith("WALLET_"));
-        builder.environment().put("WALLET_DATA_DIR", properties.dataDir().toAbsolutePath().toString());
+        builder.environment()
+                .put("WALLET_DATA_DIR", properties.dataDir().toAbsolutePath().toString());
         Process process = builder.start();
         if (!process.waitFor(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
             process.destroyForcibly();
@@ -94,9 +102,12 @@ class SigningKeyRotationApiTest extends WalletIntegrationTest {
         assertThat(keys).extracting(ECKey::getKeyID).contains(oldKeyId);
         assertThat(output).contains("tokens: added key " + newKeyId);
 
-        // A token another node already signed with the new key works here too: the unknown key id makes this node re-read the set.
+        // A token another node already signed with the new key works here too: the unknown key id makes this node
+        // re-read the set.
         String signedByAnotherNode = sign(added, before);
-        await("a token of the new key is accepted").atMost(PICK_UP_BOUND).until(() -> api.get(BALANCE, signedByAnotherNode).status() == 200);
+        await("a token of the new key is accepted")
+                .atMost(PICK_UP_BOUND)
+                .until(() -> api.get(BALANCE, signedByAnotherNode).status() == 200);
         await("new tokens carry the new key id").atMost(PICK_UP_BOUND).until(() -> {
             try {
                 return keyId(api.login(before.handle(), Api.PASSWORD)).equals(newKeyId);
@@ -108,8 +119,12 @@ class SigningKeyRotationApiTest extends WalletIntegrationTest {
         assertThat(keyId(after.token())).isEqualTo(newKeyId);
         assertThat(api.get(BALANCE, after.token()).status()).isEqualTo(200);
 
-        assertThat(api.get(BALANCE, before.token()).status()).as("a token of the old key, still unexpired").isEqualTo(200);
-        ECKey unknown = new ECKeyGenerator(Curve.P_256).keyID("unknown-" + UUID.randomUUID()).generate();
+        assertThat(api.get(BALANCE, before.token()).status())
+                .as("a token of the old key, still unexpired")
+                .isEqualTo(200);
+        ECKey unknown = new ECKeyGenerator(Curve.P_256)
+                .keyID("unknown-" + UUID.randomUUID())
+                .generate();
         assertThat(api.get(BALANCE, sign(unknown, before)).status()).isEqualTo(401);
         // A foreign key claiming the new key's id does not pass either.
         ECKey impostor = new ECKeyGenerator(Curve.P_256).keyID(newKeyId).generate();

@@ -38,7 +38,8 @@ class SigningKeysTest {
 
     @Test
     void firstStart_withTheSingleKeyOfEarlierVersions_makesItTheFirstKeyOfTheSet_withItsKeyId() throws Exception {
-        ECKey earlier = new ECKeyGenerator(Curve.P_256).keyIDFromThumbprint(true).generate();
+        ECKey earlier =
+                new ECKeyGenerator(Curve.P_256).keyIDFromThumbprint(true).generate();
         Files.createDirectories(legacy().getParent());
         Files.writeString(legacy(), earlier.toJSONString());
 
@@ -56,25 +57,35 @@ class SigningKeysTest {
 
         assertThat(created).hasSize(1);
         assertThat(created.getFirst().getKeyID()).isNotBlank();
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keySet()))).isEqualTo("rw-------");
-        assertThat(SigningKeys.loadOrCreate(keySet(), legacy(), at(Duration.ofHours(1)))).extracting(ECKey::getKeyID)
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(keySet())))
+                .isEqualTo("rw-------");
+        assertThat(SigningKeys.loadOrCreate(keySet(), legacy(), at(Duration.ofHours(1))))
+                .extracting(ECKey::getKeyID)
                 .containsExactly(created.getFirst().getKeyID());
     }
 
     @Test
     void rotate_appendsTheNewSigningKey_andPrunesOnlyKeysSupersededLongerAgoThanTheRetention() throws Exception {
-        String first = SigningKeys.loadOrCreate(keySet(), legacy(), at(Duration.ZERO)).getFirst().getKeyID();
-        String second = SigningKeys.rotate(keySet(), legacy(), RETENTION, at(Duration.ofHours(1))).added().getKeyID();
+        String first = SigningKeys.loadOrCreate(keySet(), legacy(), at(Duration.ZERO))
+                .getFirst()
+                .getKeyID();
+        String second = SigningKeys.rotate(keySet(), legacy(), RETENTION, at(Duration.ofHours(1)))
+                .added()
+                .getKeyID();
         // The first key was superseded 30 minutes ago: tokens it signed may still be alive.
         SigningKeys.Rotation third = SigningKeys.rotate(keySet(), legacy(), RETENTION, at(Duration.ofMinutes(90)));
         assertThat(third.pruned()).isEmpty();
-        assertThat(third.keys()).extracting(ECKey::getKeyID).containsExactly(first, second, third.added().getKeyID());
+        assertThat(third.keys())
+                .extracting(ECKey::getKeyID)
+                .containsExactly(first, second, third.added().getKeyID());
 
         // Now the first was superseded 2 hours ago, the second 90 minutes ago: both can go; the third stays.
         SigningKeys.Rotation fourth = SigningKeys.rotate(keySet(), legacy(), RETENTION, at(Duration.ofHours(3)));
 
         assertThat(fourth.pruned()).containsExactly(first, second);
-        assertThat(SigningKeys.read(keySet())).extracting(ECKey::getKeyID).containsExactly(third.added().getKeyID(), fourth.added().getKeyID());
+        assertThat(SigningKeys.read(keySet()))
+                .extracting(ECKey::getKeyID)
+                .containsExactly(third.added().getKeyID(), fourth.added().getKeyID());
     }
 
     @Test

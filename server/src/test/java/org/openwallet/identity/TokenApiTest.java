@@ -19,8 +19,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
@@ -40,12 +38,15 @@ import org.springframework.boot.test.web.server.LocalServerPort;
  */
 class TokenApiTest extends WalletIntegrationTest {
     private static final String BALANCE = "/v1/accounts/me/balance";
-    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient CLIENT =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @Autowired
     WalletProperties properties;
+
     @Autowired
     TokenProperties tokens;
+
     @LocalServerPort
     int serverPort;
 
@@ -78,14 +79,16 @@ class TokenApiTest extends WalletIntegrationTest {
     }
 
     private static String signEs256(ECKey key, JWTClaimsSet claims) throws Exception {
-        SignedJWT jwt = new SignedJWT(new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).build(), claims);
+        SignedJWT jwt = new SignedJWT(
+                new JWSHeader.Builder(JWSAlgorithm.ES256).keyID(key.getKeyID()).build(), claims);
         jwt.sign(new ECDSASigner(key));
         return jwt.serialize();
     }
 
     private Api.Response getWithAuthorization(String path, String authorization) {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serverPort + path))
-                .timeout(Duration.ofSeconds(30)).GET();
+                .timeout(Duration.ofSeconds(30))
+                .GET();
         if (authorization != null) {
             request.header("Authorization", authorization);
         }
@@ -109,7 +112,8 @@ class TokenApiTest extends WalletIntegrationTest {
         // Proves the tests below fail for the reason they name, not because the tokens are built wrong.
         Api.User user = api.newUser();
 
-        Api.Response response = api.get(BALANCE, signEs256(serverKey(), claimsFor(user).build()));
+        Api.Response response =
+                api.get(BALANCE, signEs256(serverKey(), claimsFor(user).build()));
 
         assertThat(response.status()).as(response.body()).isEqualTo(200);
     }
@@ -119,7 +123,8 @@ class TokenApiTest extends WalletIntegrationTest {
         Api.User user = api.newUser();
 
         assertThat(api.get(BALANCE, user.token()).status()).isEqualTo(200);
-        assertThat(getWithAuthorization(BALANCE, "bearer " + user.token()).status()).isEqualTo(200);
+        assertThat(getWithAuthorization(BALANCE, "bearer " + user.token()).status())
+                .isEqualTo(200);
     }
 
     // --- refused tokens ---
@@ -146,8 +151,12 @@ class TokenApiTest extends WalletIntegrationTest {
     @Test
     void request_withAnotherAuthorizationScheme_isUnauthorized() {
         Api.User user = api.newUser();
-        assertUnauthorized(getWithAuthorization(BALANCE, "Basic " + java.util.Base64.getEncoder()
-                .encodeToString((user.handle() + ":" + Api.PASSWORD).getBytes(StandardCharsets.UTF_8))));
+        assertUnauthorized(getWithAuthorization(
+                BALANCE,
+                "Basic "
+                        + java.util.Base64.getEncoder()
+                                .encodeToString(
+                                        (user.handle() + ":" + Api.PASSWORD).getBytes(StandardCharsets.UTF_8))));
         // The raw token without the scheme is not a bearer token either.
         assertUnauthorized(getWithAuthorization(BALANCE, user.token()));
     }
@@ -169,7 +178,10 @@ class TokenApiTest extends WalletIntegrationTest {
         Api.User victim = api.newUser();
         SignedJWT original = SignedJWT.parse(attacker.token());
         String payload = new JWTClaimsSet.Builder(original.getJWTClaimsSet())
-                .subject(victim.id().toString()).claim("handle", victim.handle()).build().toString();
+                .subject(victim.id().toString())
+                .claim("handle", victim.handle())
+                .build()
+                .toString();
         String[] parts = attacker.token().split("\\.");
 
         String forged = parts[0] + "." + Base64URL.encode(payload) + "." + parts[2];
@@ -200,15 +212,18 @@ class TokenApiTest extends WalletIntegrationTest {
         Api.User user = api.newUser();
         ECKey foreignKey = new ECKeyGenerator(Curve.P_256).generate();
 
-        assertUnauthorized(api.get(BALANCE, signEs256(foreignKey, claimsFor(user).build())));
+        assertUnauthorized(
+                api.get(BALANCE, signEs256(foreignKey, claimsFor(user).build())));
     }
 
     @Test
     void request_withTokenSignedByAnotherKeyClaimingTheServersKeyId_isUnauthorized() throws Exception {
         Api.User user = api.newUser();
-        ECKey foreignKey = new ECKeyGenerator(Curve.P_256).keyID(serverKey().getKeyID()).generate();
+        ECKey foreignKey =
+                new ECKeyGenerator(Curve.P_256).keyID(serverKey().getKeyID()).generate();
 
-        assertUnauthorized(api.get(BALANCE, signEs256(foreignKey, claimsFor(user).build())));
+        assertUnauthorized(
+                api.get(BALANCE, signEs256(foreignKey, claimsFor(user).build())));
     }
 
     @Test
@@ -223,13 +238,13 @@ class TokenApiTest extends WalletIntegrationTest {
         assertUnauthorized(api.get(BALANCE, signEs256(serverKey(), expired)));
     }
 
-
     @Test
     void tokenAcceptedWhileValid_isRefusedOnceItExpires_thoughTheServerRemembersVerifiedTokens() throws Exception {
         Api.User user = api.newUser();
         // JWT expiry has whole-second precision: at least two seconds ahead, whatever the current millisecond.
         Instant expires = Instant.now().plusSeconds(3).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        String shortLived = signEs256(serverKey(), claimsFor(user).expirationTime(Date.from(expires)).build());
+        String shortLived = signEs256(
+                serverKey(), claimsFor(user).expirationTime(Date.from(expires)).build());
 
         assertThat(api.get(BALANCE, shortLived).status()).isEqualTo(200);
         assertThat(api.get(BALANCE, shortLived).status()).as("remembered").isEqualTo(200);
@@ -237,6 +252,7 @@ class TokenApiTest extends WalletIntegrationTest {
 
         assertUnauthorized(api.get(BALANCE, shortLived));
     }
+
     @Test
     void request_withTokenWithoutExpirySignedByTheServerKey_isUnauthorized() throws Exception {
         Api.User user = api.newUser();
@@ -250,16 +266,25 @@ class TokenApiTest extends WalletIntegrationTest {
         // A token naming no session could not be ended before it expires.
         Api.User user = api.newUser();
 
-        assertUnauthorized(api.get(BALANCE, signEs256(serverKey(), claimsFor(user).claim("sid", null).build())));
-        assertUnauthorized(api.get(BALANCE, signEs256(serverKey(), claimsFor(user).claim("sid", "not-a-session").build())));
+        assertUnauthorized(api.get(
+                BALANCE,
+                signEs256(serverKey(), claimsFor(user).claim("sid", null).build())));
+        assertUnauthorized(api.get(
+                BALANCE,
+                signEs256(
+                        serverKey(),
+                        claimsFor(user).claim("sid", "not-a-session").build())));
     }
 
     @Test
     void request_withTokenOfAnotherIssuerSignedByTheServerKey_isUnauthorized() throws Exception {
         Api.User user = api.newUser();
 
-        assertUnauthorized(api.get(BALANCE, signEs256(serverKey(), claimsFor(user).issuer("someone-else").build())));
-        assertUnauthorized(api.get(BALANCE, signEs256(serverKey(), claimsFor(user).issuer(null).build())));
+        assertUnauthorized(api.get(
+                BALANCE,
+                signEs256(serverKey(), claimsFor(user).issuer("someone-else").build())));
+        assertUnauthorized(api.get(
+                BALANCE, signEs256(serverKey(), claimsFor(user).issuer(null).build())));
     }
 
     @Test
@@ -286,7 +311,8 @@ class TokenApiTest extends WalletIntegrationTest {
         // The classic algorithm-confusion attack: HS256 with the public key as the shared secret.
         Api.User user = api.newUser();
         byte[] publicKeyAsSecret = serverKey().toPublicJWK().toJSONString().getBytes(StandardCharsets.UTF_8);
-        SignedJWT jwt = new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claimsFor(user).build());
+        SignedJWT jwt =
+                new SignedJWT(new JWSHeader(JWSAlgorithm.HS256), claimsFor(user).build());
         jwt.sign(new MACSigner(publicKeyAsSecret));
 
         assertUnauthorized(api.get(BALANCE, jwt.serialize()));
@@ -315,7 +341,10 @@ class TokenApiTest extends WalletIntegrationTest {
         Api.User recipient = api.newUser();
         LedgerTestSupport.fund(transactions, ledger, sender.id(), 10_000);
 
-        Api.Response response = api.post("/v1/transfers", null, UUID.randomUUID().toString(),
+        Api.Response response = api.post(
+                "/v1/transfers",
+                null,
+                UUID.randomUUID().toString(),
                 Map.of("to_handle", recipient.handle(), "amount", "10.00", "currency", "USD"));
 
         assertUnauthorized(response);
@@ -328,9 +357,13 @@ class TokenApiTest extends WalletIntegrationTest {
         Api.User sender = api.newUser();
         Api.User thief = api.newUser();
         LedgerTestSupport.fund(transactions, ledger, sender.id(), 10_000);
-        String forged = signEs256(new ECKeyGenerator(Curve.P_256).generate(), claimsFor(sender).build());
+        String forged = signEs256(
+                new ECKeyGenerator(Curve.P_256).generate(), claimsFor(sender).build());
 
-        Api.Response response = api.post("/v1/transfers", forged, UUID.randomUUID().toString(),
+        Api.Response response = api.post(
+                "/v1/transfers",
+                forged,
+                UUID.randomUUID().toString(),
                 Map.of("to_handle", thief.handle(), "amount", "100.00", "currency", "USD"));
 
         assertUnauthorized(response);
@@ -341,11 +374,13 @@ class TokenApiTest extends WalletIntegrationTest {
     @Test
     void signUpAndLogin_needNoToken() {
         String handle = "tok_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-        Api.Response signUp = api.post("/v1/auth/signup", null, null, Map.of("handle", handle, "password", Api.PASSWORD));
+        Api.Response signUp =
+                api.post("/v1/auth/signup", null, null, Map.of("handle", handle, "password", Api.PASSWORD));
         assertThat(signUp.status()).as(signUp.body()).isEqualTo(201);
 
         // A bad token on a public endpoint does not get in the way either.
-        Api.Response login = api.post("/v1/auth/login", "garbage", null, Map.of("handle", handle, "password", Api.PASSWORD));
+        Api.Response login =
+                api.post("/v1/auth/login", "garbage", null, Map.of("handle", handle, "password", Api.PASSWORD));
         assertThat(login.status()).as(login.body()).isEqualTo(200);
     }
 }

@@ -16,6 +16,7 @@ class VerifiedTokensTest {
 
     /** A wall clock and a ticker that move together, only when the test says so. */
     private final AtomicLong elapsedNanos = new AtomicLong();
+
     private final Ticker ticker = elapsedNanos::get;
     private final Clock clock = new Clock() {
         @Override
@@ -39,7 +40,8 @@ class VerifiedTokensTest {
     }
 
     private static VerifiedTokens.Verified expiringAt(Instant expires) {
-        return new VerifiedTokens.Verified(new AuthenticatedUser(UUID.randomUUID(), "alice", UUID.randomUUID()), expires);
+        return new VerifiedTokens.Verified(
+                new AuthenticatedUser(UUID.randomUUID(), "alice", UUID.randomUUID()), expires);
     }
 
     @Test

@@ -23,7 +23,8 @@ class VisibilityTest {
     @Test
     void json_isTheWireValue() {
         // Payment fingerprints hash the JSON of the validated request: the enum must write what the string did.
-        assertThat(JsonMapper.builder().build().writeValueAsString(Visibility.FRIENDS)).isEqualTo("\"friends\"");
+        assertThat(JsonMapper.builder().build().writeValueAsString(Visibility.FRIENDS))
+                .isEqualTo("\"friends\"");
     }
 
     @Test
@@ -43,7 +44,8 @@ class VisibilityTest {
             assertThatThrownBy(() -> Visibility.parse("default_visibility", invalid))
                     .isInstanceOfSatisfying(ProblemException.class, problem -> {
                         assertThat(problem.code()).isEqualTo(ProblemCode.VALIDATION_FAILED);
-                        assertThat(problem.getMessage()).isEqualTo("default_visibility must be one of public, friends, private.");
+                        assertThat(problem.getMessage())
+                                .isEqualTo("default_visibility must be one of public, friends, private.");
                     });
         }
     }
@@ -60,11 +62,16 @@ class VisibilityTest {
 
     @Test
     void morePrivateOf_theMorePrivateWins_whicheverSideItIsOn_andNullIsNoChoice() {
-        assertThat(Visibility.morePrivateOf(Visibility.PUBLIC, Visibility.PRIVATE)).isEqualTo(Visibility.PRIVATE);
-        assertThat(Visibility.morePrivateOf(Visibility.PRIVATE, Visibility.PUBLIC)).isEqualTo(Visibility.PRIVATE);
-        assertThat(Visibility.morePrivateOf(Visibility.FRIENDS, Visibility.PUBLIC)).isEqualTo(Visibility.FRIENDS);
-        assertThat(Visibility.morePrivateOf(Visibility.PUBLIC, Visibility.FRIENDS)).isEqualTo(Visibility.FRIENDS);
-        assertThat(Visibility.morePrivateOf(Visibility.FRIENDS, Visibility.FRIENDS)).isEqualTo(Visibility.FRIENDS);
+        assertThat(Visibility.morePrivateOf(Visibility.PUBLIC, Visibility.PRIVATE))
+                .isEqualTo(Visibility.PRIVATE);
+        assertThat(Visibility.morePrivateOf(Visibility.PRIVATE, Visibility.PUBLIC))
+                .isEqualTo(Visibility.PRIVATE);
+        assertThat(Visibility.morePrivateOf(Visibility.FRIENDS, Visibility.PUBLIC))
+                .isEqualTo(Visibility.FRIENDS);
+        assertThat(Visibility.morePrivateOf(Visibility.PUBLIC, Visibility.FRIENDS))
+                .isEqualTo(Visibility.FRIENDS);
+        assertThat(Visibility.morePrivateOf(Visibility.FRIENDS, Visibility.FRIENDS))
+                .isEqualTo(Visibility.FRIENDS);
         assertThat(Visibility.morePrivateOf(null, Visibility.PUBLIC)).isEqualTo(Visibility.PUBLIC);
         assertThat(Visibility.morePrivateOf(Visibility.PUBLIC, null)).isEqualTo(Visibility.PUBLIC);
         assertThat(Visibility.morePrivateOf(null, null)).isNull();

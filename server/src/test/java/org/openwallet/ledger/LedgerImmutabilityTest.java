@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
-import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.platform.database.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -25,19 +24,20 @@ class LedgerImmutabilityTest extends WalletIntegrationTest {
 
     @Autowired
     LedgerVerifier verifier;
+
     @Autowired
     PlatformTransactionManager transactionManager;
 
     /** A funded wallet and the funding transfer that put the money there. */
-    record Funded(UUID wallet, UUID transfer) {
-    }
+    record Funded(UUID wallet, UUID transfer) {}
 
     @Test
     void updateOfPostings_isRejected_andLeavesThemUnchanged() {
         Funded funded = fundedWallet(50_00);
         List<String> before = postingsOf(funded.transfer());
 
-        assertRejected("UPDATE ledger_postings SET amount_minor = amount_minor * 2 WHERE transfer_id = ?", funded.transfer());
+        assertRejected(
+                "UPDATE ledger_postings SET amount_minor = amount_minor * 2 WHERE transfer_id = ?", funded.transfer());
         assertRejected("UPDATE ledger_postings SET account_id = account_id WHERE transfer_id = ?", funded.transfer());
 
         assertThat(postingsOf(funded.transfer())).isEqualTo(before);
@@ -99,7 +99,9 @@ class LedgerImmutabilityTest extends WalletIntegrationTest {
 
         Throwable failure = commitUnbalanced(transfer, from.wallet(), to, 10_00, List.of(new Posting(to, 10_00)));
 
-        assertThat(Transactions.sqlState(failure)).as(String.valueOf(failure)).isEqualTo(INTEGRITY_CONSTRAINT_VIOLATION);
+        assertThat(Transactions.sqlState(failure))
+                .as(String.valueOf(failure))
+                .isEqualTo(INTEGRITY_CONSTRAINT_VIOLATION);
         assertLeftNothing(transfer, from.wallet(), 50_00, to, 0);
     }
 
@@ -111,7 +113,9 @@ class LedgerImmutabilityTest extends WalletIntegrationTest {
 
         Throwable failure = commitUnbalanced(transfer, from.wallet(), to, 10_00, List.of());
 
-        assertThat(Transactions.sqlState(failure)).as(String.valueOf(failure)).isEqualTo(INTEGRITY_CONSTRAINT_VIOLATION);
+        assertThat(Transactions.sqlState(failure))
+                .as(String.valueOf(failure))
+                .isEqualTo(INTEGRITY_CONSTRAINT_VIOLATION);
         assertLeftNothing(transfer, from.wallet(), 50_00, to, 0);
     }
 
@@ -121,10 +125,16 @@ class LedgerImmutabilityTest extends WalletIntegrationTest {
         UUID to = emptyWallet();
         UUID transfer = UUID.randomUUID();
 
-        Throwable failure = commitUnbalanced(transfer, from.wallet(), to, 10_00,
+        Throwable failure = commitUnbalanced(
+                transfer,
+                from.wallet(),
+                to,
+                10_00,
                 List.of(new Posting(from.wallet(), -10_00), new Posting(to, 10_01)));
 
-        assertThat(Transactions.sqlState(failure)).as(String.valueOf(failure)).isEqualTo(INTEGRITY_CONSTRAINT_VIOLATION);
+        assertThat(Transactions.sqlState(failure))
+                .as(String.valueOf(failure))
+                .isEqualTo(INTEGRITY_CONSTRAINT_VIOLATION);
         assertLeftNothing(transfer, from.wallet(), 50_00, to, 0);
     }
 
@@ -135,10 +145,16 @@ class LedgerImmutabilityTest extends WalletIntegrationTest {
         UUID stranger = emptyWallet();
         UUID transfer = UUID.randomUUID();
 
-        Throwable failure = commitUnbalanced(transfer, from.wallet(), to, 10_00,
+        Throwable failure = commitUnbalanced(
+                transfer,
+                from.wallet(),
+                to,
+                10_00,
                 List.of(new Posting(from.wallet(), -10_00), new Posting(stranger, 10_00)));
 
-        assertThat(Transactions.sqlState(failure)).as(String.valueOf(failure)).isEqualTo(INTEGRITY_CONSTRAINT_VIOLATION);
+        assertThat(Transactions.sqlState(failure))
+                .as(String.valueOf(failure))
+                .isEqualTo(INTEGRITY_CONSTRAINT_VIOLATION);
         assertLeftNothing(transfer, from.wallet(), 50_00, to, 0);
         assertThat(postedOf(stranger)).isZero();
     }
@@ -149,7 +165,11 @@ class LedgerImmutabilityTest extends WalletIntegrationTest {
         UUID to = emptyWallet();
         UUID transfer = UUID.randomUUID();
 
-        Throwable failure = commitUnbalanced(transfer, from.wallet(), to, 10_00,
+        Throwable failure = commitUnbalanced(
+                transfer,
+                from.wallet(),
+                to,
+                10_00,
                 List.of(new Posting(from.wallet(), -10_00), new Posting(to, 10_00)));
 
         assertThat(failure).isNull();
@@ -162,8 +182,9 @@ class LedgerImmutabilityTest extends WalletIntegrationTest {
     void settingAWalletBalanceNegative_violatesTheCheckConstraint() {
         Funded funded = fundedWallet(5_00);
 
-        Throwable failure = catchThrowable(() ->
-                jdbc.sql("UPDATE ledger_accounts SET posted_minor = -1 WHERE id = ?").param(funded.wallet()).update());
+        Throwable failure = catchThrowable(() -> jdbc.sql("UPDATE ledger_accounts SET posted_minor = -1 WHERE id = ?")
+                .param(funded.wallet())
+                .update());
 
         assertThat(Transactions.sqlState(failure)).as(String.valueOf(failure)).isEqualTo(CHECK_VIOLATION);
         assertThat(postedOf(funded.wallet())).isEqualTo(5_00);
@@ -175,8 +196,8 @@ class LedgerImmutabilityTest extends WalletIntegrationTest {
         UUID to = emptyWallet();
         UUID transfer = UUID.randomUUID();
 
-        Throwable failure = commitUnbalanced(transfer, from.wallet(), to, 5_01,
-                List.of(new Posting(from.wallet(), -5_01), new Posting(to, 5_01)));
+        Throwable failure = commitUnbalanced(
+                transfer, from.wallet(), to, 5_01, List.of(new Posting(from.wallet(), -5_01), new Posting(to, 5_01)));
 
         assertThat(Transactions.sqlState(failure)).as(String.valueOf(failure)).isEqualTo(CHECK_VIOLATION);
         assertLeftNothing(transfer, from.wallet(), 5_00, to, 0);
@@ -185,28 +206,34 @@ class LedgerImmutabilityTest extends WalletIntegrationTest {
     @Test
     void verifierDetectsABalanceThatDriftedFromItsPostings_andNamesTheAccount() {
         Funded funded = fundedWallet(20_00);
-        assertThat(verifier.verify().ok()).as(verifier.verify().problems().toString()).isTrue();
+        assertThat(verifier.verify().ok())
+                .as(verifier.verify().problems().toString())
+                .isTrue();
 
-        jdbc.sql("UPDATE ledger_accounts SET posted_minor = posted_minor + 1 WHERE id = ?").param(funded.wallet()).update();
+        jdbc.sql("UPDATE ledger_accounts SET posted_minor = posted_minor + 1 WHERE id = ?")
+                .param(funded.wallet())
+                .update();
         try {
             LedgerVerifier.Report report = verifier.verify();
             assertThat(report.ok()).isFalse();
             assertThat(report.summary()).doesNotContain("no differences");
-            assertThat(report.problems()).anySatisfy(problem -> assertThat(problem)
-                    .contains("balance differs from its postings")
-                    .contains(funded.wallet().toString())
-                    .contains("balance 2001")
-                    .contains("postings 2000"));
+            assertThat(report.problems())
+                    .anySatisfy(problem -> assertThat(problem)
+                            .contains("balance differs from its postings")
+                            .contains(funded.wallet().toString())
+                            .contains("balance 2001")
+                            .contains("postings 2000"));
         } finally {
-            jdbc.sql("UPDATE ledger_accounts SET posted_minor = posted_minor - 1 WHERE id = ?").param(funded.wallet()).update();
+            jdbc.sql("UPDATE ledger_accounts SET posted_minor = posted_minor - 1 WHERE id = ?")
+                    .param(funded.wallet())
+                    .update();
         }
         LedgerVerifier.Report restored = verifier.verify();
         assertThat(restored.problems()).isEmpty();
         assertThat(restored.ok()).isTrue();
     }
 
-    record Posting(UUID account, long amountMinor) {
-    }
+    record Posting(UUID account, long amountMinor) {}
 
     /** Writes a transfer row and the given postings by hand in one transaction; returns why the commit failed, or null. */
     private Throwable commitUnbalanced(UUID transfer, UUID from, UUID to, long amountMinor, List<Posting> postings) {
@@ -218,14 +245,17 @@ class LedgerImmutabilityTest extends WalletIntegrationTest {
                     """).params(transfer, amountMinor, from, to).update();
             for (Posting posting : postings) {
                 jdbc.sql("INSERT INTO ledger_postings (account_id, transfer_id, amount_minor) VALUES (?, ?, ?)")
-                        .params(posting.account(), transfer, posting.amountMinor()).update();
+                        .params(posting.account(), transfer, posting.amountMinor())
+                        .update();
             }
         }));
     }
 
     private void assertLeftNothing(UUID transfer, UUID from, long fromBalance, UUID to, long toBalance) {
-        assertThat(count("SELECT count(*) FROM ledger_transfers WHERE id = '" + transfer + "'")).isZero();
-        assertThat(count("SELECT count(*) FROM ledger_postings WHERE transfer_id = '" + transfer + "'")).isZero();
+        assertThat(count("SELECT count(*) FROM ledger_transfers WHERE id = '" + transfer + "'"))
+                .isZero();
+        assertThat(count("SELECT count(*) FROM ledger_postings WHERE transfer_id = '" + transfer + "'"))
+                .isZero();
         assertThat(postedOf(from)).isEqualTo(fromBalance);
         assertThat(postedOf(to)).isEqualTo(toBalance);
     }
@@ -239,7 +269,14 @@ class LedgerImmutabilityTest extends WalletIntegrationTest {
     private Funded fundedWallet(long minor) {
         UUID wallet = emptyWallet();
         TransferResult result = transactions.run(() -> ledger.post(new TransferCommand(
-                ledger.systemAccount("test_funding", "USD"), wallet, minor, "USD", "test_funding", null, null, "private")));
+                ledger.systemAccount("test_funding", "USD"),
+                wallet,
+                minor,
+                "USD",
+                "test_funding",
+                null,
+                null,
+                "private")));
         assertThat(result).isInstanceOf(TransferResult.Posted.class);
         return new Funded(wallet, ((TransferResult.Posted) result).transfer().id());
     }
@@ -249,16 +286,25 @@ class LedgerImmutabilityTest extends WalletIntegrationTest {
     }
 
     private List<String> postingsOf(UUID transfer) {
-        return jdbc.sql("SELECT account_id || ' ' || amount_minor FROM ledger_postings WHERE transfer_id = ? ORDER BY account_id")
-                .param(transfer).query(String.class).list();
+        return jdbc.sql(
+                        "SELECT account_id || ' ' || amount_minor FROM ledger_postings WHERE transfer_id = ? ORDER BY account_id")
+                .param(transfer)
+                .query(String.class)
+                .list();
     }
 
     private String transferRow(UUID transfer) {
-        return jdbc.sql("SELECT t::text FROM ledger_transfers t WHERE id = ?").param(transfer).query(String.class).single();
+        return jdbc.sql("SELECT t::text FROM ledger_transfers t WHERE id = ?")
+                .param(transfer)
+                .query(String.class)
+                .single();
     }
 
     private long postedOf(UUID account) {
-        return jdbc.sql("SELECT posted_minor FROM ledger_accounts WHERE id = ?").param(account).query(Long.class).single();
+        return jdbc.sql("SELECT posted_minor FROM ledger_accounts WHERE id = ?")
+                .param(account)
+                .query(Long.class)
+                .single();
     }
 
     private long count(String sql) {

@@ -24,8 +24,7 @@ class LedgerPendingTest extends WalletIntegrationTest {
     LedgerVerifier verifier;
 
     /** A wallet and its owner (the ledger has no users of its own: any id will do). */
-    record Wallet(UUID owner, UUID id) {
-    }
+    record Wallet(UUID owner, UUID id) {}
 
     @Test
     void pendingCredit_raisesPendingNotAvailable_andPostingItMovesTheMoneyOnce() {
@@ -82,7 +81,9 @@ class LedgerPendingTest extends WalletIntegrationTest {
         assertThat(voided.now()).isTrue();
         assertThat(voided.transfer()).isNull();
         assertThat(balance(wallet)).isEqualTo(new Balance("USD", 0, 0, 0));
-        assertThat(pendingDebit(clearing)).as("the clearing account's side is released too").isEqualTo(pendingDebitOfUnresolved(clearing));
+        assertThat(pendingDebit(clearing))
+                .as("the clearing account's side is released too")
+                .isEqualTo(pendingDebitOfUnresolved(clearing));
 
         Resolution postedAfter = transactions.run(() -> ledger.postPending(pending.id()));
         Resolution voidedAgain = transactions.run(() -> ledger.voidPending(pending.id()));
@@ -103,14 +104,16 @@ class LedgerPendingTest extends WalletIntegrationTest {
         Wallet wallet = wallet();
         UUID clearing = clearing();
         String reference = "test-pending-" + UUID.randomUUID();
-        TransferCommand command = new TransferCommand(clearing, wallet.id(), 7_00, "USD", "test_pending", reference, null, null);
+        TransferCommand command =
+                new TransferCommand(clearing, wallet.id(), 7_00, "USD", "test_pending", reference, null, null);
 
         PendingResult first = transactions.run(() -> ledger.pend(command));
         PendingResult second = transactions.run(() -> ledger.pend(command));
 
         assertThat(first).isInstanceOf(PendingResult.Pending.class);
         assertThat(second).isInstanceOf(PendingResult.AlreadyPending.class);
-        assertThat(((PendingResult.AlreadyPending) second).transfer().id()).isEqualTo(((PendingResult.Pending) first).transfer().id());
+        assertThat(((PendingResult.AlreadyPending) second).transfer().id())
+                .isEqualTo(((PendingResult.Pending) first).transfer().id());
         assertThat(balance(wallet).pendingMinor()).isEqualTo(7_00);
     }
 
@@ -123,7 +126,9 @@ class LedgerPendingTest extends WalletIntegrationTest {
 
         assertThat(balance(wallet)).isEqualTo(new Balance("USD", 50_00, 0, 20_00));
         assertThat(balance(wallet).availableMinor()).isEqualTo(30_00);
-        assertThat(balance(wallet).pendingMinor()).as("a hold is not money on its way in").isZero();
+        assertThat(balance(wallet).pendingMinor())
+                .as("a hold is not money on its way in")
+                .isZero();
 
         PendingResult tooMuch = pend(wallet.id(), clearing, 30_01);
 
@@ -131,8 +136,8 @@ class LedgerPendingTest extends WalletIntegrationTest {
         assertThat(balance(wallet)).isEqualTo(new Balance("USD", 50_00, 0, 20_00));
         // A payment cannot spend the held money either.
         UUID payee = wallet().id();
-        TransferResult payment = transactions.run(() -> ledger.post(
-                new TransferCommand(wallet.id(), payee, 30_01, "USD", "p2p", null, null, "private")));
+        TransferResult payment = transactions.run(
+                () -> ledger.post(new TransferCommand(wallet.id(), payee, 30_01, "USD", "p2p", null, null, "private")));
         assertThat(payment).isEqualTo(new TransferResult.InsufficientFunds(30_00));
 
         Resolution posted = transactions.run(() -> ledger.postPending(hold.id()));
@@ -168,20 +173,40 @@ class LedgerPendingTest extends WalletIntegrationTest {
             Wallet wallet = fundedWallet(100_00);
             UUID clearing = clearing();
             PendingTransfer hold = ((PendingResult.Pending) pend(wallet.id(), clearing, 60_00)).transfer();
-            List<Resolution> resolutions = Race.run(8, racer -> () ->
-                    transactions.run(() -> racer % 2 == 0 ? ledger.postPending(hold.id()) : ledger.voidPending(hold.id())));
+            List<Resolution> resolutions = Race.run(
+                    8,
+                    racer -> () -> transactions.run(
+                            () -> racer % 2 == 0 ? ledger.postPending(hold.id()) : ledger.voidPending(hold.id())));
 
-            assertThat(resolutions).as("round %d", round).filteredOn(Resolution::now).hasSize(1);
-            String outcome = resolutions.stream().filter(Resolution::now).findFirst().orElseThrow().outcome();
-            assertThat(resolutions).as("every racer sees the one outcome").allSatisfy(resolution -> assertThat(resolution.outcome()).isEqualTo(outcome));
+            assertThat(resolutions)
+                    .as("round %d", round)
+                    .filteredOn(Resolution::now)
+                    .hasSize(1);
+            String outcome = resolutions.stream()
+                    .filter(Resolution::now)
+                    .findFirst()
+                    .orElseThrow()
+                    .outcome();
+            assertThat(resolutions)
+                    .as("every racer sees the one outcome")
+                    .allSatisfy(resolution -> assertThat(resolution.outcome()).isEqualTo(outcome));
             assertThat(resolutionsOf(hold.id())).isEqualTo(1);
             if (outcome.equals(Resolution.POSTED)) {
-                UUID transfer = resolutions.stream().filter(Resolution::now).findFirst().orElseThrow().transfer().id();
-                assertThat(resolutions).allSatisfy(resolution -> assertThat(resolution.transfer().id()).isEqualTo(transfer));
+                UUID transfer = resolutions.stream()
+                        .filter(Resolution::now)
+                        .findFirst()
+                        .orElseThrow()
+                        .transfer()
+                        .id();
+                assertThat(resolutions)
+                        .allSatisfy(resolution ->
+                                assertThat(resolution.transfer().id()).isEqualTo(transfer));
                 assertThat(balance(wallet)).isEqualTo(new Balance("USD", 40_00, 0, 0));
                 assertThat(transfersWithReference("pending:" + hold.id())).isEqualTo(1);
             } else {
-                assertThat(resolutions).allSatisfy(resolution -> assertThat(resolution.transfer()).isNull());
+                assertThat(resolutions)
+                        .allSatisfy(
+                                resolution -> assertThat(resolution.transfer()).isNull());
                 assertThat(balance(wallet)).isEqualTo(new Balance("USD", 100_00, 0, 0));
                 assertThat(transfersWithReference("pending:" + hold.id())).isZero();
             }
@@ -198,8 +223,11 @@ class LedgerPendingTest extends WalletIntegrationTest {
         UUID clearing = clearing();
         List<PendingResult> results = Race.run(holds, racer -> () -> pend(wallet.id(), clearing, each));
 
-        long held = results.stream().filter(PendingResult.Pending.class::isInstance).count();
-        long refused = results.stream().filter(PendingResult.InsufficientFunds.class::isInstance).count();
+        long held =
+                results.stream().filter(PendingResult.Pending.class::isInstance).count();
+        long refused = results.stream()
+                .filter(PendingResult.InsufficientFunds.class::isInstance)
+                .count();
         assertThat(held).as("as many holds as the balance covers").isEqualTo(funded / each);
         assertThat(refused).isEqualTo(holds - funded / each);
         assertThat(balance(wallet)).isEqualTo(new Balance("USD", funded, 0, held * each));
@@ -219,7 +247,9 @@ class LedgerPendingTest extends WalletIntegrationTest {
         String resolutionRow = row("ledger_pending_resolutions", "pending_id", resolved.id());
 
         assertRejected("UPDATE ledger_pending_transfers SET amount_minor = 1 WHERE id = ?", open.id());
-        assertRejected("UPDATE ledger_pending_transfers SET to_account_id = from_account_id, from_account_id = to_account_id WHERE id = ?", open.id());
+        assertRejected(
+                "UPDATE ledger_pending_transfers SET to_account_id = from_account_id, from_account_id = to_account_id WHERE id = ?",
+                open.id());
         assertRejected("DELETE FROM ledger_pending_transfers WHERE id = ?", open.id());
         assertRejected("UPDATE ledger_pending_resolutions SET outcome = 'posted' WHERE pending_id = ?", resolved.id());
         assertRejected("UPDATE ledger_pending_resolutions SET resolved_at = now() WHERE pending_id = ?", resolved.id());
@@ -228,7 +258,8 @@ class LedgerPendingTest extends WalletIntegrationTest {
         assertRejected("TRUNCATE ledger_pending_transfers CASCADE");
 
         assertThat(row("ledger_pending_transfers", "id", open.id())).isEqualTo(pendingRow);
-        assertThat(row("ledger_pending_resolutions", "pending_id", resolved.id())).isEqualTo(resolutionRow);
+        assertThat(row("ledger_pending_resolutions", "pending_id", resolved.id()))
+                .isEqualTo(resolutionRow);
         assertThat(balance(wallet)).isEqualTo(new Balance("USD", 30_00, 0, 5_00));
         assertThat(verifier.verify().problems()).isEmpty();
     }
@@ -239,21 +270,26 @@ class LedgerPendingTest extends WalletIntegrationTest {
         pend(clearing(), wallet.id(), 3_00);
         assertThat(verifier.verify().problems()).isEmpty();
 
-        jdbc.sql("UPDATE ledger_accounts SET pending_credit_minor = pending_credit_minor + 1 WHERE id = ?").param(wallet.id()).update();
+        jdbc.sql("UPDATE ledger_accounts SET pending_credit_minor = pending_credit_minor + 1 WHERE id = ?")
+                .param(wallet.id())
+                .update();
         try {
-            assertThat(verifier.verify().problems()).anySatisfy(problem -> assertThat(problem)
-                    .contains("pending balance differs")
-                    .contains(wallet.id().toString())
-                    .contains("pending credit 301 vs 300"));
+            assertThat(verifier.verify().problems())
+                    .anySatisfy(problem -> assertThat(problem)
+                            .contains("pending balance differs")
+                            .contains(wallet.id().toString())
+                            .contains("pending credit 301 vs 300"));
         } finally {
-            jdbc.sql("UPDATE ledger_accounts SET pending_credit_minor = pending_credit_minor - 1 WHERE id = ?").param(wallet.id()).update();
+            jdbc.sql("UPDATE ledger_accounts SET pending_credit_minor = pending_credit_minor - 1 WHERE id = ?")
+                    .param(wallet.id())
+                    .update();
         }
         assertThat(verifier.verify().problems()).isEmpty();
     }
 
     private PendingResult pend(UUID from, UUID to, long amountMinor) {
-        return transactions.run(() -> ledger.pend(new TransferCommand(from, to, amountMinor, "USD", "test_pending",
-                "test-pending-" + UUID.randomUUID(), null, null)));
+        return transactions.run(() -> ledger.pend(new TransferCommand(
+                from, to, amountMinor, "USD", "test_pending", "test-pending-" + UUID.randomUUID(), null, null)));
     }
 
     private Wallet wallet() {
@@ -264,7 +300,14 @@ class LedgerPendingTest extends WalletIntegrationTest {
     private Wallet fundedWallet(long minor) {
         Wallet wallet = wallet();
         TransferResult result = transactions.run(() -> ledger.post(new TransferCommand(
-                ledger.systemAccount("test_funding", "USD"), wallet.id(), minor, "USD", "test_funding", null, null, "private")));
+                ledger.systemAccount("test_funding", "USD"),
+                wallet.id(),
+                minor,
+                "USD",
+                "test_funding",
+                null,
+                null,
+                "private")));
         assertThat(result).isInstanceOf(TransferResult.Posted.class);
         return wallet;
     }
@@ -278,11 +321,17 @@ class LedgerPendingTest extends WalletIntegrationTest {
     }
 
     private long posted(UUID account) {
-        return jdbc.sql("SELECT posted_minor FROM ledger_accounts WHERE id = ?").param(account).query(Long.class).single();
+        return jdbc.sql("SELECT posted_minor FROM ledger_accounts WHERE id = ?")
+                .param(account)
+                .query(Long.class)
+                .single();
     }
 
     private long pendingDebit(UUID account) {
-        return jdbc.sql("SELECT pending_debit_minor FROM ledger_accounts WHERE id = ?").param(account).query(Long.class).single();
+        return jdbc.sql("SELECT pending_debit_minor FROM ledger_accounts WHERE id = ?")
+                .param(account)
+                .query(Long.class)
+                .single();
     }
 
     private long pendingDebitOfUnresolved(UUID account) {
@@ -293,28 +342,45 @@ class LedgerPendingTest extends WalletIntegrationTest {
     }
 
     private String referenceOf(UUID transfer) {
-        return jdbc.sql("SELECT reference FROM ledger_transfers WHERE id = ?").param(transfer).query(String.class).single();
+        return jdbc.sql("SELECT reference FROM ledger_transfers WHERE id = ?")
+                .param(transfer)
+                .query(String.class)
+                .single();
     }
 
     private long transfersWithReference(String reference) {
-        return jdbc.sql("SELECT count(*) FROM ledger_transfers WHERE reference = ?").param(reference).query(Long.class).single();
+        return jdbc.sql("SELECT count(*) FROM ledger_transfers WHERE reference = ?")
+                .param(reference)
+                .query(Long.class)
+                .single();
     }
 
     private long transfersInvolving(UUID account) {
         return jdbc.sql("SELECT count(*) FROM ledger_transfers WHERE from_account_id = ? OR to_account_id = ?")
-                .params(account, account).query(Long.class).single();
+                .params(account, account)
+                .query(Long.class)
+                .single();
     }
 
     private long resolutionsOf(UUID pending) {
-        return jdbc.sql("SELECT count(*) FROM ledger_pending_resolutions WHERE pending_id = ?").param(pending).query(Long.class).single();
+        return jdbc.sql("SELECT count(*) FROM ledger_pending_resolutions WHERE pending_id = ?")
+                .param(pending)
+                .query(Long.class)
+                .single();
     }
 
     private long pendingTransfersFrom(UUID account) {
-        return jdbc.sql("SELECT count(*) FROM ledger_pending_transfers WHERE from_account_id = ?").param(account).query(Long.class).single();
+        return jdbc.sql("SELECT count(*) FROM ledger_pending_transfers WHERE from_account_id = ?")
+                .param(account)
+                .query(Long.class)
+                .single();
     }
 
     private String row(String table, String key, UUID id) {
-        return jdbc.sql("SELECT r::text FROM " + table + " r WHERE " + key + " = ?").param(id).query(String.class).single();
+        return jdbc.sql("SELECT r::text FROM " + table + " r WHERE " + key + " = ?")
+                .param(id)
+                .query(String.class)
+                .single();
     }
 
     private void assertRejected(String sql, Object... params) {

@@ -32,11 +32,13 @@ class LedgerTest extends WalletIntegrationTest {
     @Test
     void openWalletAndSystemAccountOutsideATransaction_throwIllegalStateException() {
         assertThatThrownBy(() -> ledger.openWallet(UUID.randomUUID(), "USD")).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> ledger.systemAccount("test_outside_" + UUID.randomUUID(), "USD")).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> ledger.systemAccount("test_outside_" + UUID.randomUUID(), "USD"))
+                .isInstanceOf(IllegalStateException.class);
     }
 
     @Test
-    void oppositeTransfersBetweenTwoAccountsFromTwoThreads_neverDeadlockToTheCaller_andConserveMoney() throws Exception {
+    void oppositeTransfersBetweenTwoAccountsFromTwoThreads_neverDeadlockToTheCaller_andConserveMoney()
+            throws Exception {
         int perThread = 500;
         long funding = 100_00;
         UUID a = fundedWallet(funding);
@@ -76,17 +78,22 @@ class LedgerTest extends WalletIntegrationTest {
         UUID from = fundedWallet(10_00);
         UUID to = wallet();
         String reference = "test-ref-" + UUID.randomUUID();
-        TransferCommand command = new TransferCommand(from, to, 3_00, "USD", "test_reference", reference, null, "private");
+        TransferCommand command =
+                new TransferCommand(from, to, 3_00, "USD", "test_reference", reference, null, "private");
 
         TransferResult first = transactions.run(() -> ledger.post(command));
         TransferResult second = transactions.run(() -> ledger.post(command));
 
         assertThat(first).isInstanceOf(TransferResult.Posted.class);
         assertThat(second).isInstanceOf(TransferResult.AlreadyPosted.class);
-        assertThat(((TransferResult.AlreadyPosted) second).transfer().id()).isEqualTo(((TransferResult.Posted) first).transfer().id());
+        assertThat(((TransferResult.AlreadyPosted) second).transfer().id())
+                .isEqualTo(((TransferResult.Posted) first).transfer().id());
         assertThat(posted(from)).isEqualTo(7_00);
         assertThat(posted(to)).isEqualTo(3_00);
-        assertThat(jdbc.sql("SELECT count(*) FROM ledger_transfers WHERE reference = ?").param(reference).query(Long.class).single())
+        assertThat(jdbc.sql("SELECT count(*) FROM ledger_transfers WHERE reference = ?")
+                        .param(reference)
+                        .query(Long.class)
+                        .single())
                 .isEqualTo(1);
     }
 
@@ -96,11 +103,14 @@ class LedgerTest extends WalletIntegrationTest {
         UUID from = fundedWallet(10_00);
         UUID to = wallet();
         String reference = "test-ref-" + UUID.randomUUID();
-        TransferCommand command = new TransferCommand(from, to, 3_00, "USD", "test_reference", reference, null, "private");
+        TransferCommand command =
+                new TransferCommand(from, to, 3_00, "USD", "test_reference", reference, null, "private");
         List<TransferResult> results = Race.run(callers, racer -> () -> transactions.run(() -> ledger.post(command)));
 
         assertThat(results).filteredOn(TransferResult.Posted.class::isInstance).hasSize(1);
-        assertThat(results).filteredOn(TransferResult.AlreadyPosted.class::isInstance).hasSize(callers - 1);
+        assertThat(results)
+                .filteredOn(TransferResult.AlreadyPosted.class::isInstance)
+                .hasSize(callers - 1);
         assertThat(posted(from)).isEqualTo(7_00);
         assertThat(posted(to)).isEqualTo(3_00);
     }
@@ -111,8 +121,8 @@ class LedgerTest extends WalletIntegrationTest {
         UUID to = wallet();
         long transfersBefore = transfersInvolving(from);
 
-        TransferResult result = transactions.run(() -> ledger.post(
-                new TransferCommand(from, to, 10_01, "USD", "p2p", null, null, "private")));
+        TransferResult result = transactions.run(
+                () -> ledger.post(new TransferCommand(from, to, 10_01, "USD", "p2p", null, null, "private")));
 
         assertThat(result).isEqualTo(new TransferResult.InsufficientFunds(10_00));
         assertThat(transfersInvolving(from)).isEqualTo(transfersBefore);
@@ -126,13 +136,14 @@ class LedgerTest extends WalletIntegrationTest {
         UUID from = fundedWallet(10_00);
         UUID to = wallet();
 
-        TransferResult result = transactions.run(() -> ledger.post(
-                new TransferCommand(from, to, 10_00, "USD", "p2p", null, null, "private")));
+        TransferResult result = transactions.run(
+                () -> ledger.post(new TransferCommand(from, to, 10_00, "USD", "p2p", null, null, "private")));
 
         assertThat(result).isInstanceOf(TransferResult.Posted.class);
         assertThat(posted(from)).isZero();
         assertThat(posted(to)).isEqualTo(10_00);
-        assertThat(ledger.balanceOf(ownerOf(from), "USD").orElseThrow().availableMinor()).isZero();
+        assertThat(ledger.balanceOf(ownerOf(from), "USD").orElseThrow().availableMinor())
+                .isZero();
     }
 
     @Test
@@ -140,8 +151,8 @@ class LedgerTest extends WalletIntegrationTest {
         UUID system = transactions.run(() -> ledger.systemAccount("test_negative_" + UUID.randomUUID(), "USD"));
         UUID to = wallet();
 
-        TransferResult result = transactions.run(() -> ledger.post(
-                new TransferCommand(system, to, 50_00, "USD", "test_issuance", null, null, "private")));
+        TransferResult result = transactions.run(() ->
+                ledger.post(new TransferCommand(system, to, 50_00, "USD", "test_issuance", null, null, "private")));
 
         assertThat(result).isInstanceOf(TransferResult.Posted.class);
         assertThat(posted(system)).isEqualTo(-50_00);
@@ -156,25 +167,43 @@ class LedgerTest extends WalletIntegrationTest {
     private UUID fundedWallet(long minor) {
         UUID wallet = wallet();
         TransferResult result = transactions.run(() -> ledger.post(new TransferCommand(
-                ledger.systemAccount("test_funding", "USD"), wallet, minor, "USD", "test_funding", null, null, "private")));
+                ledger.systemAccount("test_funding", "USD"),
+                wallet,
+                minor,
+                "USD",
+                "test_funding",
+                null,
+                null,
+                "private")));
         assertThat(result).isInstanceOf(TransferResult.Posted.class);
         return wallet;
     }
 
     private UUID ownerOf(UUID account) {
-        return jdbc.sql("SELECT owner_user_id FROM ledger_accounts WHERE id = ?").param(account).query(UUID.class).single();
+        return jdbc.sql("SELECT owner_user_id FROM ledger_accounts WHERE id = ?")
+                .param(account)
+                .query(UUID.class)
+                .single();
     }
 
     private long posted(UUID account) {
-        return jdbc.sql("SELECT posted_minor FROM ledger_accounts WHERE id = ?").param(account).query(Long.class).single();
+        return jdbc.sql("SELECT posted_minor FROM ledger_accounts WHERE id = ?")
+                .param(account)
+                .query(Long.class)
+                .single();
     }
 
     private long postingsSum(UUID account) {
-        return jdbc.sql("SELECT coalesce(sum(amount_minor), 0) FROM ledger_postings WHERE account_id = ?").param(account).query(Long.class).single();
+        return jdbc.sql("SELECT coalesce(sum(amount_minor), 0) FROM ledger_postings WHERE account_id = ?")
+                .param(account)
+                .query(Long.class)
+                .single();
     }
 
     private long transfersInvolving(UUID account) {
         return jdbc.sql("SELECT count(*) FROM ledger_transfers WHERE from_account_id = ? OR to_account_id = ?")
-                .params(account, account).query(Long.class).single();
+                .params(account, account)
+                .query(Long.class)
+                .single();
     }
 }

@@ -1,6 +1,5 @@
 package org.openwallet.notification;
 
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -20,11 +19,14 @@ import tools.jackson.databind.json.JsonMapper;
 final class Inbox {
     /** How long an event may take from the payment to the notification in these tests. */
     static final Duration ARRIVAL_WAIT = Duration.ofSeconds(30);
+
     private static final Duration POLL_INTERVAL = Duration.ofMillis(100);
     private static final int MAX_PAGES = 100;
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient CLIENT = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     private final Api api;
     private final String baseUrl;
@@ -45,7 +47,8 @@ final class Inbox {
         for (int pages = 0; pages < MAX_PAGES; pages++) {
             Api.Response response = page(user, "limit=" + limit + (cursor == null ? "" : "&cursor=" + cursor));
             if (response.status() != 200) {
-                throw new AssertionError("GET /v1/notifications answered " + response.status() + ": " + response.body());
+                throw new AssertionError(
+                        "GET /v1/notifications answered " + response.status() + ": " + response.body());
             }
             response.json().get("items").forEach(items::add);
             JsonNode next = response.json().get("next_cursor");
@@ -63,18 +66,26 @@ final class Inbox {
 
     /** Waits until the user's notifications satisfy {@code done}, and returns them; fails after {@link #ARRIVAL_WAIT}. */
     List<JsonNode> await(Api.User user, Predicate<List<JsonNode>> done, String what) {
-        return Awaitility.await("@" + user.handle() + "'s notifications of " + what).atMost(ARRIVAL_WAIT).pollInterval(POLL_INTERVAL)
+        return Awaitility.await("@" + user.handle() + "'s notifications of " + what)
+                .atMost(ARRIVAL_WAIT)
+                .pollInterval(POLL_INTERVAL)
                 .until(() -> all(user), done);
     }
 
     /** Waits for the notification of {@code transferId} and returns all the user's notifications. */
     List<JsonNode> awaitTransfer(Api.User user, String transferId) {
-        return await(user, items -> items.stream().anyMatch(item -> transferId.equals(item.get("transfer_id").asString())),
+        return await(
+                user,
+                items -> items.stream()
+                        .anyMatch(item ->
+                                transferId.equals(item.get("transfer_id").asString())),
                 "the notification of transfer " + transferId);
     }
 
     static List<JsonNode> forTransfer(List<JsonNode> items, String transferId) {
-        return items.stream().filter(item -> transferId.equals(item.get("transfer_id").asString())).toList();
+        return items.stream()
+                .filter(item -> transferId.equals(item.get("transfer_id").asString()))
+                .toList();
     }
 
     Api.Response markRead(Api.User user, String notificationId) {
@@ -82,7 +93,11 @@ final class Inbox {
     }
 
     Api.Response putWebhook(Api.User user, Object body) {
-        return send("PUT", "/v1/notifications/webhook", user.token(), body instanceof String text ? text : JSON.writeValueAsString(body));
+        return send(
+                "PUT",
+                "/v1/notifications/webhook",
+                user.token(),
+                body instanceof String text ? text : JSON.writeValueAsString(body));
     }
 
     Api.Response putWebhookUrl(Api.User user, String url) {
@@ -98,12 +113,14 @@ final class Inbox {
     }
 
     private Api.Response send(String method, String path, String token, String body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofSeconds(30))
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path))
+                .timeout(Duration.ofSeconds(30))
                 .header("Authorization", "Bearer " + token);
         if (body == null) {
             request.method(method, HttpRequest.BodyPublishers.noBody());
         } else {
-            request.header("Content-Type", "application/json").method(method, HttpRequest.BodyPublishers.ofString(body));
+            request.header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString(body));
         }
         try {
             HttpResponse<String> response = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
@@ -115,5 +132,4 @@ final class Inbox {
             throw new IllegalStateException(exception);
         }
     }
-
 }

@@ -13,7 +13,6 @@ import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 
@@ -62,8 +61,10 @@ class NotificationApiTest extends WalletIntegrationTest {
         Collections.reverse(newestFirst);
 
         Api.Response first = inbox.page(bob, "limit=2");
-        Api.Response second = inbox.page(bob, "limit=2&cursor=" + first.json().get("next_cursor").asString());
-        Api.Response third = inbox.page(bob, "limit=2&cursor=" + second.json().get("next_cursor").asString());
+        Api.Response second = inbox.page(
+                bob, "limit=2&cursor=" + first.json().get("next_cursor").asString());
+        Api.Response third = inbox.page(
+                bob, "limit=2&cursor=" + second.json().get("next_cursor").asString());
 
         assertThat(transferIds(first.json())).isEqualTo(newestFirst.subList(0, 2));
         assertThat(transferIds(second.json())).isEqualTo(newestFirst.subList(2, 4));
@@ -71,7 +72,9 @@ class NotificationApiTest extends WalletIntegrationTest {
         assertThat(third.json().has("next_cursor")).isFalse();
         Api.Response exact = inbox.page(bob, "limit=5");
         assertThat(transferIds(exact.json())).isEqualTo(newestFirst);
-        assertThat(exact.json().has("next_cursor")).as("a full last page has no cursor either").isFalse();
+        assertThat(exact.json().has("next_cursor"))
+                .as("a full last page has no cursor either")
+                .isFalse();
     }
 
     @Test
@@ -82,7 +85,11 @@ class NotificationApiTest extends WalletIntegrationTest {
         Api.Response first = inbox.page(bob, "");
 
         assertThat(first.json().get("items").size()).isEqualTo(20);
-        assertThat(inbox.page(bob, "cursor=" + first.json().get("next_cursor").asString()).json().get("items").size()).isEqualTo(1);
+        assertThat(inbox.page(bob, "cursor=" + first.json().get("next_cursor").asString())
+                        .json()
+                        .get("items")
+                        .size())
+                .isEqualTo(1);
     }
 
     @Test
@@ -101,7 +108,11 @@ class NotificationApiTest extends WalletIntegrationTest {
         Api.User bob = api.newUser();
 
         assertProblem(inbox.page(bob, "cursor=not*base64"), 400, "invalid_cursor");
-        assertProblem(inbox.page(bob, "cursor=" + Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[15])), 400, "invalid_cursor");
+        assertProblem(
+                inbox.page(
+                        bob, "cursor=" + Base64.getUrlEncoder().withoutPadding().encodeToString(new byte[15])),
+                400,
+                "invalid_cursor");
         assertProblem(inbox.page(bob, "unread_only=perhaps"), 400, "validation_failed");
     }
 
@@ -115,21 +126,32 @@ class NotificationApiTest extends WalletIntegrationTest {
         Api.User bob = api.newUser();
         List<String> transfers = paymentsTo(bob, 3);
         List<JsonNode> all = inbox.all(bob);
-        String readId = all.stream().filter(item -> item.get("transfer_id").asString().equals(transfers.get(1))).findFirst()
-                .orElseThrow().get("id").asString();
+        String readId = all.stream()
+                .filter(item -> item.get("transfer_id").asString().equals(transfers.get(1)))
+                .findFirst()
+                .orElseThrow()
+                .get("id")
+                .asString();
 
         assertThat(inbox.markRead(bob, readId).status()).isEqualTo(204);
-        assertThat(inbox.markRead(bob, readId).status()).as("marking twice is fine").isEqualTo(204);
+        assertThat(inbox.markRead(bob, readId).status())
+                .as("marking twice is fine")
+                .isEqualTo(204);
 
         List<JsonNode> after = inbox.all(bob);
         assertThat(after).hasSize(3);
         for (JsonNode item : after) {
-            assertThat(item.get("read").asBoolean()).as(item.toString()).isEqualTo(item.get("id").asString().equals(readId));
+            assertThat(item.get("read").asBoolean())
+                    .as(item.toString())
+                    .isEqualTo(item.get("id").asString().equals(readId));
         }
         Api.Response unread = inbox.page(bob, "unread_only=true");
         assertThat(transferIds(unread.json())).containsExactly(transfers.get(2), transfers.get(0));
         Api.Response unreadPaged = inbox.page(bob, "unread_only=true&limit=1");
-        Api.Response unreadRest = inbox.page(bob, "unread_only=true&limit=1&cursor=" + unreadPaged.json().get("next_cursor").asString());
+        Api.Response unreadRest = inbox.page(
+                bob,
+                "unread_only=true&limit=1&cursor="
+                        + unreadPaged.json().get("next_cursor").asString());
         assertThat(transferIds(unreadRest.json())).containsExactly(transfers.get(0));
         assertThat(unreadRest.json().has("next_cursor")).isFalse();
     }
@@ -153,8 +175,15 @@ class NotificationApiTest extends WalletIntegrationTest {
         Api.User bob = api.newUser();
         String tooLong = "https://93.184.216.34/" + "a".repeat(3000 - "https://93.184.216.34/".length());
 
-        for (String url : List.of("ftp://93.184.216.34/hook", tooLong, "https://user:pass@93.184.216.34/hook", "/relative/hook",
-                "not a url", "", "javascript:alert(1)", "file:///etc/passwd")) {
+        for (String url : List.of(
+                "ftp://93.184.216.34/hook",
+                tooLong,
+                "https://user:pass@93.184.216.34/hook",
+                "/relative/hook",
+                "not a url",
+                "",
+                "javascript:alert(1)",
+                "file:///etc/passwd")) {
             assertProblem(inbox.putWebhookUrl(bob, url), 400, "validation_failed");
         }
         assertProblem(inbox.putWebhook(bob, "{}"), 400, "validation_failed");
@@ -176,9 +205,17 @@ class NotificationApiTest extends WalletIntegrationTest {
     void putWebhook_toLoopbackPrivateOrLinkLocalAddress_isRefusedByDefault() {
         Api.User bob = api.newUser();
 
-        for (String url : List.of("http://127.0.0.1:8080/hook", "http://localhost/hook", "http://10.1.2.3/hook", "http://192.168.1.10/hook",
-                "http://172.16.0.1/hook", "http://169.254.169.254/latest/meta-data", "http://[::1]/hook", "http://0.0.0.0/hook",
-                "http://[fd00::1]/hook", "http://100.64.0.1/hook")) {
+        for (String url : List.of(
+                "http://127.0.0.1:8080/hook",
+                "http://localhost/hook",
+                "http://10.1.2.3/hook",
+                "http://192.168.1.10/hook",
+                "http://172.16.0.1/hook",
+                "http://169.254.169.254/latest/meta-data",
+                "http://[::1]/hook",
+                "http://0.0.0.0/hook",
+                "http://[fd00::1]/hook",
+                "http://100.64.0.1/hook")) {
             Api.Response response = inbox.putWebhookUrl(bob, url);
             assertProblem(response, 400, "validation_failed");
             assertThat(response.json().get("detail").asString()).as(url).contains("public address");
@@ -207,6 +244,8 @@ class NotificationApiTest extends WalletIntegrationTest {
 
         assertThat(inbox.deleteWebhook(bob).status()).isEqualTo(204);
         assertProblem(inbox.getWebhook(bob), 404, "not_found");
-        assertThat(inbox.deleteWebhook(bob).status()).as("deleting again is fine").isEqualTo(204);
+        assertThat(inbox.deleteWebhook(bob).status())
+                .as("deleting again is fine")
+                .isEqualTo(204);
     }
 }

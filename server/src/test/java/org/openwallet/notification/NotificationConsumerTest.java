@@ -15,9 +15,7 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
-import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.JsonNode;
 
@@ -54,7 +52,8 @@ class NotificationConsumerTest extends WalletIntegrationTest {
         JsonNode notification = bobs.getFirst();
         assertThat(notification.get("kind").asString()).isEqualTo("transfer_received");
         assertThat(notification.get("transfer_id").asString()).isEqualTo(transferId);
-        assertThat(notification.get("from_user_id").asString()).isEqualTo(alice.id().toString());
+        assertThat(notification.get("from_user_id").asString())
+                .isEqualTo(alice.id().toString());
         assertThat(notification.get("from_handle").asString()).isEqualTo(alice.handle());
         assertThat(notification.get("amount").asString()).isEqualTo("12.50");
         assertThat(notification.get("currency").asString()).isEqualTo("USD");
@@ -73,13 +72,15 @@ class NotificationConsumerTest extends WalletIntegrationTest {
             users.add(fundedUser(100_000));
         }
         Random random = new Random(42);
-        record Payment(Api.User from, Api.User to, String amount) {
-        }
+        record Payment(Api.User from, Api.User to, String amount) {}
         List<Payment> payments = new ArrayList<>();
         for (int i = 0; i < 30; i++) {
             int from = random.nextInt(users.size());
             int to = (from + 1 + random.nextInt(users.size() - 1)) % users.size();
-            payments.add(new Payment(users.get(from), users.get(to), (1 + random.nextInt(9)) + "." + String.format("%02d", random.nextInt(100))));
+            payments.add(new Payment(
+                    users.get(from),
+                    users.get(to),
+                    (1 + random.nextInt(9)) + "." + String.format("%02d", random.nextInt(100))));
         }
         Map<String, Payment> byTransfer = new LinkedHashMap<>();
         try (ExecutorService pool = Executors.newFixedThreadPool(4)) {
@@ -94,7 +95,8 @@ class NotificationConsumerTest extends WalletIntegrationTest {
 
         Map<Api.User, List<JsonNode>> received = new HashMap<>();
         for (Api.User user : users) {
-            long expected = payments.stream().filter(payment -> payment.to() == user).count();
+            long expected =
+                    payments.stream().filter(payment -> payment.to() == user).count();
             inbox.await(user, items -> items.size() >= expected, expected + " notifications");
             // Read again in pages of 7, so that most receivers' lists span pages.
             received.put(user, inbox.all(user, 7));
@@ -102,13 +104,19 @@ class NotificationConsumerTest extends WalletIntegrationTest {
         for (Map.Entry<String, Payment> entry : byTransfer.entrySet()) {
             Payment payment = entry.getValue();
             List<JsonNode> forTransfer = Inbox.forTransfer(received.get(payment.to()), entry.getKey());
-            assertThat(forTransfer).as("notifications of transfer " + entry.getKey()).hasSize(1);
-            assertThat(forTransfer.getFirst().get("from_user_id").asString()).isEqualTo(payment.from().id().toString());
+            assertThat(forTransfer)
+                    .as("notifications of transfer " + entry.getKey())
+                    .hasSize(1);
+            assertThat(forTransfer.getFirst().get("from_user_id").asString())
+                    .isEqualTo(payment.from().id().toString());
             assertThat(forTransfer.getFirst().get("amount").asString()).isEqualTo(payment.amount());
         }
         for (Api.User user : users) {
-            assertThat(received.get(user)).as("@" + user.handle() + "'s notifications")
-                    .hasSize((int) payments.stream().filter(payment -> payment.to() == user).count());
+            assertThat(received.get(user))
+                    .as("@" + user.handle() + "'s notifications")
+                    .hasSize((int) payments.stream()
+                            .filter(payment -> payment.to() == user)
+                            .count());
         }
     }
 }

@@ -1,6 +1,5 @@
 package org.openwallet.notification;
 
-import org.openwallet.OwnDataDirectory;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -14,7 +13,7 @@ import org.apache.kafka.common.header.Header;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
-import org.openwallet.LedgerTestSupport;
+import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.platform.kafka.KafkaCluster;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -45,6 +44,7 @@ class NotificationDuplicateAndPoisonTest extends WalletIntegrationTest {
 
     @Autowired
     KafkaCluster kafka;
+
     @LocalServerPort
     int serverPort;
 
@@ -91,7 +91,9 @@ class NotificationDuplicateAndPoisonTest extends WalletIntegrationTest {
         inbox.awaitTransfer(bob, transferId);
         ConsumerRecord<String, String> original = topic.postedRecord(transferId);
         UUID eventId = UUID.fromString(JSON.readTree(original.value()).get("id").asString());
-        assertThat(jdbc.sql("DELETE FROM processed_events WHERE consumer = 'notifications' AND event_id = ?").param(eventId).update())
+        assertThat(jdbc.sql("DELETE FROM processed_events WHERE consumer = 'notifications' AND event_id = ?")
+                        .param(eventId)
+                        .update())
                 .isEqualTo(1);
 
         topic.send(TransferTopic.TOPIC, original.key(), original.value(), original.headers());
@@ -99,8 +101,11 @@ class NotificationDuplicateAndPoisonTest extends WalletIntegrationTest {
         List<JsonNode> bobs = inbox.awaitTransfer(bob, marker);
 
         // The consumer did apply the event again (it is remembered again), and the insert changed nothing.
-        assertThat(jdbc.sql("SELECT count(*) FROM processed_events WHERE consumer = 'notifications' AND event_id = ?").param(eventId)
-                .query(Long.class).single()).isEqualTo(1L);
+        assertThat(jdbc.sql("SELECT count(*) FROM processed_events WHERE consumer = 'notifications' AND event_id = ?")
+                        .param(eventId)
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(1L);
         assertThat(Inbox.forTransfer(bobs, transferId)).hasSize(1);
         assertThat(bobs).hasSize(2);
     }

@@ -34,8 +34,11 @@ import tools.jackson.databind.json.JsonMapper;
  * would slow every later test down for nothing.
  */
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
-@TestPropertySource(properties = {"wallet.test.context=notification-webhook-delivery",
-        "wallet.notifications.webhook.allow-private-addresses=true"})
+@TestPropertySource(
+        properties = {
+            "wallet.test.context=notification-webhook-delivery",
+            "wallet.notifications.webhook.allow-private-addresses=true"
+        })
 @ContextConfiguration(initializers = OwnDataDirectory.class)
 class NotificationWebhookDeliveryTest extends WalletIntegrationTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -44,8 +47,10 @@ class NotificationWebhookDeliveryTest extends WalletIntegrationTest {
 
     @Autowired
     MeterRegistry meters;
+
     @Autowired
     WalletProperties properties;
+
     @LocalServerPort
     int serverPort;
 
@@ -86,7 +91,8 @@ class NotificationWebhookDeliveryTest extends WalletIntegrationTest {
     }
 
     private double count(String outcome) {
-        Counter counter = meters.find(WebhookSender.METRIC).tag("outcome", outcome).counter();
+        Counter counter =
+                meters.find(WebhookSender.METRIC).tag("outcome", outcome).counter();
         return counter == null ? 0 : counter.count();
     }
 
@@ -106,19 +112,24 @@ class NotificationWebhookDeliveryTest extends WalletIntegrationTest {
 
         WebhookReceiver.Request request = receiver.await(path, 1).getFirst();
         JsonNode body = JSON.readTree(request.body());
-        JsonNode stored = Inbox.forTransfer(inbox.awaitTransfer(bob, transferId), transferId).getFirst();
+        JsonNode stored = Inbox.forTransfer(inbox.awaitTransfer(bob, transferId), transferId)
+                .getFirst();
         assertThat(body).isEqualTo(stored);
         assertThat(body.get("transfer_id").asString()).isEqualTo(transferId);
         assertThat(body.get("from_user_id").asString()).isEqualTo(alice.id().toString());
         assertThat(body.get("from_handle").asString()).isEqualTo(alice.handle());
         assertThat(body.get("amount").asString()).isEqualTo("12.50");
         assertThat(body.get("currency").asString()).isEqualTo("USD");
-        assertThat(request.header("Wallet-Notification-Id")).isEqualTo(stored.get("id").asString());
+        assertThat(request.header("Wallet-Notification-Id"))
+                .isEqualTo(stored.get("id").asString());
         assertThat(request.header("Content-Type")).isEqualTo("application/json");
         String signature = request.header("Wallet-Signature");
-        assertThat(WebhookReceiver.signatureValid(signature, secret, request.body())).as(signature).isTrue();
+        assertThat(WebhookReceiver.signatureValid(signature, secret, request.body()))
+                .as(signature)
+                .isTrue();
         long signedAt = Long.parseLong(signature.substring(2, signature.indexOf(',')));
-        assertThat(signedAt).isBetween(Instant.now().getEpochSecond() - 60, Instant.now().getEpochSecond() + 1);
+        assertThat(signedAt)
+                .isBetween(Instant.now().getEpochSecond() - 60, Instant.now().getEpochSecond() + 1);
         // The payer has no notification, so nothing is posted for it even with a webhook of its own.
         assertThat(inbox.all(alice)).isEmpty();
     }
@@ -135,11 +146,16 @@ class NotificationWebhookDeliveryTest extends WalletIntegrationTest {
 
         List<WebhookReceiver.Request> requests = receiver.await(path, 2);
         Eventually.pause(QUIET_WAIT);
-        assertThat(receiver.requests(path)).as("no attempt after the one that succeeded").hasSize(2);
-        assertThat(requests.get(1).header("Wallet-Notification-Id")).isEqualTo(requests.get(0).header("Wallet-Notification-Id"));
+        assertThat(receiver.requests(path))
+                .as("no attempt after the one that succeeded")
+                .hasSize(2);
+        assertThat(requests.get(1).header("Wallet-Notification-Id"))
+                .isEqualTo(requests.get(0).header("Wallet-Notification-Id"));
         assertThat(requests.get(1).body()).isEqualTo(requests.get(0).body());
-        assertThat(requests).allSatisfy(request ->
-                assertThat(WebhookReceiver.signatureValid(request.header("Wallet-Signature"), secret, request.body())).isTrue());
+        assertThat(requests)
+                .allSatisfy(request -> assertThat(WebhookReceiver.signatureValid(
+                                request.header("Wallet-Signature"), secret, request.body()))
+                        .isTrue());
         assertThat(count("delivered")).isGreaterThan(deliveredBefore);
     }
 
@@ -172,8 +188,10 @@ class NotificationWebhookDeliveryTest extends WalletIntegrationTest {
         pay(alice, bob, "3.00");
 
         WebhookReceiver.Request request = receiver.await(path, 1).getFirst();
-        assertThat(WebhookReceiver.signatureValid(request.header("Wallet-Signature"), newSecret, request.body())).isTrue();
-        assertThat(WebhookReceiver.signatureValid(request.header("Wallet-Signature"), oldSecret, request.body())).isFalse();
+        assertThat(WebhookReceiver.signatureValid(request.header("Wallet-Signature"), newSecret, request.body()))
+                .isTrue();
+        assertThat(WebhookReceiver.signatureValid(request.header("Wallet-Signature"), oldSecret, request.body()))
+                .isFalse();
     }
 
     @Test
@@ -183,6 +201,8 @@ class NotificationWebhookDeliveryTest extends WalletIntegrationTest {
         Api.Response response = inbox.putWebhookUrl(bob, "http://127.0.0.1:9/hook");
 
         assertThat(response.status()).as(response.body()).isEqualTo(200);
-        assertThat(inbox.putWebhookUrl(bob, "ftp://127.0.0.1/hook").status()).as("the other rules still hold").isEqualTo(400);
+        assertThat(inbox.putWebhookUrl(bob, "ftp://127.0.0.1/hook").status())
+                .as("the other rules still hold")
+                .isEqualTo(400);
     }
 }

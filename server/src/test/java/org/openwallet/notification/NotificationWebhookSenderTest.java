@@ -50,14 +50,24 @@ class NotificationWebhookSenderTest {
         receiver.close();
     }
 
-    private static NotificationProperties.Webhook settings(boolean allowPrivate, int threads, int queueCapacity, int perUserLimit,
-                                                           Duration requestTimeout) {
-        return new NotificationProperties.Webhook(allowPrivate, threads, queueCapacity, perUserLimit, Duration.ofSeconds(2), requestTimeout, 3,
+    private static NotificationProperties.Webhook settings(
+            boolean allowPrivate, int threads, int queueCapacity, int perUserLimit, Duration requestTimeout) {
+        return new NotificationProperties.Webhook(
+                allowPrivate,
+                threads,
+                queueCapacity,
+                perUserLimit,
+                Duration.ofSeconds(2),
+                requestTimeout,
+                3,
                 Duration.ofMillis(50));
     }
 
     private WebhookSender sender(boolean allowPrivate, int threads, int queueCapacity, Duration requestTimeout) {
-        sender = new WebhookSender(settings(allowPrivate, threads, queueCapacity, 20, requestTimeout), meters, Clock.fixed(NOW, ZoneOffset.UTC),
+        sender = new WebhookSender(
+                settings(allowPrivate, threads, queueCapacity, 20, requestTimeout),
+                meters,
+                Clock.fixed(NOW, ZoneOffset.UTC),
                 RetryRegistry.ofDefaults());
         return sender;
     }
@@ -67,23 +77,31 @@ class NotificationWebhookSenderTest {
     }
 
     private WebhookSender.Delivery delivery(String path, String notificationId) {
-        return new WebhookSender.Delivery(USER, URI.create(receiver.url(path)), SECRET, notificationId,
+        return new WebhookSender.Delivery(
+                USER,
+                URI.create(receiver.url(path)),
+                SECRET,
+                notificationId,
                 ("{\"id\":\"" + notificationId + "\"}").getBytes(StandardCharsets.UTF_8));
     }
 
     private double count(String outcome) {
-        Counter counter = meters.find(WebhookSender.METRIC).tag("outcome", outcome).counter();
+        Counter counter =
+                meters.find(WebhookSender.METRIC).tag("outcome", outcome).counter();
         return counter == null ? 0 : counter.count();
     }
 
     private void awaitCount(String outcome, double expected) {
-        await("the " + outcome + " counter reaching " + expected).atMost(COUNTER_WAIT).pollInterval(Duration.ofMillis(10))
+        await("the " + outcome + " counter reaching " + expected)
+                .atMost(COUNTER_WAIT)
+                .pollInterval(Duration.ofMillis(10))
                 .until(() -> count(outcome), counted -> counted >= expected);
     }
 
     @Test
     void signature_isHmacSha256OfTimestampDotBody_inHex() {
-        // Expected value from: printf '%s' '1700000000.{"id":"n1"}' | openssl dgst -sha256 -hmac 'c2VjcmV0LXNpZ25pbmcta2V5'
+        // Expected value from: printf '%s' '1700000000.{"id":"n1"}' | openssl dgst -sha256 -hmac
+        // 'c2VjcmV0LXNpZ25pbmcta2V5'
         assertThat(WebhookSender.signature(SECRET, 1_700_000_000L, "{\"id\":\"n1\"}".getBytes(StandardCharsets.UTF_8)))
                 .isEqualTo("t=1700000000,v1=35675f84c916a08e9f9dde5f05b1ff6db215ccdb1c3232353ef03f43af1c8d26");
     }
@@ -99,8 +117,10 @@ class NotificationWebhookSenderTest {
         assertThat(request.header("Content-Type")).isEqualTo("application/json");
         assertThat(request.header("Wallet-Notification-Id")).isEqualTo("n1");
         assertThat(request.header("Wallet-Signature")).startsWith("t=" + NOW.getEpochSecond() + ",v1=");
-        assertThat(WebhookReceiver.signatureValid(request.header("Wallet-Signature"), SECRET, request.body())).isTrue();
-        assertThat(WebhookReceiver.signatureValid(request.header("Wallet-Signature"), SECRET + "x", request.body())).isFalse();
+        assertThat(WebhookReceiver.signatureValid(request.header("Wallet-Signature"), SECRET, request.body()))
+                .isTrue();
+        assertThat(WebhookReceiver.signatureValid(request.header("Wallet-Signature"), SECRET + "x", request.body()))
+                .isFalse();
         awaitCount("delivered", 1);
     }
 
@@ -117,7 +137,9 @@ class NotificationWebhookSenderTest {
         awaitCount("delivered", 1);
         List<WebhookReceiver.Request> requests = receiver.requests(path);
         assertThat(requests).hasSize(3);
-        assertThat(requests).allSatisfy(request -> assertThat(request.header("Wallet-Notification-Id")).isEqualTo("n2"));
+        assertThat(requests)
+                .allSatisfy(request ->
+                        assertThat(request.header("Wallet-Notification-Id")).isEqualTo("n2"));
         assertThat(meters.counter(WebhookSender.METRIC + ".retries").count()).isEqualTo(2.0);
         assertThat(count("failed")).isZero();
         // first-retry-delay is 50 ms here: 50 ms before the second attempt, 100 ms before the third.
@@ -178,7 +200,9 @@ class NotificationWebhookSenderTest {
         assertThat(count("dropped")).isEqualTo(1.0);
         release.countDown();
         awaitCount("delivered", 2);
-        assertThat(receiver.requests(path)).extracting(request -> request.header("Wallet-Notification-Id")).containsExactly("in-flight", "queued");
+        assertThat(receiver.requests(path))
+                .extracting(request -> request.header("Wallet-Notification-Id"))
+                .containsExactly("in-flight", "queued");
     }
 
     @Test
@@ -189,7 +213,8 @@ class NotificationWebhookSenderTest {
         AtomicInteger lookups = new AtomicInteger();
         // After its first answer, this DNS rebinds the name to loopback: a second lookup would go there.
         WebhookUrls.Resolver rebinding = host -> lookups.incrementAndGet() == 1
-                ? new InetAddress[] {checked} : new InetAddress[] {InetAddress.getLoopbackAddress()};
+                ? new InetAddress[] {checked}
+                : new InetAddress[] {InetAddress.getLoopbackAddress()};
         List<InetSocketAddress> dialled = new CopyOnWriteArrayList<>();
         // The network of this test: whatever is dialled, the receiver on loopback answers.
         PinnedHttp.Connector network = (target, timeoutMillis) -> {
@@ -198,10 +223,19 @@ class NotificationWebhookSenderTest {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), receiverPort), timeoutMillis);
             return socket;
         };
-        sender = new WebhookSender(settings(false, 2, 10, 20, Duration.ofSeconds(5)), meters, Clock.fixed(NOW, ZoneOffset.UTC),
-                RetryRegistry.ofDefaults(), rebinding, new PinnedHttp(network, (SSLSocketFactory) SSLSocketFactory.getDefault()));
+        sender = new WebhookSender(
+                settings(false, 2, 10, 20, Duration.ofSeconds(5)),
+                meters,
+                Clock.fixed(NOW, ZoneOffset.UTC),
+                RetryRegistry.ofDefaults(),
+                rebinding,
+                new PinnedHttp(network, (SSLSocketFactory) SSLSocketFactory.getDefault()));
 
-        sender.submit(new WebhookSender.Delivery(USER, URI.create("http://hooks.example.com:" + receiverPort + path + "?a=1"), SECRET, "n7",
+        sender.submit(new WebhookSender.Delivery(
+                USER,
+                URI.create("http://hooks.example.com:" + receiverPort + path + "?a=1"),
+                SECRET,
+                "n7",
                 "{}".getBytes(StandardCharsets.UTF_8)));
 
         awaitCount("delivered", 1);
@@ -209,20 +243,30 @@ class NotificationWebhookSenderTest {
         assertThat(lookups).hasValue(1);
         WebhookReceiver.Request request = receiver.requests(path).getFirst();
         assertThat(request.header("Host")).isEqualTo("hooks.example.com:" + receiverPort);
-        assertThat(WebhookReceiver.signatureValid(request.header("Wallet-Signature"), SECRET, request.body())).isTrue();
+        assertThat(WebhookReceiver.signatureValid(request.header("Wallet-Signature"), SECRET, request.body()))
+                .isTrue();
     }
 
     @Test
     void destinationResolvingToLoopback_isRefused_withoutDialling() {
         List<InetSocketAddress> dialled = new CopyOnWriteArrayList<>();
-        sender = new WebhookSender(settings(false, 1, 10, 20, Duration.ofSeconds(5)), meters, Clock.fixed(NOW, ZoneOffset.UTC),
-                RetryRegistry.ofDefaults(), host -> new InetAddress[] {InetAddress.getByName("93.184.216.34"), InetAddress.getByName("2002:7f00:1::1")},
-                new PinnedHttp((target, timeoutMillis) -> {
-                    dialled.add(target);
-                    throw new java.net.ConnectException("not in this test");
-                }, (SSLSocketFactory) SSLSocketFactory.getDefault()));
+        sender = new WebhookSender(
+                settings(false, 1, 10, 20, Duration.ofSeconds(5)),
+                meters,
+                Clock.fixed(NOW, ZoneOffset.UTC),
+                RetryRegistry.ofDefaults(),
+                host -> new InetAddress[] {
+                    InetAddress.getByName("93.184.216.34"), InetAddress.getByName("2002:7f00:1::1")
+                },
+                new PinnedHttp(
+                        (target, timeoutMillis) -> {
+                            dialled.add(target);
+                            throw new java.net.ConnectException("not in this test");
+                        },
+                        (SSLSocketFactory) SSLSocketFactory.getDefault()));
 
-        sender.submit(new WebhookSender.Delivery(USER, URI.create("https://hooks.example.com/hook"), SECRET, "n8", new byte[0]));
+        sender.submit(new WebhookSender.Delivery(
+                USER, URI.create("https://hooks.example.com/hook"), SECRET, "n8", new byte[0]));
 
         awaitCount("refused", 1);
         assertThat(dialled).isEmpty();
@@ -238,23 +282,29 @@ class NotificationWebhookSenderTest {
         String healthy = receiver.path("healthy", n -> 204);
         UUID slowUser = UUID.randomUUID();
         UUID otherUser = UUID.randomUUID();
-        WebhookSender shared = sender = new WebhookSender(settings(true, 2, 100, 3, Duration.ofSeconds(60)), meters,
-                Clock.fixed(NOW, ZoneOffset.UTC), RetryRegistry.ofDefaults());
+        WebhookSender shared = sender = new WebhookSender(
+                settings(true, 2, 100, 3, Duration.ofSeconds(60)),
+                meters,
+                Clock.fixed(NOW, ZoneOffset.UTC),
+                RetryRegistry.ofDefaults());
         try {
             for (int i = 0; i < 10; i++) {
-                shared.submit(new WebhookSender.Delivery(slowUser, URI.create(receiver.url(hanging)), SECRET, "slow-" + i, new byte[0]));
+                shared.submit(new WebhookSender.Delivery(
+                        slowUser, URI.create(receiver.url(hanging)), SECRET, "slow-" + i, new byte[0]));
             }
             receiver.await(hanging, 1);
 
             long started = System.nanoTime();
             for (int i = 0; i < 5; i++) {
-                shared.submit(new WebhookSender.Delivery(otherUser, URI.create(receiver.url(healthy)), SECRET, "other-" + i, new byte[0]));
+                shared.submit(new WebhookSender.Delivery(
+                        otherUser, URI.create(receiver.url(healthy)), SECRET, "other-" + i, new byte[0]));
                 receiver.await(healthy, i + 1);
             }
 
             // Far sooner than the hanging request's 60 s timeout: the other user does not wait behind the slow one.
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(10));
-            assertThat(receiver.requests(healthy)).extracting(request -> request.header("Wallet-Notification-Id"))
+            assertThat(receiver.requests(healthy))
+                    .extracting(request -> request.header("Wallet-Notification-Id"))
                     .containsExactly("other-0", "other-1", "other-2", "other-3", "other-4");
             // One in flight and two waiting: the limit of three; the other seven were dropped, one thread stayed free.
             assertThat(count("dropped_user_limit")).isEqualTo(7.0);
@@ -263,7 +313,8 @@ class NotificationWebhookSenderTest {
             release.countDown();
         }
         awaitCount("delivered", 8);
-        assertThat(receiver.requests(hanging)).extracting(request -> request.header("Wallet-Notification-Id"))
+        assertThat(receiver.requests(hanging))
+                .extracting(request -> request.header("Wallet-Notification-Id"))
                 .containsExactly("slow-0", "slow-1", "slow-2");
     }
 

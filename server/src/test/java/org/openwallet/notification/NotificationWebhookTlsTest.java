@@ -55,6 +55,7 @@ class NotificationWebhookTlsTest {
 
     @TempDir
     static Path keys;
+
     private static SSLContext serverTls;
     private static SSLContext clientTls;
 
@@ -68,10 +69,32 @@ class NotificationWebhookTlsTest {
     @BeforeAll
     static void makeCertificate() throws Exception {
         Path keyStore = keys.resolve("receiver.p12");
-        Process keytool = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "keytool").toString(),
-                "-genkeypair", "-alias", "receiver", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=" + HOST,
-                "-ext", "SAN=dns:" + HOST, "-validity", "2", "-keystore", keyStore.toString(), "-storetype", "PKCS12",
-                "-storepass", PASSWORD, "-keypass", PASSWORD).redirectErrorStream(true).start();
+        Process keytool = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "keytool")
+                                .toString(),
+                        "-genkeypair",
+                        "-alias",
+                        "receiver",
+                        "-keyalg",
+                        "EC",
+                        "-groupname",
+                        "secp256r1",
+                        "-dname",
+                        "CN=" + HOST,
+                        "-ext",
+                        "SAN=dns:" + HOST,
+                        "-validity",
+                        "2",
+                        "-keystore",
+                        keyStore.toString(),
+                        "-storetype",
+                        "PKCS12",
+                        "-storepass",
+                        PASSWORD,
+                        "-keypass",
+                        PASSWORD)
+                .redirectErrorStream(true)
+                .start();
         String output = new String(keytool.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(keytool.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(keytool.exitValue()).as(output).isZero();
@@ -113,7 +136,8 @@ class NotificationWebhookTlsTest {
 
     /** A TLS receiver on loopback that answers 204 to every request and records the SNI name and request head it got. */
     private int startReceiver() throws IOException {
-        server = (SSLServerSocket) serverTls.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        server = (SSLServerSocket)
+                serverTls.getServerSocketFactory().createServerSocket(0, 50, InetAddress.getLoopbackAddress());
         acceptor = Thread.ofPlatform().daemon().start(() -> {
             while (!server.isClosed()) {
                 try (SSLSocket socket = (SSLSocket) server.accept()) {
@@ -122,14 +146,16 @@ class NotificationWebhookTlsTest {
                     for (SNIServerName name : ((ExtendedSSLSession) socket.getSession()).getRequestedServerNames()) {
                         serverNames.add(((SNIHostName) name).getAsciiName());
                     }
-                    BufferedReader reader = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
+                    BufferedReader reader = new BufferedReader(
+                            new InputStreamReader(socket.getInputStream(), StandardCharsets.ISO_8859_1));
                     List<String> head = new ArrayList<>();
                     for (String line; (line = reader.readLine()) != null && !line.isEmpty(); ) {
                         head.add(line);
                     }
                     requestHeads.add(String.join("\n", head));
                     OutputStream out = socket.getOutputStream();
-                    out.write("HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+                    out.write(
+                            "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
                     out.flush();
                 } catch (IOException closedOrRefused) {
                     // A closed server ends the loop; a client that gave up on the certificate ends only its connection.
@@ -147,19 +173,27 @@ class NotificationWebhookTlsTest {
             socket.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), receiverPort), timeoutMillis);
             return socket;
         };
-        sender = new WebhookSender(new NotificationProperties.Webhook(false, 1, 10, 20, Duration.ofSeconds(2), Duration.ofSeconds(5), 2,
-                Duration.ofMillis(10)), meters, Clock.fixed(Instant.parse("2026-03-01T12:00:00Z"), ZoneOffset.UTC),
-                RetryRegistry.ofDefaults(), host -> new InetAddress[] {checked}, new PinnedHttp(toReceiver, clientTls.getSocketFactory()));
+        sender = new WebhookSender(
+                new NotificationProperties.Webhook(
+                        false, 1, 10, 20, Duration.ofSeconds(2), Duration.ofSeconds(5), 2, Duration.ofMillis(10)),
+                meters,
+                Clock.fixed(Instant.parse("2026-03-01T12:00:00Z"), ZoneOffset.UTC),
+                RetryRegistry.ofDefaults(),
+                host -> new InetAddress[] {checked},
+                new PinnedHttp(toReceiver, clientTls.getSocketFactory()));
         return sender;
     }
 
     private void awaitCount(String outcome) {
-        await("a delivery with outcome " + outcome).atMost(WAIT).pollInterval(Duration.ofMillis(10))
+        await("a delivery with outcome " + outcome)
+                .atMost(WAIT)
+                .pollInterval(Duration.ofMillis(10))
                 .until(() -> count(outcome) >= 1);
     }
 
     private double count(String outcome) {
-        Counter counter = meters.find(WebhookSender.METRIC).tag("outcome", outcome).counter();
+        Counter counter =
+                meters.find(WebhookSender.METRIC).tag("outcome", outcome).counter();
         return counter == null ? 0 : counter.count();
     }
 
@@ -167,21 +201,33 @@ class NotificationWebhookTlsTest {
     void httpsDelivery_toTheCheckedAddress_sendsTheUrlsHostAsSni_andVerifiesTheCertificateAgainstIt() throws Exception {
         int port = startReceiver();
 
-        sender(port).submit(new WebhookSender.Delivery(UUID.randomUUID(), URI.create("https://" + HOST + ":" + port + "/hook"), "secret", "n1",
-                "{}".getBytes(StandardCharsets.UTF_8)));
+        sender(port)
+                .submit(new WebhookSender.Delivery(
+                        UUID.randomUUID(),
+                        URI.create("https://" + HOST + ":" + port + "/hook"),
+                        "secret",
+                        "n1",
+                        "{}".getBytes(StandardCharsets.UTF_8)));
 
         awaitCount("delivered");
         assertThat(serverNames).containsExactly(HOST);
-        assertThat(requestHeads).singleElement().satisfies(head -> assertThat(head)
-                .startsWith("POST /hook HTTP/1.1").contains("Host: " + HOST + ":" + port));
+        assertThat(requestHeads)
+                .singleElement()
+                .satisfies(head ->
+                        assertThat(head).startsWith("POST /hook HTTP/1.1").contains("Host: " + HOST + ":" + port));
     }
 
     @Test
     void httpsDelivery_toAHostTheCertificateDoesNotName_isNotDelivered() throws Exception {
         int port = startReceiver();
 
-        sender(port).submit(new WebhookSender.Delivery(UUID.randomUUID(), URI.create("https://impostor.example.test:" + port + "/hook"), "secret",
-                "n2", "{}".getBytes(StandardCharsets.UTF_8)));
+        sender(port)
+                .submit(new WebhookSender.Delivery(
+                        UUID.randomUUID(),
+                        URI.create("https://impostor.example.test:" + port + "/hook"),
+                        "secret",
+                        "n2",
+                        "{}".getBytes(StandardCharsets.UTF_8)));
 
         awaitCount("failed");
         assertThat(count("delivered")).isZero();

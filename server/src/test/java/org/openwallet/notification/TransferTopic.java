@@ -41,9 +41,16 @@ final class TransferTopic {
 
     /** Sends one record as any producer could, and returns where it landed. */
     RecordMetadata send(String topic, String key, String value, Iterable<Header> headers) {
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
-            return producer.send(new ProducerRecord<>(topic, null, key, value, headers)).get(SEND_WAIT.toSeconds(), TimeUnit.SECONDS);
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        kafka.bootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG,
+                        "all"),
+                new StringSerializer(),
+                new StringSerializer())) {
+            return producer.send(new ProducerRecord<>(topic, null, key, value, headers))
+                    .get(SEND_WAIT.toSeconds(), TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException failed) {
             throw new IllegalStateException("cannot send to " + topic, failed);
         } catch (InterruptedException interrupted) {
@@ -58,11 +65,19 @@ final class TransferTopic {
 
     /** Everything in {@code topic} up to its end offsets at the time of the call. */
     List<ConsumerRecord<String, String>> readAll(String topic) {
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "notification-test-" + UUID.randomUUID(), ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false),
-                new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        kafka.bootstrapServers(),
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        "notification-test-" + UUID.randomUUID(),
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false),
+                new StringDeserializer(),
+                new StringDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic, READ_WAIT).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+                    .map(info -> new TopicPartition(topic, info.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, READ_WAIT);
@@ -70,7 +85,8 @@ final class TransferTopic {
             long deadline = System.nanoTime() + READ_WAIT.toNanos();
             while (partitions.stream().anyMatch(partition -> consumer.position(partition) < ends.get(partition))) {
                 if (System.nanoTime() > deadline) {
-                    throw new AssertionError("could not read " + topic + " to its end in " + READ_WAIT.toSeconds() + " s");
+                    throw new AssertionError(
+                            "could not read " + topic + " to its end in " + READ_WAIT.toSeconds() + " s");
                 }
                 for (ConsumerRecord<String, String> record : consumer.poll(Duration.ofMillis(200))) {
                     if (record.offset() < ends.get(new TopicPartition(record.topic(), record.partition()))) {
@@ -88,7 +104,8 @@ final class TransferTopic {
      */
     ConsumerRecord<String, String> postedRecord(String transferId) {
         return readAll(TOPIC).stream()
-                .filter(record -> transferId.equals(payloadField(record.value(), "transfer_id").orElse(null)))
+                .filter(record -> transferId.equals(
+                        payloadField(record.value(), "transfer_id").orElse(null)))
                 .findFirst()
                 .orElseThrow(() -> new AssertionError("no record of transfer " + transferId + " in " + TOPIC));
     }
@@ -100,7 +117,9 @@ final class TransferTopic {
     private static Optional<String> payloadField(String value, String field) {
         try {
             JsonNode payload = JSON.readTree(value).get("payload");
-            return payload == null || payload.get(field) == null ? Optional.empty() : Optional.of(payload.get(field).asString());
+            return payload == null || payload.get(field) == null
+                    ? Optional.empty()
+                    : Optional.of(payload.get(field).asString());
         } catch (RuntimeException notJson) {
             // Other tests put malformed records on the topic on purpose.
             return Optional.empty();

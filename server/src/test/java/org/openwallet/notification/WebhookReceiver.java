@@ -1,6 +1,5 @@
 package org.openwallet.notification;
 
-
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -31,8 +30,11 @@ final class WebhookReceiver implements AutoCloseable {
 
     record Request(String path, Map<String, List<String>> headers, byte[] body) {
         String header(String name) {
-            return headers.entrySet().stream().filter(entry -> entry.getKey().equalsIgnoreCase(name))
-                    .map(entry -> entry.getValue().getFirst()).findFirst().orElse(null);
+            return headers.entrySet().stream()
+                    .filter(entry -> entry.getKey().equalsIgnoreCase(name))
+                    .map(entry -> entry.getValue().getFirst())
+                    .findFirst()
+                    .orElse(null);
         }
     }
 
@@ -88,7 +90,9 @@ final class WebhookReceiver implements AutoCloseable {
 
     /** Waits until {@code path} got {@code count} requests and returns them; fails after {@link #WAIT}. */
     List<Request> await(String path, int count) {
-        Awaitility.await(count + " requests to " + path).atMost(WAIT).pollInterval(Duration.ofMillis(20))
+        Awaitility.await(count + " requests to " + path)
+                .atMost(WAIT)
+                .pollInterval(Duration.ofMillis(20))
                 .until(() -> requests(path).size(), received -> received >= count);
         return requests(path);
     }

@@ -26,8 +26,13 @@ class EventContractTest extends WalletIntegrationTest {
     static final Duration WAIT = Duration.ofSeconds(30);
     private static final Duration QUIET = Duration.ofSeconds(1);
     private static final JsonMapper JSON = JsonMapper.builder().build();
-    private static final List<String> SCHEMA_FILES = List.of("envelope.v1.json", "transfer.posted.v1.json", "user.signed_up.v1.json",
-            "transfer.visibility_changed.v1.json", "friendship.created.v1.json", "friendship.removed.v1.json");
+    private static final List<String> SCHEMA_FILES = List.of(
+            "envelope.v1.json",
+            "transfer.posted.v1.json",
+            "user.signed_up.v1.json",
+            "transfer.visibility_changed.v1.json",
+            "friendship.created.v1.json",
+            "friendship.removed.v1.json");
 
     private final EventSchemas schemas = new EventSchemas();
 
@@ -38,7 +43,8 @@ class EventContractTest extends WalletIntegrationTest {
     void everySchemaFile_isAValidDraft202012Schema() {
         for (String file : SCHEMA_FILES) {
             assertThat(schemas.metaSchemaViolations(file)).as(file).isEmpty();
-            assertThat(EventSchemas.load(file).get("$schema").asString()).isEqualTo("https://json-schema.org/draft/2020-12/schema");
+            assertThat(EventSchemas.load(file).get("$schema").asString())
+                    .isEqualTo("https://json-schema.org/draft/2020-12/schema");
         }
     }
 
@@ -47,18 +53,33 @@ class EventContractTest extends WalletIntegrationTest {
         Api.User alice = api.newUser();
         Api.User bob = api.newUser();
         LedgerTestSupport.fund(transactions, ledger, alice.id(), 100_000);
-        String withNote = pay(alice, bob, Map.of("to_handle", bob.handle(), "amount", "12.50", "currency", "USD",
-                "note", "lunch \uD83C\uDF5C \"quoted\"", "visibility", "public"));
-        String withoutNote = pay(alice, bob, Map.of("to_user_id", bob.id().toString(), "amount", "0.01", "currency", "USD"));
+        String withNote = pay(
+                alice,
+                bob,
+                Map.of(
+                        "to_handle",
+                        bob.handle(),
+                        "amount",
+                        "12.50",
+                        "currency",
+                        "USD",
+                        "note",
+                        "lunch \uD83C\uDF5C \"quoted\"",
+                        "visibility",
+                        "public"));
+        String withoutNote =
+                pay(alice, bob, Map.of("to_user_id", bob.id().toString(), "amount", "0.01", "currency", "USD"));
 
-        Map<String, ConsumerRecord<String, String>> records = read("wallet.transfer", "transfer_id", Set.of(withNote, withoutNote));
+        Map<String, ConsumerRecord<String, String>> records =
+                read("wallet.transfer", "transfer_id", Set.of(withNote, withoutNote));
 
         for (ConsumerRecord<String, String> record : records.values()) {
             JsonNode event = TopicReader.json(record);
             assertThat(schemas.producerViolations(event)).as(record.value()).isEmpty();
             assertEnvelope(record, event, "transfer.posted", alice.id().toString());
             JsonNode payload = event.get("payload");
-            assertThat(payload.get("from_user_id").asString()).isEqualTo(alice.id().toString());
+            assertThat(payload.get("from_user_id").asString())
+                    .isEqualTo(alice.id().toString());
             assertThat(payload.get("from_handle").asString()).isEqualTo(alice.handle());
             assertThat(payload.get("to_user_id").asString()).isEqualTo(bob.id().toString());
             assertThat(payload.get("to_handle").asString()).isEqualTo(bob.handle());
@@ -78,8 +99,10 @@ class EventContractTest extends WalletIntegrationTest {
         Api.User carol = api.newUser();
         Api.User dave = api.newUser();
 
-        Map<String, ConsumerRecord<String, String>> records =
-                read("wallet.user", "user_id", Set.of(carol.id().toString(), dave.id().toString()));
+        Map<String, ConsumerRecord<String, String>> records = read(
+                "wallet.user",
+                "user_id",
+                Set.of(carol.id().toString(), dave.id().toString()));
 
         for (Api.User user : List.of(carol, dave)) {
             ConsumerRecord<String, String> record = records.get(user.id().toString());
@@ -95,14 +118,18 @@ class EventContractTest extends WalletIntegrationTest {
         Api.User alice = api.newUser();
         Api.User bob = api.newUser();
         LedgerTestSupport.fund(transactions, ledger, alice.id(), 100_000);
-        String id = pay(alice, bob, Map.of("to_handle", bob.handle(), "amount", "3.00", "currency", "USD", "visibility", "public"));
+        String id = pay(
+                alice,
+                bob,
+                Map.of("to_handle", bob.handle(), "amount", "3.00", "currency", "USD", "visibility", "public"));
         narrow(bob, id, "friends");
         narrow(alice, id, "private");
 
-        List<ConsumerRecord<String, String>> records = readAll("wallet.transfer", 3, record ->
-                id.equals(TopicReader.payloadField(record, "transfer_id")));
+        List<ConsumerRecord<String, String>> records =
+                readAll("wallet.transfer", 3, record -> id.equals(TopicReader.payloadField(record, "transfer_id")));
 
-        assertThat(records).extracting(record -> TopicReader.json(record).get("type").asString())
+        assertThat(records)
+                .extracting(record -> TopicReader.json(record).get("type").asString())
                 .as("the transfer's own event first, then each narrowing once, in order")
                 .containsExactly("transfer.posted", "transfer.visibility_changed", "transfer.visibility_changed");
         List<ConsumerRecord<String, String>> changes = records.subList(1, 3);
@@ -112,15 +139,20 @@ class EventContractTest extends WalletIntegrationTest {
             ConsumerRecord<String, String> record = changes.get(i);
             JsonNode event = TopicReader.json(record);
             assertThat(schemas.producerViolations(event)).as(record.value()).isEmpty();
-            assertEnvelope(record, event, "transfer.visibility_changed", alice.id().toString());
+            assertEnvelope(
+                    record, event, "transfer.visibility_changed", alice.id().toString());
             JsonNode payload = event.get("payload");
             assertThat(payload.get("transfer_id").asString()).isEqualTo(id);
-            assertThat(payload.get("from_user_id").asString()).isEqualTo(alice.id().toString());
+            assertThat(payload.get("from_user_id").asString())
+                    .isEqualTo(alice.id().toString());
             assertThat(payload.get("to_user_id").asString()).isEqualTo(bob.id().toString());
             assertThat(payload.get("visibility").asString()).isEqualTo(visibilities.get(i));
             assertThat(payload.get("changed_by").asString()).isEqualTo(changedBy.get(i));
         }
-        assertThat(records).extracting(ConsumerRecord::partition).as("one key, one partition").containsOnly(records.getFirst().partition());
+        assertThat(records)
+                .extracting(ConsumerRecord::partition)
+                .as("one key, one partition")
+                .containsOnly(records.getFirst().partition());
     }
 
     @Test
@@ -130,7 +162,8 @@ class EventContractTest extends WalletIntegrationTest {
         // bob asks, alice accepts, then alice ends it: user_a/user_b follow the ids, not who acted.
         Api.Response asked = api.post("/v1/friends/requests", bob.token(), null, Map.of("to_handle", alice.handle()));
         assertThat(asked.status()).as(asked.body()).isEqualTo(201);
-        Api.Response accepted = api.postRaw("/v1/friends/requests/" + asked.json().get("id").asString() + "/accept", alice.token(), null, "");
+        Api.Response accepted = api.postRaw(
+                "/v1/friends/requests/" + asked.json().get("id").asString() + "/accept", alice.token(), null, "");
         assertThat(accepted.status()).as(accepted.body()).isEqualTo(200);
         Api.Response removed = api.delete("/v1/friends/" + bob.id(), alice.token());
         assertThat(removed.status()).as(removed.body()).isEqualTo(204);
@@ -139,12 +172,16 @@ class EventContractTest extends WalletIntegrationTest {
         Api.User a = aliceFirst ? alice : bob;
         Api.User b = aliceFirst ? bob : alice;
         String key = a.id() + ":" + b.id();
-        List<ConsumerRecord<String, String>> records = readAll("wallet.friendship", 2, record -> key.equals(record.key()));
+        List<ConsumerRecord<String, String>> records =
+                readAll("wallet.friendship", 2, record -> key.equals(record.key()));
 
-        assertThat(records).extracting(record -> TopicReader.json(record).get("type").asString())
+        assertThat(records)
+                .extracting(record -> TopicReader.json(record).get("type").asString())
                 .containsExactly("friendship.created", "friendship.removed");
         for (ConsumerRecord<String, String> record : records) {
-            assertThat(schemas.producerViolations(TopicReader.json(record))).as(record.value()).isEmpty();
+            assertThat(schemas.producerViolations(TopicReader.json(record)))
+                    .as(record.value())
+                    .isEmpty();
         }
         JsonNode createdEvent = TopicReader.json(records.get(0));
         assertEnvelope(records.get(0), createdEvent, "friendship.created", key);
@@ -153,7 +190,8 @@ class EventContractTest extends WalletIntegrationTest {
         assertThat(created.get("handle_a").asString()).isEqualTo(a.handle());
         assertThat(created.get("user_b").asString()).isEqualTo(b.id().toString());
         assertThat(created.get("handle_b").asString()).isEqualTo(b.handle());
-        assertThat(created.get("since").asString()).isEqualTo(accepted.json().get("decided_at").asString());
+        assertThat(created.get("since").asString())
+                .isEqualTo(accepted.json().get("decided_at").asString());
 
         JsonNode removedEvent = TopicReader.json(records.get(1));
         assertEnvelope(records.get(1), removedEvent, "friendship.removed", key);
@@ -162,8 +200,11 @@ class EventContractTest extends WalletIntegrationTest {
         assertThat(gone.get("user_b").asString()).isEqualTo(b.id().toString());
         assertThat(gone.get("removed_by").asString()).isEqualTo(alice.id().toString());
         assertThat(gone.get("since").asString()).isEqualTo(created.get("since").asString());
-        assertThat(java.time.Instant.parse(gone.get("removed_at").asString())).isAfterOrEqualTo(java.time.Instant.parse(created.get("since").asString()));
-        assertThat(records.get(1).partition()).as("one pair, one partition").isEqualTo(records.get(0).partition());
+        assertThat(java.time.Instant.parse(gone.get("removed_at").asString()))
+                .isAfterOrEqualTo(java.time.Instant.parse(created.get("since").asString()));
+        assertThat(records.get(1).partition())
+                .as("one pair, one partition")
+                .isEqualTo(records.get(0).partition());
     }
 
     @Test
@@ -177,9 +218,16 @@ class EventContractTest extends WalletIntegrationTest {
                              "changed_by": "01970000-0000-7000-8000-000000000004", "changed_at": "2026-01-02T03:04:05.123Z"}}
                 """);
         assertThat(schemas.producerViolations(changed)).isEmpty();
-        assertThat(schemas.producerViolations(with(changed, event -> payload(event).put("visibility", "public")))).as("never widened").isNotEmpty();
-        assertThat(schemas.producerViolations(with(changed, event -> payload(event).remove("changed_by")))).isNotEmpty();
-        assertThat(schemas.producerViolations(with(changed, event -> payload(event).put("previous", "friends")))).isNotEmpty();
+        assertThat(schemas.producerViolations(
+                        with(changed, event -> payload(event).put("visibility", "public"))))
+                .as("never widened")
+                .isNotEmpty();
+        assertThat(schemas.producerViolations(
+                        with(changed, event -> payload(event).remove("changed_by"))))
+                .isNotEmpty();
+        assertThat(schemas.producerViolations(
+                        with(changed, event -> payload(event).put("previous", "friends"))))
+                .isNotEmpty();
 
         ObjectNode created = (ObjectNode) JSON.readTree("""
                 {"id": "01970000-0000-7000-8000-000000000005", "type": "friendship.created", "version": 1,
@@ -189,9 +237,15 @@ class EventContractTest extends WalletIntegrationTest {
                              "since": "2026-01-02T03:04:05.123Z"}}
                 """);
         assertThat(schemas.producerViolations(created)).isEmpty();
-        assertThat(schemas.producerViolations(with(created, event -> payload(event).put("handle_a", "Not A Handle")))).isNotEmpty();
-        assertThat(schemas.producerViolations(with(created, event -> payload(event).remove("since")))).isNotEmpty();
-        assertThat(schemas.producerViolations(with(created, event -> payload(event).put("user_b", "bob")))).isNotEmpty();
+        assertThat(schemas.producerViolations(
+                        with(created, event -> payload(event).put("handle_a", "Not A Handle"))))
+                .isNotEmpty();
+        assertThat(schemas.producerViolations(
+                        with(created, event -> payload(event).remove("since"))))
+                .isNotEmpty();
+        assertThat(schemas.producerViolations(
+                        with(created, event -> payload(event).put("user_b", "bob"))))
+                .isNotEmpty();
 
         ObjectNode removed = (ObjectNode) JSON.readTree("""
                 {"id": "01970000-0000-7000-8000-000000000006", "type": "friendship.removed", "version": 1,
@@ -201,8 +255,12 @@ class EventContractTest extends WalletIntegrationTest {
                              "removed_at": "2026-01-03T03:04:05.123Z"}}
                 """);
         assertThat(schemas.producerViolations(removed)).isEmpty();
-        assertThat(schemas.producerViolations(with(removed, event -> payload(event).put("handle_a", "alice")))).isNotEmpty();
-        assertThat(schemas.producerViolations(with(removed, event -> payload(event).remove("removed_by")))).isNotEmpty();
+        assertThat(schemas.producerViolations(
+                        with(removed, event -> payload(event).put("handle_a", "alice"))))
+                .isNotEmpty();
+        assertThat(schemas.producerViolations(
+                        with(removed, event -> payload(event).remove("removed_by"))))
+                .isNotEmpty();
     }
 
     /** The check must be able to fail: what the producer must not write, the closed schemas refuse. */
@@ -219,15 +277,27 @@ class EventContractTest extends WalletIntegrationTest {
                 """);
         assertThat(schemas.producerViolations(valid)).isEmpty();
 
-        assertThat(schemas.producerViolations(with(valid, event -> payload(event).put("fee", "0.10"))))
-                .anySatisfy(violation -> assertThat(violation).contains("payload").contains("fee"));
+        assertThat(schemas.producerViolations(
+                        with(valid, event -> payload(event).put("fee", "0.10"))))
+                .anySatisfy(
+                        violation -> assertThat(violation).contains("payload").contains("fee"));
         assertThat(schemas.producerViolations(with(valid, event -> event.put("trace_id", "abc"))))
-                .anySatisfy(violation -> assertThat(violation).contains("envelope").contains("trace_id"));
-        assertThat(schemas.producerViolations(with(valid, event -> payload(event).put("amount", 12.5)))).isNotEmpty();
-        assertThat(schemas.producerViolations(with(valid, event -> payload(event).remove("note")))).isNotEmpty();
-        assertThat(schemas.producerViolations(with(valid, event -> payload(event).put("to_user_id", "bob")))).isNotEmpty();
-        assertThat(schemas.producerViolations(with(valid, event -> event.put("occurred_at", "yesterday")))).isNotEmpty();
-        assertThat(schemas.producerViolations(with(valid, event -> payload(event).put("visibility", "everyone")))).isNotEmpty();
+                .anySatisfy(
+                        violation -> assertThat(violation).contains("envelope").contains("trace_id"));
+        assertThat(schemas.producerViolations(
+                        with(valid, event -> payload(event).put("amount", 12.5))))
+                .isNotEmpty();
+        assertThat(schemas.producerViolations(
+                        with(valid, event -> payload(event).remove("note"))))
+                .isNotEmpty();
+        assertThat(schemas.producerViolations(
+                        with(valid, event -> payload(event).put("to_user_id", "bob"))))
+                .isNotEmpty();
+        assertThat(schemas.producerViolations(with(valid, event -> event.put("occurred_at", "yesterday"))))
+                .isNotEmpty();
+        assertThat(schemas.producerViolations(
+                        with(valid, event -> payload(event).put("visibility", "everyone"))))
+                .isNotEmpty();
         assertThat(schemas.producerViolations(with(valid, event -> event.put("version", 99))))
                 .anySatisfy(violation -> assertThat(violation).contains("transfer.posted.v99.json"));
     }
@@ -238,21 +308,25 @@ class EventContractTest extends WalletIntegrationTest {
         JsonNode payload = JSON.readTree("""
                 {"user_id": "01970000-0000-7000-8000-000000000001", "handle": "carol", "referrer": "dave"}
                 """);
-        assertThat(schemas.consumerViolations("user.signed_up.v1.json", payload)).isEmpty();
+        assertThat(schemas.consumerViolations("user.signed_up.v1.json", payload))
+                .isEmpty();
         assertThat(schemas.producerViolations(JSON.readTree("""
                 {"id": "01970000-0000-7000-8000-000000000009", "type": "user.signed_up", "version": 1,
                  "occurred_at": "2026-01-02T03:04:05Z", "producer": "wallet", "payload": %s}
-                """.formatted(payload)))).isNotEmpty();
+                """.formatted(payload))))
+                .isNotEmpty();
     }
 
     private String pay(Api.User from, Api.User to, Map<String, String> body) {
-        Api.Response response = api.post("/v1/transfers", from.token(), java.util.UUID.randomUUID().toString(), body);
+        Api.Response response = api.post(
+                "/v1/transfers", from.token(), java.util.UUID.randomUUID().toString(), body);
         assertThat(response.status()).as(response.body()).isEqualTo(201);
         return response.json().get("id").asString();
     }
 
     private void narrow(Api.User user, String transferId, String visibility) {
-        Api.Response response = api.patch("/v1/transfers/" + transferId, user.token(), Map.of("visibility", visibility));
+        Api.Response response =
+                api.patch("/v1/transfers/" + transferId, user.token(), Map.of("visibility", visibility));
         assertThat(response.status()).as(response.body()).isEqualTo(200);
     }
 
@@ -261,10 +335,12 @@ class EventContractTest extends WalletIntegrationTest {
      * order in its partition): reads until {@code count} arrived, then a moment longer to catch a
      * record too many.
      */
-    private List<ConsumerRecord<String, String>> readAll(String topic, int count, java.util.function.Predicate<ConsumerRecord<String, String>> wanted) {
+    private List<ConsumerRecord<String, String>> readAll(
+            String topic, int count, java.util.function.Predicate<ConsumerRecord<String, String>> wanted) {
         try (TopicReader reader = new TopicReader(kafka.bootstrapServers(), topic, WAIT)) {
             reader.readUntil(records -> records.stream().filter(wanted).count() >= count, WAIT);
-            List<ConsumerRecord<String, String>> matching = reader.readFor(QUIET).stream().filter(wanted).toList();
+            List<ConsumerRecord<String, String>> matching =
+                    reader.readFor(QUIET).stream().filter(wanted).toList();
             assertThat(matching).as(count + " events on " + topic).hasSize(count);
             return matching;
         }
@@ -273,12 +349,22 @@ class EventContractTest extends WalletIntegrationTest {
     /** The one record for each of {@code ids} (matched on {@code payload.<field>}); fails on a missing or repeated one. */
     private Map<String, ConsumerRecord<String, String>> read(String topic, String field, Set<String> ids) {
         try (TopicReader reader = new TopicReader(kafka.bootstrapServers(), topic, WAIT)) {
-            List<ConsumerRecord<String, String>> matching = reader.readUntil(
-                    records -> records.stream().filter(record -> ids.contains(TopicReader.payloadField(record, field))).count() >= ids.size(),
-                    WAIT).stream().filter(record -> ids.contains(TopicReader.payloadField(record, field))).toList();
+            List<ConsumerRecord<String, String>> matching = reader
+                    .readUntil(
+                            records -> records.stream()
+                                            .filter(record -> ids.contains(TopicReader.payloadField(record, field)))
+                                            .count()
+                                    >= ids.size(),
+                            WAIT)
+                    .stream()
+                    .filter(record -> ids.contains(TopicReader.payloadField(record, field)))
+                    .toList();
             assertThat(matching.stream().map(record -> TopicReader.payloadField(record, field)))
-                    .as("one event each on " + topic).containsExactlyInAnyOrderElementsOf(ids);
-            return matching.stream().collect(java.util.stream.Collectors.toMap(record -> TopicReader.payloadField(record, field), record -> record));
+                    .as("one event each on " + topic)
+                    .containsExactlyInAnyOrderElementsOf(ids);
+            return matching.stream()
+                    .collect(java.util.stream.Collectors.toMap(
+                            record -> TopicReader.payloadField(record, field), record -> record));
         }
     }
 
@@ -287,7 +373,8 @@ class EventContractTest extends WalletIntegrationTest {
         assertThat(event.get("version").asInt()).isEqualTo(1);
         assertThat(event.get("producer").asString()).isEqualTo(Outbox.PRODUCER);
         assertThat(record.key()).isEqualTo(key);
-        assertThat(TransferEvents.header(record, "id")).isEqualTo(event.get("id").asString());
+        assertThat(TransferEvents.header(record, "id"))
+                .isEqualTo(event.get("id").asString());
         assertThat(TransferEvents.header(record, "type")).isEqualTo(type);
     }
 

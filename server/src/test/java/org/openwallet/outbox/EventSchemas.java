@@ -32,8 +32,11 @@ final class EventSchemas {
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** Format assertions on: "uuid" and "date-time" are checked, not merely annotations as 2020-12 has them by default. */
-    private final SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
-            builder -> builder.schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true).build()));
+    private final SchemaRegistry registry = SchemaRegistry.withDefaultDialect(
+            SpecificationVersion.DRAFT_2020_12,
+            builder -> builder.schemaRegistryConfig(
+                    SchemaRegistryConfig.builder().formatAssertionsEnabled(true).build()));
+
     private final Map<String, Schema> closedSchemas = new ConcurrentHashMap<>();
     private final Map<String, Schema> openSchemas = new ConcurrentHashMap<>();
 
@@ -44,7 +47,8 @@ final class EventSchemas {
 
     /** What is wrong with an event as the producer wrote it: envelope and payload, against the closed schemas. */
     List<String> producerViolations(JsonNode event) {
-        List<String> violations = new ArrayList<>(messages("envelope", closed(ENVELOPE).validate(event)));
+        List<String> violations =
+                new ArrayList<>(messages("envelope", closed(ENVELOPE).validate(event)));
         JsonNode type = event.get("type");
         JsonNode version = event.get("version");
         if (type == null || !type.isString() || version == null || !version.isInt()) {
@@ -61,7 +65,11 @@ final class EventSchemas {
 
     /** What a consumer reading {@code file} as published would refuse in {@code node}: unknown fields pass. */
     List<String> consumerViolations(String file, JsonNode node) {
-        return messages(file, openSchemas.computeIfAbsent(file, name -> registry.getSchema(load(name))).validate(node));
+        return messages(
+                file,
+                openSchemas
+                        .computeIfAbsent(file, name -> registry.getSchema(load(name)))
+                        .validate(node));
     }
 
     /** What is wrong with a schema file itself, against the draft 2020-12 meta-schema. */
@@ -98,7 +106,9 @@ final class EventSchemas {
 
     private static void closeInPlace(JsonNode node) {
         if (node instanceof ObjectNode object) {
-            if (object.has("properties") && !object.has("additionalProperties") && !object.has("unevaluatedProperties")) {
+            if (object.has("properties")
+                    && !object.has("additionalProperties")
+                    && !object.has("unevaluatedProperties")) {
                 object.put("additionalProperties", false);
             }
             object.values().forEach(EventSchemas::closeInPlace);

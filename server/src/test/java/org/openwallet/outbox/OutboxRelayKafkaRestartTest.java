@@ -10,8 +10,8 @@ import org.openwallet.Eventually;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
 import org.openwallet.platform.EmbeddedKafka;
-import org.openwallet.platform.kafka.KafkaCluster;
 import org.openwallet.platform.config.WalletProperties;
+import org.openwallet.platform.kafka.KafkaCluster;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.beans.factory.support.DefaultSingletonBeanRegistry;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -33,10 +33,13 @@ class OutboxRelayKafkaRestartTest extends WalletIntegrationTest {
 
     @Autowired
     KafkaCluster kafka;
+
     @Autowired
     EmbeddedKafka embeddedKafka;
+
     @Autowired
     WalletProperties properties;
+
     @Autowired
     ConfigurableApplicationContext context;
 
@@ -52,10 +55,13 @@ class OutboxRelayKafkaRestartTest extends WalletIntegrationTest {
             // Payments go on while the broker is down: they do not wait for Kafka.
             payments.awaitPosted(atStop + 20, WAIT);
             Eventually.pause(DOWNTIME);
-            EmbeddedKafka restarted = EmbeddedKafka.start(properties.dataDir().toAbsolutePath().resolve("kafka"), properties.kafka().partitions());
+            EmbeddedKafka restarted = EmbeddedKafka.start(
+                    properties.dataDir().toAbsolutePath().resolve("kafka"),
+                    properties.kafka().partitions());
             // The context closes the restarted broker with the rest, after the relay and the
             // consumers stopped (lifecycle beans stop before any bean is destroyed).
-            ((DefaultSingletonBeanRegistry) context.getBeanFactory()).registerDisposableBean("restartedEmbeddedKafka", restarted::close);
+            ((DefaultSingletonBeanRegistry) context.getBeanFactory())
+                    .registerDisposableBean("restartedEmbeddedKafka", restarted::close);
             payments.awaitPosted(payments.postedCount() + 40, WAIT);
         } finally {
             posted = payments.stop();

@@ -31,8 +31,10 @@ class OutboxRelayLagTest extends WalletIntegrationTest {
 
     @Autowired
     KafkaCluster kafka;
+
     @Autowired
     OutboxRelay relay;
+
     @Autowired
     RelayLag lag;
 
@@ -49,15 +51,23 @@ class OutboxRelayLagTest extends WalletIntegrationTest {
 
         RelayLag.Lag behind = lag.read();
         assertThat(behind.slotExists()).isTrue();
-        assertThat(behind.slotActive()).as("nobody streams the slot during the outage").isFalse();
+        assertThat(behind.slotActive())
+                .as("nobody streams the slot during the outage")
+                .isFalse();
         assertThat(behind.bytes()).as("WAL held for the relay").isGreaterThan(10_000);
-        assertThat(behind.seconds()).as("age of the oldest unpublished event").isGreaterThanOrEqualTo(OUTAGE.toMillis() / 1000.0);
+        assertThat(behind.seconds())
+                .as("age of the oldest unpublished event")
+                .isGreaterThanOrEqualTo(OUTAGE.toMillis() / 1000.0);
         // Health shows a sample taken in the background (at most wallet.health.interval old): the
         // lag only grows during the outage, so a sample taken after the read above shows at least as much.
-        JsonNode details = awaitRelayLagHealth("a health sample taken after the read", lagDetails ->
-                lagDetails.get("lagBytes").asLong() >= behind.bytes() && lagDetails.get("lagSeconds").asDouble() >= behind.seconds());
+        JsonNode details = awaitRelayLagHealth(
+                "a health sample taken after the read",
+                lagDetails -> lagDetails.get("lagBytes").asLong() >= behind.bytes()
+                        && lagDetails.get("lagSeconds").asDouble() >= behind.seconds());
         assertThat(details.get("slotActive").asBoolean()).isFalse();
-        assertThat(prometheus()).containsPattern("wallet_outbox_slot_lag_bytes [1-9]").containsPattern("wallet_outbox_lag_seconds [1-9]");
+        assertThat(prometheus())
+                .containsPattern("wallet_outbox_slot_lag_bytes [1-9]")
+                .containsPattern("wallet_outbox_lag_seconds [1-9]");
 
         relay.start();
         RelayLag.Lag caughtUp = awaitCaughtUp(WAIT);
@@ -65,7 +75,9 @@ class OutboxRelayLagTest extends WalletIntegrationTest {
         try (TopicReader reader = new TopicReader(kafka.bootstrapServers(), TransferEvents.TOPIC, WAIT)) {
             TransferEvents.awaitEvery(reader, concat(before, during), WAIT);
         }
-        JsonNode after = awaitRelayLagHealth("health showing the relay caught up", lagDetails -> lagDetails.get("lagSeconds").asDouble() == 0);
+        JsonNode after = awaitRelayLagHealth(
+                "health showing the relay caught up",
+                lagDetails -> lagDetails.get("lagSeconds").asDouble() == 0);
         assertThat(after.get("lagSeconds").asDouble()).isZero();
         assertThat(after.get("slotActive").asBoolean()).isTrue();
     }
@@ -85,16 +97,25 @@ class OutboxRelayLagTest extends WalletIntegrationTest {
 
         relay.stop();
         try {
-            // 2 MB and more of WAL in a table the outbox's publication does not include: the slot keeps it, the relay ignores it.
-            jdbc.sql("CREATE TABLE relay_lag_test_filler AS SELECT repeat('x', 1000) AS filler FROM generate_series(1, 2048)").update();
+            // 2 MB and more of WAL in a table the outbox's publication does not include: the slot keeps it, the relay
+            // ignores it.
+            jdbc.sql(
+                            "CREATE TABLE relay_lag_test_filler AS SELECT repeat('x', 1000) AS filler FROM generate_series(1, 2048)")
+                    .update();
 
             JsonNode managementHealth = awaitStatus("DEGRADED");
             JsonNode component = managementHealth.get("components").get("outboxRelayLag");
             assertThat(component.get("status").asString()).isEqualTo("DEGRADED");
             assertThat(component.get("details").get("reason").asString())
-                    .startsWith("the outbox relay is behind: its replication slot holds").contains("MB of WAL (DEGRADED above 1.0 MB)");
+                    .startsWith("the outbox relay is behind: its replication slot holds")
+                    .contains("MB of WAL (DEGRADED above 1.0 MB)");
             assertThat(component.get("details").get("lagBytes").asLong()).isGreaterThan(DEGRADED_ABOVE_BYTES);
-            assertThat(managementHealth.get("components").get("db").get("status").asString()).isEqualTo("UP");
+            assertThat(managementHealth
+                            .get("components")
+                            .get("db")
+                            .get("status")
+                            .asString())
+                    .isEqualTo("UP");
 
             Api.Response publicHealth = api.get("/actuator/health", null);
             assertThat(publicHealth.status()).as(publicHealth.body()).isEqualTo(200);
@@ -143,8 +164,11 @@ class OutboxRelayLagTest extends WalletIntegrationTest {
      * the slot confirms at the next event or heartbeat.
      */
     private RelayLag.Lag awaitCaughtUp(Duration timeout) {
-        return await("the relay caught up").atMost(timeout)
-                .until(lag::read, current -> current.seconds() == 0 && current.slotActive() && current.bytes() < CAUGHT_UP_BYTES);
+        return await("the relay caught up")
+                .atMost(timeout)
+                .until(
+                        lag::read,
+                        current -> current.seconds() == 0 && current.slotActive() && current.bytes() < CAUGHT_UP_BYTES);
     }
 
     static final long CAUGHT_UP_BYTES = 64 * 1024;

@@ -37,8 +37,10 @@ class OutboxRelaySmokeTest extends WalletIntegrationTest {
         ConsumerRecord<String, String> record = awaitOnTransferTopic(transferId);
         JsonNode event = JsonMapper.builder().build().readTree(record.value());
         assertThat(record.key()).isEqualTo(alice.id().toString());
-        assertThat(new String(record.headers().lastHeader("type").value(), StandardCharsets.UTF_8)).isEqualTo("transfer.posted");
-        assertThat(new String(record.headers().lastHeader("id").value(), StandardCharsets.UTF_8)).isEqualTo(event.get("id").asString());
+        assertThat(new String(record.headers().lastHeader("type").value(), StandardCharsets.UTF_8))
+                .isEqualTo("transfer.posted");
+        assertThat(new String(record.headers().lastHeader("id").value(), StandardCharsets.UTF_8))
+                .isEqualTo(event.get("id").asString());
         assertThat(event.get("type").asString()).isEqualTo("transfer.posted");
         assertThat(event.get("payload").get("amount").asString()).isEqualTo("12.50");
     }
@@ -50,8 +52,12 @@ class OutboxRelaySmokeTest extends WalletIntegrationTest {
      */
     @Test
     void aLogicalDecodingMessageInTheWal_isIgnored_andEventsGoOn() {
-        jdbc.sql("SELECT pg_logical_emit_message(true, 'someone-else', 'not an outbox event')").query(String.class).single();
-        jdbc.sql("SELECT pg_logical_emit_message(false, 'someone-else', 'nor this')").query(String.class).single();
+        jdbc.sql("SELECT pg_logical_emit_message(true, 'someone-else', 'not an outbox event')")
+                .query(String.class)
+                .single();
+        jdbc.sql("SELECT pg_logical_emit_message(false, 'someone-else', 'nor this')")
+                .query(String.class)
+                .single();
         Api.User alice = api.newUser();
         Api.User bob = api.newUser();
         LedgerTestSupport.fund(transactions, ledger, alice.id(), 10_000);
@@ -61,9 +67,16 @@ class OutboxRelaySmokeTest extends WalletIntegrationTest {
     }
 
     private ConsumerRecord<String, String> awaitOnTransferTopic(String transferId) {
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(), ConsumerConfig.GROUP_ID_CONFIG, "smoke-" + transferId,
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"), new StringDeserializer(), new StringDeserializer())) {
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        kafka.bootstrapServers(),
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        "smoke-" + transferId,
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        "earliest"),
+                new StringDeserializer(),
+                new StringDeserializer())) {
             consumer.subscribe(Set.of("wallet.transfer"));
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
             while (System.nanoTime() < deadline) {

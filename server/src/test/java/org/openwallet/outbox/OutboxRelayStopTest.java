@@ -30,6 +30,7 @@ class OutboxRelayStopTest extends WalletIntegrationTest {
 
     @Autowired
     KafkaCluster kafka;
+
     @Autowired
     OutboxRelay relay;
 
@@ -76,7 +77,9 @@ class OutboxRelayStopTest extends WalletIntegrationTest {
                         SELECT active_pid AS pid FROM pg_replication_slots WHERE slot_name = 'wallet_outbox' AND active_pid IS NOT NULL
                         UNION SELECT pid FROM pg_stat_activity WHERE application_name = 'wallet-outbox-relay-leadership') sessions
                     """).query(Integer.class).single();
-            assertThat(killed).as("the relay's replication and leadership sessions").isEqualTo(2);
+            assertThat(killed)
+                    .as("the relay's replication and leadership sessions")
+                    .isEqualTo(2);
             int atKill = payments.postedCount();
             payments.awaitPosted(atKill + 60, WAIT);
         } finally {
@@ -106,7 +109,8 @@ class OutboxRelayStopTest extends WalletIntegrationTest {
             awaitLeader(relay);
         }
         // A closed client's thread ends on its own schedule: wait for it, bounded.
-        await("the relay's Kafka client threads ending").atMost(THREAD_END_WAIT)
+        await("the relay's Kafka client threads ending")
+                .atMost(THREAD_END_WAIT)
                 .untilAsserted(() -> assertThat(kafkaClientThreads()).isEqualTo(before));
     }
 
@@ -115,15 +119,23 @@ class OutboxRelayStopTest extends WalletIntegrationTest {
 
     /** Live threads of Kafka clients, Kafka Connect and Debezium, by name (names repeat across instances). */
     private static Map<String, Long> kafkaClientThreads() {
-        return Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive).map(Thread::getName)
-                .filter(name -> name.startsWith("kafka-") || name.startsWith("KafkaBasedLog") || name.startsWith("debezium"))
-                .collect(java.util.stream.Collectors.groupingBy(name -> name, java.util.TreeMap::new, java.util.stream.Collectors.counting()));
+        return Thread.getAllStackTraces().keySet().stream()
+                .filter(Thread::isAlive)
+                .map(Thread::getName)
+                .filter(name ->
+                        name.startsWith("kafka-") || name.startsWith("KafkaBasedLog") || name.startsWith("debezium"))
+                .collect(java.util.stream.Collectors.groupingBy(
+                        name -> name, java.util.TreeMap::new, java.util.stream.Collectors.counting()));
     }
 
     private void awaitSlotActive() {
-        await("somebody streaming the slot").atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> jdbc
-                .sql("SELECT coalesce(bool_or(active), false) FROM pg_replication_slots WHERE slot_name = 'wallet_outbox'")
-                .query(Boolean.class).single());
+        await("somebody streaming the slot")
+                .atMost(WAIT)
+                .pollInterval(Duration.ofMillis(50))
+                .until(() -> jdbc.sql(
+                                "SELECT coalesce(bool_or(active), false) FROM pg_replication_slots WHERE slot_name = 'wallet_outbox'")
+                        .query(Boolean.class)
+                        .single());
     }
 
     static void awaitLeader(OutboxRelay relay) {
@@ -131,6 +143,9 @@ class OutboxRelayStopTest extends WalletIntegrationTest {
     }
 
     static void awaitLeader(OutboxRelay relay, Duration timeout) {
-        await("the relay leading").atMost(timeout).pollInterval(Duration.ofMillis(50)).until(relay::isLeader);
+        await("the relay leading")
+                .atMost(timeout)
+                .pollInterval(Duration.ofMillis(50))
+                .until(relay::isLeader);
     }
 }

@@ -10,9 +10,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
+import org.openwallet.platform.config.WalletProperties;
 import org.openwallet.platform.database.DatabaseEndpoint;
 import org.openwallet.platform.kafka.KafkaCluster;
-import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ContextConfiguration;
@@ -35,12 +35,16 @@ class OutboxRelayTakeoverTest extends WalletIntegrationTest {
 
     @Autowired
     KafkaCluster kafka;
+
     @Autowired
     OutboxRelay first;
+
     @Autowired
     RelaySettings settings;
+
     @Autowired
     DatabaseEndpoint database;
+
     @Autowired
     WalletProperties properties;
 
@@ -54,8 +58,10 @@ class OutboxRelayTakeoverTest extends WalletIntegrationTest {
         try {
             second.start();
             payments.awaitPosted(20, WAIT);
-            await("the first relay leading throughout, the second standing by").during(STANDBY_WATCH)
-                    .atMost(STANDBY_WATCH.plusSeconds(10)).until(() -> first.isLeader() && !second.isLeader());
+            await("the first relay leading throughout, the second standing by")
+                    .during(STANDBY_WATCH)
+                    .atMost(STANDBY_WATCH.plusSeconds(10))
+                    .until(() -> first.isLeader() && !second.isLeader());
             assertThat(walSenders()).as("replication connections on the slot").isEqualTo(1);
 
             first.stop();
@@ -81,6 +87,8 @@ class OutboxRelayTakeoverTest extends WalletIntegrationTest {
 
     private int walSenders() {
         return jdbc.sql("SELECT count(*) FROM pg_replication_slots WHERE slot_name = ? AND active")
-                .param(settings.slotName()).query(Integer.class).single();
+                .param(settings.slotName())
+                .query(Integer.class)
+                .single();
     }
 }

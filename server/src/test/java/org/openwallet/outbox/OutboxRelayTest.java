@@ -52,9 +52,15 @@ class OutboxRelayTest extends WalletIntegrationTest {
                     TransferEvents.byTransfer(reader.readFor(QUIET_WAIT), TransferEvents.ids(posted));
 
             assertThat(found).hasSize(TRANSFERS);
-            assertThat(found).as("records per transfer").allSatisfy((transferId, records) -> assertThat(records).hasSize(1));
-            List<ConsumerRecord<String, String>> records = found.values().stream().map(List::getFirst).toList();
-            assertThat(records.stream().map(record -> TopicReader.json(record).get("id").asString()).distinct()).hasSize(TRANSFERS);
+            assertThat(found)
+                    .as("records per transfer")
+                    .allSatisfy((transferId, records) -> assertThat(records).hasSize(1));
+            List<ConsumerRecord<String, String>> records =
+                    found.values().stream().map(List::getFirst).toList();
+            assertThat(records.stream()
+                            .map(record -> TopicReader.json(record).get("id").asString())
+                            .distinct())
+                    .hasSize(TRANSFERS);
             TransferEvents.assertSameEventEachTime(found, posted);
             assertEachSenderInOnePartition_inCommitOrder(records);
         }
@@ -68,24 +74,42 @@ class OutboxRelayTest extends WalletIntegrationTest {
     private static void assertEachSenderInOnePartition_inCommitOrder(List<ConsumerRecord<String, String>> records) {
         Map<String, List<ConsumerRecord<String, String>>> bySender = new LinkedHashMap<>();
         records.stream()
-                .sorted(Comparator.<ConsumerRecord<String, String>>comparingInt(ConsumerRecord::partition).thenComparingLong(ConsumerRecord::offset))
-                .forEach(record -> bySender.computeIfAbsent(record.key(), key -> new ArrayList<>()).add(record));
+                .sorted(Comparator.<ConsumerRecord<String, String>>comparingInt(ConsumerRecord::partition)
+                        .thenComparingLong(ConsumerRecord::offset))
+                .forEach(record -> bySender.computeIfAbsent(record.key(), key -> new ArrayList<>())
+                        .add(record));
         assertThat(bySender).hasSize(USERS);
         Map<String, Set<Integer>> partitions = new HashMap<>();
         bySender.forEach((sender, own) -> {
             partitions.put(sender, own.stream().map(ConsumerRecord::partition).collect(Collectors.toSet()));
-            List<UUID> eventIds = own.stream().map(record -> UUID.fromString(TopicReader.json(record).get("id").asString())).toList();
-            List<UUID> transferIds = own.stream().map(record -> UUID.fromString(TopicReader.payloadField(record, "transfer_id"))).toList();
-            List<Instant> occurredAt = own.stream().map(record -> Instant.parse(TopicReader.json(record).get("occurred_at").asString())).toList();
-            assertThat(eventIds).as("event ids of sender " + sender + " in partition order").isSortedAccordingTo(UUID::compareTo)
+            List<UUID> eventIds = own.stream()
+                    .map(record ->
+                            UUID.fromString(TopicReader.json(record).get("id").asString()))
+                    .toList();
+            List<UUID> transferIds = own.stream()
+                    .map(record -> UUID.fromString(TopicReader.payloadField(record, "transfer_id")))
+                    .toList();
+            List<Instant> occurredAt = own.stream()
+                    .map(record -> Instant.parse(
+                            TopicReader.json(record).get("occurred_at").asString()))
+                    .toList();
+            assertThat(eventIds)
+                    .as("event ids of sender " + sender + " in partition order")
+                    .isSortedAccordingTo(UUID::compareTo)
                     .doesNotHaveDuplicates();
-            assertThat(transferIds).as("transfer ids of sender " + sender + " in partition order").isSortedAccordingTo(UUID::compareTo);
-            assertThat(occurredAt).as("occurred_at of sender " + sender + " in partition order").isSorted();
+            assertThat(transferIds)
+                    .as("transfer ids of sender " + sender + " in partition order")
+                    .isSortedAccordingTo(UUID::compareTo);
+            assertThat(occurredAt)
+                    .as("occurred_at of sender " + sender + " in partition order")
+                    .isSorted();
             own.forEach(record -> {
                 JsonNode event = TopicReader.json(record);
                 assertThat(event.get("payload").get("from_user_id").asString()).isEqualTo(sender);
             });
         });
-        assertThat(partitions).as("each sender's events are in one partition").allSatisfy((sender, used) -> assertThat(used).hasSize(1));
+        assertThat(partitions)
+                .as("each sender's events are in one partition")
+                .allSatisfy((sender, used) -> assertThat(used).hasSize(1));
     }
 }

@@ -28,11 +28,11 @@ import org.openwallet.platform.database.Transactions;
 final class Payments {
     /** Stops a background load that was never stopped, so a failing test cannot pay forever. */
     static final int MAX_BACKGROUND_PAYMENTS = 5_000;
+
     private static final long FUNDING_MINOR = 10_000_000;
 
     /** A posted transfer: its id, its sender (the event's key) and its receiver. */
-    record Posted(String transferId, UUID fromUserId, UUID toUserId) {
-    }
+    record Posted(String transferId, UUID fromUserId, UUID toUserId) {}
 
     private final Api api;
     private final List<Api.User> users;
@@ -107,10 +107,15 @@ final class Payments {
 
     /** Waits (bounded) until at least {@code count} background payments were posted. */
     void awaitPosted(int count, Duration timeout) {
-        await(count + " background payments posted").atMost(timeout).pollInterval(Duration.ofMillis(20)).until(() -> {
-            assertNoFailures();
-            return posted.size();
-        }, postedSoFar -> postedSoFar >= count);
+        await(count + " background payments posted")
+                .atMost(timeout)
+                .pollInterval(Duration.ofMillis(20))
+                .until(
+                        () -> {
+                            assertNoFailures();
+                            return posted.size();
+                        },
+                        postedSoFar -> postedSoFar >= count);
     }
 
     /** Stops the background load; returns every payment it posted. */
@@ -159,7 +164,8 @@ final class Payments {
 
     private void assertNoFailures() {
         if (!failures.isEmpty()) {
-            throw new AssertionError("payments failed: " + failures.stream().limit(5).toList());
+            throw new AssertionError(
+                    "payments failed: " + failures.stream().limit(5).toList());
         }
     }
 }

@@ -30,22 +30,32 @@ final class TopicReader implements AutoCloseable {
     private final List<ConsumerRecord<String, String>> records = new ArrayList<>();
 
     TopicReader(String bootstrapServers, String topic, Duration topicWait) {
-        consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ConsumerConfig.GROUP_ID_CONFIG, "relay-test-" + UUID.randomUUID(),
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false,
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                new StringDeserializer(), new StringDeserializer());
+        consumer = new KafkaConsumer<>(
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        "relay-test-" + UUID.randomUUID(),
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        false,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        "read_committed"),
+                new StringDeserializer(),
+                new StringDeserializer());
         // The relay creates its topics when it starts streaming, which may be just after the context is up.
         List<PartitionInfo> partitions;
         try {
-            partitions = await("topic " + topic + " appearing").atMost(topicWait).pollInterval(POLL)
+            partitions = await("topic " + topic + " appearing")
+                    .atMost(topicWait)
+                    .pollInterval(POLL)
                     .until(() -> consumer.partitionsFor(topic, Duration.ofSeconds(5)), found -> !found.isEmpty());
         } catch (ConditionTimeoutException absent) {
             consumer.close();
             throw absent;
         }
-        List<TopicPartition> assigned = partitions.stream().map(info -> new TopicPartition(topic, info.partition())).toList();
+        List<TopicPartition> assigned = partitions.stream()
+                .map(info -> new TopicPartition(topic, info.partition()))
+                .toList();
         consumer.assign(assigned);
         consumer.seekToBeginning(assigned);
     }
@@ -54,7 +64,8 @@ final class TopicReader implements AutoCloseable {
      * Polls until {@code done} holds for everything read so far, at most {@code timeout}; returns
      * everything read so far either way (the caller's assertions say what was missing).
      */
-    List<ConsumerRecord<String, String>> readUntil(Predicate<List<ConsumerRecord<String, String>>> done, Duration timeout) {
+    List<ConsumerRecord<String, String>> readUntil(
+            Predicate<List<ConsumerRecord<String, String>>> done, Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!done.test(records) && System.nanoTime() < deadline) {
             consumer.poll(POLL).forEach(records::add);
@@ -88,5 +99,4 @@ final class TopicReader implements AutoCloseable {
         JsonNode value = payload == null ? null : payload.get(field);
         return value == null || value.isNull() ? null : value.asString();
     }
-
 }

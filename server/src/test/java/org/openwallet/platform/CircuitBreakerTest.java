@@ -69,7 +69,9 @@ class CircuitBreakerTest {
         open();
         for (long elapsed = 0; elapsed < OPEN.toMillis(); elapsed += 250) {
             clock.set(openedAt + elapsed);
-            assertThat(breaker.allowRequest()).as("%d ms after opening", elapsed).isFalse();
+            assertThat(breaker.allowRequest())
+                    .as("%d ms after opening", elapsed)
+                    .isFalse();
         }
         clock.set(openedAt + OPEN.toMillis());
         assertThat(breaker.allowRequest()).isFalse();

@@ -38,8 +38,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.json.JsonMapper;
 import org.openwallet.platform.crypto.SecretKeys;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The bank simulator as the wallet runs it: a real child process, spoken to over HTTP, whose
@@ -57,17 +57,26 @@ class EmbeddedBankSimulatorTest {
 
     @TempDir
     static Path shared;
+
     private static byte[] secret;
     private static Path secretFile;
     private static HttpServer receiver;
     private static final List<Delivery> deliveries = new ArrayList<>();
     /** Request id -> how many more deliveries for it the receiver answers 500. */
     private static final Map<String, AtomicInteger> failuresToAnswer = new ConcurrentHashMap<>();
+
     private static EmbeddedBankSimulator bank;
-    private static final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     /** One webhook delivery attempt as the receiver saw it. */
-    record Delivery(Map<String, Object> event, String body, long signedAt, boolean signatureValid, int answeredStatus, long receivedNanos) {
+    record Delivery(
+            Map<String, Object> event,
+            String body,
+            long signedAt,
+            boolean signatureValid,
+            int answeredStatus,
+            long receivedNanos) {
         String requestId() {
             return (String) event.get("request_id");
         }
@@ -98,7 +107,12 @@ class EmbeddedBankSimulatorTest {
             boolean valid = signatureValid(signature, body);
             int status = !valid ? 400 : failures != null && failures.getAndDecrement() > 0 ? 500 : 200;
             synchronized (deliveries) {
-                deliveries.add(new Delivery(event, new String(body, StandardCharsets.UTF_8), signedAt(signature), valid, status,
+                deliveries.add(new Delivery(
+                        event,
+                        new String(body, StandardCharsets.UTF_8),
+                        signedAt(signature),
+                        valid,
+                        status,
                         System.nanoTime()));
             }
             exchange.sendResponseHeaders(status, -1);
@@ -118,10 +132,30 @@ class EmbeddedBankSimulatorTest {
 
     @BeforeEach
     void resetConfiguration() throws Exception {
-        HttpResponse<String> response = post("/admin/config", null, Map.of(
-                "mode", "fixed_delay", "delay_millis", 0, "failure_rate", 0, "duplicate_webhooks", false, "out_of_order", false,
-                "out_of_order_window", 5, "webhook_url", webhookUrl().toString(),
-                "webhook_retry_initial_millis", 500, "webhook_retry_max_millis", 30_000, "webhook_max_attempts", 10_000));
+        HttpResponse<String> response = post(
+                "/admin/config",
+                null,
+                Map.of(
+                        "mode",
+                        "fixed_delay",
+                        "delay_millis",
+                        0,
+                        "failure_rate",
+                        0,
+                        "duplicate_webhooks",
+                        false,
+                        "out_of_order",
+                        false,
+                        "out_of_order_window",
+                        5,
+                        "webhook_url",
+                        webhookUrl().toString(),
+                        "webhook_retry_initial_millis",
+                        500,
+                        "webhook_retry_max_millis",
+                        30_000,
+                        "webhook_max_attempts",
+                        10_000));
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     }
 
@@ -142,9 +176,19 @@ class EmbeddedBankSimulatorTest {
         Delivery settledDebit = awaitDeliveries(debitId, 1).get(0);
         Delivery settledCredit = awaitDeliveries(creditId, 1).get(0);
         assertThat(settledDebit.signatureValid()).isTrue();
-        assertThat(settledDebit.signedAt()).isBetween(Instant.now().getEpochSecond() - 60, Instant.now().getEpochSecond() + 1);
-        assertThat(settledDebit.event()).containsOnlyKeys("event_id", "type", "bank_transfer_id", "request_id", "direction", "amount",
-                "currency", "reason_code", "occurred_at");
+        assertThat(settledDebit.signedAt())
+                .isBetween(Instant.now().getEpochSecond() - 60, Instant.now().getEpochSecond() + 1);
+        assertThat(settledDebit.event())
+                .containsOnlyKeys(
+                        "event_id",
+                        "type",
+                        "bank_transfer_id",
+                        "request_id",
+                        "direction",
+                        "amount",
+                        "currency",
+                        "reason_code",
+                        "occurred_at");
         assertThat(settledDebit.event())
                 .containsEntry("type", "transfer.settled")
                 .containsEntry("bank_transfer_id", accepted.get("bank_transfer_id"))
@@ -155,11 +199,15 @@ class EmbeddedBankSimulatorTest {
         assertThat((String) settledDebit.eventId()).startsWith("evt_");
         Instant.parse((String) settledDebit.event().get("occurred_at"));
         assertThat(settledCredit.signatureValid()).isTrue();
-        assertThat(settledCredit.event()).containsEntry("type", "transfer.settled").containsEntry("direction", "credit")
+        assertThat(settledCredit.event())
+                .containsEntry("type", "transfer.settled")
+                .containsEntry("direction", "credit")
                 .containsEntry("amount", "40.00");
 
         Map<String, Object> status = json(get("/v1/transfers/" + accepted.get("bank_transfer_id")));
-        assertThat(status).containsEntry("status", "settled").containsEntry("completed_at", settledDebit.event().get("occurred_at"));
+        assertThat(status)
+                .containsEntry("status", "settled")
+                .containsEntry("completed_at", settledDebit.event().get("occurred_at"));
     }
 
     @Test
@@ -183,9 +231,24 @@ class EmbeddedBankSimulatorTest {
     @Test
     void invalidTransfer_isRefusedWith400_evenThoughTheWalletValidatesToo() throws Exception {
         String id = requestId();
-        HttpResponse<String> response = post("/v1/transfers", id, Map.of("request_id", id, "direction", "debit",
-                "routing_number", "021000022", "account_number", "123456789", "holder_name", "Ada Lovelace",
-                "amount", "1.00", "currency", "USD"));
+        HttpResponse<String> response = post(
+                "/v1/transfers",
+                id,
+                Map.of(
+                        "request_id",
+                        id,
+                        "direction",
+                        "debit",
+                        "routing_number",
+                        "021000022",
+                        "account_number",
+                        "123456789",
+                        "holder_name",
+                        "Ada Lovelace",
+                        "amount",
+                        "1.00",
+                        "currency",
+                        "USD"));
 
         assertThat(response.statusCode()).isEqualTo(400);
         assertThat(response.body()).contains("invalid_routing_number");
@@ -195,19 +258,22 @@ class EmbeddedBankSimulatorTest {
     void accountNumberTriggers_failDebitsWithR01R02R03_andReturnCreditsWithR02R03() throws Exception {
         Map<String, String> expected = new LinkedHashMap<>();
         for (String[] trigger : new String[][] {
-                {"debit", "55550001", "transfer.failed R01"},
-                {"debit", "55550002", "transfer.failed R02"},
-                {"debit", "55550003", "transfer.failed R03"},
-                {"credit", "55550002", "transfer.returned R02"},
-                {"credit", "55550003", "transfer.returned R03"}}) {
+            {"debit", "55550001", "transfer.failed R01"},
+            {"debit", "55550002", "transfer.failed R02"},
+            {"debit", "55550003", "transfer.failed R03"},
+            {"credit", "55550002", "transfer.returned R02"},
+            {"credit", "55550003", "transfer.returned R03"}
+        }) {
             String id = requestId();
-            assertThat(transfer(id, trigger[0], trigger[1], "10.00").statusCode()).isEqualTo(202);
+            assertThat(transfer(id, trigger[0], trigger[1], "10.00").statusCode())
+                    .isEqualTo(202);
             expected.put(id, trigger[2]);
         }
 
         for (Map.Entry<String, String> transfer : expected.entrySet()) {
             Delivery delivery = awaitDeliveries(transfer.getKey(), 1).get(0);
-            assertThat(delivery.type() + " " + delivery.event().get("reason_code")).isEqualTo(transfer.getValue());
+            assertThat(delivery.type() + " " + delivery.event().get("reason_code"))
+                    .isEqualTo(transfer.getValue());
             assertThat(delivery.signatureValid()).isTrue();
         }
     }
@@ -220,7 +286,9 @@ class EmbeddedBankSimulatorTest {
         transfer(id, "debit", "123456789", "5.00");
 
         List<Delivery> twice = awaitDeliveries(id, 2);
-        assertThat(twice).extracting(Delivery::eventId).containsOnly(twice.get(0).eventId());
+        assertThat(twice)
+                .extracting(Delivery::eventId)
+                .containsOnly(twice.get(0).eventId());
         assertThat(twice).extracting(Delivery::body).containsOnly(twice.get(0).body());
         assertThat(twice).allMatch(Delivery::signatureValid);
     }
@@ -230,7 +298,8 @@ class EmbeddedBankSimulatorTest {
         admin(Map.of("out_of_order", true, "out_of_order_window", 3, "out_of_order_max_hold_millis", 10_000));
         List<String> ids = List.of(requestId(), requestId(), requestId());
         for (String id : ids) {
-            String bankTransferId = (String) json(transfer(id, "debit", "123456789", "1.00")).get("bank_transfer_id");
+            String bankTransferId =
+                    (String) json(transfer(id, "debit", "123456789", "1.00")).get("bank_transfer_id");
             // Each transfer completes before the next is sent, so the bank's own order is the order of ids.
             awaitStatus(bankTransferId, "settled");
         }
@@ -240,7 +309,10 @@ class EmbeddedBankSimulatorTest {
         }
         List<String> arrivalOrder;
         synchronized (deliveries) {
-            arrivalOrder = deliveries.stream().map(Delivery::requestId).filter(ids::contains).toList();
+            arrivalOrder = deliveries.stream()
+                    .map(Delivery::requestId)
+                    .filter(ids::contains)
+                    .toList();
         }
         assertThat(arrivalOrder).containsExactlyInAnyOrderElementsOf(ids).isNotEqualTo(ids);
     }
@@ -255,13 +327,19 @@ class EmbeddedBankSimulatorTest {
 
         List<Delivery> attempts = awaitDeliveries(id, 3);
         assertThat(attempts).extracting(Delivery::answeredStatus).containsExactly(500, 500, 200);
-        assertThat(attempts).extracting(Delivery::eventId).containsOnly(attempts.get(0).eventId());
+        assertThat(attempts)
+                .extracting(Delivery::eventId)
+                .containsOnly(attempts.get(0).eventId());
         assertThat(attempts).allMatch(Delivery::signatureValid);
-        long firstWaitMillis = TimeUnit.NANOSECONDS.toMillis(attempts.get(1).receivedNanos() - attempts.get(0).receivedNanos());
-        long secondWaitMillis = TimeUnit.NANOSECONDS.toMillis(attempts.get(2).receivedNanos() - attempts.get(1).receivedNanos());
+        long firstWaitMillis = TimeUnit.NANOSECONDS.toMillis(
+                attempts.get(1).receivedNanos() - attempts.get(0).receivedNanos());
+        long secondWaitMillis = TimeUnit.NANOSECONDS.toMillis(
+                attempts.get(2).receivedNanos() - attempts.get(1).receivedNanos());
         assertThat(firstWaitMillis).as("the first wait").isGreaterThanOrEqualTo(550);
         assertThat(secondWaitMillis).as("the second wait, doubled").isGreaterThanOrEqualTo(1150);
-        assertThat(attempts.get(2).signedAt()).as("a new t on a later attempt").isGreaterThan(attempts.get(0).signedAt());
+        assertThat(attempts.get(2).signedAt())
+                .as("a new t on a later attempt")
+                .isGreaterThan(attempts.get(0).signedAt());
         Thread.sleep(300);
         assertThat(deliveriesFor(id)).as("nothing after the 2xx").hasSize(3);
     }
@@ -270,43 +348,72 @@ class EmbeddedBankSimulatorTest {
     void settlementReport_listsWhatSettledThatDay_notWhatFailed() throws Exception {
         String settledId = requestId();
         String failedId = requestId();
-        String bankTransferId = (String) json(transfer(settledId, "debit", "123456789", "77.70")).get("bank_transfer_id");
+        String bankTransferId = (String)
+                json(transfer(settledId, "debit", "123456789", "77.70")).get("bank_transfer_id");
         transfer(failedId, "debit", "12340001", "1.00");
         Delivery settled = awaitDeliveries(settledId, 1).get(0);
         awaitDeliveries(failedId, 1);
         String occurredAt = (String) settled.event().get("occurred_at");
-        String date = Instant.parse(occurredAt).atZone(ZoneOffset.UTC).toLocalDate().toString();
+        String date =
+                Instant.parse(occurredAt).atZone(ZoneOffset.UTC).toLocalDate().toString();
 
         Map<String, Object> report = json(get("/v1/reports/settlement?date=" + date));
 
         assertThat(report).containsEntry("date", date);
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> items = (List<Map<String, Object>>) report.get("items");
-        assertThat(items).filteredOn(item -> settledId.equals(item.get("request_id"))).singleElement().isEqualTo(Map.of(
-                "bank_transfer_id", bankTransferId, "request_id", settledId, "direction", "debit", "amount", "77.70",
-                "currency", "USD", "settled_at", occurredAt));
+        assertThat(items)
+                .filteredOn(item -> settledId.equals(item.get("request_id")))
+                .singleElement()
+                .isEqualTo(Map.of(
+                        "bank_transfer_id",
+                        bankTransferId,
+                        "request_id",
+                        settledId,
+                        "direction",
+                        "debit",
+                        "amount",
+                        "77.70",
+                        "currency",
+                        "USD",
+                        "settled_at",
+                        occurredAt));
         assertThat(items).noneMatch(item -> failedId.equals(item.get("request_id")));
     }
 
     @Test
     void plantedSettlement_appearsInTheReportOfItsDay_withoutAWebhook() throws Exception {
-        HttpResponse<String> planted = post("/admin/settlements", null, Map.of(
-                "direction", "credit", "amount", "9.99", "currency", "USD", "settled_at", "2031-01-02T10:00:00Z"));
+        HttpResponse<String> planted = post(
+                "/admin/settlements",
+                null,
+                Map.of(
+                        "direction",
+                        "credit",
+                        "amount",
+                        "9.99",
+                        "currency",
+                        "USD",
+                        "settled_at",
+                        "2031-01-02T10:00:00Z"));
 
         assertThat(planted.statusCode()).as(planted.body()).isEqualTo(201);
         String bankTransferId = (String) json(planted).get("bank_transfer_id");
         Map<String, Object> report = json(get("/v1/reports/settlement?date=2031-01-02"));
         @SuppressWarnings("unchecked")
         List<Map<String, Object>> items = (List<Map<String, Object>>) report.get("items");
-        assertThat(items).singleElement().satisfies(item -> assertThat(item)
-                .containsEntry("bank_transfer_id", bankTransferId)
-                .containsEntry("request_id", null)
-                .containsEntry("direction", "credit")
-                .containsEntry("amount", "9.99")
-                .containsEntry("currency", "USD")
-                .containsEntry("settled_at", "2031-01-02T10:00:00Z"));
+        assertThat(items)
+                .singleElement()
+                .satisfies(item -> assertThat(item)
+                        .containsEntry("bank_transfer_id", bankTransferId)
+                        .containsEntry("request_id", null)
+                        .containsEntry("direction", "credit")
+                        .containsEntry("amount", "9.99")
+                        .containsEntry("currency", "USD")
+                        .containsEntry("settled_at", "2031-01-02T10:00:00Z"));
         synchronized (deliveries) {
-            assertThat(deliveries).noneMatch(delivery -> bankTransferId.equals(delivery.event().get("bank_transfer_id")));
+            assertThat(deliveries)
+                    .noneMatch(
+                            delivery -> bankTransferId.equals(delivery.event().get("bank_transfer_id")));
         }
     }
 
@@ -317,7 +424,9 @@ class EmbeddedBankSimulatorTest {
         Map<String, Object> accepted = json(transfer(id, "debit", "123456789", "100.00"));
         String bankTransferId = (String) accepted.get("bank_transfer_id");
 
-        assertThat(post("/admin/clock/advance", null, Map.of("seconds", 12 * 3600)).statusCode()).isEqualTo(200);
+        assertThat(post("/admin/clock/advance", null, Map.of("seconds", 12 * 3600))
+                        .statusCode())
+                .isEqualTo(200);
         Thread.sleep(300);
         assertThat(json(get("/v1/transfers/" + bankTransferId))).containsEntry("status", "accepted");
         assertThat(deliveriesFor(id)).isEmpty();
@@ -338,19 +447,29 @@ class EmbeddedBankSimulatorTest {
     void simulator_stopsByPid_comesBackOnItsPort_andExitsWhenItsStdinCloses(@TempDir Path directory) throws Exception {
         long firstPid;
         int firstPort;
-        try (EmbeddedBankSimulator other = EmbeddedBankSimulator.start(directory, 0, null, secretFile, Duration.ofSeconds(2))) {
+        try (EmbeddedBankSimulator other =
+                EmbeddedBankSimulator.start(directory, 0, null, secretFile, Duration.ofSeconds(2))) {
             firstPid = other.pid();
             firstPort = other.port();
             assertThat(other.baseUrl()).isEqualTo(URI.create("http://127.0.0.1:" + firstPort));
-            assertThat(client.send(HttpRequest.newBuilder(other.baseUrl().resolve("/health")).build(),
-                    HttpResponse.BodyHandlers.ofString()).body()).contains("ok");
+            assertThat(client.send(
+                                    HttpRequest.newBuilder(other.baseUrl().resolve("/health"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .body())
+                    .contains("ok");
             assertThatThrownBy(() -> EmbeddedBankSimulator.start(directory, 0, null, secretFile, Duration.ZERO))
-                    .isInstanceOf(IOException.class).hasMessageContaining("in use by a running wallet");
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("in use by a running wallet");
         }
-        assertThat(ProcessHandle.of(firstPid).map(ProcessHandle::isAlive).orElse(false)).as("stopped by its pid").isFalse();
+        assertThat(ProcessHandle.of(firstPid).map(ProcessHandle::isAlive).orElse(false))
+                .as("stopped by its pid")
+                .isFalse();
 
         try (EmbeddedBankSimulator other = EmbeddedBankSimulator.start(directory, 0, null, secretFile, Duration.ZERO)) {
-            assertThat(other.port()).as("the port remembered in " + EmbeddedBankSimulator.PORT_FILE).isEqualTo(firstPort);
+            assertThat(other.port())
+                    .as("the port remembered in " + EmbeddedBankSimulator.PORT_FILE)
+                    .isEqualTo(firstPort);
             ProcessHandle process = ProcessHandle.of(other.pid()).orElseThrow();
 
             other.closeParentPipe();
@@ -362,8 +481,10 @@ class EmbeddedBankSimulatorTest {
 
     @Test
     void start_withoutASecretFile_saysSo(@TempDir Path directory) {
-        assertThatThrownBy(() -> EmbeddedBankSimulator.start(directory, 0, null, directory.resolve("absent"), Duration.ZERO))
-                .isInstanceOf(IOException.class).hasMessageContaining("secret file");
+        assertThatThrownBy(() ->
+                        EmbeddedBankSimulator.start(directory, 0, null, directory.resolve("absent"), Duration.ZERO))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("secret file");
     }
 
     private static URI webhookUrl() {
@@ -392,12 +513,31 @@ class EmbeddedBankSimulatorTest {
     }
 
     private static long signedAt(String header) {
-        return header == null || !header.startsWith("t=") ? -1 : Long.parseLong(header.substring(2, header.indexOf(',')));
+        return header == null || !header.startsWith("t=")
+                ? -1
+                : Long.parseLong(header.substring(2, header.indexOf(',')));
     }
 
-    private static HttpResponse<String> transfer(String requestId, String direction, String accountNumber, String amount) throws Exception {
-        return post("/v1/transfers", requestId, Map.of("request_id", requestId, "direction", direction, "routing_number", ROUTING_NUMBER,
-                "account_number", accountNumber, "holder_name", "Ada Lovelace", "amount", amount, "currency", "USD"));
+    private static HttpResponse<String> transfer(
+            String requestId, String direction, String accountNumber, String amount) throws Exception {
+        return post(
+                "/v1/transfers",
+                requestId,
+                Map.of(
+                        "request_id",
+                        requestId,
+                        "direction",
+                        direction,
+                        "routing_number",
+                        ROUTING_NUMBER,
+                        "account_number",
+                        accountNumber,
+                        "holder_name",
+                        "Ada Lovelace",
+                        "amount",
+                        amount,
+                        "currency",
+                        "USD"));
     }
 
     private static void admin(Map<String, Object> changes) throws Exception {
@@ -405,7 +545,8 @@ class EmbeddedBankSimulatorTest {
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     }
 
-    private static HttpResponse<String> post(String path, String idempotencyKey, Map<String, Object> body) throws Exception {
+    private static HttpResponse<String> post(String path, String idempotencyKey, Map<String, Object> body)
+            throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(bank.baseUrl().resolve(path))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(body)));
@@ -416,7 +557,8 @@ class EmbeddedBankSimulatorTest {
     }
 
     private static HttpResponse<String> get(String path) throws Exception {
-        return client.send(HttpRequest.newBuilder(bank.baseUrl().resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
+        return client.send(
+                HttpRequest.newBuilder(bank.baseUrl().resolve(path)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @SuppressWarnings("unchecked")
@@ -426,7 +568,9 @@ class EmbeddedBankSimulatorTest {
 
     private static List<Delivery> deliveriesFor(String requestId) {
         synchronized (deliveries) {
-            return deliveries.stream().filter(delivery -> requestId.equals(delivery.requestId())).toList();
+            return deliveries.stream()
+                    .filter(delivery -> requestId.equals(delivery.requestId()))
+                    .toList();
         }
     }
 
@@ -436,13 +580,16 @@ class EmbeddedBankSimulatorTest {
     }
 
     private static void awaitStatus(String bankTransferId, String status) throws InterruptedException {
-        await(() -> {
-            try {
-                return json(get("/v1/transfers/" + bankTransferId));
-            } catch (Exception failure) {
-                throw new IllegalStateException(failure);
-            }
-        }, transfer -> status.equals(transfer.get("status")), bankTransferId + " " + status);
+        await(
+                () -> {
+                    try {
+                        return json(get("/v1/transfers/" + bankTransferId));
+                    } catch (Exception failure) {
+                        throw new IllegalStateException(failure);
+                    }
+                },
+                transfer -> status.equals(transfer.get("status")),
+                bankTransferId + " " + status);
     }
 
     private static <T> T await(Supplier<T> probe, Predicate<T> done, String what) throws InterruptedException {

@@ -38,44 +38,64 @@ class EmbeddedCassandraTest {
      * (no SIGTERM reaches the node), and the node drains and exits by itself.
      */
     @Test
-    void node_servesCqlOnLoopbackOnly_refusesASecondWallet_stopsByPid_keepsItsData_andExitsWhenItsWalletIsGone() throws Exception {
+    void node_servesCqlOnLoopbackOnly_refusesASecondWallet_stopsByPid_keepsItsData_andExitsWhenItsWalletIsGone()
+            throws Exception {
         long firstPid;
         int firstPort;
         try (EmbeddedCassandra node = EmbeddedCassandra.start(directory, TestCassandra.javaHome(), HEAP_SIZE)) {
             firstPid = node.pid();
             firstPort = node.port();
             assertThat(node.contactPoint()).isEqualTo("127.0.0.1:" + firstPort);
-            assertThat(ProcessHandle.of(firstPid).flatMap(process -> process.info().command()).orElseThrow())
-                    .as("runs on a JDK 17").contains("17");
-            assertThat(reachableOnOtherAddresses(firstPort)).as("addresses other than 127.0.0.1 serving CQL").isEmpty();
+            assertThat(ProcessHandle.of(firstPid)
+                            .flatMap(process -> process.info().command())
+                            .orElseThrow())
+                    .as("runs on a JDK 17")
+                    .contains("17");
+            assertThat(reachableOnOtherAddresses(firstPort))
+                    .as("addresses other than 127.0.0.1 serving CQL")
+                    .isEmpty();
             try (CqlSession session = session(node)) {
-                session.execute("CREATE KEYSPACE kept WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+                session.execute(
+                        "CREATE KEYSPACE kept WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
                 session.execute("CREATE TABLE kept.notes (id int PRIMARY KEY, value text)");
                 session.execute("INSERT INTO kept.notes (id, value) VALUES (1, 'written before the restart')");
             }
 
             assertThatThrownBy(() -> EmbeddedCassandra.start(directory, TestCassandra.javaHome(), HEAP_SIZE))
-                    .isInstanceOf(IOException.class).hasMessageContaining("in use by a running wallet");
-            assertThat(node.isAlive()).as("the running node survives the refused start").isTrue();
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("in use by a running wallet");
+            assertThat(node.isAlive())
+                    .as("the running node survives the refused start")
+                    .isTrue();
         }
-        assertThat(ProcessHandle.of(firstPid).map(ProcessHandle::isAlive).orElse(false)).as("stopped by its pid").isFalse();
+        assertThat(ProcessHandle.of(firstPid).map(ProcessHandle::isAlive).orElse(false))
+                .as("stopped by its pid")
+                .isFalse();
         assertThat(directory.resolve("cassandra.pid")).doesNotExist();
 
         try (EmbeddedCassandra node = EmbeddedCassandra.start(directory, TestCassandra.javaHome(), HEAP_SIZE)) {
             assertThat(node.port()).as("the port kept in ports.properties").isEqualTo(firstPort);
             try (CqlSession session = session(node)) {
-                assertThat(session.execute("SELECT value FROM kept.notes WHERE id = 1").one().getString("value"))
+                assertThat(session.execute("SELECT value FROM kept.notes WHERE id = 1")
+                                .one()
+                                .getString("value"))
                         .isEqualTo("written before the restart");
             }
             ProcessHandle process = ProcessHandle.of(node.pid()).orElseThrow();
 
             node.closeParentPipe();
 
-            assertThat(process.onExit().get(EXIT_WAIT.toSeconds(), TimeUnit.SECONDS).isAlive()).isFalse();
-            assertThat(Files.readString(directory.resolve("logs").resolve("output.log"))).contains("its stdin pipe closed");
+            assertThat(process.onExit()
+                            .get(EXIT_WAIT.toSeconds(), TimeUnit.SECONDS)
+                            .isAlive())
+                    .isFalse();
+            assertThat(Files.readString(directory.resolve("logs").resolve("output.log")))
+                    .contains("its stdin pipe closed");
             try (Stream<String> lines = Files.lines(directory.resolve("logs").resolve("system.log"))) {
-                assertThat(lines.filter(line -> line.contains("Cassandra shutdown complete")).count())
-                        .as("both stops ran Cassandra's shutdown hook, which drains the node").isEqualTo(2);
+                assertThat(lines.filter(line -> line.contains("Cassandra shutdown complete"))
+                                .count())
+                        .as("both stops ran Cassandra's shutdown hook, which drains the node")
+                        .isEqualTo(2);
             }
         }
     }
@@ -91,7 +111,8 @@ class EmbeddedCassandraTest {
         int written = 0;
         try (EmbeddedCassandra node = EmbeddedCassandra.start(directory, TestCassandra.javaHome(), HEAP_SIZE)) {
             try (CqlSession session = session(node)) {
-                session.execute("CREATE KEYSPACE kept WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
+                session.execute(
+                        "CREATE KEYSPACE kept WITH replication = {'class': 'SimpleStrategy', 'replication_factor': 1}");
                 session.execute("CREATE TABLE kept.writes (id int PRIMARY KEY)");
                 var insert = session.prepare("INSERT INTO kept.writes (id) VALUES (?)");
                 // Long enough that the run spans several 100 ms marker periods, so the kill falls inside one.
@@ -101,13 +122,21 @@ class EmbeddedCassandraTest {
                     written++;
                 }
                 ProcessHandle.of(node.pid()).orElseThrow().destroyForcibly();
-                assertThat(ProcessHandle.of(node.pid()).orElseThrow().onExit().get(EXIT_WAIT.toSeconds(), TimeUnit.SECONDS).isAlive()).isFalse();
+                assertThat(ProcessHandle.of(node.pid())
+                                .orElseThrow()
+                                .onExit()
+                                .get(EXIT_WAIT.toSeconds(), TimeUnit.SECONDS)
+                                .isAlive())
+                        .isFalse();
             }
         }
         try (EmbeddedCassandra node = EmbeddedCassandra.start(directory, TestCassandra.javaHome(), HEAP_SIZE);
-             CqlSession session = session(node)) {
-            long kept = session.execute("SELECT count(*) FROM kept.writes").one().getLong(0);
-            assertThat(kept).as("acknowledged writes after the kill, of " + written).isEqualTo(written);
+                CqlSession session = session(node)) {
+            long kept =
+                    session.execute("SELECT count(*) FROM kept.writes").one().getLong(0);
+            assertThat(kept)
+                    .as("acknowledged writes after the kill, of " + written)
+                    .isEqualTo(written);
         }
     }
 
@@ -162,7 +191,10 @@ class EmbeddedCassandraTest {
     }
 
     private static CqlSession session(EmbeddedCassandra node) {
-        return CqlSession.builder().addContactPoint(node.address()).withLocalDatacenter("datacenter1").build();
+        return CqlSession.builder()
+                .addContactPoint(node.address())
+                .withLocalDatacenter("datacenter1")
+                .build();
     }
 
     /** This machine's other IPv4 addresses on which something accepts connections on {@code port}. */

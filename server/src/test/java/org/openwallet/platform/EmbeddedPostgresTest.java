@@ -40,10 +40,12 @@ class EmbeddedPostgresTest {
 
     @Test
     void start_withAWalCapForReplicationSlots_setsIt_andANegativeOneLeavesThemUncapped() throws Exception {
-        try (EmbeddedPostgres server = EmbeddedPostgres.start(dataDir, org.springframework.util.unit.DataSize.ofMegabytes(512))) {
+        try (EmbeddedPostgres server =
+                EmbeddedPostgres.start(dataDir, org.springframework.util.unit.DataSize.ofMegabytes(512))) {
             assertThat(show(server, "max_slot_wal_keep_size")).isEqualTo("512MB");
         }
-        try (EmbeddedPostgres server = EmbeddedPostgres.start(dataDir, org.springframework.util.unit.DataSize.ofBytes(-1))) {
+        try (EmbeddedPostgres server =
+                EmbeddedPostgres.start(dataDir, org.springframework.util.unit.DataSize.ofBytes(-1))) {
             assertThat(show(server, "max_slot_wal_keep_size")).isEqualTo("-1");
         }
     }
@@ -51,17 +53,35 @@ class EmbeddedPostgresTest {
     @Test
     void tcpConnection_withoutOrWithAWrongPassword_isRefused_andWithThePasswordWorks() throws Exception {
         try (EmbeddedPostgres server = EmbeddedPostgres.start(dataDir)) {
-            assertThatThrownBy(() -> DriverManager.getConnection(server.jdbcUrl(), server.username(), "").close())
+            assertThatThrownBy(() -> DriverManager.getConnection(server.jdbcUrl(), server.username(), "")
+                            .close())
                     .isInstanceOf(SQLException.class);
-            assertThatThrownBy(() -> DriverManager.getConnection(server.jdbcUrl(), server.username(), "not-the-password").close())
-                    .isInstanceOfSatisfying(SQLException.class, refused -> assertThat(refused.getSQLState()).isEqualTo("28P01"));
-            assertThatThrownBy(() -> DriverManager.getConnection(server.jdbcUrl() + "?replication=database&preferQueryMode=simple",
-                    server.username(), "not-the-password").close())
-                    .isInstanceOfSatisfying(SQLException.class, refused -> assertThat(refused.getSQLState()).isEqualTo("28P01"));
+            assertThatThrownBy(
+                            () -> DriverManager.getConnection(server.jdbcUrl(), server.username(), "not-the-password")
+                                    .close())
+                    .isInstanceOfSatisfying(
+                            SQLException.class,
+                            refused -> assertThat(refused.getSQLState()).isEqualTo("28P01"));
+            assertThatThrownBy(() -> DriverManager.getConnection(
+                                    server.jdbcUrl() + "?replication=database&preferQueryMode=simple",
+                                    server.username(),
+                                    "not-the-password")
+                            .close())
+                    .isInstanceOfSatisfying(
+                            SQLException.class,
+                            refused -> assertThat(refused.getSQLState()).isEqualTo("28P01"));
             assertThat(query(server, "SELECT 'let in'")).isEqualTo("let in");
-            assertThat(server.password()).isEqualTo(Files.readString(EmbeddedPostgres.passwordFile(dataDir)).strip()).hasSize(64);
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(EmbeddedPostgres.passwordFile(dataDir)))).isEqualTo("rw-------");
-            assertThat(query(server, "SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname = 'postgres'")).isEqualTo("t");
+            assertThat(server.password())
+                    .isEqualTo(Files.readString(EmbeddedPostgres.passwordFile(dataDir))
+                            .strip())
+                    .hasSize(64);
+            assertThat(PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(EmbeddedPostgres.passwordFile(dataDir))))
+                    .isEqualTo("rw-------");
+            assertThat(query(
+                            server,
+                            "SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname = 'postgres'"))
+                    .isEqualTo("t");
         }
     }
 
@@ -70,17 +90,35 @@ class EmbeddedPostgresTest {
         Path psql = Path.of("/usr/bin/psql");
         // JDBC cannot speak over the Unix socket, so this needs psql. .ci/run installs it (Debian's
         // postgresql-client), so CI always runs this; a developer machine without it skips only this one.
-        Assumptions.assumeTrue(Files.isExecutable(psql), "psql (apt-get install postgresql-client) is needed to connect over the Unix socket");
+        Assumptions.assumeTrue(
+                Files.isExecutable(psql),
+                "psql (apt-get install postgresql-client) is needed to connect over the Unix socket");
         try (EmbeddedPostgres server = EmbeddedPostgres.start(dataDir)) {
-            String socketDirectory = show(server, "unix_socket_directories").split(",")[0].strip();
-            List<String> command = List.of(psql.toString(), "-h", socketDirectory, "-p", Integer.toString(server.port()), "-U", "postgres",
-                    "-d", "postgres", "-w", "-X", "-A", "-t", "-c", "SELECT 'over the socket'");
+            String socketDirectory =
+                    show(server, "unix_socket_directories").split(",")[0].strip();
+            List<String> command = List.of(
+                    psql.toString(),
+                    "-h",
+                    socketDirectory,
+                    "-p",
+                    Integer.toString(server.port()),
+                    "-U",
+                    "postgres",
+                    "-d",
+                    "postgres",
+                    "-w",
+                    "-X",
+                    "-A",
+                    "-t",
+                    "-c",
+                    "SELECT 'over the socket'");
 
             Psql withoutPassword = psql(command, null);
             Psql withPassword = psql(command, server.password());
 
             assertThat(withoutPassword.exitCode()).as(withoutPassword.output()).isNotZero();
-            assertThat(withoutPassword.output()).containsAnyOf("no password supplied", "password authentication failed");
+            assertThat(withoutPassword.output())
+                    .containsAnyOf("no password supplied", "password authentication failed");
             assertThat(withPassword.exitCode()).as(withPassword.output()).isZero();
             assertThat(withPassword.output().strip()).isEqualTo("over the socket");
         }
@@ -89,9 +127,13 @@ class EmbeddedPostgresTest {
     @Test
     void start_onADataDirectoryFromBeforePasswords_setsAPasswordAndRequiresIt_keepingTheData() throws Exception {
         // The directory exactly as the wallet made it before passwords: the library's own start, initdb -A trust.
-        try (var old = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().setDataDirectory(dataDir).setCleanDataDirectory(false).start();
-             Connection connection = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + old.getPort() + "/postgres", "postgres", "");
-             Statement statement = connection.createStatement()) {
+        try (var old = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
+                        .setDataDirectory(dataDir)
+                        .setCleanDataDirectory(false)
+                        .start();
+                Connection connection = DriverManager.getConnection(
+                        "jdbc:postgresql://127.0.0.1:" + old.getPort() + "/postgres", "postgres", "");
+                Statement statement = connection.createStatement()) {
             statement.execute("CREATE TABLE kept (value text)");
             statement.execute("INSERT INTO kept VALUES ('written before the upgrade')");
         }
@@ -100,20 +142,23 @@ class EmbeddedPostgresTest {
 
         try (EmbeddedPostgres upgraded = EmbeddedPostgres.start(dataDir)) {
             assertThat(EmbeddedPostgres.passwordFile(dataDir)).exists();
-            assertThat(Files.readString(dataDir.resolve("pg_hba.conf"))).isEqualTo(EmbeddedPostgres.HBA).doesNotContain("trust");
-            assertThatThrownBy(() -> DriverManager.getConnection(upgraded.jdbcUrl(), upgraded.username(), "").close())
+            assertThat(Files.readString(dataDir.resolve("pg_hba.conf")))
+                    .isEqualTo(EmbeddedPostgres.HBA)
+                    .doesNotContain("trust");
+            assertThatThrownBy(() -> DriverManager.getConnection(upgraded.jdbcUrl(), upgraded.username(), "")
+                            .close())
                     .isInstanceOf(SQLException.class);
             assertThat(query(upgraded, "SELECT value FROM kept")).isEqualTo("written before the upgrade");
         }
         try (EmbeddedPostgres restarted = EmbeddedPostgres.start(dataDir)) {
             assertThat(query(restarted, "SELECT value FROM kept")).isEqualTo("written before the upgrade");
-            assertThatThrownBy(() -> DriverManager.getConnection(restarted.jdbcUrl(), restarted.username(), "").close())
+            assertThatThrownBy(() -> DriverManager.getConnection(restarted.jdbcUrl(), restarted.username(), "")
+                            .close())
                     .isInstanceOf(SQLException.class);
         }
     }
 
-    private record Psql(int exitCode, String output) {
-    }
+    private record Psql(int exitCode, String output) {}
 
     private static Psql psql(List<String> command, String password) throws IOException, InterruptedException {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
@@ -141,7 +186,9 @@ class EmbeddedPostgresTest {
     @Test
     void start_whileAnotherWalletRunsTheDirectory_isRefusedAndLeavesItRunning() throws Exception {
         try (EmbeddedPostgres running = EmbeddedPostgres.start(dataDir)) {
-            assertThatThrownBy(() -> EmbeddedPostgres.start(dataDir)).isInstanceOf(IOException.class).hasMessageContaining("in use");
+            assertThatThrownBy(() -> EmbeddedPostgres.start(dataDir))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("in use");
             assertThat(query(running, "SELECT 'still serving'")).isEqualTo("still serving");
         }
     }
@@ -149,26 +196,37 @@ class EmbeddedPostgresTest {
     @Test
     void start_afterOwningProcessWasKilled_stopsTheOrphanedServerAndTakesOver() throws Exception {
         Process owner = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"),
-                EmbeddedPostgresOwner.class.getName(), dataDir.toString())
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        EmbeddedPostgresOwner.class.getName(),
+                        dataDir.toString())
                 .redirectErrorStream(true)
                 .start();
         try {
             awaitLine(owner, "ready");
-            try (Connection connection = DriverManager.getConnection(jdbcUrlOf(dataDir), "postgres",
-                    Files.readString(EmbeddedPostgres.passwordFile(dataDir)).strip());
-                 Statement statement = connection.createStatement()) {
+            try (Connection connection = DriverManager.getConnection(
+                            jdbcUrlOf(dataDir),
+                            "postgres",
+                            Files.readString(EmbeddedPostgres.passwordFile(dataDir))
+                                    .strip());
+                    Statement statement = connection.createStatement()) {
                 statement.execute("CREATE TABLE kept (value text)");
                 statement.execute("INSERT INTO kept VALUES ('committed before the crash')");
             }
-            long orphanPid = Long.parseLong(Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).strip());
+            long orphanPid = Long.parseLong(
+                    Files.readAllLines(dataDir.resolve("postmaster.pid")).get(0).strip());
 
             owner.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            assertThat(ProcessHandle.of(orphanPid).map(ProcessHandle::isAlive)).as("SIGKILL leaves PostgreSQL running").contains(true);
+            assertThat(ProcessHandle.of(orphanPid).map(ProcessHandle::isAlive))
+                    .as("SIGKILL leaves PostgreSQL running")
+                    .contains(true);
 
             try (EmbeddedPostgres server = EmbeddedPostgres.start(dataDir)) {
-                assertThat(ProcessHandle.of(orphanPid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+                assertThat(ProcessHandle.of(orphanPid)
+                                .map(ProcessHandle::isAlive)
+                                .orElse(false))
+                        .isFalse();
                 assertThat(query(server, "SELECT value FROM kept")).isEqualTo("committed before the crash");
             }
         } finally {
@@ -198,17 +256,19 @@ class EmbeddedPostgresTest {
     }
 
     private static String query(EmbeddedPostgres server, String sql) throws SQLException {
-        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(), server.username(), server.password());
-             Statement statement = connection.createStatement();
-             ResultSet rows = statement.executeQuery(sql)) {
+        try (Connection connection =
+                        DriverManager.getConnection(server.jdbcUrl(), server.username(), server.password());
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery(sql)) {
             rows.next();
             return rows.getString(1);
         }
     }
 
     private static void execute(EmbeddedPostgres server, String... statements) throws SQLException {
-        try (Connection connection = DriverManager.getConnection(server.jdbcUrl(), server.username(), server.password());
-             Statement statement = connection.createStatement()) {
+        try (Connection connection =
+                        DriverManager.getConnection(server.jdbcUrl(), server.username(), server.password());
+                Statement statement = connection.createStatement()) {
             for (String sql : statements) {
                 statement.execute(sql);
             }

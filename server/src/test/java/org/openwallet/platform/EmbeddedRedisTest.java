@@ -19,7 +19,6 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.openwallet.platform.redis.Redis;
 
 /** The embedded Redis requires the password kept in its directory, which no other local user can read. */
 class EmbeddedRedisTest {
@@ -29,7 +28,8 @@ class EmbeddedRedisTest {
     @Test
     void commandWithoutAuth_isRefusedWithNoAuth() throws Exception {
         try (EmbeddedRedis redis = EmbeddedRedis.start(directory)) {
-            assertThat(send(redis.port(), "*3\r\n$3\r\nSET\r\n$12\r\nidempotency1\r\n$6\r\nforged\r\n")).startsWith("-NOAUTH");
+            assertThat(send(redis.port(), "*3\r\n$3\r\nSET\r\n$12\r\nidempotency1\r\n$6\r\nforged\r\n"))
+                    .startsWith("-NOAUTH");
             assertThat(send(redis.port(), "*1\r\n$4\r\nPING\r\n")).startsWith("-NOAUTH");
         }
     }
@@ -37,8 +37,11 @@ class EmbeddedRedisTest {
     @Test
     void wrongPassword_isRefused_andThePasswordInTheUriWorks() throws Exception {
         try (EmbeddedRedis redis = EmbeddedRedis.start(directory)) {
-            RedisClient wrong = RedisClient.create(RedisURI.builder().withHost("127.0.0.1").withPort(redis.port())
-                    .withPassword("not-the-password".toCharArray()).build());
+            RedisClient wrong = RedisClient.create(RedisURI.builder()
+                    .withHost("127.0.0.1")
+                    .withPort(redis.port())
+                    .withPassword("not-the-password".toCharArray())
+                    .build());
             try {
                 assertThatThrownBy(() -> wrong.connect().close()).hasStackTraceContaining("WRONGPASS");
             } finally {
@@ -59,9 +62,14 @@ class EmbeddedRedisTest {
         String first;
         try (EmbeddedRedis redis = EmbeddedRedis.start(directory)) {
             first = redis.password();
-            assertThat(first).hasSize(64).isEqualTo(Files.readString(EmbeddedRedis.passwordFile(directory)).strip());
-            // What ps shows; Redis rewrites its title once it runs, so the configuration file is what keeps the password out of it from the start.
-            assertThat(Files.readString(Path.of("/proc", Long.toString(redis.pid()), "cmdline"))).doesNotContain(first);
+            assertThat(first)
+                    .hasSize(64)
+                    .isEqualTo(Files.readString(EmbeddedRedis.passwordFile(directory))
+                            .strip());
+            // What ps shows; Redis rewrites its title once it runs, so the configuration file is what keeps the
+            // password out of it from the start.
+            assertThat(Files.readString(Path.of("/proc", Long.toString(redis.pid()), "cmdline")))
+                    .doesNotContain(first);
             assertThat(Files.readString(directory.resolve("redis.conf"))).contains("requirepass " + first);
         }
         assertThat(permissions(EmbeddedRedis.passwordFile(directory))).isEqualTo("rw-------");
@@ -69,12 +77,14 @@ class EmbeddedRedisTest {
         assertThat(permissions(directory)).isEqualTo("rwx------");
         try (EmbeddedRedis restarted = EmbeddedRedis.start(directory)) {
             assertThat(restarted.password()).isEqualTo(first);
-            assertThat(send(restarted.port(), "*2\r\n$4\r\nAUTH\r\n$64\r\n" + first + "\r\n")).startsWith("+OK");
+            assertThat(send(restarted.port(), "*2\r\n$4\r\nAUTH\r\n$64\r\n" + first + "\r\n"))
+                    .startsWith("+OK");
         }
     }
 
     @Test
-    void aServerKilledUnderTheWallet_isStartedAgainOnTheSamePortWithTheSamePassword_butAClosedOneStaysDown() throws Exception {
+    void aServerKilledUnderTheWallet_isStartedAgainOnTheSamePortWithTheSamePassword_butAClosedOneStaysDown()
+            throws Exception {
         EmbeddedRedis redis = EmbeddedRedis.start(directory);
         try {
             long killed = redis.pid();
@@ -82,7 +92,9 @@ class EmbeddedRedisTest {
             server.destroyForcibly();
             server.onExit().get(10, TimeUnit.SECONDS);
 
-            await("Redis started again").atMost(Duration.ofSeconds(30)).until(() -> redis.pid() != killed && redis.isAlive());
+            await("Redis started again")
+                    .atMost(Duration.ofSeconds(30))
+                    .until(() -> redis.pid() != killed && redis.isAlive());
             String auth = "*2\r\n$4\r\nAUTH\r\n$64\r\n" + redis.password() + "\r\n";
             await("the new server answers").atMost(Duration.ofSeconds(30)).until(() -> {
                 try {

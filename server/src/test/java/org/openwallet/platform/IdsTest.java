@@ -29,7 +29,9 @@ class IdsTest {
         }
         for (int i = 1; i < ids.size(); i++) {
             assertThat(ids.get(i).compareTo(ids.get(i - 1))).as("id %d", i).isPositive();
-            assertThat(ids.get(i).toString().compareTo(ids.get(i - 1).toString())).as("text order of id %d", i).isPositive();
+            assertThat(ids.get(i).toString().compareTo(ids.get(i - 1).toString()))
+                    .as("text order of id %d", i)
+                    .isPositive();
         }
     }
 }

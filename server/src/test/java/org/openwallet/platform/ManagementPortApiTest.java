@@ -18,6 +18,7 @@ import tools.jackson.databind.JsonNode;
 class ManagementPortApiTest extends WalletIntegrationTest {
     @Autowired
     Environment environment;
+
     @Autowired
     EmbeddedBankSimulator bank;
 

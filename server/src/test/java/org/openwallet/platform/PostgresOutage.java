@@ -54,16 +54,22 @@ final class PostgresOutage {
         long postmaster = postmasterPid();
         List<Long> pids = new ArrayList<>();
         pids.add(postmaster);
-        ProcessHandle.of(postmaster).ifPresent(process -> process.descendants().forEach(child -> pids.add(child.pid())));
+        ProcessHandle.of(postmaster)
+                .ifPresent(process -> process.descendants().forEach(child -> pids.add(child.pid())));
         return pids;
     }
 
     private long postmasterPid() throws IOException {
-        return Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid")).getFirst().strip());
+        return Long.parseLong(Files.readAllLines(dataDirectory.resolve("postmaster.pid"))
+                .getFirst()
+                .strip());
     }
 
     private static void signal(String signal, long pid) throws IOException, InterruptedException {
-        new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).redirectErrorStream(true).start().waitFor(10, TimeUnit.SECONDS);
+        new ProcessBuilder("kill", "-" + signal, Long.toString(pid))
+                .redirectErrorStream(true)
+                .start()
+                .waitFor(10, TimeUnit.SECONDS);
     }
 
     private boolean answers() {

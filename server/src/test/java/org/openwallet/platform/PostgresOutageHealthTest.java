@@ -3,18 +3,17 @@ package org.openwallet.platform;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.OwnDataDirectory;
 import org.openwallet.WalletIntegrationTest;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.ContextConfiguration;
 import org.springframework.test.context.TestPropertySource;
 import tools.jackson.databind.JsonNode;
-import org.openwallet.platform.config.WalletProperties;
 
 /**
  * With PostgreSQL hung (frozen), {@code /actuator/health} answers at once, on the public and on the
@@ -29,20 +28,24 @@ import org.openwallet.platform.config.WalletProperties;
 class PostgresOutageHealthTest extends WalletIntegrationTest {
     /** Health's bound (it answers from the latest background check), with room for a busy machine. */
     private static final Duration ANSWER_LIMIT = Duration.ofSeconds(2);
+
     private static final Duration WAIT = Duration.ofSeconds(60);
     /** How many answers in a row must each be DOWN, and in time, once the outage shows. */
     private static final int DOWN_ANSWERS = 10;
 
     @Autowired
     EmbeddedPostgres postgres;
+
     @Autowired
     WalletProperties properties;
 
     @Test
-    void withPostgresHung_healthAnswersInTimeWithDownAndTheReason_onBothPorts_andIsUpAgainOnceItIsBack() throws Exception {
+    void withPostgresHung_healthAnswersInTimeWithDownAndTheReason_onBothPorts_andIsUpAgainOnceItIsBack()
+            throws Exception {
         awaitStatus(api, 200, "UP");
         awaitStatus(management, 200, "UP");
-        PostgresOutage outage = new PostgresOutage(properties.dataDir().toAbsolutePath().resolve("postgres"), postgres);
+        PostgresOutage outage =
+                new PostgresOutage(properties.dataDir().toAbsolutePath().resolve("postgres"), postgres);
 
         outage.freeze();
         try {
@@ -57,12 +60,15 @@ class PostgresOutageHealthTest extends WalletIntegrationTest {
                 assertThat(publicHealth.body()).doesNotContain("components", "127.0.0.1", "Connection");
 
                 Api.Response managementHealth = timedHealth(management);
-                assertThat(managementHealth.status()).as(managementHealth.body()).isEqualTo(503);
+                assertThat(managementHealth.status())
+                        .as(managementHealth.body())
+                        .isEqualTo(503);
                 assertThat(managementHealth.header("Content-Type")).doesNotContain("problem");
                 JsonNode db = managementHealth.json().get("components").get("db");
                 assertThat(managementHealth.json().get("status").asString()).isEqualTo("DOWN");
                 assertThat(db.get("status").asString()).isEqualTo("DOWN");
-                assertThat(db.get("details").get("reason").asString()).isIn("PostgreSQL is unreachable", "PostgreSQL did not answer its health check within 1000 ms");
+                assertThat(db.get("details").get("reason").asString())
+                        .isIn("PostgreSQL is unreachable", "PostgreSQL did not answer its health check within 1000 ms");
             }
 
         } finally {
@@ -81,7 +87,8 @@ class PostgresOutageHealthTest extends WalletIntegrationTest {
         await("health " + status).atMost(WAIT).until(() -> {
             Api.Response response = timedHealth(port);
             seen[0] = response.json();
-            return response.status() == httpStatus && status.equals(seen[0].path("status").asString());
+            return response.status() == httpStatus
+                    && status.equals(seen[0].path("status").asString());
         });
         return seen[0];
     }
@@ -90,7 +97,9 @@ class PostgresOutageHealthTest extends WalletIntegrationTest {
         long started = System.nanoTime();
         Api.Response response = port.get("/actuator/health", null);
         long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
-        assertThat(elapsedMillis).as("health answered within " + ANSWER_LIMIT + ": " + response.body()).isLessThan(ANSWER_LIMIT.toMillis());
+        assertThat(elapsedMillis)
+                .as("health answered within " + ANSWER_LIMIT + ": " + response.body())
+                .isLessThan(ANSWER_LIMIT.toMillis());
         return response;
     }
 }

@@ -29,10 +29,14 @@ class LocalBucketsTest {
         assertThat(refused.remaining()).isZero();
         assertThat(refused.retryAfterSeconds()).isEqualTo(6);
         assertThat(refused.resetSeconds()).isEqualTo(60);
-        assertThat(buckets.run(tenPerMinute, "another ip", 1, 1).allowed()).as("another subject's bucket").isTrue();
+        assertThat(buckets.run(tenPerMinute, "another ip", 1, 1).allowed())
+                .as("another subject's bucket")
+                .isTrue();
 
         nowMillis.addAndGet(6_000);
-        assertThat(buckets.run(tenPerMinute, "ip", 1, 1).allowed()).as("one token back after 6 s").isTrue();
+        assertThat(buckets.run(tenPerMinute, "ip", 1, 1).allowed())
+                .as("one token back after 6 s")
+                .isTrue();
         assertThat(buckets.run(tenPerMinute, "ip", 1, 1).allowed()).isFalse();
     }
 
@@ -63,8 +67,12 @@ class LocalBucketsTest {
         buckets.run(tenPerMinute, "c", 1, 1);
 
         assertThat(buckets.size()).isEqualTo(3);
-        assertThat(buckets.run(tenPerMinute, "attacker", 1, 1).allowed()).as("the hot bucket is kept").isFalse();
-        assertThat(buckets.run(tenPerMinute, "a", 1, 0).remaining()).as("the forgotten bucket starts full").isEqualTo(10);
+        assertThat(buckets.run(tenPerMinute, "attacker", 1, 1).allowed())
+                .as("the hot bucket is kept")
+                .isFalse();
+        assertThat(buckets.run(tenPerMinute, "a", 1, 0).remaining())
+                .as("the forgotten bucket starts full")
+                .isEqualTo(10);
     }
 
     @Test
@@ -75,7 +83,9 @@ class LocalBucketsTest {
             assertThat(buckets.run(tenPerMinute, huge, 1, 1).allowed()).isTrue();
         }
         assertThat(buckets.run(tenPerMinute, huge, 1, 1).allowed()).isFalse();
-        assertThat(buckets.run(tenPerMinute, "x".repeat(999_999) + "y", 1, 1).allowed()).as("a different huge subject").isTrue();
+        assertThat(buckets.run(tenPerMinute, "x".repeat(999_999) + "y", 1, 1).allowed())
+                .as("a different huge subject")
+                .isTrue();
     }
 
     @Test

@@ -7,8 +7,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,14 +27,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestClassOrder;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.openwallet.Api;
+import org.openwallet.LedgerTestSupport;
 import org.openwallet.RawHttp;
 import org.openwallet.WalletIntegrationTest;
-import org.openwallet.LedgerTestSupport;
 import org.openwallet.ledger.Ledger;
 import org.openwallet.platform.EmbeddedRedis;
-import org.openwallet.platform.redis.Redis;
-import org.openwallet.platform.database.Transactions;
 import org.openwallet.platform.config.WalletProperties;
+import org.openwallet.platform.database.Transactions;
+import org.openwallet.platform.redis.Redis;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -69,16 +67,22 @@ class RateLimitApiTest {
     public abstract static class ProductionLimits {
         @LocalServerPort
         protected int port;
+
         @Autowired
         protected JdbcClient jdbc;
+
         @Autowired
         protected Transactions transactions;
+
         @Autowired
         protected Ledger ledger;
+
         @Autowired
         protected MeterRegistry meters;
+
         @Autowired
         protected Redis redis;
+
         protected Api api;
 
         @DynamicPropertySource
@@ -130,7 +134,9 @@ class RateLimitApiTest {
 
         static void assertRateLimitHeaders(Api.Response response, int limit) {
             assertThat(response.header("RateLimit-Limit")).as(response.body()).isEqualTo(Integer.toString(limit));
-            assertThat(response.header("RateLimit-Remaining")).as(response.body()).isNotNull();
+            assertThat(response.header("RateLimit-Remaining"))
+                    .as(response.body())
+                    .isNotNull();
             assertThat(Long.parseLong(response.header("RateLimit-Remaining"))).isBetween(0L, (long) limit);
             assertThat(response.header("RateLimit-Reset")).as(response.body()).isNotNull();
             assertThat(Long.parseLong(response.header("RateLimit-Reset"))).isGreaterThanOrEqualTo(0);
@@ -143,7 +149,6 @@ class RateLimitApiTest {
             assertThat(response.header("Retry-After")).as("Retry-After").isNotNull();
             assertThat(Long.parseLong(response.header("Retry-After"))).isGreaterThanOrEqualTo(1);
         }
-
     }
 
     @Nested
@@ -191,7 +196,8 @@ class RateLimitApiTest {
             // (one token per 2 s) between one request being sent and the next being answered.
             for (int k = 1; k < remaining.size(); k++) {
                 long refillable = (long) Math.ceil((answeredAt.get(k) - sentAt.get(k - 1)) / 2e9);
-                assertThat(remaining.get(k)).as("Remaining after payment %d", k + 1)
+                assertThat(remaining.get(k))
+                        .as("Remaining after payment %d", k + 1)
                         .isLessThanOrEqualTo(Math.max(0, remaining.get(k - 1) - 1 + refillable));
             }
             assertThat(remaining.get(remaining.size() - 1)).isZero();
@@ -200,7 +206,8 @@ class RateLimitApiTest {
             assertThat(p2pTransfersFrom(sender.id())).isEqualTo(posted);
             assertThat(api.available(sender)).isEqualTo(decimal(100_00 - posted));
             assertThat(api.available(recipient)).isEqualTo(decimal(posted));
-            assertThat(counter("wallet.ratelimit.rejections", "limit", "transfer-per-user")).isEqualTo(rejectionsBefore + 1);
+            assertThat(counter("wallet.ratelimit.rejections", "limit", "transfer-per-user"))
+                    .isEqualTo(rejectionsBefore + 1);
 
             // Another user's bucket is their own.
             Api.User other = fundedUser(10_00);
@@ -230,7 +237,8 @@ class RateLimitApiTest {
             assertThat(refused).isNotNull();
             assertRateLimited(refused);
 
-            Thread.sleep(Duration.ofSeconds(Long.parseLong(refused.header("Retry-After"))).plusMillis(100));
+            Thread.sleep(Duration.ofSeconds(Long.parseLong(refused.header("Retry-After")))
+                    .plusMillis(100));
             Api.Response retried = api.post("/v1/transfers", sender.token(), key, body);
             assertThat(retried.status()).as(retried.body()).isEqualTo(201);
             assertThat(retried.header("Idempotent-Replayed")).isNull();
@@ -250,7 +258,10 @@ class RateLimitApiTest {
             // Retries Redis answers, and requests that fail validation: none takes a token.
             for (int i = 0; i < 5; i++) {
                 assertReplayOf(first, api.post("/v1/transfers", sender.token(), key, body));
-                assertMalformed(api.post("/v1/transfers", sender.token(), UUID.randomUUID().toString(),
+                assertMalformed(api.post(
+                        "/v1/transfers",
+                        sender.token(),
+                        UUID.randomUUID().toString(),
                         Map.of("to_handle", recipient.handle(), "amount", "1.00")));
                 Api.Response noKey = api.post("/v1/transfers", sender.token(), null, body);
                 assertThat(noKey.status()).as(noKey.body()).isEqualTo(400);
@@ -258,12 +269,16 @@ class RateLimitApiTest {
             }
             Api.Response second = api.pay(sender, recipient, "0.01");
             assertThat(second.status()).as(second.body()).isEqualTo(201);
-            // 28 left after two payments (more if a token refilled meanwhile); counting the 15 requests above would leave 13.
+            // 28 left after two payments (more if a token refilled meanwhile); counting the 15 requests above would
+            // leave 13.
             assertThat(Long.parseLong(second.header("RateLimit-Remaining"))).isGreaterThanOrEqualTo(28);
 
             // With the bucket empty: a malformed payment is told so, and the finished one's retry gets its answer.
             drainTransferBucket(sender, recipient);
-            assertMalformed(api.post("/v1/transfers", sender.token(), UUID.randomUUID().toString(),
+            assertMalformed(api.post(
+                    "/v1/transfers",
+                    sender.token(),
+                    UUID.randomUUID().toString(),
                     Map.of("to_handle", recipient.handle(), "amount", "1.00")));
             assertReplayOf(first, api.post("/v1/transfers", sender.token(), key, body));
 
@@ -324,17 +339,24 @@ class RateLimitApiTest {
         void tenWrongPasswordsFromOneIp_lockThatIpOutOfTheHandle_theOwnerFromAnotherIpStillLogsIn() throws Exception {
             Api.User victim = api.newUser();
             Api.User bystander = api.newUser();
-            double rejectionsBefore = counter("wallet.ratelimit.rejections", "limit", "login-failures-per-handle-and-ip");
+            double rejectionsBefore =
+                    counter("wallet.ratelimit.rejections", "limit", "login-failures-per-handle-and-ip");
             RawHttp attacker = new RawHttp(port);
 
             for (int attempt = 1; attempt <= 10; attempt++) {
                 // A different spoofed X-Forwarded-For every time: no proxy is trusted here, so the
                 // header is ignored and every attempt counts against 127.0.0.1.
-                RawHttp.Response wrong = attacker.send("POST", "/v1/auth/login", Map.of("X-Forwarded-For", "203.0.113." + attempt),
+                RawHttp.Response wrong = attacker.send(
+                        "POST",
+                        "/v1/auth/login",
+                        Map.of("X-Forwarded-For", "203.0.113." + attempt),
                         loginBody(victim.handle(), "wrong password " + attempt));
-                assertThat(wrong.status()).as("attempt %d: %s", attempt, wrong.body()).isEqualTo(401);
+                assertThat(wrong.status())
+                        .as("attempt %d: %s", attempt, wrong.body())
+                        .isEqualTo(401);
                 assertThat(wrong.code()).isEqualTo("invalid_credentials");
-                // The bucket of this handle from this IP (10 per 15 minutes) is the tightest: before this attempt it had 11 - attempt.
+                // The bucket of this handle from this IP (10 per 15 minutes) is the tightest: before this attempt it
+                // had 11 - attempt.
                 assertThat(wrong.header("RateLimit-Limit")).isEqualTo("10");
                 assertThat(wrong.header("RateLimit-Remaining")).isEqualTo(Integer.toString(11 - attempt));
             }
@@ -348,7 +370,8 @@ class RateLimitApiTest {
 
             // Handles are case-insensitive: another spelling is the same locked pair.
             assertRateLimited(login(victim.handle().toUpperCase(java.util.Locale.ROOT), Api.PASSWORD));
-            assertThat(counter("wallet.ratelimit.rejections", "limit", "login-failures-per-handle-and-ip")).isEqualTo(rejectionsBefore + 2);
+            assertThat(counter("wallet.ratelimit.rejections", "limit", "login-failures-per-handle-and-ip"))
+                    .isEqualTo(rejectionsBefore + 2);
 
             // The owner, from another address (127.0.0.2, another source address on the loopback
             // interface), is not refused: the handle's failures from everywhere only delay its logins,
@@ -367,7 +390,8 @@ class RateLimitApiTest {
             assertThat(other.json().get("access_token").asString()).isNotEmpty();
 
             // The victim's earlier token still works: the lock is on logging in, not on the account.
-            assertThat(api.get("/v1/accounts/me/balance", victim.token()).status()).isEqualTo(200);
+            assertThat(api.get("/v1/accounts/me/balance", victim.token()).status())
+                    .isEqualTo(200);
         }
 
         @Test
@@ -388,7 +412,8 @@ class RateLimitApiTest {
                 long started;
                 try (ExecutorService clients = Executors.newVirtualThreadPerTaskExecutor()) {
                     for (int i = 0; i < attempts; i++) {
-                        String handle = "nobody_" + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
+                        String handle = "nobody_"
+                                + UUID.randomUUID().toString().replace("-", "").substring(0, 20);
                         futures.add(clients.submit(() -> {
                             start.await();
                             return login(handle, "some password " + handle);
@@ -405,8 +430,11 @@ class RateLimitApiTest {
                 int refused = 0;
                 for (Future<Api.Response> future : futures) {
                     Api.Response response = future.get();
-                    // The tightest bucket is reported: the fresh handle's (10) while the IP has more left, then the IP's (60).
-                    assertThat(response.header("RateLimit-Limit")).as(response.body()).isIn("10", "60");
+                    // The tightest bucket is reported: the fresh handle's (10) while the IP has more left, then the
+                    // IP's (60).
+                    assertThat(response.header("RateLimit-Limit"))
+                            .as(response.body())
+                            .isIn("10", "60");
                     assertRateLimitHeaders(response, Integer.parseInt(response.header("RateLimit-Limit")));
                     if (response.status() == 429) {
                         assertRateLimited(response);
@@ -416,8 +444,10 @@ class RateLimitApiTest {
                         allowed++;
                     }
                 }
-                assertThat(allowed).as("attempts let through in %.1f s", elapsedSeconds)
-                        .isGreaterThanOrEqualTo(60).isLessThanOrEqualTo(60 + (int) elapsedSeconds);
+                assertThat(allowed)
+                        .as("attempts let through in %.1f s", elapsedSeconds)
+                        .isGreaterThanOrEqualTo(60)
+                        .isLessThanOrEqualTo(60 + (int) elapsedSeconds);
                 assertThat(refused).isEqualTo(attempts - allowed);
 
                 // The IP is out of attempts: a known handle with the right password is refused too.
@@ -446,7 +476,8 @@ class RateLimitApiTest {
                 double sinceStart = (System.nanoTime() - started) / 1e9;
                 assertThat(right).as("no right-password login refused").isNotNull();
                 assertThat(allowed + rightAllowed).isLessThanOrEqualTo(60 + (int) sinceStart);
-                assertThat(counter("wallet.ratelimit.rejections", "limit", "login-per-ip")).isEqualTo(rejectionsBefore + refused + rightAttempts - rightAllowed);
+                assertThat(counter("wallet.ratelimit.rejections", "limit", "login-per-ip"))
+                        .isEqualTo(rejectionsBefore + refused + rightAttempts - rightAllowed);
             } finally {
                 redis.call(commands -> commands.flushall());
             }
@@ -474,13 +505,24 @@ class RateLimitApiTest {
             }
             assertRateLimited(link(user, "021000021", "12345678"));
             Api.Response malformed = link(user, "021000021", "12");
-            assertThat(malformed.status()).as("a malformed link with the bucket empty: %s", malformed.body()).isEqualTo(400);
+            assertThat(malformed.status())
+                    .as("a malformed link with the bucket empty: %s", malformed.body())
+                    .isEqualTo(400);
             assertThat(malformed.code()).isEqualTo("validation_failed");
         }
 
         private Api.Response link(Api.User user, String routingNumber, String accountNumber) {
-            return api.post("/v1/bank-accounts", user.token(), null,
-                    Map.of("routing_number", routingNumber, "account_number", accountNumber, "holder_name", "Test Holder"));
+            return api.post(
+                    "/v1/bank-accounts",
+                    user.token(),
+                    null,
+                    Map.of(
+                            "routing_number",
+                            routingNumber,
+                            "account_number",
+                            accountNumber,
+                            "holder_name",
+                            "Test Holder"));
         }
     }
 
@@ -496,6 +538,7 @@ class RateLimitApiTest {
 
         @Autowired
         EmbeddedRedis embeddedRedis;
+
         @Autowired
         WalletProperties properties;
 
@@ -513,7 +556,9 @@ class RateLimitApiTest {
         }
 
         @Test
-        void withRedisStopped_loginSignUpAndPaymentsGoOnUnderThisNodesLimits_bruteForceIsStillLimited_andRedisDecidesAgainOnceBack() throws Exception {
+        void
+                withRedisStopped_loginSignUpAndPaymentsGoOnUnderThisNodesLimits_bruteForceIsStillLimited_andRedisDecidesAgainOnceBack()
+                        throws Exception {
             Api.User sender = fundedUser(100_00);
             Api.User recipient = api.newUser();
             Api.User victim = api.newUser();
@@ -529,7 +574,9 @@ class RateLimitApiTest {
             // Payments go on, still limited: the headers now come from this node's own buckets.
             for (int i = 0; i < 8; i++) {
                 Api.Response paid = api.pay(sender, recipient, "1.00");
-                assertThat(paid.status()).as("payment %d with Redis down: %s", i, paid.body()).isEqualTo(201);
+                assertThat(paid.status())
+                        .as("payment %d with Redis down: %s", i, paid.body())
+                        .isEqualTo(201);
                 assertRateLimitHeaders(paid, 30);
             }
             assertThat(api.available(sender)).isEqualTo("91.00");
@@ -540,12 +587,15 @@ class RateLimitApiTest {
             assertThat(login.json().get("access_token").asString()).isNotEmpty();
             assertRateLimitHeaders(login, 10);
             Api.User newcomer = api.newUser();
-            assertThat(api.get("/v1/accounts/me/balance", newcomer.token()).status()).isEqualTo(200);
+            assertThat(api.get("/v1/accounts/me/balance", newcomer.token()).status())
+                    .isEqualTo(200);
 
             // Guessing is still limited: ten wrong passwords from this IP lock it out of the handle...
             for (int attempt = 1; attempt <= 10; attempt++) {
                 Api.Response wrong = login(victim.handle(), "wrong password " + attempt);
-                assertThat(wrong.status()).as("attempt %d: %s", attempt, wrong.body()).isEqualTo(401);
+                assertThat(wrong.status())
+                        .as("attempt %d: %s", attempt, wrong.body())
+                        .isEqualTo(401);
                 assertThat(wrong.header("RateLimit-Remaining")).isEqualTo(Integer.toString(11 - attempt));
             }
             Api.Response locked = login(victim.handle(), Api.PASSWORD);
@@ -555,20 +605,27 @@ class RateLimitApiTest {
             RawHttp.Response owner = new RawHttp(port, InetAddress.getByName("127.0.0.2"))
                     .send("POST", "/v1/auth/login", Map.of(), loginBody(victim.handle(), Api.PASSWORD));
             assertThat(owner.status()).as(owner.body()).isEqualTo(200);
-            assertThat(localDecisions()).as("decisions taken by this node's buckets").isGreaterThan(localBefore);
+            assertThat(localDecisions())
+                    .as("decisions taken by this node's buckets")
+                    .isGreaterThan(localBefore);
 
-            replacement = EmbeddedRedis.start(properties.dataDir().toAbsolutePath().resolve("redis"), redisPort);
+            replacement =
+                    EmbeddedRedis.start(properties.dataDir().toAbsolutePath().resolve("redis"), redisPort);
 
             // Within about one open period of the breaker, Redis decides again: a login takes no local decision.
-            await("logins decided by Redis again").atMost(Duration.ofSeconds(45)).until(() -> {
-                double local = localDecisions();
-                Api.Response again = login(sender.handle(), Api.PASSWORD);
-                return again.status() == 200 && localDecisions() == local;
-            });
-            // A failure is recorded in Redis now (a full bucket expires at once, so it takes a failure to see one there).
+            await("logins decided by Redis again")
+                    .atMost(Duration.ofSeconds(45))
+                    .until(() -> {
+                        double local = localDecisions();
+                        Api.Response again = login(sender.handle(), Api.PASSWORD);
+                        return again.status() == 200 && localDecisions() == local;
+                    });
+            // A failure is recorded in Redis now (a full bucket expires at once, so it takes a failure to see one
+            // there).
             double local = localDecisions();
             assertThat(login(sender.handle(), "a wrong password").status()).isEqualTo(401);
-            Long bucket = redis.call(commands -> commands.exists("rl:{" + sender.handle() + "|127.0.0.1}:login-failures-per-handle-and-ip"));
+            Long bucket = redis.call(commands ->
+                    commands.exists("rl:{" + sender.handle() + "|127.0.0.1}:login-failures-per-handle-and-ip"));
             assertThat(bucket).as("the failures bucket in Redis").isEqualTo(1);
             assertThat(localDecisions()).isEqualTo(local);
             Api.Response after = api.pay(sender, recipient, "1.00");
@@ -581,7 +638,9 @@ class RateLimitApiTest {
         }
 
         private double localDecisions() {
-            return meters.find("wallet.ratelimit.local").counters().stream().mapToDouble(Counter::count).sum();
+            return meters.find("wallet.ratelimit.local").counters().stream()
+                    .mapToDouble(Counter::count)
+                    .sum();
         }
     }
 }

@@ -100,13 +100,13 @@ class RateLimiterTest extends RateLimitApiTest.ProductionLimits {
         assertThat(refilled.allowed()).isBetween(5, 5 + (int) (refilled.seconds() * 5));
         Thread.sleep(2_200);
         Drained longWait = drain(limit, subject);
-        assertThat(longWait.allowed()).as("a long wait does not earn more than the capacity")
+        assertThat(longWait.allowed())
+                .as("a long wait does not earn more than the capacity")
                 .isBetween(5, 5 + (int) (longWait.seconds() * 5));
     }
 
     /** {@code refusedSentAt}: System.nanoTime() just before the refused call was made. */
-    private record Drained(int allowed, Outcome refused, double seconds, long refusedSentAt) {
-    }
+    private record Drained(int allowed, Outcome refused, double seconds, long refusedSentAt) {}
 
     /** Consumes until refused; how many were allowed, the refusal, and how long it took. */
     private Drained drain(Limit limit, String subject) {

@@ -71,7 +71,8 @@ class FriendsApiTest extends WalletIntegrationTest {
 
     static List<UUID> userIds(JsonNode page) {
         List<UUID> ids = new ArrayList<>();
-        page.get("items").forEach(item -> ids.add(UUID.fromString(item.get("user_id").asString())));
+        page.get("items")
+                .forEach(item -> ids.add(UUID.fromString(item.get("user_id").asString())));
         return ids;
     }
 
@@ -95,21 +96,33 @@ class FriendsApiTest extends WalletIntegrationTest {
     }
 
     static int friendshipRows(JdbcClient db, Api.User one, Api.User other) {
-        return db.sql("SELECT count(*) FROM friendships WHERE (user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)")
-                .params(one.id(), other.id(), other.id(), one.id()).query(Integer.class).single();
+        return db.sql(
+                        "SELECT count(*) FROM friendships WHERE (user_id = ? AND friend_id = ?) OR (user_id = ? AND friend_id = ?)")
+                .params(one.id(), other.id(), other.id(), one.id())
+                .query(Integer.class)
+                .single();
     }
 
     static int friendCount(JdbcClient db, Api.User user) {
-        return db.sql("SELECT friend_count FROM users WHERE id = ?").param(user.id()).query(Integer.class).single();
+        return db.sql("SELECT friend_count FROM users WHERE id = ?")
+                .param(user.id())
+                .query(Integer.class)
+                .single();
     }
 
     static int friendshipsOf(JdbcClient db, Api.User user) {
-        return db.sql("SELECT count(*) FROM friendships WHERE user_id = ?").param(user.id()).query(Integer.class).single();
+        return db.sql("SELECT count(*) FROM friendships WHERE user_id = ?")
+                .param(user.id())
+                .query(Integer.class)
+                .single();
     }
 
     static int events(JdbcClient db, String type, Api.User one, Api.User other) {
-        return db.sql("SELECT count(*) FROM outbox_events WHERE event_type = ? AND aggregate_type = 'friendship' AND aggregate_id = ?")
-                .params(type, pairKey(one.id(), other.id())).query(Integer.class).single();
+        return db.sql(
+                        "SELECT count(*) FROM outbox_events WHERE event_type = ? AND aggregate_type = 'friendship' AND aggregate_id = ?")
+                .params(type, pairKey(one.id(), other.id()))
+                .query(Integer.class)
+                .single();
     }
 
     // --- asking ---
@@ -141,9 +154,15 @@ class FriendsApiTest extends WalletIntegrationTest {
         assertThat(requestIds(alice, "incoming")).isEmpty();
         assertThat(requestIds(bob, "outgoing")).isEmpty();
         Api.Response byDefault = api.get("/v1/friends/requests", bob.token());
-        assertThat(byDefault.json().get("items").get(0).get("id").asString()).as("incoming is the default").isEqualTo(id);
+        assertThat(byDefault.json().get("items").get(0).get("id").asString())
+                .as("incoming is the default")
+                .isEqualTo(id);
         assertThat(jdbc.sql("SELECT count(*) FROM friend_requests WHERE from_user_id = ? AND to_user_id = ?")
-                .params(alice.id(), bob.id()).query(Integer.class).single()).as("one row, however often asked").isEqualTo(1);
+                        .params(alice.id(), bob.id())
+                        .query(Integer.class)
+                        .single())
+                .as("one row, however often asked")
+                .isEqualTo(1);
         assertThat(friendIds(api, alice)).isEmpty();
         assertThat(friendIds(api, bob)).isEmpty();
     }
@@ -162,7 +181,8 @@ class FriendsApiTest extends WalletIntegrationTest {
 
         assertThat(friendIds(api, alice)).containsExactly(bob.id());
         assertThat(friendIds(api, bob)).containsExactly(alice.id());
-        JsonNode friend = api.get("/v1/friends", alice.token()).json().get("items").get(0);
+        JsonNode friend =
+                api.get("/v1/friends", alice.token()).json().get("items").get(0);
         assertThat(friend.get("handle").asString()).isEqualTo(bob.handle());
         assertThat(friend.get("since").asString()).isEqualTo(decidedAt);
         assertThat(requestIds(bob, "incoming")).as("no longer open").isEmpty();
@@ -218,14 +238,21 @@ class FriendsApiTest extends WalletIntegrationTest {
 
         Api.Response mutual = ask(api, bob, alice.handle());
         assertThat(mutual.status()).as(mutual.body()).isEqualTo(200);
-        assertThat(mutual.json().get("id").asString()).as("alice's request, not a new one").isEqualTo(id);
+        assertThat(mutual.json().get("id").asString())
+                .as("alice's request, not a new one")
+                .isEqualTo(id);
         assertThat(mutual.json().get("status").asString()).isEqualTo("accepted");
-        assertThat(mutual.json().get("from_user_id").asString()).isEqualTo(alice.id().toString());
+        assertThat(mutual.json().get("from_user_id").asString())
+                .isEqualTo(alice.id().toString());
 
         assertThat(friendIds(api, alice)).containsExactly(bob.id());
         assertThat(friendIds(api, bob)).containsExactly(alice.id());
-        assertThat(jdbc.sql("SELECT count(*) FROM friend_requests WHERE from_user_id IN (?, ?) AND to_user_id IN (?, ?)")
-                .params(alice.id(), bob.id(), alice.id(), bob.id()).query(Integer.class).single()).isEqualTo(1);
+        assertThat(jdbc.sql(
+                                "SELECT count(*) FROM friend_requests WHERE from_user_id IN (?, ?) AND to_user_id IN (?, ?)")
+                        .params(alice.id(), bob.id(), alice.id(), bob.id())
+                        .query(Integer.class)
+                        .single())
+                .isEqualTo(1);
         assertThat(events(jdbc, "friendship.created", alice, bob)).isEqualTo(1);
     }
 
@@ -252,16 +279,23 @@ class FriendsApiTest extends WalletIntegrationTest {
         assertProblem(ask(api, alice, "not a handle!"), 400, "validation_failed");
         assertProblem(ask(api, alice, "x".repeat(31)), 400, "validation_failed");
         assertProblem(api.post("/v1/friends/requests", alice.token(), null, Map.of()), 400, "validation_failed");
-        assertProblem(api.post("/v1/friends/requests", alice.token(), null, "{\"to_handle\": \"bob\", \"note\": \"hi\"}"), 400, "validation_failed");
+        assertProblem(
+                api.post("/v1/friends/requests", alice.token(), null, "{\"to_handle\": \"bob\", \"note\": \"hi\"}"),
+                400,
+                "validation_failed");
         assertProblem(api.post("/v1/friends/requests", alice.token(), null, "{not json"), 400, "validation_failed");
         assertThat(requestIds(alice, "outgoing")).isEmpty();
         assertThat(jdbc.sql("SELECT count(*) FROM friend_requests WHERE from_user_id = ? OR to_user_id = ?")
-                .params(alice.id(), alice.id()).query(Integer.class).single()).isZero();
+                        .params(alice.id(), alice.id())
+                        .query(Integer.class)
+                        .single())
+                .isZero();
     }
 
     @Test
     void withoutAToken_everyEndpointIs401() {
-        assertProblem(api.post("/v1/friends/requests", null, null, Map.of("to_handle", "someone")), 401, "unauthorized");
+        assertProblem(
+                api.post("/v1/friends/requests", null, null, Map.of("to_handle", "someone")), 401, "unauthorized");
         assertProblem(api.get("/v1/friends", null), 401, "unauthorized");
         assertProblem(api.get("/v1/friends/requests", null), 401, "unauthorized");
         assertProblem(api.delete("/v1/friends/" + UUID.randomUUID(), null), 401, "unauthorized");
@@ -309,11 +343,15 @@ class FriendsApiTest extends WalletIntegrationTest {
         assertThat(again.status()).as(again.body()).isEqualTo(204);
         Api.Response fromTheOtherSide = api.delete("/v1/friends/" + alice.id(), bob.token());
         assertThat(fromTheOtherSide.status()).as(fromTheOtherSide.body()).isEqualTo(204);
-        assertThat(api.delete("/v1/friends/" + UUID.randomUUID(), alice.token()).status()).as("not a friend").isEqualTo(204);
+        assertThat(api.delete("/v1/friends/" + UUID.randomUUID(), alice.token()).status())
+                .as("not a friend")
+                .isEqualTo(204);
         assertThat(friendIds(api, alice)).containsExactly(carol.id());
         assertThat(friendCount(jdbc, alice)).isEqualTo(1);
         assertThat(friendCount(jdbc, bob)).isZero();
-        assertThat(events(jdbc, "friendship.removed", alice, bob)).as("removed once").isEqualTo(1);
+        assertThat(events(jdbc, "friendship.removed", alice, bob))
+                .as("removed once")
+                .isEqualTo(1);
         assertThat(events(jdbc, "friendship.removed", alice, carol)).isZero();
 
         befriend(api, bob, alice);
@@ -359,7 +397,8 @@ class FriendsApiTest extends WalletIntegrationTest {
         List<Integer> sizes = new ArrayList<>();
         String cursor = null;
         for (int page = 0; page < 10; page++) {
-            Api.Response response = api.get("/v1/friends?limit=2" + (cursor == null ? "" : "&cursor=" + cursor), alice.token());
+            Api.Response response =
+                    api.get("/v1/friends?limit=2" + (cursor == null ? "" : "&cursor=" + cursor), alice.token());
             assertThat(response.status()).as(response.body()).isEqualTo(200);
             List<UUID> ids = userIds(response.json());
             seen.addAll(ids);
@@ -372,7 +411,9 @@ class FriendsApiTest extends WalletIntegrationTest {
         }
         assertThat(sizes).containsExactly(2, 2, 1);
         assertThat(seen).doesNotHaveDuplicates().containsExactlyInAnyOrderElementsOf(expected);
-        assertThat(seen).as("in a stable order").isSortedAccordingTo((a, b) -> a.toString().compareTo(b.toString()));
+        assertThat(seen)
+                .as("in a stable order")
+                .isSortedAccordingTo((a, b) -> a.toString().compareTo(b.toString()));
     }
 
     @Test
@@ -384,8 +425,10 @@ class FriendsApiTest extends WalletIntegrationTest {
         }
         Api.Response first = api.get("/v1/friends/requests?direction=incoming&limit=2", alice.token());
         assertThat(first.status()).as(first.body()).isEqualTo(200);
-        Api.Response second = api.get("/v1/friends/requests?direction=incoming&limit=2&cursor="
-                + first.json().get("next_cursor").asString(), alice.token());
+        Api.Response second = api.get(
+                "/v1/friends/requests?direction=incoming&limit=2&cursor="
+                        + first.json().get("next_cursor").asString(),
+                alice.token());
         assertThat(second.json().has("next_cursor")).isFalse();
         List<String> seen = new ArrayList<>();
         first.json().get("items").forEach(item -> seen.add(item.get("id").asString()));
@@ -419,11 +462,14 @@ class FriendsApiTest extends WalletIntegrationTest {
         for (int i = 0; i < pairs; i++) {
             Api.Response one = responses.get(2 * i);
             Api.Response other = responses.get(2 * i + 1);
-            assertThat(List.of(one.status(), other.status())).as(one.body() + " / " + other.body()).containsExactlyInAnyOrder(201, 200);
+            assertThat(List.of(one.status(), other.status()))
+                    .as(one.body() + " / " + other.body())
+                    .containsExactlyInAnyOrder(201, 200);
             Api.Response second = one.status() == 200 ? one : other;
             Api.Response first = second == one ? other : one;
             assertThat(second.json().get("status").asString()).isEqualTo("accepted");
-            assertThat(second.json().get("id").asString()).isEqualTo(first.json().get("id").asString());
+            assertThat(second.json().get("id").asString())
+                    .isEqualTo(first.json().get("id").asString());
 
             Api.User a = users.get(i)[0];
             Api.User b = users.get(i)[1];
@@ -432,8 +478,12 @@ class FriendsApiTest extends WalletIntegrationTest {
                 assertThat(friendCount(jdbc, user)).isEqualTo(1).isEqualTo(friendshipsOf(jdbc, user));
             }
             assertThat(events(jdbc, "friendship.created", a, b)).isEqualTo(1);
-            assertThat(jdbc.sql("SELECT status FROM friend_requests WHERE from_user_id IN (?, ?) AND to_user_id IN (?, ?)")
-                    .params(a.id(), b.id(), a.id(), b.id()).query(String.class).list()).containsExactly("accepted");
+            assertThat(jdbc.sql(
+                                    "SELECT status FROM friend_requests WHERE from_user_id IN (?, ?) AND to_user_id IN (?, ?)")
+                            .params(a.id(), b.id(), a.id(), b.id())
+                            .query(String.class)
+                            .list())
+                    .containsExactly("accepted");
             assertThat(friendIds(api, a)).containsExactly(b.id());
         }
     }
@@ -457,7 +507,10 @@ class FriendsApiTest extends WalletIntegrationTest {
             assertThat(response.status()).as(response.body()).isEqualTo(200);
             assertThat(response.json().get("status").asString()).isEqualTo("accepted");
         });
-        assertThat(responses.stream().map(response -> response.json().get("decided_at").asString()).distinct()).hasSize(1);
+        assertThat(responses.stream()
+                        .map(response -> response.json().get("decided_at").asString())
+                        .distinct())
+                .hasSize(1);
         assertThat(friendshipRows(jdbc, alice, bob)).isEqualTo(2);
         assertThat(friendCount(jdbc, alice)).isEqualTo(1);
         assertThat(friendCount(jdbc, bob)).isEqualTo(1);
@@ -471,17 +524,24 @@ class FriendsApiTest extends WalletIntegrationTest {
             Api.User bob = api.newUser();
             String id = requested(api, alice, bob);
             CountDownLatch start = new CountDownLatch(1);
-            List<Api.Response> responses = runAtOnce(List.of(() -> {
-                start.await();
-                return accept(api, bob, id);
-            }, () -> {
-                start.await();
-                return decline(api, bob, id);
-            }), start);
+            List<Api.Response> responses = runAtOnce(
+                    List.of(
+                            () -> {
+                                start.await();
+                                return accept(api, bob, id);
+                            },
+                            () -> {
+                                start.await();
+                                return decline(api, bob, id);
+                            }),
+                    start);
 
             Api.Response accepted = responses.get(0);
             Api.Response declined = responses.get(1);
-            String status = jdbc.sql("SELECT status FROM friend_requests WHERE id = ?").param(UUID.fromString(id)).query(String.class).single();
+            String status = jdbc.sql("SELECT status FROM friend_requests WHERE id = ?")
+                    .param(UUID.fromString(id))
+                    .query(String.class)
+                    .single();
             if (status.equals("accepted")) {
                 assertThat(accepted.status()).as(accepted.body()).isEqualTo(200);
                 assertProblem(declined, 409, "friend_request_closed");
@@ -530,6 +590,7 @@ class FriendsApiTest extends WalletIntegrationTest {
     class FriendLimit extends WalletIntegrationTest {
         @org.springframework.beans.factory.annotation.Autowired
         SocialProperties properties;
+
         @org.springframework.beans.factory.annotation.Autowired
         org.openwallet.platform.config.WalletProperties wallet;
 
@@ -554,17 +615,26 @@ class FriendsApiTest extends WalletIntegrationTest {
             assertThat(friendIds(api, dave)).isEmpty();
             assertThat(friendCount(jdbc, alice)).isEqualTo(2);
             assertThat(friendCount(jdbc, dave)).isZero();
-            assertThat(jdbc.sql("SELECT status FROM friend_requests WHERE id = ?").param(UUID.fromString(third))
-                    .query(String.class).single()).as("still open, to accept once there is room").isEqualTo("pending");
-            assertThat(jdbc.sql("SELECT count(*) FROM outbox_events WHERE event_type = 'friendship.created' AND aggregate_id = ?")
-                    .param(pairKey(alice.id(), dave.id())).query(Integer.class).single()).isZero();
+            assertThat(jdbc.sql("SELECT status FROM friend_requests WHERE id = ?")
+                            .param(UUID.fromString(third))
+                            .query(String.class)
+                            .single())
+                    .as("still open, to accept once there is room")
+                    .isEqualTo("pending");
+            assertThat(jdbc.sql(
+                                    "SELECT count(*) FROM outbox_events WHERE event_type = 'friendship.created' AND aggregate_id = ?")
+                            .param(pairKey(alice.id(), dave.id()))
+                            .query(Integer.class)
+                            .single())
+                    .isZero();
 
             // Asking dave back would accept his request: refused for the same reason.
             assertProblem(ask(api, alice, dave.handle()), 409, "friend_limit_reached");
             assertThat(friendCount(jdbc, alice)).isEqualTo(2);
 
             // Room again: the same request can now be accepted.
-            assertThat(api.delete("/v1/friends/" + bob.id(), alice.token()).status()).isEqualTo(204);
+            assertThat(api.delete("/v1/friends/" + bob.id(), alice.token()).status())
+                    .isEqualTo(204);
             Api.Response accepted = accept(api, alice, third);
             assertThat(accepted.status()).as(accepted.body()).isEqualTo(200);
             assertThat(friendIds(api, alice)).containsExactlyInAnyOrder(carol.id(), dave.id());
@@ -603,7 +673,8 @@ class FriendsApiTest extends WalletIntegrationTest {
             }
             List<Api.Response> responses = runAtOnce(calls, start);
 
-            assertThat(responses.stream().filter(response -> response.status() == 200)).hasSize(2);
+            assertThat(responses.stream().filter(response -> response.status() == 200))
+                    .hasSize(2);
             assertThat(responses.stream().filter(response -> response.status() != 200))
                     .allSatisfy(response -> assertProblem(response, 409, "friend_limit_reached"));
             assertThat(friendIds(api, alice)).hasSize(2);

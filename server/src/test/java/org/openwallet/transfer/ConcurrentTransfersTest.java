@@ -47,32 +47,45 @@ class ConcurrentTransfersTest extends WalletIntegrationTest {
     private static final int TRANSFERS_PER_THREAD = 150;
     /** 400.00 each: 3,200.00 in all, so an amount above 3,200.00 can never be covered by any one wallet. */
     private static final long FUNDING_MINOR = 40_000;
+
     private static final long TOTAL_MINOR = USERS * FUNDING_MINOR;
     /** The configured per-transfer maximum (10,000.00): overdraft attempts stay valid requests. */
     private static final long MAX_TRANSFER_MINOR = 1_000_000;
+
     private static final Duration OVERALL_TIMEOUT = Duration.ofMinutes(8);
     /** Payments on their way at once, and the most there were: proof that the threads raced. */
     private final AtomicInteger inFlight = new AtomicInteger();
+
     private final AtomicInteger mostInFlight = new AtomicInteger();
 
     @Autowired
     LedgerVerifier verifier;
 
     /** What one client sent and what it got back. */
-    record Attempt(int from, int to, long amountMinor, boolean certainOverdraft, int status, String code, String body,
-                   UUID transferId, String error) {
-    }
+    record Attempt(
+            int from,
+            int to,
+            long amountMinor,
+            boolean certainOverdraft,
+            int status,
+            String code,
+            String body,
+            UUID transferId,
+            String error) {}
 
     @Test
-    void sixteenThreadsOfRandomAndOppositeTransfers_conserveMoney_neverOverdraw_neverFail_andEveryCreatedTransferHasExactlyItsPostings()
-            throws Exception {
+    void
+            sixteenThreadsOfRandomAndOppositeTransfers_conserveMoney_neverOverdraw_neverFail_andEveryCreatedTransferHasExactlyItsPostings()
+                    throws Exception {
         List<Api.User> users = new ArrayList<>();
         for (int i = 0; i < USERS; i++) {
             Api.User user = api.newUser();
             LedgerTestSupport.fund(transactions, ledger, user.id(), FUNDING_MINOR);
             users.add(user);
         }
-        List<UUID> wallets = users.stream().map(u -> ledger.walletOf(u.id(), "USD").orElseThrow()).toList();
+        List<UUID> wallets = users.stream()
+                .map(u -> ledger.walletOf(u.id(), "USD").orElseThrow())
+                .toList();
         assertThat(walletSum(wallets)).isEqualTo(TOTAL_MINOR);
 
         ConcurrentLinkedQueue<Attempt> attempts = new ConcurrentLinkedQueue<>();
@@ -107,28 +120,39 @@ class ConcurrentTransfersTest extends WalletIntegrationTest {
             fail("the transfers did not finish within " + OVERALL_TIMEOUT + "; " + attempts.size() + " done");
         } finally {
             executor.shutdownNow();
-            assertThat(executor.awaitTermination(30, TimeUnit.SECONDS)).as("client threads stopped").isTrue();
+            assertThat(executor.awaitTermination(30, TimeUnit.SECONDS))
+                    .as("client threads stopped")
+                    .isTrue();
         }
         double seconds = (System.nanoTime() - started) / 1e9;
         int total = THREADS * TRANSFERS_PER_THREAD;
         assertThat(attempts).hasSize(total);
-        assertThat(mostInFlight.get()).as("payments in flight at the same moment").isGreaterThanOrEqualTo(THREADS / 2);
+        assertThat(mostInFlight.get())
+                .as("payments in flight at the same moment")
+                .isGreaterThanOrEqualTo(THREADS / 2);
 
         List<Attempt> created = attempts.stream().filter(a -> a.status() == 201).toList();
         long refused = attempts.stream().filter(a -> a.status() == 422).count();
-        System.out.printf("ConcurrentTransfersTest: %d transfers over HTTP from %d threads in %.2f s = %.0f transfers/s "
+        System.out.printf(
+                "ConcurrentTransfersTest: %d transfers over HTTP from %d threads in %.2f s = %.0f transfers/s "
                         + "(%d posted, %d insufficient_funds)%n",
                 total, THREADS, seconds, total / seconds, created.size(), refused);
 
         // Only two answers are acceptable: posted, or refused for want of money.
         List<Attempt> unexpected = attempts.stream()
-                .filter(a -> a.error() != null || !(a.status() == 201 || (a.status() == 422 && "insufficient_funds".equals(a.code()))))
+                .filter(a -> a.error() != null
+                        || !(a.status() == 201 || (a.status() == 422 && "insufficient_funds".equals(a.code()))))
                 .toList();
-        assertThat(unexpected).as("%d responses other than a correct 201 or 422 insufficient_funds; the first: %s",
-                unexpected.size(), unexpected.stream().limit(10).toList()).isEmpty();
+        assertThat(unexpected)
+                .as(
+                        "%d responses other than a correct 201 or 422 insufficient_funds; the first: %s",
+                        unexpected.size(), unexpected.stream().limit(10).toList())
+                .isEmpty();
         assertThat(attempts).filteredOn(Attempt::certainOverdraft).allMatch(a -> a.status() == 422);
         assertThat(attempts).filteredOn(Attempt::certainOverdraft).isNotEmpty();
-        assertThat(created).as("enough transfers succeeded for the test to mean something").hasSizeGreaterThan(total / 4);
+        assertThat(created)
+                .as("enough transfers succeeded for the test to mean something")
+                .hasSizeGreaterThan(total / 4);
         assertThat(refused).as("some transfers were refused for want of funds").isPositive();
 
         // Money conserved, seen from the database and from the API.
@@ -136,7 +160,9 @@ class ConcurrentTransfersTest extends WalletIntegrationTest {
         long apiSum = 0;
         for (Api.User user : users) {
             String available = api.available(user);
-            assertThat(new BigDecimal(available)).as("available of @%s", user.handle()).isNotNegative();
+            assertThat(new BigDecimal(available))
+                    .as("available of @%s", user.handle())
+                    .isNotNegative();
             apiSum += Money.parseMinor(available, 2);
         }
         assertThat(apiSum).isEqualTo(TOTAL_MINOR);
@@ -152,18 +178,35 @@ class ConcurrentTransfersTest extends WalletIntegrationTest {
         }
         for (int i = 0; i < USERS; i++) {
             UUID wallet = wallets.get(i);
-            long posted = jdbc.sql("SELECT posted_minor FROM ledger_accounts WHERE id = ?").param(wallet).query(Long.class).single();
-            long pendingDebit = jdbc.sql("SELECT pending_debit_minor FROM ledger_accounts WHERE id = ?").param(wallet).query(Long.class).single();
+            long posted = jdbc.sql("SELECT posted_minor FROM ledger_accounts WHERE id = ?")
+                    .param(wallet)
+                    .query(Long.class)
+                    .single();
+            long pendingDebit = jdbc.sql("SELECT pending_debit_minor FROM ledger_accounts WHERE id = ?")
+                    .param(wallet)
+                    .query(Long.class)
+                    .single();
             long postings = jdbc.sql("SELECT coalesce(sum(amount_minor), 0) FROM ledger_postings WHERE account_id = ?")
-                    .param(wallet).query(Long.class).single();
-            assertThat(posted - pendingDebit).as("available of wallet %s", wallet).isNotNegative();
-            assertThat(posted).as("balance of wallet %s against its postings", wallet).isEqualTo(postings);
-            assertThat(posted).as("balance of wallet %s against the 201s its owner took part in", wallet).isEqualTo(expected.get(i));
+                    .param(wallet)
+                    .query(Long.class)
+                    .single();
+            assertThat(posted - pendingDebit)
+                    .as("available of wallet %s", wallet)
+                    .isNotNegative();
+            assertThat(posted)
+                    .as("balance of wallet %s against its postings", wallet)
+                    .isEqualTo(postings);
+            assertThat(posted)
+                    .as("balance of wallet %s against the 201s its owner took part in", wallet)
+                    .isEqualTo(expected.get(i));
         }
 
-        // Every 201 is exactly one transfer with exactly its two postings, and nothing else moved between these wallets.
+        // Every 201 is exactly one transfer with exactly its two postings, and nothing else moved between these
+        // wallets.
         Set<UUID> createdIds = new HashSet<>();
-        created.forEach(a -> assertThat(createdIds.add(a.transferId())).as("transfer id %s answered twice", a.transferId()).isTrue());
+        created.forEach(a -> assertThat(createdIds.add(a.transferId()))
+                .as("transfer id %s answered twice", a.transferId())
+                .isTrue());
         Map<UUID, TransferRow> rows = new HashMap<>();
         jdbc.sql("""
                 SELECT t.id, t.amount_minor, t.from_account_id, t.to_account_id,
@@ -175,9 +218,14 @@ class ConcurrentTransfersTest extends WalletIntegrationTest {
                  GROUP BY t.id
                 """)
                 .param("wallets", wallets)
-                .query((rs, n) -> new TransferRow((UUID) rs.getObject("id"), rs.getLong("amount_minor"),
-                        (UUID) rs.getObject("from_account_id"), (UUID) rs.getObject("to_account_id"),
-                        rs.getInt("postings"), rs.getInt("debits"), rs.getInt("credits")))
+                .query((rs, n) -> new TransferRow(
+                        (UUID) rs.getObject("id"),
+                        rs.getLong("amount_minor"),
+                        (UUID) rs.getObject("from_account_id"),
+                        (UUID) rs.getObject("to_account_id"),
+                        rs.getInt("postings"),
+                        rs.getInt("debits"),
+                        rs.getInt("credits")))
                 .list()
                 .forEach(row -> rows.put(row.id(), row));
         assertThat(rows).as("ledger transfers between these wallets").hasSize(created.size());
@@ -188,8 +236,12 @@ class ConcurrentTransfersTest extends WalletIntegrationTest {
             assertThat(row.fromAccount()).as("payer of %s", a.transferId()).isEqualTo(wallets.get(a.from()));
             assertThat(row.toAccount()).as("payee of %s", a.transferId()).isEqualTo(wallets.get(a.to()));
             assertThat(row.postings()).as("postings of %s", a.transferId()).isEqualTo(2);
-            assertThat(row.debits()).as("-amount on the payer's wallet for %s", a.transferId()).isEqualTo(1);
-            assertThat(row.credits()).as("+amount on the payee's wallet for %s", a.transferId()).isEqualTo(1);
+            assertThat(row.debits())
+                    .as("-amount on the payer's wallet for %s", a.transferId())
+                    .isEqualTo(1);
+            assertThat(row.credits())
+                    .as("+amount on the payee's wallet for %s", a.transferId())
+                    .isEqualTo(1);
         }
 
         LedgerVerifier.Report report = verifier.verify();
@@ -197,8 +249,8 @@ class ConcurrentTransfersTest extends WalletIntegrationTest {
         assertThat(report.ok()).isTrue();
     }
 
-    record TransferRow(UUID id, long amountMinor, UUID fromAccount, UUID toAccount, int postings, int debits, int credits) {
-    }
+    record TransferRow(
+            UUID id, long amountMinor, UUID fromAccount, UUID toAccount, int postings, int debits, int credits) {}
 
     /**
      * One payment. A quarter go between two fixed pairs of wallets, in a direction set by the
@@ -224,26 +276,56 @@ class ConcurrentTransfersTest extends WalletIntegrationTest {
                 ? random.nextLong(TOTAL_MINOR + 1, MAX_TRANSFER_MINOR + 1)
                 : random.nextLong(1, 15_001);
         try {
-            Api.Response response = api.post("/v1/transfers", users.get(from).token(), UUID.randomUUID().toString(),
-                    Map.of("to_user_id", users.get(to).id().toString(), "amount", Money.format(amountMinor, 2), "currency", "USD",
-                            "note", "load " + thread));
+            Api.Response response = api.post(
+                    "/v1/transfers",
+                    users.get(from).token(),
+                    UUID.randomUUID().toString(),
+                    Map.of(
+                            "to_user_id",
+                            users.get(to).id().toString(),
+                            "amount",
+                            Money.format(amountMinor, 2),
+                            "currency",
+                            "USD",
+                            "note",
+                            "load " + thread));
             String code = null;
             UUID transferId = null;
             if (response.status() == 201) {
                 var json = response.json();
                 transferId = UUID.fromString(json.get("id").asString());
-                if (!json.get("from_user_id").asString().equals(users.get(from).id().toString())
-                        || !json.get("to_user_id").asString().equals(users.get(to).id().toString())
+                if (!json.get("from_user_id")
+                                .asString()
+                                .equals(users.get(from).id().toString())
+                        || !json.get("to_user_id")
+                                .asString()
+                                .equals(users.get(to).id().toString())
                         || Money.parseMinor(json.get("amount").asString(), 2) != amountMinor
                         || response.header("Idempotent-Replayed") != null) {
-                    return new Attempt(from, to, amountMinor, certainOverdraft, response.status(), null, response.body(), transferId,
+                    return new Attempt(
+                            from,
+                            to,
+                            amountMinor,
+                            certainOverdraft,
+                            response.status(),
+                            null,
+                            response.body(),
+                            transferId,
                             "201 body does not describe the request");
                 }
             } else if (response.body() != null && response.body().startsWith("{")) {
                 code = response.code();
             }
-            return new Attempt(from, to, amountMinor, certainOverdraft, response.status(), code,
-                    response.status() == 201 ? null : response.body(), transferId, null);
+            return new Attempt(
+                    from,
+                    to,
+                    amountMinor,
+                    certainOverdraft,
+                    response.status(),
+                    code,
+                    response.status() == 201 ? null : response.body(),
+                    transferId,
+                    null);
         } catch (RuntimeException exception) {
             return new Attempt(from, to, amountMinor, certainOverdraft, -1, null, null, null, exception.toString());
         }
@@ -251,6 +333,8 @@ class ConcurrentTransfersTest extends WalletIntegrationTest {
 
     private long walletSum(List<UUID> wallets) {
         return jdbc.sql("SELECT sum(posted_minor) FROM ledger_accounts WHERE id IN (:wallets)")
-                .param("wallets", wallets).query(Long.class).single();
+                .param("wallets", wallets)
+                .query(Long.class)
+                .single();
     }
 }

@@ -12,9 +12,7 @@ import java.util.Map;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
-import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
 /** {@code POST /v1/transfers}, {@code GET /v1/transfers/{id}} and {@code GET /v1/transfers}: the happy paths and who may see what. */
@@ -65,13 +63,25 @@ class TransferApiTest extends WalletIntegrationTest {
         Api.User bob = api.newUser();
         Instant before = Instant.now().minus(Duration.ofSeconds(5));
 
-        Api.Response response = transfer(alice, body("to_handle", bob.handle(), "amount", "12.50", "currency", "USD",
-                "note", "pizza 🍕", "visibility", "public"));
+        Api.Response response = transfer(
+                alice,
+                body(
+                        "to_handle",
+                        bob.handle(),
+                        "amount",
+                        "12.50",
+                        "currency",
+                        "USD",
+                        "note",
+                        "pizza 🍕",
+                        "visibility",
+                        "public"));
 
         assertThat(response.status()).as(response.body()).isEqualTo(201);
         assertThat(response.header("Content-Type")).startsWith("application/json");
         JsonNode transfer = response.json();
-        assertThat(transfer.get("id").asString()).satisfies(id -> assertThat(UUID.fromString(id).version()).isEqualTo(7));
+        assertThat(transfer.get("id").asString())
+                .satisfies(id -> assertThat(UUID.fromString(id).version()).isEqualTo(7));
         assertThat(transfer.get("status").asString()).isEqualTo("posted");
         assertThat(transfer.get("from_user_id").asString()).isEqualTo(alice.id().toString());
         assertThat(transfer.get("to_user_id").asString()).isEqualTo(bob.id().toString());
@@ -91,10 +101,12 @@ class TransferApiTest extends WalletIntegrationTest {
         Api.User alice = fundedUser(10_000);
         Api.User bob = api.newUser();
 
-        Api.Response response = transfer(alice, body("to_user_id", bob.id().toString(), "amount", "0.01", "currency", "USD"));
+        Api.Response response =
+                transfer(alice, body("to_user_id", bob.id().toString(), "amount", "0.01", "currency", "USD"));
 
         assertThat(response.status()).as(response.body()).isEqualTo(201);
-        assertThat(response.json().get("to_user_id").asString()).isEqualTo(bob.id().toString());
+        assertThat(response.json().get("to_user_id").asString())
+                .isEqualTo(bob.id().toString());
         assertThat(response.json().get("amount").asString()).isEqualTo("0.01");
         assertThat(api.available(alice)).isEqualTo("99.99");
         assertThat(api.available(bob)).isEqualTo("0.01");
@@ -105,8 +117,10 @@ class TransferApiTest extends WalletIntegrationTest {
         Api.User alice = fundedUser(10_000);
         Api.User bob = api.newUser();
 
-        Api.Response upper = transfer(alice, body("to_handle", bob.handle().toUpperCase(Locale.ROOT), "amount", "1.00", "currency", "USD"));
-        Api.Response mixed = transfer(alice, body("to_handle", "U" + bob.handle().substring(1), "amount", "2.00", "currency", "USD"));
+        Api.Response upper = transfer(
+                alice, body("to_handle", bob.handle().toUpperCase(Locale.ROOT), "amount", "1.00", "currency", "USD"));
+        Api.Response mixed = transfer(
+                alice, body("to_handle", "U" + bob.handle().substring(1), "amount", "2.00", "currency", "USD"));
 
         assertThat(upper.status()).as(upper.body()).isEqualTo(201);
         assertThat(mixed.status()).as(mixed.body()).isEqualTo(201);
@@ -131,11 +145,17 @@ class TransferApiTest extends WalletIntegrationTest {
         Api.User bob = api.newUser();
 
         for (String visibility : List.of("public", "friends", "private")) {
-            Api.Response response = transfer(alice, body("to_handle", bob.handle(), "amount", "1.00", "currency", "USD", "visibility", visibility));
+            Api.Response response = transfer(
+                    alice,
+                    body("to_handle", bob.handle(), "amount", "1.00", "currency", "USD", "visibility", visibility));
             assertThat(response.status()).as(response.body()).isEqualTo(201);
             assertThat(response.json().get("visibility").asString()).isEqualTo(visibility);
             String id = response.json().get("id").asString();
-            assertThat(api.get("/v1/transfers/" + id, alice.token()).json().get("visibility").asString()).isEqualTo(visibility);
+            assertThat(api.get("/v1/transfers/" + id, alice.token())
+                            .json()
+                            .get("visibility")
+                            .asString())
+                    .isEqualTo(visibility);
         }
     }
 
@@ -146,7 +166,8 @@ class TransferApiTest extends WalletIntegrationTest {
 
         JsonNode transfer = paid(alice, bob, "1.00");
 
-        assertThat(transfer.get("note") == null || transfer.get("note").isNull()).isTrue();
+        assertThat(transfer.get("note") == null || transfer.get("note").isNull())
+                .isTrue();
     }
 
     @Test
@@ -177,8 +198,17 @@ class TransferApiTest extends WalletIntegrationTest {
         Api.User victim = fundedUser(10_000);
         Api.User thief = api.newUser();
 
-        Api.Response response = transfer(thief, body("from_user_id", victim.id().toString(),
-                "to_user_id", thief.id().toString(), "amount", "50.00", "currency", "USD"));
+        Api.Response response = transfer(
+                thief,
+                body(
+                        "from_user_id",
+                        victim.id().toString(),
+                        "to_user_id",
+                        thief.id().toString(),
+                        "amount",
+                        "50.00",
+                        "currency",
+                        "USD"));
 
         assertProblem(response, 400, "validation_failed");
         assertThat(api.available(victim)).isEqualTo("100.00");
@@ -191,10 +221,12 @@ class TransferApiTest extends WalletIntegrationTest {
         Api.User thief = fundedUser(1_000);
 
         // The thief names the victim as recipient: the thief pays the victim, never the reverse.
-        Api.Response response = transfer(thief, body("to_user_id", victim.id().toString(), "amount", "5.00", "currency", "USD"));
+        Api.Response response =
+                transfer(thief, body("to_user_id", victim.id().toString(), "amount", "5.00", "currency", "USD"));
 
         assertThat(response.status()).as(response.body()).isEqualTo(201);
-        assertThat(response.json().get("from_user_id").asString()).isEqualTo(thief.id().toString());
+        assertThat(response.json().get("from_user_id").asString())
+                .isEqualTo(thief.id().toString());
         assertThat(api.available(thief)).isEqualTo("5.00");
         assertThat(api.available(victim)).isEqualTo("105.00");
     }
@@ -204,7 +236,8 @@ class TransferApiTest extends WalletIntegrationTest {
         Api.User rich = fundedUser(1_000_000);
         Api.User poor = api.newUser();
 
-        Api.Response response = transfer(poor, body("to_user_id", rich.id().toString(), "amount", "1.00", "currency", "USD"));
+        Api.Response response =
+                transfer(poor, body("to_user_id", rich.id().toString(), "amount", "1.00", "currency", "USD"));
 
         assertProblem(response, 422, "insufficient_funds");
         assertThat(api.available(rich)).isEqualTo("10000.00");
@@ -216,7 +249,8 @@ class TransferApiTest extends WalletIntegrationTest {
         Api.User alice = fundedUser(10_000);
         UUID systemAccount = transactions.run(() -> ledger.systemAccount("test_funding", "USD"));
 
-        Api.Response response = transfer(alice, body("to_user_id", systemAccount.toString(), "amount", "1.00", "currency", "USD"));
+        Api.Response response =
+                transfer(alice, body("to_user_id", systemAccount.toString(), "amount", "1.00", "currency", "USD"));
 
         assertProblem(response, 404, "recipient_not_found");
         assertThat(api.available(alice)).isEqualTo("100.00");
@@ -228,8 +262,19 @@ class TransferApiTest extends WalletIntegrationTest {
     void getTransfer_bySenderAndByRecipient_isTheSameTransferAsCreated() {
         Api.User alice = fundedUser(10_000);
         Api.User bob = api.newUser();
-        Api.Response created = transfer(alice, body("to_handle", bob.handle(), "amount", "12.50", "currency", "USD",
-                "note", "lunch", "visibility", "private"));
+        Api.Response created = transfer(
+                alice,
+                body(
+                        "to_handle",
+                        bob.handle(),
+                        "amount",
+                        "12.50",
+                        "currency",
+                        "USD",
+                        "note",
+                        "lunch",
+                        "visibility",
+                        "private"));
         assertThat(created.status()).as(created.body()).isEqualTo(201);
         String id = created.json().get("id").asString();
 
@@ -239,9 +284,24 @@ class TransferApiTest extends WalletIntegrationTest {
         assertThat(bySender.status()).as(bySender.body()).isEqualTo(200);
         assertThat(byRecipient.status()).as(byRecipient.body()).isEqualTo(200);
         assertThat(bySender.header("Content-Type")).startsWith("application/json");
-        for (String field : List.of("id", "status", "from_user_id", "to_user_id", "amount", "currency", "note", "visibility", "created_at")) {
-            assertThat(bySender.json().get(field)).as(field).isNotNull().isEqualTo(created.json().get(field));
-            assertThat(byRecipient.json().get(field)).as(field).isNotNull().isEqualTo(created.json().get(field));
+        for (String field : List.of(
+                "id",
+                "status",
+                "from_user_id",
+                "to_user_id",
+                "amount",
+                "currency",
+                "note",
+                "visibility",
+                "created_at")) {
+            assertThat(bySender.json().get(field))
+                    .as(field)
+                    .isNotNull()
+                    .isEqualTo(created.json().get(field));
+            assertThat(byRecipient.json().get(field))
+                    .as(field)
+                    .isNotNull()
+                    .isEqualTo(created.json().get(field));
         }
         assertThat(bySender.json()).isEqualTo(created.json());
         assertThat(byRecipient.json()).isEqualTo(created.json());
@@ -257,7 +317,8 @@ class TransferApiTest extends WalletIntegrationTest {
         Api.Response response = api.get("/v1/transfers/" + id, eve.token());
 
         assertProblem(response, 404, "not_found");
-        assertThat(response.body()).doesNotContain(alice.id().toString(), bob.id().toString(), "1.00");
+        assertThat(response.body())
+                .doesNotContain(alice.id().toString(), bob.id().toString(), "1.00");
     }
 
     @Test
@@ -331,7 +392,11 @@ class TransferApiTest extends WalletIntegrationTest {
 
         JsonNode page = history(bob, "").json();
 
-        assertThat(ids(page)).containsExactly(third.get("id").asString(), second.get("id").asString(), first.get("id").asString());
+        assertThat(ids(page))
+                .containsExactly(
+                        third.get("id").asString(),
+                        second.get("id").asString(),
+                        first.get("id").asString());
         assertThat(page.get("items").get(0)).isEqualTo(third);
         assertThat(page.get("items").get(1)).isEqualTo(second);
         assertThat(page.get("items").get(2)).isEqualTo(first);
@@ -367,7 +432,9 @@ class TransferApiTest extends WalletIntegrationTest {
 
         assertThat(ids(firstPage)).containsExactlyElementsOf(created.subList(0, 20));
         assertThat(firstPage.get("next_cursor").asString()).isNotBlank();
-        JsonNode secondPage = history(bob, "?cursor=" + firstPage.get("next_cursor").asString()).json();
+        JsonNode secondPage = history(
+                        bob, "?cursor=" + firstPage.get("next_cursor").asString())
+                .json();
         assertThat(ids(secondPage)).containsExactly(created.get(20));
         assertThat(secondPage.get("next_cursor")).isNull();
     }
@@ -406,7 +473,9 @@ class TransferApiTest extends WalletIntegrationTest {
         }
 
         JsonNode first = history(bob, "?limit=2").json();
-        JsonNode second = history(bob, "?limit=2&cursor=" + first.get("next_cursor").asString()).json();
+        JsonNode second = history(
+                        bob, "?limit=2&cursor=" + first.get("next_cursor").asString())
+                .json();
 
         assertThat(first.get("items")).hasSize(2);
         assertThat(second.get("items")).hasSize(2);
@@ -424,7 +493,9 @@ class TransferApiTest extends WalletIntegrationTest {
         JsonNode first = history(bob, "?limit=2").json();
 
         String newer = paid(alice, bob, "1.00").get("id").asString();
-        JsonNode second = history(bob, "?limit=2&cursor=" + first.get("next_cursor").asString()).json();
+        JsonNode second = history(
+                        bob, "?limit=2&cursor=" + first.get("next_cursor").asString())
+                .json();
 
         assertThat(ids(first)).containsExactlyElementsOf(created.subList(0, 2));
         assertThat(ids(second)).containsExactly(created.get(2));

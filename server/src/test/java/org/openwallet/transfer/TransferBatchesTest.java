@@ -48,10 +48,16 @@ import org.springframework.test.context.TestPropertySource;
  * wait first and free the worker, which is the other bound, tested in {@code DatabaseTimeoutsApiTest}.
  */
 @ContextConfiguration(initializers = OwnDataDirectory.class)
-@TestPropertySource(properties = {"test.context=transfer-batches", "wallet.transfers.batch.workers=1",
-        "wallet.transfers.batch.max-wait=200ms", "wallet.transfers.batch.max-size=64",
-        "wallet.transfers.batch.queue-capacity=" + TransferBatchesTest.QUEUE_CAPACITY, "wallet.transfers.batch.answer-timeout=4s",
-        "wallet.database.lock-timeout=30s"})
+@TestPropertySource(
+        properties = {
+            "test.context=transfer-batches",
+            "wallet.transfers.batch.workers=1",
+            "wallet.transfers.batch.max-wait=200ms",
+            "wallet.transfers.batch.max-size=64",
+            "wallet.transfers.batch.queue-capacity=" + TransferBatchesTest.QUEUE_CAPACITY,
+            "wallet.transfers.batch.answer-timeout=4s",
+            "wallet.database.lock-timeout=30s"
+        })
 @DirtiesContext
 class TransferBatchesTest extends WalletIntegrationTest {
     private static final String EXPLODE = "explode in the database";
@@ -59,12 +65,16 @@ class TransferBatchesTest extends WalletIntegrationTest {
 
     @Autowired
     LedgerVerifier verifier;
+
     @Autowired
     MeterRegistry meters;
+
     @Autowired
     TransferBatches batches;
+
     @Autowired
     IdempotencyKeys idempotency;
+
     @Autowired
     DataSource dataSource;
 
@@ -84,18 +94,31 @@ class TransferBatchesTest extends WalletIntegrationTest {
         List<Api.Response> responses = Race.run(30, racer -> () -> api.pay(payer, payees.get(racer % 3), "1.00"));
 
         assertThat(responses).filteredOn(response -> response.status() == 201).hasSize(10);
-        assertThat(responses).filteredOn(response -> response.status() != 201)
-                .allSatisfy(refused -> assertThat(refused.code()).as(refused.body()).isEqualTo("insufficient_funds"));
+        assertThat(responses)
+                .filteredOn(response -> response.status() != 201)
+                .allSatisfy(
+                        refused -> assertThat(refused.code()).as(refused.body()).isEqualTo("insufficient_funds"));
         assertThat(api.available(payer)).isEqualTo("0.00");
-        assertThat(payees.stream().mapToLong(payee -> minor(api.available(payee))).sum()).isEqualTo(10_00);
-        assertThat(batchCount() - batchesBefore).as("30 payments in fewer transactions than payments").isLessThan(30);
+        assertThat(payees.stream()
+                        .mapToLong(payee -> minor(api.available(payee)))
+                        .sum())
+                .isEqualTo(10_00);
+        assertThat(batchCount() - batchesBefore)
+                .as("30 payments in fewer transactions than payments")
+                .isLessThan(30);
         assertThat(meters.get("wallet.transfers.batch.size").summary().max()).isGreaterThan(1);
-        for (Api.Response posted : responses.stream().filter(response -> response.status() == 201).toList()) {
+        for (Api.Response posted :
+                responses.stream().filter(response -> response.status() == 201).toList()) {
             UUID id = UUID.fromString(posted.json().get("id").asString());
-            assertThat(count("SELECT count(*) FROM outbox_events WHERE aggregate_type = 'transfer' AND aggregate_id = ?", id.toString()))
-                    .as("its event in the same commit").isEqualTo(1);
+            assertThat(count(
+                            "SELECT count(*) FROM outbox_events WHERE aggregate_type = 'transfer' AND aggregate_id = ?",
+                            id.toString()))
+                    .as("its event in the same commit")
+                    .isEqualTo(1);
         }
-        assertThat(count("SELECT count(*) FROM idempotency_records WHERE user_id = ?", payer.id())).as("every answer remembered").isEqualTo(30);
+        assertThat(count("SELECT count(*) FROM idempotency_records WHERE user_id = ?", payer.id()))
+                .as("every answer remembered")
+                .isEqualTo(30);
         assertThat(verifier.verify().problems()).isEmpty();
     }
 
@@ -104,23 +127,38 @@ class TransferBatchesTest extends WalletIntegrationTest {
         jdbc.sql("""
                 CREATE FUNCTION test_explode() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN RAISE EXCEPTION 'planted failure'; END $$""").update();
-        jdbc.sql("CREATE TRIGGER test_explode BEFORE INSERT ON ledger_transfers FOR EACH ROW WHEN (NEW.note = '" + EXPLODE + "') "
-                + "EXECUTE FUNCTION test_explode()").update();
+        jdbc.sql("CREATE TRIGGER test_explode BEFORE INSERT ON ledger_transfers FOR EACH ROW WHEN (NEW.note = '"
+                        + EXPLODE + "') " + "EXECUTE FUNCTION test_explode()")
+                .update();
         Api.User payer = api.newUser();
         LedgerTestSupport.fund(transactions, ledger, payer.id(), 100_00);
         Api.User payee = api.newUser();
 
-        List<Api.Response> responses = Race.run(12, racer -> () -> racer == 5
-                ? api.post("/v1/transfers", payer.token(), UUID.randomUUID().toString(),
-                        Map.of("to_handle", payee.handle(), "amount", "7.00", "currency", "USD", "note", EXPLODE))
-                : api.pay(payer, payee, "1.00"));
+        List<Api.Response> responses = Race.run(
+                12,
+                racer -> () -> racer == 5
+                        ? api.post(
+                                "/v1/transfers",
+                                payer.token(),
+                                UUID.randomUUID().toString(),
+                                Map.of(
+                                        "to_handle",
+                                        payee.handle(),
+                                        "amount",
+                                        "7.00",
+                                        "currency",
+                                        "USD",
+                                        "note",
+                                        EXPLODE))
+                        : api.pay(payer, payee, "1.00"));
 
         assertThat(responses.get(5).status()).as(responses.get(5).body()).isEqualTo(500);
         assertThat(responses).filteredOn(response -> response.status() == 201).hasSize(11);
         assertThat(api.available(payer)).isEqualTo("89.00");
         assertThat(api.available(payee)).isEqualTo("11.00");
         assertThat(count("SELECT count(*) FROM idempotency_records WHERE user_id = ?", payer.id()))
-                .as("the failed payment is not remembered, so its retry can succeed").isEqualTo(11);
+                .as("the failed payment is not remembered, so its retry can succeed")
+                .isEqualTo(11);
         assertThat(verifier.verify().problems()).isEmpty();
     }
 
@@ -131,20 +169,34 @@ class TransferBatchesTest extends WalletIntegrationTest {
         IdempotencyKeys.KeyRequest key = new IdempotencyKeys.KeyRequest(sender, "repeated-key", fingerprint);
         double batchesBefore = batchCount();
 
-        List<Transfers.Response> responses = Race.run(2, racer -> () -> batches.run(new TransferBatches.Payment(sender, null, "USD", key,
-                (batch, claim) -> switch (claim) {
-                    case IdempotencyKeys.Claim.Proceed proceed -> {
-                        idempotency.complete(sender, Transfers.OPERATION, key.key(), fingerprint, new StoredResponse(201, "first".getBytes()));
-                        yield new Transfers.Response(201, "first".getBytes(), false);
-                    }
-                    case IdempotencyKeys.Claim.Replay replay -> new Transfers.Response(replay.response().status(), replay.response().body(), true);
-                    default -> throw new AssertionError("unexpected claim " + claim);
-                })));
+        List<Transfers.Response> responses = Race.run(
+                2,
+                racer -> () -> batches.run(new TransferBatches.Payment(
+                        sender, null, "USD", key, (batch, claim) -> switch (claim) {
+                            case IdempotencyKeys.Claim.Proceed proceed -> {
+                                idempotency.complete(
+                                        sender,
+                                        Transfers.OPERATION,
+                                        key.key(),
+                                        fingerprint,
+                                        new StoredResponse(201, "first".getBytes()));
+                                yield new Transfers.Response(201, "first".getBytes(), false);
+                            }
+                            case IdempotencyKeys.Claim.Replay replay ->
+                                new Transfers.Response(
+                                        replay.response().status(),
+                                        replay.response().body(),
+                                        true);
+                            default -> throw new AssertionError("unexpected claim " + claim);
+                        })));
 
         assertThat(batchCount() - batchesBefore).as("both in one batch").isEqualTo(1);
-        assertThat(responses).filteredOn(Transfers.Response::replayed).singleElement()
+        assertThat(responses)
+                .filteredOn(Transfers.Response::replayed)
+                .singleElement()
                 .satisfies(replay -> assertThat(new String(replay.body())).isEqualTo("first"));
-        assertThat(count("SELECT count(*) FROM idempotency_records WHERE user_id = ?", sender)).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM idempotency_records WHERE user_id = ?", sender))
+                .isEqualTo(1);
     }
 
     @Test
@@ -161,7 +213,9 @@ class TransferBatchesTest extends WalletIntegrationTest {
             // The second payment waits in the queue behind the stuck batch; the first is in that batch.
             assertOverloaded(payOneDollar(second, payee, secondKey), TransferBatches.TIMED_OUT);
             assertOverloaded(firstAnswer.get(60, TimeUnit.SECONDS), TransferBatches.TIMED_OUT);
-            assertThat(transfersFrom(first) + transfersFrom(second)).as("nothing committed while the wallet is locked").isZero();
+            assertThat(transfersFrom(first) + transfersFrom(second))
+                    .as("nothing committed while the wallet is locked")
+                    .isZero();
             lock.rollback();
         }
 
@@ -169,11 +223,17 @@ class TransferBatchesTest extends WalletIntegrationTest {
         Api.Response firstRetry = retry(() -> payOneDollar(first, payee, firstKey));
         Api.Response secondRetry = retry(() -> payOneDollar(second, payee, secondKey));
         assertThat(firstRetry.status()).as(firstRetry.body()).isEqualTo(201);
-        assertThat(firstRetry.header("Idempotent-Replayed")).as("the payment its batch made after the 503").isEqualTo("true");
+        assertThat(firstRetry.header("Idempotent-Replayed"))
+                .as("the payment its batch made after the 503")
+                .isEqualTo("true");
         assertThat(secondRetry.status()).as(secondRetry.body()).isEqualTo(201);
-        assertThat(secondRetry.header("Idempotent-Replayed")).as("made by the retry").isNull();
-        assertThat(transferIdsFrom(first)).containsExactly(UUID.fromString(firstRetry.json().get("id").asString()));
-        assertThat(transferIdsFrom(second)).containsExactly(UUID.fromString(secondRetry.json().get("id").asString()));
+        assertThat(secondRetry.header("Idempotent-Replayed"))
+                .as("made by the retry")
+                .isNull();
+        assertThat(transferIdsFrom(first))
+                .containsExactly(UUID.fromString(firstRetry.json().get("id").asString()));
+        assertThat(transferIdsFrom(second))
+                .containsExactly(UUID.fromString(secondRetry.json().get("id").asString()));
         assertThat(api.available(first)).isEqualTo("9.00");
         assertThat(api.available(second)).isEqualTo("9.00");
         assertThat(api.available(payee)).isEqualTo("2.00");
@@ -224,9 +284,12 @@ class TransferBatchesTest extends WalletIntegrationTest {
         Api.Response retried = retry(() -> payOneDollar(payer, payee, key));
         assertThat(retried.status()).as(retried.body()).isEqualTo(201);
         assertThat(retried.header("Idempotent-Replayed")).isNull();
-        assertThat(retry(() -> payOneDollar(payer, payee, key)).header("Idempotent-Replayed")).isEqualTo("true");
-        assertThat(transferIdsFrom(payer)).containsExactly(UUID.fromString(retried.json().get("id").asString()));
-        assertThat(retry(() -> payOneDollar(blocker, payee, blockerKey)).status()).isEqualTo(201);
+        assertThat(retry(() -> payOneDollar(payer, payee, key)).header("Idempotent-Replayed"))
+                .isEqualTo("true");
+        assertThat(transferIdsFrom(payer))
+                .containsExactly(UUID.fromString(retried.json().get("id").asString()));
+        assertThat(retry(() -> payOneDollar(blocker, payee, blockerKey)).status())
+                .isEqualTo(201);
         assertThat(transfersFrom(blocker)).isEqualTo(1);
         assertThat(api.available(payee)).isEqualTo("2.00");
         assertThat(verifier.verify().problems()).isEmpty();
@@ -238,10 +301,11 @@ class TransferBatchesTest extends WalletIntegrationTest {
         Api.User neighbour = fundedUser();
         Api.User payee = api.newUser();
         UUID sender = api.newUser().id();
-        IdempotencyKeys.KeyRequest key = new IdempotencyKeys.KeyRequest(sender, UUID.randomUUID().toString(), IdempotencyKeys.fingerprint("overflow"));
+        IdempotencyKeys.KeyRequest key = new IdempotencyKeys.KeyRequest(
+                sender, UUID.randomUUID().toString(), IdempotencyKeys.fingerprint("overflow"));
         // A real stack overflow on the worker's thread, inside the batch's transaction.
-        TransferBatches.Payment overflowing = new TransferBatches.Payment(sender, null, "USD", key,
-                (batch, claim) -> new Transfers.Response(201, new byte[recurse(0)], false));
+        TransferBatches.Payment overflowing = new TransferBatches.Payment(
+                sender, null, "USD", key, (batch, claim) -> new Transfers.Response(201, new byte[recurse(0)], false));
 
         CompletableFuture<Transfers.Response> overflowed;
         CompletableFuture<Api.Response> neighbourAnswer;
@@ -256,12 +320,15 @@ class TransferBatchesTest extends WalletIntegrationTest {
             blocked.get(60, TimeUnit.SECONDS);
         }
 
-        assertThatThrownBy(() -> overflowed.get(60, TimeUnit.SECONDS)).as("answered with the failure, not left waiting")
+        assertThatThrownBy(() -> overflowed.get(60, TimeUnit.SECONDS))
+                .as("answered with the failure, not left waiting")
                 .hasRootCauseInstanceOf(StackOverflowError.class);
         Api.Response neighbourPaid = neighbourAnswer.get(60, TimeUnit.SECONDS);
         assertThat(neighbourPaid.status()).as(neighbourPaid.body()).isEqualTo(201);
         Api.Response afterwards = api.pay(neighbour, payee, "1.00");
-        assertThat(afterwards.status()).as("the one worker still takes batches: " + afterwards.body()).isEqualTo(201);
+        assertThat(afterwards.status())
+                .as("the one worker still takes batches: " + afterwards.body())
+                .isEqualTo(201);
         assertThat(api.available(neighbour)).isEqualTo("8.00");
         assertThat(verifier.verify().problems()).isEmpty();
     }
@@ -282,13 +349,21 @@ class TransferBatchesTest extends WalletIntegrationTest {
     }
 
     private Api.Response payOneDollar(Api.User from, Api.User to, String key) {
-        return api.post("/v1/transfers", from.token(), key, Map.of("to_handle", to.handle(), "amount", "1.00", "currency", "USD"));
+        return api.post(
+                "/v1/transfers",
+                from.token(),
+                key,
+                Map.of("to_handle", to.handle(), "amount", "1.00", "currency", "USD"));
     }
 
     /** A payment of a user without wallets that writes nothing: it only takes a place in the queue. */
     private static TransferBatches.Payment nothingToDo() {
         UUID nobody = UUID.randomUUID();
-        return new TransferBatches.Payment(nobody, null, "USD", new IdempotencyKeys.KeyRequest(nobody, "filler", new byte[32]),
+        return new TransferBatches.Payment(
+                nobody,
+                null,
+                "USD",
+                new IdempotencyKeys.KeyRequest(nobody, "filler", new byte[32]),
                 (batch, claim) -> new Transfers.Response(204, new byte[0], false));
     }
 
@@ -325,11 +400,14 @@ class TransferBatchesTest extends WalletIntegrationTest {
     /** Waits until a statement waits for the lock {@code lock} holds: the worker's batch, which is then fixed. */
     private void awaitBatchBlockedBy(Connection lock) throws SQLException {
         int pid;
-        try (PreparedStatement statement = lock.prepareStatement("SELECT pg_backend_pid()"); ResultSet row = statement.executeQuery()) {
+        try (PreparedStatement statement = lock.prepareStatement("SELECT pg_backend_pid()");
+                ResultSet row = statement.executeQuery()) {
             row.next();
             pid = row.getInt(1);
         }
-        await("a batch waits for the locked wallet").until(() -> count("SELECT count(*) FROM pg_stat_activity WHERE ? = ANY(pg_blocking_pids(pid))", pid) == 1);
+        await("a batch waits for the locked wallet")
+                .until(() ->
+                        count("SELECT count(*) FROM pg_stat_activity WHERE ? = ANY(pg_blocking_pids(pid))", pid) == 1);
     }
 
     private double queued() {
@@ -341,8 +419,11 @@ class TransferBatchesTest extends WalletIntegrationTest {
     }
 
     private List<UUID> transferIdsFrom(Api.User user) {
-        return jdbc.sql("SELECT t.id FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.from_account_id WHERE a.owner_user_id = ? AND t.kind = 'p2p'")
-                .param(user.id()).query(UUID.class).list();
+        return jdbc.sql(
+                        "SELECT t.id FROM ledger_transfers t JOIN ledger_accounts a ON a.id = t.from_account_id WHERE a.owner_user_id = ? AND t.kind = 'p2p'")
+                .param(user.id())
+                .query(UUID.class)
+                .list();
     }
 
     private double batchCount() {

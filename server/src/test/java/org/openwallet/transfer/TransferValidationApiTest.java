@@ -28,7 +28,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -40,8 +39,10 @@ import tools.jackson.databind.json.JsonMapper;
 class TransferValidationApiTest extends WalletIntegrationTest {
     /** 20,000.00 USD: enough for a transfer of the per-transfer maximum, so only the rule under test can refuse. */
     private static final long FUNDED_MINOR = 2_000_000;
+
     private static final String FUNDED = "20000.00";
-    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient CLIENT =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private static final JsonMapper JSON = JsonMapper.builder().build();
 
     @LocalServerPort
@@ -112,12 +113,13 @@ class TransferValidationApiTest extends WalletIntegrationTest {
         byte[] json = JSON.writeValueAsBytes(validBody());
         ByteArrayOutputStream request = new ByteArrayOutputStream();
         request.writeBytes(("POST /v1/transfers HTTP/1.1\r\n"
-                + "Host: 127.0.0.1:" + serverPort + "\r\n"
-                + "Authorization: Bearer " + sender.token() + "\r\n"
-                + "Content-Type: application/json\r\n"
-                + "Content-Length: " + json.length + "\r\n"
-                + "Connection: close\r\n"
-                + "Idempotency-Key: ").getBytes(StandardCharsets.US_ASCII));
+                        + "Host: 127.0.0.1:" + serverPort + "\r\n"
+                        + "Authorization: Bearer " + sender.token() + "\r\n"
+                        + "Content-Type: application/json\r\n"
+                        + "Content-Length: " + json.length + "\r\n"
+                        + "Connection: close\r\n"
+                        + "Idempotency-Key: ")
+                .getBytes(StandardCharsets.US_ASCII));
         request.writeBytes(idempotencyKey);
         request.writeBytes("\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
         request.writeBytes(json);
@@ -139,7 +141,8 @@ class TransferValidationApiTest extends WalletIntegrationTest {
             Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             for (int i = 1; i < lines.length; i++) {
                 int colon = lines[i].indexOf(':');
-                headers.computeIfAbsent(lines[i].substring(0, colon).trim(), name -> new ArrayList<>()).add(lines[i].substring(colon + 1).trim());
+                headers.computeIfAbsent(lines[i].substring(0, colon).trim(), name -> new ArrayList<>())
+                        .add(lines[i].substring(colon + 1).trim());
             }
             String body = text.substring(headerEnd + 4);
             if (headers.getOrDefault("Transfer-Encoding", List.of()).contains("chunked")) {
@@ -159,14 +162,37 @@ class TransferValidationApiTest extends WalletIntegrationTest {
             HttpHeaders httpHeaders = HttpHeaders.of(headers, (name, value) -> true);
             String finalBody = body;
             return new Api.Response(status, new HttpResponse<>() {
-                public int statusCode() { return status; }
-                public HttpRequest request() { return null; }
-                public Optional<HttpResponse<String>> previousResponse() { return Optional.empty(); }
-                public HttpHeaders headers() { return httpHeaders; }
-                public String body() { return finalBody; }
-                public Optional<SSLSession> sslSession() { return Optional.empty(); }
-                public URI uri() { return null; }
-                public HttpClient.Version version() { return HttpClient.Version.HTTP_1_1; }
+                public int statusCode() {
+                    return status;
+                }
+
+                public HttpRequest request() {
+                    return null;
+                }
+
+                public Optional<HttpResponse<String>> previousResponse() {
+                    return Optional.empty();
+                }
+
+                public HttpHeaders headers() {
+                    return httpHeaders;
+                }
+
+                public String body() {
+                    return finalBody;
+                }
+
+                public Optional<SSLSession> sslSession() {
+                    return Optional.empty();
+                }
+
+                public URI uri() {
+                    return null;
+                }
+
+                public HttpClient.Version version() {
+                    return HttpClient.Version.HTTP_1_1;
+                }
             });
         }
     }
@@ -188,7 +214,8 @@ class TransferValidationApiTest extends WalletIntegrationTest {
         assertThat(senderBalance.json().get("pending").asString()).isEqualTo("0.00");
         assertThat(recipientBalance.json().get("available").asString()).isEqualTo("0.00");
         assertThat(recipientBalance.json().get("pending").asString()).isEqualTo("0.00");
-        assertThat(api.get("/v1/transfers", recipient.token()).json().get("items")).isEmpty();
+        assertThat(api.get("/v1/transfers", recipient.token()).json().get("items"))
+                .isEmpty();
     }
 
     private void assertCreated(Api.Response response) {
@@ -252,8 +279,28 @@ class TransferValidationApiTest extends WalletIntegrationTest {
     // --- amount ---
 
     @ParameterizedTest(name = "amount \"{0}\"")
-    @ValueSource(strings = {"0", "0.00", "-1", "-0.01", "1.234", "0.001", "abc", "1e3", "", " ", " 1.00", "1,00", "NaN",
-            "Infinity", "0x10", "+1", "10000.01", "99999999999999999999", "999999999999999999"})
+    @ValueSource(
+            strings = {
+                "0",
+                "0.00",
+                "-1",
+                "-0.01",
+                "1.234",
+                "0.001",
+                "abc",
+                "1e3",
+                "",
+                " ",
+                " 1.00",
+                "1,00",
+                "NaN",
+                "Infinity",
+                "0x10",
+                "+1",
+                "10000.01",
+                "99999999999999999999",
+                "999999999999999999"
+            })
     void transfer_withInvalidAmount_isInvalidAmount(String amount) {
         assertRefused(send(validBody("amount", amount)), 422, "invalid_amount");
     }
@@ -272,10 +319,14 @@ class TransferValidationApiTest extends WalletIntegrationTest {
 
     @Test
     void transfer_withAmountAsJsonNumber_isValidationFailed() {
-        assertRefused(sendRaw("{\"to_handle\":\"" + recipient.handle() + "\",\"amount\":12.5,\"currency\":\"USD\"}"),
-                400, "validation_failed");
-        assertRefused(sendRaw("{\"to_handle\":\"" + recipient.handle() + "\",\"amount\":12,\"currency\":\"USD\"}"),
-                400, "validation_failed");
+        assertRefused(
+                sendRaw("{\"to_handle\":\"" + recipient.handle() + "\",\"amount\":12.5,\"currency\":\"USD\"}"),
+                400,
+                "validation_failed");
+        assertRefused(
+                sendRaw("{\"to_handle\":\"" + recipient.handle() + "\",\"amount\":12,\"currency\":\"USD\"}"),
+                400,
+                "validation_failed");
     }
 
     @Test
@@ -285,8 +336,10 @@ class TransferValidationApiTest extends WalletIntegrationTest {
 
     @Test
     void transfer_withNullAmount_isValidationFailed() {
-        assertRefused(sendRaw("{\"to_handle\":\"" + recipient.handle() + "\",\"amount\":null,\"currency\":\"USD\"}"),
-                400, "validation_failed");
+        assertRefused(
+                sendRaw("{\"to_handle\":\"" + recipient.handle() + "\",\"amount\":null,\"currency\":\"USD\"}"),
+                400,
+                "validation_failed");
     }
 
     // --- currency ---
@@ -320,22 +373,32 @@ class TransferValidationApiTest extends WalletIntegrationTest {
 
     @Test
     void transfer_toOwnHandleInAnotherCase_isSelfTransfer() {
-        assertRefused(send(validBody("to_handle", sender.handle().toUpperCase(java.util.Locale.ROOT))), 422, "self_transfer");
+        assertRefused(
+                send(validBody("to_handle", sender.handle().toUpperCase(java.util.Locale.ROOT))), 422, "self_transfer");
     }
 
     @Test
     void transfer_toOwnUserId_isSelfTransfer() {
-        assertRefused(send(validBody("to_handle", null, "to_user_id", sender.id().toString())), 422, "self_transfer");
+        assertRefused(
+                send(validBody("to_handle", null, "to_user_id", sender.id().toString())), 422, "self_transfer");
     }
 
     @Test
     void transfer_toUnknownHandle_isRecipientNotFound() {
-        assertRefused(send(validBody("to_handle", "nobody_" + UUID.randomUUID().toString().substring(0, 8))), 404, "recipient_not_found");
+        assertRefused(
+                send(validBody(
+                        "to_handle", "nobody_" + UUID.randomUUID().toString().substring(0, 8))),
+                404,
+                "recipient_not_found");
     }
 
     @Test
     void transfer_toUnknownUserId_isRecipientNotFound() {
-        assertRefused(send(validBody("to_handle", null, "to_user_id", UUID.randomUUID().toString())), 404, "recipient_not_found");
+        assertRefused(
+                send(validBody(
+                        "to_handle", null, "to_user_id", UUID.randomUUID().toString())),
+                404,
+                "recipient_not_found");
     }
 
     @Test
@@ -396,8 +459,11 @@ class TransferValidationApiTest extends WalletIntegrationTest {
     @Test
     void transfer_withLoneSurrogateInNote_isValidationFailed() {
         // Not a character at all: it could not be stored as UTF-8 without changing it.
-        assertRefused(sendRaw("{\"to_handle\":\"" + recipient.handle() + "\",\"amount\":\"1.00\",\"currency\":\"USD\",\"note\":\"a\\ud800b\"}"),
-                400, "validation_failed");
+        assertRefused(
+                sendRaw("{\"to_handle\":\"" + recipient.handle()
+                        + "\",\"amount\":\"1.00\",\"currency\":\"USD\",\"note\":\"a\\ud800b\"}"),
+                400,
+                "validation_failed");
     }
 
     @Test
@@ -412,8 +478,11 @@ class TransferValidationApiTest extends WalletIntegrationTest {
 
     @Test
     void transfer_withNoteAsJsonNumber_isValidationFailed() {
-        assertRefused(sendRaw("{\"to_handle\":\"" + recipient.handle() + "\",\"amount\":\"1.00\",\"currency\":\"USD\",\"note\":42}"),
-                400, "validation_failed");
+        assertRefused(
+                sendRaw("{\"to_handle\":\"" + recipient.handle()
+                        + "\",\"amount\":\"1.00\",\"currency\":\"USD\",\"note\":42}"),
+                400,
+                "validation_failed");
     }
 
     // --- visibility ---
@@ -438,30 +507,37 @@ class TransferValidationApiTest extends WalletIntegrationTest {
     @Test
     void transfer_withChunkedBodyOver16KiB_isValidationFailed() {
         // No Content-Length: the limit must hold while the body is read, not only on the declared length.
-        String json = "{\"to_handle\":\"" + recipient.handle() + "\",\"amount\":\"1.00\",\"currency\":\"USD\",\"note\":\""
-                + "n".repeat(20_000) + "\"}";
+        String json = "{\"to_handle\":\"" + recipient.handle()
+                + "\",\"amount\":\"1.00\",\"currency\":\"USD\",\"note\":\"" + "n".repeat(20_000) + "\"}";
         byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
 
-        Api.Response response = sendWith("application/json", HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes)));
+        Api.Response response = sendWith(
+                "application/json", HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(bytes)));
 
         assertRefused(response, 400, "validation_failed");
     }
 
     @Test
     void transfer_withDuplicateJsonKey_isValidationFailed() {
-        assertRefused(sendRaw("{\"to_handle\":\"" + recipient.handle() + "\",\"amount\":\"1.00\",\"amount\":\"2.00\",\"currency\":\"USD\"}"),
-                400, "validation_failed");
+        assertRefused(
+                sendRaw("{\"to_handle\":\"" + recipient.handle()
+                        + "\",\"amount\":\"1.00\",\"amount\":\"2.00\",\"currency\":\"USD\"}"),
+                400,
+                "validation_failed");
     }
 
     @Test
     void transfer_withMalformedJson_isValidationFailed() {
-        assertRefused(sendRaw("{\"to_handle\":\"" + recipient.handle() + "\",\"amount\":\"1.00\""), 400, "validation_failed");
+        assertRefused(
+                sendRaw("{\"to_handle\":\"" + recipient.handle() + "\",\"amount\":\"1.00\""), 400, "validation_failed");
     }
 
     @Test
     void transfer_withTrailingContentAfterTheJson_isValidationFailed() {
-        assertRefused(sendRaw("{\"to_handle\":\"" + recipient.handle() + "\",\"amount\":\"1.00\",\"currency\":\"USD\"} {}"),
-                400, "validation_failed");
+        assertRefused(
+                sendRaw("{\"to_handle\":\"" + recipient.handle() + "\",\"amount\":\"1.00\",\"currency\":\"USD\"} {}"),
+                400,
+                "validation_failed");
     }
 
     @Test
@@ -476,8 +552,10 @@ class TransferValidationApiTest extends WalletIntegrationTest {
 
     @Test
     void transfer_withJsonArrayBody_isValidationFailed() {
-        assertRefused(sendRaw("[{\"to_handle\":\"" + recipient.handle() + "\",\"amount\":\"1.00\",\"currency\":\"USD\"}]"),
-                400, "validation_failed");
+        assertRefused(
+                sendRaw("[{\"to_handle\":\"" + recipient.handle() + "\",\"amount\":\"1.00\",\"currency\":\"USD\"}]"),
+                400,
+                "validation_failed");
     }
 
     @Test
@@ -494,7 +572,10 @@ class TransferValidationApiTest extends WalletIntegrationTest {
     @Test
     void transfer_aboveTheAvailableBalance_isInsufficientFunds() {
         LedgerTestSupport.fund(transactions, ledger, recipient.id(), 500);
-        Api.Response response = api.post("/v1/transfers", recipient.token(), UUID.randomUUID().toString(),
+        Api.Response response = api.post(
+                "/v1/transfers",
+                recipient.token(),
+                UUID.randomUUID().toString(),
                 body("to_handle", sender.handle(), "amount", "5.01", "currency", "USD"));
 
         assertThat(response.status()).as(response.body()).isEqualTo(422);
@@ -508,7 +589,10 @@ class TransferValidationApiTest extends WalletIntegrationTest {
     void transfer_fromAnEmptyWallet_isInsufficientFunds() {
         Api.User empty = api.newUser();
 
-        Api.Response response = api.post("/v1/transfers", empty.token(), UUID.randomUUID().toString(),
+        Api.Response response = api.post(
+                "/v1/transfers",
+                empty.token(),
+                UUID.randomUUID().toString(),
                 body("to_handle", recipient.handle(), "amount", "0.01", "currency", "USD"));
 
         assertThat(response.status()).as(response.body()).isEqualTo(422);

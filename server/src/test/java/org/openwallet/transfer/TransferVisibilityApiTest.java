@@ -13,9 +13,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
-import org.openwallet.LedgerTestSupport;
 import org.openwallet.WalletIntegrationTest;
-import org.springframework.beans.factory.annotation.Autowired;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -29,11 +27,13 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
 
     /** Pays 1.00 with the given visibility (null: none named) and returns the transfer id. */
     private String pay(Api.User from, Api.User to, String visibility) {
-        Map<String, String> body = new java.util.LinkedHashMap<>(Map.of("to_handle", to.handle(), "amount", "1.00", "currency", "USD"));
+        Map<String, String> body =
+                new java.util.LinkedHashMap<>(Map.of("to_handle", to.handle(), "amount", "1.00", "currency", "USD"));
         if (visibility != null) {
             body.put("visibility", visibility);
         }
-        Api.Response response = api.post("/v1/transfers", from.token(), UUID.randomUUID().toString(), body);
+        Api.Response response =
+                api.post("/v1/transfers", from.token(), UUID.randomUUID().toString(), body);
         assertThat(response.status()).as(response.body()).isEqualTo(201);
         if (visibility != null) {
             assertThat(response.json().get("visibility").asString()).isEqualTo(visibility);
@@ -67,7 +67,9 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
     private void assertSeenByBoth(Api.User one, Api.User other, String id, String expected) {
         for (Api.User user : List.of(one, other)) {
             assertThat(visibility(user, id)).as("GET one, by @" + user.handle()).isEqualTo(expected);
-            assertThat(visibilityInHistory(user, id)).as("history, by @" + user.handle()).isEqualTo(expected);
+            assertThat(visibilityInHistory(user, id))
+                    .as("history, by @" + user.handle())
+                    .isEqualTo(expected);
         }
     }
 
@@ -77,19 +79,23 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
         jdbc.sql("""
                         SELECT owner_id, payload::text FROM outbox_events
                         WHERE event_type = 'transfer.visibility_changed' AND aggregate_type = 'transfer' AND aggregate_id = ?
-                        ORDER BY id""")
-                .param(id)
-                .query(rs -> {
-                    JsonNode envelope = tools.jackson.databind.json.JsonMapper.builder().build().readTree(rs.getString(2));
-                    assertThat(envelope.get("type").asString()).isEqualTo("transfer.visibility_changed");
-                    assertThat(rs.getString(1)).as("owner: the sender").isEqualTo(envelope.get("payload").get("from_user_id").asString());
-                    payloads.add(envelope.get("payload"));
-                });
+                        ORDER BY id""").param(id).query(rs -> {
+            JsonNode envelope =
+                    tools.jackson.databind.json.JsonMapper.builder().build().readTree(rs.getString(2));
+            assertThat(envelope.get("type").asString()).isEqualTo("transfer.visibility_changed");
+            assertThat(rs.getString(1))
+                    .as("owner: the sender")
+                    .isEqualTo(envelope.get("payload").get("from_user_id").asString());
+            payloads.add(envelope.get("payload"));
+        });
         return payloads;
     }
 
     private String ledgerVisibility(String id) {
-        return jdbc.sql("SELECT visibility FROM ledger_transfers WHERE id = ?").param(UUID.fromString(id)).query(String.class).single();
+        return jdbc.sql("SELECT visibility FROM ledger_transfers WHERE id = ?")
+                .param(UUID.fromString(id))
+                .query(String.class)
+                .single();
     }
 
     private static void assertProblem(Api.Response response, int status, String code) {
@@ -107,7 +113,8 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
         String before = pay(alice, bob, null);
         assertThat(visibility(alice, before)).as("the default default").isEqualTo("friends");
 
-        Api.Response changed = api.patch("/v1/users/me/settings", alice.token(), Map.of("default_visibility", "private"));
+        Api.Response changed =
+                api.patch("/v1/users/me/settings", alice.token(), Map.of("default_visibility", "private"));
         assertThat(changed.status()).as(changed.body()).isEqualTo(200);
         String after = pay(alice, bob, null);
         String named = pay(alice, bob, "public");
@@ -120,7 +127,8 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
 
         // The receiver's default plays no part.
         Api.User carol = fundedUser(1_000_000);
-        Api.Response carolPublic = api.patch("/v1/users/me/settings", carol.token(), Map.of("default_visibility", "public"));
+        Api.Response carolPublic =
+                api.patch("/v1/users/me/settings", carol.token(), Map.of("default_visibility", "public"));
         assertThat(carolPublic.status()).isEqualTo(200);
         assertThat(visibility(carol, pay(carol, alice, null))).isEqualTo("public");
         assertThat(visibility(alice, pay(alice, carol, null))).isEqualTo("private");
@@ -139,12 +147,16 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
         assertThat(narrowed.json().get("id").asString()).isEqualTo(id);
         assertThat(narrowed.json().get("visibility").asString()).isEqualTo("private");
         assertThat(narrowed.json().get("amount").asString()).isEqualTo("1.00");
-        assertThat(narrowed.json().get("from_user_id").asString()).isEqualTo(alice.id().toString());
+        assertThat(narrowed.json().get("from_user_id").asString())
+                .isEqualTo(alice.id().toString());
 
         assertSeenByBoth(alice, bob, id, "private");
         assertThat(ledgerVisibility(id)).as("ledger rows never change").isEqualTo("friends");
-        assertThat(jdbc.sql("SELECT changed_by FROM transfer_visibility WHERE transfer_id = ?").param(UUID.fromString(id))
-                .query(UUID.class).single()).isEqualTo(bob.id());
+        assertThat(jdbc.sql("SELECT changed_by FROM transfer_visibility WHERE transfer_id = ?")
+                        .param(UUID.fromString(id))
+                        .query(UUID.class)
+                        .single())
+                .isEqualTo(bob.id());
 
         List<JsonNode> events = events(id);
         assertThat(events).hasSize(1);
@@ -173,8 +185,12 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
         assertThat(same.status()).as(same.body()).isEqualTo(200);
         assertThat(same.json().get("visibility").asString()).isEqualTo("friends");
         assertThat(events(id)).as("no event for no change").hasSize(1);
-        assertThat(jdbc.sql("SELECT changed_by FROM transfer_visibility WHERE transfer_id = ?").param(UUID.fromString(id))
-                .query(UUID.class).single()).as("who narrowed it stays").isEqualTo(alice.id());
+        assertThat(jdbc.sql("SELECT changed_by FROM transfer_visibility WHERE transfer_id = ?")
+                        .param(UUID.fromString(id))
+                        .query(UUID.class)
+                        .single())
+                .as("who narrowed it stays")
+                .isEqualTo(alice.id());
 
         Api.Response toPrivate = narrow(bob, id, "private");
         assertThat(toPrivate.status()).as(toPrivate.body()).isEqualTo(200);
@@ -184,7 +200,9 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
 
         assertSeenByBoth(alice, bob, id, "private");
         assertThat(ledgerVisibility(id)).isEqualTo("public");
-        assertThat(events(id)).extracting(event -> event.get("visibility").asString() + " by " + event.get("changed_by").asString())
+        assertThat(events(id))
+                .extracting(event -> event.get("visibility").asString() + " by "
+                        + event.get("changed_by").asString())
                 .containsExactly("friends by " + alice.id(), "private by " + bob.id());
     }
 
@@ -200,8 +218,11 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
         assertProblem(narrow(alice, id, "friends"), 409, "visibility_not_narrower");
         assertProblem(narrow(bob, id, "public"), 409, "visibility_not_narrower");
         assertThat(events(id)).isEmpty();
-        assertThat(jdbc.sql("SELECT count(*) FROM transfer_visibility WHERE transfer_id = ?").param(UUID.fromString(id))
-                .query(Integer.class).single()).isZero();
+        assertThat(jdbc.sql("SELECT count(*) FROM transfer_visibility WHERE transfer_id = ?")
+                        .param(UUID.fromString(id))
+                        .query(Integer.class)
+                        .single())
+                .isZero();
         assertSeenByBoth(alice, bob, id, "private");
     }
 
@@ -230,9 +251,13 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
         assertProblem(narrow(alice, id, "everyone"), 400, "validation_failed");
         assertProblem(narrow(alice, id, "PRIVATE"), 400, "validation_failed");
         assertProblem(api.patch("/v1/transfers/" + id, alice.token(), Map.of()), 400, "validation_failed");
-        assertProblem(api.patch("/v1/transfers/" + id, alice.token(), "{\"visibility\": null}"), 400, "validation_failed");
+        assertProblem(
+                api.patch("/v1/transfers/" + id, alice.token(), "{\"visibility\": null}"), 400, "validation_failed");
         assertProblem(api.patch("/v1/transfers/" + id, alice.token(), "{\"visibility\": 3}"), 400, "validation_failed");
-        assertProblem(api.patch("/v1/transfers/" + id, alice.token(), "{\"visibility\": \"private\", \"note\": \"x\"}"), 400, "validation_failed");
+        assertProblem(
+                api.patch("/v1/transfers/" + id, alice.token(), "{\"visibility\": \"private\", \"note\": \"x\"}"),
+                400,
+                "validation_failed");
         assertProblem(api.patch("/v1/transfers/" + id, alice.token(), "{\"visibility\""), 400, "validation_failed");
 
         assertSeenByBoth(alice, bob, id, "public");
@@ -269,8 +294,12 @@ class TransferVisibilityApiTest extends WalletIntegrationTest {
             }
 
             assertSeenByBoth(alice, bob, id, "private");
-            List<String> steps = events(id).stream().map(event -> event.get("visibility").asString()).toList();
-            assertThat(steps).as("each narrowing once, in order").isIn(List.of("private"), List.of("friends", "private"));
+            List<String> steps = events(id).stream()
+                    .map(event -> event.get("visibility").asString())
+                    .toList();
+            assertThat(steps)
+                    .as("each narrowing once, in order")
+                    .isIn(List.of("private"), List.of("friends", "private"));
         }
     }
 }

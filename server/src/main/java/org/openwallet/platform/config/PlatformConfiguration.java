@@ -9,6 +9,7 @@ import io.swagger.v3.oas.models.info.Contact;
 import io.swagger.v3.oas.models.info.Info;
 import io.swagger.v3.oas.models.security.SecurityScheme;
 import java.time.Clock;
+import org.openwallet.platform.database.Transactions;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.jackson.autoconfigure.JsonMapperBuilderCustomizer;
 import org.springframework.context.annotation.Bean;
@@ -20,7 +21,6 @@ import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.cfg.CoercionAction;
 import tools.jackson.databind.cfg.CoercionInputShape;
 import tools.jackson.databind.type.LogicalType;
-import org.openwallet.platform.database.Transactions;
 
 @Configuration(proxyBeanMethods = false)
 @EnableConfigurationProperties(WalletProperties.class)
@@ -54,28 +54,36 @@ class PlatformConfiguration {
      */
     @Bean
     JsonMapperBuilderCustomizer strictJson() {
-        return builder -> builder
-                .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+        return builder -> builder.propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
                 .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
-                .withCoercionConfig(LogicalType.Textual, config -> config
-                        .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Array, CoercionAction.Fail)
-                        .setCoercion(CoercionInputShape.Object, CoercionAction.Fail));
+                .withCoercionConfig(
+                        LogicalType.Textual,
+                        config -> config.setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail)
+                                .setCoercion(CoercionInputShape.Array, CoercionAction.Fail)
+                                .setCoercion(CoercionInputShape.Object, CoercionAction.Fail));
     }
 
     @Bean
     OpenAPI openApi() {
         return new OpenAPI()
-                .info(new Info().title("OpenWallet API").version("v1").description("""
+                .info(new Info()
+                        .title("OpenWallet API")
+                        .version("v1")
+                        .description("""
                         Pay each other instantly, see your balance and your transfers. Amounts are decimal strings \
                         ("12.50"); every error is application/problem+json with a stable `code`, and every response lists the \
                         codes it can carry. Writes that move money take an Idempotency-Key; a retry with the same key is safe.""")
                         .contact(new Contact().name("OpenWallet maintainers")))
-                .components(new Components().addSecuritySchemes("bearer",
-                        new SecurityScheme().type(SecurityScheme.Type.HTTP).scheme("bearer").bearerFormat("JWT")));
+                .components(new Components()
+                        .addSecuritySchemes(
+                                "bearer",
+                                new SecurityScheme()
+                                        .type(SecurityScheme.Type.HTTP)
+                                        .scheme("bearer")
+                                        .bearerFormat("JWT")));
     }
 }

@@ -4,12 +4,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.openwallet.platform.database.Transactions;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 import org.springframework.util.unit.DataSize;
-import org.openwallet.platform.database.Transactions;
-import org.openwallet.platform.redis.Redis;
-import org.openwallet.platform.web.ClientAddress;
 
 /**
  * Every setting of the wallet, bound from {@code wallet.*} (environment variables are mapped in
@@ -35,7 +33,8 @@ public record WalletProperties(
             currencies = Map.of("USD", new CurrencySettings(2, "10000.00"));
         }
         if (!currencies.containsKey(defaultCurrency)) {
-            throw new IllegalArgumentException("wallet.default-currency " + defaultCurrency + " is not in wallet.currencies " + currencies.keySet());
+            throw new IllegalArgumentException("wallet.default-currency " + defaultCurrency
+                    + " is not in wallet.currencies " + currencies.keySet());
         }
     }
 
@@ -55,15 +54,22 @@ public record WalletProperties(
      * stays down fills the disk and stops the ledger; with it PostgreSQL gives up the slot instead,
      * and the relay must be re-seeded. An external server sets this itself.
      */
-    public record Database(String url, String username, String password, @DefaultValue("16") int poolSize,
-                           @DefaultValue("5s") Duration statementTimeout, @DefaultValue("2s") Duration lockTimeout,
-                           @DefaultValue("4GB") DataSize maxSlotWalKeepSize) {
+    public record Database(
+            String url,
+            String username,
+            String password,
+            @DefaultValue("16") int poolSize,
+            @DefaultValue("5s") Duration statementTimeout,
+            @DefaultValue("2s") Duration lockTimeout,
+            @DefaultValue("4GB") DataSize maxSlotWalKeepSize) {
         public Database {
             if (statementTimeout.isNegative() || lockTimeout.isNegative()) {
-                throw new IllegalArgumentException("wallet.database.statement-timeout and lock-timeout must be >= 0 (0: no limit)");
+                throw new IllegalArgumentException(
+                        "wallet.database.statement-timeout and lock-timeout must be >= 0 (0: no limit)");
             }
             if (maxSlotWalKeepSize.toBytes() >= 0 && maxSlotWalKeepSize.toMegabytes() < 1) {
-                throw new IllegalArgumentException("wallet.database.max-slot-wal-keep-size must be at least 1MB, or negative for no cap");
+                throw new IllegalArgumentException(
+                        "wallet.database.max-slot-wal-keep-size must be at least 1MB, or negative for no cap");
             }
         }
 
@@ -79,7 +85,9 @@ public record WalletProperties(
      * information that does not decide whether the node can serve, UNKNOWN), so a dead or hung
      * database shows within about {@code interval + timeout}.
      */
-    public record HealthSettings(@DefaultValue("1s") Duration interval, @DefaultValue("1s") Duration timeout) {
+    public record HealthSettings(
+            @DefaultValue("1s") Duration interval,
+            @DefaultValue("1s") Duration timeout) {
         public HealthSettings {
             if (interval.isNegative() || interval.isZero() || timeout.isNegative() || timeout.isZero()) {
                 throw new IllegalArgumentException("wallet.health.interval and timeout must be > 0");
@@ -91,19 +99,20 @@ public record WalletProperties(
      * Bounds on what a client may send, and the reverse proxies ({@code trustedProxies}, IP addresses
      * and CIDR ranges) whose {@code X-Forwarded-For} is believed; none by default (see {@code ClientAddress}).
      */
-    public record Http(@DefaultValue("16384") long maxBodyBytes, @DefaultValue List<String> trustedProxies) {
-    }
+    public record Http(
+            @DefaultValue("16384") long maxBodyBytes,
+            @DefaultValue List<String> trustedProxies) {}
 
     /** A currency's minor-unit scale and the largest amount one transfer may move, as a decimal string. */
-    public record CurrencySettings(int scale, String maxTransferAmount) {
-    }
+    public record CurrencySettings(int scale, String maxTransferAmount) {}
 
     /**
      * How long idempotency records are kept, and how many the pruner deletes per statement (it runs
      * every {@code wallet.idempotency.prune-interval}, 10 minutes by default).
      */
-    public record Idempotency(@DefaultValue("24h") Duration retention, @DefaultValue("5000") int pruneBatchSize) {
-    }
+    public record Idempotency(
+            @DefaultValue("24h") Duration retention,
+            @DefaultValue("5000") int pruneBatchSize) {}
 
     /**
      * Redis. With neither {@code url} nor {@code clusterNodes} an embedded server is started, unless
@@ -111,9 +120,14 @@ public record WalletProperties(
      * {@code breakerFailureThreshold} failures in a row the wallet stops calling Redis for
      * {@code breakerOpenDuration}.
      */
-    public record RedisSettings(String url, String clusterNodes, @DefaultValue("true") boolean embedded,
-                                @DefaultValue("50ms") Duration timeout, @DefaultValue("200ms") Duration connectTimeout,
-                                @DefaultValue("5") int breakerFailureThreshold, @DefaultValue("2s") Duration breakerOpenDuration) {
+    public record RedisSettings(
+            String url,
+            String clusterNodes,
+            @DefaultValue("true") boolean embedded,
+            @DefaultValue("50ms") Duration timeout,
+            @DefaultValue("200ms") Duration connectTimeout,
+            @DefaultValue("5") int breakerFailureThreshold,
+            @DefaultValue("2s") Duration breakerOpenDuration) {
         public boolean external() {
             return (url != null && !url.isBlank()) || (clusterNodes != null && !clusterNodes.isBlank());
         }
@@ -124,8 +138,11 @@ public record WalletProperties(
      * {@code dataDir/kafka}. Topics are created with {@code partitions}, {@code replicationFactor}
      * and {@code minInsyncReplicas} (1/1 locally; 3/2 in production).
      */
-    public record KafkaSettings(String bootstrapServers, @DefaultValue("12") int partitions,
-                                @DefaultValue("1") short replicationFactor, @DefaultValue("1") int minInsyncReplicas) {
+    public record KafkaSettings(
+            String bootstrapServers,
+            @DefaultValue("12") int partitions,
+            @DefaultValue("1") short replicationFactor,
+            @DefaultValue("1") int minInsyncReplicas) {
         public boolean external() {
             return bootstrapServers != null && !bootstrapServers.isBlank();
         }
@@ -144,11 +161,19 @@ public record WalletProperties(
      * (the feed's {@code CassandraSchema}). Requests run at {@code consistency} and time out after
      * {@code requestTimeout}.
      */
-    public record CassandraSettings(String contactPoints, @DefaultValue("datacenter1") String localDatacenter,
-                                    @DefaultValue("wallet") String keyspace, String replication,
-                                    @DefaultValue("LOCAL_QUORUM") String consistency, @DefaultValue("2s") Duration requestTimeout,
-                                    @DefaultValue(CassandraSettings.DEFAULT_SCHEMA_LOCATION) String schemaLocation,
-                                    String javaHome, @DefaultValue("768m") String heapSize) {
+    public record CassandraSettings(
+            String contactPoints,
+            @DefaultValue("datacenter1") String localDatacenter,
+            @DefaultValue("wallet") String keyspace,
+            String replication,
+            @DefaultValue("LOCAL_QUORUM") String consistency,
+            @DefaultValue("2s") Duration requestTimeout,
+
+            @DefaultValue(CassandraSettings.DEFAULT_SCHEMA_LOCATION)
+            String schemaLocation,
+
+            String javaHome,
+            @DefaultValue("768m") String heapSize) {
         public static final String DEFAULT_SCHEMA_LOCATION = "classpath:db/cassandra";
 
         public boolean external() {
@@ -177,6 +202,5 @@ public record WalletProperties(
     }
 
     /** Demo users, created only when asked ({@code ./wallet run --demo}). */
-    public record Demo(@DefaultValue("false") boolean enabled) {
-    }
+    public record Demo(@DefaultValue("false") boolean enabled) {}
 }

@@ -16,8 +16,7 @@ import java.util.HexFormat;
  * first use (embedded mode). Several nodes share one secret by pointing at the same file.
  */
 public final class SecretKeys {
-    private SecretKeys() {
-    }
+    private SecretKeys() {}
 
     /** The secret in {@code file}, first creating it with {@code length} random bytes if it does not exist. */
     public static byte[] loadOrCreate(Path file, int length) {
@@ -25,9 +24,11 @@ public final class SecretKeys {
             if (!Files.exists(file)) {
                 create(file, length);
             }
-            byte[] secret = Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).strip());
+            byte[] secret = Base64.getDecoder()
+                    .decode(Files.readString(file, StandardCharsets.US_ASCII).strip());
             if (secret.length < length) {
-                throw new IllegalStateException("Secret " + file + " has " + secret.length + " bytes; it needs at least " + length);
+                throw new IllegalStateException(
+                        "Secret " + file + " has " + secret.length + " bytes; it needs at least " + length);
             }
             return secret;
         } catch (IOException failure) {
@@ -52,7 +53,8 @@ public final class SecretKeys {
             }
             String password = Files.readString(file, StandardCharsets.US_ASCII).strip();
             if (!password.matches("[0-9a-f]{" + 2 * length + ",}")) {
-                throw new IllegalStateException("Password " + file + " is not " + length + " or more bytes in lower-case hex");
+                throw new IllegalStateException(
+                        "Password " + file + " is not " + length + " or more bytes in lower-case hex");
             }
             return password;
         } catch (IOException failure) {
@@ -69,11 +71,15 @@ public final class SecretKeys {
     private static void create(Path file, String text) throws IOException {
         Path directory = file.toAbsolutePath().getParent();
         Files.createDirectories(directory);
-        Path temporary = Files.createTempFile(directory, ".secret", ".tmp",
+        Path temporary = Files.createTempFile(
+                directory,
+                ".secret",
+                ".tmp",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(temporary, text, StandardCharsets.US_ASCII);
         try {
-            // Atomic and never over an existing file: of two nodes creating it together, one wins and both read its secret.
+            // Atomic and never over an existing file: of two nodes creating it together, one wins and both read its
+            // secret.
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException raced) {
             Files.deleteIfExists(temporary);

@@ -29,7 +29,8 @@ public final class Signer {
     /** Tags of the MAC's first {@code tagBytes} bytes, 16 to 32. */
     public Signer(byte[] key, int tagBytes) {
         if (tagBytes < MIN_TAG_BYTES || tagBytes > FULL_TAG_BYTES) {
-            throw new IllegalArgumentException("tagBytes must be " + MIN_TAG_BYTES + " to " + FULL_TAG_BYTES + ", not " + tagBytes);
+            throw new IllegalArgumentException(
+                    "tagBytes must be " + MIN_TAG_BYTES + " to " + FULL_TAG_BYTES + ", not " + tagBytes);
         }
         this.key = new SecretKeySpec(key, ALGORITHM);
         this.tagBytes = tagBytes;

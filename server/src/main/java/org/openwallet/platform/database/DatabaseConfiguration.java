@@ -5,13 +5,13 @@ import com.zaxxer.hikari.HikariDataSource;
 import java.io.IOException;
 import java.time.Duration;
 import javax.sql.DataSource;
+import org.openwallet.platform.EmbeddedPostgres;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.flyway.autoconfigure.FlywayConfigurationCustomizer;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.DependsOn;
-import org.openwallet.platform.EmbeddedPostgres;
-import org.openwallet.platform.config.WalletProperties;
 
 /**
  * The ledger database: an external PostgreSQL when {@code wallet.database.url} is set, otherwise
@@ -42,7 +42,9 @@ class DatabaseConfiguration {
         if (properties.database().external()) {
             return null;
         }
-        return EmbeddedPostgres.start(properties.dataDir().toAbsolutePath().resolve("postgres"), properties.database().maxSlotWalKeepSize());
+        return EmbeddedPostgres.start(
+                properties.dataDir().toAbsolutePath().resolve("postgres"),
+                properties.database().maxSlotWalKeepSize());
     }
 
     @Bean

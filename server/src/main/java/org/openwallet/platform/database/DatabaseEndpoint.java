@@ -15,15 +15,21 @@ public record DatabaseEndpoint(String host, int port, String database, String us
         }
         URI uri = URI.create(jdbcUrl.substring("jdbc:".length()));
         if (uri.getHost() == null || uri.getPath() == null || uri.getPath().length() < 2) {
-            throw new IllegalArgumentException("the relay needs jdbc:postgresql://host[:port]/database, not " + jdbcUrl);
+            throw new IllegalArgumentException(
+                    "the relay needs jdbc:postgresql://host[:port]/database, not " + jdbcUrl);
         }
-        return new DatabaseEndpoint(uri.getHost(), uri.getPort() < 0 ? 5432 : uri.getPort(), uri.getPath().substring(1),
-                username, password == null ? "" : password);
+        return new DatabaseEndpoint(
+                uri.getHost(),
+                uri.getPort() < 0 ? 5432 : uri.getPort(),
+                uri.getPath().substring(1),
+                username,
+                password == null ? "" : password);
     }
 
     /** Without the password: a record prints every component, and an endpoint may end up in a log line or an exception message. */
     @Override
     public String toString() {
-        return "DatabaseEndpoint[host=" + host + ", port=" + port + ", database=" + database + ", username=" + username + ", password=****]";
+        return "DatabaseEndpoint[host=" + host + ", port=" + port + ", database=" + database + ", username=" + username
+                + ", password=****]";
     }
 }

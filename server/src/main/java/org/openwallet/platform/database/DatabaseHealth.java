@@ -10,14 +10,14 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Properties;
 import javax.sql.DataSource;
+import org.openwallet.platform.HealthStatus;
+import org.openwallet.platform.SampledHealth;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.boot.health.contributor.Status;
 import org.springframework.stereotype.Component;
-import org.openwallet.platform.HealthStatus;
-import org.openwallet.platform.SampledHealth;
-import org.openwallet.platform.config.WalletProperties;
 
 /**
  * The {@code db} component of health (in place of Spring's, which borrows a pooled connection and
@@ -41,7 +41,8 @@ class DatabaseHealth implements HealthIndicator, DisposableBean {
     DatabaseHealth(DatabaseConfiguration.JdbcTarget target, WalletProperties properties, DataSource dataSource) {
         this.target = target;
         // JDBC's and the driver's timeouts are in whole seconds.
-        this.timeoutSeconds = (int) Math.max(1, Math.ceilDiv(properties.health().timeout().toMillis(), 1000));
+        this.timeoutSeconds =
+                (int) Math.max(1, Math.ceilDiv(properties.health().timeout().toMillis(), 1000));
         this.pool = dataSource instanceof HikariDataSource hikari ? hikari.getHikariPoolMXBean() : null;
         this.sampled = new SampledHealth("PostgreSQL", properties.health(), Status.DOWN, this::check);
     }
@@ -64,9 +65,11 @@ class DatabaseHealth implements HealthIndicator, DisposableBean {
         } catch (SQLException failure) {
             closeConnection();
             // The reason is shown on the public port too: it names the component, not where it is.
-            return Health.down().withDetail(HealthStatus.REASON, "PostgreSQL is unreachable")
+            return Health.down()
+                    .withDetail(HealthStatus.REASON, "PostgreSQL is unreachable")
                     .withDetail("error", failure.getClass().getName() + ": " + failure.getMessage())
-                    .withDetails(details()).build();
+                    .withDetails(details())
+                    .build();
         }
     }
 

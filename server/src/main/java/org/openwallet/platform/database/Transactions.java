@@ -46,13 +46,18 @@ public class Transactions {
         this.template.setIsolationLevel(TransactionDefinition.ISOLATION_READ_COMMITTED);
         this.template.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRED);
         this.jdbc = jdbc;
-        this.retry = retries.retry("postgresql", RetryConfig.custom()
-                .maxAttempts(MAX_ATTEMPTS)
-                .retryOnException(failure -> isRetryable(sqlState(failure)))
-                .intervalFunction(Transactions::backOffMillis)
-                .build());
-        retry.getEventPublisher().onRetry(event -> log.debug("Retrying transaction after SQLSTATE {} (attempt {})",
-                sqlState(event.getLastThrowable()), event.getNumberOfRetryAttempts()));
+        this.retry = retries.retry(
+                "postgresql",
+                RetryConfig.custom()
+                        .maxAttempts(MAX_ATTEMPTS)
+                        .retryOnException(failure -> isRetryable(sqlState(failure)))
+                        .intervalFunction(Transactions::backOffMillis)
+                        .build());
+        retry.getEventPublisher()
+                .onRetry(event -> log.debug(
+                        "Retrying transaction after SQLSTATE {} (attempt {})",
+                        sqlState(event.getLastThrowable()),
+                        event.getNumberOfRetryAttempts()));
     }
 
     /**
@@ -65,7 +70,9 @@ public class Transactions {
      */
     public <T> T runWithoutStatementLimits(Supplier<T> work) {
         return run(() -> {
-            jdbc.sql("SELECT set_config('statement_timeout', '0', true), set_config('lock_timeout', '0', true)").query((rs, n) -> 1).list();
+            jdbc.sql("SELECT set_config('statement_timeout', '0', true), set_config('lock_timeout', '0', true)")
+                    .query((rs, n) -> 1)
+                    .list();
             return work.get();
         });
     }

@@ -1,12 +1,12 @@
 package org.openwallet.platform.kafka;
 
 import java.io.IOException;
+import org.openwallet.platform.EmbeddedKafka;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.DependsOn;
-import org.openwallet.platform.EmbeddedKafka;
-import org.openwallet.platform.config.WalletProperties;
 
 /** Kafka: external brokers when {@code wallet.kafka.bootstrap-servers} is set, otherwise an embedded broker. */
 @Configuration(proxyBeanMethods = false)
@@ -17,7 +17,9 @@ class KafkaConfiguration {
         if (properties.kafka().external() || !needsKafka(properties)) {
             return null;
         }
-        return EmbeddedKafka.start(properties.dataDir().toAbsolutePath().resolve("kafka"), properties.kafka().partitions());
+        return EmbeddedKafka.start(
+                properties.dataDir().toAbsolutePath().resolve("kafka"),
+                properties.kafka().partitions());
     }
 
     @Bean
@@ -27,12 +29,17 @@ class KafkaConfiguration {
             return null;
         }
         WalletProperties.KafkaSettings kafka = properties.kafka();
-        String bootstrap = kafka.external() ? kafka.bootstrapServers() : embedded.getObject().bootstrapServers();
+        String bootstrap = kafka.external()
+                ? kafka.bootstrapServers()
+                : embedded.getObject().bootstrapServers();
         return new KafkaCluster(bootstrap, kafka.partitions(), kafka.replicationFactor(), kafka.minInsyncReplicas());
     }
 
     /** Every role talks to Kafka: the API publishes the bank's webhooks to it (its own events go through the outbox). */
     private static boolean needsKafka(WalletProperties properties) {
-        return properties.runs("api") || properties.runs("relay") || properties.runs("consumers") || properties.runs("feed");
+        return properties.runs("api")
+                || properties.runs("relay")
+                || properties.runs("consumers")
+                || properties.runs("feed");
     }
 }

@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.BiFunction;
-import org.springframework.stereotype.Component;
 import org.openwallet.platform.config.WalletProperties;
+import org.springframework.stereotype.Component;
 
 /** The currencies this wallet holds, from configuration, with their scales and per-transfer maximums. */
 @Component
@@ -26,7 +26,8 @@ public class Currencies {
             try {
                 return parse(amount);
             } catch (IllegalArgumentException malformed) {
-                throw new IllegalArgumentException(setting + " (" + amount + "): " + malformed.getMessage() + " for " + code, malformed);
+                throw new IllegalArgumentException(
+                        setting + " (" + amount + "): " + malformed.getMessage() + " for " + code, malformed);
             }
         }
     }
@@ -64,11 +65,15 @@ public class Currencies {
      * hold (a typo would leave the real one unset), or when an amount does not fit its currency: a
      * limit never silently borrows another currency's number.
      */
-    public <T, R> Map<String, R> requiredPerCurrency(String setting, Map<String, T> configured, BiFunction<Currency, T, R> resolve) {
-        List<String> missing = byCode.keySet().stream().filter(code -> configured == null || !configured.containsKey(code)).toList();
+    public <T, R> Map<String, R> requiredPerCurrency(
+            String setting, Map<String, T> configured, BiFunction<Currency, T, R> resolve) {
+        List<String> missing = byCode.keySet().stream()
+                .filter(code -> configured == null || !configured.containsKey(code))
+                .toList();
         if (!missing.isEmpty()) {
-            throw new IllegalStateException(setting + " has no entry for " + String.join(", ", missing) + ": every currency of "
-                    + "wallet.currencies needs its own limits, in its own units (e.g. " + setting + "." + missing.getFirst() + ".*)");
+            throw new IllegalStateException(setting + " has no entry for " + String.join(", ", missing)
+                    + ": every currency of " + "wallet.currencies needs its own limits, in its own units (e.g. "
+                    + setting + "." + missing.getFirst() + ".*)");
         }
         return perCurrency(setting, configured, resolve);
     }
@@ -78,14 +83,16 @@ public class Currencies {
      * of its own (e.g. no withdrawals in it): supported currencies without an entry are absent from
      * the result. Entries are still checked at startup.
      */
-    public <T, R> Map<String, R> perCurrency(String setting, Map<String, T> configured, BiFunction<Currency, T, R> resolve) {
+    public <T, R> Map<String, R> perCurrency(
+            String setting, Map<String, T> configured, BiFunction<Currency, T, R> resolve) {
         Map<String, R> resolved = new TreeMap<>();
         if (configured == null) {
             return resolved;
         }
         configured.forEach((code, entry) -> {
-            Currency currency = find(code).orElseThrow(() -> new IllegalStateException(setting + "." + code
-                    + " is set, but " + code + " is not in wallet.currencies " + byCode.keySet()));
+            Currency currency = find(code)
+                    .orElseThrow(() -> new IllegalStateException(setting + "." + code + " is set, but " + code
+                            + " is not in wallet.currencies " + byCode.keySet()));
             try {
                 resolved.put(code, resolve.apply(currency, entry));
             } catch (IllegalArgumentException malformed) {

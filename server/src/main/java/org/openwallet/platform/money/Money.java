@@ -10,8 +10,7 @@ import java.util.regex.Pattern;
 public final class Money {
     private static final Pattern DECIMAL = Pattern.compile("(0|[1-9][0-9]{0,17})(?:\\.([0-9]+))?");
 
-    private Money() {
-    }
+    private Money() {}
 
     /**
      * Parses a non-negative decimal string with at most {@code scale} decimals into minor units.

@@ -15,9 +15,9 @@ import java.util.HexFormat;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
+import org.openwallet.platform.CircuitBreaker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.openwallet.platform.CircuitBreaker;
 
 /**
  * The wallet's one door to Redis (a single server or a cluster). Every call is bounded by the
@@ -52,15 +52,22 @@ public final class Redis implements AutoCloseable {
     private volatile StatefulConnection<String, String> connection;
     private volatile RedisClusterCommands<String, String> commands;
 
-    Redis(AbstractRedisClient client, Supplier<StatefulConnection<String, String>> connector,
-          Function<StatefulConnection<String, String>, RedisClusterCommands<String, String>> commandsOf,
-          CircuitBreaker breaker, MeterRegistry meters) {
+    Redis(
+            AbstractRedisClient client,
+            Supplier<StatefulConnection<String, String>> connector,
+            Function<StatefulConnection<String, String>, RedisClusterCommands<String, String>> commandsOf,
+            CircuitBreaker breaker,
+            MeterRegistry meters) {
         this.client = client;
         this.connector = connector;
         this.commandsOf = commandsOf;
         this.breaker = breaker;
-        this.errors = Counter.builder("wallet.redis.errors").description("Redis calls that failed or timed out").register(meters);
-        this.skipped = Counter.builder("wallet.redis.skipped").description("Redis calls not made because the circuit breaker was open").register(meters);
+        this.errors = Counter.builder("wallet.redis.errors")
+                .description("Redis calls that failed or timed out")
+                .register(meters);
+        this.skipped = Counter.builder("wallet.redis.skipped")
+                .description("Redis calls not made because the circuit breaker was open")
+                .register(meters);
     }
 
     /** Runs {@code work} against Redis. */
@@ -83,7 +90,9 @@ public final class Redis implements AutoCloseable {
         } catch (RedisException failure) {
             errors.increment();
             if (breaker.recordFailure()) {
-                log.warn("Redis keeps failing ({}); circuit breaker open, requests fall back to PostgreSQL", failure.toString());
+                log.warn(
+                        "Redis keeps failing ({}); circuit breaker open, requests fall back to PostgreSQL",
+                        failure.toString());
             }
             if (wasOpen) {
                 // A trial call failed: Redis has been failing for a whole open period. The next trial

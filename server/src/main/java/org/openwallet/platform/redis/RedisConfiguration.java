@@ -16,13 +16,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
+import org.openwallet.platform.CircuitBreaker;
+import org.openwallet.platform.EmbeddedRedis;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.DependsOn;
-import org.openwallet.platform.CircuitBreaker;
-import org.openwallet.platform.EmbeddedRedis;
-import org.openwallet.platform.config.WalletProperties;
 
 /**
  * Redis: an external server ({@code wallet.redis.url}), an external cluster
@@ -44,16 +44,22 @@ class RedisConfiguration {
 
     @Bean(destroyMethod = "close")
     @DependsOn("embeddedRedis")
-    Redis redis(WalletProperties properties, ObjectProvider<EmbeddedRedis> embedded, MeterRegistry meters, Clock clock) {
+    Redis redis(
+            WalletProperties properties, ObjectProvider<EmbeddedRedis> embedded, MeterRegistry meters, Clock clock) {
         WalletProperties.RedisSettings settings = properties.redis();
         Duration timeout = settings.timeout();
-        CircuitBreaker breaker = new CircuitBreaker("redis", settings.breakerFailureThreshold(), settings.breakerOpenDuration(), clock);
-        SocketOptions socket = SocketOptions.builder().connectTimeout(settings.connectTimeout()).build();
+        CircuitBreaker breaker =
+                new CircuitBreaker("redis", settings.breakerFailureThreshold(), settings.breakerOpenDuration(), clock);
+        SocketOptions socket = SocketOptions.builder()
+                .connectTimeout(settings.connectTimeout())
+                .build();
         TimeoutOptions timeouts = TimeoutOptions.enabled(timeout);
         if (settings.clusterNodes() != null && !settings.clusterNodes().isBlank()) {
             List<RedisURI> nodes = Arrays.stream(settings.clusterNodes().split(","))
-                    .map(String::strip).filter(node -> !node.isEmpty())
-                    .map(node -> boundedConnect(RedisURI.create(node.contains("://") ? node : "redis://" + node), settings))
+                    .map(String::strip)
+                    .filter(node -> !node.isEmpty())
+                    .map(node ->
+                            boundedConnect(RedisURI.create(node.contains("://") ? node : "redis://" + node), settings))
                     .toList();
             RedisClusterClient client = RedisClusterClient.create(nodes);
             client.setOptions(ClusterClientOptions.builder()
@@ -65,11 +71,16 @@ class RedisConfiguration {
                             .enablePeriodicRefresh(Duration.ofSeconds(30))
                             .build())
                     .build());
-            return new Redis(client, () -> {
-                StatefulRedisClusterConnection<String, String> connection = client.connect();
-                connection.setTimeout(timeout);
-                return connection;
-            }, connection -> ((StatefulRedisClusterConnection<String, String>) connection).sync(), breaker, meters);
+            return new Redis(
+                    client,
+                    () -> {
+                        StatefulRedisClusterConnection<String, String> connection = client.connect();
+                        connection.setTimeout(timeout);
+                        return connection;
+                    },
+                    connection -> ((StatefulRedisClusterConnection<String, String>) connection).sync(),
+                    breaker,
+                    meters);
         }
         EmbeddedRedis server = embedded.getIfAvailable();
         String uri = settings.external() ? settings.url() : server == null ? null : server.uri();
@@ -90,18 +101,26 @@ class RedisConfiguration {
     }
 
     /** The gateway to one Redis server at {@code uri}, as the wallet runs it (also used by tests of the gateway itself). */
-    static Redis standalone(String uri, WalletProperties.RedisSettings settings, CircuitBreaker breaker, MeterRegistry meters) {
+    static Redis standalone(
+            String uri, WalletProperties.RedisSettings settings, CircuitBreaker breaker, MeterRegistry meters) {
         Duration timeout = settings.timeout();
         RedisClient client = RedisClient.create(boundedConnect(RedisURI.create(uri), settings));
         client.setOptions(ClientOptions.builder()
-                .socketOptions(SocketOptions.builder().connectTimeout(settings.connectTimeout()).build())
+                .socketOptions(SocketOptions.builder()
+                        .connectTimeout(settings.connectTimeout())
+                        .build())
                 .timeoutOptions(TimeoutOptions.enabled(timeout))
                 .disconnectedBehavior(ClientOptions.DisconnectedBehavior.REJECT_COMMANDS)
                 .build());
-        return new Redis(client, () -> {
-            StatefulRedisConnection<String, String> connection = client.connect();
-            connection.setTimeout(timeout);
-            return connection;
-        }, connection -> ((StatefulRedisConnection<String, String>) connection).sync(), breaker, meters);
+        return new Redis(
+                client,
+                () -> {
+                    StatefulRedisConnection<String, String> connection = client.connect();
+                    connection.setTimeout(timeout);
+                    return connection;
+                },
+                connection -> ((StatefulRedisConnection<String, String>) connection).sync(),
+                breaker,
+                meters);
     }
 }

@@ -6,9 +6,9 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.stereotype.Component;
-import org.openwallet.platform.config.WalletProperties;
 
 /**
  * The one place that says which IP address a request comes from, for rate limits, fraud rules and
@@ -28,6 +28,7 @@ import org.openwallet.platform.config.WalletProperties;
 public class ClientAddress {
     /** The most X-Forwarded-For entries looked at: a proxy chain is a handful of hops, never hundreds. */
     static final int MAX_FORWARDED_HOPS = 32;
+
     static final String FORWARDED_FOR = "X-Forwarded-For";
 
     private final IpRanges trustedProxies;

@@ -10,11 +10,12 @@ import java.util.UUID;
  * move within the reader's own rows.
  */
 public final class Cursors {
-    private Cursors() {
-    }
+    private Cursors() {}
 
     public static String encode(UUID lastId) {
-        ByteBuffer bytes = ByteBuffer.allocate(16).putLong(lastId.getMostSignificantBits()).putLong(lastId.getLeastSignificantBits());
+        ByteBuffer bytes = ByteBuffer.allocate(16)
+                .putLong(lastId.getMostSignificantBits())
+                .putLong(lastId.getLeastSignificantBits());
         return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes.array());
     }
 

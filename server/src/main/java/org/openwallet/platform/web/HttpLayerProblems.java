@@ -55,20 +55,26 @@ class HttpLayerProblems {
 
     /** The problem for an error the HTTP layer answered with a bare status. */
     static Problem forStatus(int status, Throwable cause) {
-        if (status == 400 && cause instanceof IllegalArgumentException && HEADERS_TOO_LARGE_MESSAGE.equals(cause.getMessage())) {
+        if (status == 400
+                && cause instanceof IllegalArgumentException
+                && HEADERS_TOO_LARGE_MESSAGE.equals(cause.getMessage())) {
             // Tomcat answers 400 here; RFC 6585's 431 tells a client exactly what to shorten.
-            return Problem.of(ProblemCode.REQUEST_HEADERS_TOO_LARGE, "The request line and headers are too large together.");
+            return Problem.of(
+                    ProblemCode.REQUEST_HEADERS_TOO_LARGE, "The request line and headers are too large together.");
         }
         ProblemCode code = ProblemCode.forHttpStatus(status);
-        return Problem.of(code, switch (code) {
-            case MALFORMED_REQUEST -> "The request is not valid HTTP: check the request line, the path's percent-encoding "
-                    + "(no encoded NUL, slash or backslash), the header characters and the body's framing.";
-            case METHOD_NOT_ALLOWED -> "This method is not allowed here.";
-            case NOT_IMPLEMENTED -> "The server does not implement this method or transfer coding.";
-            case HTTP_VERSION_NOT_SUPPORTED -> "Send HTTP/1.1.";
-            case NOT_FOUND -> "Not found.";
-            default -> code.title() + ".";
-        });
+        return Problem.of(
+                code,
+                switch (code) {
+                    case MALFORMED_REQUEST ->
+                        "The request is not valid HTTP: check the request line, the path's percent-encoding "
+                                + "(no encoded NUL, slash or backslash), the header characters and the body's framing.";
+                    case METHOD_NOT_ALLOWED -> "This method is not allowed here.";
+                    case NOT_IMPLEMENTED -> "The server does not implement this method or transfer coding.";
+                    case HTTP_VERSION_NOT_SUPPORTED -> "Send HTTP/1.1.";
+                    case NOT_FOUND -> "Not found.";
+                    default -> code.title() + ".";
+                });
     }
 
     /** Writes a problem document for every error report Tomcat itself would have written as HTML. */
@@ -94,7 +100,10 @@ class HttpLayerProblems {
                 return;
             }
             Problem problem = forStatus(status, throwable);
-            log.debug("HTTP layer answered {} for {}", problem.code(), throwable == null ? "a bare status" : throwable.toString());
+            log.debug(
+                    "HTTP layer answered {} for {}",
+                    problem.code(),
+                    throwable == null ? "a bare status" : throwable.toString());
             try {
                 response.setStatus(problem.status());
                 response.setContentType(Problem.MEDIA_TYPE);

@@ -30,7 +30,11 @@ public final class IpRanges {
     /** The ranges of the setting named {@code setting}, which error messages name. */
     public IpRanges(String setting, List<String> entries) {
         this.setting = setting;
-        this.ranges = entries.stream().map(String::strip).filter(entry -> !entry.isEmpty()).map(this::parse).toList();
+        this.ranges = entries.stream()
+                .map(String::strip)
+                .filter(entry -> !entry.isEmpty())
+                .map(this::parse)
+                .toList();
     }
 
     public boolean isEmpty() {

@@ -50,16 +50,21 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
     private static final String RETRY_AFTER = "Retry-After";
     private static final String WWW_AUTHENTICATE = "WWW-Authenticate";
     private static final String IDEMPOTENT_REPLAYED = "Idempotent-Replayed";
-    private static final List<String> RATE_LIMIT_HEADERS = List.of("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset");
+    private static final List<String> RATE_LIMIT_HEADERS =
+            List.of("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset");
     /**
      * What any operation can answer: a request the edge refuses before the handler (a non-canonical
      * path, an oversized body, a malformed parameter), a bug, and an overloaded or unreachable
      * dependency (no database connection in time; 503 with Retry-After, safe to retry).
      */
-    private static final Set<ProblemCode> EVERY_OPERATION = EnumSet.of(
-            ProblemCode.VALIDATION_FAILED, ProblemCode.INTERNAL_ERROR, ProblemCode.SERVICE_UNAVAILABLE);
-    private static final Set<ProblemCode> IDEMPOTENT = EnumSet.of(ProblemCode.IDEMPOTENCY_KEY_MISSING, ProblemCode.IDEMPOTENCY_KEY_INVALID,
-            ProblemCode.IDEMPOTENCY_REQUEST_IN_PROGRESS, ProblemCode.IDEMPOTENCY_KEY_REUSED);
+    private static final Set<ProblemCode> EVERY_OPERATION =
+            EnumSet.of(ProblemCode.VALIDATION_FAILED, ProblemCode.INTERNAL_ERROR, ProblemCode.SERVICE_UNAVAILABLE);
+
+    private static final Set<ProblemCode> IDEMPOTENT = EnumSet.of(
+            ProblemCode.IDEMPOTENCY_KEY_MISSING,
+            ProblemCode.IDEMPOTENCY_KEY_INVALID,
+            ProblemCode.IDEMPOTENCY_REQUEST_IN_PROGRESS,
+            ProblemCode.IDEMPOTENCY_KEY_REUSED);
 
     @Override
     public Operation customize(Operation operation, HandlerMethod handler) {
@@ -78,8 +83,10 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
         if (access.roles().length > 0) {
             problems.add(ProblemCode.FORBIDDEN);
             operation.addExtension("x-required-roles", List.of(access.roles()));
-            operation.setDescription(sentences(operation.getDescription(),
-                    "Only for callers with the role " + String.join(" or ", access.roles()) + "; anyone else gets 403 forbidden."));
+            operation.setDescription(sentences(
+                    operation.getDescription(),
+                    "Only for callers with the role " + String.join(" or ", access.roles())
+                            + "; anyone else gets 403 forbidden."));
         }
         if (operation.getRequestBody() != null) {
             problems.add(ProblemCode.UNSUPPORTED_MEDIA_TYPE);
@@ -111,7 +118,9 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
         }
         SortedMap<Integer, List<ProblemCode>> byStatus = problems.stream()
                 .collect(Collectors.groupingBy(ProblemCode::status, TreeMap::new, Collectors.toList()));
-        byStatus.forEach((status, codes) -> responses.put(Integer.toString(status), problemResponse(responses.get(Integer.toString(status)), status, codes, contract)));
+        byStatus.forEach((status, codes) -> responses.put(
+                Integer.toString(status),
+                problemResponse(responses.get(Integer.toString(status)), status, codes, contract)));
         operation.setResponses(sorted(responses));
         return operation;
     }
@@ -120,7 +129,9 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
     private static boolean takesIdempotencyKey(HandlerMethod handler) {
         for (MethodParameter parameter : handler.getMethodParameters()) {
             RequestHeader header = parameter.getParameterAnnotation(RequestHeader.class);
-            if (header != null && (IDEMPOTENCY_KEY.equalsIgnoreCase(header.name()) || IDEMPOTENCY_KEY.equalsIgnoreCase(header.value()))) {
+            if (header != null
+                    && (IDEMPOTENCY_KEY.equalsIgnoreCase(header.name())
+                            || IDEMPOTENCY_KEY.equalsIgnoreCase(header.value()))) {
                 return true;
             }
         }
@@ -131,7 +142,14 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
     private static boolean takesCursor(HandlerMethod handler) {
         for (MethodParameter parameter : handler.getMethodParameters()) {
             RequestParam param = parameter.getParameterAnnotation(RequestParam.class);
-            if (param != null && "cursor".equals(param.name().isEmpty() ? (param.value().isEmpty() ? parameter.getParameter().getName() : param.value()) : param.name())) {
+            if (param != null
+                    && "cursor"
+                            .equals(
+                                    param.name().isEmpty()
+                                            ? (param.value().isEmpty()
+                                                    ? parameter.getParameter().getName()
+                                                    : param.value())
+                                            : param.name())) {
                 return true;
             }
         }
@@ -143,7 +161,10 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
             operation.getParameters().removeIf(parameter -> IDEMPOTENCY_KEY.equalsIgnoreCase(parameter.getName()));
         }
         // Required, although the handler takes it as optional: it answers 400 idempotency_key_missing without one.
-        operation.addParametersItem(new Parameter().in("header").name(IDEMPOTENCY_KEY).required(true)
+        operation.addParametersItem(new Parameter()
+                .in("header")
+                .name(IDEMPOTENCY_KEY)
+                .required(true)
                 .description("""
                         Unique per intended operation, 1-255 printable ASCII characters. A retry with the same key and body \
                         answers the first response again (header Idempotent-Replayed: true) and never does the work twice; \
@@ -153,19 +174,25 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
     }
 
     private static boolean respondsWithBody(Operation operation) {
-        return operation.getResponses() != null && operation.getResponses().entrySet().stream()
-                .anyMatch(response -> response.getKey().startsWith("2") && response.getValue().getContent() != null
-                        && !response.getValue().getContent().isEmpty());
+        return operation.getResponses() != null
+                && operation.getResponses().entrySet().stream()
+                        .anyMatch(response -> response.getKey().startsWith("2")
+                                && response.getValue().getContent() != null
+                                && !response.getValue().getContent().isEmpty());
     }
 
     /** The response for one error status: the method's own description when it has one, the codes' titles otherwise. */
-    private static ApiResponse problemResponse(ApiResponse declared, int status, List<ProblemCode> codes, ApiContract contract) {
+    private static ApiResponse problemResponse(
+            ApiResponse declared, int status, List<ProblemCode> codes, ApiContract contract) {
         ApiResponse response = declared == null ? new ApiResponse() : declared;
         if (response.getDescription() == null || response.getDescription().isBlank()) {
-            response.setDescription(codes.stream().map(code -> code.value() + ": " + code.title()).collect(Collectors.joining("; ")));
+            response.setDescription(codes.stream()
+                    .map(code -> code.value() + ": " + code.title())
+                    .collect(Collectors.joining("; ")));
         }
         Schema<Object> narrowed = new Schema<>();
-        narrowed.addProperty("code", stringEnum(codes.stream().map(ProblemCode::value).toList()));
+        narrowed.addProperty(
+                "code", stringEnum(codes.stream().map(ProblemCode::value).toList()));
         Schema<Object> schema = new Schema<>();
         schema.setAllOf(List.of(new Schema<>().$ref("#/components/schemas/Problem"), narrowed));
         response.setContent(new Content().addMediaType(Problem.MEDIA_TYPE, new MediaType().schema(schema)));
@@ -184,7 +211,9 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
 
     private static ApiResponses sorted(ApiResponses responses) {
         ApiResponses sorted = new ApiResponses();
-        responses.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(entry -> sorted.addApiResponse(entry.getKey(), entry.getValue()));
+        responses.entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .forEach(entry -> sorted.addApiResponse(entry.getKey(), entry.getValue()));
         return sorted;
     }
 
@@ -193,7 +222,9 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
     }
 
     private static String sentences(String first, String second) {
-        return first == null || first.isBlank() ? null : first.strip() + (first.strip().endsWith(".") ? " " : ". ") + second;
+        return first == null || first.isBlank()
+                ? null
+                : first.strip() + (first.strip().endsWith(".") ? " " : ". ") + second;
     }
 
     /** The shared components every operation refers to, and every tag an operation uses declared at the top. */
@@ -202,23 +233,36 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
         Components components = openApi.getComponents() == null ? new Components() : openApi.getComponents();
         openApi.setComponents(components);
         components.addSchemas("Problem", problemSchema(openApi));
-        components.addHeaders(RETRY_AFTER, integerHeader("Seconds to wait before retrying; a retry with the same Idempotency-Key is safe."));
-        components.addHeaders("RateLimit-Limit", integerHeader("Requests allowed in the window of the tightest limit that applies."));
+        components.addHeaders(
+                RETRY_AFTER,
+                integerHeader("Seconds to wait before retrying; a retry with the same Idempotency-Key is safe."));
+        components.addHeaders(
+                "RateLimit-Limit", integerHeader("Requests allowed in the window of the tightest limit that applies."));
         components.addHeaders("RateLimit-Remaining", integerHeader("Requests left in that window."));
         components.addHeaders("RateLimit-Reset", integerHeader("Seconds until that window has room again."));
-        components.addHeaders(WWW_AUTHENTICATE, new Header().description("Bearer: send Authorization: Bearer <access token>.")
-                .schema(stringEnum(List.of("Bearer"))));
-        components.addHeaders(IDEMPOTENT_REPLAYED, new Header().description("true when this is the stored response of an earlier request with the same Idempotency-Key.")
-                .schema(stringEnum(List.of("true"))));
-        Set<String> declared = openApi.getTags() == null ? Set.of()
+        components.addHeaders(
+                WWW_AUTHENTICATE,
+                new Header()
+                        .description("Bearer: send Authorization: Bearer <access token>.")
+                        .schema(stringEnum(List.of("Bearer"))));
+        components.addHeaders(
+                IDEMPOTENT_REPLAYED,
+                new Header()
+                        .description(
+                                "true when this is the stored response of an earlier request with the same Idempotency-Key.")
+                        .schema(stringEnum(List.of("true"))));
+        Set<String> declared = openApi.getTags() == null
+                ? Set.of()
                 : openApi.getTags().stream().map(Tag::getName).collect(Collectors.toSet());
         Set<String> used = new java.util.TreeSet<>();
         if (openApi.getPaths() != null) {
-            openApi.getPaths().values().forEach(path -> path.readOperations().forEach(operation -> {
-                if (operation.getTags() != null) {
-                    used.addAll(operation.getTags());
-                }
-            }));
+            openApi.getPaths()
+                    .values()
+                    .forEach(path -> path.readOperations().forEach(operation -> {
+                        if (operation.getTags() != null) {
+                            used.addAll(operation.getTags());
+                        }
+                    }));
         }
         used.stream().filter(tag -> !declared.contains(tag)).forEach(tag -> openApi.addTagsItem(new Tag().name(tag)));
     }
@@ -236,12 +280,16 @@ class OpenApiContract implements OperationCustomizer, OpenApiCustomizer {
         }
         Schema code = properties.get("code");
         code.setEnum(codes);
-        code.setDescription("Stable and machine-readable: clients switch on it. Each response lists the codes it can carry.");
+        code.setDescription(
+                "Stable and machine-readable: clients switch on it. Each response lists the codes it can carry.");
         properties.get("type").setDescription("urn:openwallet:problem:<code>");
         properties.get("title").setDescription("For people; may change.");
         properties.get("status").setDescription("The HTTP status.");
         properties.get("detail").setDescription("For people: what happened to this request.");
-        properties.get("reason").setDescription("Why, as a stable value, where a code has several causes (e.g. why a payment was declined).");
+        properties
+                .get("reason")
+                .setDescription(
+                        "Why, as a stable value, where a code has several causes (e.g. why a payment was declined).");
         problem.setProperties(properties);
         problem.setRequired(List.of("type", "title", "status", "code"));
         problem.setDescription("An RFC 9457 problem details document (application/problem+json).");

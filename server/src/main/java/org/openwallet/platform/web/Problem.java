@@ -12,7 +12,8 @@ public record Problem(String type, String title, int status, String detail, Stri
     public static final String MEDIA_TYPE = "application/problem+json";
 
     public static Problem of(ProblemCode code, String detail) {
-        return new Problem("urn:openwallet:problem:" + code.value(), code.title(), code.status(), detail, code.value(), null);
+        return new Problem(
+                "urn:openwallet:problem:" + code.value(), code.title(), code.status(), detail, code.value(), null);
     }
 
     /** The same problem with a machine-readable reason, e.g. why a payment was declined. */

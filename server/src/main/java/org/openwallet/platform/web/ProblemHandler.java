@@ -3,6 +3,7 @@ package org.openwallet.platform.web;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import org.apache.tomcat.util.http.InvalidParameterException;
+import org.openwallet.platform.database.Transactions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
@@ -10,20 +11,19 @@ import org.springframework.http.HttpHeaders;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.jdbc.CannotGetJdbcConnectionException;
+import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.web.HttpMediaTypeNotAcceptableException;
 import org.springframework.web.HttpMediaTypeNotSupportedException;
 import org.springframework.web.HttpRequestMethodNotSupportedException;
+import org.springframework.web.bind.MissingPathVariableException;
 import org.springframework.web.bind.MissingRequestHeaderException;
 import org.springframework.web.bind.MissingServletRequestParameterException;
-import org.springframework.jdbc.CannotGetJdbcConnectionException;
-import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
-import org.springframework.web.bind.MissingPathVariableException;
 import org.springframework.web.method.annotation.MethodArgumentTypeMismatchException;
 import org.springframework.web.servlet.resource.NoResourceFoundException;
 import tools.jackson.databind.json.JsonMapper;
-import org.openwallet.platform.database.Transactions;
 
 /**
  * The one place where failures become HTTP: every error leaves the server as
@@ -56,7 +56,8 @@ public class ProblemHandler {
 
     @ExceptionHandler(MissingRequestHeaderException.class)
     ResponseEntity<Problem> missingHeader(MissingRequestHeaderException exception) {
-        return respond(Problem.of(ProblemCode.VALIDATION_FAILED, "Header " + exception.getHeaderName() + " is required."));
+        return respond(
+                Problem.of(ProblemCode.VALIDATION_FAILED, "Header " + exception.getHeaderName() + " is required."));
     }
 
     @ExceptionHandler({MethodArgumentTypeMismatchException.class, MissingServletRequestParameterException.class})
@@ -70,7 +71,8 @@ public class ProblemHandler {
      */
     @ExceptionHandler(MissingPathVariableException.class)
     ResponseEntity<Problem> blankPathVariable(MissingPathVariableException exception) {
-        return respond(Problem.of(ProblemCode.VALIDATION_FAILED, "Path segment " + exception.getVariableName() + " is blank."));
+        return respond(Problem.of(
+                ProblemCode.VALIDATION_FAILED, "Path segment " + exception.getVariableName() + " is blank."));
     }
 
     /**
@@ -79,7 +81,8 @@ public class ProblemHandler {
      */
     @ExceptionHandler(InvalidParameterException.class)
     ResponseEntity<Problem> unparseableParameters(InvalidParameterException exception) {
-        return respond(Problem.of(ProblemCode.MALFORMED_REQUEST, "The query string is not valid percent-encoded UTF-8."));
+        return respond(
+                Problem.of(ProblemCode.MALFORMED_REQUEST, "The query string is not valid percent-encoded UTF-8."));
     }
 
     @ExceptionHandler(NoResourceFoundException.class)
@@ -91,7 +94,10 @@ public class ProblemHandler {
     ResponseEntity<Problem> methodNotAllowed(HttpRequestMethodNotSupportedException exception) {
         Problem problem = Problem.of(ProblemCode.METHOD_NOT_ALLOWED, exception.getMessage());
         // RFC 9110 15.5.6: a 405 must list the methods the resource does support (the exception's Allow header).
-        return ResponseEntity.status(problem.status()).headers(exception.getHeaders()).contentType(PROBLEM_JSON).body(problem);
+        return ResponseEntity.status(problem.status())
+                .headers(exception.getHeaders())
+                .contentType(PROBLEM_JSON)
+                .body(problem);
     }
 
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
@@ -111,8 +117,11 @@ public class ProblemHandler {
     @ExceptionHandler({CannotGetJdbcConnectionException.class, CannotCreateTransactionException.class})
     ResponseEntity<Problem> overloaded(Exception exception) {
         log.warn("No database connection in time: {}", exception.toString());
-        return unavailable(Problem.of(ProblemCode.SERVICE_UNAVAILABLE,
-                "The wallet is overloaded; nothing was changed. Retry shortly with the same Idempotency-Key."), 1);
+        return unavailable(
+                Problem.of(
+                        ProblemCode.SERVICE_UNAVAILABLE,
+                        "The wallet is overloaded; nothing was changed. Retry shortly with the same Idempotency-Key."),
+                1);
     }
 
     /**
@@ -128,9 +137,15 @@ public class ProblemHandler {
         if (!LOCK_NOT_AVAILABLE.equals(sqlState) && !QUERY_CANCELED.equals(sqlState)) {
             return unexpected(exception);
         }
-        log.warn("A database statement ran into the {} timeout: {}", LOCK_NOT_AVAILABLE.equals(sqlState) ? "lock" : "statement", exception.toString());
-        return unavailable(Problem.of(ProblemCode.SERVICE_UNAVAILABLE,
-                "The database did not answer in time; nothing was changed. Retry shortly with the same Idempotency-Key."), 1);
+        log.warn(
+                "A database statement ran into the {} timeout: {}",
+                LOCK_NOT_AVAILABLE.equals(sqlState) ? "lock" : "statement",
+                exception.toString());
+        return unavailable(
+                Problem.of(
+                        ProblemCode.SERVICE_UNAVAILABLE,
+                        "The database did not answer in time; nothing was changed. Retry shortly with the same Idempotency-Key."),
+                1);
     }
 
     /** SQLSTATE lock_not_available: here, a lock wait ended by {@code lock_timeout}. */
@@ -140,21 +155,27 @@ public class ProblemHandler {
 
     @ExceptionHandler(OverloadedException.class)
     ResponseEntity<Problem> busy(OverloadedException exception) {
-        return unavailable(Problem.of(ProblemCode.SERVICE_UNAVAILABLE, exception.getMessage()).withReason(exception.reason()),
+        return unavailable(
+                Problem.of(ProblemCode.SERVICE_UNAVAILABLE, exception.getMessage())
+                        .withReason(exception.reason()),
                 Math.max(1, exception.retryAfterSeconds()));
     }
 
     /** A 503: nothing was done, and Retry-After says when to come back with the same Idempotency-Key. */
     private ResponseEntity<Problem> unavailable(Problem problem, long retryAfterSeconds) {
         ResponseEntity<Problem> response = respond(problem);
-        return ResponseEntity.status(response.getStatusCode()).headers(response.getHeaders())
-                .header("Retry-After", Long.toString(retryAfterSeconds)).body(response.getBody());
+        return ResponseEntity.status(response.getStatusCode())
+                .headers(response.getHeaders())
+                .header("Retry-After", Long.toString(retryAfterSeconds))
+                .body(response.getBody());
     }
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<Problem> unexpected(Exception exception) {
         log.error("Unhandled exception", exception);
-        return respond(Problem.of(ProblemCode.INTERNAL_ERROR, "The server failed; nothing was changed twice. Retry with the same Idempotency-Key."));
+        return respond(Problem.of(
+                ProblemCode.INTERNAL_ERROR,
+                "The server failed; nothing was changed twice. Retry with the same Idempotency-Key."));
     }
 
     /** Writes a problem from code that runs outside Spring MVC (servlet filters). */
@@ -174,7 +195,10 @@ public class ProblemHandler {
         if (problem.status() == 401) {
             headers.set(HttpHeaders.WWW_AUTHENTICATE, "Bearer");
         }
-        return ResponseEntity.status(problem.status()).headers(headers).contentType(PROBLEM_JSON).body(problem);
+        return ResponseEntity.status(problem.status())
+                .headers(headers)
+                .contentType(PROBLEM_JSON)
+                .body(problem);
     }
 
     private static String describeUnreadable(HttpMessageNotReadableException exception) {
@@ -185,9 +209,12 @@ public class ProblemHandler {
         if (cause instanceof tools.jackson.databind.exc.UnrecognizedPropertyException unknown) {
             return "Unknown field '" + unknown.getPropertyName() + "'.";
         }
-        if (cause instanceof tools.jackson.databind.exc.MismatchedInputException mismatch && !mismatch.getPath().isEmpty()) {
+        if (cause instanceof tools.jackson.databind.exc.MismatchedInputException mismatch
+                && !mismatch.getPath().isEmpty()) {
             String field = mismatch.getPath().stream()
-                    .map(reference -> reference.getPropertyName() != null ? reference.getPropertyName() : "[" + reference.getIndex() + "]")
+                    .map(reference -> reference.getPropertyName() != null
+                            ? reference.getPropertyName()
+                            : "[" + reference.getIndex() + "]")
                     .collect(java.util.stream.Collectors.joining("."));
             return "Field '" + field + "' has the wrong type.";
         }

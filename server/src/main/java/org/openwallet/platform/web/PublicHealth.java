@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.openwallet.platform.HealthStatus;
+import org.openwallet.platform.SampledHealth;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.actuate.autoconfigure.web.server.ManagementPortType;
@@ -19,8 +21,6 @@ import org.springframework.core.env.Environment;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RestController;
-import org.openwallet.platform.HealthStatus;
-import org.openwallet.platform.SampledHealth;
 
 /**
  * {@code GET /actuator/health} on the public port: the aggregate status, for load balancers and
@@ -50,8 +50,9 @@ class PublicHealth {
 
     PublicHealth(HealthEndpoint health, HttpCodeStatusMapper statusCodes, Environment environment) {
         if (ManagementPortType.get(environment) == ManagementPortType.SAME) {
-            throw new IllegalStateException("management.server.port (WALLET_MANAGEMENT_PORT) must differ from server.port: "
-                    + "the management port serves metrics and health details, which must not be public");
+            throw new IllegalStateException(
+                    "management.server.port (WALLET_MANAGEMENT_PORT) must differ from server.port: "
+                            + "the management port serves metrics and health details, which must not be public");
         }
         this.health = health;
         this.statusCodes = statusCodes;
@@ -80,11 +81,15 @@ class PublicHealth {
     }
 
     /** The reasons of the components whose status is the aggregate's: those that decided it. */
-    private static void collectReasons(String name, HealthDescriptor descriptor, Status aggregate, List<String> reasons) {
+    private static void collectReasons(
+            String name, HealthDescriptor descriptor, Status aggregate, List<String> reasons) {
         if (descriptor instanceof CompositeHealthDescriptor composite && composite.getComponents() != null) {
-            composite.getComponents().forEach((child, childDescriptor) ->
-                    collectReasons(name.isEmpty() ? child : name + "." + child, childDescriptor, aggregate, reasons));
-        } else if (descriptor instanceof IndicatedHealthDescriptor indicated && aggregate.equals(indicated.getStatus())) {
+            composite
+                    .getComponents()
+                    .forEach((child, childDescriptor) -> collectReasons(
+                            name.isEmpty() ? child : name + "." + child, childDescriptor, aggregate, reasons));
+        } else if (descriptor instanceof IndicatedHealthDescriptor indicated
+                && aggregate.equals(indicated.getStatus())) {
             Object reason = indicated.getDetails().get(HealthStatus.REASON);
             reasons.add(reason != null ? String.valueOf(reason) : name + " is " + aggregate.getCode());
         }

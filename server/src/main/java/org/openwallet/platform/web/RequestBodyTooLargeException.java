@@ -1,7 +1,7 @@
 package org.openwallet.platform.web;
 
-import java.io.Serial;
 import java.io.IOException;
+import java.io.Serial;
 import org.openwallet.platform.config.WalletProperties;
 
 /** The request body crossed {@link WalletProperties.Http#maxBodyBytes()}. */

@@ -8,11 +8,11 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import org.openwallet.platform.config.WalletProperties;
 import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
-import org.openwallet.platform.config.WalletProperties;
 
 /**
  * Bounds every request body. A declared Content-Length over the limit is refused before reading;
@@ -33,8 +33,11 @@ class RequestLimitsFilter extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         if (request.getContentLengthLong() > maxBodyBytes) {
-            problems.write(response, Problem.of(ProblemCode.VALIDATION_FAILED,
-                    new RequestBodyTooLargeException(maxBodyBytes).getMessage()));
+            problems.write(
+                    response,
+                    Problem.of(
+                            ProblemCode.VALIDATION_FAILED,
+                            new RequestBodyTooLargeException(maxBodyBytes).getMessage()));
             return;
         }
         chain.doFilter(new BoundedRequest(request, maxBodyBytes), response);

@@ -17,9 +17,11 @@ class SealerTest {
     private static final HexFormat HEX = HexFormat.of();
     private static final String ACCOUNT = "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b";
     /** "000123456789" sealed for {@link #ACCOUNT}. */
-    private static final String OLD_NUMBER = "73ddfa1e3350cae898bed705e77c50454925169eb22ed09e7de0b5f570bfef84e43c511a91db0356";
+    private static final String OLD_NUMBER =
+            "73ddfa1e3350cae898bed705e77c50454925169eb22ed09e7de0b5f570bfef84e43c511a91db0356";
     /** "0.32,0.45" sealed for "micro-deposits:" + {@link #ACCOUNT}. */
-    private static final String OLD_MICRO_DEPOSITS = "00570665695c392f2dab784c9f2e13d37529e7c05adbabad9ec3bd16aa0c31f85ed6aa9985";
+    private static final String OLD_MICRO_DEPOSITS =
+            "00570665695c392f2dab784c9f2e13d37529e7c05adbabad9ec3bd16aa0c31f85ed6aa9985";
 
     private static byte[] key() {
         byte[] key = new byte[32];
@@ -38,7 +40,8 @@ class SealerTest {
         Sealer sealer = new Sealer(key());
 
         assertThat(sealer.open(ACCOUNT, HEX.parseHex(OLD_NUMBER))).isEqualTo(ascii("000123456789"));
-        assertThat(sealer.open("micro-deposits:" + ACCOUNT, HEX.parseHex(OLD_MICRO_DEPOSITS))).isEqualTo(ascii("0.32,0.45"));
+        assertThat(sealer.open("micro-deposits:" + ACCOUNT, HEX.parseHex(OLD_MICRO_DEPOSITS)))
+                .isEqualTo(ascii("0.32,0.45"));
     }
 
     @Test
@@ -58,7 +61,9 @@ class SealerTest {
 
         assertThat(first).isNotEqualTo(second);
         assertThat(first).hasSize(12 + 12 + 16);
-        assertThat(sealer.open(ACCOUNT, first)).isEqualTo(sealer.open(ACCOUNT, second)).isEqualTo(ascii("000123456789"));
+        assertThat(sealer.open(ACCOUNT, first))
+                .isEqualTo(sealer.open(ACCOUNT, second))
+                .isEqualTo(ascii("000123456789"));
     }
 
     @Test
@@ -71,9 +76,11 @@ class SealerTest {
         otherKey[0] = 1;
 
         assertThatThrownBy(() -> sealer.open("micro-deposits:" + ACCOUNT, sealed))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("micro-deposits:" + ACCOUNT);
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("micro-deposits:" + ACCOUNT);
         assertThatThrownBy(() -> sealer.open(ACCOUNT, altered)).isInstanceOf(IllegalStateException.class);
-        assertThatThrownBy(() -> sealer.open(ACCOUNT, Arrays.copyOf(sealed, sealed.length - 1))).isInstanceOf(IllegalStateException.class);
+        assertThatThrownBy(() -> sealer.open(ACCOUNT, Arrays.copyOf(sealed, sealed.length - 1)))
+                .isInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> new Sealer(otherKey).open(ACCOUNT, sealed)).isInstanceOf(IllegalStateException.class);
     }
 

@@ -33,7 +33,8 @@ class SignerTest {
 
     @Test
     void sign_bankWebhook_isHmacSha256OfTimestampDotBody() {
-        // printf '%s' '1764800000.{"event":"deposit.settled"}' | openssl dgst -sha256 -hmac 'bank-webhook-secret-0123456789ab'
+        // printf '%s' '1764800000.{"event":"deposit.settled"}' | openssl dgst -sha256 -hmac
+        // 'bank-webhook-secret-0123456789ab'
         Signer signer = new Signer(ascii("bank-webhook-secret-0123456789ab"));
 
         assertThat(HEX.formatHex(signer.sign(ascii("1764800000."), ascii("{\"event\":\"deposit.settled\"}"))))
@@ -64,13 +65,17 @@ class SignerTest {
         // A feed cursor: 30 bytes of position, then the first 16 bytes of the HMAC of the position and the reader's id.
         byte[] cursor = Base64.getUrlDecoder().decode("AQAAAxd0AAABmuZG8HsBkKGyAABwAIAAAAAAAABCbVkKa478swzDt21QqrHRMQ");
         UUID reader = UUID.fromString("0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b");
-        byte[] readerBytes = ByteBuffer.allocate(16).putLong(reader.getMostSignificantBits()).putLong(reader.getLeastSignificantBits()).array();
+        byte[] readerBytes = ByteBuffer.allocate(16)
+                .putLong(reader.getMostSignificantBits())
+                .putLong(reader.getLeastSignificantBits())
+                .array();
         Signer signer = new Signer(key(0x20), 16);
 
         byte[] tag = signer.sign(Arrays.copyOf(cursor, 30), readerBytes);
 
         assertThat(tag).isEqualTo(Arrays.copyOfRange(cursor, 30, 46));
-        assertThat(tag).isEqualTo(Arrays.copyOf(new Signer(key(0x20)).sign(Arrays.copyOf(cursor, 30), readerBytes), 16));
+        assertThat(tag)
+                .isEqualTo(Arrays.copyOf(new Signer(key(0x20)).sign(Arrays.copyOf(cursor, 30), readerBytes), 16));
     }
 
     @Test
@@ -83,7 +88,9 @@ class SignerTest {
         assertThat(signer.verifies(tag, ascii("t."), ascii("body"))).isTrue();
         assertThat(signer.verifies(flipped, ascii("t."), ascii("body"))).isFalse();
         assertThat(signer.verifies(tag, ascii("t."), ascii("bodY"))).isFalse();
-        assertThat(new Signer(key(1)).verifies(tag, ascii("t."), ascii("body"))).as("another key").isFalse();
+        assertThat(new Signer(key(1)).verifies(tag, ascii("t."), ascii("body")))
+                .as("another key")
+                .isFalse();
     }
 
     @Test
@@ -93,8 +100,11 @@ class SignerTest {
 
         assertThat(signer.verifies(Arrays.copyOf(tag, 16), ascii("body"))).isFalse();
         assertThat(signer.verifies(new byte[0], ascii("body"))).isFalse();
-        assertThat(new Signer(key(0), 16).verifies(tag, ascii("body"))).as("a full tag where 16 bytes are expected").isFalse();
-        assertThat(new Signer(key(0), 16).verifies(Arrays.copyOf(tag, 16), ascii("body"))).isTrue();
+        assertThat(new Signer(key(0), 16).verifies(tag, ascii("body")))
+                .as("a full tag where 16 bytes are expected")
+                .isFalse();
+        assertThat(new Signer(key(0), 16).verifies(Arrays.copyOf(tag, 16), ascii("body")))
+                .isTrue();
     }
 
     @Test

@@ -33,11 +33,13 @@ class DatabaseTimeoutsApiTest extends WalletIntegrationTest {
 
     @Autowired
     DataSource dataSource;
+
     @Autowired
     Flyway flyway;
 
     @Test
-    void payment_blockedByALockHeldElsewhere_isAnswered503AfterTheLockTimeout_andItsRetryWithTheSameKeyPosts() throws Exception {
+    void payment_blockedByALockHeldElsewhere_isAnswered503AfterTheLockTimeout_andItsRetryWithTheSameKeyPosts()
+            throws Exception {
         Api.User sender = api.newUser();
         Api.User recipient = api.newUser();
         LedgerTestSupport.fund(transactions, ledger, sender.id(), 10_00);
@@ -50,7 +52,8 @@ class DatabaseTimeoutsApiTest extends WalletIntegrationTest {
         long stillWaiting;
         try (Connection holder = dataSource.getConnection()) {
             holder.setAutoCommit(false);
-            try (PreparedStatement lock = holder.prepareStatement("SELECT id FROM ledger_accounts WHERE id = ? FOR UPDATE")) {
+            try (PreparedStatement lock =
+                    holder.prepareStatement("SELECT id FROM ledger_accounts WHERE id = ? FOR UPDATE")) {
                 lock.setObject(1, wallet);
                 lock.executeQuery().close();
             }
@@ -65,9 +68,12 @@ class DatabaseTimeoutsApiTest extends WalletIntegrationTest {
         assertThat(blocked.status()).as(blocked.body()).isEqualTo(503);
         assertThat(blocked.header("Content-Type")).startsWith("application/problem+json");
         assertThat(blocked.code()).isEqualTo("service_unavailable");
-        assertThat(blocked.json().get("detail").asString()).contains("did not answer in time").contains("same Idempotency-Key");
+        assertThat(blocked.json().get("detail").asString())
+                .contains("did not answer in time")
+                .contains("same Idempotency-Key");
         assertThat(blocked.header("Retry-After")).isEqualTo("1");
-        assertThat(elapsedMillis).as("answered after the lock timeout, not after the lock was released")
+        assertThat(elapsedMillis)
+                .as("answered after the lock timeout, not after the lock was released")
                 .isBetween(LOCK_TIMEOUT.toMillis(), LOCK_TIMEOUT.plus(SLACK).toMillis());
         assertThat(stillWaiting).as("no statement left waiting behind the lock").isZero();
         assertThat(api.available(sender)).isEqualTo("10.00");
@@ -82,33 +88,47 @@ class DatabaseTimeoutsApiTest extends WalletIntegrationTest {
     void statement_runningPastTheStatementTimeout_isCancelledByPostgres() {
         long started = System.nanoTime();
 
-        assertThatThrownBy(() -> jdbc.sql("SELECT pg_sleep(60)::text").query(String.class).single())
-                .satisfies(failure -> assertThat(Transactions.sqlState(failure)).as(failure.toString()).isEqualTo("57014"));
+        assertThatThrownBy(() -> jdbc.sql("SELECT pg_sleep(60)::text")
+                        .query(String.class)
+                        .single())
+                .satisfies(failure -> assertThat(Transactions.sqlState(failure))
+                        .as(failure.toString())
+                        .isEqualTo("57014"));
 
         long elapsedMillis = (System.nanoTime() - started) / 1_000_000;
-        assertThat(elapsedMillis).isBetween(STATEMENT_TIMEOUT.toMillis(), STATEMENT_TIMEOUT.plus(SLACK).toMillis());
+        assertThat(elapsedMillis)
+                .isBetween(
+                        STATEMENT_TIMEOUT.toMillis(),
+                        STATEMENT_TIMEOUT.plus(SLACK).toMillis());
     }
 
     @Test
     void pooledConnections_carryTheLimits_whileMigrationsAndOperatorWorkRunWithout() throws Exception {
-        assertThat(jdbc.sql("SHOW statement_timeout").query(String.class).single()).isEqualTo("5s");
+        assertThat(jdbc.sql("SHOW statement_timeout").query(String.class).single())
+                .isEqualTo("5s");
         assertThat(jdbc.sql("SHOW lock_timeout").query(String.class).single()).isEqualTo("2s");
 
-        // Flyway connects on its own, not through the pool: creating the outbox's slot waits for every open transaction.
+        // Flyway connects on its own, not through the pool: creating the outbox's slot waits for every open
+        // transaction.
         assertThat(flyway.getConfiguration().getDataSource()).isNotSameAs(dataSource);
         try (Connection migrations = flyway.getConfiguration().getDataSource().getConnection();
-             Statement statement = migrations.createStatement();
-             ResultSet timeouts = statement.executeQuery("SELECT current_setting('statement_timeout'), current_setting('lock_timeout')")) {
+                Statement statement = migrations.createStatement();
+                ResultSet timeouts = statement.executeQuery(
+                        "SELECT current_setting('statement_timeout'), current_setting('lock_timeout')")) {
             timeouts.next();
             assertThat(timeouts.getString(1)).isEqualTo("0");
             assertThat(timeouts.getString(2)).isEqualTo("0");
         }
 
         // Operator work outlives the statement timeout, and the pool's limits are back once it is done.
-        String slept = transactions.runWithoutStatementLimits(() -> jdbc.sql("SELECT pg_sleep(6)::text || current_setting('lock_timeout')")
-                .query(String.class).single());
+        String slept = transactions.runWithoutStatementLimits(
+                () -> jdbc.sql("SELECT pg_sleep(6)::text || current_setting('lock_timeout')")
+                        .query(String.class)
+                        .single());
         assertThat(slept).isEqualTo("0");
-        assertThat(transactions.run(() -> jdbc.sql("SHOW statement_timeout").query(String.class).single())).isEqualTo("5s");
+        assertThat(transactions.run(() ->
+                        jdbc.sql("SHOW statement_timeout").query(String.class).single()))
+                .isEqualTo("5s");
     }
 
     private long backendsWaitingForALockOnLedgerAccounts() {

@@ -32,7 +32,8 @@ class TransactionsRetryTest extends WalletIntegrationTest {
     }
 
     private void raise(String sqlState) {
-        jdbc.sql("DO $$ BEGIN RAISE EXCEPTION 'planted by the test' USING ERRCODE = '" + sqlState + "'; END $$").update();
+        jdbc.sql("DO $$ BEGIN RAISE EXCEPTION 'planted by the test' USING ERRCODE = '" + sqlState + "'; END $$")
+                .update();
     }
 
     @Test
@@ -48,7 +49,9 @@ class TransactionsRetryTest extends WalletIntegrationTest {
         runFailing("40001", 1);
 
         String scrape = management.get("/actuator/prometheus", null).body();
-        assertThat(scrape).containsPattern("resilience4j_retry_calls_total\\{[^}]*kind=\"successful_with_retry\"[^}]*name=\"postgresql\"[^}]*} [1-9]");
+        assertThat(scrape)
+                .containsPattern(
+                        "resilience4j_retry_calls_total\\{[^}]*kind=\"successful_with_retry\"[^}]*name=\"postgresql\"[^}]*} [1-9]");
         assertThat(scrape).contains("name=\"bank\"").contains("name=\"webhook\"");
     }
 
@@ -56,10 +59,11 @@ class TransactionsRetryTest extends WalletIntegrationTest {
     void aUnitThatKeepsFailingToSerialize_reachesTheCallerAfterMaxAttempts() {
         AtomicInteger runs = new AtomicInteger();
         assertThatThrownBy(() -> transactions.run(() -> {
-            runs.incrementAndGet();
-            raise("40001");
-            return null;
-        })).satisfies(failure -> assertThat(Transactions.sqlState(failure)).isEqualTo("40001"));
+                    runs.incrementAndGet();
+                    raise("40001");
+                    return null;
+                }))
+                .satisfies(failure -> assertThat(Transactions.sqlState(failure)).isEqualTo("40001"));
         assertThat(runs).hasValue(Transactions.MAX_ATTEMPTS);
     }
 
@@ -68,17 +72,20 @@ class TransactionsRetryTest extends WalletIntegrationTest {
         for (String sqlState : new String[] {"23505", "55P03", "57014"}) {
             AtomicInteger runs = new AtomicInteger();
             assertThatThrownBy(() -> transactions.run(() -> {
-                runs.incrementAndGet();
-                raise(sqlState);
-                return null;
-            })).satisfies(failure -> assertThat(Transactions.sqlState(failure)).isEqualTo(sqlState));
+                        runs.incrementAndGet();
+                        raise(sqlState);
+                        return null;
+                    }))
+                    .satisfies(failure ->
+                            assertThat(Transactions.sqlState(failure)).isEqualTo(sqlState));
             assertThat(runs).as(sqlState).hasValue(1);
         }
         AtomicInteger runs = new AtomicInteger();
         assertThatThrownBy(() -> transactions.run(() -> {
-            runs.incrementAndGet();
-            throw new IllegalStateException("a bug");
-        })).hasMessage("a bug");
+                    runs.incrementAndGet();
+                    throw new IllegalStateException("a bug");
+                }))
+                .hasMessage("a bug");
         assertThat(runs).hasValue(1);
     }
 }

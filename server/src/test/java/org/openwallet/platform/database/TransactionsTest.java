@@ -11,7 +11,8 @@ import org.junit.jupiter.api.Test;
 class TransactionsTest {
     @Test
     void sqlState_isTheFirstSqlExceptionsInTheCauseChain() {
-        RuntimeException wrapped = new RuntimeException(new IllegalStateException(new SQLException("aborted", "40001")));
+        RuntimeException wrapped =
+                new RuntimeException(new IllegalStateException(new SQLException("aborted", "40001")));
 
         assertThat(Transactions.sqlState(wrapped)).isEqualTo("40001");
         assertThat(Transactions.sqlState(new IllegalStateException("no SQL"))).isNull();
@@ -24,6 +25,7 @@ class TransactionsTest {
         RuntimeException second = new RuntimeException("second", first);
         first.initCause(second);
 
-        assertThat(assertTimeoutPreemptively(Duration.ofSeconds(5), () -> Transactions.sqlState(first))).isNull();
+        assertThat(assertTimeoutPreemptively(Duration.ofSeconds(5), () -> Transactions.sqlState(first)))
+                .isNull();
     }
 }

@@ -13,13 +13,29 @@ import org.openwallet.platform.config.WalletProperties;
  * hold stops the start; nothing falls back to the default currency's numbers.
  */
 class CurrenciesTest {
-    private final Currencies currencies = new Currencies(new WalletProperties(null, null, null, "USD",
-            Map.of("USD", new WalletProperties.CurrencySettings(2, "10000.00"), "JPY", new WalletProperties.CurrencySettings(0, "1000000")),
-            null, null, null, null, null, null, null));
+    private final Currencies currencies = new Currencies(new WalletProperties(
+            null,
+            null,
+            null,
+            "USD",
+            Map.of(
+                    "USD",
+                    new WalletProperties.CurrencySettings(2, "10000.00"),
+                    "JPY",
+                    new WalletProperties.CurrencySettings(0, "1000000")),
+            null,
+            null,
+            null,
+            null,
+            null,
+            null,
+            null));
 
     @Test
     void requiredPerCurrency_readsEachAmountInItsOwnCurrencysMinorUnits() {
-        Map<String, Long> limits = currencies.requiredPerCurrency("wallet.test.limits", Map.of("USD", "999.99", "JPY", "99999"),
+        Map<String, Long> limits = currencies.requiredPerCurrency(
+                "wallet.test.limits",
+                Map.of("USD", "999.99", "JPY", "99999"),
                 (currency, amount) -> currency.parseSetting("max", amount));
 
         assertThat(limits).containsExactlyInAnyOrderEntriesOf(Map.of("USD", 999_99L, "JPY", 99_999L));
@@ -27,28 +43,40 @@ class CurrenciesTest {
 
     @Test
     void requiredPerCurrency_aSupportedCurrencyWithoutAnEntry_refusesToStart() {
-        assertThatThrownBy(() -> currencies.requiredPerCurrency("wallet.test.limits", Map.of("USD", "999.99"),
-                (currency, amount) -> currency.parseSetting("max", amount)))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("wallet.test.limits has no entry for JPY");
+        assertThatThrownBy(() -> currencies.requiredPerCurrency(
+                        "wallet.test.limits",
+                        Map.of("USD", "999.99"),
+                        (currency, amount) -> currency.parseSetting("max", amount)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("wallet.test.limits has no entry for JPY");
     }
 
     @Test
     void perCurrency_anAmountWithMoreDecimalsThanItsCurrency_refusesToStart() {
-        assertThatThrownBy(() -> currencies.perCurrency("wallet.test.limits", Map.of("JPY", "0.25"),
-                (currency, amount) -> currency.parseSetting("min", amount)))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("wallet.test.limits.JPY.min (0.25)");
+        assertThatThrownBy(() -> currencies.perCurrency(
+                        "wallet.test.limits",
+                        Map.of("JPY", "0.25"),
+                        (currency, amount) -> currency.parseSetting("min", amount)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("wallet.test.limits.JPY.min (0.25)");
     }
 
     @Test
     void perCurrency_anEntryForACurrencyTheWalletDoesNotHold_refusesToStart() {
-        assertThatThrownBy(() -> currencies.perCurrency("wallet.test.limits", Map.of("EUR", "10.00"),
-                (currency, amount) -> currency.parseSetting("max", amount)))
-                .isInstanceOf(IllegalStateException.class).hasMessageContaining("EUR is not in wallet.currencies");
+        assertThatThrownBy(() -> currencies.perCurrency(
+                        "wallet.test.limits",
+                        Map.of("EUR", "10.00"),
+                        (currency, amount) -> currency.parseSetting("max", amount)))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("EUR is not in wallet.currencies");
     }
 
     @Test
     void perCurrency_aCurrencyWithoutAnEntry_isAbsent() {
-        assertThat(currencies.perCurrency("wallet.test.limits", Map.of("USD", "1.00"), (currency, amount) -> currency.parseSetting("max", amount)))
+        assertThat(currencies.perCurrency(
+                        "wallet.test.limits",
+                        Map.of("USD", "1.00"),
+                        (currency, amount) -> currency.parseSetting("max", amount)))
                 .containsOnlyKeys("USD");
     }
 }

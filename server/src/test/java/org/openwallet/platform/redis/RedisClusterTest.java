@@ -32,10 +32,13 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.openwallet.WalletIntegrationTest;
 import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
+import org.openwallet.WalletIntegrationTest;
 import org.openwallet.ledger.Ledger;
+import org.openwallet.platform.EmbeddedRedis;
+import org.openwallet.platform.config.WalletProperties;
+import org.openwallet.platform.database.Transactions;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -43,9 +46,6 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
-import org.openwallet.platform.EmbeddedRedis;
-import org.openwallet.platform.config.WalletProperties;
-import org.openwallet.platform.database.Transactions;
 
 /**
  * The wallet against a real three-master Redis Cluster ({@code wallet.redis.cluster-nodes}): the
@@ -71,7 +71,8 @@ class RedisClusterTest {
     /** Three masters on 127.0.0.1, each owning a third of the slots. */
     record Cluster(List<EmbeddedRedis> nodes, List<int[]> slotRanges) {
         String seeds() {
-            // The password travels in each seed (the nodes share one): the wallet's cluster client authenticates with it everywhere.
+            // The password travels in each seed (the nodes share one): the wallet's cluster client authenticates with
+            // it everywhere.
             return String.join(",", nodes.stream().map(EmbeddedRedis::uri).toList());
         }
 
@@ -98,14 +99,19 @@ class RedisClusterTest {
 
     @LocalServerPort
     int port;
+
     @Autowired
     JdbcClient jdbc;
+
     @Autowired
     WalletProperties properties;
+
     @Autowired
     MeterRegistry meters;
+
     @Autowired
     Transactions transactions;
+
     @Autowired
     Ledger ledger;
 
@@ -145,7 +151,9 @@ class RedisClusterTest {
         assertThat(replay.status()).isEqualTo(201);
         assertThat(replay.header(REPLAYED)).isEqualTo("true");
         assertThat(replay.body()).isEqualTo(created.body());
-        assertThat(counter("wallet.idempotency.fast_path", "hit")).as("replays answered by Redis").isEqualTo(hitsBefore + 1);
+        assertThat(counter("wallet.idempotency.fast_path", "hit"))
+                .as("replays answered by Redis")
+                .isEqualTo(hitsBefore + 1);
 
         RedisClusterClient client = clusterClient();
         try (StatefulRedisClusterConnection<String, String> connection = client.connect()) {
@@ -155,7 +163,12 @@ class RedisClusterTest {
             // A value only the test wrote, under a key PostgreSQL never saw: the answer must come from the cluster.
             String fingerprint = stored.split("\\|", 3)[1];
             String planted = "cluster-" + UUID.randomUUID();
-            connection.sync().set(idempotencyKey(alice, planted), "D|" + fingerprint + "|201|{\"x\":1}", SetArgs.Builder.px(60_000));
+            connection
+                    .sync()
+                    .set(
+                            idempotencyKey(alice, planted),
+                            "D|" + fingerprint + "|201|{\"x\":1}",
+                            SetArgs.Builder.px(60_000));
             Api.Response fromCluster = api.postRaw(TRANSFERS, alice.token(), planted, body);
             assertThat(fromCluster.status()).isEqualTo(201);
             assertThat(fromCluster.header(REPLAYED)).isEqualTo("true");
@@ -166,7 +179,10 @@ class RedisClusterTest {
         assertThat(api.available(alice)).isEqualTo("87.50");
         assertThat(api.available(bob)).isEqualTo("12.50");
         assertThat(jdbc.sql("SELECT count(*) FROM ledger_transfers WHERE kind = 'p2p' AND from_account_id = ?")
-                .param(ledger.walletOf(alice.id(), "USD").orElseThrow()).query(Long.class).single()).isEqualTo(1);
+                        .param(ledger.walletOf(alice.id(), "USD").orElseThrow())
+                        .query(Long.class)
+                        .single())
+                .isEqualTo(1);
         // No call failed: no CROSSSLOT, no MOVED left unfollowed, no timeout.
         assertThat(counter("wallet.redis.errors", null)).isEqualTo(errorsBefore);
         assertThat(counter("wallet.idempotency.fast_path", "unavailable")).isEqualTo(unavailableBefore);
@@ -182,7 +198,9 @@ class RedisClusterTest {
         for (int i = 0; i < 60 && sendersByNode.size() < 3; i++) {
             Api.User sender = funded();
             int slot = SlotHash.getSlot("{" + sender.id() + "}");
-            sendersByNode.computeIfAbsent(cluster().ownerOf(slot).port(), p -> new ArrayList<>()).add(sender);
+            sendersByNode
+                    .computeIfAbsent(cluster().ownerOf(slot).port(), p -> new ArrayList<>())
+                    .add(sender);
         }
         assertThat(sendersByNode).as("nodes owning some sender's slot").hasSize(3);
 
@@ -202,31 +220,43 @@ class RedisClusterTest {
                     Api.Response created = api.postRaw(TRANSFERS, sender.token(), key, body(payee, "1.00"));
                     assertThat(created.status()).as(created.body()).isEqualTo(201);
 
-                    List<String> keys = List.of(idempotencyKey(sender, key), "rl:{" + sender.id() + "}:transfer-per-user",
+                    List<String> keys = List.of(
+                            idempotencyKey(sender, key),
+                            "rl:{" + sender.id() + "}:transfer-per-user",
                             "velocity:{" + sender.id() + "}:USD");
                     int slot = SlotHash.getSlot(keys.get(0));
                     EmbeddedRedis owner = cluster().ownerOf(slot);
                     nodesUsed.add(owner.port());
                     for (String redisKey : keys) {
-                        assertThat(SlotHash.getSlot(redisKey)).as("slot of %s", redisKey).isEqualTo(slot);
+                        assertThat(SlotHash.getSlot(redisKey))
+                                .as("slot of %s", redisKey)
+                                .isEqualTo(slot);
                         // The server's own hashing agrees.
-                        assertThat(nodes.get(owner.port()).clusterKeyslot(redisKey)).isEqualTo(slot);
-                        assertThat(nodes.get(owner.port()).exists(redisKey)).as("%s on its slot's owner", redisKey).isEqualTo(1L);
+                        assertThat(nodes.get(owner.port()).clusterKeyslot(redisKey))
+                                .isEqualTo(slot);
+                        assertThat(nodes.get(owner.port()).exists(redisKey))
+                                .as("%s on its slot's owner", redisKey)
+                                .isEqualTo(1L);
                     }
                     for (EmbeddedRedis node : cluster().nodes()) {
                         // Keys of the slot held by each node: all of them on the owner, none elsewhere.
                         long here = nodes.get(node.port()).clusterCountKeysInSlot(slot);
                         if (node == owner) {
-                            assertThat(here).as("keys in slot %d on its owner", slot).isGreaterThanOrEqualTo(keys.size());
+                            assertThat(here)
+                                    .as("keys in slot %d on its owner", slot)
+                                    .isGreaterThanOrEqualTo(keys.size());
                         } else {
-                            assertThat(here).as("keys in slot %d on node %d", slot, node.port()).isZero();
+                            assertThat(here)
+                                    .as("keys in slot %d on node %d", slot, node.port())
+                                    .isZero();
                             assertThatThrownBy(() -> nodes.get(node.port()).get(keys.get(0)))
                                     .hasMessageContaining("MOVED " + slot + " 127.0.0.1:" + owner.port());
                         }
                     }
                     RedisCommands<String, String> ownerCommands = nodes.get(owner.port());
                     assertThat(ownerCommands.get(keys.get(0))).startsWith("D|").endsWith("|201|" + created.body());
-                    // Written only by the Lua scripts: the token bucket (a hash) and the velocity window (a sorted set).
+                    // Written only by the Lua scripts: the token bucket (a hash) and the velocity window (a sorted
+                    // set).
                     assertThat(ownerCommands.type(keys.get(1))).isEqualTo("hash");
                     assertThat(ownerCommands.hkeys(keys.get(1))).contains("tokens", "at");
                     assertThat(ownerCommands.type(keys.get(2))).isEqualTo("zset");
@@ -237,7 +267,9 @@ class RedisClusterTest {
         } finally {
             clients.values().forEach(RedisClient::shutdown);
         }
-        assertThat(counter("wallet.redis.errors", null)).as("failed Redis calls").isEqualTo(errorsBefore);
+        assertThat(counter("wallet.redis.errors", null))
+                .as("failed Redis calls")
+                .isEqualTo(errorsBefore);
         assertThat(counter("wallet.idempotency.fast_path", "unavailable")).isEqualTo(unavailableBefore);
     }
 
@@ -257,7 +289,9 @@ class RedisClusterTest {
     }
 
     private static RedisClusterClient clusterClient() {
-        return RedisClusterClient.create(cluster().nodes().stream().map(node -> RedisURI.create(node.uri())).toList());
+        return RedisClusterClient.create(cluster().nodes().stream()
+                .map(node -> RedisURI.create(node.uri()))
+                .toList());
     }
 
     private static String idempotencyKey(Api.User user, String key) {
@@ -287,14 +321,24 @@ class RedisClusterTest {
                 taken.add(nodePort);
                 Path nodeDirectory = createDir("redis-cluster-node-");
                 if (!nodes.isEmpty()) {
-                    // One password for the cluster, as an operator would configure it: the first node's, copied before the others start.
-                    Files.copy(EmbeddedRedis.passwordFile(firstNodeDirectory), EmbeddedRedis.passwordFile(nodeDirectory),
+                    // One password for the cluster, as an operator would configure it: the first node's, copied before
+                    // the others start.
+                    Files.copy(
+                            EmbeddedRedis.passwordFile(firstNodeDirectory),
+                            EmbeddedRedis.passwordFile(nodeDirectory),
                             StandardCopyOption.COPY_ATTRIBUTES);
                 } else {
                     firstNodeDirectory = nodeDirectory;
                 }
-                nodes.add(EmbeddedRedis.start(nodeDirectory, nodePort,
-                        "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout", "2000"));
+                nodes.add(EmbeddedRedis.start(
+                        nodeDirectory,
+                        nodePort,
+                        "--cluster-enabled",
+                        "yes",
+                        "--cluster-config-file",
+                        "nodes.conf",
+                        "--cluster-node-timeout",
+                        "2000"));
             }
             List<RedisCommands<String, String>> commands = new ArrayList<>();
             for (EmbeddedRedis node : nodes) {
@@ -303,20 +347,29 @@ class RedisClusterTest {
                 commands.add(client.connect().sync());
             }
             for (int i = 1; i < nodes.size(); i++) {
-                assertThat(commands.get(0).clusterMeet("127.0.0.1", nodes.get(i).port())).isEqualTo("OK");
+                assertThat(commands.get(0).clusterMeet("127.0.0.1", nodes.get(i).port()))
+                        .isEqualTo("OK");
             }
             List<int[]> ranges = new ArrayList<>();
             for (int i = 0; i < nodes.size(); i++) {
                 int from = i * SLOTS / nodes.size();
                 int to = (i + 1) * SLOTS / nodes.size() - 1;
                 ranges.add(new int[] {from, to});
-                assertThat(commands.get(i).clusterAddSlots(IntStream.rangeClosed(from, to).toArray())).isEqualTo("OK");
+                assertThat(commands.get(i)
+                                .clusterAddSlots(IntStream.rangeClosed(from, to).toArray()))
+                        .isEqualTo("OK");
             }
             long deadline = System.nanoTime() + CLUSTER_READY_WAIT.toNanos();
             while (!commands.stream().allMatch(RedisClusterTest::ready)) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the Redis Cluster was not ready within " + CLUSTER_READY_WAIT + ": "
-                            + commands.stream().map(c -> c.clusterInfo().lines().filter(l -> l.startsWith("cluster_")).toList()).toList());
+                    throw new IllegalStateException("the Redis Cluster was not ready within " + CLUSTER_READY_WAIT
+                            + ": "
+                            + commands.stream()
+                                    .map(c -> c.clusterInfo()
+                                            .lines()
+                                            .filter(l -> l.startsWith("cluster_"))
+                                            .toList())
+                                    .toList());
                 }
                 Thread.sleep(50);
             }
@@ -337,7 +390,9 @@ class RedisClusterTest {
 
     private static boolean ready(RedisCommands<String, String> node) {
         String info = node.clusterInfo();
-        return info.contains("cluster_state:ok") && info.contains("cluster_known_nodes:3") && info.contains("cluster_slots_ok:" + SLOTS);
+        return info.contains("cluster_state:ok")
+                && info.contains("cluster_known_nodes:3")
+                && info.contains("cluster_slots_ok:" + SLOTS);
     }
 
     /**

@@ -23,6 +23,7 @@ import org.openwallet.platform.config.WalletProperties;
 class RedisReconnectTest {
     /** Long enough for Lettuce's back-off between reconnect attempts to have grown to its 30 s maximum. */
     private static final Duration OUTAGE = Duration.ofSeconds(36);
+
     private static final Duration OPEN = Duration.ofSeconds(2);
     /** One open period plus a connect, with a wide margin for a loaded machine; far below the 30 s back-off. */
     private static final Duration RECOVERY_BOUND = Duration.ofSeconds(10);
@@ -32,13 +33,16 @@ class RedisReconnectTest {
 
     @Test
     void redisKilled_thenBackAfterALongOutage_isUsedAgainWithinAboutOneOpenPeriod() throws Exception {
-        WalletProperties.RedisSettings settings = new WalletProperties.RedisSettings(null, null, true,
-                Duration.ofMillis(50), Duration.ofMillis(200), 5, OPEN);
+        WalletProperties.RedisSettings settings = new WalletProperties.RedisSettings(
+                null, null, true, Duration.ofMillis(50), Duration.ofMillis(200), 5, OPEN);
         EmbeddedRedis first = EmbeddedRedis.start(directory);
         int port = first.port();
         EmbeddedRedis second = null;
-        try (Redis redis = RedisConfiguration.standalone(first.uri(), settings,
-                new CircuitBreaker("redis", settings.breakerFailureThreshold(), settings.breakerOpenDuration(), Clock.systemUTC()),
+        try (Redis redis = RedisConfiguration.standalone(
+                first.uri(),
+                settings,
+                new CircuitBreaker(
+                        "redis", settings.breakerFailureThreshold(), settings.breakerOpenDuration(), Clock.systemUTC()),
                 new SimpleMeterRegistry())) {
             assertThat(pings(redis)).as("a ping with Redis up").isTrue();
 
@@ -56,7 +60,9 @@ class RedisReconnectTest {
 
             second = EmbeddedRedis.start(directory, port);
             long back = System.nanoTime();
-            await("the gateway reaches the restarted Redis").atMost(Duration.ofSeconds(60)).until(() -> pings(redis));
+            await("the gateway reaches the restarted Redis")
+                    .atMost(Duration.ofSeconds(60))
+                    .until(() -> pings(redis));
             Duration recovery = Duration.ofNanos(System.nanoTime() - back);
             System.out.printf("RedisReconnectTest: Redis used again %d ms after it came back%n", recovery.toMillis());
             assertThat(recovery).isLessThan(RECOVERY_BOUND);

@@ -17,13 +17,15 @@ import tools.jackson.databind.JsonNode;
 
 /** What is around the API: health, the OpenAPI document, Swagger UI, and the answers for wrong paths and methods. */
 class ApiSurfaceTest extends WalletIntegrationTest {
-    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private static final HttpClient CLIENT =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @LocalServerPort
     int serverPort;
 
     private Api.Response send(String method, String path, String token) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serverPort).resolve(path))
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + serverPort).resolve(path))
                 .timeout(Duration.ofSeconds(30))
                 .method(method, HttpRequest.BodyPublishers.noBody());
         if (token != null) {
@@ -59,15 +61,21 @@ class ApiSurfaceTest extends WalletIntegrationTest {
         assertThat(response.status()).as(response.body()).isEqualTo(200);
         assertThat(response.header("Content-Type")).startsWith("application/json");
         JsonNode paths = response.json().get("paths");
-        assertThat(paths.propertyNames()).contains(
-                "/v1/auth/signup", "/v1/auth/login", "/v1/transfers", "/v1/transfers/{id}", "/v1/accounts/me/balance");
+        assertThat(paths.propertyNames())
+                .contains(
+                        "/v1/auth/signup",
+                        "/v1/auth/login",
+                        "/v1/transfers",
+                        "/v1/transfers/{id}",
+                        "/v1/accounts/me/balance");
         assertThat(paths.get("/v1/transfers").has("post")).isTrue();
         assertThat(paths.get("/v1/transfers").has("get")).isTrue();
         assertThat(paths.get("/v1/auth/signup").has("post")).isTrue();
         assertThat(paths.get("/v1/auth/login").has("post")).isTrue();
         assertThat(paths.get("/v1/accounts/me/balance").has("get")).isTrue();
         assertThat(paths.get("/v1/transfers").get("post").toString()).contains("Idempotency-Key");
-        assertThat(response.json().get("components").get("securitySchemes").toString()).contains("bearer");
+        assertThat(response.json().get("components").get("securitySchemes").toString())
+                .contains("bearer");
     }
 
     @Test

@@ -11,7 +11,6 @@ import org.openwallet.Api;
 import org.openwallet.LedgerTestSupport;
 import org.openwallet.RawHttp;
 import org.openwallet.WalletIntegrationTest;
-import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.web.server.LocalServerPort;
 
 /**
@@ -33,22 +32,40 @@ class ClientAddressApiTest extends WalletIntegrationTest {
         RawHttp http = new RawHttp(serverPort);
         Map<String, String> spoofed = Map.of("X-Forwarded-For", SPOOFED);
 
-        RawHttp.Response login = http.send("POST", "/v1/auth/login", spoofed,
+        RawHttp.Response login = http.send(
+                "POST",
+                "/v1/auth/login",
+                spoofed,
                 "{\"handle\":\"" + sender.handle() + "\",\"password\":\"" + Api.PASSWORD + "\"}");
         assertThat(login.status()).as(login.body()).isEqualTo(200);
-        RawHttp.Response paid = http.send("POST", "/v1/transfers",
-                Map.of("X-Forwarded-For", SPOOFED, "Authorization", "Bearer " + sender.token(), "Idempotency-Key", UUID.randomUUID().toString()),
+        RawHttp.Response paid = http.send(
+                "POST",
+                "/v1/transfers",
+                Map.of(
+                        "X-Forwarded-For",
+                        SPOOFED,
+                        "Authorization",
+                        "Bearer " + sender.token(),
+                        "Idempotency-Key",
+                        UUID.randomUUID().toString()),
                 "{\"to_handle\":\"" + recipient.handle() + "\",\"amount\":\"1.00\",\"currency\":\"USD\"}");
         assertThat(paid.status()).as(paid.body()).isEqualTo(201);
 
         // Decisions are written behind the payment, in batches.
-        await("the payment's fraud decision").until(() -> !decisionIps(sender.id()).isEmpty());
+        await("the payment's fraud decision")
+                .until(() -> !decisionIps(sender.id()).isEmpty());
         assertThat(decisionIps(sender.id())).containsExactly("127.0.0.1");
-        List<String> knownIps = jdbc.sql("SELECT ip FROM fraud_known_ips WHERE user_id = ?").param(sender.id()).query(String.class).list();
+        List<String> knownIps = jdbc.sql("SELECT ip FROM fraud_known_ips WHERE user_id = ?")
+                .param(sender.id())
+                .query(String.class)
+                .list();
         assertThat(knownIps).doesNotContain(SPOOFED);
     }
 
     private List<String> decisionIps(UUID senderId) {
-        return jdbc.sql("SELECT ip FROM fraud_decisions WHERE sender_id = ?").param(senderId).query(String.class).list();
+        return jdbc.sql("SELECT ip FROM fraud_decisions WHERE sender_id = ?")
+                .param(senderId)
+                .query(String.class)
+                .list();
     }
 }

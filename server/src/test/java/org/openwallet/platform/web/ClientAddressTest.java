@@ -18,7 +18,8 @@ class ClientAddressTest {
         ClientAddress addresses = trusting();
 
         assertThat(addresses.resolve("127.0.0.1", List.of("203.0.113.9"))).isEqualTo("127.0.0.1");
-        assertThat(addresses.resolve("198.51.100.7", List.of("10.0.0.1", " 203.0.113.9"))).isEqualTo("198.51.100.7");
+        assertThat(addresses.resolve("198.51.100.7", List.of("10.0.0.1", " 203.0.113.9")))
+                .isEqualTo("198.51.100.7");
     }
 
     @Test
@@ -27,22 +28,27 @@ class ClientAddressTest {
 
         assertThat(addresses.resolve("127.0.0.1", List.of("203.0.113.9"))).isEqualTo("203.0.113.9");
         // The client may have sent its own X-Forwarded-For: what is left of the first untrusted hop is not believed.
-        assertThat(addresses.resolve("127.0.0.1", List.of("1.1.1.1", "198.51.100.7", " 10.1.2.3"))).isEqualTo("198.51.100.7");
+        assertThat(addresses.resolve("127.0.0.1", List.of("1.1.1.1", "198.51.100.7", " 10.1.2.3")))
+                .isEqualTo("198.51.100.7");
         // Several header lines are one chain, in order.
-        assertThat(addresses.resolve("10.0.0.2", List.of("8.8.8.8", "10.9.9.9"))).isEqualTo("8.8.8.8");
+        assertThat(addresses.resolve("10.0.0.2", List.of("8.8.8.8", "10.9.9.9")))
+                .isEqualTo("8.8.8.8");
     }
 
     @Test
     void anUntrustedPeer_isTheClient_whateverItForwards() {
-        assertThat(trusting("10.0.0.0/8").resolve("198.51.100.7", List.of("10.0.0.1"))).isEqualTo("198.51.100.7");
+        assertThat(trusting("10.0.0.0/8").resolve("198.51.100.7", List.of("10.0.0.1")))
+                .isEqualTo("198.51.100.7");
     }
 
     @Test
     void garbageOrOnlyTrustedHops_stopAtTheLastTrustedHop() {
         ClientAddress addresses = trusting("127.0.0.1", "10.0.0.0/8");
 
-        assertThat(addresses.resolve("127.0.0.1", List.of("203.0.113.9", "not-an-ip", "10.0.0.5"))).isEqualTo("10.0.0.5");
-        assertThat(addresses.resolve("127.0.0.1", List.of("10.0.0.4", "10.0.0.5"))).isEqualTo("10.0.0.4");
+        assertThat(addresses.resolve("127.0.0.1", List.of("203.0.113.9", "not-an-ip", "10.0.0.5")))
+                .isEqualTo("10.0.0.5");
+        assertThat(addresses.resolve("127.0.0.1", List.of("10.0.0.4", "10.0.0.5")))
+                .isEqualTo("10.0.0.4");
         assertThat(addresses.resolve("127.0.0.1", List.of(""))).isEqualTo("127.0.0.1");
         assertThat(addresses.resolve("127.0.0.1", List.of())).isEqualTo("127.0.0.1");
     }

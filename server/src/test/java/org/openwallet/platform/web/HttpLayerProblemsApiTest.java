@@ -44,7 +44,9 @@ class HttpLayerProblemsApiTest extends WalletIntegrationTest {
 
     @Test
     void idempotencyKeyOf8000Characters_reachesTheApplication_andIsInvalid() throws IOException {
-        RawHttp.Response response = http.send("POST", "/v1/transfers",
+        RawHttp.Response response = http.send(
+                "POST",
+                "/v1/transfers",
                 Map.of("Authorization", "Bearer " + user.token(), "Idempotency-Key", "k".repeat(8000)),
                 "{\"to_handle\":\"nobody\",\"amount\":\"1.00\",\"currency\":\"USD\"}");
 
@@ -54,8 +56,11 @@ class HttpLayerProblemsApiTest extends WalletIntegrationTest {
     /** Found by OpenApiFuzzTest: a blank id converts to null, which Spring took for a missing path variable and answered 500. */
     @Test
     void blankPathId_isAValidationProblem_notAServerError() throws IOException {
-        RawHttp.Response admin = http.send("PUT", "/v1/admin/users/%20/verification",
-                Map.of("Authorization", "Bearer " + user.token(), "Idempotency-Key", "blank-id"), "{}");
+        RawHttp.Response admin = http.send(
+                "PUT",
+                "/v1/admin/users/%20/verification",
+                Map.of("Authorization", "Bearer " + user.token(), "Idempotency-Key", "blank-id"),
+                "{}");
 
         assertProblem(admin, 400, "validation_failed");
     }
@@ -63,10 +68,14 @@ class HttpLayerProblemsApiTest extends WalletIntegrationTest {
     /** Found by OpenApiFuzzTest: a lone surrogate has no UTF-8 form, and hashing it threw (500). */
     @Test
     void passwordWithALoneSurrogate_isAWrongPasswordAtLogin_andRefusedAtSignUp() throws IOException {
-        RawHttp.Response login = http.send("POST", "/v1/auth/login", Map.of(),
-                "{\"handle\":\"" + user.handle() + "\",\"password\":\"\\uD801\"}");
-        RawHttp.Response signUp = http.send("POST", "/v1/auth/signup", Map.of(),
-                "{\"handle\":\"surrogate_" + System.nanoTime() % 100000 + "\",\"password\":\"long enough \\uD801 password\"}");
+        RawHttp.Response login = http.send(
+                "POST", "/v1/auth/login", Map.of(), "{\"handle\":\"" + user.handle() + "\",\"password\":\"\\uD801\"}");
+        RawHttp.Response signUp = http.send(
+                "POST",
+                "/v1/auth/signup",
+                Map.of(),
+                "{\"handle\":\"surrogate_" + System.nanoTime() % 100000
+                        + "\",\"password\":\"long enough \\uD801 password\"}");
 
         assertProblem(login, 401, "invalid_credentials");
         assertProblem(signUp, 400, "validation_failed");
@@ -74,8 +83,11 @@ class HttpLayerProblemsApiTest extends WalletIntegrationTest {
 
     @Test
     void idempotencyKeyWithNul_isMalformed() throws IOException {
-        RawHttp.Response response = http.send("POST", "/v1/transfers",
-                Map.of("Authorization", "Bearer " + user.token(), "Idempotency-Key", "abc\u0000def"), "{}");
+        RawHttp.Response response = http.send(
+                "POST",
+                "/v1/transfers",
+                Map.of("Authorization", "Bearer " + user.token(), "Idempotency-Key", "abc\u0000def"),
+                "{}");
 
         assertProblem(response, 400, "malformed_request");
     }
@@ -90,15 +102,21 @@ class HttpLayerProblemsApiTest extends WalletIntegrationTest {
 
     @Test
     void headersOverTheLimit_areTooLarge() throws IOException {
-        RawHttp.Response response = http.send("GET", "/v1/accounts/me/balance",
-                Map.of("Authorization", "Bearer " + user.token(), "X-Padding", "p".repeat(20_000)), null);
+        RawHttp.Response response = http.send(
+                "GET",
+                "/v1/accounts/me/balance",
+                Map.of("Authorization", "Bearer " + user.token(), "X-Padding", "p".repeat(20_000)),
+                null);
 
         assertProblem(response, 431, "request_headers_too_large");
     }
 
     @Test
     void requestLineOverTheLimit_isTooLarge() throws IOException {
-        assertProblem(http.send("GET", "/v1/feed/me?cursor=" + "a".repeat(20_000), authorized(), null), 431, "request_headers_too_large");
+        assertProblem(
+                http.send("GET", "/v1/feed/me?cursor=" + "a".repeat(20_000), authorized(), null),
+                431,
+                "request_headers_too_large");
     }
 
     @Test
@@ -109,8 +127,9 @@ class HttpLayerProblemsApiTest extends WalletIntegrationTest {
 
     @Test
     void brokenPercentEncodingsInPath_areMalformed() throws IOException {
-        for (String path : new String[] {"/v1/transfers/%zz", "/v1/transfers/%", "/v1/transfers/a%2Fb", "/v1/transfers/a%5Cb",
-                "/v1/transfers/%c3%28"}) {
+        for (String path : new String[] {
+            "/v1/transfers/%zz", "/v1/transfers/%", "/v1/transfers/a%2Fb", "/v1/transfers/a%5Cb", "/v1/transfers/%c3%28"
+        }) {
             assertProblem(http.send("GET", path, authorized(), null), 400, "malformed_request");
         }
     }
@@ -124,10 +143,22 @@ class HttpLayerProblemsApiTest extends WalletIntegrationTest {
     @Test
     void invalidCharactersInRequestLineOrHeaders_areMalformed() throws IOException {
         assertProblem(http.send("GET", "/v1/transfers|x", authorized(), null), 400, "malformed_request");
-        assertProblem(http.send("GET", "/v1/accounts/me/balance", Map.of("Authorization", "Bearer " + user.token(), "Bad Name", "x"), null),
-                400, "malformed_request");
-        assertProblem(http.send("GET", "/v1/accounts/me/balance", Map.of("Authorization", "Bearer " + user.token(), "X-Control", "a\u0001b"), null),
-                400, "malformed_request");
+        assertProblem(
+                http.send(
+                        "GET",
+                        "/v1/accounts/me/balance",
+                        Map.of("Authorization", "Bearer " + user.token(), "Bad Name", "x"),
+                        null),
+                400,
+                "malformed_request");
+        assertProblem(
+                http.send(
+                        "GET",
+                        "/v1/accounts/me/balance",
+                        Map.of("Authorization", "Bearer " + user.token(), "X-Control", "a\u0001b"),
+                        null),
+                400,
+                "malformed_request");
     }
 
     @Test
@@ -143,27 +174,47 @@ class HttpLayerProblemsApiTest extends WalletIntegrationTest {
 
     @Test
     void unknownTransferCoding_isNotImplemented() throws IOException {
-        assertProblem(http.sendBytes("POST", "/v1/auth/login",
-                Map.of("Content-Type", "application/json", "Transfer-Encoding", "gzip"), null), 501, "not_implemented");
+        assertProblem(
+                http.sendBytes(
+                        "POST",
+                        "/v1/auth/login",
+                        Map.of("Content-Type", "application/json", "Transfer-Encoding", "gzip"),
+                        null),
+                501,
+                "not_implemented");
     }
 
     @Test
     void brokenChunkedBody_isMalformed() throws IOException {
-        RawHttp.Response response = http.sendBytes("POST", "/v1/auth/login",
-                Map.of("Content-Type", "application/json", "Transfer-Encoding", "chunked"), "zz\r\n{}\r\n0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+        RawHttp.Response response = http.sendBytes(
+                "POST",
+                "/v1/auth/login",
+                Map.of("Content-Type", "application/json", "Transfer-Encoding", "chunked"),
+                "zz\r\n{}\r\n0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
 
         assertProblem(response, 400, "malformed_request");
     }
 
     @Test
     void unsupportedHttpVersion_isProblem() throws IOException {
-        assertProblem(http.sendBytes("GET", "/v1/transfers HTTP/9.9\r\nX-Ignored:", Map.of(), null), 505, "http_version_not_supported");
+        assertProblem(
+                http.sendBytes("GET", "/v1/transfers HTTP/9.9\r\nX-Ignored:", Map.of(), null),
+                505,
+                "http_version_not_supported");
     }
 
     @Test
     void wrongContentType_isUnsupportedMediaType() throws IOException {
-        RawHttp.Response response = http.sendBytes("POST", "/v1/transfers",
-                Map.of("Authorization", "Bearer " + user.token(), "Idempotency-Key", UUID.randomUUID().toString(), "Content-Type", "application/xml"),
+        RawHttp.Response response = http.sendBytes(
+                "POST",
+                "/v1/transfers",
+                Map.of(
+                        "Authorization",
+                        "Bearer " + user.token(),
+                        "Idempotency-Key",
+                        UUID.randomUUID().toString(),
+                        "Content-Type",
+                        "application/xml"),
                 "<transfer/>".getBytes(StandardCharsets.UTF_8));
 
         assertProblem(response, 415, "unsupported_media_type");

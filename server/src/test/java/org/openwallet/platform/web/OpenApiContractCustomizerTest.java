@@ -19,20 +19,16 @@ class OpenApiContractCustomizerTest {
 
     @SuppressWarnings("unused")
     static class Handlers {
-        void undeclared() {
-        }
+        void undeclared() {}
 
         @ApiContract(problems = ProblemCode.NOT_FOUND)
-        void idempotentWrite(@RequestHeader(name = "Idempotency-Key", required = false) String key) {
-        }
+        void idempotentWrite(@RequestHeader(name = "Idempotency-Key", required = false) String key) {}
 
         @ApiContract(access = ApiContract.Access.ADMIN_OR_SUPPORT, rateLimited = true)
-        void adminPage(@RequestParam(required = false) String cursor) {
-        }
+        void adminPage(@RequestParam(required = false) String cursor) {}
 
         @ApiContract(access = ApiContract.Access.PUBLIC)
-        void open() {
-        }
+        void open() {}
     }
 
     private static HandlerMethod handler(String name) throws NoSuchMethodException {
@@ -45,7 +41,8 @@ class OpenApiContractCustomizerTest {
     }
 
     private static Operation operation() {
-        return new Operation().description("Does a thing.")
+        return new Operation()
+                .description("Does a thing.")
                 .security(List.of(new SecurityRequirement().addList("bearer")))
                 .responses(new ApiResponses().addApiResponse("200", new ApiResponse().description("OK")));
     }
@@ -77,7 +74,8 @@ class OpenApiContractCustomizerTest {
             assertThat(parameter.getName()).isEqualTo("Idempotency-Key");
             assertThat(parameter.getRequired()).isTrue();
         });
-        assertThat(codes(operation, "400")).contains("idempotency_key_missing", "idempotency_key_invalid", "validation_failed");
+        assertThat(codes(operation, "400"))
+                .contains("idempotency_key_missing", "idempotency_key_invalid", "validation_failed");
         assertThat(codes(operation, "409")).containsExactly("idempotency_request_in_progress");
         assertThat(codes(operation, "422")).containsExactly("idempotency_key_reused");
         assertThat(codes(operation, "404")).containsExactly("not_found");
@@ -96,8 +94,10 @@ class OpenApiContractCustomizerTest {
         assertThat(codes(operation, "403")).containsExactly("forbidden");
         assertThat(codes(operation, "429")).containsExactly("rate_limited");
         assertThat(codes(operation, "400")).contains("invalid_cursor");
-        assertThat(operation.getResponses().get("429").getHeaders()).containsKeys("Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset");
-        assertThat(operation.getResponses().get("200").getHeaders()).containsKeys("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset");
+        assertThat(operation.getResponses().get("429").getHeaders())
+                .containsKeys("Retry-After", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset");
+        assertThat(operation.getResponses().get("200").getHeaders())
+                .containsKeys("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset");
     }
 
     @Test

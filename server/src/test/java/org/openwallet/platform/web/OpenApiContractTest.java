@@ -7,7 +7,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -39,9 +38,12 @@ class OpenApiContractTest extends WalletIntegrationTest {
     private static final Path LINT_PROJECT = Path.of("src", "test", "openapi");
     /** Bounds on the external processes: an install from the registry, then one lint. */
     private static final Duration NPM_CI_TIMEOUT = Duration.ofMinutes(10);
+
     private static final Duration LINT_TIMEOUT = Duration.ofMinutes(3);
-    private static final HttpClient CLIENT = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient CLIENT = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5))
+            .build();
 
     @LocalServerPort
     int serverPort;
@@ -77,7 +79,8 @@ class OpenApiContractTest extends WalletIntegrationTest {
 
         boolean isIdempotent() {
             for (JsonNode parameter : node.path("parameters")) {
-                if (parameter.path("in").asString().equals("header") && parameter.path("name").asString().equals("Idempotency-Key")) {
+                if (parameter.path("in").asString().equals("header")
+                        && parameter.path("name").asString().equals("Idempotency-Key")) {
                     return true;
                 }
             }
@@ -162,11 +165,14 @@ class OpenApiContractTest extends WalletIntegrationTest {
                         defects.add(name + " " + status + ": lists " + code + ", which is a " + known.status());
                     }
                 }
-                if (status.equals("429") && (!header(response.getValue(), "Retry-After").has("$ref")
-                        || !header(response.getValue(), "RateLimit-Remaining").has("$ref"))) {
+                if (status.equals("429")
+                        && (!header(response.getValue(), "Retry-After").has("$ref")
+                                || !header(response.getValue(), "RateLimit-Remaining")
+                                        .has("$ref"))) {
                     defects.add(name + " 429: no Retry-After and RateLimit-* headers");
                 }
-                if (status.equals("503") && !header(response.getValue(), "Retry-After").has("$ref")) {
+                if (status.equals("503")
+                        && !header(response.getValue(), "Retry-After").has("$ref")) {
                     defects.add(name + " 503: no Retry-After header");
                 }
             }
@@ -177,12 +183,14 @@ class OpenApiContractTest extends WalletIntegrationTest {
             if (!operation.isPublic() && !problemCodesOf(responses, "401").contains("unauthorized")) {
                 defects.add(name + ": needs a token but documents no 401 unauthorized");
             }
-            if (!operation.roles().isEmpty() && !problemCodesOf(responses, "403").contains("forbidden")) {
+            if (!operation.roles().isEmpty()
+                    && !problemCodesOf(responses, "403").contains("forbidden")) {
                 defects.add(name + ": needs a role but documents no 403 forbidden");
             }
-            if (operation.isIdempotent() && !(problemCodesOf(responses, "400").contains("idempotency_key_missing")
-                    && problemCodesOf(responses, "409").contains("idempotency_request_in_progress")
-                    && problemCodesOf(responses, "422").contains("idempotency_key_reused"))) {
+            if (operation.isIdempotent()
+                    && !(problemCodesOf(responses, "400").contains("idempotency_key_missing")
+                            && problemCodesOf(responses, "409").contains("idempotency_request_in_progress")
+                            && problemCodesOf(responses, "422").contains("idempotency_key_reused"))) {
                 defects.add(name + ": takes an Idempotency-Key but does not document its problems");
             }
         }
@@ -205,30 +213,34 @@ class OpenApiContractTest extends WalletIntegrationTest {
                     defects.add(operation.name() + " is documented as public but wants a token: " + anonymous.body());
                 }
             } else if (anonymous.status() != 401 || !"unauthorized".equals(anonymous.code())) {
-                defects.add(operation.name() + " is documented as needing a token but answered " + anonymous.status() + " " + anonymous.body());
+                defects.add(operation.name() + " is documented as needing a token but answered " + anonymous.status()
+                        + " " + anonymous.body());
             }
             if (!operation.roles().isEmpty()) {
                 Response plainUser = send(operation, userToken);
                 if (plainUser.status() != 403 || !"forbidden".equals(plainUser.code())) {
-                    defects.add(operation.name() + " is documented as needing " + operation.roles() + " but answered a plain user "
-                            + plainUser.status() + " " + plainUser.body());
+                    defects.add(operation.name() + " is documented as needing " + operation.roles()
+                            + " but answered a plain user " + plainUser.status() + " " + plainUser.body());
                 }
             }
         }
-        assertThat(defects).as("security declared in the document against the server").isEmpty();
+        assertThat(defects)
+                .as("security declared in the document against the server")
+                .isEmpty();
     }
 
-    private record Response(int status, String body, String code) {
-    }
+    private record Response(int status, String body, String code) {}
 
     /** A minimal request for an operation: ids filled with fresh UUIDs, required query parameters with values of their type, an empty JSON body. */
     private Response send(Operation operation, String token) {
         String path = operation.path().replaceAll("\\{[^}]+}", UUID.randomUUID().toString());
         List<String> query = new ArrayList<>();
         for (JsonNode parameter : operation.node().path("parameters")) {
-            if (parameter.path("in").asString().equals("query") && parameter.path("required").asBoolean(false)) {
+            if (parameter.path("in").asString().equals("query")
+                    && parameter.path("required").asBoolean(false)) {
                 JsonNode schema = parameter.path("schema");
-                String value = schema.path("format").asString("").equals("uuid") ? UUID.randomUUID().toString()
+                String value = schema.path("format").asString("").equals("uuid")
+                        ? UUID.randomUUID().toString()
                         : schema.path("type").asString("").equals("integer") ? "1" : "x";
                 query.add(parameter.path("name").asString() + "=" + value);
             }
@@ -236,7 +248,11 @@ class OpenApiContractTest extends WalletIntegrationTest {
         String target = path + (query.isEmpty() ? "" : "?" + String.join("&", query));
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + serverPort + target))
                 .timeout(Duration.ofSeconds(30))
-                .method(operation.method().toUpperCase(), operation.hasBody() ? HttpRequest.BodyPublishers.ofString("{}") : HttpRequest.BodyPublishers.noBody());
+                .method(
+                        operation.method().toUpperCase(),
+                        operation.hasBody()
+                                ? HttpRequest.BodyPublishers.ofString("{}")
+                                : HttpRequest.BodyPublishers.noBody());
         if (operation.hasBody()) {
             request.header("Content-Type", "application/json");
         }
@@ -248,7 +264,8 @@ class OpenApiContractTest extends WalletIntegrationTest {
         }
         try {
             HttpResponse<String> response = CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            boolean problem = response.headers().firstValue("Content-Type").orElse("").startsWith(Problem.MEDIA_TYPE);
+            boolean problem =
+                    response.headers().firstValue("Content-Type").orElse("").startsWith(Problem.MEDIA_TYPE);
             String code = problem ? new Api.Response(response.statusCode(), response).code() : null;
             return new Response(response.statusCode(), response.body(), code);
         } catch (IOException | InterruptedException exception) {
@@ -264,9 +281,18 @@ class OpenApiContractTest extends WalletIntegrationTest {
         Path spectral = spectral();
 
         // A non-zero exit (any error or warning) fails the test with Spectral's findings as the message.
-        run(new ProcessBuilder(spectral.toString(), "lint", file.toString(),
-                "--ruleset", LINT_PROJECT.resolve(".spectral.yaml").toAbsolutePath().toString(),
-                "--fail-severity", "warn", "--format", "text"), LINT_TIMEOUT);
+        run(
+                new ProcessBuilder(
+                        spectral.toString(),
+                        "lint",
+                        file.toString(),
+                        "--ruleset",
+                        LINT_PROJECT.resolve(".spectral.yaml").toAbsolutePath().toString(),
+                        "--fail-severity",
+                        "warn",
+                        "--format",
+                        "text"),
+                LINT_TIMEOUT);
     }
 
     /**
@@ -287,7 +313,10 @@ class OpenApiContractTest extends WalletIntegrationTest {
         Files.copy(LINT_PROJECT.resolve("package.json"), staging.resolve("package.json"));
         Files.write(staging.resolve("package-lock.json"), lock);
         // --ignore-scripts: nothing in the lint tool needs an install script, and none may run code here.
-        run(new ProcessBuilder("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund").directory(staging.toFile()), NPM_CI_TIMEOUT);
+        run(
+                new ProcessBuilder("npm", "ci", "--ignore-scripts", "--no-audit", "--no-fund")
+                        .directory(staging.toFile()),
+                NPM_CI_TIMEOUT);
         try {
             Files.move(staging, cache, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException anotherInstallWon) {
@@ -303,18 +332,25 @@ class OpenApiContractTest extends WalletIntegrationTest {
         Path log = Files.createTempFile("openapi-lint-", ".log");
         Process process;
         try {
-            process = builder.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            process = builder.redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
         } catch (IOException cannotStart) {
-            throw new IllegalStateException("Cannot run " + builder.command() + ": the OpenAPI lint needs node 18+ and npm on the PATH "
-                    + "(apt-get install nodejs npm; .ci/run installs them)", cannotStart);
+            throw new IllegalStateException(
+                    "Cannot run " + builder.command() + ": the OpenAPI lint needs node 18+ and npm on the PATH "
+                            + "(apt-get install nodejs npm; .ci/run installs them)",
+                    cannotStart);
         }
         if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             process.destroyForcibly().waitFor();
-            throw new IllegalStateException("Timed out after " + timeout + ": " + builder.command() + "\n" + Files.readString(log));
+            throw new IllegalStateException(
+                    "Timed out after " + timeout + ": " + builder.command() + "\n" + Files.readString(log));
         }
         String output = Files.readString(log);
         Files.delete(log);
-        assertThat(process.exitValue()).as(builder.command() + " exited " + process.exitValue() + ":\n" + output).isZero();
+        assertThat(process.exitValue())
+                .as(builder.command() + " exited " + process.exitValue() + ":\n" + output)
+                .isZero();
         return output;
     }
 

@@ -45,16 +45,49 @@ class OpenApiFuzzTest extends WalletIntegrationTest {
     private static final JsonMapper JSON = JsonMapper.builder().build();
     private static final Set<String> METHODS = Set.of("get", "put", "post", "delete", "patch");
     /** Operations that would end the fuzzing user's sessions, which other properties rely on. */
-    private static final Set<String> SKIPPED = Set.of("POST /v1/auth/logout", "POST /v1/auth/password",
-            "DELETE /v1/auth/sessions/{id}");
-    private static final String[] EDGE_STRINGS = {"", " ", "0", "-1", "1e309", "99999999999999999999999999999",
-            "-9223372036854775809", "9223372036854775808", "0.001", "1.005", "NaN", "null", "true", "[]", "{}",
-            "01ARZ3NDEKTSV4RRFFQ69G5FAV", "00000000-0000-0000-0000-000000000000", "ffffffff-ffff-ffff-ffff-ffffffffffff",
-            "\u202Eevil\u202C", "\u05E9\u05DC\u05D5\u05DD", "\uD83D\uDCB8\uD83D\uDE00", "\uD83D", "\uFEFF", "a\u0301",
-            "../../etc/passwd", "%00", "%", "' OR 1=1 --", "<script>", "USD", "usd", "XXX", "private", "public"};
+    private static final Set<String> SKIPPED =
+            Set.of("POST /v1/auth/logout", "POST /v1/auth/password", "DELETE /v1/auth/sessions/{id}");
+
+    private static final String[] EDGE_STRINGS = {
+        "",
+        " ",
+        "0",
+        "-1",
+        "1e309",
+        "99999999999999999999999999999",
+        "-9223372036854775809",
+        "9223372036854775808",
+        "0.001",
+        "1.005",
+        "NaN",
+        "null",
+        "true",
+        "[]",
+        "{}",
+        "01ARZ3NDEKTSV4RRFFQ69G5FAV",
+        "00000000-0000-0000-0000-000000000000",
+        "ffffffff-ffff-ffff-ffff-ffffffffffff",
+        "\u202Eevil\u202C",
+        "\u05E9\u05DC\u05D5\u05DD",
+        "\uD83D\uDCB8\uD83D\uDE00",
+        "\uD83D",
+        "\uFEFF",
+        "a\u0301",
+        "../../etc/passwd",
+        "%00",
+        "%",
+        "' OR 1=1 --",
+        "<script>",
+        "USD",
+        "usd",
+        "XXX",
+        "private",
+        "public"
+    };
 
     @LocalServerPort
     int serverPort;
+
     @Autowired
     LedgerVerifier verifier;
 
@@ -91,8 +124,11 @@ class OpenApiFuzzTest extends WalletIntegrationTest {
 
     @Property(tries = 1200)
     void everyOperation_withGeneratedInputs_answersWithoutServerErrorAndWithProblems(
-            @ForAll @IntRange(min = 0, max = 10_000) int operationIndex, @ForAll long seed,
-            @ForAll("fuzzStrings") List<String> strings, @ForAll boolean authenticated) throws Exception {
+            @ForAll @IntRange(min = 0, max = 10_000) int operationIndex,
+            @ForAll long seed,
+            @ForAll("fuzzStrings") List<String> strings,
+            @ForAll boolean authenticated)
+            throws Exception {
         Operation operation = operations.get(operationIndex % operations.size());
         Random random = new Random(seed);
         Iterator<String> pool = cycle(strings);
@@ -113,8 +149,11 @@ class OpenApiFuzzTest extends WalletIntegrationTest {
 
     @Property(tries = 300)
     void everyOperation_withRandomCredentialsAndHeaders_answersWithProblems(
-            @ForAll @IntRange(min = 0, max = 10_000) int operationIndex, @ForAll("fuzzStrings") List<String> strings,
-            @ForAll @IntRange(min = 0, max = 5) int authVariant, @ForAll long seed) throws Exception {
+            @ForAll @IntRange(min = 0, max = 10_000) int operationIndex,
+            @ForAll("fuzzStrings") List<String> strings,
+            @ForAll @IntRange(min = 0, max = 5) int authVariant,
+            @ForAll long seed)
+            throws Exception {
         Operation operation = operations.get(operationIndex % operations.size());
         Random random = new Random(seed);
         Iterator<String> pool = cycle(strings);
@@ -142,15 +181,25 @@ class OpenApiFuzzTest extends WalletIntegrationTest {
     @Provide
     Arbitrary<List<String>> fuzzStrings() {
         Arbitrary<String> edge = Arbitraries.of(EDGE_STRINGS);
-        Arbitrary<String> unicode = Arbitraries.strings().all().excludeChars('\u0000').ofMaxLength(40);
-        Arbitrary<String> longs = Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1000).ofMaxLength(9000);
-        Arbitrary<String> numbers = Arbitraries.bigIntegers().between(new java.math.BigInteger("-1" + "0".repeat(40)),
-                new java.math.BigInteger("1" + "0".repeat(40))).map(Object::toString);
-        Arbitrary<String> ids = Arbitraries.create(() -> java.util.UUID.randomUUID().toString());
+        Arbitrary<String> unicode =
+                Arbitraries.strings().all().excludeChars('\u0000').ofMaxLength(40);
+        Arbitrary<String> longs =
+                Arbitraries.strings().withCharRange('a', 'z').ofMinLength(1000).ofMaxLength(9000);
+        Arbitrary<String> numbers = Arbitraries.bigIntegers()
+                .between(
+                        new java.math.BigInteger("-1" + "0".repeat(40)), new java.math.BigInteger("1" + "0".repeat(40)))
+                .map(Object::toString);
+        Arbitrary<String> ids =
+                Arbitraries.create(() -> java.util.UUID.randomUUID().toString());
         return Arbitraries.frequencyOf(
-                net.jqwik.api.Tuple.of(4, edge), net.jqwik.api.Tuple.of(3, unicode), net.jqwik.api.Tuple.of(1, longs),
-                net.jqwik.api.Tuple.of(2, numbers), net.jqwik.api.Tuple.of(2, ids))
-                .list().ofMinSize(1).ofMaxSize(8);
+                        net.jqwik.api.Tuple.of(4, edge),
+                        net.jqwik.api.Tuple.of(3, unicode),
+                        net.jqwik.api.Tuple.of(1, longs),
+                        net.jqwik.api.Tuple.of(2, numbers),
+                        net.jqwik.api.Tuple.of(2, ids))
+                .list()
+                .ofMinSize(1)
+                .ofMaxSize(8);
     }
 
     private void check(Operation operation, String target, Map<String, String> headers, byte[] body) throws Exception {
@@ -158,14 +207,21 @@ class OpenApiFuzzTest extends WalletIntegrationTest {
         String request = operation + " -> " + target + " headers " + headers.keySet() + " body "
                 + (body == null ? "none" : abbreviate(new String(body, StandardCharsets.UTF_8)));
         if (response.status() >= 500) {
-            assertThat(response.status()).as("server error for " + request + ": " + response.body()).isEqualTo(503);
-            assertThat(response.header("Retry-After")).as("503 without Retry-After for " + request).isNotNull();
+            assertThat(response.status())
+                    .as("server error for " + request + ": " + response.body())
+                    .isEqualTo(503);
+            assertThat(response.header("Retry-After"))
+                    .as("503 without Retry-After for " + request)
+                    .isNotNull();
         }
         if (response.status() >= 400) {
-            assertThat(response.header("Content-Type")).as(request + ": " + response.body()).startsWith("application/problem+json");
+            assertThat(response.header("Content-Type"))
+                    .as(request + ": " + response.body())
+                    .startsWith("application/problem+json");
             assertThat(response.code()).as(request + ": " + response.body()).isNotBlank();
         }
-        if (response.status() == 401 && headers.getOrDefault("Authorization", "").equals("Bearer " + user.token())) {
+        if (response.status() == 401
+                && headers.getOrDefault("Authorization", "").equals("Bearer " + user.token())) {
             // Something the fuzzer sent ended the session anyway: log in again so later tries stay authenticated.
             user = new Api.User(user.id(), user.handle(), client.login(user.handle(), Api.PASSWORD));
         }
@@ -212,11 +268,17 @@ class OpenApiFuzzTest extends WalletIntegrationTest {
             if ("path".equals(in)) {
                 path = path.replace("{" + name + "}", encode(nonEmpty(pool.next())));
             } else if ("query".equals(in) && random.nextInt(3) > 0) {
-                query.append(query.isEmpty() ? '?' : '&').append(encode(name)).append('=').append(encode(pool.next()));
+                query.append(query.isEmpty() ? '?' : '&')
+                        .append(encode(name))
+                        .append('=')
+                        .append(encode(pool.next()));
             }
         }
         if (random.nextInt(5) == 0) {
-            query.append(query.isEmpty() ? '?' : '&').append(encode(pool.next())).append('=').append(encode(pool.next()));
+            query.append(query.isEmpty() ? '?' : '&')
+                    .append(encode(pool.next()))
+                    .append('=')
+                    .append(encode(pool.next()));
         }
         return path.replaceAll("\\{[^}]*}", "x") + query;
     }
@@ -238,9 +300,11 @@ class OpenApiFuzzTest extends WalletIntegrationTest {
     private static JsonNode value(JsonNode schema, Random random, Iterator<String> pool, int depth) {
         JsonNodeFactory nodes = JsonNodeFactory.instance;
         schema = resolve(schema);
-        String type = schema.has("type") ? schema.get("type").asString() : schema.has("properties") ? "object" : "string";
+        String type =
+                schema.has("type") ? schema.get("type").asString() : schema.has("properties") ? "object" : "string";
         if (random.nextInt(6) == 0 || depth > 3) {
-            type = new String[] {"string", "integer", "number", "boolean", "null", "array", "object"}[random.nextInt(7)];
+            type = new String[] {"string", "integer", "number", "boolean", "null", "array", "object"}
+                    [random.nextInt(7)];
         }
         switch (type) {
             case "object" -> {
@@ -267,11 +331,13 @@ class OpenApiFuzzTest extends WalletIntegrationTest {
                 return array;
             }
             case "integer" -> {
-                return random.nextBoolean() ? nodes.numberNode(random.nextLong())
+                return random.nextBoolean()
+                        ? nodes.numberNode(random.nextLong())
                         : nodes.numberNode(new java.math.BigInteger("9".repeat(1 + random.nextInt(60))));
             }
             case "number" -> {
-                return nodes.numberNode(new java.math.BigDecimal(random.nextGaussian() * Math.pow(10, random.nextInt(30))));
+                return nodes.numberNode(
+                        new java.math.BigDecimal(random.nextGaussian() * Math.pow(10, random.nextInt(30))));
             }
             case "boolean" -> {
                 return nodes.booleanNode(random.nextBoolean());
