@@ -1,6 +1,11 @@
 package org.openwallet;
 
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.function.ToIntFunction;
+import org.openwallet.funding.BankEventsCommand;
 import org.openwallet.funding.ReconcileCommand;
+import org.openwallet.identity.Roles;
 import org.openwallet.identity.RolesCommand;
 import org.openwallet.identity.TokensCommand;
 import org.openwallet.ledger.LedgerVerifier;
@@ -8,52 +13,73 @@ import org.springframework.boot.SpringApplication;
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.ConfigurableApplicationContext;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
 
 /**
- * The wallet server. {@code verify-ledger} as the first argument runs the ledger verification
- * against the configured database instead of serving, and exits non-zero on any difference. The
- * benchmarks ({@code ./wallet bench}, {@code bench-feed}, {@code bench-events}) are a program of their
- * own in the {@code bench/} module, which starts this application as a client would see it.
+ * The wallet server, and its operator commands: a first argument naming one of
+ * {@link #commands()} ({@code verify-ledger}, {@code admin}, {@code tokens}, {@code reconcile},
+ * {@code bank-events}) runs it, parsed by picocli, and exits with its status (2 for a malformed
+ * command); anything else serves. The benchmarks ({@code ./wallet bench}, {@code bench-feed},
+ * {@code bench-events}) are a program of their own in the {@code bench/} module.
  */
 @SpringBootApplication
 public class WalletApplication {
     public static void main(String[] args) {
-        if (args.length > 0 && args[0].equals("verify-ledger")) {
-            System.exit(verifyLedger(java.util.Arrays.copyOfRange(args, 1, args.length)));
-        }
-        if (args.length > 0 && args[0].equals("admin")) {
-            System.exit(admin(java.util.Arrays.copyOfRange(args, 1, args.length)));
-        }
-        if (args.length > 0 && args[0].equals("tokens")) {
-            System.exit(TokensCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
-        }
-        if (args.length > 0 && args[0].equals("reconcile")) {
-            System.exit(ReconcileCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
-        }
-        if (args.length > 0 && args[0].equals("bank-events")) {
-            System.exit(
-                    org.openwallet.funding.BankEventsCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length)));
+        CommandLine commands = commands();
+        if (args.length > 0 && commands.getSubcommands().containsKey(args[0])) {
+            System.exit(commands.execute(args));
         }
         SpringApplication.run(WalletApplication.class, args);
     }
 
-    private static int verifyLedger(String[] args) {
-        try (ConfigurableApplicationContext context = operatorContext(args)) {
-            LedgerVerifier.Report report = context.getBean(LedgerVerifier.class).verify();
-            System.out.println("verify-ledger: " + report.summary());
-            report.problems().forEach(problem -> System.out.println("  " + problem));
-            report.systemAccounts().forEach(account -> System.out.println("  system account " + account));
-            return report.ok() ? 0 : 1;
+    /** Every operator command, under one picocli command line. */
+    static CommandLine commands() {
+        return new CommandLine(new Operator())
+                .addSubcommand(new VerifyLedger())
+                .addSubcommand(new RolesCommand(WalletApplication::withRoles))
+                .addSubcommand(new TokensCommand())
+                .addSubcommand(new ReconcileCommand())
+                .addSubcommand(new BankEventsCommand());
+    }
+
+    @Command(name = "wallet", description = "The wallet's operator commands.")
+    static final class Operator {
+        @Option(
+                names = {"-h", "--help"},
+                usageHelp = true,
+                scope = CommandLine.ScopeType.INHERIT,
+                description = "Show this help and exit.")
+        boolean help;
+    }
+
+    /** Checks every balance against its postings and every transfer's postings sum; exits 1 on any difference. */
+    @Command(
+            name = "verify-ledger",
+            description = "Check the ledger against the configured database; exit 1 on any difference.")
+    static final class VerifyLedger implements Callable<Integer> {
+        /** Spring arguments ({@code --wallet.database.url=...}), passed to the wallet's context. */
+        @Unmatched
+        List<String> springArgs = List.of();
+
+        @Override
+        public Integer call() {
+            try (ConfigurableApplicationContext context = operatorContext(springArgs.toArray(String[]::new))) {
+                LedgerVerifier.Report report =
+                        context.getBean(LedgerVerifier.class).verify();
+                System.out.println("verify-ledger: " + report.summary());
+                report.problems().forEach(problem -> System.out.println("  " + problem));
+                report.systemAccounts().forEach(account -> System.out.println("  system account " + account));
+                return report.ok() ? 0 : 1;
+            }
         }
     }
 
-    private static int admin(String[] args) {
-        if (!RolesCommand.wellFormed(args)) {
-            System.err.println(RolesCommand.USAGE);
-            return 2;
-        }
+    private static int withRoles(ToIntFunction<Roles> work) {
         try (ConfigurableApplicationContext context = operatorContext(new String[0])) {
-            return RolesCommand.run(context, args);
+            return work.applyAsInt(context.getBean(Roles.class));
         }
     }
 

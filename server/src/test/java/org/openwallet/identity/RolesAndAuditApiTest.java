@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.util.Map;
+import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.Test;
 import org.openwallet.Api;
 import org.openwallet.WalletIntegrationTest;
@@ -139,12 +140,16 @@ class RolesAndAuditApiTest extends WalletIntegrationTest {
         assertThat(command("revoke", user.handle(), "admin")).contains("revoked");
         assertThat(roles.has(user.id(), Role.ADMIN)).isFalse();
 
-        assertThat(RolesCommand.run(context, new String[] {"grant", "nobody_has_this", "admin"}))
+        assertThat(RolesCommand.run(this::withRoles, "grant", "nobody_has_this", "admin"))
                 .isEqualTo(1);
-        assertThat(RolesCommand.run(context, new String[] {"grant", user.handle(), "superuser"}))
+        RolesCommand.Access untouched = work -> {
+            throw new AssertionError("a malformed command reached the database");
+        };
+        assertThat(RolesCommand.run(untouched, "grant", user.handle(), "superuser"))
                 .isEqualTo(2);
-        assertThat(RolesCommand.wellFormed(new String[] {"grant", user.handle()}))
-                .isFalse();
+        assertThat(RolesCommand.run(untouched, "grant", user.handle())).isEqualTo(2);
+        assertThat(RolesCommand.run(untouched, "promote", user.handle(), "admin"))
+                .isEqualTo(2);
 
         String actors = String.join(
                 ",",
@@ -168,10 +173,14 @@ class RolesAndAuditApiTest extends WalletIntegrationTest {
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setOut(new PrintStream(captured, true));
         try {
-            RolesCommand.run(context, args);
+            RolesCommand.run(this::withRoles, args);
         } finally {
             System.setOut(original);
         }
         return captured.toString();
+    }
+
+    private int withRoles(ToIntFunction<Roles> work) {
+        return work.applyAsInt(context.getBean(Roles.class));
     }
 }
