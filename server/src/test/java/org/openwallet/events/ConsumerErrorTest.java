@@ -47,6 +47,7 @@ class ConsumerErrorTest {
 
     @TempDir
     static Path directory;
+
     static EmbeddedKafka embeddedKafka;
     static KafkaCluster kafka;
 
@@ -66,36 +67,55 @@ class ConsumerErrorTest {
     @ParameterizedTest(name = "parallelism {0}")
     @ValueSource(ints = {1, 8})
     void anErrorFromTheHandler_restartsTheConsumer_showsInHealth_andSkipsNothing(int parallelism) {
-        ThrowingHandler handler = new ThrowingHandler("error-test-" + parallelism, "error-test-" + parallelism, parallelism, 2);
+        ThrowingHandler handler =
+                new ThrowingHandler("error-test-" + parallelism, "error-test-" + parallelism, parallelism, 2);
         JsonMapper json = JsonMapper.builder().build();
-        WalletProperties properties = new Binder(new MapConfigurationPropertySource(Map.of(
-                "wallet.data-dir", directory.resolve("data").toString(), "wallet.roles", "consumers")))
+        WalletProperties properties = new Binder(new MapConfigurationPropertySource(
+                        Map.of("wallet.data-dir", directory.resolve("data").toString(), "wallet.roles", "consumers")))
                 .bindOrCreate("wallet", WalletProperties.class);
-        // Neither the transactions nor the dead letters are reached: the handler is not transactional, nothing is poison.
-        EventConsumers consumers = new EventConsumers(List.of(handler), new StaticListableBeanFactory(Map.of("kafka", kafka))
-                .getBeanProvider(KafkaCluster.class), null, null, json, new SimpleMeterRegistry(), properties, null);
+        // Neither the transactions nor the dead letters are reached: the handler is not transactional, nothing is
+        // poison.
+        EventConsumers consumers = new EventConsumers(
+                List.of(handler),
+                new StaticListableBeanFactory(Map.of("kafka", kafka)).getBeanProvider(KafkaCluster.class),
+                null,
+                null,
+                json,
+                new SimpleMeterRegistry(),
+                properties,
+                null);
         ConsumerHealth health = new ConsumerHealth(consumers);
         consumers.start();
         try {
             UUID fatal = send(json, handler.topic, "fatal");
             UUID after = send(json, handler.topic, "after");
 
-            await("the consumer restarting, in health").atMost(WAIT).pollInterval(Duration.ofMillis(50)).until(() -> {
-                Health now = health.health();
-                Map<?, ?> consumer = (Map<?, ?>) now.getDetails().get(handler.name);
-                return HealthStatus.DEGRADED.equals(now.getStatus()) && "restarting".equals(consumer.get("state"))
-                        && (Long) consumer.get("restarts") >= 1
-                        && String.valueOf(consumer.get("lastError")).contains("NoSuchMethodError: built for another version");
-            });
+            await("the consumer restarting, in health")
+                    .atMost(WAIT)
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> {
+                        Health now = health.health();
+                        Map<?, ?> consumer = (Map<?, ?>) now.getDetails().get(handler.name);
+                        return HealthStatus.DEGRADED.equals(now.getStatus())
+                                && "restarting".equals(consumer.get("state"))
+                                && (Long) consumer.get("restarts") >= 1
+                                && String.valueOf(consumer.get("lastError"))
+                                        .contains("NoSuchMethodError: built for another version");
+                    });
 
-            await("the consumer running again, every event applied").atMost(WAIT).until(() -> {
-                Health now = health.health();
-                Map<?, ?> consumer = (Map<?, ?>) now.getDetails().get(handler.name);
-                return "UP".equals(now.getStatus().getCode()) && "running".equals(consumer.get("state"))
-                        && handler.applied.containsAll(List.of(fatal, after));
-            });
+            await("the consumer running again, every event applied")
+                    .atMost(WAIT)
+                    .until(() -> {
+                        Health now = health.health();
+                        Map<?, ?> consumer = (Map<?, ?>) now.getDetails().get(handler.name);
+                        return "UP".equals(now.getStatus().getCode())
+                                && "running".equals(consumer.get("state"))
+                                && handler.applied.containsAll(List.of(fatal, after));
+                    });
             Map<?, ?> consumer = (Map<?, ?>) health.health().getDetails().get(handler.name);
-            assertThat((Long) consumer.get("restarts")).as("a restart for each Error thrown").isEqualTo(2L);
+            assertThat((Long) consumer.get("restarts"))
+                    .as("a restart for each Error thrown")
+                    .isEqualTo(2L);
             assertThat(handler.errorsLeft.get()).isNegative();
         } finally {
             consumers.stop();
@@ -105,8 +125,14 @@ class ConsumerErrorTest {
     private static UUID send(JsonMapper json, String topic, String key) {
         UUID id = UUID.randomUUID();
         String value = new EventEnvelope<>(id, "test.happened", 1, Instant.now(), "test", Map.of("n", 1)).toJson(json);
-        try (KafkaProducer<String, String> producer = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG, "all"), new StringSerializer(), new StringSerializer())) {
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        kafka.bootstrapServers(),
+                        ProducerConfig.ACKS_CONFIG,
+                        "all"),
+                new StringSerializer(),
+                new StringSerializer())) {
             producer.send(new ProducerRecord<>(topic, key, value)).get(30, TimeUnit.SECONDS);
         } catch (Exception failed) {
             throw new IllegalStateException(failed);
