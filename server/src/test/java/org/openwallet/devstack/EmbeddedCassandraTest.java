@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
 import java.io.IOException;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -190,10 +192,18 @@ class EmbeddedCassandraTest {
         assertThat(Jdks.majorOf(null)).isZero();
     }
 
+    /**
+     * A session on the node. Requests may take 30 s, not the driver's 2 s: the test creates keyspaces
+     * and tables on a node that just started, which on a loaded machine takes longer than that; what
+     * it checks is what the node keeps, not how fast it answers.
+     */
     private static CqlSession session(EmbeddedCassandra node) {
         return CqlSession.builder()
                 .addContactPoint(node.address())
                 .withLocalDatacenter("datacenter1")
+                .withConfigLoader(DriverConfigLoader.programmaticBuilder()
+                        .withDuration(DefaultDriverOption.REQUEST_TIMEOUT, Duration.ofSeconds(30))
+                        .build())
                 .build();
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import org.openwallet.platform.EmbeddedKafka;
+import org.openwallet.devstack.EmbeddedKafka;
 import org.openwallet.platform.HealthStatus;
 import org.openwallet.platform.config.WalletProperties;
 import org.openwallet.platform.kafka.KafkaCluster;
@@ -58,7 +59,7 @@ class ConsumerErrorTest {
     }
 
     @AfterAll
-    static void stopKafka() {
+    static void stopKafka() throws IOException {
         if (embeddedKafka != null) {
             embeddedKafka.close();
         }
