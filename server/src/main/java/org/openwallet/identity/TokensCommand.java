@@ -61,7 +61,8 @@ public final class TokensCommand {
                     .web(WebApplicationType.NONE)
                     .bannerMode(Banner.Mode.OFF)
                     .logStartupInfo(false)
-                    .properties("logging.level.root=WARN")
+                    // Settings and the key file only: no embedded servers even where devstack is on the classpath.
+                    .properties("logging.level.root=WARN", "wallet.devstack.enabled=false")
                     .run();
             Path dataDir = context.getBean(WalletProperties.class).dataDir();
             TokenProperties tokens = context.getBean(TokenProperties.class);
