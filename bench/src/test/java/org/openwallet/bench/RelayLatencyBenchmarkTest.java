@@ -12,6 +12,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.openwallet.WalletApplication;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
 
 /** {@code ./wallet bench-events}: its arguments and their bounds, and one small run as an operator starts it. */
 class RelayLatencyBenchmarkTest {
@@ -19,7 +22,7 @@ class RelayLatencyBenchmarkTest {
 
     @Test
     void options_withNone_areTheDefaults() {
-        RelayLatencyBenchmark.Options options = RelayLatencyBenchmark.Options.parse(new String[0]);
+        RelayLatencyBenchmark options = parse();
 
         assertThat(options.events()).isEqualTo(RelayLatencyBenchmark.DEFAULT_EVENTS);
         assertThat(options.writers()).isEqualTo(RelayLatencyBenchmark.DEFAULT_WRITERS);
@@ -29,9 +32,8 @@ class RelayLatencyBenchmarkTest {
 
     @Test
     void options_passSpringPropertiesThrough_andTakeRateZeroAsUnpaced() {
-        RelayLatencyBenchmark.Options options = RelayLatencyBenchmark.Options.parse(
-                new String[] {"--events", "100", "--wallet.outbox.poll-interval=500ms", "--writers", "2", "--rate", "0"
-                });
+        RelayLatencyBenchmark options =
+                parse("--events", "100", "--wallet.outbox.poll-interval=500ms", "--writers", "2", "--rate", "0");
 
         assertThat(options.events()).isEqualTo(100);
         assertThat(options.writers()).isEqualTo(2);
@@ -41,15 +43,26 @@ class RelayLatencyBenchmarkTest {
 
     @Test
     void options_outsideTheirBounds_orUnknown_areRefused() {
-        assertThatThrownBy(() -> parse("--events", "0")).hasMessageContaining("--events must be between 1 and");
-        assertThatThrownBy(() -> parse("--events", Integer.toString(RelayLatencyBenchmark.MAX_EVENTS + 1)))
-                .hasMessageContaining("--events");
-        assertThatThrownBy(() -> parse("--writers", Integer.toString(RelayLatencyBenchmark.MAX_WRITERS + 1)))
-                .hasMessageContaining("--writers");
-        assertThatThrownBy(() -> parse("--rate", "-1")).hasMessageContaining("--rate");
-        assertThatThrownBy(() -> parse("--events")).hasMessageContaining("needs a number");
-        assertThatThrownBy(() -> parse("--events", "many")).hasMessageContaining("must be a number");
-        assertThatThrownBy(() -> parse("fast")).hasMessageContaining("unknown argument fast");
+        assertRefused("--events must be between 1 and 1000000, not 0", "--events", "0");
+        assertRefused(
+                "--events must be between 1 and", "--events", Integer.toString(RelayLatencyBenchmark.MAX_EVENTS + 1));
+        assertRefused(
+                "--writers must be between 1 and " + RelayLatencyBenchmark.MAX_WRITERS,
+                "--writers",
+                Integer.toString(RelayLatencyBenchmark.MAX_WRITERS + 1));
+        assertRefused("--rate must be between 0 and", "--rate", "-1");
+        assertRefused("Missing required parameter for option '--events'", "--events");
+        assertRefused("Invalid value for option '--events': 'many' is not an int", "--events", "many");
+        assertRefused("unknown argument fast", "fast");
+    }
+
+    @Test
+    void help_isAnOption_andTheUsageNamesEveryOption() {
+        CommandLine commandLine = new CommandLine(new RelayLatencyBenchmark(WalletApplication.class));
+        commandLine.parseArgs("--help");
+
+        assertThat(commandLine.isUsageHelpRequested()).isTrue();
+        assertThat(commandLine.getUsageMessage()).contains("--events", "--writers", "--rate", "--help", "--x.y=z");
     }
 
     @Test
@@ -118,8 +131,19 @@ class RelayLatencyBenchmarkTest {
         }
     }
 
-    private static RelayLatencyBenchmark.Options parse(String... args) {
-        return RelayLatencyBenchmark.Options.parse(args);
+    /** The options as the {@code bench-events} command takes them: parsed by picocli, then checked as its call does. */
+    private static RelayLatencyBenchmark parse(String... args) {
+        RelayLatencyBenchmark command = new RelayLatencyBenchmark(WalletApplication.class);
+        new CommandLine(command).parseArgs(args);
+        command.validate();
+        return command;
+    }
+
+    /** Refused as a malformed command is (picocli prints the message and exits 2), with a message naming the option. */
+    private static void assertRefused(String message, String... args) {
+        assertThatThrownBy(() -> parse(args))
+                .isInstanceOf(ParameterException.class)
+                .hasMessageContaining(message);
     }
 
     private static String read(Path file) throws IOException {
