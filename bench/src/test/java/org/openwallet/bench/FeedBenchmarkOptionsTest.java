@@ -1,12 +1,10 @@
 package org.openwallet.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
 import org.openwallet.WalletApplication;
 import picocli.CommandLine;
-import picocli.CommandLine.ParameterException;
 
 /** {@code ./wallet bench-feed}: its arguments and their bounds. */
 class FeedBenchmarkOptionsTest {
@@ -69,18 +67,11 @@ class FeedBenchmarkOptionsTest {
                 .contains("--users", "--friends", "--transfers", "--rate", "--reads", "--help", "--x.y=z");
     }
 
-    /** The options as the {@code bench-feed} command takes them: parsed by picocli, then checked as its call does. */
     private static FeedBenchmark parse(String... args) {
-        FeedBenchmark command = new FeedBenchmark(WalletApplication.class);
-        new CommandLine(command).parseArgs(args);
-        command.validate();
-        return command;
+        return CommandArguments.parse(new FeedBenchmark(WalletApplication.class), args);
     }
 
-    /** Refused as a malformed command is (picocli prints the message and exits 2), with a message naming the option. */
     private static void assertRefused(String message, String... args) {
-        assertThatThrownBy(() -> parse(args))
-                .isInstanceOf(ParameterException.class)
-                .hasMessageContaining(message);
+        CommandArguments.assertRefused(new FeedBenchmark(WalletApplication.class), message, args);
     }
 }

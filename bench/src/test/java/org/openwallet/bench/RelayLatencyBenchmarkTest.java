@@ -1,7 +1,6 @@
 package org.openwallet.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -14,7 +13,6 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.openwallet.WalletApplication;
 import picocli.CommandLine;
-import picocli.CommandLine.ParameterException;
 
 /** {@code ./wallet bench-events}: its arguments and their bounds, and one small run as an operator starts it. */
 class RelayLatencyBenchmarkTest {
@@ -131,19 +129,12 @@ class RelayLatencyBenchmarkTest {
         }
     }
 
-    /** The options as the {@code bench-events} command takes them: parsed by picocli, then checked as its call does. */
     private static RelayLatencyBenchmark parse(String... args) {
-        RelayLatencyBenchmark command = new RelayLatencyBenchmark(WalletApplication.class);
-        new CommandLine(command).parseArgs(args);
-        command.validate();
-        return command;
+        return CommandArguments.parse(new RelayLatencyBenchmark(WalletApplication.class), args);
     }
 
-    /** Refused as a malformed command is (picocli prints the message and exits 2), with a message naming the option. */
     private static void assertRefused(String message, String... args) {
-        assertThatThrownBy(() -> parse(args))
-                .isInstanceOf(ParameterException.class)
-                .hasMessageContaining(message);
+        CommandArguments.assertRefused(new RelayLatencyBenchmark(WalletApplication.class), message, args);
     }
 
     private static String read(Path file) throws IOException {

@@ -216,18 +216,11 @@ class TransferBenchmarkOptionsTest {
         }
     }
 
-    /** The options as the {@code bench} command takes them: parsed by picocli, then checked as its call does. */
     private static TransferBenchmark parse(String... args) {
-        TransferBenchmark command = new TransferBenchmark(WalletApplication.class);
-        new CommandLine(command).parseArgs(args);
-        command.validate();
-        return command;
+        return CommandArguments.parse(new TransferBenchmark(WalletApplication.class), args);
     }
 
-    /** Refused as a malformed command is (picocli prints the message and exits 2), with a message naming the option. */
     private static void assertRefused(String message, String... args) {
-        assertThatThrownBy(() -> parse(args))
-                .isInstanceOf(ParameterException.class)
-                .hasMessageContaining(message);
+        CommandArguments.assertRefused(new TransferBenchmark(WalletApplication.class), message, args);
     }
 }
