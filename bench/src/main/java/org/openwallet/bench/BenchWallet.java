@@ -298,32 +298,6 @@ final class BenchWallet implements AutoCloseable {
         }
     }
 
-    /** The number after an option ({@code args[index - 1]}), within [min, max]. */
-    static int number(String[] args, int index, int min, int max) {
-        if (index >= args.length) {
-            throw new IllegalArgumentException(args[index - 1] + " needs a number");
-        }
-        int value;
-        try {
-            value = Integer.parseInt(args[index]);
-        } catch (NumberFormatException notNumber) {
-            throw new IllegalArgumentException(args[index - 1] + " must be a number, not " + args[index]);
-        }
-        if (value < min || value > max) {
-            throw new IllegalArgumentException(
-                    args[index - 1] + " must be between " + min + " and " + max + ", not " + value);
-        }
-        return value;
-    }
-
-    /** A {@code --spring.property=value} argument, passed through to the wallet; anything else is refused. */
-    static String springArgument(String arg) {
-        if (!arg.startsWith("--") || !arg.contains("=")) {
-            throw new IllegalArgumentException("unknown argument " + arg);
-        }
-        return arg;
-    }
-
     /** Percentiles of a histogram of microseconds, in milliseconds. */
     static String latencies(Histogram micros) {
         if (micros.getTotalCount() == 0) {

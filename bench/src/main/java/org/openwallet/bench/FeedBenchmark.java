@@ -12,6 +12,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.HdrHistogram.Histogram;
 import org.openwallet.bench.BenchWallet.User;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -30,8 +34,26 @@ import tools.jackson.databind.JsonNode;
  *       feeds over HTTP, and the second page after each, from 4 concurrent readers.</li>
  * </ol>
  * Rate limits and fraud rules stay in the path, with bounds this load never reaches.
+ *
+ * <p>This is the {@code bench-feed} command of {@link Benchmarks}' picocli command line: its options
+ * are the annotated fields, and {@link #validate} applies what their types cannot say (bounds,
+ * friends below users, the Spring settings) before anything starts.
  */
-public final class FeedBenchmark {
+@Command(
+        name = "bench-feed",
+        header = "The feed's lag and page latency on a throwaway wallet.",
+        synopsisHeading = "usage: ",
+        customSynopsis = "./wallet bench-feed [options] [--spring.property=value ...]",
+        description = {
+            "  The feed's lag (a payment's ledger commit to all its feed rows written) and page latency (first and",
+            "  second pages of 20 over HTTP, 4 readers) on a throwaway wallet with every real component, everything",
+            "  embedded. The payments go at a fixed rate, visibility half friends, a third public, the rest private."
+        },
+        optionListHeading = "%n",
+        footer = "      --x.y=z             any other wallet setting, as for ./wallet run",
+        sortOptions = false,
+        usageHelpWidth = Benchmarks.USAGE_WIDTH)
+public final class FeedBenchmark extends BenchmarkCommand {
     /** What each user is funded with: more than any run of this benchmark spends. */
     private static final long FUNDING_MINOR = 100_000_000L;
 
@@ -42,51 +64,93 @@ public final class FeedBenchmark {
 
     static final String LAG_TIMER_PROMETHEUS = "wallet_feed_lag_seconds";
 
-    private FeedBenchmark() {}
+    static final int DEFAULT_USERS = 200;
+    static final int MAX_USERS = 100_000;
+    static final int DEFAULT_FRIENDS = 10;
+    static final int MAX_FRIENDS = 5_000;
+    static final int DEFAULT_TRANSFERS = 5_000;
+    static final int MAX_TRANSFERS = 10_000_000;
+    static final int DEFAULT_RATE = 200;
+    static final int MAX_RATE = 100_000;
+    static final int DEFAULT_READS = 2_000;
+    static final int MAX_READS = 10_000_000;
 
-    record Options(int users, int friends, int transfers, int rate, int reads, List<String> springArgs) {
-        static Options parse(String[] args) {
-            int users = 200;
-            int friends = 10;
-            int transfers = 5_000;
-            int rate = 200;
-            int reads = 2_000;
-            List<String> rest = new ArrayList<>();
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--users" -> users = BenchWallet.number(args, ++i, 2, 100_000);
-                    case "--friends" -> friends = BenchWallet.number(args, ++i, 0, 5_000);
-                    case "--transfers" -> transfers = BenchWallet.number(args, ++i, 1, 10_000_000);
-                    case "--rate" -> rate = BenchWallet.number(args, ++i, 1, 100_000);
-                    case "--reads" -> reads = BenchWallet.number(args, ++i, 1, 10_000_000);
-                    default -> rest.add(BenchWallet.springArgument(args[i]));
-                }
-            }
-            if (friends >= users) {
-                throw new IllegalArgumentException("--friends must be below --users");
-            }
-            return new Options(users, friends, transfers, rate, reads, List.copyOf(rest));
+    @Option(
+            names = "--users",
+            paramLabel = "N",
+            description = "users signed up and funded (default " + DEFAULT_USERS + ")")
+    private int users = DEFAULT_USERS;
+
+    @Option(
+            names = "--friends",
+            paramLabel = "N",
+            description = "friends each user has, below --users (default " + DEFAULT_FRIENDS + ")")
+    private int friends = DEFAULT_FRIENDS;
+
+    @Option(
+            names = "--transfers",
+            paramLabel = "N",
+            description = "payments measured (default " + DEFAULT_TRANSFERS + ")")
+    private int transfers = DEFAULT_TRANSFERS;
+
+    @Option(
+            names = "--rate",
+            paramLabel = "PER_SECOND",
+            description = "payments per second (default " + DEFAULT_RATE + ")")
+    private int rate = DEFAULT_RATE;
+
+    @Option(
+            names = "--reads",
+            paramLabel = "N",
+            description = "first feed pages read, each with the page after it (default " + DEFAULT_READS + ")")
+    private int reads = DEFAULT_READS;
+
+    /** The command, which starts {@code applicationClass} (the wallet's) as its throwaway wallet. */
+    FeedBenchmark(Class<?> applicationClass) {
+        super(applicationClass);
+    }
+
+    @Override
+    void validate(CommandLine commandLine) {
+        requireBetween(commandLine, "--users", users, 2, MAX_USERS);
+        requireBetween(commandLine, "--friends", friends, 0, MAX_FRIENDS);
+        requireBetween(commandLine, "--transfers", transfers, 1, MAX_TRANSFERS);
+        requireBetween(commandLine, "--rate", rate, 1, MAX_RATE);
+        requireBetween(commandLine, "--reads", reads, 1, MAX_READS);
+        if (friends >= users) {
+            throw new ParameterException(commandLine, "--friends must be below --users");
         }
     }
 
-    public static int run(Class<?> applicationClass, String[] args) {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException invalid) {
-            System.err.println("bench-feed: " + invalid.getMessage());
-            System.err.println(
-                    "usage: bench-feed [--users N (default 200)] [--friends N (10)] [--transfers N (5000)] [--rate PER_SECOND (200)]"
-                            + " [--reads N (2000)] [--spring.property=value ...]");
-            return 2;
-        }
+    int users() {
+        return users;
+    }
+
+    int friends() {
+        return friends;
+    }
+
+    int transfers() {
+        return transfers;
+    }
+
+    int rate() {
+        return rate;
+    }
+
+    int reads() {
+        return reads;
+    }
+
+    @Override
+    int run() {
         List<String> springArgs = new ArrayList<>();
         // Histogram buckets for the lag timer, so its percentiles can be read from the scrape; a caller's settings
         // still win.
         springArgs.add("--management.metrics.distribution.slo[" + LAG_TIMER + "]=" + TimerBuckets.boundariesMicros());
-        springArgs.addAll(options.springArgs());
+        springArgs.addAll(springArgs());
         try (BenchWallet wallet = BenchWallet.start("bench-feed", applicationClass, springArgs)) {
-            return new Run(wallet, options).measure() ? 0 : 1;
+            return new Run(wallet, this).measure() ? 0 : 1;
         } catch (Exception failure) {
             System.err.println("bench-feed: failed: " + failure);
             return 1;
@@ -95,9 +159,9 @@ public final class FeedBenchmark {
 
     private static final class Run {
         private final BenchWallet wallet;
-        private final Options options;
+        private final FeedBenchmark options;
 
-        Run(BenchWallet wallet, Options options) {
+        Run(BenchWallet wallet, FeedBenchmark options) {
             this.wallet = wallet;
             this.options = options;
         }

@@ -35,6 +35,9 @@ import org.openwallet.platform.kafka.KafkaCluster;
 import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.context.Lifecycle;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code ./wallet bench-events [--events N] [--writers N] [--rate N] [spring args...]}: the outbox
@@ -62,8 +65,31 @@ import org.springframework.context.Lifecycle;
  * and started through Spring's {@link Lifecycle} contract of its bean ({@value #RELAY_BEAN}), and the
  * poll interval is read from the wallet's {@code configprops} endpoint on the management port: nothing
  * in the outbox module is public for this benchmark.
+ *
+ * <p>This is the {@code bench-events} command of {@link Benchmarks}' picocli command line: its options
+ * are the annotated fields, and {@link #validate} applies their bounds and checks the Spring settings
+ * before anything starts.
  */
-public final class RelayLatencyBenchmark {
+@Command(
+        name = "bench-events",
+        header = "The outbox relay's commit-to-Kafka latency and throughput on a throwaway wallet.",
+        synopsisHeading = "usage: ",
+        customSynopsis = "./wallet bench-events [options] [--spring.property=value ...]",
+        description = {
+            "  The wallet runs with roles api and relay on a temporary data directory, everything embedded.",
+            "  Latency: writers commit events one per transaction at a steady --rate, after "
+                    + RelayLatencyBenchmark.WARM_UP_EVENTS + " unmeasured ones;",
+            "  a Kafka consumer takes each receive time. Throughput: as many events committed with the relay",
+            "  stopped, then the time the relay takes to drain them."
+        },
+        optionListHeading = "%n",
+        footer = {
+            "      --x.y=z       any other wallet setting, as for ./wallet run",
+            "                    (e.g. --wallet.outbox.poll-interval=500ms to see Debezium's default)"
+        },
+        sortOptions = false,
+        usageHelpWidth = Benchmarks.USAGE_WIDTH)
+public final class RelayLatencyBenchmark extends BenchmarkCommand {
     static final int DEFAULT_EVENTS = 5_000;
     static final int MAX_EVENTS = 1_000_000;
     static final int DEFAULT_WRITERS = 4;
@@ -91,21 +117,51 @@ public final class RelayLatencyBenchmark {
 
     static final String POLL_INTERVAL = "pollInterval";
 
-    private RelayLatencyBenchmark() {}
+    @Option(
+            names = "--events",
+            paramLabel = "N",
+            description = "events per phase (1-" + MAX_EVENTS + ", default " + DEFAULT_EVENTS + ")")
+    private int events = DEFAULT_EVENTS;
 
-    /** Runs the benchmark with the wallet's application class; returns the process exit code. */
-    public static int run(Class<?> applicationClass, String[] args) {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException invalid) {
-            System.err.println("bench-events: " + invalid.getMessage());
-            System.err.println("usage: bench-events [--events N (1-" + MAX_EVENTS + ", default " + DEFAULT_EVENTS + ")]"
-                    + " [--writers N (1-" + MAX_WRITERS + ", default " + DEFAULT_WRITERS + ")]"
-                    + " [--rate EVENTS_PER_SECOND (0 = unpaced, default " + DEFAULT_RATE
-                    + ")] [--spring.property=value ...]");
-            return 2;
-        }
+    @Option(
+            names = "--writers",
+            paramLabel = "N",
+            description = "writers of the latency phase (1-" + MAX_WRITERS + ", default " + DEFAULT_WRITERS + ")")
+    private int writers = DEFAULT_WRITERS;
+
+    @Option(
+            names = "--rate",
+            paramLabel = "EVENTS_PER_SECOND",
+            description = "over all writers (0-" + MAX_RATE + "; 0 = unpaced, default " + DEFAULT_RATE + ")")
+    private int rate = DEFAULT_RATE;
+
+    /** The command, which starts {@code applicationClass} (the wallet's) as its throwaway wallet. */
+    RelayLatencyBenchmark(Class<?> applicationClass) {
+        super(applicationClass);
+    }
+
+    @Override
+    void validate(CommandLine commandLine) {
+        requireBetween(commandLine, "--events", events, 1, MAX_EVENTS);
+        requireBetween(commandLine, "--writers", writers, 1, MAX_WRITERS);
+        requireBetween(commandLine, "--rate", rate, 0, MAX_RATE);
+    }
+
+    int events() {
+        return events;
+    }
+
+    int writers() {
+        return writers;
+    }
+
+    /** Events per second over all writers; 0 writes as fast as the writers can. */
+    int rate() {
+        return rate;
+    }
+
+    @Override
+    int run() {
         Path dataDir;
         try {
             dataDir = Files.createTempDirectory("wallet-bench-events-");
@@ -121,7 +177,7 @@ public final class RelayLatencyBenchmark {
                 "false",
                 "springdoc.swagger-ui.enabled",
                 "false"));
-        List<String> springArgs = new ArrayList<>(options.springArgs());
+        List<String> springArgs = new ArrayList<>(springArgs());
         // Everything embedded and throwaway, whatever WALLET_* variables say: never a real database.
         springArgs.addAll(List.of(
                 "--wallet.data-dir=" + dataDir,
@@ -147,12 +203,12 @@ public final class RelayLatencyBenchmark {
                     context.getBean(Transactions.class),
                     context.getBean(KafkaCluster.class),
                     context.getBean(RELAY_BEAN, Lifecycle.class),
-                    options);
+                    this);
             ManagementEndpoint management = ManagementEndpoint.of(context);
             System.out.printf(
                     Locale.ROOT,
                     "bench-events: %d events, wallet.outbox.poll-interval=%d ms%n",
-                    options.events(),
+                    events(),
                     management
                             .durationProperty(RELAY_SETTINGS_PREFIX, POLL_INTERVAL)
                             .toMillis());
@@ -162,56 +218,22 @@ public final class RelayLatencyBenchmark {
         }
     }
 
-    record Options(int events, int writers, int rate, List<String> springArgs) {
-        static Options parse(String[] args) {
-            int events = DEFAULT_EVENTS;
-            int writers = DEFAULT_WRITERS;
-            int rate = DEFAULT_RATE;
-            List<String> rest = new ArrayList<>();
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--events" -> events = number(args, ++i, "--events", 1, MAX_EVENTS);
-                    case "--writers" -> writers = number(args, ++i, "--writers", 1, MAX_WRITERS);
-                    case "--rate" -> rate = number(args, ++i, "--rate", 0, MAX_RATE);
-                    default -> {
-                        if (!args[i].startsWith("--") || !args[i].contains("=")) {
-                            throw new IllegalArgumentException("unknown argument " + args[i]);
-                        }
-                        rest.add(args[i]);
-                    }
-                }
-            }
-            return new Options(events, writers, rate, List.copyOf(rest));
-        }
-
-        private static int number(String[] args, int index, String name, int min, int max) {
-            if (index >= args.length) {
-                throw new IllegalArgumentException(name + " needs a number");
-            }
-            try {
-                int value = Integer.parseInt(args[index]);
-                if (value < min || value > max) {
-                    throw new IllegalArgumentException(
-                            name + " must be between " + min + " and " + max + ", not " + value);
-                }
-                return value;
-            } catch (NumberFormatException notNumber) {
-                throw new IllegalArgumentException(name + " must be a number, not " + args[index]);
-            }
-        }
-    }
-
     /** The measurement: commit and receive times by event id, and the consumer that takes the latter. */
     private static final class Run {
         private final Outbox outbox;
         private final Transactions transactions;
         private final KafkaCluster kafka;
         private final Lifecycle relay;
-        private final Options options;
+        private final RelayLatencyBenchmark options;
         private final Map<String, Long> committedNanos = new ConcurrentHashMap<>();
         private final Map<String, Long> receivedNanos = new ConcurrentHashMap<>();
 
-        Run(Outbox outbox, Transactions transactions, KafkaCluster kafka, Lifecycle relay, Options options) {
+        Run(
+                Outbox outbox,
+                Transactions transactions,
+                KafkaCluster kafka,
+                Lifecycle relay,
+                RelayLatencyBenchmark options) {
             this.outbox = outbox;
             this.transactions = transactions;
             this.kafka = kafka;

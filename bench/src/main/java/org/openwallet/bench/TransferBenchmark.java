@@ -26,6 +26,12 @@ import org.openwallet.bench.BenchWallet.User;
 import org.openwallet.ledger.LedgerVerifier;
 import org.openwallet.platform.database.DatabaseEndpoint;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.TypeConversionException;
 
 /**
  * {@code ./wallet bench}: payments per second end to end through HTTP on a throwaway wallet with
@@ -43,8 +49,33 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  * </ol>
  * The last line is {@code wallet/pgbench ratio: <x.xx>}: closed-loop uniform transfers/s over
  * pgbench transactions/s at the same client count.
+ *
+ * <p>This is the {@code bench} command of {@link Benchmarks}' picocli command line: its options are
+ * the annotated fields, and {@link #validate} applies what their types cannot say (bounds, the rule
+ * between {@code --scenarios} and {@code --rate}, the Spring settings) before anything starts. An
+ * option not given reads as its default, which {@code --quick} shortens for users, warm-up and
+ * duration.
  */
-public final class TransferBenchmark {
+@Command(
+        name = TransferBenchmark.NAME,
+        header = "Payments per second end to end over HTTP, beside pgbench on the same PostgreSQL server.",
+        synopsisHeading = "usage: ",
+        customSynopsis = "./wallet bench [options] [--spring.property=value ...]",
+        description = {
+            "  Payments per second end to end over HTTP on a throwaway wallet with every real component",
+            "  (started as ./wallet run starts it: fsync and synchronous_commit on), then pgbench tpcb-like",
+            "  on the same PostgreSQL server, then the ledger verification. The last line is",
+            "  \"wallet/pgbench ratio: <x.xx>\" (closed-uniform transfers/s over pgbench transactions/s).",
+            "  Fraud and rate limits stay in the path with bounds no run reaches. pgbench comes from",
+            "  /usr/lib/postgresql/<newest>/bin or the PATH (apt-get install postgresql-client-15);",
+            "  without it the ratio is skipped. pgbench's scale (branches) is the client count, so",
+            "  its clients do not all queue on a few branch rows."
+        },
+        optionListHeading = "%n",
+        footer = "      --x.y=z              any other wallet setting, as for ./wallet run",
+        sortOptions = false,
+        usageHelpWidth = Benchmarks.USAGE_WIDTH)
+public final class TransferBenchmark extends BenchmarkCommand {
     static final String NAME = "bench";
     static final int DEFAULT_USERS = 10_000;
     static final int MAX_USERS = 200_000;
@@ -71,8 +102,6 @@ public final class TransferBenchmark {
             Set.of(CpuMeter.LOAD, CpuMeter.EXITED_CHILDREN, CpuMeter.MACHINE);
     /** What each user is funded with: $1,000,000, more than a run of payments of at most $1.00 can take from anyone. */
     static final long FUNDING_MINOR = 100_000_000L;
-
-    private TransferBenchmark() {}
 
     /** What can be run, in the order it runs. */
     enum Scenario {
@@ -104,7 +133,7 @@ public final class TransferBenchmark {
             return Arrays.stream(values())
                     .filter(scenario -> scenario.id.equals(id))
                     .findFirst()
-                    .orElseThrow(() -> new IllegalArgumentException("--scenarios: no scenario " + id + "; there are "
+                    .orElseThrow(() -> new TypeConversionException("no scenario " + id + "; there are "
                             + Arrays.stream(values())
                                     .map(scenario -> scenario.id)
                                     .collect(Collectors.joining(", "))));
@@ -117,168 +146,165 @@ public final class TransferBenchmark {
         JDK
     }
 
-    /**
-     * The command's arguments.
-     *
-     * @param rate         payments per second of the fixed-rate scenarios; 0: 80% of the closed-loop uniform throughput
-     * @param scenarios    what runs, always in {@link Scenario} order
-     */
-    record Options(
-            int users,
-            int clients,
-            int warmUpSeconds,
-            int durationSeconds,
-            int rate,
-            Set<Scenario> scenarios,
-            double zipfExponent,
-            Client client,
-            boolean quick,
-            boolean help,
-            List<String> springArgs) {
-
-        static Options parse(String[] args) {
-            Integer users = null;
-            Integer warmUp = null;
-            Integer duration = null;
-            int clients = DEFAULT_CLIENTS;
-            int rate = 0;
-            Set<Scenario> scenarios = EnumSet.copyOf(Scenario.DEFAULTS);
-            double zipfExponent = DEFAULT_ZIPF_EXPONENT;
-            Client client = Client.PLAIN;
-            boolean quick = false;
-            boolean help = false;
-            List<String> rest = new ArrayList<>();
-            for (int i = 0; i < args.length; i++) {
-                switch (args[i]) {
-                    case "--users" -> users = BenchWallet.number(args, ++i, 2, MAX_USERS);
-                    case "--clients" -> clients = BenchWallet.number(args, ++i, 1, MAX_CLIENTS);
-                    case "--warmup" -> warmUp = BenchWallet.number(args, ++i, 0, MAX_SECONDS);
-                    case "--duration" -> duration = BenchWallet.number(args, ++i, 1, MAX_SECONDS);
-                    case "--rate" -> rate = BenchWallet.number(args, ++i, 1, MAX_RATE);
-                    case "--scenarios" -> scenarios = scenarios(value(args, ++i));
-                    case "--zipf-exponent" -> zipfExponent = exponent(value(args, ++i));
-                    case "--client" -> client = client(value(args, ++i));
-                    case "--quick" -> quick = true;
-                    case "--help", "-h" -> help = true;
-                    default -> rest.add(BenchWallet.springArgument(args[i]));
-                }
-            }
-            boolean needsRate = scenarios.stream().anyMatch(Scenario::fixedRate);
-            if (needsRate && rate == 0 && !scenarios.contains(Scenario.CLOSED_UNIFORM)) {
-                throw new IllegalArgumentException(
-                        "a fixed-rate scenario needs --rate, or closed-uniform to take 80% of");
-            }
-            return new Options(
-                    users != null ? users : quick ? QUICK_USERS : DEFAULT_USERS,
-                    clients,
-                    warmUp != null ? warmUp : quick ? QUICK_WARM_UP_SECONDS : DEFAULT_WARM_UP_SECONDS,
-                    duration != null ? duration : quick ? QUICK_DURATION_SECONDS : DEFAULT_DURATION_SECONDS,
-                    rate,
-                    Set.copyOf(scenarios),
-                    zipfExponent,
-                    client,
-                    quick,
-                    help,
-                    List.copyOf(rest));
+    /** A scenario by its id ({@code closed-uniform}), blanks around it ignored. */
+    static final class ScenarioConverter implements ITypeConverter<Scenario> {
+        @Override
+        public Scenario convert(String id) {
+            return Scenario.of(id.strip());
         }
+    }
 
-        private static String value(String[] args, int index) {
-            if (index >= args.length) {
-                throw new IllegalArgumentException(args[index - 1] + " needs a value");
-            }
-            return args[index];
-        }
-
-        private static Set<Scenario> scenarios(String list) {
-            Set<Scenario> scenarios = EnumSet.noneOf(Scenario.class);
-            for (String id : list.split(",")) {
-                scenarios.add(Scenario.of(id.strip()));
-            }
-            return scenarios;
-        }
-
-        private static double exponent(String text) {
-            double exponent;
-            try {
-                exponent = Double.parseDouble(text);
-            } catch (NumberFormatException notNumber) {
-                throw new IllegalArgumentException("--zipf-exponent must be a number, not " + text);
-            }
-            if (!(exponent >= 0 && exponent <= 5)) {
-                throw new IllegalArgumentException("--zipf-exponent must be between 0 and 5, not " + text);
-            }
-            return exponent;
-        }
-
-        private static Client client(String text) {
+    /** {@code plain} or {@code jdk}. */
+    static final class ClientConverter implements ITypeConverter<Client> {
+        @Override
+        public Client convert(String text) {
             return switch (text) {
                 case "plain" -> Client.PLAIN;
                 case "jdk" -> Client.JDK;
-                default -> throw new IllegalArgumentException("--client must be plain or jdk, not " + text);
+                default -> throw new TypeConversionException("must be plain or jdk, not " + text);
             };
         }
+    }
 
-        /** The scenarios chosen, in the order they run. */
-        List<Scenario> ordered() {
-            return Arrays.stream(Scenario.values()).filter(scenarios::contains).toList();
+    @Option(
+            names = "--users",
+            paramLabel = "N",
+            description = "users signed up, logged in and funded (default " + DEFAULT_USERS + "; --quick " + QUICK_USERS
+                    + ")")
+    private Integer users;
+
+    @Option(
+            names = "--clients",
+            paramLabel = "N",
+            description = "concurrent connections of the load and pgbench clients (default " + DEFAULT_CLIENTS + ")")
+    private int clients = DEFAULT_CLIENTS;
+
+    @Option(
+            names = "--warmup",
+            paramLabel = "S",
+            description = "seconds of unrecorded warm-up before each scenario (default " + DEFAULT_WARM_UP_SECONDS
+                    + "; --quick " + QUICK_WARM_UP_SECONDS + ")")
+    private Integer warmUpSeconds;
+
+    @Option(
+            names = "--duration",
+            paramLabel = "S",
+            description = "seconds measured per scenario, pgbench included (default " + DEFAULT_DURATION_SECONDS
+                    + "; --quick " + QUICK_DURATION_SECONDS + ")")
+    private Integer durationSeconds;
+
+    /** Payments per second of the fixed-rate scenarios; not given: 80% of the closed-loop uniform throughput. */
+    @Option(
+            names = "--rate",
+            paramLabel = "R",
+            description = "payments/s of the fixed-rate scenarios (default 80%% of closed-uniform's result)")
+    private Integer rate;
+
+    /** What runs, always in {@link Scenario} order; not given: {@link Scenario#DEFAULTS}. */
+    @Option(
+            names = "--scenarios",
+            paramLabel = "LIST",
+            split = ",",
+            hideParamSyntax = true,
+            converter = ScenarioConverter.class,
+            description = {
+                "comma-separated, run in this order (default closed-uniform,closed-zipf,rate-uniform,pgbench):",
+                "  closed-uniform  closed loop, payer and payee uniform over the users",
+                "  closed-zipf     closed loop, payer and payee Zipf-distributed (hot accounts)",
+                "  rate-uniform    fixed arrival rate, latency from each payment's due time",
+                "  rate-zipf       fixed arrival rate, Zipf",
+                "  pgbench         pgbench -i -s <clients>, then -M prepared -b tpcb-like -c <clients> -j 2"
+            })
+    private List<Scenario> scenarios;
+
+    @Option(
+            names = "--zipf-exponent",
+            paramLabel = "X",
+            description = "the Zipf exponent (default " + DEFAULT_ZIPF_EXPONENT + "; 0 is uniform)")
+    private double zipfExponent = DEFAULT_ZIPF_EXPONENT;
+
+    @Option(
+            names = "--client",
+            paramLabel = "plain|jdk",
+            converter = ClientConverter.class,
+            description = "the load's HTTP/1.1 client: plain sockets (default; cheapest) or java.net.http")
+    private Client client = Client.PLAIN;
+
+    @Option(
+            names = "--quick",
+            description = "a smoke run of under 2 minutes: fewer users, short warm-up and measurement")
+    private boolean quick;
+
+    /** The command, which starts {@code applicationClass} (the wallet's) as its throwaway wallet. */
+    TransferBenchmark(Class<?> applicationClass) {
+        super(applicationClass);
+    }
+
+    @Override
+    void validate(CommandLine commandLine) {
+        requireBetween(commandLine, "--users", users, 2, MAX_USERS);
+        requireBetween(commandLine, "--clients", clients, 1, MAX_CLIENTS);
+        requireBetween(commandLine, "--warmup", warmUpSeconds, 0, MAX_SECONDS);
+        requireBetween(commandLine, "--duration", durationSeconds, 1, MAX_SECONDS);
+        requireBetween(commandLine, "--rate", rate, 1, MAX_RATE);
+        if (!(zipfExponent >= 0 && zipfExponent <= 5)) {
+            throw new ParameterException(commandLine, "--zipf-exponent must be between 0 and 5, not " + zipfExponent);
+        }
+        boolean needsRate = scenarios().stream().anyMatch(Scenario::fixedRate);
+        if (needsRate && rate == null && !scenarios().contains(Scenario.CLOSED_UNIFORM)) {
+            throw new ParameterException(
+                    commandLine, "a fixed-rate scenario needs --rate, or closed-uniform to take 80% of");
         }
     }
 
-    static String usage() {
-        return """
-                usage: ./wallet bench [options] [--spring.property=value ...]
-                  Payments per second end to end over HTTP on a throwaway wallet with every real component
-                  (started as ./wallet run starts it: fsync and synchronous_commit on), then pgbench tpcb-like
-                  on the same PostgreSQL server, then the ledger verification. The last line is
-                  "wallet/pgbench ratio: <x.xx>" (closed-uniform transfers/s over pgbench transactions/s).
-                  Fraud and rate limits stay in the path with bounds no run reaches. pgbench comes from
-                  /usr/lib/postgresql/<newest>/bin or the PATH (apt-get install postgresql-client-15);
-                  without it the ratio is skipped. pgbench's scale (branches) is the client count, so
-                  its clients do not all queue on a few branch rows.
-
-                  --users N          users signed up, logged in and funded (default %d; --quick %d)
-                  --clients N        concurrent connections of the load and pgbench clients (default %d)
-                  --warmup S         seconds of unrecorded warm-up before each scenario (default %d; --quick %d)
-                  --duration S       seconds measured per scenario, pgbench included (default %d; --quick %d)
-                  --rate R           payments/s of the fixed-rate scenarios (default 80%% of closed-uniform's result)
-                  --scenarios LIST   comma-separated, run in this order (default closed-uniform,closed-zipf,rate-uniform,pgbench):
-                                       closed-uniform  closed loop, payer and payee uniform over the users
-                                       closed-zipf     closed loop, payer and payee Zipf-distributed (hot accounts)
-                                       rate-uniform    fixed arrival rate, latency from each payment's due time
-                                       rate-zipf       fixed arrival rate, Zipf
-                                       pgbench         pgbench -i -s <clients>, then -M prepared -b tpcb-like -c <clients> -j 2
-                  --zipf-exponent X  the Zipf exponent (default 1.0; 0 is uniform)
-                  --client plain|jdk the load's HTTP/1.1 client: plain sockets (default; cheapest) or java.net.http
-                  --quick            a smoke run of under 2 minutes: fewer users, short warm-up and measurement
-                  --help             this text
-                  --x.y=z            any other wallet setting, as for ./wallet run
-                """.formatted(
-                        DEFAULT_USERS,
-                        QUICK_USERS,
-                        DEFAULT_CLIENTS,
-                        DEFAULT_WARM_UP_SECONDS,
-                        QUICK_WARM_UP_SECONDS,
-                        DEFAULT_DURATION_SECONDS,
-                        QUICK_DURATION_SECONDS);
+    int users() {
+        return users != null ? users : quick ? QUICK_USERS : DEFAULT_USERS;
     }
 
-    public static int run(Class<?> applicationClass, String[] args) {
-        Options options;
-        try {
-            options = Options.parse(args);
-        } catch (IllegalArgumentException invalid) {
-            System.err.println(NAME + ": " + invalid.getMessage());
-            System.err.print(usage());
-            return 2;
-        }
-        if (options.help()) {
-            System.out.print(usage());
-            return 0;
-        }
+    int clients() {
+        return clients;
+    }
+
+    int warmUpSeconds() {
+        return warmUpSeconds != null ? warmUpSeconds : quick ? QUICK_WARM_UP_SECONDS : DEFAULT_WARM_UP_SECONDS;
+    }
+
+    int durationSeconds() {
+        return durationSeconds != null ? durationSeconds : quick ? QUICK_DURATION_SECONDS : DEFAULT_DURATION_SECONDS;
+    }
+
+    /** Payments per second of the fixed-rate scenarios; 0: 80% of the closed-loop uniform throughput. */
+    int rate() {
+        return rate != null ? rate : 0;
+    }
+
+    Set<Scenario> scenarios() {
+        return scenarios != null ? EnumSet.copyOf(scenarios) : EnumSet.copyOf(Scenario.DEFAULTS);
+    }
+
+    double zipfExponent() {
+        return zipfExponent;
+    }
+
+    Client client() {
+        return client;
+    }
+
+    boolean quick() {
+        return quick;
+    }
+
+    /** The scenarios chosen, in the order they run. */
+    List<Scenario> ordered() {
+        return Arrays.stream(Scenario.values()).filter(scenarios()::contains).toList();
+    }
+
+    @Override
+    int run() {
         long started = System.nanoTime();
         Outcome outcome;
-        try (BenchWallet wallet = BenchWallet.start(NAME, applicationClass, options.springArgs())) {
-            outcome = new Run(wallet, options).measure();
+        try (BenchWallet wallet = BenchWallet.start(NAME, applicationClass, springArgs())) {
+            outcome = new Run(wallet, this).measure();
         } catch (Exception failure) {
             System.err.println(NAME + ": failed: " + failure);
             failure.printStackTrace();
@@ -296,12 +322,12 @@ public final class TransferBenchmark {
 
     private static final class Run {
         private final BenchWallet wallet;
-        private final Options options;
+        private final TransferBenchmark options;
         private final CpuMeter cpu;
         private final JdbcClient jdbc;
         private final List<TransferLoad.Result> results = new ArrayList<>();
 
-        Run(BenchWallet wallet, Options options) throws IOException {
+        Run(BenchWallet wallet, TransferBenchmark options) throws IOException {
             this.wallet = wallet;
             this.options = options;
             this.jdbc = wallet.context().getBean(JdbcClient.class);

@@ -1,7 +1,6 @@
 package org.openwallet.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +11,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.openwallet.WalletApplication;
+import picocli.CommandLine;
 
 /** {@code ./wallet bench-events}: its arguments and their bounds, and one small run as an operator starts it. */
 class RelayLatencyBenchmarkTest {
@@ -19,7 +20,7 @@ class RelayLatencyBenchmarkTest {
 
     @Test
     void options_withNone_areTheDefaults() {
-        RelayLatencyBenchmark.Options options = RelayLatencyBenchmark.Options.parse(new String[0]);
+        RelayLatencyBenchmark options = parse();
 
         assertThat(options.events()).isEqualTo(RelayLatencyBenchmark.DEFAULT_EVENTS);
         assertThat(options.writers()).isEqualTo(RelayLatencyBenchmark.DEFAULT_WRITERS);
@@ -29,9 +30,8 @@ class RelayLatencyBenchmarkTest {
 
     @Test
     void options_passSpringPropertiesThrough_andTakeRateZeroAsUnpaced() {
-        RelayLatencyBenchmark.Options options = RelayLatencyBenchmark.Options.parse(
-                new String[] {"--events", "100", "--wallet.outbox.poll-interval=500ms", "--writers", "2", "--rate", "0"
-                });
+        RelayLatencyBenchmark options =
+                parse("--events", "100", "--wallet.outbox.poll-interval=500ms", "--writers", "2", "--rate", "0");
 
         assertThat(options.events()).isEqualTo(100);
         assertThat(options.writers()).isEqualTo(2);
@@ -41,15 +41,26 @@ class RelayLatencyBenchmarkTest {
 
     @Test
     void options_outsideTheirBounds_orUnknown_areRefused() {
-        assertThatThrownBy(() -> parse("--events", "0")).hasMessageContaining("--events must be between 1 and");
-        assertThatThrownBy(() -> parse("--events", Integer.toString(RelayLatencyBenchmark.MAX_EVENTS + 1)))
-                .hasMessageContaining("--events");
-        assertThatThrownBy(() -> parse("--writers", Integer.toString(RelayLatencyBenchmark.MAX_WRITERS + 1)))
-                .hasMessageContaining("--writers");
-        assertThatThrownBy(() -> parse("--rate", "-1")).hasMessageContaining("--rate");
-        assertThatThrownBy(() -> parse("--events")).hasMessageContaining("needs a number");
-        assertThatThrownBy(() -> parse("--events", "many")).hasMessageContaining("must be a number");
-        assertThatThrownBy(() -> parse("fast")).hasMessageContaining("unknown argument fast");
+        assertRefused("--events must be between 1 and 1000000, not 0", "--events", "0");
+        assertRefused(
+                "--events must be between 1 and", "--events", Integer.toString(RelayLatencyBenchmark.MAX_EVENTS + 1));
+        assertRefused(
+                "--writers must be between 1 and " + RelayLatencyBenchmark.MAX_WRITERS,
+                "--writers",
+                Integer.toString(RelayLatencyBenchmark.MAX_WRITERS + 1));
+        assertRefused("--rate must be between 0 and", "--rate", "-1");
+        assertRefused("Missing required parameter for option '--events'", "--events");
+        assertRefused("Invalid value for option '--events': 'many' is not an int", "--events", "many");
+        assertRefused("unknown argument fast", "fast");
+    }
+
+    @Test
+    void help_isAnOption_andTheUsageNamesEveryOption() {
+        CommandLine commandLine = new CommandLine(new RelayLatencyBenchmark(WalletApplication.class));
+        commandLine.parseArgs("--help");
+
+        assertThat(commandLine.isUsageHelpRequested()).isTrue();
+        assertThat(commandLine.getUsageMessage()).contains("--events", "--writers", "--rate", "--help", "--x.y=z");
     }
 
     @Test
@@ -118,8 +129,12 @@ class RelayLatencyBenchmarkTest {
         }
     }
 
-    private static RelayLatencyBenchmark.Options parse(String... args) {
-        return RelayLatencyBenchmark.Options.parse(args);
+    private static RelayLatencyBenchmark parse(String... args) {
+        return CommandArguments.parse(new RelayLatencyBenchmark(WalletApplication.class), args);
+    }
+
+    private static void assertRefused(String message, String... args) {
+        CommandArguments.assertRefused(new RelayLatencyBenchmark(WalletApplication.class), message, args);
     }
 
     private static String read(Path file) throws IOException {

@@ -6,16 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.List;
 import org.HdrHistogram.Histogram;
 import org.junit.jupiter.api.Test;
+import org.openwallet.WalletApplication;
 import org.openwallet.bench.TransferBenchmark.Client;
-import org.openwallet.bench.TransferBenchmark.Options;
 import org.openwallet.bench.TransferBenchmark.Scenario;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
 
 /** {@code ./wallet bench}: its arguments, and what it reads from pgbench and /proc. */
 class TransferBenchmarkOptionsTest {
 
     @Test
     void options_withNone_areTheDefaults() {
-        Options options = Options.parse(new String[0]);
+        TransferBenchmark options = parse();
 
         assertThat(options.users()).isEqualTo(TransferBenchmark.DEFAULT_USERS);
         assertThat(options.clients()).isEqualTo(TransferBenchmark.DEFAULT_CLIENTS);
@@ -33,8 +35,8 @@ class TransferBenchmarkOptionsTest {
 
     @Test
     void quick_shortensWhatIsNotGiven_andGivenValuesWinWhateverTheirPlace() {
-        Options quick = Options.parse(new String[] {"--quick"});
-        Options quickWithUsers = Options.parse(new String[] {"--users", "300", "--quick", "--duration", "5"});
+        TransferBenchmark quick = parse("--quick");
+        TransferBenchmark quickWithUsers = parse("--users", "300", "--quick", "--duration", "5");
 
         assertThat(quick.users()).isEqualTo(TransferBenchmark.QUICK_USERS);
         assertThat(quick.warmUpSeconds()).isEqualTo(TransferBenchmark.QUICK_WARM_UP_SECONDS);
@@ -46,19 +48,18 @@ class TransferBenchmarkOptionsTest {
 
     @Test
     void scenarios_runInTheirOwnOrder_whateverTheOrderGiven_andSpringSettingsPassThrough() {
-        Options options = Options.parse(new String[] {
-            "--scenarios",
-            "pgbench, rate-zipf,closed-uniform",
-            "--clients",
-            "8",
-            "--rate",
-            "500",
-            "--zipf-exponent",
-            "1.2",
-            "--client",
-            "jdk",
-            "--wallet.transfers.batch.max-size=64"
-        });
+        TransferBenchmark options = parse(
+                "--scenarios",
+                "pgbench, rate-zipf,closed-uniform",
+                "--clients",
+                "8",
+                "--rate",
+                "500",
+                "--zipf-exponent",
+                "1.2",
+                "--client",
+                "jdk",
+                "--wallet.transfers.batch.max-size=64");
 
         assertThat(options.ordered()).containsExactly(Scenario.CLOSED_UNIFORM, Scenario.RATE_ZIPF, Scenario.PGBENCH);
         assertThat(options.clients()).isEqualTo(8);
@@ -70,34 +71,45 @@ class TransferBenchmarkOptionsTest {
 
     @Test
     void aFixedRateScenario_withoutARateOrClosedUniformToTakeItFrom_isRefused() {
-        assertThatThrownBy(() -> parse("--scenarios", "rate-uniform")).hasMessageContaining("needs --rate");
+        assertThatThrownBy(() -> parse("--scenarios", "rate-uniform"))
+                .isInstanceOf(ParameterException.class)
+                .hasMessage("a fixed-rate scenario needs --rate, or closed-uniform to take 80% of");
         assertThat(parse("--scenarios", "rate-uniform", "--rate", "100").ordered())
                 .containsExactly(Scenario.RATE_UNIFORM);
     }
 
     @Test
     void options_outsideTheirBounds_orUnknown_areRefused() {
-        assertThatThrownBy(() -> parse("--users", "1")).hasMessageContaining("--users must be between 2 and");
-        assertThatThrownBy(() -> parse("--clients", "0")).hasMessageContaining("--clients must be between 1 and");
-        assertThatThrownBy(() -> parse("--clients", Integer.toString(TransferBenchmark.MAX_CLIENTS + 1)))
-                .hasMessageContaining("--clients");
-        assertThatThrownBy(() -> parse("--duration", "0")).hasMessageContaining("--duration");
-        assertThatThrownBy(() -> parse("--warmup", "-1")).hasMessageContaining("--warmup");
-        assertThatThrownBy(() -> parse("--rate", "0")).hasMessageContaining("--rate");
-        assertThatThrownBy(() -> parse("--duration")).hasMessageContaining("needs a number");
-        assertThatThrownBy(() -> parse("--users", "many")).hasMessageContaining("must be a number");
-        assertThatThrownBy(() -> parse("--scenarios", "closed-uniform,open")).hasMessageContaining("no scenario open");
-        assertThatThrownBy(() -> parse("--scenarios")).hasMessageContaining("needs a value");
-        assertThatThrownBy(() -> parse("--zipf-exponent", "-1")).hasMessageContaining("--zipf-exponent");
-        assertThatThrownBy(() -> parse("--zipf-exponent", "hot")).hasMessageContaining("must be a number");
-        assertThatThrownBy(() -> parse("--client", "curl")).hasMessageContaining("plain or jdk");
-        assertThatThrownBy(() -> parse("fast")).hasMessageContaining("unknown argument fast");
+        assertRefused("--users must be between 2 and 200000, not 1", "--users", "1");
+        assertRefused("--clients must be between 1 and", "--clients", "0");
+        assertRefused(
+                "--clients must be between 1 and " + TransferBenchmark.MAX_CLIENTS,
+                "--clients",
+                Integer.toString(TransferBenchmark.MAX_CLIENTS + 1));
+        assertRefused("--duration must be between 1 and", "--duration", "0");
+        assertRefused("--warmup must be between 0 and", "--warmup", "-1");
+        assertRefused("--rate must be between 1 and", "--rate", "0");
+        assertRefused("Missing required parameter for option '--duration'", "--duration");
+        assertRefused("Invalid value for option '--users': 'many' is not an int", "--users", "many");
+        assertRefused(
+                "Invalid value for option '--scenarios' (LIST): no scenario open",
+                "--scenarios",
+                "closed-uniform,open");
+        assertRefused("Missing required parameter for option '--scenarios'", "--scenarios");
+        assertRefused("--zipf-exponent must be between 0 and 5", "--zipf-exponent", "-1");
+        assertRefused("Invalid value for option '--zipf-exponent': 'hot' is not", "--zipf-exponent", "hot");
+        assertRefused("Invalid value for option '--client': must be plain or jdk", "--client", "curl");
+        assertRefused("unknown argument fast", "fast");
+        assertRefused("unknown argument -Dwallet.x=1", "-Dwallet.x=1");
     }
 
     @Test
     void help_isAnOption_andTheUsageNamesEveryOption() {
-        assertThat(parse("--help").help()).isTrue();
-        assertThat(TransferBenchmark.usage())
+        CommandLine commandLine = new CommandLine(new TransferBenchmark(WalletApplication.class));
+        commandLine.parseArgs("--help");
+
+        assertThat(commandLine.isUsageHelpRequested()).isTrue();
+        assertThat(commandLine.getUsageMessage())
                 .contains(
                         "--users",
                         "--clients",
@@ -109,11 +121,13 @@ class TransferBenchmarkOptionsTest {
                         "--client",
                         "--quick",
                         "--help",
+                        "--x.y=z",
                         "closed-uniform",
                         "closed-zipf",
                         "rate-uniform",
                         "rate-zipf",
-                        "pgbench");
+                        "pgbench",
+                        "default 80% of closed-uniform's result");
     }
 
     @Test
@@ -202,7 +216,11 @@ class TransferBenchmarkOptionsTest {
         }
     }
 
-    private static Options parse(String... args) {
-        return Options.parse(args);
+    private static TransferBenchmark parse(String... args) {
+        return CommandArguments.parse(new TransferBenchmark(WalletApplication.class), args);
+    }
+
+    private static void assertRefused(String message, String... args) {
+        CommandArguments.assertRefused(new TransferBenchmark(WalletApplication.class), message, args);
     }
 }
