@@ -23,6 +23,9 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.HdrHistogram.Histogram;
 import org.openwallet.bench.BenchWallet.User;
+import org.openwallet.devstack.EmbeddedBankSimulator;
+import org.openwallet.devstack.EmbeddedCassandra;
+import org.openwallet.devstack.EmbeddedRedis;
 import org.openwallet.ledger.LedgerVerifier;
 import org.openwallet.platform.database.DatabaseEndpoint;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -333,27 +336,21 @@ public final class TransferBenchmark extends BenchmarkCommand {
             this.jdbc = wallet.context().getBean(JdbcClient.class);
             Map<String, Long> processes = new LinkedHashMap<>();
             processes.put(CpuMeter.POSTGRES, postmasterPid());
-            // The development stack's child processes, told apart by their command lines: the benchmark
-            // observes them as any process would, without the devstack module's types.
-            childPid("redis-server").ifPresent(pid -> processes.put(CpuMeter.REDIS, pid));
-            childPid("org.openwallet.cassandra.CassandraProcess")
-                    .ifPresent(pid -> processes.put(CpuMeter.CASSANDRA, pid));
-            childPid("org.openwallet.bank.BankSimulator").ifPresent(pid -> processes.put(CpuMeter.BANK, pid));
+            // The development stack's servers, by the PIDs they report (DevStack registers them in the
+            // wallet's context). Found among this JVM's children by command line instead, Cassandra went
+            // uncounted in a --quick run.
+            wallet.context()
+                    .getBeanProvider(EmbeddedRedis.class)
+                    .ifAvailable(redis -> processes.put(CpuMeter.REDIS, redis.pid()));
+            wallet.context()
+                    .getBeanProvider(EmbeddedCassandra.class)
+                    .ifAvailable(node -> processes.put(CpuMeter.CASSANDRA, node.pid()));
+            wallet.context()
+                    .getBeanProvider(EmbeddedBankSimulator.class)
+                    .ifAvailable(bank -> processes.put(CpuMeter.BANK, bank.pid()));
             this.cpu = new CpuMeter(
                     processes,
                     name -> CpuMeter.KAFKA_BROKER_THREAD.matcher(name).matches());
-        }
-
-        /** The PID of this JVM's child process whose command line contains {@code marker}. */
-        private static Optional<Long> childPid(String marker) {
-            return ProcessHandle.current()
-                    .children()
-                    .filter(child -> child.info()
-                            .commandLine()
-                            .map(line -> line.contains(marker))
-                            .orElse(false))
-                    .map(ProcessHandle::pid)
-                    .findFirst();
         }
 
         /** Runs everything but the last line. */

@@ -22,9 +22,17 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.openwallet.TestCassandra;
 
 /** The embedded Cassandra node of {@code ./wallet run}: a real node on loopback, persistent, tied to its wallet's life. */
+// Runs beside the Spring classes (junit-platform.properties): it starts servers of its own and mostly waits on them.
+@Execution(ExecutionMode.CONCURRENT)
+// With the other classes that start Cassandra nodes or load the shared one, one at a time: on two cores, two at once
+// time out.
+@ResourceLock("cassandra-nodes")
 class EmbeddedCassandraTest {
     private static final String HEAP_SIZE = "512m";
     private static final Duration EXIT_WAIT = Duration.ofSeconds(60);

@@ -19,8 +19,12 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /** The embedded PostgreSQL that {@code ./wallet run} uses: durable, persistent, recoverable. */
+// Runs beside the Spring classes (junit-platform.properties): it starts servers of its own and mostly waits on them.
+@Execution(ExecutionMode.CONCURRENT)
 class EmbeddedPostgresTest {
     @TempDir
     Path dataDir;

@@ -12,6 +12,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.openwallet.TestCassandra;
 import org.openwallet.devstack.DevStack;
 import org.openwallet.devstack.EmbeddedCassandra;
@@ -21,6 +24,11 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Configuration;
 
 /** Which processes get a Cassandra node and session, and how the session is set up. */
+// Runs beside the Spring classes (junit-platform.properties): it starts servers of its own and mostly waits on them.
+@Execution(ExecutionMode.CONCURRENT)
+// With the other classes that start Cassandra nodes or load the shared one, one at a time: on two cores, two at once
+// time out.
+@ResourceLock("cassandra-nodes")
 class CassandraConfigurationTest {
     @TempDir
     Path dataDir;

@@ -19,6 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.openwallet.TestCassandra;
 import org.openwallet.platform.config.WalletProperties;
 import org.springframework.core.io.DefaultResourceLoader;
@@ -27,6 +28,9 @@ import org.springframework.core.io.DefaultResourceLoader;
  * The Cassandra migration runner, on the test JVM's Cassandra node. Every test runs on a keyspace of
  * its own, so they see nothing of each other or of the wallet's keyspace.
  */
+// With the other classes that start Cassandra nodes or load the shared one, one at a time: on two cores, two at once
+// time out.
+@ResourceLock("cassandra-nodes")
 class CassandraSchemaTest {
     private static final String SCRIPTS = "classpath:cassandra-schema/ordered";
     private static final int RUNNERS = 4;

@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.ResourceLock;
 import org.openwallet.Api;
 import org.openwallet.Eventually;
 import org.openwallet.LedgerTestSupport;
@@ -47,6 +48,9 @@ import org.springframework.test.context.TestPropertySource;
 @ContextConfiguration(initializers = {OwnDataDirectory.class, FeedCassandraOutageTest.OwnNode.class})
 @TestPropertySource(properties = "test.context=feed-cassandra-outage")
 @DirtiesContext
+// With the other classes that start Cassandra nodes or load the shared one, one at a time: on two cores, two at once
+// time out.
+@ResourceLock("cassandra-nodes")
 class FeedCassandraOutageTest extends WalletIntegrationTest {
     private static EmbeddedCassandra node;
     private static Path nodeDirectory;
