@@ -28,9 +28,11 @@ import picocli.CommandLine.Unmatched;
 @SpringBootApplication
 public class WalletApplication {
     public static void main(String[] args) {
-        CommandLine commands = commands();
-        if (args.length > 0 && commands.getSubcommands().containsKey(args[0])) {
-            System.exit(commands.execute(args));
+        if (args.length > 0) {
+            CommandLine commands = commands();
+            if (commands.getSubcommands().containsKey(args[0])) {
+                System.exit(commands.execute(args));
+            }
         }
         SpringApplication.run(WalletApplication.class, args);
     }

@@ -59,10 +59,10 @@ class BankAccountAdminController {
                     ProblemCode.VALIDATION_FAILED,
                     "user_id, a valid routing_number and account_number (4 to 17 digits) are required.");
         }
-        String last4 = request.accountNumber().substring(request.accountNumber().length() - 4);
         boolean created = accounts.allowLinking(
                 admin.actor(), admin.userId(), request.userId(), request.routingNumber(), request.accountNumber());
         return ResponseEntity.status(created ? HttpStatus.CREATED : HttpStatus.OK)
-                .body(new AllowanceView(request.userId(), request.routingNumber(), last4));
+                .body(new AllowanceView(
+                        request.userId(), request.routingNumber(), BankAccounts.last4(request.accountNumber())));
     }
 }

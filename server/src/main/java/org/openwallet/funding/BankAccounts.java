@@ -152,7 +152,7 @@ class BankAccounts {
                             routingNumber,
                             numbers.seal(id, accountNumber),
                             fingerprint,
-                            accountNumber.substring(accountNumber.length() - 4),
+                            last4(accountNumber),
                             holder,
                             RoutingNumbers.bankName(routingNumber).orElse(null),
                             numbers.sealMicroDeposits(id, newMicroDeposits()),
@@ -167,7 +167,7 @@ class BankAccounts {
      * audited as {@code actor} with the last four digits only; false when it was allowed before.
      */
     boolean allowLinking(Actor actor, UUID grantedBy, UUID userId, String routingNumber, String accountNumber) {
-        String last4 = accountNumber.substring(accountNumber.length() - 4);
+        String last4 = last4(accountNumber);
         byte[] fingerprint = numbers.fingerprint(accountNumber);
         return transactions.run(() -> {
             if (jdbc.sql("SELECT count(*) FROM users WHERE id = ?")
@@ -238,6 +238,11 @@ class BankAccounts {
                 .params(routingNumber, fingerprint, userId, userId, routingNumber, fingerprint)
                 .query(Boolean.class)
                 .single();
+    }
+
+    /** The last four digits of an account number: all that is shown or audited of it. */
+    static String last4(String accountNumber) {
+        return accountNumber.substring(accountNumber.length() - 4);
     }
 
     static ProblemException inUse() {
